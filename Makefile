@@ -1,0 +1,52 @@
+# Clearinghouse: `make demo` runs the app with demo data; `make test` runs every check.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+export CLEARINGHOUSE_DATA_DIR ?= $(CURDIR)/var
+
+.PHONY: demo test lint typecheck migrations-check pytest bench clean install install-dev
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: $(BIN)/python pyproject.toml requirements.lock
+	$(BIN)/pip install --quiet -c requirements.lock -e .
+	touch $@
+
+$(VENV)/.installed-dev: $(VENV)/.installed
+	$(BIN)/pip install --quiet -c requirements.lock -e '.[dev]'
+	touch $@
+
+install: $(VENV)/.installed
+install-dev: $(VENV)/.installed-dev
+
+demo: $(VENV)/.installed
+	$(BIN)/clearinghouse migrate --no-input -v 0
+	$(BIN)/clearinghouse createcachetable
+	$(BIN)/clearinghouse demo
+	@echo "Serving on http://127.0.0.1:$(PORT)/ (Ctrl-C to stop)"
+	$(BIN)/clearinghouse runserver 127.0.0.1:$(PORT) --noreload
+
+lint: $(VENV)/.installed-dev
+	$(BIN)/ruff check src tests conftest.py
+	$(BIN)/ruff format --check src tests conftest.py
+
+typecheck: $(VENV)/.installed-dev
+	$(BIN)/mypy src
+
+migrations-check: $(VENV)/.installed-dev
+	$(BIN)/clearinghouse makemigrations --check --dry-run
+
+pytest: $(VENV)/.installed-dev
+	bash .ci/ensure-chromium || true
+	$(BIN)/pytest -q $(PYTEST_ARGS)
+
+test: lint typecheck migrations-check pytest
+
+bench: $(VENV)/.installed-dev
+	$(BIN)/clearinghouse bench matching
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,121 @@
+"""Shared fixtures: reference data, one persona per demo role, an outsider and an anonymous client.
+
+Imports of Django code stay inside fixtures so that the pure engine's tests (matching/) need no Django.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+PERSONAS: dict[str, tuple[str, str]] = {
+    # name: (participant, role)
+    "coordinator": ("NATO", "coordinator"),
+    "donor_usa": ("USA", "donor_officer"),
+    "donor_deu": ("DEU", "donor_officer"),
+    "donor_pol": ("POL", "donor_officer"),
+    "recipient": ("UKR", "recipient_officer"),
+    "finance": ("NATO", "finance_officer"),
+    "analyst": ("NATO", "analyst"),
+    "auditor": ("NATO", "auditor"),
+    "admin": ("NATO", "admin"),
+    "outsider": ("JPN", "donor_officer"),
+}
+PASSWORD = "correct-horse-battery-staple-42"
+
+
+def _uses_transactional_db(request: pytest.FixtureRequest) -> bool:
+    names = set(request.fixturenames)
+    marker = request.node.get_closest_marker("django_db")
+    return bool(
+        names & {"transactional_db", "live_server"}
+        or (marker is not None and marker.kwargs.get("transaction"))
+    )
+
+
+@pytest.fixture(autouse=True)
+def _audit_append_only_guard(request: pytest.FixtureRequest) -> Any:
+    """Keep the audit table's append-only triggers in place for every database test.
+
+    A transactional test's database is emptied by DELETE after the test, which the triggers would
+    refuse: lift them just before that flush, and put them back at the start of the next test.
+    """
+    marker = request.node.get_closest_marker("django_db")
+    names = set(request.fixturenames)
+    if marker is None and not names & {"db", "transactional_db", "live_server", "django_db_blocker"}:
+        yield
+        return
+    transactional = _uses_transactional_db(request)
+    request.getfixturevalue("transactional_db" if transactional else "db")
+    from clearinghouse.core.audit import install_append_only_guard, remove_append_only_guard
+
+    install_append_only_guard()
+    yield
+    if transactional:
+        remove_append_only_guard()
+
+
+@pytest.fixture
+def reference_data(db: Any) -> None:
+    """Participants, groups and mandates from the shipped data files."""
+    from clearinghouse.participants.services import load_reference_data
+
+    load_reference_data()
+
+
+@pytest.fixture
+def personas(reference_data: None) -> dict[str, Any]:
+    """One account per role, plus an outsider (a donor officer of another participant)."""
+    from clearinghouse.participants.services import create_user
+
+    users = {
+        name: create_user(actor=None, username=name, participant=participant, role=role, password=None)
+        for name, (participant, role) in PERSONAS.items()
+    }
+    # Argon2 is slow on purpose; hash the shared test password once per session, not per persona.
+    for user in users.values():
+        user.password = _password_hash()
+        user.save(update_fields=["password"])
+    return users
+
+
+_HASH: list[str] = []
+
+
+def _password_hash() -> str:
+    from django.contrib.auth.hashers import make_password
+
+    if not _HASH:
+        _HASH.append(make_password(PASSWORD))
+    return _HASH[0]
+
+
+@pytest.fixture
+def api_client() -> Any:
+    """A client for one persona: `api_client(user)` signs in with a bearer token; None stays anonymous."""
+    from django.test import Client
+
+    from clearinghouse.core.services import create_token
+
+    def make(user: Any | None) -> Client:
+        if user is None:
+            return Client()
+        raw = create_token(actor=user, user=user, name="test").raw
+        return Client(HTTP_AUTHORIZATION=f"Bearer {raw}")
+
+    return make
+
+
+@pytest.fixture
+def page_client() -> Any:
+    """A browser-like client signed in with a session for one persona (None: anonymous)."""
+    from django.test import Client
+
+    def make(user: Any | None) -> Client:
+        client = Client()
+        if user is not None:
+            client.force_login(user)
+        return client
+
+    return make

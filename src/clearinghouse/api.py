@@ -1,0 +1,67 @@
+"""The one NinjaAPI at /api/v1/: routers of every app, auth, and error handling."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+
+from clearinghouse.core.api import audit_router, tokens_router
+from clearinghouse.core.auth import API_AUTH
+from clearinghouse.core.errors import DomainError
+from clearinghouse.participants.api import mandates_router, me_router, participants_router
+
+api = NinjaAPI(
+    title="Clearinghouse API",
+    version="1",
+    description="Coordination of security assistance: participants, requirements, pledges, the clearing "
+    "house, the fund and transparency reports. Authenticate with `Authorization: Bearer <token>` "
+    "(create one with `clearinghouse token create USERNAME` or POST /api/v1/tokens) or a browser session.",
+    auth=API_AUTH,
+    urls_namespace="api",
+    docs_url="/docs",
+    openapi_url="/openapi.json",
+)
+
+
+@api.exception_handler(DomainError)
+def domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
+    body: dict[str, object] = {"detail": exc.message}
+    if exc.field:
+        body["field"] = exc.field
+    return api.create_response(request, body, status=exc.status)
+
+
+@api.exception_handler(ValidationError)
+def validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    errors = [
+        {
+            "loc": list(e.get("loc", ())),
+            "field": ".".join(str(p) for p in e.get("loc", ())),
+            "msg": e.get("msg", ""),
+        }
+        for e in exc.errors
+    ]
+    first = errors[0] if errors else {"field": "", "msg": "invalid input"}
+    return api.create_response(
+        request,
+        {"detail": f"{first['field']}: {first['msg']}", "field": first["field"], "errors": errors},
+        status=422,
+    )
+
+
+@api.exception_handler(AuthenticationError)
+def auth_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    return api.create_response(request, {"detail": "Authentication required."}, status=401)
+
+
+@api.exception_handler(HttpError)
+def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    return api.create_response(request, {"detail": str(exc)}, status=exc.status_code)
+
+
+api.add_router("/participants", participants_router)
+api.add_router("/mandates", mandates_router)
+api.add_router("/tokens", tokens_router)
+api.add_router("/audit", audit_router)
+api.add_router("/me", me_router)

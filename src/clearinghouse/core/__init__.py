@@ -1,0 +1,1 @@
+"""Core: audit chain, releasability and `restrict(user, action)`, request context, errors."""

@@ -1,0 +1,74 @@
+"""API routes for tokens and the audit chain."""
+
+from django.http import HttpRequest
+from ninja import Router, Status
+from ninja.pagination import LimitOffsetPagination, paginate
+
+from clearinghouse.core import audit, selectors, services
+from clearinghouse.core.errors import PermissionDenied
+from clearinghouse.core.schemas import (
+    AuditEventOut,
+    AuditVerifyOut,
+    ErrorOut,
+    TokenCreatedOut,
+    TokenIn,
+    TokenOut,
+)
+
+tokens_router = Router(tags=["tokens"])
+audit_router = Router(tags=["audit"])
+
+
+@tokens_router.get("", response=list[TokenOut])
+@paginate(LimitOffsetPagination)
+def list_tokens(request: HttpRequest):  # type: ignore[no-untyped-def]
+    """Your personal API tokens (never the token itself)."""
+    return selectors.token_list(user=request.user)
+
+
+@tokens_router.post("", response={201: TokenCreatedOut})
+def create_token(request: HttpRequest, payload: TokenIn):  # type: ignore[no-untyped-def]
+    """Create a personal API token; the response carries it once."""
+    new = services.create_token(actor=request.user, user=request.user, name=payload.name)
+    out = TokenOut.from_orm(new.token).dict()
+    return Status(201, {**out, "token": new.raw})
+
+
+@tokens_router.delete("/{token_id}", response={200: TokenOut, 404: ErrorOut})
+def revoke_token(request: HttpRequest, token_id: int):  # type: ignore[no-untyped-def]
+    """Revoke one of your tokens."""
+    return services.revoke_token(actor=request.user, token_id=token_id)
+
+
+def _require_auditor(request: HttpRequest) -> None:
+    user = request.user
+    if not (user.is_superuser or user.role in ("auditor", "admin")):  # type: ignore[union-attr]
+        raise PermissionDenied("Only auditors read the audit chain.")
+
+
+@audit_router.get("/events", response={200: list[AuditEventOut], 403: ErrorOut})
+@paginate(LimitOffsetPagination)
+def list_events(  # type: ignore[no-untyped-def]
+    request: HttpRequest,
+    object_type: str | None = None,
+    object_id: str | None = None,
+    actor: str | None = None,
+):
+    """The audit chain, in sequence order (auditors only)."""
+    _require_auditor(request)
+    return selectors.audit_event_list(
+        user=request.user, object_type=object_type, object_id=object_id, actor=actor
+    )
+
+
+@audit_router.get("/verify", response={200: AuditVerifyOut, 403: ErrorOut})
+def verify_chain(request: HttpRequest):  # type: ignore[no-untyped-def]
+    """Recompute the chain and report the first broken link (auditors only)."""
+    _require_auditor(request)
+    result = audit.verify()
+    return {
+        "ok": result.ok,
+        "checked": result.checked,
+        "broken_sequence": result.broken_sequence,
+        "reason": result.reason,
+    }

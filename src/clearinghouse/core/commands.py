@@ -1,0 +1,40 @@
+"""Base class of CLI commands: `--as USERNAME`, a request id, and one readable error line."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from clearinghouse.core.context import request_context
+from clearinghouse.core.errors import DomainError
+
+
+class ClearinghouseCommand(BaseCommand):
+    """A command whose domain errors become one line on stderr and a non-zero exit."""
+
+    writes = False  # commands that write require --as USERNAME
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        if self.writes:
+            parser.add_argument(
+                "--as", dest="as_user", metavar="USERNAME", required=True, help="Account to act as (audited)."
+            )
+
+    def acting_user(self, options: dict[str, Any]) -> Any:
+        """The account named by --as, active, with its participant loaded."""
+        username = options.get("as_user")
+        if not username:
+            raise CommandError("this command writes: name the account to act as with --as USERNAME")
+        user = get_user_model().objects.select_related("participant").filter(username=username).first()
+        if user is None or not user.is_active:
+            raise CommandError(f"no active account named {username!r}")
+        return user
+
+    def execute(self, *args: Any, **options: Any) -> Any:
+        with request_context():
+            try:
+                return super().execute(*args, **options)
+            except DomainError as exc:
+                raise CommandError(exc.message) from exc

@@ -1,0 +1,18 @@
+"""Template context shared by every page."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+
+
+def clearinghouse(request: HttpRequest) -> dict[str, Any]:
+    """Navigation facts: the user's participant and role."""
+    user = getattr(request, "user", None)
+    authenticated = bool(user and user.is_authenticated)
+    return {
+        "nav_participant": user.participant if authenticated else None,  # type: ignore[union-attr]
+        "nav_role": user.get_role_display() if authenticated else "",  # type: ignore[union-attr]
+        "is_auditor": authenticated and (user.is_superuser or user.role in ("auditor", "admin")),  # type: ignore[union-attr]
+    }

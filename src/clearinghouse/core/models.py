@@ -1,0 +1,146 @@
+"""Core models: the append-only audit chain, API tokens, and the releasable-record base."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from clearinghouse.core.choices import Releasability
+from clearinghouse.core.releasability import visibility_q
+
+
+class RestrictedQuerySet(models.QuerySet):
+    """A queryset that can be narrowed to what a user may do (after NetBox's RestrictedQuerySet)."""
+
+    def restrict(self, user: Any, action: str = "view") -> RestrictedQuerySet:
+        """Objects `user` may `action`; deny by default (unknown action or no rule: none)."""
+        model: Any = self.model
+        view_q = model.view_q(user)
+        if view_q is None:
+            return self.none()
+        if action == "view":
+            qs = self.filter(view_q)
+        else:
+            write_q = model.write_q(user, action)
+            if write_q is None:
+                return self.none()
+            qs = self.filter(view_q).filter(write_q)
+        # releasable_to joins can duplicate rows; distinct keeps lists and counts honest.
+        return qs.distinct() if getattr(model, "uses_releasable_to", False) else qs
+
+
+class RestrictedModel(models.Model):
+    """Base of every model read through `restrict`: subclasses say who may view and change."""
+
+    objects: ClassVar[Any] = RestrictedQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    @classmethod
+    def view_q(cls, user: Any) -> Q | None:
+        """Who may see: default every signed-in user."""
+        return Q() if getattr(user, "is_authenticated", False) else None
+
+    @classmethod
+    def write_q(cls, user: Any, action: str) -> Q | None:
+        """Who may change or delete: default nobody."""
+        return None
+
+
+class Releasable(RestrictedModel):
+    """A record with an owner and a releasability marking; visibility is `visibility_q`."""
+
+    uses_releasable_to = True
+
+    owner = models.ForeignKey(
+        "participants.Participant", on_delete=models.PROTECT, related_name="%(app_label)s_%(class)s_owned"
+    )
+    releasability = models.CharField(
+        max_length=20, choices=Releasability.choices, default=Releasability.COORDINATION
+    )
+    releasable_to = models.ManyToManyField(
+        "participants.Participant", blank=True, related_name="%(app_label)s_%(class)s_releasable"
+    )
+
+    class Meta:
+        abstract = True
+
+    @classmethod
+    def view_q(cls, user: Any) -> Q | None:
+        return visibility_q(user)
+
+
+class AuditEvent(models.Model):
+    """One link of the tamper-evident audit chain; append-only in the database itself."""
+
+    sequence = models.PositiveBigIntegerField(unique=True)
+    created_at = models.DateTimeField()
+    actor = models.CharField(max_length=150, blank=True)
+    actor_participant = models.CharField(max_length=10, blank=True)
+    request_id = models.CharField(max_length=64, blank=True)
+    action = models.CharField(max_length=40)
+    object_type = models.CharField(max_length=80)
+    object_id = models.CharField(max_length=64)
+    before = models.JSONField(null=True, blank=True)
+    after = models.JSONField(null=True, blank=True)
+    prev_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64, unique=True)
+
+    objects = RestrictedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ("sequence",)
+        indexes = [models.Index(fields=("object_type", "object_id"), name="core_audit_object_idx")]
+
+    def __str__(self) -> str:
+        return f"#{self.sequence} {self.action} {self.object_type}:{self.object_id}"
+
+    @classmethod
+    def view_q(cls, user: Any) -> Q | None:
+        """Only auditors (and admins) read the chain."""
+        if getattr(user, "is_authenticated", False) and (
+            user.is_superuser or user.role in ("auditor", "admin")
+        ):
+            return Q()
+        return None
+
+    @classmethod
+    def write_q(cls, user: Any, action: str) -> Q | None:
+        return None
+
+
+class ApiToken(RestrictedModel):
+    """A personal API token: only a SHA-256 of it is stored; it is shown once, at creation."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(max_length=100, blank=True)
+    prefix = models.CharField(max_length=12, help_text="First characters, to tell tokens apart.")
+    digest = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ("-created_at",)
+
+    def __str__(self) -> str:
+        return f"{self.prefix}… ({self.user})"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None
+
+    @classmethod
+    def view_q(cls, user: Any) -> Q | None:
+        """People see their own tokens; admins see all."""
+        if not getattr(user, "is_authenticated", False):
+            return None
+        return Q() if user.is_superuser or user.role == "admin" else Q(user_id=user.pk)
+
+    @classmethod
+    def write_q(cls, user: Any, action: str) -> Q | None:
+        return cls.view_q(user)

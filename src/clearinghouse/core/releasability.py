@@ -1,0 +1,52 @@
+"""The one visibility rule: who may see a record with a releasability marking.
+
+public: everyone, anonymous included; contact_group: every signed-in user; coordination: the owning
+participant's users, the coordinating body's users, the recipient's users and auditors; owner: the
+owning participant's users, the coordinating body's users and auditors. `releasable_to` adds the
+users of the named participants. Lists and single objects both go through `visibility_q`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Q
+
+from clearinghouse.core.choices import Releasability
+
+
+def sees_everything(user: Any) -> bool:
+    """Auditors, admins and the coordinating body's users see every marking."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    return bool(user.is_superuser or user.role in ("auditor", "admin") or user.is_coordination)
+
+
+def visibility_q(user: Any, *, prefix: str = "") -> Q:
+    """A filter selecting the records `user` may see; `prefix` reaches a releasable related object."""
+    p = prefix
+    if not getattr(user, "is_authenticated", False):
+        return Q(**{f"{p}releasability": Releasability.PUBLIC})
+    if sees_everything(user):
+        return Q()
+    q = Q(**{f"{p}releasability__in": [Releasability.PUBLIC, Releasability.CONTACT_GROUP]})
+    q |= Q(**{f"{p}owner_id": user.participant_id})
+    if user.is_recipient:
+        q |= Q(**{f"{p}releasability": Releasability.COORDINATION})
+    q |= Q(**{f"{p}releasable_to": user.participant_id})
+    return q
+
+
+def can_see(user: Any, obj: Any) -> bool:
+    """The same rule for one object already in memory (used where a query would be wasteful)."""
+    if obj.releasability == Releasability.PUBLIC:
+        return True
+    if not getattr(user, "is_authenticated", False):
+        return False
+    if sees_everything(user) or obj.releasability == Releasability.CONTACT_GROUP:
+        return True
+    if obj.owner_id == user.participant_id:
+        return True
+    if obj.releasability == Releasability.COORDINATION and user.is_recipient:
+        return True
+    return obj.releasable_to.filter(pk=user.participant_id).exists()

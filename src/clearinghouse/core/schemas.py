@@ -1,0 +1,57 @@
+"""Shared API schemas and constrained types."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+
+from ninja import Schema
+from pydantic import Field, StringConstraints
+
+IsoCountry = Annotated[str, StringConstraints(pattern=r"^([A-Z]{3}|EU|NATO)$")]
+
+
+class ErrorOut(Schema):
+    """Every error body: a readable message and, for bad input, the field it concerns."""
+
+    detail: str
+    field: str | None = None
+
+
+class TokenIn(Schema):
+    name: str = Field("", max_length=100)
+
+
+class TokenOut(Schema):
+    id: int
+    name: str
+    prefix: str
+    created_at: dt.datetime
+    last_used_at: dt.datetime | None
+    revoked_at: dt.datetime | None
+
+
+class TokenCreatedOut(TokenOut):
+    token: str = Field(description="The token itself. Shown once: store it now.")
+
+
+class AuditEventOut(Schema):
+    sequence: int
+    created_at: dt.datetime
+    actor: str
+    actor_participant: str
+    request_id: str
+    action: str
+    object_type: str
+    object_id: str
+    before: dict | None
+    after: dict | None
+    prev_hash: str
+    hash: str
+
+
+class AuditVerifyOut(Schema):
+    ok: bool
+    checked: int
+    broken_sequence: int | None
+    reason: str

@@ -1,0 +1,89 @@
+"""Demo data: reference participants, one account per role, and each app's demo records.
+
+Every step is idempotent: running the demo twice duplicates nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+
+from clearinghouse.participants import services as participant_services
+from clearinghouse.participants.choices import Role
+from clearinghouse.participants.models import User
+
+# (username, participant, role)
+DEMO_ACCOUNTS: list[tuple[str, str, str]] = [
+    ("coordinator", "NATO", Role.COORDINATOR),
+    ("donor-usa", "USA", Role.DONOR_OFFICER),
+    ("donor-deu", "DEU", Role.DONOR_OFFICER),
+    ("donor-pol", "POL", Role.DONOR_OFFICER),
+    ("recipient", "UKR", Role.RECIPIENT_OFFICER),
+    ("finance", "NATO", Role.FINANCE_OFFICER),
+    ("analyst", "NATO", Role.ANALYST),
+    ("auditor", "NATO", Role.AUDITOR),
+    ("admin", "NATO", Role.ADMIN),
+]
+
+# Later apps append their seeding steps here (each takes the coordinator-level admin account).
+DEMO_STEPS: list[Callable[[Any], None]] = []
+
+
+def _passwords_file() -> Path:
+    return Path(settings.DATA_DIR) / "demo-accounts.json"
+
+
+def _demo_passwords() -> dict[str, str]:
+    """Random passwords, generated once and kept (mode 600) in the data dir so every run prints the same."""
+    path = _passwords_file()
+    stored: dict[str, str] = json.loads(path.read_text()) if path.exists() else {}
+    changed = False
+    for username, _, _ in DEMO_ACCOUNTS:
+        if username not in stored:
+            stored[username] = f"{username}-{secrets.token_urlsafe(9)}"
+            changed = True
+    if changed:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            json.dump(stored, fh, indent=2)
+    return stored
+
+
+def seed_accounts() -> list[tuple[str, str, str, str]]:
+    """Create the demo accounts that do not exist yet; returns (username, participant, role, password)."""
+    passwords = _demo_passwords()
+    rows = []
+    for username, participant, role in DEMO_ACCOUNTS:
+        user = User.objects.filter(username=username).first()
+        if user is None:
+            participant_services.create_user(
+                actor=None,
+                username=username,
+                participant=participant,
+                role=role,
+                password=passwords[username],
+            )
+        elif not user.check_password(passwords[username]):
+            with transaction.atomic():
+                user.set_password(passwords[username])
+                user.save(update_fields=["password"])
+        rows.append((username, participant, Role(role).label, passwords[username]))
+    return rows
+
+
+def run() -> list[tuple[str, str, str, str]]:
+    """Load everything the demo shows; returns the accounts to print."""
+    participant_services.load_reference_data()
+    accounts = seed_accounts()
+    admin = User.objects.get(username="admin")
+    for step in DEMO_STEPS:
+        step(admin)
+    return accounts

@@ -1,0 +1,1 @@
+"""Participants of the contact group, their groups, coordination mandates, people and roles."""

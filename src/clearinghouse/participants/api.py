@@ -1,0 +1,51 @@
+"""API routes for participants, coordination mandates and the signed-in person."""
+
+from django.http import HttpRequest
+from ninja import Router, Status
+from ninja.pagination import LimitOffsetPagination, paginate
+
+from clearinghouse.core.schemas import ErrorOut
+from clearinghouse.participants import selectors, services
+from clearinghouse.participants.choices import ParticipantKind
+from clearinghouse.participants.schemas import HandoverIn, MandateOut, MeOut, ParticipantOut
+
+participants_router = Router(tags=["participants"])
+mandates_router = Router(tags=["mandates"])
+me_router = Router(tags=["me"])
+
+
+@participants_router.get("", response=list[ParticipantOut])
+@paginate(LimitOffsetPagination)
+def list_participants(  # type: ignore[no-untyped-def]
+    request: HttpRequest, kind: ParticipantKind | None = None, q: str | None = None
+):
+    """Participants of the contact group (and donors outside it), by kind then name."""
+    return selectors.participant_list(user=request.user, kind=kind, q=q).prefetch_related("groups")
+
+
+@participants_router.get("/{code}", response={200: ParticipantOut, 404: ErrorOut})
+def get_participant(request: HttpRequest, code: str):  # type: ignore[no-untyped-def]
+    """One participant by its code (ISO alpha-3, EU or NATO)."""
+    return selectors.get_participant(user=request.user, code=code)
+
+
+@mandates_router.get("", response=list[MandateOut])
+@paginate(LimitOffsetPagination)
+def list_mandates(request: HttpRequest):  # type: ignore[no-untyped-def]
+    """Who led the coordination, from when to when."""
+    return selectors.mandate_list(user=request.user)
+
+
+@mandates_router.post("/handover", response={201: MandateOut, 403: ErrorOut, 409: ErrorOut, 422: ErrorOut})
+def handover(request: HttpRequest, payload: HandoverIn):  # type: ignore[no-untyped-def]
+    """Close the open mandate and open the successor's (coordination cell or admin)."""
+    return Status(
+        201, services.hand_over(actor=request.user, to=payload.to, on=payload.on, notes=payload.notes)
+    )
+
+
+@me_router.get("", response=MeOut)
+def me(request: HttpRequest):  # type: ignore[no-untyped-def]
+    """Who you are signed in as."""
+    user = request.user
+    return {"username": user.username, "participant": user.participant.code, "role": user.role}  # type: ignore[union-attr]

@@ -1,0 +1,43 @@
+"""`clearinghouse mandate list|handover`: who leads the coordination."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.core.management.base import CommandError, CommandParser
+
+from clearinghouse.core.commands import ClearinghouseCommand
+from clearinghouse.participants import services
+from clearinghouse.participants.models import CoordinationMandate
+
+
+def _date(value: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise CommandError(f"--on: {value!r} is not a date (YYYY-MM-DD)") from None
+
+
+class Command(ClearinghouseCommand):
+    help = "List coordination mandates, or hand the coordination over to another participant."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        sub = parser.add_subparsers(dest="sub", required=True)
+        sub.add_parser("list")
+        h = sub.add_parser("handover", help="Close the open mandate and open one for TO.")
+        h.add_argument("to", help="Participant code, e.g. NATO")
+        h.add_argument("--on", required=True, help="First day of the new mandate, YYYY-MM-DD")
+        h.add_argument("--notes", default="")
+        h.add_argument("--as", dest="as_user", metavar="USERNAME", required=True)
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if options["sub"] == "list":
+            for m in CoordinationMandate.objects.select_related("participant").order_by("start"):
+                self.stdout.write(f"{m.participant.code}\t{m.start}\t{m.end or 'open'}")
+            return
+        actor = self.acting_user(options)
+        new = services.hand_over(
+            actor=actor, to=options["to"], on=_date(options["on"]), notes=options["notes"]
+        )
+        self.stdout.write(f"{new.participant.code} leads the coordination from {new.start}.")

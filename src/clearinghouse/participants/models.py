@@ -1,0 +1,137 @@
+"""Participants, groups, coordination mandates and the people who act for participants."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.db import models
+from django.db.models import F, Q
+
+from clearinghouse.core.models import RestrictedModel, RestrictedQuerySet
+from clearinghouse.participants.choices import ParticipantKind, Role
+
+
+class Participant(RestrictedModel):
+    """A country or organisation of the contact group (or a donor outside it), by ISO alpha-3 or own code."""
+
+    code = models.CharField(max_length=10, unique=True, help_text="ISO 3166 alpha-3, or EU / NATO.")
+    name = models.CharField(max_length=120)
+    kind = models.CharField(max_length=20, choices=ParticipantKind.choices)
+    alliance_accession_year = models.PositiveSmallIntegerField(null=True, blank=True)
+    in_contact_group = models.BooleanField(
+        default=True, help_text="False for donors that give aid but do not take part in the contact group."
+    )
+    tracker_name = models.CharField(
+        max_length=120, blank=True, help_text="The donor's name in the Kiel Institute tracker's files."
+    )
+
+    class Meta:
+        ordering = ("name",)
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind=ParticipantKind.ALLY, alliance_accession_year__isnull=False)
+                | ~Q(kind=ParticipantKind.ALLY),
+                name="participants_participant_ally_has_accession",
+                violation_error_message="An ally needs its accession year.",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.code})"
+
+    @property
+    def is_ally(self) -> bool:
+        return self.kind == ParticipantKind.ALLY
+
+
+class ParticipantGroup(RestrictedModel):
+    """A named set of participants: the alliance, EU27, continental Europe, ..."""
+
+    code = models.SlugField(max_length=40, unique=True)
+    name = models.CharField(max_length=120)
+    members = models.ManyToManyField(Participant, related_name="groups", blank=True)
+
+    class Meta:
+        ordering = ("code",)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CoordinationMandate(RestrictedModel):
+    """Who leads the coordination, from `start` (inclusive) to `end` (exclusive; open when null)."""
+
+    participant = models.ForeignKey(Participant, on_delete=models.PROTECT, related_name="mandates")
+    start = models.DateField()
+    end = models.DateField(null=True, blank=True)
+    notes = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ("start",)
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end__isnull=True) | Q(end__gt=F("start")),
+                name="participants_mandate_dates_ordered",
+                violation_error_message="A mandate must end after it starts.",
+            ),
+            models.UniqueConstraint(
+                fields=("end",),
+                condition=Q(end__isnull=True),
+                name="participants_mandate_one_open",
+                violation_error_message="Only one mandate can be open at a time.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.participant.code} from {self.start}" + (f" to {self.end}" if self.end else "")
+
+
+class ClearinghouseUserManager(UserManager):
+    """Users are read through `restrict` like everything else."""
+
+    def get_queryset(self) -> RestrictedQuerySet:
+        return RestrictedQuerySet(self.model, using=self._db)
+
+    def restrict(self, user: Any, action: str = "view") -> RestrictedQuerySet:
+        return self.get_queryset().restrict(user, action)
+
+
+class User(AbstractUser):
+    """A person, acting for exactly one participant in one role."""
+
+    participant = models.ForeignKey(Participant, on_delete=models.PROTECT, related_name="users")
+    role = models.CharField(max_length=20, choices=Role.choices)
+
+    objects = ClearinghouseUserManager()  # type: ignore[misc]
+
+    REQUIRED_FIELDS = ["email", "participant", "role"]
+
+    class Meta:
+        ordering = ("username",)
+
+    @property
+    def is_coordination(self) -> bool:
+        """Users of the coordinating body (the coordination cell)."""
+        return self.participant.kind == ParticipantKind.COORDINATING_BODY
+
+    @property
+    def is_recipient(self) -> bool:
+        return self.participant.kind == ParticipantKind.RECIPIENT
+
+    def has_role(self, *roles: str) -> bool:
+        """Whether this account holds one of `roles` (admins hold all)."""
+        return self.is_active and (self.role in roles or self.role == Role.ADMIN or self.is_superuser)
+
+    @classmethod
+    def view_q(cls, user: Any) -> Q | None:
+        """People see the accounts of their own participant; coordination, auditors and admins see all."""
+        if not getattr(user, "is_authenticated", False):
+            return None
+        if user.is_superuser or user.role in (Role.ADMIN, Role.AUDITOR) or user.is_coordination:
+            return Q()
+        return Q(participant_id=user.participant_id)
+
+    @classmethod
+    def write_q(cls, user: Any, action: str) -> Q | None:
+        return Q() if getattr(user, "is_authenticated", False) and user.has_role(Role.ADMIN) else None

@@ -1,0 +1,33 @@
+"""Reads of participants and mandates for a user; every query starts from `restrict`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Q, QuerySet
+
+from clearinghouse.core.errors import NotFound
+from clearinghouse.participants.models import CoordinationMandate, Participant
+
+
+def participant_list(*, user: Any, kind: str | None = None, q: str | None = None) -> QuerySet[Participant]:
+    """Participants the user may see, optionally by kind or by a name/code search."""
+    qs = Participant.objects.restrict(user, "view")
+    if kind:
+        qs = qs.filter(kind=kind)
+    if q:
+        qs = qs.filter(Q(name__icontains=q) | Q(code__iexact=q))
+    return qs.order_by("kind", "name")
+
+
+def mandate_list(*, user: Any) -> QuerySet[CoordinationMandate]:
+    """Coordination mandates, oldest first."""
+    return CoordinationMandate.objects.restrict(user, "view").select_related("participant").order_by("start")
+
+
+def get_participant(*, user: Any, code: str) -> Participant:
+    """One participant by code, or NotFound."""
+    p = Participant.objects.restrict(user, "view").filter(code=code.upper()).first()
+    if p is None:
+        raise NotFound("Participant not found.")
+    return p

@@ -1,0 +1,173 @@
+"""Participant services: reference data, coordination handover, accounts. The only code that writes."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+from importlib import resources
+from typing import Any
+
+import pycountry
+from django.db import transaction
+
+from clearinghouse.core import audit
+from clearinghouse.core.errors import Conflict, InvalidInput, PermissionDenied
+from clearinghouse.participants.choices import ParticipantKind, Role
+from clearinghouse.participants.models import CoordinationMandate, Participant, ParticipantGroup, User
+
+ORGANISATION_CODES = {"EU", "NATO"}
+
+
+def _data_rows(name: str) -> list[dict[str, str]]:
+    text = resources.files("clearinghouse.participants").joinpath("data", name).read_text(encoding="utf-8")
+    return list(csv.DictReader(text.splitlines()))
+
+
+def validate_code(code: str) -> str:
+    """An ISO 3166 alpha-3 country code, or one of the organisations' own codes."""
+    code = code.strip().upper()
+    if code in ORGANISATION_CODES:
+        return code
+    if len(code) != 3 or pycountry.countries.get(alpha_3=code) is None:
+        raise InvalidInput(f"{code!r} is not an ISO 3166 alpha-3 country code nor EU/NATO.", field="code")
+    return code
+
+
+@transaction.atomic
+def load_reference_data(*, actor: Any = None) -> dict[str, int]:
+    """Create or update participants, groups and the initial mandates from the shipped data files.
+
+    Idempotent: a second run changes nothing and writes no audit event.
+    """
+    created = updated = 0
+    for row in _data_rows("participants.csv"):
+        code = validate_code(row["code"])
+        values = {
+            "name": row["name"],
+            "kind": ParticipantKind(row["kind"]),
+            "alliance_accession_year": int(row["alliance_accession_year"])
+            if row["alliance_accession_year"]
+            else None,
+            "in_contact_group": row["in_contact_group"] == "true",
+            "tracker_name": row["tracker_name"],
+        }
+        participant = Participant.objects.filter(code=code).first()
+        if participant is None:
+            participant = Participant.objects.create(code=code, **values)
+            audit.record(actor=actor, action="create", obj=participant, after=audit.snapshot(participant))
+            created += 1
+            continue
+        before = audit.snapshot(participant)
+        for key, value in values.items():
+            setattr(participant, key, value)
+        if audit.snapshot(participant) != before:
+            participant.save()
+            audit.record(
+                actor=actor,
+                action="update",
+                obj=participant,
+                before=before,
+                after=audit.snapshot(participant),
+            )
+            updated += 1
+    for row in _data_rows("groups.csv"):
+        group, new = ParticipantGroup.objects.get_or_create(code=row["code"], defaults={"name": row["name"]})
+        group_before = None if new else audit.snapshot(group)
+        if row["members"].startswith("@kind:"):
+            members = list(Participant.objects.filter(kind=row["members"].removeprefix("@kind:")))
+        else:
+            members = list(Participant.objects.filter(code__in=row["members"].split()))
+        group.name = row["name"]
+        group.save()
+        group.members.set(members)
+        audit.record(
+            actor=actor,
+            action="create" if new else "update",
+            obj=group,
+            before=group_before,
+            after=audit.snapshot(group),
+        )
+    if not CoordinationMandate.objects.exists():
+        for row in _data_rows("mandates.csv"):
+            mandate = CoordinationMandate.objects.create(
+                participant=Participant.objects.get(code=row["participant"]),
+                start=dt.date.fromisoformat(row["start"]),
+                end=dt.date.fromisoformat(row["end"]) if row["end"] else None,
+                notes=row["notes"],
+            )
+            audit.record(actor=actor, action="create", obj=mandate, after=audit.snapshot(mandate))
+    return {"created": created, "updated": updated}
+
+
+def current_mandate(on: dt.date | None = None) -> CoordinationMandate | None:
+    """The mandate in force on a date (today by default)."""
+    on = on or dt.date.today()
+    return (
+        CoordinationMandate.objects.select_related("participant")
+        .filter(start__lte=on)
+        .exclude(end__lte=on)
+        .order_by("-start")
+        .first()
+    )
+
+
+def hand_over(*, actor: Any, to: str, on: dt.date, notes: str = "") -> CoordinationMandate:
+    """Close the open coordination mandate on `on` and open one for participant `to` from that day."""
+    if not actor.has_role(Role.COORDINATOR, Role.ADMIN) or not (
+        actor.is_coordination or actor.has_role(Role.ADMIN)
+    ):
+        raise PermissionDenied("Only the coordination cell or an admin can hand over the coordination.")
+    with transaction.atomic():
+        successor = Participant.objects.filter(code=to.upper()).first()
+        if successor is None:
+            raise InvalidInput(f"Unknown participant {to!r}.", field="to")
+        current = CoordinationMandate.objects.select_for_update().filter(end__isnull=True).first()
+        if current is None:
+            raise Conflict("There is no open mandate to hand over.")
+        if current.participant_id == successor.pk:
+            raise Conflict(f"{successor.code} already leads the coordination.")
+        if on <= current.start:
+            raise InvalidInput(
+                f"The handover date {on} must be after the current mandate's start {current.start}.",
+                field="on",
+            )
+        before = audit.snapshot(current)
+        current.end = on
+        current.save(update_fields=["end"])
+        audit.record(
+            actor=actor, action="handover", obj=current, before=before, after=audit.snapshot(current)
+        )
+        new = CoordinationMandate.objects.create(participant=successor, start=on, notes=notes)
+        audit.record(actor=actor, action="handover", obj=new, after=audit.snapshot(new))
+    return new
+
+
+def create_user(
+    *, actor: Any, username: str, participant: str, role: str, password: str | None, email: str = ""
+) -> User:
+    """Create an account for a participant in a role (admins; or the system when actor is None)."""
+    if actor is not None and not actor.has_role(Role.ADMIN):
+        raise PermissionDenied("Only an admin can create accounts.")
+    if role not in Role.values:
+        raise InvalidInput(f"Unknown role {role!r}; use one of {', '.join(Role.values)}.", field="role")
+    with transaction.atomic():
+        p = Participant.objects.filter(code=participant.upper()).first()
+        if p is None:
+            raise InvalidInput(f"Unknown participant {participant!r}.", field="participant")
+        if User.objects.filter(username=username).exists():
+            raise Conflict(f"An account named {username!r} exists already.")
+        user = User(username=username, participant=p, role=role, email=email)
+        user.is_staff = role == Role.ADMIN
+        user.is_superuser = role == Role.ADMIN
+        if password:
+            user.set_password(password)
+        else:
+            user.set_unusable_password()
+        user.save()
+        audit.record(
+            actor=actor,
+            action="create",
+            obj=user,
+            after=audit.snapshot(user, exclude=("password", "last_login")),
+        )
+    return user

@@ -1,0 +1,121 @@
+"""Participants reference data, mandates and handover, through services, API and pages."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pycountry
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from clearinghouse.core.errors import Conflict, InvalidInput, PermissionDenied
+from clearinghouse.core.models import AuditEvent
+from clearinghouse.participants import services
+from clearinghouse.participants.models import CoordinationMandate, Participant, ParticipantGroup
+
+pytestmark = pytest.mark.django_db
+
+KIEL_R29 = __import__("pathlib").Path(__file__).resolve().parents[4].parent / "shared/data/kiel-r29"
+
+
+def test_the_32_allies_with_accession_years(reference_data: None) -> None:
+    allies = Participant.objects.filter(kind="ally")
+    assert allies.count() == 32
+    assert all(a.alliance_accession_year for a in allies)
+    assert allies.get(code="SWE").alliance_accession_year == 2024
+    assert allies.get(code="FIN").alliance_accession_year == 2023
+    assert ParticipantGroup.objects.get(code="alliance").members.count() == 32
+    assert ParticipantGroup.objects.get(code="eu27").members.count() == 27
+
+
+def test_country_codes_are_iso_alpha3(reference_data: None) -> None:
+    for p in Participant.objects.exclude(code__in=["EU", "NATO"]):
+        assert pycountry.countries.get(alpha_3=p.code) is not None, p.code
+    kinds = dict(Participant.objects.values_list("code", "kind"))
+    assert (
+        kinds["EU"] == "organisation" and kinds["UKR"] == "recipient" and kinds["NATO"] == "coordinating_body"
+    )
+
+
+@pytest.mark.skipif(not KIEL_R29.exists(), reason="../shared/data is not beside this clone")
+def test_every_tracker_donor_is_a_participant(reference_data: None) -> None:
+    import csv
+
+    with open(KIEL_R29 / "data_explorer.csv", encoding="utf-8") as fh:
+        codes = {row["iso"] for row in csv.DictReader(fh)}
+    known = set(Participant.objects.values_list("code", flat=True))
+    assert codes - known == set()
+    outside = set(Participant.objects.filter(in_contact_group=False).values_list("code", flat=True))
+    assert outside == {"CHN", "IND", "TWN"}
+
+
+def test_initial_mandates(reference_data: None) -> None:
+    mandates = list(CoordinationMandate.objects.order_by("start"))
+    assert [(m.participant.code, m.start) for m in mandates] == [
+        ("USA", dt.date(2022, 4, 26)),
+        ("NATO", dt.date(2025, 1, 1)),
+    ]
+    assert services.current_mandate(dt.date(2023, 1, 1)).participant.code == "USA"
+    assert services.current_mandate(dt.date(2026, 1, 1)).participant.code == "NATO"
+
+
+def test_handover_closes_and_opens_leaving_history(personas: dict) -> None:
+    first = CoordinationMandate.objects.get(participant__code="USA")
+    snapshot = (first.start, first.end, first.notes)
+    new = services.hand_over(actor=personas["coordinator"], to="GBR", on=dt.date(2027, 1, 1))
+    first.refresh_from_db()
+    assert (first.start, first.end, first.notes) == snapshot
+    assert CoordinationMandate.objects.get(participant__code="NATO").end == dt.date(2027, 1, 1)
+    assert new.end is None and services.current_mandate(dt.date(2027, 2, 1)).participant.code == "GBR"
+
+
+def test_handover_is_refused_cleanly(personas: dict) -> None:
+    count = AuditEvent.objects.count()
+    with pytest.raises(PermissionDenied):
+        services.hand_over(actor=personas["donor_usa"], to="GBR", on=dt.date(2027, 1, 1))
+    with pytest.raises(Conflict):
+        services.hand_over(actor=personas["coordinator"], to="NATO", on=dt.date(2027, 1, 1))
+    with pytest.raises(InvalidInput):
+        services.hand_over(actor=personas["coordinator"], to="GBR", on=dt.date(2024, 1, 1))
+    assert AuditEvent.objects.count() == count
+
+
+def test_cli_handover_acts_as_the_named_account(personas: dict) -> None:
+    call_command("mandate", "handover", "GBR", "--on", "2027-03-01", "--as", "coordinator")
+    assert AuditEvent.objects.order_by("-sequence").first().actor == "coordinator"
+    with pytest.raises(CommandError, match="Only the coordination cell"):
+        call_command("mandate", "handover", "FRA", "--on", "2027-04-01", "--as", "donor_usa")
+
+
+def test_api_participants(personas: dict, api_client) -> None:
+    client = api_client(personas["donor_usa"])
+    body = client.get("/api/v1/participants?kind=ally&limit=5").json()
+    assert body["count"] == 32 and len(body["items"]) == 5
+    detail = client.get("/api/v1/participants/usa").json()
+    assert detail["code"] == "USA" and "alliance" in detail["groups"]
+    assert client.get("/api/v1/participants/XXX").status_code == 404
+    assert client.get("/api/v1/participants?kind=nonsense").status_code == 422
+    assert client.get("/api/v1/participants?limit=-1").status_code == 422
+
+
+def test_api_handover(personas: dict, api_client) -> None:
+    response = api_client(personas["coordinator"]).post(
+        "/api/v1/mandates/handover", {"to": "GBR", "on": "2027-01-01"}, content_type="application/json"
+    )
+    assert response.status_code == 201 and response.json()["participant"] == "GBR"
+    bad = api_client(personas["coordinator"]).post(
+        "/api/v1/mandates/handover", {"to": "GBR", "on": "not-a-date"}, content_type="application/json"
+    )
+    assert bad.status_code == 422 and bad.json()["field"] == "body.payload.on"
+    denied = api_client(personas["donor_usa"]).post(
+        "/api/v1/mandates/handover", {"to": "FRA", "on": "2027-02-01"}, content_type="application/json"
+    )
+    assert denied.status_code == 403
+
+
+def test_home_page_shows_who_leads(personas: dict, page_client) -> None:
+    response = page_client(personas["donor_deu"]).get("/")
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "North Atlantic Treaty Organization" in html and "Ally" in html and "Partner" in html
