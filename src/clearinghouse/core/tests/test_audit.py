@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.db import IntegrityError, InternalError, OperationalError, connection, transaction
+from django.db import DatabaseError, connection, transaction
 
 from clearinghouse.core import audit
 from clearinghouse.core.audit import install_append_only_guard, remove_append_only_guard
@@ -43,9 +43,9 @@ def test_handover_writes_two_linked_events(personas: dict) -> None:
 
 
 def test_update_and_delete_fail_in_the_database(reference_data: None) -> None:
-    with pytest.raises((IntegrityError, InternalError, OperationalError)), transaction.atomic():
+    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
         _raw("UPDATE core_auditevent SET actor = 'mallory'")
-    with pytest.raises((IntegrityError, InternalError, OperationalError)), transaction.atomic():
+    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
         _raw("DELETE FROM core_auditevent")
     assert audit.verify().ok
 
