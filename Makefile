@@ -41,7 +41,7 @@ migrations-check: $(VENV)/.installed-dev
 
 pytest: $(VENV)/.installed-dev
 	bash .ci/ensure-chromium || true
-	$(BIN)/pytest -q $(PYTEST_ARGS)
+	$(BIN)/pytest -q -n 2 $(PYTEST_ARGS)
 
 test: lint typecheck migrations-check pytest
 

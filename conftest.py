@@ -43,7 +43,7 @@ def _audit_append_only_guard(request: pytest.FixtureRequest) -> Any:
     """
     marker = request.node.get_closest_marker("django_db")
     names = set(request.fixturenames)
-    if marker is None and not names & {"db", "transactional_db", "live_server", "django_db_blocker"}:
+    if marker is None and not names & {"db", "transactional_db", "live_server"}:
         yield
         return
     transactional = _uses_transactional_db(request)

@@ -1,49 +1,18 @@
 """The authorisation registry: every API operation and every page, with who may use it.
 
 `tests/test_permission_matrix.py` enumerates the OpenAPI schema and the URL configuration and fails
-when a route has no entry here. Each app adds its routes when it adds them.
+when a route has no entry. Core routes are listed here; each app lists its own in
+`clearinghouse/<app>/tests/access.py`, merged below.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
+import importlib
 from typing import Any
 
-ALL = frozenset(
-    {
-        "coordinator",
-        "donor_usa",
-        "donor_deu",
-        "donor_pol",
-        "recipient",
-        "finance",
-        "analyst",
-        "auditor",
-        "admin",
-        "outsider",
-    }
-)
-COORDINATION = frozenset({"coordinator", "admin"})
-AUDITORS = frozenset({"auditor", "admin"})
+from tests.access_rules import ALL, AUDITORS, COORDINATION, Rule
 
-
-@dataclass(frozen=True)
-class Rule:
-    """Who may call a route, how to build the call, and what success looks like.
-
-    `setup(personas)` may create records and returns the values for the path's placeholders.
-    Personas outside `allowed` must get one of `denied` (403, or 404 where the object is invisible).
-    """
-
-    allowed: frozenset[str]
-    ok: tuple[int, ...] = (200,)
-    setup: Callable[[dict[str, Any]], dict[str, Any]] | None = None
-    body: Callable[[dict[str, Any]], dict[str, Any]] | None = None
-    denied: tuple[int, ...] = (403, 404)
-    public: bool = False
-    query: str = ""
-    notes: str = field(default="")
+APPS = ["catalog", "requirements", "pledges", "clearing", "funds", "ingest", "reports"]
 
 
 def _token_id(personas: dict[str, Any]) -> dict[str, Any]:
@@ -76,6 +45,31 @@ PAGES: dict[str, Rule] = {
     "audit": Rule(AUDITORS),
     "tokens": Rule(ALL),
 }
+for _app in APPS:
+    for _name in ("access", "access_pages"):
+        try:
+            _module = importlib.import_module(f"clearinghouse.{_app}.tests.{_name}")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"clearinghouse.{_app}.tests.{_name}":
+                raise
+            continue
+        API.update(getattr(_module, "API", {}))
+        PAGES.update(getattr(_module, "PAGES", {}))
+
 # Routes that are not pages a persona browses: checked elsewhere (logout is POST-only, the API
 # has its own matrix, the admin is Django's own, revoke is POST-only and tested in test_auth).
-NOT_PAGES = {"logout", "token-revoke", "api", "admin", "openapi", "docs"}
+NOT_PAGES = {"logout", "token-revoke", "api", "admin", "openapi", "docs", "clearing-run-accept"}
+# POST-only actions and inline validations of the requirement and pledge pages (GET answers 405;
+# tested in requirements/tests/test_pages.py and pledges/tests/test_pages.py).
+NOT_PAGES |= {
+    "requirement-validate",
+    "requirement-edit-validate",
+    "requirement-cancel",
+    "requirement-allocate",
+    "pledge-validate",
+    "pledge-edit-validate",
+    "pledge-transition",
+    "pledge-allocate",
+    "delivery-record",
+    "delivery-confirm",
+}

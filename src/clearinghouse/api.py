@@ -6,10 +6,17 @@ from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
+from clearinghouse.catalog.api import router as catalog_router
+from clearinghouse.clearing.api import router as clearing_router
 from clearinghouse.core.api import audit_router, tokens_router
 from clearinghouse.core.auth import API_AUTH
 from clearinghouse.core.errors import DomainError
+from clearinghouse.funds.api import router as funds_router
+from clearinghouse.ingest.api import router as kiel_router
 from clearinghouse.participants.api import mandates_router, me_router, participants_router
+from clearinghouse.pledges.api import allocations_router, deliveries_router, pledges_router
+from clearinghouse.reports.api import router as reports_router
+from clearinghouse.requirements.api import router as requirements_router
 
 api = NinjaAPI(
     title="Clearinghouse API",
@@ -65,3 +72,12 @@ api.add_router("/mandates", mandates_router)
 api.add_router("/tokens", tokens_router)
 api.add_router("/audit", audit_router)
 api.add_router("/me", me_router)
+api.add_router("/catalog", catalog_router)
+api.add_router("/requirements", requirements_router)
+api.add_router("/pledges", pledges_router)
+api.add_router("/allocations", allocations_router)
+api.add_router("/deliveries", deliveries_router)
+api.add_router("/clearing", clearing_router)
+api.add_router("/funds", funds_router)
+api.add_router("/kiel", kiel_router)
+api.add_router("/reports", reports_router)

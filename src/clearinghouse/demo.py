@@ -5,12 +5,11 @@ Every step is idempotent: running the demo twice duplicates nothing.
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
 import secrets
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 from django.conf import settings
 from django.db import transaction
@@ -32,8 +31,8 @@ DEMO_ACCOUNTS: list[tuple[str, str, str]] = [
     ("admin", "NATO", Role.ADMIN),
 ]
 
-# Later apps append their seeding steps here (each takes the coordinator-level admin account).
-DEMO_STEPS: list[Callable[[Any], None]] = []
+# Apps whose `demo.seed(admin)` runs after the accounts exist, in this order (each is idempotent).
+DEMO_APPS: list[str] = ["catalog", "requirements", "pledges", "clearing", "ingest", "funds"]
 
 
 def _passwords_file() -> Path:
@@ -84,6 +83,6 @@ def run() -> list[tuple[str, str, str, str]]:
     participant_services.load_reference_data()
     accounts = seed_accounts()
     admin = User.objects.get(username="admin")
-    for step in DEMO_STEPS:
-        step(admin)
+    for app in DEMO_APPS:
+        importlib.import_module(f"clearinghouse.{app}.demo").seed(admin)
     return accounts

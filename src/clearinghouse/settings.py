@@ -86,6 +86,13 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "clearinghouse.core",
     "clearinghouse.participants",
+    "clearinghouse.catalog",
+    "clearinghouse.requirements",
+    "clearinghouse.pledges",
+    "clearinghouse.clearing",
+    "clearinghouse.funds",
+    "clearinghouse.ingest",
+    "clearinghouse.reports",
 ]
 
 MIDDLEWARE = [
@@ -136,6 +143,9 @@ else:
                 "timeout": 20,
                 "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
             },
+            # A file, not shared-cache memory: only a file honours busy_timeout, which the tests that
+            # race two writers on real threads need. One file per process, so parallel runs never meet.
+            "TEST": {"NAME": str(DATA_DIR / f"test-{os.getpid()}.sqlite3")},
         }
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -182,6 +192,7 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
+STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = DATA_DIR / "static"
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 STORAGES = {

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path
 
 from clearinghouse.api import api
 from clearinghouse.core import views as core_views
@@ -20,6 +20,13 @@ urlpatterns = [
     path("audit/", core_views.audit_page, name="audit"),
     path("tokens/", core_views.tokens_page, name="tokens"),
     path("tokens/<int:token_id>/revoke/", core_views.revoke_token_page, name="token-revoke"),
+    path("", include("clearinghouse.catalog.urls")),
+    path("", include("clearinghouse.requirements.urls")),
+    path("", include("clearinghouse.pledges.urls")),
+    path("", include("clearinghouse.clearing.urls")),
+    path("", include("clearinghouse.funds.urls")),
+    path("", include("clearinghouse.ingest.urls")),
+    path("", include("clearinghouse.reports.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
 ]

@@ -144,3 +144,46 @@ class ApiToken(RestrictedModel):
     @classmethod
     def write_q(cls, user: Any, action: str) -> Q | None:
         return cls.view_q(user)
+
+
+class IdempotencyRecord(models.Model):
+    """The first response to a create sent with an `Idempotency-Key`, replayed to retries of it.
+
+    Keys are per user: two people may pick the same key. The request digest covers the method, the
+    path and the canonical JSON body, so the same key reused for a different request is refused.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="idempotency_records"
+    )
+    key = models.CharField(max_length=255)
+    method = models.CharField(max_length=10)
+    path = models.CharField(max_length=500)
+    request_digest = models.CharField(max_length=64)
+    response_status = models.PositiveSmallIntegerField()
+    response_body = models.JSONField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = RestrictedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ("-created_at",)
+        constraints = [
+            models.UniqueConstraint(
+                fields=("user", "key"),
+                name="core_idempotency_unique_user_key",
+                violation_error_message="This Idempotency-Key was already used by this user.",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id}:{self.key} {self.method} {self.path} -> {self.response_status}"
+
+    @classmethod
+    def view_q(cls, user: Any) -> Q | None:
+        """People see their own records; nobody else (they are plumbing, not business records)."""
+        return Q(user_id=user.pk) if getattr(user, "is_authenticated", False) else None
+
+    @classmethod
+    def write_q(cls, user: Any, action: str) -> Q | None:
+        return None

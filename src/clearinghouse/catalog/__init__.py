@@ -1,0 +1,1 @@
+"""Catalog: capability areas, item types, compatibility families and dated reference unit values."""

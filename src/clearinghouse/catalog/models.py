@@ -1,0 +1,74 @@
+"""Catalog: capability areas, item types with their compatibility family, and a dated price list."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import Q
+
+from clearinghouse.core.models import RestrictedModel
+
+
+class CapabilityArea(RestrictedModel):
+    """A military capability the recipient needs (air defence, artillery, demining, ...)."""
+
+    code = models.SlugField(max_length=40, unique=True)
+    name = models.CharField(max_length=120)
+    sort_order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ("sort_order", "name")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ItemType(RestrictedModel):
+    """A kind of item that can be requested and pledged, counted in `unit`.
+
+    `family` groups interchangeable or mutually compatible items (a calibre standard such as
+    155mm-NATO, a missile family): guns and their rounds share it, and so do substitutes.
+    """
+
+    code = models.CharField(max_length=40, unique=True)
+    name = models.CharField(max_length=200)
+    capability = models.ForeignKey(CapabilityArea, on_delete=models.PROTECT, related_name="item_types")
+    unit = models.CharField(max_length=40, help_text='What a quantity counts, e.g. "rounds", "systems".')
+    family = models.CharField(max_length=60, blank=True, help_text="Compatibility family, e.g. 155mm-NATO.")
+
+    class Meta:
+        ordering = ("capability__sort_order", "code")
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.code})"
+
+
+class ItemPrice(RestrictedModel):
+    """A reference unit value of an item type, valid from a date until the next entry's date.
+
+    Revisions add entries; they never change earlier ones, so valuations made on an earlier date
+    (and stored on the pledge) stay what they were.
+    """
+
+    item_type = models.ForeignKey(ItemType, on_delete=models.CASCADE, related_name="prices")
+    unit_value = models.DecimalField(max_digits=20, decimal_places=2)
+    currency = models.CharField(max_length=3, help_text="ISO 4217.")
+    source = models.CharField(max_length=300)
+    valid_from = models.DateField()
+
+    class Meta:
+        ordering = ("item_type", "valid_from")
+        constraints = [
+            models.UniqueConstraint(
+                fields=("item_type", "valid_from"),
+                name="catalog_itemprice_one_per_date",
+                violation_error_message="An item type has at most one reference price per date.",
+            ),
+            models.CheckConstraint(
+                condition=Q(unit_value__gt=0),
+                name="catalog_itemprice_positive",
+                violation_error_message="A reference unit value must be positive.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.item_type.code} {self.unit_value} {self.currency} from {self.valid_from}"

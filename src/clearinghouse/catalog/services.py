@@ -1,0 +1,101 @@
+"""Catalog services: load the shipped capability areas, item types and price list (the only writer)."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+from decimal import Decimal, InvalidOperation
+from importlib import resources
+from typing import Any
+
+import pycountry
+from django.db import transaction
+
+from clearinghouse.catalog.models import CapabilityArea, ItemPrice, ItemType
+from clearinghouse.core import audit
+from clearinghouse.core.errors import InvalidInput
+
+
+def _data_rows(name: str) -> list[dict[str, str]]:
+    text = resources.files("clearinghouse.catalog").joinpath("data", name).read_text(encoding="utf-8")
+    return list(csv.DictReader(text.splitlines()))
+
+
+def _upsert(model: Any, lookup: dict[str, Any], values: dict[str, Any], actor: Any) -> str:
+    """Create or update one row, auditing only real changes; returns created, updated or unchanged."""
+    obj = model.objects.filter(**lookup).first()
+    if obj is None:
+        obj = model.objects.create(**lookup, **values)
+        audit.record(actor=actor, action="create", obj=obj, after=audit.snapshot(obj))
+        return "created"
+    before = audit.snapshot(obj)
+    for key, value in values.items():
+        setattr(obj, key, value)
+    if audit.snapshot(obj) == before:
+        return "unchanged"
+    obj.save()
+    audit.record(actor=actor, action="update", obj=obj, before=before, after=audit.snapshot(obj))
+    return "updated"
+
+
+def _decimal(value: str, where: str) -> Decimal:
+    try:
+        number = Decimal(value)
+    except InvalidOperation:
+        raise InvalidInput(f"{where}: {value!r} is not a number", field="unit_value") from None
+    if not number.is_finite() or number <= 0:
+        raise InvalidInput(f"{where}: unit value must be positive, got {value}", field="unit_value")
+    return number
+
+
+@transaction.atomic
+def load_catalog(*, actor: Any = None) -> dict[str, int]:
+    """Create or update capability areas, item types and reference prices from catalog/data/*.csv.
+
+    Idempotent: a second run changes nothing and writes no audit event. Prices are keyed by item
+    type and date, so a revision is a new row and earlier valuations keep their price.
+    """
+    counts = {"created": 0, "updated": 0, "unchanged": 0}
+    areas: dict[str, CapabilityArea] = {}
+    for row in _data_rows("capabilities.csv"):
+        outcome = _upsert(
+            CapabilityArea,
+            {"code": row["code"]},
+            {"name": row["name"], "sort_order": int(row["sort_order"])},
+            actor,
+        )
+        counts[outcome] += 1
+    areas = {a.code: a for a in CapabilityArea.objects.all()}
+    for n, row in enumerate(_data_rows("item_types.csv"), start=2):
+        capability = areas.get(row["capability"])
+        if capability is None:
+            raise InvalidInput(
+                f"item_types.csv row {n}: unknown capability {row['capability']!r}", field="capability"
+            )
+        outcome = _upsert(
+            ItemType,
+            {"code": row["code"]},
+            {"name": row["name"], "capability": capability, "unit": row["unit"], "family": row["family"]},
+            actor,
+        )
+        counts[outcome] += 1
+    types = {t.code: t for t in ItemType.objects.all()}
+    for n, row in enumerate(_data_rows("prices.csv"), start=2):
+        where = f"prices.csv row {n}"
+        item_type = types.get(row["item_type"])
+        if item_type is None:
+            raise InvalidInput(f"{where}: unknown item type {row['item_type']!r}", field="item_type")
+        if pycountry.currencies.get(alpha_3=row["currency"]) is None:
+            raise InvalidInput(f"{where}: {row['currency']!r} is not an ISO 4217 code", field="currency")
+        outcome = _upsert(
+            ItemPrice,
+            {"item_type": item_type, "valid_from": dt.date.fromisoformat(row["valid_from"])},
+            {
+                "unit_value": _decimal(row["unit_value"], where),
+                "currency": row["currency"],
+                "source": row["source"],
+            },
+            actor,
+        )
+        counts[outcome] += 1
+    return counts

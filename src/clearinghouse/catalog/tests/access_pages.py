@@ -1,0 +1,19 @@
+"""Who may use the catalog pages (merged into tests/access.py)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.access_rules import ALL, Rule
+
+
+def _catalog(personas: dict[str, Any]) -> dict[str, Any]:
+    from clearinghouse.pledges.tests.factories import ensure_catalog
+
+    ensure_catalog()
+    return {}
+
+
+PAGES: dict[str, Rule] = {
+    "catalog-list": Rule(ALL, setup=_catalog),
+}

@@ -1,0 +1,81 @@
+"""API of the clearing house: runs, scenarios, acceptance, shortfalls."""
+
+from typing import Any
+
+from django.http import HttpRequest
+from ninja import Router, Status
+from ninja.pagination import LimitOffsetPagination, paginate
+
+from clearinghouse.clearing import selectors, services
+from clearinghouse.clearing.schemas import (
+    AcceptIn,
+    AcceptOut,
+    ProposalOut,
+    RunIn,
+    RunOut,
+    RunSummaryOut,
+    ScenarioIn,
+)
+from clearinghouse.core.errors import PermissionDenied
+from clearinghouse.core.schemas import ErrorOut
+
+router = Router(tags=["clearing"])
+
+
+def _cell_only(request: HttpRequest) -> None:
+    if services.ClearingRun.view_q(request.user) is None:
+        raise PermissionDenied("Only the coordination cell, auditors and admins see clearing runs.")
+
+
+@router.get("/runs", response={200: list[RunSummaryOut], 403: ErrorOut})
+@paginate(LimitOffsetPagination)
+def list_runs(request: HttpRequest, kind: str | None = None) -> Any:
+    """Clearing runs, newest first."""
+    _cell_only(request)
+    return selectors.run_list(user=request.user, kind=kind)
+
+
+@router.post("/runs", response={201: RunOut, 403: ErrorOut, 422: ErrorOut})
+def create_run(request: HttpRequest, payload: RunIn) -> Any:
+    """Solve the matching of current pledges to current requirements (coordination cell)."""
+    run = services.run_matching(
+        actor=request.user, lateness_penalty=payload.lateness_penalty, name=payload.name
+    )
+    return Status(201, run)
+
+
+@router.get("/runs/{run_id}", response={200: RunOut, 403: ErrorOut, 404: ErrorOut})
+def get_run(request: HttpRequest, run_id: int) -> Any:
+    """One run with its result, explanations and timing."""
+    _cell_only(request)
+    return selectors.get_run(user=request.user, run_id=run_id)
+
+
+@router.get("/runs/{run_id}/proposals", response={200: list[ProposalOut], 403: ErrorOut, 404: ErrorOut})
+@paginate(LimitOffsetPagination)
+def list_proposals(request: HttpRequest, run_id: int) -> Any:
+    """The allocations a run proposes, best worth per unit first."""
+    _cell_only(request)
+    return selectors.proposal_list(user=request.user, run=selectors.get_run(user=request.user, run_id=run_id))
+
+
+@router.post("/runs/{run_id}/accept", response={200: AcceptOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut})
+def accept(request: HttpRequest, run_id: int, payload: AcceptIn) -> Any:
+    """Accept all or some proposals as allocations, each re-checked against current data."""
+    outcome = services.accept_proposals(actor=request.user, run_id=run_id, proposal_ids=payload.proposals)
+    return {"accepted": outcome.accepted, "refused": outcome.refused}
+
+
+@router.post("/scenarios", response={201: RunOut, 403: ErrorOut, 422: ErrorOut})
+def create_scenario(request: HttpRequest, payload: ScenarioIn) -> Any:
+    """Re-run with donors excluded, delayed or scaled, or hypothetical offers, compared with the baseline."""
+    body = payload.dict()
+    penalty = body.pop("lateness_penalty")
+    run = services.run_scenario(actor=request.user, scenario=body, lateness_penalty=penalty)
+    return Status(201, run)
+
+
+@router.get("/shortfalls", response=dict[str, Any])
+def shortfalls(request: HttpRequest) -> Any:
+    """Required, allocated and delivered by capability area and month (requirements you may see)."""
+    return selectors.shortfalls(user=request.user)

@@ -1,0 +1,20 @@
+"""Kinds and states of clearing runs and proposals."""
+
+from __future__ import annotations
+
+from django.db import models
+
+
+class RunKind(models.TextChoices):
+    """A baseline run on current data, or a what-if scenario compared with a baseline."""
+
+    BASELINE = "baseline", "Baseline"
+    SCENARIO = "scenario", "Scenario"
+
+
+class ProposalState(models.TextChoices):
+    """What became of one proposed allocation."""
+
+    PROPOSED = "proposed", "Proposed"
+    ACCEPTED = "accepted", "Accepted"
+    REFUSED = "refused", "Refused (data changed since the run)"

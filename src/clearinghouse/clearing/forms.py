@@ -1,0 +1,79 @@
+"""Forms of the clearing pages."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+
+from clearinghouse.participants.models import Participant
+
+
+class RunForm(forms.Form):
+    """Start a run."""
+
+    name = forms.CharField(max_length=200, required=False)
+    lateness_penalty = forms.DecimalField(min_value=0, max_digits=12, decimal_places=2, initial=100)
+
+
+class ScenarioForm(forms.Form):
+    """A what-if: donors stall, slip, shrink; hypothetical offers."""
+
+    name = forms.CharField(max_length=200, initial="What if")
+    exclude_donors = forms.ModelMultipleChoiceField(
+        queryset=Participant.objects.none(),
+        required=False,
+        to_field_name="code",
+        help_text="Their pending pledges stall.",
+    )
+    delay_donor = forms.ModelChoiceField(
+        queryset=Participant.objects.none(), required=False, to_field_name="code"
+    )
+    delay_months = forms.IntegerField(min_value=1, max_value=60, required=False)
+    scale_donor = forms.ModelChoiceField(
+        queryset=Participant.objects.none(), required=False, to_field_name="code"
+    )
+    scale_factor = forms.DecimalField(min_value=0, max_value=10, decimal_places=2, required=False)
+    add_donor = forms.CharField(max_length=10, required=False, help_text="Donor of a hypothetical offer.")
+    add_item_type = forms.CharField(max_length=60, required=False)
+    add_quantity = forms.IntegerField(min_value=1, required=False)
+    add_available_from = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    lateness_penalty = forms.DecimalField(min_value=0, max_digits=12, decimal_places=2, initial=100)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        donors = Participant.objects.exclude(kind__in=["recipient", "coordinating_body"]).order_by("name")
+        for name in ("exclude_donors", "delay_donor", "scale_donor"):
+            self.fields[name].queryset = donors  # type: ignore[attr-defined]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if bool(data.get("delay_donor")) != bool(data.get("delay_months")):
+            self.add_error("delay_months", "Give both a donor and a number of months, or neither.")
+        if bool(data.get("scale_donor")) != (data.get("scale_factor") is not None):
+            self.add_error("scale_factor", "Give both a donor and a factor, or neither.")
+        add = [data.get(k) for k in ("add_donor", "add_item_type", "add_quantity", "add_available_from")]
+        if any(add) and not all(add):
+            self.add_error("add_quantity", "A hypothetical offer needs donor, item type, quantity and date.")
+        return data
+
+    def scenario(self) -> dict[str, Any]:
+        """The scenario document the service takes."""
+        d = self.cleaned_data
+        sc: dict[str, Any] = {"name": d["name"]}
+        if d.get("exclude_donors"):
+            sc["exclude_donors"] = [p.code for p in d["exclude_donors"]]
+        if d.get("delay_donor"):
+            sc["delay_donors"] = {d["delay_donor"].code: d["delay_months"]}
+        if d.get("scale_donor"):
+            sc["scale_donors"] = {d["scale_donor"].code: float(d["scale_factor"])}
+        if d.get("add_donor"):
+            sc["add_offers"] = [
+                {
+                    "donor": d["add_donor"].upper(),
+                    "item_type": d["add_item_type"],
+                    "quantity": d["add_quantity"],
+                    "available_from": d["add_available_from"].isoformat(),
+                }
+            ]
+        return sc

@@ -1,0 +1,66 @@
+"""`clearinghouse clearing run|accept|shortfalls`: the clearing house on the current data."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.core.management.base import CommandParser
+
+from clearinghouse.clearing import selectors, services
+from clearinghouse.core.commands import ClearinghouseCommand
+
+
+class Command(ClearinghouseCommand):
+    help = "Run the matching on current data, accept a run's proposals, or print the shortfall report."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        sub = parser.add_subparsers(dest="sub", required=True)
+        run = sub.add_parser("run", help="Solve and store a run; prints its proposals.")
+        run.add_argument("--lateness-penalty", type=float, default=services.DEFAULT_LATENESS_PENALTY)
+        run.add_argument("--name", default="")
+        run.add_argument("--as", dest="as_user", metavar="USERNAME", required=True)
+        acc = sub.add_parser("accept", help="Accept all (default) or the named proposals of a run.")
+        acc.add_argument("run_id", type=int)
+        acc.add_argument("--proposal", type=int, action="append", help="proposal id (repeatable)")
+        acc.add_argument("--as", dest="as_user", metavar="USERNAME", required=True)
+        sf = sub.add_parser("shortfalls", help="Required, allocated, delivered by capability and month.")
+        sf.add_argument("--format", choices=["table", "json"], default="table")
+        sf.add_argument("--as", dest="as_user", metavar="USERNAME", required=True)
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        actor = self.acting_user(options)
+        if options["sub"] == "run":
+            run = services.run_matching(
+                actor=actor, lateness_penalty=options["lateness_penalty"], name=options["name"]
+            )
+            self.stdout.write(
+                f"run {run.pk}: {run.status}, objective {run.objective:g} (bound {run.bound:g}), "
+                f"{run.proposals.count()} proposals, digest {run.input_digest[:12]}"
+            )
+            for p in selectors.proposal_list(user=actor, run=run):
+                item = p.pledge.item_type.code if p.pledge.item_type else "?"
+                self.stdout.write(
+                    f"  proposal {p.pk}: {p.quantity} × {item} from {p.pledge.owner.code} "
+                    f"pledge {p.pledge_id} → requirement {p.requirement_id} ({p.requirement.priority})"
+                )
+        elif options["sub"] == "accept":
+            outcome = services.accept_proposals(
+                actor=actor, run_id=options["run_id"], proposal_ids=options["proposal"]
+            )
+            self.stdout.write(f"{len(outcome.accepted)} accepted, {len(outcome.refused)} refused")
+            for p in outcome.refused:
+                self.stdout.write(f"  proposal {p.pk} refused: {p.reason}")
+        else:
+            data = selectors.shortfalls(user=actor)
+            if options["format"] == "json":
+                self.stdout.write(json.dumps(data, indent=2))
+                return
+            self.stdout.write(
+                f"{'capability':<28} {'required':>10} {'allocated':>10} {'delivered':>10} {'short':>8}"
+            )
+            for r in data["capabilities"]:
+                self.stdout.write(
+                    f"{r['capability_name'][:28]:<28} {r['required']:>10} {r['allocated']:>10} "
+                    f"{r['delivered']:>10} {r['short']:>8}"
+                )

@@ -1,0 +1,101 @@
+"""Clearing runs: the engine's input digest, parameters, result, explanations and timing, and
+the proposals the coordination cell accepts into allocations."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from clearinghouse.clearing.choices import ProposalState, RunKind
+from clearinghouse.core.models import RestrictedModel
+from clearinghouse.core.releasability import sees_everything
+
+
+def _cell_q(user: Any) -> Q | None:
+    """Runs draw on every pledge, confidential ones included: only the coordination cell, auditors
+    and admins see them (`sees_everything` is exactly that set)."""
+    return Q() if sees_everything(user) else None
+
+
+class ClearingRun(RestrictedModel):
+    """One solve of the matching problem built from the database (or a scenario of it)."""
+
+    kind = models.CharField(max_length=10, choices=RunKind.choices, default=RunKind.BASELINE)
+    name = models.CharField(max_length=200, blank=True)
+    baseline = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="scenarios"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    origin = models.DateField(help_text="First day of period 0 (the month of the run).")
+    parameters = models.JSONField(help_text="Lateness penalty, weight table, periods.")
+    scenario = models.JSONField(null=True, blank=True)
+    input_digest = models.CharField(max_length=64, help_text="SHA-256 of the canonical problem JSON.")
+    problem = models.JSONField(help_text="The engine input, with database ids as element ids.")
+    status = models.CharField(max_length=20)
+    objective = models.FloatField()
+    bound = models.FloatField()
+    result = models.JSONField()
+    explanations = models.JSONField(default=dict)
+    comparison = models.JSONField(null=True, blank=True)
+    timings = models.JSONField(default=dict)
+
+    class Meta:
+        ordering = ("-created_at", "-id")
+
+    def __str__(self) -> str:
+        return f"Run {self.pk} ({self.kind})"
+
+    @classmethod
+    def view_q(cls, user: Any) -> Q | None:
+        return _cell_q(user)
+
+    @classmethod
+    def write_q(cls, user: Any, action: str) -> Q | None:
+        if (
+            getattr(user, "is_authenticated", False)
+            and user.has_role("coordinator")
+            and (user.is_coordination or user.has_role("admin"))
+        ):
+            return Q()
+        return None
+
+
+class Proposal(RestrictedModel):
+    """One allocation the run proposes: `quantity` of pledge → requirement, until accepted or refused."""
+
+    run = models.ForeignKey(ClearingRun, on_delete=models.CASCADE, related_name="proposals")
+    requirement = models.ForeignKey("requirements.Requirement", on_delete=models.PROTECT, related_name="+")
+    pledge = models.ForeignKey("pledges.Pledge", on_delete=models.PROTECT, related_name="+")
+    quantity = models.PositiveIntegerField()
+    worth_per_unit = models.FloatField()
+    state = models.CharField(max_length=10, choices=ProposalState.choices, default=ProposalState.PROPOSED)
+    reason = models.TextField(blank=True)
+    allocation = models.ForeignKey(
+        "pledges.Allocation", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    displaced = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ("run", "-worth_per_unit", "id")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(quantity__gt=0),
+                name="clearing_proposal_quantity_positive",
+                violation_error_message="A proposal moves at least one unit.",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.quantity} of pledge {self.pledge_id} → requirement {self.requirement_id}"
+
+    @classmethod
+    def view_q(cls, user: Any) -> Q | None:
+        return _cell_q(user)
+
+    @classmethod
+    def write_q(cls, user: Any, action: str) -> Q | None:
+        return ClearingRun.write_q(user, action)

@@ -1,0 +1,97 @@
+"""API schemas of the clearing house."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from ninja import Schema
+from pydantic import Field
+
+
+class RunIn(Schema):
+    lateness_penalty: float = Field(100, ge=0, description="Worth lost per unit for each month late.")
+    name: str = Field("", max_length=200)
+
+
+class ScenarioIn(Schema):
+    name: str = Field("Scenario", max_length=200)
+    exclude_donors: list[str] = Field(
+        default_factory=list, description="Donor codes whose pending pledges stall."
+    )
+    delay_donors: dict[str, int] = Field(default_factory=dict, description="Donor code → months of delay.")
+    scale_donors: dict[str, float] = Field(
+        default_factory=dict, description="Donor code → factor on quantities."
+    )
+    add_offers: list[dict[str, Any]] = Field(
+        default_factory=list,
+        description='Hypothetical offers: {"donor", "item_type", "quantity", "available_from": "YYYY-MM-DD"}',
+    )
+    lateness_penalty: float = Field(100, ge=0)
+
+
+class RunOut(Schema):
+    id: int
+    kind: str
+    name: str
+    created_at: dt.datetime
+    created_by: str
+    origin: dt.date
+    input_digest: str
+    status: str
+    objective: float
+    bound: float
+    parameters: dict[str, Any]
+    scenario: dict[str, Any] | None
+    comparison: dict[str, Any] | None
+    timings: dict[str, Any]
+    proposals: int
+    unmet: list[dict[str, Any]]
+    explanations: dict[str, Any]
+
+    @staticmethod
+    def resolve_created_by(obj: Any) -> str:
+        return str(obj.created_by.username)
+
+    @staticmethod
+    def resolve_proposals(obj: Any) -> int:
+        return int(obj.proposals.count())
+
+    @staticmethod
+    def resolve_unmet(obj: Any) -> list[dict[str, Any]]:
+        return list(obj.result.get("unmet", []))
+
+    @staticmethod
+    def resolve_parameters(obj: Any) -> dict[str, Any]:
+        return {k: v for k, v in obj.parameters.items() if k != "elements"}
+
+
+class RunSummaryOut(Schema):
+    id: int
+    kind: str
+    name: str
+    created_at: dt.datetime
+    status: str
+    objective: float
+    input_digest: str
+
+
+class ProposalOut(Schema):
+    id: int
+    requirement: int = Field(alias="requirement_id")
+    pledge: int = Field(alias="pledge_id")
+    quantity: int
+    worth_per_unit: float
+    state: str
+    reason: str
+    allocation: int | None = Field(alias="allocation_id")
+    displaced: str
+
+
+class AcceptIn(Schema):
+    proposals: list[int] | None = Field(None, description="Proposal ids to accept; omit to accept all.")
+
+
+class AcceptOut(Schema):
+    accepted: list[ProposalOut]
+    refused: list[ProposalOut]

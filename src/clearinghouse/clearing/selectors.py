@@ -1,0 +1,89 @@
+"""Reads for the clearing house: runs, proposals, and the shortfall report."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+from django.db.models import F, QuerySet
+
+from clearinghouse.clearing.models import ClearingRun, Proposal
+from clearinghouse.core.errors import NotFound
+from clearinghouse.requirements.models import Requirement
+
+
+def run_list(*, user: Any, kind: str | None = None) -> QuerySet[ClearingRun]:
+    """Clearing runs the user may see (the coordination cell, auditors, admins), newest first."""
+    qs = ClearingRun.objects.restrict(user, "view").select_related("created_by")
+    if kind:
+        qs = qs.filter(kind=kind)
+    return qs.order_by("-created_at", "-pk")
+
+
+def get_run(*, user: Any, run_id: int) -> ClearingRun:
+    """One run, or NotFound."""
+    run = run_list(user=user).filter(pk=run_id).first()
+    if run is None:
+        raise NotFound("Clearing run not found.")
+    return run
+
+
+def proposal_list(*, user: Any, run: ClearingRun) -> QuerySet[Proposal]:
+    """The proposals of a run, best worth first."""
+    return (
+        Proposal.objects.restrict(user, "view")
+        .filter(run=run)
+        .select_related(
+            "requirement", "requirement__capability", "pledge", "pledge__owner", "pledge__item_type"
+        )
+        .order_by("-worth_per_unit", "pk")
+    )
+
+
+def shortfalls(*, user: Any) -> dict[str, Any]:
+    """Required against allocated against delivered, by capability area and needed-by month.
+
+    Quantities are summed within a capability area, so a row mixes the units of its item types;
+    the coverage percentages are what compares across rows. Only requirements the user may see count.
+    """
+    rows: dict[tuple[str, str], dict[str, Any]] = {}
+    by_capability: dict[str, dict[str, Any]] = defaultdict(
+        lambda: {"required": 0, "allocated": 0, "delivered": 0}
+    )
+    qs = (
+        Requirement.objects.restrict(user, "view")
+        .filter(cancelled=False)
+        .select_related("capability")
+        .order_by("capability__sort_order", F("needed_by").asc(nulls_last=True))
+    )
+    for r in qs:
+        month = r.needed_by.strftime("%Y-%m") if r.needed_by else "no date"
+        key = (r.capability.code, month)
+        row = rows.setdefault(
+            key,
+            {
+                "capability": r.capability.code,
+                "capability_name": r.capability.name,
+                "month": month,
+                "required": 0,
+                "allocated": 0,
+                "delivered": 0,
+            },
+        )
+        for target in (row, by_capability[r.capability.code]):
+            target["required"] += r.quantity
+            target["allocated"] += r.allocated_quantity
+            target["delivered"] += r.delivered_quantity
+        by_capability[r.capability.code]["capability_name"] = r.capability.name
+
+    def finish(d: dict[str, Any]) -> dict[str, Any]:
+        req = d["required"]
+        d["short"] = max(0, req - d["allocated"])
+        d["allocated_pct"] = round(100 * d["allocated"] / req, 1) if req else 0.0
+        d["delivered_pct"] = round(100 * d["delivered"] / req, 1) if req else 0.0
+        return d
+
+    return {
+        "rows": [finish(v) for v in rows.values()],
+        "capabilities": [finish({"capability": k, **v}) for k, v in by_capability.items()],
+    }

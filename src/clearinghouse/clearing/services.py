@@ -1,0 +1,494 @@
+"""Clearing house services: build the matching problem from the database, run it (or a what-if
+scenario of it), store the run, and accept its proposals as allocations.
+
+Priorities become weights by this table (worth per unit served on time). The lateness penalty is
+the worth lost per unit for every month an offer arrives after the requirement's needed-by month;
+early arrival costs nothing. With the defaults a critical need is still worth serving up to 9
+months late, a high one up to 3, a medium one 1, and a low one only on time.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import orjson
+from django.db import transaction
+from django.utils import timezone
+
+from clearinghouse.clearing.choices import ProposalState, RunKind
+from clearinghouse.clearing.models import ClearingRun, Proposal
+from clearinghouse.core import audit
+from clearinghouse.core.errors import DomainError, InvalidInput, NotFound, PermissionDenied
+from clearinghouse.matching import explain as engine_explain
+from clearinghouse.matching import scenario as engine_scenario
+from clearinghouse.matching.engine import solve
+from clearinghouse.matching.io import load_problem, result_to_dict
+from clearinghouse.matching.model import ProblemError
+from clearinghouse.participants.models import Participant
+from clearinghouse.pledges import services as pledge_services
+from clearinghouse.pledges.models import Pledge
+from clearinghouse.requirements.models import Requirement
+
+PRIORITY_WEIGHTS: dict[str, int] = {"critical": 1000, "high": 400, "medium": 150, "low": 50}
+DEFAULT_LATENESS_PENALTY = 100
+MAX_PERIODS = 120
+# Pledges the clearing house may still place: not yet allocated in full, not ended.
+MATCHABLE_PLEDGE_STATUSES = ("offered", "accepted", "committed")
+
+
+def month_index(origin: dt.date, day: dt.date) -> int:
+    """Whole months from the origin's month to the day's month (negative in the past)."""
+    return (day.year - origin.year) * 12 + (day.month - origin.month)
+
+
+def _require_cell(actor: Any) -> None:
+    if ClearingRun.write_q(actor, "change") is None:
+        raise PermissionDenied(
+            "Only the coordination cell runs the clearing house and accepts its proposals."
+        )
+
+
+def req_key(pk: int) -> str:
+    return f"R{pk}"
+
+
+def offer_key(pk: int) -> str:
+    return f"P{pk}"
+
+
+@dataclass
+class BuiltProblem:
+    """The engine input built from the database, and what each element stood for then."""
+
+    problem: dict[str, Any]
+    requirements: dict[str, dict[str, Any]]
+    offers: dict[str, dict[str, Any]]
+    origin: dt.date
+    digest: str = field(default="")
+
+
+def build_problem(
+    *, on: dt.date | None = None, lateness_penalty: float = DEFAULT_LATENESS_PENALTY
+) -> BuiltProblem:
+    """Open requirement residuals and unallocated units of in-kind pledges, as an engine problem.
+
+    Periods are calendar months from the month of `on` (period 0); a needed-by date in the past
+    counts as period 0, and the horizon is capped at MAX_PERIODS months.
+    """
+    on = on or timezone.localdate()
+    origin = on.replace(day=1)
+    reqs: dict[str, dict[str, Any]] = {}
+    for r in (
+        Requirement.objects.filter(cancelled=False)
+        .select_related("capability")
+        .prefetch_related("item_types")
+        .order_by("pk")
+    ):
+        residual = r.quantity - r.allocated_quantity
+        if residual <= 0:
+            continue
+        reqs[req_key(r.pk)] = {
+            "pk": r.pk,
+            "item_types": sorted(t.code for t in r.item_types.all()),
+            "quantity": residual,
+            "priority": r.priority,
+            # No needed-by date means no deadline: such a need is never served late.
+            "needed_by": r.needed_by.isoformat() if r.needed_by else None,
+            "capability": r.capability.code,
+        }
+    offers: dict[str, dict[str, Any]] = {}
+    for p in (
+        Pledge.objects.filter(kind="in_kind", status__in=MATCHABLE_PLEDGE_STATUSES, item_type__isnull=False)
+        .select_related("item_type", "owner")
+        .order_by("pk")
+    ):
+        residual = (p.quantity or 0) - p.allocated_quantity
+        if residual <= 0 or p.item_type is None:
+            continue
+        offers[offer_key(p.pk)] = {
+            "pk": p.pk,
+            "donor": p.owner.code,
+            "item_type": p.item_type.code,
+            "quantity": residual,
+            "available_from": p.available_from.isoformat(),
+            "status": p.status,
+        }
+    months = [
+        month_index(origin, dt.date.fromisoformat(v["needed_by"])) for v in reqs.values() if v["needed_by"]
+    ]
+    months += [month_index(origin, dt.date.fromisoformat(v["available_from"])) for v in offers.values()]
+    periods = min(MAX_PERIODS, max([0, *months]) + 1)
+
+    def period(day: str | None) -> int:
+        if day is None:
+            return periods - 1
+        return min(periods - 1, max(0, month_index(origin, dt.date.fromisoformat(day))))
+
+    problem = {
+        "periods": periods,
+        "lateness_penalty": lateness_penalty,
+        "requirements": [
+            {
+                "id": key,
+                "item_types": v["item_types"],
+                "quantity": v["quantity"],
+                "weight": PRIORITY_WEIGHTS[v["priority"]],
+                "needed_by": period(v["needed_by"]),
+                "meta": {"capability": v["capability"], "priority": v["priority"]},
+            }
+            for key, v in reqs.items()
+        ],
+        "offers": [
+            {
+                "id": key,
+                "donor": v["donor"],
+                "item_type": v["item_type"],
+                "quantity": v["quantity"],
+                "available_from": period(v["available_from"]),
+            }
+            for key, v in offers.items()
+        ],
+    }
+    built = BuiltProblem(problem=problem, requirements=reqs, offers=offers, origin=origin)
+    built.digest = hashlib.sha256(orjson.dumps(problem, option=orjson.OPT_SORT_KEYS)).hexdigest()
+    return built
+
+
+def _solve(problem_doc: dict[str, Any]) -> tuple[Any, Any, dict[str, Any], float]:
+    started = time.perf_counter()
+    try:
+        problem = load_problem(problem_doc)
+    except ProblemError as exc:
+        raise InvalidInput(f"scenario: {exc}", field="scenario") from exc
+    result = solve(problem)
+    return problem, result, result_to_dict(result), time.perf_counter() - started
+
+
+def _meta(built: BuiltProblem) -> dict[str, dict[str, Any]]:
+    return {
+        k: {"capability": v["capability"], "priority": v["priority"]} for k, v in built.requirements.items()
+    }
+
+
+@transaction.atomic
+def run_matching(
+    *,
+    actor: Any,
+    lateness_penalty: float = DEFAULT_LATENESS_PENALTY,
+    name: str = "",
+    on: dt.date | None = None,
+) -> ClearingRun:
+    """Solve the matching of current offers to current needs and store the run with its proposals."""
+    _require_cell(actor)
+    if lateness_penalty < 0:
+        raise InvalidInput("The lateness penalty cannot be negative.", field="lateness_penalty")
+    built_at = time.perf_counter()
+    built = build_problem(on=on, lateness_penalty=lateness_penalty)
+    build_seconds = time.perf_counter() - built_at
+    problem, result, result_doc, solve_seconds = _solve(built.problem)
+    explanations = engine_explain.explain(problem, result)
+    displaced = {
+        (e["requirement"], e["offer"]): e.get("text", "")
+        for e in explanations.get("allocations", [])
+        if e.get("displaced")
+    }
+    run = ClearingRun.objects.create(
+        kind=RunKind.BASELINE,
+        name=name or f"Run of {timezone.now():%Y-%m-%d %H:%M}",
+        created_by=actor,
+        origin=built.origin,
+        parameters={
+            "lateness_penalty": lateness_penalty,
+            "weights": PRIORITY_WEIGHTS,
+            "periods": built.problem["periods"],
+            "elements": {"requirements": built.requirements, "offers": built.offers},
+        },
+        input_digest=built.digest,
+        problem=built.problem,
+        status=result_doc["status"],
+        objective=result_doc["objective"],
+        bound=result_doc["bound"],
+        result=result_doc,
+        explanations=explanations,
+        timings={"build_seconds": round(build_seconds, 4), "solve_seconds": round(solve_seconds, 4)},
+    )
+    worth = _worth_table(built.problem)
+    Proposal.objects.bulk_create(
+        Proposal(
+            run=run,
+            requirement_id=built.requirements[a["requirement"]]["pk"],
+            pledge_id=built.offers[a["offer"]]["pk"],
+            quantity=a["quantity"],
+            worth_per_unit=worth(a["requirement"], a["offer"]),
+            displaced=displaced.get((a["requirement"], a["offer"]), ""),
+        )
+        for a in result_doc["allocations"]
+    )
+    audit.record(
+        actor=actor,
+        action="create",
+        obj=run,
+        after={
+            "kind": run.kind,
+            "input_digest": run.input_digest,
+            "status": run.status,
+            "objective": run.objective,
+            "proposals": len(result_doc["allocations"]),
+            "lateness_penalty": lateness_penalty,
+        },
+    )
+    return run
+
+
+def _worth_table(problem: dict[str, Any]) -> Any:
+    reqs = {r["id"]: r for r in problem["requirements"]}
+    offers = {o["id"]: o for o in problem["offers"]}
+    lam = problem["lateness_penalty"]
+
+    def worth(r: str, o: str) -> float:
+        late = max(0, offers[o]["available_from"] - reqs[r]["needed_by"])
+        return float(reqs[r]["weight"] - lam * late - offers[o].get("unit_cost", 0))
+
+    return worth
+
+
+def _scenario_for_engine(scenario: dict[str, Any], built: BuiltProblem) -> dict[str, Any]:
+    """Translate a scenario given in the domain's words (donor codes, dates) into engine terms."""
+    if not isinstance(scenario, dict):
+        raise InvalidInput("A scenario is a JSON object.", field="scenario")
+    out: dict[str, Any] = {}
+    if "name" in scenario:
+        out["name"] = scenario["name"]
+    # Donors are participant codes. A real participant with nothing pending is simply not in the
+    # problem: stalling it changes nothing, which is an answer, not an error.
+    pending = {o["donor"] for o in built.offers.values()}
+    known = set(Participant.objects.values_list("code", flat=True))
+    for key in ("exclude_donors", "delay_donors", "scale_donors"):
+        if key not in scenario:
+            continue
+        value = scenario[key]
+        codes: list[Any] = list(value) if isinstance(value, list | dict) else []
+        unknown = [c for c in codes if c not in known]
+        if unknown:
+            raise InvalidInput(f"{key}: unknown donor {unknown[0]!r}.", field=f"scenario.{key}")
+        if isinstance(value, dict):
+            out[key] = {c: v for c, v in value.items() if c in pending}
+        else:
+            out[key] = [c for c in value if c in pending]
+    added = []
+    for i, offer in enumerate(scenario.get("add_offers", []) or []):
+        if not isinstance(offer, dict):
+            raise InvalidInput(f"add_offers[{i}] must be an object.", field=f"scenario.add_offers[{i}]")
+        o = dict(offer)
+        o.setdefault("id", f"H{i + 1}")
+        when = o.get("available_from")
+        if isinstance(when, str):
+            try:
+                o["available_from"] = min(
+                    built.problem["periods"] - 1,
+                    max(0, month_index(built.origin, dt.date.fromisoformat(when))),
+                )
+            except ValueError:
+                raise InvalidInput(
+                    f"add_offers[{i}].available_from: {when!r} is not a date (YYYY-MM-DD).",
+                    field=f"scenario.add_offers[{i}].available_from",
+                ) from None
+        added.append(o)
+    if added:
+        out["add_offers"] = added
+    unknown_keys = set(scenario) - {
+        "name",
+        "exclude_donors",
+        "delay_donors",
+        "scale_donors",
+        "add_offers",
+        "baseline",
+    }
+    if unknown_keys:
+        raise InvalidInput(f"Unknown scenario keys: {', '.join(sorted(unknown_keys))}.", field="scenario")
+    return out
+
+
+@transaction.atomic
+def run_scenario(
+    *,
+    actor: Any,
+    scenario: dict[str, Any],
+    lateness_penalty: float = DEFAULT_LATENESS_PENALTY,
+    on: dt.date | None = None,
+) -> ClearingRun:
+    """Solve a what-if scenario (donors excluded, delayed, scaled; hypothetical offers) against the
+    current baseline, and store it with the comparison of coverage and of what becomes short."""
+    _require_cell(actor)
+    built = build_problem(on=on, lateness_penalty=lateness_penalty)
+    base_problem, base_result, base_doc, base_seconds = _solve(built.problem)
+    engine_sc = _scenario_for_engine(scenario, built)
+    try:
+        sc_problem = engine_scenario.apply_scenario(base_problem, engine_sc)
+    except ProblemError as exc:
+        raise InvalidInput(f"scenario: {exc}", field="scenario") from exc
+    started = time.perf_counter()
+    sc_result = solve(sc_problem)
+    sc_seconds = time.perf_counter() - started
+    comparison = engine_scenario.compare(
+        base_problem, base_result, sc_problem, sc_result, requirement_meta=_meta(built)
+    )
+    comparison = _dated_comparison(comparison, built)
+    run = ClearingRun.objects.create(
+        kind=RunKind.SCENARIO,
+        name=str(scenario.get("name") or "Scenario"),
+        created_by=actor,
+        origin=built.origin,
+        parameters={
+            "lateness_penalty": lateness_penalty,
+            "weights": PRIORITY_WEIGHTS,
+            "periods": built.problem["periods"],
+            "elements": {"requirements": built.requirements, "offers": built.offers},
+            "baseline_objective": base_doc["objective"],
+        },
+        scenario=scenario,
+        input_digest=built.digest,
+        problem=built.problem,
+        status=str(sc_result.status),
+        objective=float(sc_result.objective),
+        bound=float(sc_result.bound if sc_result.bound is not None else sc_result.objective),
+        result=result_to_dict(sc_result),
+        explanations=engine_explain.explain(sc_problem, sc_result),
+        comparison=comparison,
+        timings={"baseline_seconds": round(base_seconds, 4), "scenario_seconds": round(sc_seconds, 4)},
+    )
+    audit.record(
+        actor=actor,
+        action="create",
+        obj=run,
+        after={
+            "kind": run.kind,
+            "scenario": scenario,
+            "input_digest": run.input_digest,
+            "objective": run.objective,
+        },
+    )
+    return run
+
+
+def _dated_comparison(comparison: dict[str, Any], built: BuiltProblem) -> dict[str, Any]:
+    """Add the real needed-by date and requirement pk to every requirement the comparison names."""
+
+    def enrich(items: Any) -> Any:
+        if isinstance(items, list):
+            return [enrich(i) for i in items]
+        if isinstance(items, dict):
+            out = {k: enrich(v) for k, v in items.items()}
+            rid = items.get("requirement")
+            if isinstance(rid, str) and rid in built.requirements:
+                info = built.requirements[rid]
+                out["requirement_pk"] = info["pk"]
+                out["needed_by_date"] = info["needed_by"]
+                out["capability"] = info["capability"]
+                out["priority"] = info["priority"]
+            return out
+        return items
+
+    return enrich(comparison)  # type: ignore[no-any-return]
+
+
+@dataclass(frozen=True)
+class AcceptOutcome:
+    """Which proposals became allocations, and which were refused and why."""
+
+    accepted: list[Proposal]
+    refused: list[Proposal]
+
+
+def _changed_since_run(proposal: Proposal, run: ClearingRun) -> str:
+    """Why the data behind a proposal no longer matches the run ('' when it still does)."""
+    elements = run.parameters.get("elements", {})
+    then_r = elements.get("requirements", {}).get(req_key(proposal.requirement_id))
+    then_o = elements.get("offers", {}).get(offer_key(proposal.pledge_id))
+    r = Requirement.objects.prefetch_related("item_types").get(pk=proposal.requirement_id)
+    p = Pledge.objects.select_related("item_type").get(pk=proposal.pledge_id)
+    if then_r is None or then_o is None:
+        return "the run does not describe this pledge or requirement"
+    if r.cancelled:
+        return f"requirement {r.pk} was cancelled"
+    if (r.needed_by.isoformat() if r.needed_by else None) != then_r["needed_by"] or r.priority != then_r[
+        "priority"
+    ]:
+        return f"requirement {r.pk} changed its needed-by date or priority"
+    if sorted(t.code for t in r.item_types.all()) != then_r["item_types"]:
+        return f"requirement {r.pk} changed its acceptable item types"
+    if r.quantity - r.allocated_quantity < proposal.quantity:
+        return f"requirement {r.pk} has only {r.quantity - r.allocated_quantity} units left to cover"
+    if p.status not in (*MATCHABLE_PLEDGE_STATUSES, "in_delivery"):
+        return f"pledge {p.pk} is now {p.status}"
+    if p.item_type is None or p.item_type.code != then_o["item_type"]:
+        return f"pledge {p.pk} changed its item type"
+    if p.available_from.isoformat() != then_o["available_from"]:
+        return f"pledge {p.pk} changed its available-from date"
+    if (p.quantity or 0) - p.allocated_quantity < proposal.quantity:
+        return f"pledge {p.pk} has only {(p.quantity or 0) - p.allocated_quantity} units left unallocated"
+    return ""
+
+
+def accept_proposals(*, actor: Any, run_id: int, proposal_ids: list[int] | None = None) -> AcceptOutcome:
+    """Turn all (or the chosen) proposals of a run into allocations, each re-checked against current
+    data; a proposal whose pledge or requirement changed since the run is refused with the reason."""
+    _require_cell(actor)
+    run = ClearingRun.objects.restrict(actor, "view").filter(pk=run_id).first()
+    if run is None:
+        raise NotFound("Clearing run not found.")
+    if run.kind != RunKind.BASELINE:
+        raise InvalidInput(
+            "Only a baseline run's proposals can be accepted; a scenario is a what-if.", field="run"
+        )
+    qs = run.proposals.filter(state=ProposalState.PROPOSED).order_by("-worth_per_unit", "pk")
+    if proposal_ids is not None:
+        chosen = set(proposal_ids)
+        unknown = chosen - set(run.proposals.values_list("pk", flat=True))
+        if unknown:
+            raise InvalidInput(
+                f"Proposals {sorted(unknown)} do not belong to run {run.pk}.", field="proposals"
+            )
+        qs = qs.filter(pk__in=chosen)
+    accepted: list[Proposal] = []
+    refused: list[Proposal] = []
+    for proposal in list(qs):
+        with transaction.atomic():
+            # Lock the pledge and the requirement first: the checks and the allocation must see the
+            # same state even if somebody else allocates from the same pledge at this moment.
+            list(Pledge.objects.select_for_update().filter(pk=proposal.pledge_id))
+            list(Requirement.objects.select_for_update().filter(pk=proposal.requirement_id))
+            before = audit.snapshot(proposal)
+            reason = _changed_since_run(proposal, run)
+            if not reason:
+                try:
+                    with transaction.atomic():
+                        pledge = Pledge.objects.get(pk=proposal.pledge_id)
+                        if pledge.status == "offered":
+                            pledge_services.transition_pledge(actor=actor, pledge_id=pledge.pk, to="accepted")
+                        allocation = pledge_services.allocate(
+                            actor=actor,
+                            pledge_id=proposal.pledge_id,
+                            requirement_id=proposal.requirement_id,
+                            quantity=proposal.quantity,
+                            source=f"clearing:{run.pk}",
+                        )
+                except DomainError as exc:
+                    reason = exc.message
+                else:
+                    proposal.state = ProposalState.ACCEPTED
+                    proposal.allocation = allocation
+                    accepted.append(proposal)
+            if reason:
+                proposal.state = ProposalState.REFUSED
+                proposal.reason = reason
+                refused.append(proposal)
+            proposal.save(update_fields=["state", "reason", "allocation"])
+            audit.record(
+                actor=actor, action="update", obj=proposal, before=before, after=audit.snapshot(proposal)
+            )
+    return AcceptOutcome(accepted=accepted, refused=refused)

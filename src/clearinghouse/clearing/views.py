@@ -1,0 +1,120 @@
+"""Pages of the clearing house: runs, a run's proposals and explanations, scenarios, shortfalls."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods, require_POST
+
+from clearinghouse.clearing import selectors, services
+from clearinghouse.clearing.forms import RunForm, ScenarioForm
+from clearinghouse.clearing.models import ClearingRun
+from clearinghouse.core.errors import DomainError, NotFound
+
+
+def _cell_reader(request: HttpRequest) -> None:
+    if ClearingRun.view_q(request.user) is None:
+        raise DjangoPermissionDenied
+
+
+def _cell_writer(request: HttpRequest) -> None:
+    if ClearingRun.write_q(request.user, "change") is None:
+        raise DjangoPermissionDenied
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def clearing_home(request: HttpRequest) -> HttpResponse:
+    """Runs so far, and a form to run the matching on current data."""
+    _cell_reader(request)
+    form = RunForm(request.POST or None)
+    if request.method == "POST":
+        _cell_writer(request)
+        if form.is_valid():
+            try:
+                run = services.run_matching(
+                    actor=request.user,
+                    lateness_penalty=float(form.cleaned_data["lateness_penalty"]),
+                    name=form.cleaned_data["name"],
+                )
+            except DomainError as exc:
+                form.add_error(None, exc.message)
+            else:
+                return redirect("clearing-run", run_id=run.pk)
+    runs = selectors.run_list(user=request.user)[:50]
+    return render(request, "clearing/home.html", {"runs": runs, "form": form})
+
+
+@login_required
+def run_detail(request: HttpRequest, run_id: int) -> HttpResponse:
+    """A run: its proposals (to accept), what stays short and why, or a scenario's comparison."""
+    _cell_reader(request)
+    try:
+        run = selectors.get_run(user=request.user, run_id=run_id)
+    except NotFound as exc:
+        raise Http404 from exc
+    shortfalls = run.explanations.get("shortfalls", []) if isinstance(run.explanations, dict) else []
+    elements = run.parameters.get("elements", {})
+    context = {
+        "run": run,
+        "proposals": selectors.proposal_list(user=request.user, run=run),
+        "shortfalls": shortfalls,
+        "requirements_meta": elements.get("requirements", {}),
+        "comparison": run.comparison or {},
+        "can_accept": ClearingRun.write_q(request.user, "change") is not None and run.kind == "baseline",
+    }
+    return render(request, "clearing/run_detail.html", context)
+
+
+@login_required
+@require_POST
+def run_accept(request: HttpRequest, run_id: int) -> HttpResponse:
+    """Accept the ticked proposals (or all) as allocations."""
+    _cell_writer(request)
+    ids = (
+        None if request.POST.get("all") else [int(i) for i in request.POST.getlist("proposal") if i.isdigit()]
+    )
+    try:
+        outcome = services.accept_proposals(actor=request.user, run_id=run_id, proposal_ids=ids)
+    except NotFound as exc:
+        raise Http404 from exc
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, f"{len(outcome.accepted)} proposals accepted as allocations.")
+        for p in outcome.refused:
+            messages.error(request, f"Proposal {p.pk} refused: {p.reason}")
+    return redirect("clearing-run", run_id=run_id)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def scenario(request: HttpRequest) -> HttpResponse:
+    """Build and run a what-if scenario, compared with the current baseline."""
+    _cell_reader(request)
+    form = ScenarioForm(request.POST or None)
+    if request.method == "POST":
+        _cell_writer(request)
+        if form.is_valid():
+            try:
+                run = services.run_scenario(
+                    actor=request.user,
+                    scenario=form.scenario(),
+                    lateness_penalty=float(form.cleaned_data["lateness_penalty"]),
+                )
+            except DomainError as exc:
+                form.add_error(None, exc.message)
+            else:
+                return redirect("clearing-run", run_id=run.pk)
+    scenarios = selectors.run_list(user=request.user, kind="scenario")[:20]
+    return render(request, "clearing/scenario.html", {"form": form, "scenarios": scenarios})
+
+
+@login_required
+def shortfalls(request: HttpRequest) -> HttpResponse:
+    """Required against allocated against delivered, by capability area and month."""
+    data = selectors.shortfalls(user=request.user)
+    return render(request, "clearing/shortfalls.html", {"data": data})

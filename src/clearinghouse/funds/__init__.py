@@ -1,0 +1,1 @@
+"""The multi-year fund: burden-sharing keys, fair shares, contributions in any currency, compliance."""

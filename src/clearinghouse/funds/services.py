@@ -1,0 +1,649 @@
+"""Fund services: GDP series, burden keys, funds, opt-outs and contributions. The only code that writes."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+from collections.abc import Iterable, Mapping
+from decimal import ROUND_DOWN, Decimal, InvalidOperation
+from importlib import resources
+from typing import Any
+
+from django.apps import apps
+from django.db import IntegrityError, transaction
+
+from clearinghouse.core import audit
+from clearinghouse.core.choices import Releasability
+from clearinghouse.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from clearinghouse.funds import fx
+from clearinghouse.funds.choices import (
+    CREDITABLE_PLEDGE_STATUSES,
+    PLEDGE_KINDS,
+    BurdenKeyKind,
+    ContributionKind,
+    ShortfallPolicy,
+)
+from clearinghouse.funds.models import (
+    BurdenKey,
+    BurdenKeyVersion,
+    BurdenKeyWeight,
+    Contribution,
+    Fund,
+    FundOptOut,
+    FundYear,
+    GdpFigure,
+)
+from clearinghouse.funds.shares import ShareError, compute_shares
+from clearinghouse.participants.models import Participant, ParticipantGroup
+
+CENT = Decimal("0.01")
+MAX_AMOUNT = Decimal("1e17")
+RESERVED_SLUGS = {"keys", "gdp", "new"}
+FINANCE_ROLES = ("finance_officer",)
+
+
+# --- input helpers (every failure names its field) -----------------------------------------------
+
+
+def _require_finance(actor: Any, what: str) -> None:
+    if actor is None or not getattr(actor, "is_authenticated", False) or not actor.has_role(*FINANCE_ROLES):
+        raise PermissionDenied(f"Only finance officers and admins can {what}.")
+
+
+def parse_money(value: Any, *, field: str, allow_zero: bool = False) -> Decimal:
+    """A positive amount with at most 2 decimals."""
+    if isinstance(value, bool) or value is None or value == "":
+        raise InvalidInput(f"{field} is required.", field=field)
+    try:
+        amount = Decimal(str(value).strip().replace(",", "").replace("_", ""))
+    except (InvalidOperation, ValueError):
+        raise InvalidInput(f"{value!r} is not an amount.", field=field) from None
+    if not amount.is_finite():
+        raise InvalidInput(f"{value!r} is not an amount.", field=field)
+    if amount < 0 or (amount == 0 and not allow_zero):
+        raise InvalidInput(f"{field} must be positive.", field=field)
+    if amount >= MAX_AMOUNT:
+        raise InvalidInput(f"{field} is too large.", field=field)
+    if amount != amount.quantize(CENT, rounding=ROUND_DOWN):
+        raise InvalidInput(f"{field} has more than 2 decimals.", field=field)
+    return amount.quantize(CENT)
+
+
+def parse_decimal(value: Any, *, field: str) -> Decimal:
+    """A non-negative decimal (a key weight)."""
+    try:
+        d = Decimal(str(value).strip())
+    except (InvalidOperation, ValueError):
+        raise InvalidInput(f"{value!r} is not a number.", field=field) from None
+    if not d.is_finite() or d < 0:
+        raise InvalidInput(f"{field} must be a non-negative number.", field=field)
+    if d >= Decimal("1e13") or d != d.quantize(Decimal("1e-10"), rounding=ROUND_DOWN):
+        raise InvalidInput(f"{field} must have at most 13 digits before and 10 after the point.", field=field)
+    return d
+
+
+def parse_date(value: Any, *, field: str) -> dt.date:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value).strip())
+    except ValueError:
+        raise InvalidInput(f"{value!r} is not a date (YYYY-MM-DD).", field=field) from None
+
+
+def parse_int(value: Any, *, field: str, low: int, high: int) -> int:
+    try:
+        number = int(str(value).strip())
+    except (TypeError, ValueError):
+        raise InvalidInput(f"{value!r} is not a whole number.", field=field) from None
+    if not low <= number <= high:
+        raise InvalidInput(f"{field} must be between {low} and {high}.", field=field)
+    return number
+
+
+def _currency(code: Any, *, field: str) -> str:
+    try:
+        return fx.validate_currency(str(code or ""), field=field)
+    except fx.FxError as exc:
+        raise InvalidInput(str(exc), field=field) from None
+
+
+def _participant(code: Any, *, field: str) -> Participant:
+    p = Participant.objects.filter(code=str(code or "").strip().upper()).first()
+    if p is None:
+        raise InvalidInput(f"Unknown participant {code!r}.", field=field)
+    return p
+
+
+def _releasability(value: Any, *, field: str = "releasability") -> str:
+    if value not in Releasability.values:
+        raise InvalidInput(
+            f"Unknown releasability {value!r}; use one of {', '.join(Releasability.values)}.", field=field
+        )
+    return str(value)
+
+
+def _convert(amount: Decimal, currency: str, fund: Fund, on: dt.date) -> fx.Conversion:
+    try:
+        return fx.convert(amount, currency, fund.currency, on)
+    except fx.FxError as exc:
+        raise InvalidInput(
+            str(exc), field=exc.field if exc.field != "fund_currency" else "currency"
+        ) from None
+
+
+def _fund_for_write(actor: Any, slug: str, what: str) -> Fund:
+    """The fund (locked), NotFound if the actor cannot see it, PermissionDenied if they cannot write."""
+    fund = Fund.objects.restrict(actor, "view").select_for_update().filter(slug=slug).first()
+    if fund is None:
+        raise NotFound("Fund not found.")
+    _require_finance(actor, what)
+    return fund
+
+
+# --- GDP series and burden keys -------------------------------------------------------------------
+
+
+def gdp_rows() -> list[dict[str, str]]:
+    """The shipped GDP series (src/clearinghouse/funds/data/gdp.csv)."""
+    text = resources.files("clearinghouse.funds").joinpath("data", "gdp.csv").read_text(encoding="utf-8")
+    return list(csv.DictReader(text.splitlines()))
+
+
+def load_gdp_series(*, actor: Any = None) -> dict[str, int]:
+    """Create or update the GDP figures from the shipped file; idempotent (no event when unchanged)."""
+    created = updated = 0
+    with transaction.atomic():
+        for row in gdp_rows():
+            participant = Participant.objects.filter(code=row["participant"]).first()
+            if participant is None:
+                raise InvalidInput(
+                    f"gdp.csv names unknown participant {row['participant']}.", field="participant"
+                )
+            values = {"gdp_eur_bn": Decimal(row["gdp_eur_bn"]), "source": row["source"]}
+            fig = GdpFigure.objects.filter(participant=participant, year=int(row["year"])).first()
+            if fig is None:
+                fig = GdpFigure.objects.create(participant=participant, year=int(row["year"]), **values)
+                audit.record(actor=actor, action="create", obj=fig, after=audit.snapshot(fig))
+                created += 1
+                continue
+            before = audit.snapshot(fig)
+            for k, v in values.items():
+                setattr(fig, k, v)
+            if audit.snapshot(fig) != before:
+                fig.save()
+                audit.record(actor=actor, action="update", obj=fig, before=before, after=audit.snapshot(fig))
+                updated += 1
+    return {"created": created, "updated": updated}
+
+
+def create_key_version(
+    *,
+    actor: Any,
+    key: str,
+    effective_year: int,
+    kind: str,
+    name: str = "",
+    gdp_year: int | None = None,
+    weights: Mapping[str, Any] | None = None,
+    source: str = "",
+    notes: str = "",
+) -> BurdenKeyVersion:
+    """Add a version of a burden key (creating the key on first use): GDP of a year, or fixed weights."""
+    _require_finance(actor, "define burden keys")
+    code = (key or "").strip().lower()
+    if not code or not code.replace("-", "").replace("_", "").isalnum() or len(code) > 60:
+        raise InvalidInput("A key code is a slug (letters, digits, hyphens).", field="key")
+    effective_year = parse_int(effective_year, field="effective_year", low=1900, high=2200)
+    if kind not in BurdenKeyKind.values:
+        raise InvalidInput(f"Unknown key kind {kind!r}; use gdp or fixed.", field="kind")
+    entries: dict[Participant, tuple[Decimal, str]] = {}
+    if kind == BurdenKeyKind.GDP:
+        if gdp_year is None:
+            raise InvalidInput("A GDP key names the GDP year.", field="gdp_year")
+        gdp_year = parse_int(gdp_year, field="gdp_year", low=1900, high=2200)
+        if weights:
+            raise InvalidInput("A GDP key takes its weights from the GDP series.", field="weights")
+        figures = GdpFigure.objects.select_related("participant").filter(year=gdp_year)
+        if not figures:
+            raise InvalidInput(f"No GDP figures for {gdp_year}.", field="gdp_year")
+        for f in figures:
+            entries[f.participant] = (f.gdp_eur_bn, f"GDP {gdp_year}, EUR bn: {f.source}")
+        source = source or f"GDP {gdp_year} in EUR billion (shipped GDP series)"
+    else:
+        if gdp_year is not None:
+            raise InvalidInput("A fixed key has no GDP year.", field="gdp_year")
+        if not weights:
+            raise InvalidInput("A fixed key needs its table of weights (percentages).", field="weights")
+        for pcode, value in weights.items():
+            participant = _participant(pcode, field=f"weights.{pcode}")
+            entries[participant] = (parse_decimal(value, field=f"weights.{pcode}"), source)
+        if sum(w for w, _ in entries.values()) <= 0:
+            raise InvalidInput("The weights sum to zero.", field="weights")
+    with transaction.atomic():
+        burden_key = BurdenKey.objects.filter(code=code).first()
+        if burden_key is None:
+            burden_key = BurdenKey.objects.create(code=code, name=name or code)
+            audit.record(actor=actor, action="create", obj=burden_key, after=audit.snapshot(burden_key))
+        if burden_key.versions.filter(effective_year=effective_year).exists():
+            raise Conflict(f"Key {code} already has a version effective from {effective_year}.")
+        version = BurdenKeyVersion.objects.create(
+            key=burden_key,
+            effective_year=effective_year,
+            kind=kind,
+            gdp_year=gdp_year if kind == BurdenKeyKind.GDP else None,
+            source=source[:300],
+            notes=notes,
+        )
+        BurdenKeyWeight.objects.bulk_create(
+            [
+                BurdenKeyWeight(version=version, participant=p, weight=w, source=s[:300])
+                for p, (w, s) in sorted(entries.items(), key=lambda e: e[0].code)
+            ]
+        )
+        after = audit.snapshot(version)
+        after["weights"] = {p.code: w for p, (w, _) in sorted(entries.items(), key=lambda e: e[0].code)}
+        audit.record(actor=actor, action="create", obj=version, after=after)
+    return version
+
+
+def key_version_for(burden_key: BurdenKey, year: int) -> BurdenKeyVersion | None:
+    """The version of a key in force in `year` (the latest taking effect in or before it)."""
+    return burden_key.versions.filter(effective_year__lte=year).order_by("-effective_year").first()
+
+
+def version_weights(version: BurdenKeyVersion) -> dict[str, Decimal]:
+    return {code: w for code, w in version.weights.values_list("participant__code", "weight")}
+
+
+# --- funds ----------------------------------------------------------------------------------------
+
+
+def split_evenly(total: Decimal, years: list[int]) -> dict[int, Decimal]:
+    """The target in equal yearly parts to the cent; leftover cents go to the earliest years."""
+    cents_total = int(total / CENT)
+    base, extra = divmod(cents_total, len(years))
+    return {y: Decimal(base + (1 if i < extra else 0)) * CENT for i, y in enumerate(years)}
+
+
+def _check_key_covers(burden_key: BurdenKey, members: list[str], years: Iterable[int]) -> None:
+    for y in years:
+        version = key_version_for(burden_key, y)
+        if version is None:
+            raise InvalidInput(f"Key {burden_key.code} has no version in force in {y}.", field="burden_key")
+        weights = version_weights(version)
+        missing = [m for m in members if m not in weights]
+        if missing:
+            raise InvalidInput(
+                f"Key {burden_key.code} ({version.effective_year}) has no weight for {', '.join(missing)}.",
+                field="burden_key",
+            )
+
+
+def _rules(data: Mapping[str, Any]) -> tuple[list[str], list[str]]:
+    kinds = data.get("counts_kinds")
+    kinds = list(PLEDGE_KINDS) if kinds is None else list(kinds)
+    bad = [k for k in kinds if k not in PLEDGE_KINDS]
+    if bad:
+        raise InvalidInput(f"Unknown pledge kind {bad[0]!r}; use in_kind or financial.", field="counts_kinds")
+    caps = [str(c).strip().lower() for c in (data.get("counts_capabilities") or [])]
+    if caps and apps.is_installed("clearinghouse.catalog"):
+        try:
+            area = apps.get_model("catalog", "CapabilityArea")
+        except LookupError:
+            area = None
+        if area is not None:
+            known = set(area.objects.filter(code__in=caps).values_list("code", flat=True))
+            unknown = [c for c in caps if c not in known]
+            if unknown:
+                raise InvalidInput(f"Unknown capability area {unknown[0]!r}.", field="counts_capabilities")
+    return sorted(set(kinds)), sorted(set(caps))
+
+
+def create_fund(*, actor: Any, data: Mapping[str, Any]) -> Fund:
+    """Create a fund with its yearly targets (split evenly unless `yearly_targets` is given)."""
+    _require_finance(actor, "create funds")
+    slug = str(data.get("slug") or "").strip().lower()
+    if not slug or not slug.replace("-", "").isalnum() or len(slug) > 60 or slug in RESERVED_SLUGS:
+        raise InvalidInput(
+            "The slug must be letters, digits and hyphens (and not a reserved word).", field="slug"
+        )
+    name = str(data.get("name") or "").strip()
+    if not name:
+        raise InvalidInput("A fund needs a name.", field="name")
+    target = parse_money(data.get("target_amount"), field="target_amount")
+    currency = _currency(data.get("currency"), field="currency")
+    first_year = parse_int(data.get("first_year"), field="first_year", low=1990, high=2200)
+    years = parse_int(data.get("years"), field="years", low=1, high=50)
+    policy = data.get("shortfall_policy") or ShortfallPolicy.REDISTRIBUTE
+    if policy not in ShortfallPolicy.values:
+        raise InvalidInput(f"Unknown shortfall policy {policy!r}.", field="shortfall_policy")
+    kinds, caps = _rules(data)
+    group = ParticipantGroup.objects.filter(code=str(data.get("group") or "")).first()
+    if group is None:
+        raise InvalidInput(f"Unknown participant group {data.get('group')!r}.", field="group")
+    burden_key = BurdenKey.objects.filter(code=str(data.get("burden_key") or "")).first()
+    if burden_key is None:
+        raise InvalidInput(f"Unknown burden key {data.get('burden_key')!r}.", field="burden_key")
+    year_list = list(range(first_year, first_year + years))
+    schedule = data.get("yearly_targets")
+    if schedule:
+        targets: dict[int, Decimal] = {}
+        for i, row in enumerate(schedule):
+            y = parse_int(
+                row.get("year"), field=f"yearly_targets.{i}.year", low=first_year, high=year_list[-1]
+            )
+            if y in targets:
+                raise InvalidInput(f"Year {y} is scheduled twice.", field=f"yearly_targets.{i}.year")
+            targets[y] = parse_money(row.get("target"), field=f"yearly_targets.{i}.target", allow_zero=True)
+        if sorted(targets) != year_list:
+            raise InvalidInput(
+                "The schedule must give a target for every year of the fund.", field="yearly_targets"
+            )
+        if sum(targets.values()) != target:
+            raise InvalidInput(
+                f"The yearly targets sum to {sum(targets.values())}, not the target {target}.",
+                field="yearly_targets",
+            )
+    else:
+        targets = split_evenly(target, year_list)
+    members = sorted(group.members.values_list("code", flat=True))
+    if not members:
+        raise InvalidInput(f"Group {group.code} has no members.", field="group")
+    _check_key_covers(burden_key, members, year_list)
+    with transaction.atomic():
+        if Fund.objects.filter(slug=slug).exists():
+            raise Conflict(f"A fund with slug {slug!r} exists already.")
+        fund = Fund.objects.create(
+            slug=slug,
+            name=name,
+            target_amount=target,
+            currency=currency,
+            first_year=first_year,
+            years=years,
+            group=group,
+            burden_key=burden_key,
+            shortfall_policy=policy,
+            counts_kinds=kinds,
+            counts_capabilities=caps,
+            notes=str(data.get("notes") or ""),
+        )
+        FundYear.objects.bulk_create(
+            [FundYear(fund=fund, year=y, target=t) for y, t in sorted(targets.items())]
+        )
+        after = audit.snapshot(fund)
+        after["yearly_targets"] = {str(y): t for y, t in sorted(targets.items())}
+        audit.record(actor=actor, action="create", obj=fund, after=after)
+    return fund
+
+
+UPDATABLE = ("name", "notes", "shortfall_policy", "counts_kinds", "counts_capabilities")
+
+
+def update_fund(*, actor: Any, slug: str, changes: Mapping[str, Any]) -> Fund:
+    """Change a fund's name, notes, shortfall policy or crediting rule; no change, no event."""
+    unknown = [k for k in changes if k not in UPDATABLE]
+    if unknown:
+        raise InvalidInput(f"{unknown[0]} cannot be changed.", field=unknown[0])
+    with transaction.atomic():
+        fund = _fund_for_write(actor, slug, "change funds")
+        before = audit.snapshot(fund)
+        if "name" in changes:
+            name = str(changes["name"] or "").strip()
+            if not name:
+                raise InvalidInput("A fund needs a name.", field="name")
+            fund.name = name
+        if "notes" in changes:
+            fund.notes = str(changes["notes"] or "")
+        if "shortfall_policy" in changes:
+            if changes["shortfall_policy"] not in ShortfallPolicy.values:
+                raise InvalidInput(
+                    f"Unknown shortfall policy {changes['shortfall_policy']!r}.", field="shortfall_policy"
+                )
+            fund.shortfall_policy = changes["shortfall_policy"]
+        if "counts_kinds" in changes or "counts_capabilities" in changes:
+            kinds, caps = _rules(
+                {
+                    "counts_kinds": changes.get("counts_kinds", fund.counts_kinds),
+                    "counts_capabilities": changes.get("counts_capabilities", fund.counts_capabilities),
+                }
+            )
+            fund.counts_kinds, fund.counts_capabilities = kinds, caps
+        after = audit.snapshot(fund)
+        if after != before:
+            fund.save()
+            audit.record(actor=actor, action="update", obj=fund, before=before, after=after)
+    return fund
+
+
+def opt_out(*, actor: Any, slug: str, participant: str, reason: str = "") -> FundOptOut:
+    """Record a member's constructive abstention from a fund."""
+    with transaction.atomic():
+        fund = _fund_for_write(actor, slug, "record opt-outs")
+        member = _participant(participant, field="participant")
+        if not fund.group.members.filter(pk=member.pk).exists():
+            raise InvalidInput(f"{member.code} is not a member of {fund.group.code}.", field="participant")
+        if FundOptOut.objects.filter(fund=fund, participant=member).exists():
+            raise Conflict(f"{member.code} has already opted out of {fund.slug}.")
+        members = list(fund.group.members.values_list("code", flat=True))
+        out = set(FundOptOut.objects.filter(fund=fund).values_list("participant__code", flat=True))
+        out.add(member.code)
+        if fund.shortfall_policy == ShortfallPolicy.REDISTRIBUTE:
+            # Someone has to pay: refuse the opt-out that would leave no paying weight.
+            for y in fund.year_range:
+                version = key_version_for(fund.burden_key, y)
+                if version is None:
+                    continue
+                try:
+                    compute_shares(
+                        version_weights(version), members=members, opted_out=out, policy=fund.shortfall_policy
+                    )
+                except ShareError as exc:
+                    raise Conflict(f"Opt-out refused: {exc}.") from None
+        record = FundOptOut.objects.create(fund=fund, participant=member, reason=reason[:300])
+        audit.record(actor=actor, action="create", obj=record, after=audit.snapshot(record))
+    return record
+
+
+def cancel_opt_out(*, actor: Any, slug: str, participant: str) -> None:
+    """Withdraw a member's opt-out: it owes its key share again."""
+    with transaction.atomic():
+        fund = _fund_for_write(actor, slug, "withdraw opt-outs")
+        record = FundOptOut.objects.filter(fund=fund, participant__code=str(participant).upper()).first()
+        if record is None:
+            raise NotFound(f"{participant} has not opted out of {fund.slug}.")
+        before = audit.snapshot(record)
+        record_id = record.pk
+        record.delete()
+        audit.record(
+            actor=actor, action="delete", object_type="funds.fundoptout", object_id=record_id, before=before
+        )
+
+
+# --- contributions --------------------------------------------------------------------------------
+
+
+def _member_of(fund: Fund, participant: Participant, field: str) -> None:
+    if not fund.group.members.filter(pk=participant.pk).exists():
+        raise InvalidInput(
+            f"{participant.code} is not a member of {fund.group.code}, "
+            "the group that contributes to this fund.",
+            field=field,
+        )
+
+
+def _credit_year(fund: Fund, year: Any, value_date: dt.date) -> int:
+    if year is None or year == "":
+        if value_date.year not in fund.year_range:
+            raise InvalidInput(
+                f"The value date {value_date} is outside the fund's years "
+                f"{fund.first_year}–{fund.last_year}; "
+                "name the fund year credited.",
+                field="year",
+            )
+        return value_date.year
+    return parse_int(year, field="year", low=fund.first_year, high=fund.last_year)
+
+
+def _contribution_after(c: Contribution) -> dict[str, Any]:
+    after = audit.snapshot(c)
+    after["releasable_to"] = sorted(c.releasable_to.values_list("code", flat=True))
+    return after
+
+
+def _set_releasable_to(c: Contribution, codes: Iterable[str]) -> None:
+    participants = [_participant(code, field="releasable_to") for code in codes]
+    c.releasable_to.set(participants)
+
+
+def record_cash_contribution(
+    *, actor: Any, slug: str, data: Mapping[str, Any], today: dt.date | None = None
+) -> Contribution:
+    """Credit a cash payment to a fund, converted at the ECB rate of its value date."""
+    today = today or dt.date.today()
+    with transaction.atomic():
+        fund = _fund_for_write(actor, slug, "record contributions")
+        member = _participant(data.get("participant"), field="participant")
+        _member_of(fund, member, "participant")
+        amount = parse_money(data.get("amount"), field="amount")
+        currency = _currency(data.get("currency"), field="currency")
+        value_date = parse_date(data.get("value_date"), field="value_date")
+        if value_date > today:
+            raise InvalidInput(f"The value date {value_date} is in the future.", field="value_date")
+        year = _credit_year(fund, data.get("year"), value_date)
+        reference = str(data.get("reference") or "").strip()
+        if len(reference) > 100:
+            raise InvalidInput("The reference is at most 100 characters.", field="reference")
+        releasability = _releasability(data.get("releasability") or Releasability.COORDINATION)
+        if reference:
+            earlier = (
+                Contribution.objects.filter(owner=member, kind=ContributionKind.CASH, reference=reference)
+                .select_related("fund")
+                .first()
+            )
+            if earlier is not None:
+                raise Conflict(
+                    f"Payment {reference} of {member.code} is already credited "
+                    f"(contribution {earlier.pk} to {earlier.fund.slug})."
+                )
+        conversion = _convert(amount, currency, fund, value_date)
+        contribution = Contribution(
+            fund=fund,
+            owner=member,
+            releasability=releasability,
+            kind=ContributionKind.CASH,
+            year=year,
+            amount=amount,
+            currency=currency,
+            value_date=value_date,
+            converted_amount=conversion.converted,
+            fx_rate=conversion.rate,
+            fx_date=conversion.rate_date,
+            reference=reference,
+            notes=str(data.get("notes") or ""),
+            created_by=actor,
+        )
+        try:
+            with transaction.atomic():
+                contribution.save()
+        except IntegrityError:
+            raise Conflict(f"Payment {reference} of {member.code} is already credited.") from None
+        _set_releasable_to(contribution, data.get("releasable_to") or [])
+        audit.record(actor=actor, action="create", obj=contribution, after=_contribution_after(contribution))
+    return contribution
+
+
+def pledges_available() -> bool:
+    """Whether the pledges app's models exist (in-kind credit needs them)."""
+    try:
+        apps.get_model("pledges", "Pledge")
+    except LookupError:
+        return False
+    return any(f.name == "pledge" for f in Contribution._meta.get_fields())
+
+
+def credit_pledge(
+    *,
+    actor: Any,
+    slug: str,
+    pledge_id: Any,
+    year: Any = None,
+    value_date: Any = None,
+    releasability: str | None = None,
+    notes: str = "",
+    today: dt.date | None = None,
+) -> Contribution:
+    """Credit a committed or delivered pledge to a fund at its valuation; a pledge is credited once."""
+    today = today or dt.date.today()
+    if not pledges_available():
+        raise Conflict("In-kind credit needs the pledges app, which is not installed.")
+    pledge_model: Any = apps.get_model("pledges", "Pledge")
+    with transaction.atomic():
+        fund = _fund_for_write(actor, slug, "credit pledges")
+        try:
+            pk = int(str(pledge_id))
+        except (TypeError, ValueError):
+            raise InvalidInput(f"{pledge_id!r} is not a pledge id.", field="pledge_id") from None
+        if not pledge_model.objects.restrict(actor, "view").filter(pk=pk).exists():
+            raise InvalidInput(f"No pledge {pk}.", field="pledge_id")
+        # Lock the plain row: PostgreSQL refuses FOR UPDATE with DISTINCT (restrict) or outer joins.
+        pledge = pledge_model.objects.select_for_update().get(pk=pk)
+        earlier = Contribution.objects.filter(pledge=pledge).select_related("fund").first()
+        if earlier is not None:
+            raise Conflict(
+                f"Pledge {pk} is already credited to {earlier.fund.slug} (contribution {earlier.pk}); "
+                "a pledge is credited once."
+            )
+        if pledge.status not in CREDITABLE_PLEDGE_STATUSES:
+            raise Conflict(
+                f"Pledge {pk} is {pledge.status}; "
+                "only committed, in-delivery or delivered pledges are credited."
+            )
+        if pledge.kind not in fund.counts_kinds:
+            raise InvalidInput(f"{pledge.kind} pledges do not count toward {fund.slug}.", field="pledge_id")
+        if fund.counts_capabilities and pledge.item_type_id is not None:
+            area = pledge.item_type.capability.code
+            if area not in fund.counts_capabilities:
+                raise InvalidInput(
+                    f"Capability area {area} does not count toward {fund.slug}.", field="pledge_id"
+                )
+        _member_of(fund, pledge.owner, "pledge_id")
+        amount = pledge.value_amount
+        if amount is None or amount <= 0:
+            raise InvalidInput(f"Pledge {pk} has no valuation.", field="pledge_id")
+        if value_date is None or value_date == "":
+            on = pledge.available_from if pledge.available_from and pledge.available_from <= today else today
+        else:
+            on = parse_date(value_date, field="value_date")
+            if on > today:
+                raise InvalidInput(f"The value date {on} is in the future.", field="value_date")
+        credit_year = _credit_year(fund, year, on)
+        conversion = _convert(Decimal(amount), pledge.currency, fund, on)
+        contribution = Contribution(
+            fund=fund,
+            owner=pledge.owner,
+            releasability=_releasability(releasability or pledge.releasability),
+            kind=ContributionKind.IN_KIND,
+            pledge=pledge,
+            year=credit_year,
+            amount=Decimal(amount),
+            currency=pledge.currency,
+            value_date=on,
+            converted_amount=conversion.converted,
+            fx_rate=conversion.rate,
+            fx_date=conversion.rate_date,
+            reference=pledge.external_ref or "",
+            notes=notes,
+            created_by=actor,
+        )
+        try:
+            with transaction.atomic():
+                contribution.save()
+        except IntegrityError:
+            raise Conflict(f"Pledge {pk} is already credited; a pledge is credited once.") from None
+        if releasability is None:
+            contribution.releasable_to.set(pledge.releasable_to.all())
+        audit.record(actor=actor, action="create", obj=contribution, after=_contribution_after(contribution))
+    return contribution

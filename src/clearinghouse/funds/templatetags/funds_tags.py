@@ -1,0 +1,50 @@
+"""Template filters for money, shares and percentages (Decimals, never floats)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django import template
+
+register = template.Library()
+
+
+@register.filter
+def money(value: Any) -> str:
+    """1,234,567.89; a dash for nothing."""
+    if value is None or value == "":
+        return "—"
+    return f"{Decimal(value):,.2f}"
+
+
+@register.filter
+def share(value: Any) -> str:
+    """A share with its 10 decimals."""
+    if value is None:
+        return "—"
+    return f"{Decimal(value):.10f}"
+
+
+@register.filter
+def pct(value: Any) -> str:
+    """A percentage to 2 decimals with the sign; a dash when undefined."""
+    if value is None:
+        return "—"
+    return f"{Decimal(value):.2f} %"
+
+
+@register.filter
+def pct_width(value: Any) -> str:
+    """A bar width: the percentage capped to 0–100."""
+    if value is None:
+        return "0"
+    return f"{min(max(Decimal(value), Decimal(0)), Decimal(100)):.1f}"
+
+
+@register.filter
+def plain(value: Any) -> str:
+    """A decimal without trailing zeros and never in exponent notation (50, 3601.75)."""
+    if value is None:
+        return "—"
+    return format(Decimal(value).normalize(), "f")

@@ -1,0 +1,126 @@
+"""Who may use this app's API operations and pages (merged into tests/access.py).
+
+Everyone signed in reads funds and compliance; finance officers and admins write. A contribution
+itself follows its releasability: the one set up here is DEU's, marked `owner`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.access_rules import ALL, Rule
+
+FINANCE = frozenset({"finance", "admin"})
+# Who sees an `owner`-marked contribution of DEU: DEU's officer, the coordinating body's users
+# (coordinator, finance, analyst, auditor, admin).
+DEU_OWNER = frozenset({"donor_deu", "coordinator", "finance", "analyst", "auditor", "admin"})
+
+
+def _fund(p: dict[str, Any]) -> dict[str, Any]:
+    from clearinghouse.funds.tests.factories import trio_fund
+
+    return {"slug": trio_fund(p["admin"]).slug}
+
+
+def _fund_only(p: dict[str, Any]) -> dict[str, Any]:
+    _fund(p)
+    return {}
+
+
+def _key(p: dict[str, Any]) -> dict[str, Any]:
+    _fund(p)
+    return {"code": "trio-key"}
+
+
+def _gdp(p: dict[str, Any]) -> dict[str, Any]:
+    from clearinghouse.funds.services import load_gdp_series
+
+    load_gdp_series()
+    return {}
+
+
+def _opted_out(p: dict[str, Any]) -> dict[str, Any]:
+    from clearinghouse.funds.services import opt_out
+
+    values = _fund(p)
+    opt_out(actor=p["admin"], slug=values["slug"], participant="POL")
+    return {**values, "participant": "POL"}
+
+
+def _contribution(p: dict[str, Any]) -> dict[str, Any]:
+    from clearinghouse.funds.tests.factories import cash
+
+    values = _fund(p)
+    c = cash(p["admin"], values["slug"], "DEU", "1000.00", "EUR", "2024-03-01", releasability="owner")
+    return {**values, "contribution_id": c.pk}
+
+
+def _pledge_body(p: dict[str, Any]) -> dict[str, Any]:
+    from clearinghouse.funds.tests.factories import committed_pledge
+
+    # Created once per persona inside the matrix's rolled-back transaction (body runs after setup).
+    return {"pledge_id": committed_pledge(p).pk, "year": 2025}
+
+
+API: dict[tuple[str, str], Rule] = {
+    ("GET", "/api/v1/funds"): Rule(ALL, setup=_fund),
+    ("POST", "/api/v1/funds"): Rule(
+        FINANCE,
+        ok=(201,),
+        setup=_fund_only,
+        body=lambda p: {
+            "slug": "new-fund",
+            "name": "New fund",
+            "target_amount": "300.00",
+            "currency": "EUR",
+            "first_year": 2025,
+            "years": 3,
+            "group": "trio",
+            "burden_key": "trio-key",
+        },
+    ),
+    ("GET", "/api/v1/funds/keys"): Rule(ALL, setup=_key),
+    ("POST", "/api/v1/funds/keys"): Rule(
+        FINANCE,
+        ok=(201,),
+        setup=_gdp,
+        body=lambda p: {"key": "gdp-key", "effective_year": 2025, "kind": "gdp", "gdp_year": 2021},
+    ),
+    ("GET", "/api/v1/funds/keys/{code}"): Rule(ALL, setup=_key),
+    ("GET", "/api/v1/funds/gdp"): Rule(ALL, setup=_gdp),
+    ("GET", "/api/v1/funds/{slug}"): Rule(ALL, setup=_fund),
+    ("PATCH", "/api/v1/funds/{slug}"): Rule(FINANCE, setup=_fund, body=lambda p: {"notes": "changed"}),
+    ("GET", "/api/v1/funds/{slug}/status"): Rule(ALL, setup=_fund, query="year=2024&as_of=2025-06-01"),
+    ("GET", "/api/v1/funds/{slug}/shares"): Rule(ALL, setup=_fund),
+    ("GET", "/api/v1/funds/{slug}/opt-outs"): Rule(ALL, setup=_opted_out),
+    ("POST", "/api/v1/funds/{slug}/opt-outs"): Rule(
+        FINANCE, ok=(201,), setup=_fund, body=lambda p: {"participant": "POL", "reason": "abstains"}
+    ),
+    ("DELETE", "/api/v1/funds/{slug}/opt-outs/{participant}"): Rule(FINANCE, ok=(204,), setup=_opted_out),
+    ("GET", "/api/v1/funds/{slug}/contributions"): Rule(ALL, setup=_contribution),
+    ("POST", "/api/v1/funds/{slug}/contributions"): Rule(
+        FINANCE,
+        ok=(201,),
+        setup=_fund,
+        body=lambda p: {
+            "participant": "FRA",
+            "amount": "2500.00",
+            "currency": "USD",
+            "value_date": "2024-01-02",
+        },
+    ),
+    ("GET", "/api/v1/funds/{slug}/contributions/{contribution_id}"): Rule(
+        DEU_OWNER, setup=_contribution, denied=(404,)
+    ),
+    ("POST", "/api/v1/funds/{slug}/pledge-credits"): Rule(FINANCE, ok=(201,), setup=_fund, body=_pledge_body),
+}
+
+PAGES: dict[str, Rule] = {
+    "fund-list": Rule(ALL, setup=_fund_only),
+    "fund-detail": Rule(ALL, setup=_fund),
+    "fund-shares": Rule(ALL, setup=_fund),
+    "fund-contributions": Rule(ALL, setup=_fund),
+    "fund-contribute": Rule(FINANCE, setup=_fund, denied=(403,)),
+    "fund-credit-pledge": Rule(FINANCE, setup=_fund, denied=(403,)),
+    "burden-key-detail": Rule(ALL, setup=_key),
+}

@@ -1,0 +1,220 @@
+"""Pages of the funds app: funds, a fund's compliance, shares, contributions, keys; forms to record."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.paginator import Paginator
+from django.forms import Form
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods
+
+from clearinghouse.core.errors import DomainError, NotFound
+from clearinghouse.funds import selectors, services
+from clearinghouse.funds.choices import ContributionKind
+from clearinghouse.funds.forms import CashContributionForm, PledgeCreditForm
+from clearinghouse.funds.models import Fund
+from clearinghouse.funds.schemas import number, status_dict
+
+
+def _fund(request: HttpRequest, slug: str) -> Fund:
+    try:
+        return selectors.get_fund(user=request.user, slug=slug)
+    except NotFound as exc:
+        raise Http404 from exc
+
+
+def _int(value: str | None) -> int | None:
+    try:
+        return int(value) if value else None
+    except ValueError:
+        return None
+
+
+def _can_write(user: Any) -> bool:
+    return bool(user.has_role(*services.FINANCE_ROLES))
+
+
+@login_required
+def fund_list(request: HttpRequest) -> HttpResponse:
+    """Funds with their target and what has been credited so far."""
+    rows = []
+    for fund in selectors.fund_list(user=request.user):
+        try:
+            status = selectors.status_of(fund)
+        except DomainError:
+            status = None
+        rows.append((fund, status))
+    return render(request, "funds/fund_list.html", {"rows": rows})
+
+
+def _chart_data(data: dict[str, Any]) -> dict[str, Any]:
+    members = [m for m in data["members"] if not m["opted_out"] or m["credited"]]
+    return {
+        "labels": [m["participant"] for m in members],
+        "fair_share": [number(m["fair_share"]) for m in members],
+        "credited_cash": [number(m["credited_cash"]) for m in members],
+        "credited_in_kind": [number(m["credited_in_kind"]) for m in members],
+        "years": [y["year"] for y in data["years"]],
+        "year_target": [number(y["target"]) for y in data["years"]],
+        "year_credited": [number(y["credited"]) for y in data["years"]],
+        "cumulative_target": [number(y["cumulative_target"]) for y in data["years"]],
+        # Nothing is credited in years still to come: the line stops at the current year.
+        "cumulative_credited": [
+            None if y["state"] == "future" else number(y["cumulative_credited"]) for y in data["years"]
+        ],
+        "currency": data["currency"],
+    }
+
+
+@login_required
+def fund_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    """A fund's compliance table, chart of fair share against credited, progress, forecast, slippage."""
+    fund = _fund(request, slug)
+    year = _int(request.GET.get("year"))
+    if year is not None and year not in fund.year_range:
+        year = None
+    status = selectors.status_of(fund, year=year)
+    data = status_dict(fund, status)
+    context = {
+        "fund": fund,
+        "data": data,
+        "status": status,
+        "year": year,
+        "years": list(fund.year_range),
+        "chart": _chart_data(data),
+        "opt_outs": selectors.opt_outs(user=request.user, fund=fund),
+        "can_write": _can_write(request.user),
+        "share_sum": sum((m["share"] for m in data["members"]), Decimal(0)),
+    }
+    return render(request, "funds/fund_detail.html", context)
+
+
+@login_required
+def fund_shares(request: HttpRequest, slug: str) -> HttpResponse:
+    """The shares in force in a year: key weight, exact share, rounded share and the adjustment."""
+    fund = _fund(request, slug)
+    tables = selectors.share_tables(fund)
+    year = _int(request.GET.get("year"))
+    if year not in tables:
+        year = fund.first_year
+    table = tables[year]
+    version = services.key_version_for(fund.burden_key, year)
+    return render(
+        request,
+        "funds/fund_shares.html",
+        {"fund": fund, "table": table, "year": year, "years": list(fund.year_range), "version": version},
+    )
+
+
+@login_required
+def fund_contributions(request: HttpRequest, slug: str) -> HttpResponse:
+    """The fund's contributions releasable to you, filterable by member, year and kind."""
+    fund = _fund(request, slug)
+    kind = request.GET.get("kind") or None
+    if kind not in (None, *ContributionKind.values):
+        kind = None
+    qs = selectors.contribution_list(
+        user=request.user,
+        fund=fund,
+        participant=request.GET.get("participant") or None,
+        year=_int(request.GET.get("year")),
+        kind=kind,
+    )
+    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "funds/contribution_list.html",
+        {
+            "fund": fund,
+            "page": page,
+            "kinds": ContributionKind.choices,
+            "kind": kind,
+            "years": list(fund.year_range),
+            "can_write": _can_write(request.user),
+        },
+    )
+
+
+def _apply_error(form: Form, exc: DomainError) -> None:
+    field = exc.field if exc.field in form.fields else None
+    form.add_error(field, exc.message)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def fund_contribute(request: HttpRequest, slug: str) -> HttpResponse:
+    """Record a cash contribution (finance officers and admins)."""
+    fund = _fund(request, slug)
+    if not _can_write(request.user):
+        raise DjangoPermissionDenied
+    form = CashContributionForm(request.POST or None, fund=fund, initial={"value_date": dt.date.today()})
+    if request.method == "POST" and form.is_valid():
+        try:
+            c = services.record_cash_contribution(actor=request.user, slug=fund.slug, data=form.cleaned_data)
+        except DomainError as exc:
+            _apply_error(form, exc)
+        else:
+            messages.success(
+                request,
+                f"Recorded {c.owner.code} {c.amount:,.2f} {c.currency} = {c.converted_amount:,.2f} "
+                f"{fund.currency} at {c.fx_rate} (ECB {c.fx_date}), credited to {c.year}.",
+            )
+            return redirect(reverse("fund-contributions", args=[fund.slug]))
+    return render(
+        request, "funds/contribute.html", {"fund": fund, "form": form, "title": "Record a cash contribution"}
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def fund_credit_pledge(request: HttpRequest, slug: str) -> HttpResponse:
+    """Credit a committed or delivered pledge in kind (finance officers and admins)."""
+    fund = _fund(request, slug)
+    if not _can_write(request.user):
+        raise DjangoPermissionDenied
+    form = PledgeCreditForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            c = services.credit_pledge(
+                actor=request.user,
+                slug=fund.slug,
+                pledge_id=form.cleaned_data["pledge_id"],
+                year=form.cleaned_data["year"],
+                value_date=form.cleaned_data["value_date"],
+            )
+        except DomainError as exc:
+            _apply_error(form, exc)
+        else:
+            messages.success(
+                request,
+                f"Pledge {form.cleaned_data['pledge_id']} of {c.owner.code} credited: {c.amount:,.2f} "
+                f"{c.currency} = {c.converted_amount:,.2f} {fund.currency}, year {c.year}.",
+            )
+            return redirect(reverse("fund-contributions", args=[fund.slug]))
+    return render(
+        request, "funds/contribute.html", {"fund": fund, "form": form, "title": "Credit a pledge in kind"}
+    )
+
+
+@login_required
+def burden_key_detail(request: HttpRequest, code: str) -> HttpResponse:
+    """A burden key's versions and weights, each with its source."""
+    try:
+        key = selectors.get_key(user=request.user, code=code)
+    except NotFound as exc:
+        raise Http404 from exc
+    versions = list(selectors.key_versions(user=request.user, key=key))
+    totals = {v.pk: sum((w.weight for w in v.weights.all()), Decimal(0)) for v in versions}
+    return render(
+        request,
+        "funds/key_detail.html",
+        {"key": key, "versions": [(v, totals[v.pk]) for v in versions], "funds": key.funds.all()},
+    )

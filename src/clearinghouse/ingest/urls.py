@@ -1,0 +1,12 @@
+"""Pages of the ingest app."""
+
+from __future__ import annotations
+
+from django.urls import URLPattern, path
+
+from clearinghouse.ingest import views, views_spreadsheets
+
+urlpatterns: list[URLPattern] = [
+    path("kiel/releases/", views.releases_page, name="kiel-releases"),
+    path("import/", views_spreadsheets.spreadsheet_import, name="spreadsheet-import"),
+]

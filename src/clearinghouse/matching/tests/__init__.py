@@ -1,0 +1,1 @@
+"""Tests of the pure matching engine (plain pytest, no Django)."""

@@ -1,0 +1,1 @@
+"""Pledges (in kind and financial), their allocations to requirements, and deliveries."""

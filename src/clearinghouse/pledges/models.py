@@ -1,0 +1,242 @@
+"""Pledges (in kind and financial), their yearly tranches, allocations to requirements, deliveries."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+
+from clearinghouse.core.models import Releasable, RestrictedModel
+from clearinghouse.core.releasability import visibility_q
+from clearinghouse.pledges.choices import PledgeKind, PledgeStatus
+
+
+class Pledge(Releasable):
+    """What a donor (the owner) offers: items (in kind) or money (financial), moving through a lifecycle.
+
+    The value is kept in the pledge's currency (`value_amount`) and in euros at the ECB reference
+    rate of the value date, `available_from` (`value_eur`, with `fx_rate` in units of the currency
+    per euro and `fx_date`, the date of the rate actually used). `allocated_quantity` and
+    `delivered_quantity` are sums over the allocations, kept by the services under a row lock.
+    """
+
+    external_ref = models.CharField(max_length=100, blank=True, help_text="The donor's own reference.")
+    kind = models.CharField(max_length=10, choices=PledgeKind.choices)
+    status = models.CharField(max_length=12, choices=PledgeStatus.choices, default=PledgeStatus.OFFERED)
+    item_type = models.ForeignKey(
+        "catalog.ItemType", on_delete=models.PROTECT, related_name="pledges", null=True, blank=True
+    )
+    quantity = models.PositiveIntegerField(null=True, blank=True)
+    unit_value = models.DecimalField(max_digits=20, decimal_places=2, null=True, blank=True)
+    valuation_source = models.CharField(max_length=300, blank=True)
+    amount = models.DecimalField(max_digits=20, decimal_places=2, null=True, blank=True)
+    currency = models.CharField(max_length=3, help_text="ISO 4217.")
+    purpose = models.CharField(max_length=300, blank=True)
+    available_from = models.DateField(help_text="The value date: FX conversion uses the rate of this day.")
+    announced_at = models.CharField(max_length=200, blank=True, help_text="Where it was announced.")
+    notes = models.TextField(blank=True)
+    value_amount = models.DecimalField(max_digits=20, decimal_places=2, null=True, blank=True)
+    value_eur = models.DecimalField(max_digits=20, decimal_places=2, null=True, blank=True)
+    fx_rate = models.DecimalField(max_digits=20, decimal_places=10, null=True, blank=True)
+    fx_date = models.DateField(null=True, blank=True)
+    allocated_quantity = models.PositiveIntegerField(default=0)
+    delivered_quantity = models.PositiveIntegerField(default=0)
+    version = models.PositiveIntegerField(default=1, help_text="Incremented by every write (the ETag).")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ("id",)
+        constraints = [
+            models.UniqueConstraint(
+                fields=("owner", "external_ref"),
+                condition=~Q(external_ref=""),
+                name="pledges_pledge_unique_external_ref",
+                violation_error_message="This donor already has a pledge with this external reference.",
+            ),
+            models.CheckConstraint(
+                condition=(
+                    Q(
+                        kind=PledgeKind.IN_KIND,
+                        item_type__isnull=False,
+                        quantity__isnull=False,
+                        quantity__gt=0,
+                        amount__isnull=True,
+                    )
+                    | Q(
+                        kind=PledgeKind.FINANCIAL, item_type__isnull=True, quantity__isnull=True, amount__gt=0
+                    )
+                ),
+                name="pledges_pledge_kind_fields",
+                violation_error_message="An in-kind pledge needs an item type and a positive quantity and no "
+                "amount; a financial pledge needs a positive amount and no item type or quantity.",
+            ),
+            models.CheckConstraint(
+                condition=Q(unit_value__isnull=True) | Q(unit_value__gte=0),
+                name="pledges_pledge_unit_value_not_negative",
+                violation_error_message="A unit value cannot be negative.",
+            ),
+            models.CheckConstraint(
+                condition=Q(allocated_quantity=0) | Q(allocated_quantity__lte=F("quantity")),
+                name="pledges_pledge_allocated_lte_quantity",
+                violation_error_message="More is allocated than was pledged.",
+            ),
+            models.CheckConstraint(
+                condition=Q(delivered_quantity__lte=F("allocated_quantity")),
+                name="pledges_pledge_delivered_lte_allocated",
+                violation_error_message="More is delivered than was allocated.",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=("status", "kind"), name="pledges_status_kind_idx"),
+            models.Index(fields=("available_from",), name="pledges_available_from_idx"),
+            # Imports look pledges up by donor and external_ref; the partial unique index above
+            # cannot serve `external_ref = '...'` lookups on SQLite.
+            models.Index(fields=("owner", "external_ref"), name="pledges_owner_ref_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Pledge {self.pk} ({self.kind}, {self.status})"
+
+    @property
+    def unallocated_quantity(self) -> int:
+        """Units of an in-kind pledge not yet allocated (0 for financial pledges)."""
+        return (self.quantity or 0) - self.allocated_quantity
+
+
+class PledgeTranche(RestrictedModel):
+    """One year's share of a multi-year financial pledge, in the pledge's currency."""
+
+    uses_releasable_to = True
+
+    pledge = models.ForeignKey(Pledge, on_delete=models.CASCADE, related_name="tranches")
+    year = models.PositiveSmallIntegerField()
+    amount = models.DecimalField(max_digits=20, decimal_places=2)
+
+    class Meta:
+        ordering = ("pledge", "year")
+        constraints = [
+            models.UniqueConstraint(
+                fields=("pledge", "year"),
+                name="pledges_tranche_one_per_year",
+                violation_error_message="A pledge has at most one tranche per year.",
+            ),
+            models.CheckConstraint(
+                condition=Q(amount__gt=0),
+                name="pledges_tranche_amount_positive",
+                violation_error_message="A tranche's amount must be positive.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.year}: {self.amount}"
+
+    @classmethod
+    def view_q(cls, user: Any) -> Q | None:
+        """Visible with its pledge."""
+        return visibility_q(user, prefix="pledge__")
+
+
+def _allocation_visibility(user: Any, pledge: str, requirement: str) -> Q:
+    """Whoever sees both ends; and the pledge's own donor, who must follow (and deliver) its items
+    wherever the cell allocated them, even to a requirement not released to it."""
+    both = visibility_q(user, prefix=pledge) & visibility_q(user, prefix=requirement)
+    # An empty Q means "everything", but Q() | q is just q: keep the empty one as it is.
+    if not both or not getattr(user, "is_authenticated", False):
+        return both
+    return both | Q(**{f"{pledge}owner_id": user.participant_id})
+
+
+class Allocation(RestrictedModel):
+    """Units of an in-kind pledge given to a requirement by the coordination cell.
+
+    Visible to whoever sees both its pledge and its requirement (so it reveals neither), and to the
+    pledge's own donor.
+    """
+
+    uses_releasable_to = True
+
+    pledge = models.ForeignKey(Pledge, on_delete=models.PROTECT, related_name="allocations")
+    requirement = models.ForeignKey(
+        "requirements.Requirement", on_delete=models.PROTECT, related_name="allocations"
+    )
+    quantity = models.PositiveIntegerField()
+    delivered_quantity = models.PositiveIntegerField(default=0)
+    source = models.CharField(max_length=60, default="manual", help_text='"manual" or "clearing:<run id>".')
+    notes = models.TextField(blank=True)
+    version = models.PositiveIntegerField(default=1, help_text="Incremented by every write (the ETag).")
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+
+    class Meta:
+        ordering = ("id",)
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(quantity__gt=0),
+                name="pledges_allocation_quantity_positive",
+                violation_error_message="An allocation's quantity must be positive.",
+            ),
+            models.CheckConstraint(
+                condition=Q(delivered_quantity__lte=F("quantity")),
+                name="pledges_allocation_delivered_lte_allocated",
+                violation_error_message="More is delivered than was allocated.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Allocation {self.pk}: {self.quantity} of pledge {self.pledge_id} to {self.requirement_id}"
+
+    @classmethod
+    def view_q(cls, user: Any) -> Q | None:
+        return _allocation_visibility(user, "pledge__", "requirement__")
+
+
+class Delivery(RestrictedModel):
+    """A dated, possibly partial, delivery against one allocation; the recipient confirms receipt."""
+
+    uses_releasable_to = True
+
+    allocation = models.ForeignKey(Allocation, on_delete=models.PROTECT, related_name="deliveries")
+    quantity = models.PositiveIntegerField()
+    delivered_on = models.DateField()
+    notes = models.TextField(blank=True)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    version = models.PositiveIntegerField(default=1, help_text="Incremented by every write (the ETag).")
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+
+    class Meta:
+        ordering = ("delivered_on", "id")
+        verbose_name_plural = "deliveries"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(quantity__gt=0),
+                name="pledges_delivery_quantity_positive",
+                violation_error_message="A delivery's quantity must be positive.",
+            ),
+            models.CheckConstraint(
+                condition=Q(confirmed_at__isnull=True) | Q(confirmed_by__isnull=False),
+                name="pledges_delivery_confirmed_by_someone",
+                violation_error_message="A confirmed delivery names who confirmed it.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Delivery {self.pk}: {self.quantity} on {self.delivered_on}"
+
+    @property
+    def confirmed(self) -> bool:
+        return self.confirmed_at is not None
+
+    @classmethod
+    def view_q(cls, user: Any) -> Q | None:
+        return _allocation_visibility(user, "allocation__pledge__", "allocation__requirement__")

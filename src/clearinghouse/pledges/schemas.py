@@ -1,0 +1,215 @@
+"""API schemas of pledges, allocations and deliveries.
+
+Pledge fields are the spreadsheet's columns (external_ref, donor, kind, item_type, quantity,
+unit_value, amount, currency, available_from, releasability, notes) plus id, status and the rest.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from ninja import Schema
+from pydantic import Field
+
+from clearinghouse.core.choices import Releasability
+from clearinghouse.core.schemas import IsoCountry
+from clearinghouse.pledges.choices import PledgeKind, PledgeStatus
+
+Money = Decimal  # JSON numbers or strings; the services keep two decimal places, never floats
+Currency = str
+
+
+class TrancheIn(Schema):
+    year: int = Field(..., ge=2000, le=2100)
+    amount: Money = Field(..., gt=0, max_digits=20, decimal_places=2)
+
+
+class TrancheOut(Schema):
+    year: int
+    amount: Decimal
+
+
+class PledgeIn(Schema):
+    external_ref: str = Field("", max_length=100, description="The donor's own reference (unique per donor).")
+    donor: IsoCountry = Field(..., description="The donor participant's code; must be your own.")
+    kind: PledgeKind
+    item_type: str | None = Field(None, max_length=40, description="In kind: item type code.")
+    quantity: int | None = Field(None, gt=0, description="In kind: number of units.")
+    unit_value: Money | None = Field(
+        None,
+        ge=0,
+        max_digits=20,
+        decimal_places=2,
+        description="In kind; default: the catalog's reference price.",
+    )
+    valuation_source: str = Field("", max_length=300)
+    amount: Money | None = Field(None, gt=0, max_digits=20, decimal_places=2, description="Financial.")
+    currency: Currency | None = Field(None, min_length=3, max_length=3, description="ISO 4217, e.g. EUR.")
+    purpose: str = Field("", max_length=300)
+    available_from: dt.date = Field(..., description="The value date; EUR conversion uses its ECB rate.")
+    announced_at: str = Field("", max_length=200, description="Where it was announced.")
+    releasability: Releasability = Releasability.COORDINATION
+    releasable_to: list[IsoCountry] = Field(default_factory=list)
+    notes: str = Field("", max_length=10_000)
+    tranches: list[TrancheIn] = Field(default_factory=list, description="Financial: yearly tranches.")
+
+
+class PledgePatch(Schema):
+    external_ref: str | None = Field(None, max_length=100)
+    donor: IsoCountry | None = None
+    kind: PledgeKind | None = None
+    item_type: str | None = Field(None, max_length=40)
+    quantity: int | None = Field(None, gt=0)
+    unit_value: Money | None = Field(None, ge=0, max_digits=20, decimal_places=2)
+    valuation_source: str | None = Field(None, max_length=300)
+    amount: Money | None = Field(None, gt=0, max_digits=20, decimal_places=2)
+    currency: Currency | None = Field(None, min_length=3, max_length=3)
+    purpose: str | None = Field(None, max_length=300)
+    available_from: dt.date | None = None
+    announced_at: str | None = Field(None, max_length=200)
+    releasability: Releasability | None = None
+    releasable_to: list[IsoCountry] | None = None
+    notes: str | None = Field(None, max_length=10_000)
+    tranches: list[TrancheIn] | None = None
+
+
+class TransitionIn(Schema):
+    to: PledgeStatus
+
+
+class PledgeOut(Schema):
+    id: int
+    external_ref: str
+    donor: str
+    kind: str
+    status: str
+    item_type: str | None
+    quantity: int | None
+    unit_value: Decimal | None
+    valuation_source: str
+    amount: Decimal | None
+    currency: str
+    purpose: str
+    available_from: dt.date
+    announced_at: str
+    releasability: str
+    releasable_to: list[str]
+    notes: str
+    value_amount: Decimal | None = Field(description="Quantity × unit value, or the amount, in `currency`.")
+    value_eur: Decimal | None = Field(description="The value in EUR at the ECB rate of fx_date.")
+    fx_rate: Decimal | None = Field(description="ECB reference rate: units of `currency` per euro.")
+    fx_date: dt.date | None = Field(description="Date of the ECB rate used (on or before available_from).")
+    allocated_quantity: int
+    delivered_quantity: int
+    tranches: list[TrancheOut]
+    version: int
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+    @staticmethod
+    def resolve_donor(obj) -> str:  # type: ignore[no-untyped-def]
+        return obj.owner.code
+
+    @staticmethod
+    def resolve_item_type(obj) -> str | None:  # type: ignore[no-untyped-def]
+        return obj.item_type.code if obj.item_type_id else None
+
+    @staticmethod
+    def resolve_releasable_to(obj) -> list[str]:  # type: ignore[no-untyped-def]
+        return sorted(p.code for p in obj.releasable_to.all())
+
+    @staticmethod
+    def resolve_tranches(obj) -> list:  # type: ignore[no-untyped-def]
+        return sorted(obj.tranches.all(), key=lambda t: t.year)
+
+
+class AllocationIn(Schema):
+    pledge: int = Field(..., description="Pledge id (in kind; accepted, committed or in delivery).")
+    requirement: int = Field(..., description="Requirement id (must accept the pledge's item type).")
+    quantity: int = Field(..., gt=0)
+    notes: str = Field("", max_length=10_000)
+
+
+class AllocationPatch(Schema):
+    quantity: int | None = Field(None, gt=0)
+    notes: str | None = Field(None, max_length=10_000)
+
+
+class AllocationOut(Schema):
+    id: int
+    pledge: int
+    requirement: int
+    donor: str
+    item_type: str | None
+    quantity: int
+    delivered_quantity: int
+    source: str
+    notes: str
+    version: int
+    created_at: dt.datetime
+    created_by: str | None
+
+    @staticmethod
+    def resolve_pledge(obj) -> int:  # type: ignore[no-untyped-def]
+        return obj.pledge_id
+
+    @staticmethod
+    def resolve_requirement(obj) -> int:  # type: ignore[no-untyped-def]
+        return obj.requirement_id
+
+    @staticmethod
+    def resolve_donor(obj) -> str:  # type: ignore[no-untyped-def]
+        return obj.pledge.owner.code
+
+    @staticmethod
+    def resolve_item_type(obj) -> str | None:  # type: ignore[no-untyped-def]
+        return obj.pledge.item_type.code if obj.pledge.item_type_id else None
+
+    @staticmethod
+    def resolve_created_by(obj) -> str | None:  # type: ignore[no-untyped-def]
+        return obj.created_by.username if obj.created_by_id else None
+
+
+class DeliveryIn(Schema):
+    allocation: int
+    quantity: int = Field(..., gt=0)
+    delivered_on: dt.date
+    notes: str = Field("", max_length=10_000)
+
+
+class DeliveryPatch(Schema):
+    quantity: int | None = Field(None, gt=0)
+    delivered_on: dt.date | None = None
+    notes: str | None = Field(None, max_length=10_000)
+
+
+class DeliveryOut(Schema):
+    id: int
+    allocation: int
+    pledge: int
+    requirement: int
+    quantity: int
+    delivered_on: dt.date
+    notes: str
+    confirmed: bool
+    confirmed_at: dt.datetime | None
+    confirmed_by: str | None
+    version: int
+    created_at: dt.datetime
+
+    @staticmethod
+    def resolve_allocation(obj) -> int:  # type: ignore[no-untyped-def]
+        return obj.allocation_id
+
+    @staticmethod
+    def resolve_pledge(obj) -> int:  # type: ignore[no-untyped-def]
+        return obj.allocation.pledge_id
+
+    @staticmethod
+    def resolve_requirement(obj) -> int:  # type: ignore[no-untyped-def]
+        return obj.allocation.requirement_id
+
+    @staticmethod
+    def resolve_confirmed_by(obj) -> str | None:  # type: ignore[no-untyped-def]
+        return obj.confirmed_by.username if obj.confirmed_by_id else None

@@ -1,0 +1,138 @@
+"""Reads of pledges, allocations and deliveries for a user; every query starts from `restrict`."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet, Sum
+
+from clearinghouse.core.errors import NotFound
+from clearinghouse.pledges.choices import PledgeStatus
+from clearinghouse.pledges.models import Allocation, Delivery, Pledge
+
+
+def pledge_list(
+    *,
+    user: Any,
+    donor: str | None = None,
+    status: str | None = None,
+    kind: str | None = None,
+    item_type: str | None = None,
+    capability: str | None = None,
+    releasability: str | None = None,
+    q: str | None = None,
+) -> QuerySet[Pledge]:
+    """Pledges the user may see, newest first, optionally filtered."""
+    qs = Pledge.objects.restrict(user, "view")
+    if donor:
+        qs = qs.filter(owner__code=donor.upper())
+    if status:
+        qs = qs.filter(status=status)
+    if kind:
+        qs = qs.filter(kind=kind)
+    if item_type:
+        qs = qs.filter(item_type__code=item_type)
+    if capability:
+        qs = qs.filter(item_type__capability__code=capability)
+    if releasability:
+        qs = qs.filter(releasability=releasability)
+    if q:
+        qs = qs.filter(Q(external_ref__icontains=q) | Q(notes__icontains=q) | Q(purpose__icontains=q))
+    return (
+        qs.select_related("owner", "item_type", "item_type__capability")
+        .prefetch_related("releasable_to", "tranches")
+        .order_by("-id")
+    )
+
+
+def get_pledge(*, user: Any, pledge_id: int) -> Pledge:
+    """One pledge the user may see; NotFound (same answer) when missing or invisible."""
+    pledge = pledge_list(user=user).filter(pk=pledge_id).first()
+    if pledge is None:
+        raise NotFound("Pledge not found.")
+    return pledge
+
+
+def get_pledge_by_ref(*, user: Any, donor: str, external_ref: str) -> Pledge | None:
+    """The visible pledge of `donor` with this external reference, or None."""
+    if not external_ref:
+        return None
+    return pledge_list(user=user, donor=donor).filter(external_ref=external_ref).first()
+
+
+def pipeline(*, user: Any) -> dict[str, dict[str, Any]]:
+    """Visible pledges per status: how many and their value in EUR (the home page's pipeline)."""
+    ids = pledge_list(user=user).order_by().values("pk")
+    rows = (
+        Pledge.objects.filter(pk__in=ids)
+        .order_by()
+        .values("status")
+        .annotate(n=Count("id"), value_eur=Sum("value_eur"))
+    )
+    found: dict[str, Any] = {r["status"]: r for r in rows}
+    return {
+        s: {
+            "count": found.get(s, {}).get("n", 0),
+            "value_eur": found.get(s, {}).get("value_eur") or Decimal(0),
+        }
+        for s in PledgeStatus.values
+    }
+
+
+def allocation_list(
+    *,
+    user: Any,
+    pledge: int | None = None,
+    requirement: int | None = None,
+    donor: str | None = None,
+    source: str | None = None,
+) -> QuerySet[Allocation]:
+    """Allocations the user may see (both their pledge and their requirement are visible)."""
+    qs = Allocation.objects.restrict(user, "view")
+    if pledge:
+        qs = qs.filter(pledge_id=pledge)
+    if requirement:
+        qs = qs.filter(requirement_id=requirement)
+    if donor:
+        qs = qs.filter(pledge__owner__code=donor.upper())
+    if source:
+        qs = qs.filter(source=source)
+    return qs.select_related("pledge", "pledge__owner", "pledge__item_type", "created_by").order_by("id")
+
+
+def get_allocation(*, user: Any, allocation_id: int) -> Allocation:
+    """One allocation the user may see; NotFound (same answer) when missing or invisible."""
+    allocation = allocation_list(user=user).filter(pk=allocation_id).first()
+    if allocation is None:
+        raise NotFound("Allocation not found.")
+    return allocation
+
+
+def delivery_list(
+    *,
+    user: Any,
+    allocation: int | None = None,
+    pledge: int | None = None,
+    requirement: int | None = None,
+    confirmed: bool | None = None,
+) -> QuerySet[Delivery]:
+    """Deliveries the user may see, in date order."""
+    qs = Delivery.objects.restrict(user, "view")
+    if allocation:
+        qs = qs.filter(allocation_id=allocation)
+    if pledge:
+        qs = qs.filter(allocation__pledge_id=pledge)
+    if requirement:
+        qs = qs.filter(allocation__requirement_id=requirement)
+    if confirmed is not None:
+        qs = qs.filter(confirmed_at__isnull=not confirmed)
+    return qs.select_related("allocation", "confirmed_by", "created_by").order_by("delivered_on", "id")
+
+
+def get_delivery(*, user: Any, delivery_id: int) -> Delivery:
+    """One delivery the user may see; NotFound (same answer) when missing or invisible."""
+    delivery = delivery_list(user=user).filter(pk=delivery_id).first()
+    if delivery is None:
+        raise NotFound("Delivery not found.")
+    return delivery

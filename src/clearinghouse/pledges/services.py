@@ -1,0 +1,762 @@
+"""Pledge services: pledges and their lifecycle, allocations, deliveries. The only code that writes.
+
+Concurrency: every command runs in one transaction and row-locks what it checks before writing,
+always in the same order (pledge, then requirement, then allocation, then delivery) so that two
+commands never wait for each other in a cycle. On PostgreSQL the locks are `SELECT ... FOR UPDATE`;
+on SQLite every transaction is `BEGIN IMMEDIATE`, which already serialises writers. Counters on
+pledges, requirements and allocations are checked by the database as well (CheckConstraints), so a
+bug that skipped a check would still fail rather than over-allocate.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
+from decimal import Decimal
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from clearinghouse.catalog.models import ItemType
+from clearinghouse.catalog.selectors import reference_price
+from clearinghouse.core import audit
+from clearinghouse.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from clearinghouse.core.etag import check_if_match
+from clearinghouse.participants.choices import Role
+from clearinghouse.participants.models import Participant
+from clearinghouse.pledges import fx
+from clearinghouse.pledges.choices import ALLOCATABLE, TERMINAL, TRANSITIONS, PledgeKind, PledgeStatus
+from clearinghouse.pledges.models import Allocation, Delivery, Pledge, PledgeTranche
+from clearinghouse.requirements import cleaning
+from clearinghouse.requirements.models import Requirement
+from clearinghouse.requirements.permissions import (
+    is_admin,
+    is_coordination_cell,
+    is_donor_officer_of,
+    is_recipient_officer_of,
+)
+
+# The spreadsheet's columns, plus what the API adds.
+FIELDS = (
+    "external_ref",
+    "donor",
+    "kind",
+    "item_type",
+    "quantity",
+    "unit_value",
+    "valuation_source",
+    "amount",
+    "currency",
+    "purpose",
+    "available_from",
+    "announced_at",
+    "releasability",
+    "releasable_to",
+    "notes",
+    "tranches",
+)
+# What may still change once a pledge is delivered, withdrawn or declined.
+ALWAYS_EDITABLE = frozenset({"external_ref", "announced_at", "notes", "releasability", "releasable_to"})
+# What the value in EUR depends on.
+VALUATION_INPUTS = ("item_type", "quantity", "unit_value", "amount", "currency", "available_from")
+ALLOCATION_FIELDS = ("quantity", "notes")
+DELIVERY_FIELDS = ("quantity", "delivered_on", "notes")
+
+
+@contextmanager
+def _database_rules(what: str) -> Iterator[None]:
+    """A constraint the database refused becomes a 409 instead of a server error."""
+    try:
+        with transaction.atomic():
+            yield
+    except IntegrityError as exc:
+        raise Conflict(f"{what} breaks a rule of the database: {exc}") from None
+
+
+# --- pledges ---------------------------------------------------------------------------------------
+
+
+def pledge_snapshot(
+    pledge: Pledge,
+    *,
+    releasable_to: list[Participant] | None = None,
+    tranches: list[tuple[int, Decimal]] | None = None,
+) -> dict[str, Any]:
+    """The audited state of a pledge, its yearly tranches included (pass what is known to save queries)."""
+    data = audit.snapshot(pledge, exclude=("created_at", "updated_at", "releasable_to"))
+    if releasable_to is None:
+        releasable_to = list(pledge.releasable_to.all())
+    if tranches is None:
+        tranches = [(t.year, t.amount) for t in pledge.tranches.order_by("year")]
+    data["releasable_to"] = sorted(p.pk for p in releasable_to)
+    data["tranches"] = [[y, audit.jsonable(a)] for y, a in sorted(tranches)]
+    return data
+
+
+def _tranches(value: Any, amount: Decimal | None) -> list[tuple[int, Decimal]]:
+    """Yearly tranches [{year, amount}] that add up to the pledge's amount."""
+    if cleaning.blank(value):
+        return []
+    if not isinstance(value, list | tuple):
+        raise InvalidInput("tranches: a list of {year, amount}", field="tranches")
+    out: list[tuple[int, Decimal]] = []
+    for i, item in enumerate(value):
+        where = f"tranches.{i}"
+        if not isinstance(item, dict):
+            item = getattr(item, "dict", lambda: None)() or {}
+        year = cleaning.integer(item.get("year"), f"{where}.year", minimum=2000)
+        part = cleaning.money(item.get("amount"), f"{where}.amount")
+        assert year is not None and part is not None
+        if year > 2100:
+            raise InvalidInput(f"{where}.year: {year} is not a plausible year", field=f"{where}.year")
+        if any(y == year for y, _ in out):
+            raise InvalidInput(f"{where}.year: {year} appears twice", field=f"{where}.year")
+        out.append((year, part))
+    total = sum((a for _, a in out), Decimal(0))
+    if amount is not None and total != amount:
+        raise InvalidInput(f"tranches: they add up to {total}, not to the amount {amount}", field="tranches")
+    return sorted(out)
+
+
+def _clean(data: dict[str, Any]) -> tuple[dict[str, Any], list[Participant], list[tuple[int, Decimal]]]:
+    """Field values (valued and converted to EUR), releasable_to and tranches from loosely typed input."""
+    kind = cleaning.choice(data.get("kind"), "kind", PledgeKind)
+    available_from = cleaning.date(data.get("available_from"), "available_from")
+    assert available_from is not None
+    values: dict[str, Any] = {
+        "external_ref": cleaning.text(data.get("external_ref"), "external_ref", max_length=100),
+        "kind": kind,
+        "available_from": available_from,
+        "purpose": cleaning.text(data.get("purpose"), "purpose", max_length=300),
+        "announced_at": cleaning.text(data.get("announced_at"), "announced_at", max_length=200),
+        "notes": cleaning.text(data.get("notes"), "notes", max_length=10_000),
+        "releasability": cleaning.releasability(data.get("releasability")),
+        "valuation_source": cleaning.text(data.get("valuation_source"), "valuation_source", max_length=300),
+    }
+    currency = None if cleaning.blank(data.get("currency")) else fx.validate_currency(data.get("currency"))
+    tranches: list[tuple[int, Decimal]] = []
+    if kind == PledgeKind.IN_KIND:
+        for field in ("amount", "tranches"):
+            if not cleaning.blank(data.get(field)):
+                raise InvalidInput(f"{field}: only for financial pledges (leave it empty)", field=field)
+        code = cleaning.text(data.get("item_type"), "item_type", max_length=40)
+        if not code:
+            raise InvalidInput("item_type: required for an in-kind pledge", field="item_type")
+        item_type = ItemType.objects.filter(code=code).first()
+        if item_type is None:
+            raise InvalidInput(f"item_type: unknown item type {code!r}", field="item_type")
+        quantity = cleaning.integer(data.get("quantity"), "quantity")
+        assert quantity is not None
+        unit_value = cleaning.money(data.get("unit_value"), "unit_value", required=False, positive=False)
+        if unit_value is None:
+            # No valuation given: the catalog's reference price in force on the value date.
+            price = reference_price(item_type, available_from)
+            if price is None:
+                raise InvalidInput(
+                    f"unit_value: the catalog has no reference price for {code} on {available_from}; "
+                    "give a unit value and its currency",
+                    field="unit_value",
+                )
+            if currency is None or currency == price.currency:
+                currency, unit_value = price.currency, price.unit_value
+            else:
+                unit_value = fx.convert(price.unit_value, price.currency, currency, available_from)
+            values["valuation_source"] = (
+                f"catalog reference price {price.unit_value} {price.currency} valid from {price.valid_from}"
+                f" ({price.source})"
+            )[:300]
+        elif currency is None:
+            raise InvalidInput("currency: required with a unit value", field="currency")
+        elif not values["valuation_source"]:
+            values["valuation_source"] = "donor's valuation"
+        value_amount = (unit_value * quantity).quantize(cleaning.CENT)
+        if value_amount >= cleaning.MAX_MONEY:
+            raise InvalidInput("quantity: quantity × unit value is too large", field="quantity")
+        values.update(item_type=item_type, quantity=quantity, unit_value=unit_value, amount=None)
+    else:
+        for field in ("item_type", "quantity", "unit_value"):
+            if not cleaning.blank(data.get(field)):
+                raise InvalidInput(f"{field}: only for in-kind pledges (leave it empty)", field=field)
+        amount = cleaning.money(data.get("amount"), "amount")
+        assert amount is not None
+        if currency is None:
+            raise InvalidInput("currency: required for a financial pledge", field="currency")
+        value_amount = amount
+        tranches = _tranches(data.get("tranches"), amount)
+        values.update(item_type=None, quantity=None, unit_value=None, amount=amount)
+    value_eur, rate = fx.to_eur(value_amount, currency, available_from)
+    values.update(
+        currency=currency,
+        value_amount=value_amount,
+        value_eur=value_eur,
+        fx_rate=rate.rate,
+        fx_date=rate.date,
+    )
+    return values, cleaning.participants(data.get("releasable_to"), "releasable_to"), tranches
+
+
+def _as_data(pledge: Pledge, releasable_to: list[Participant], tranches: list[Any]) -> dict[str, Any]:
+    """A pledge in the input form of `_clean`, so that an update re-validates the whole record."""
+    return {
+        "external_ref": pledge.external_ref,
+        "kind": pledge.kind,
+        "item_type": pledge.item_type.code if pledge.item_type_id else None,  # type: ignore[union-attr]
+        "quantity": pledge.quantity,
+        "unit_value": pledge.unit_value,
+        "valuation_source": pledge.valuation_source,
+        "amount": pledge.amount,
+        "currency": pledge.currency,
+        "purpose": pledge.purpose,
+        "available_from": pledge.available_from,
+        "announced_at": pledge.announced_at,
+        "notes": pledge.notes,
+        "releasability": pledge.releasability,
+        "releasable_to": [p.code for p in releasable_to],
+        "tranches": [{"year": t.year, "amount": t.amount} for t in tranches],
+    }
+
+
+def _donor_for(actor: Any, value: Any) -> Participant:
+    """The donor of a new pledge: must be the donor officer's own participant (admins: any)."""
+    if not (is_admin(actor) or actor.role == Role.DONOR_OFFICER):
+        raise PermissionDenied("Only donor officers enter pledges.")
+    donor = cleaning.participant(value, "donor")
+    if not is_donor_officer_of(actor, donor.pk):
+        raise PermissionDenied(
+            f"A donor officer of {actor.participant.code} cannot enter pledges for {donor.code}."
+        )
+    return donor
+
+
+def _duplicate_ref(owner: Participant, external_ref: str, exclude: int = 0) -> None:
+    if (
+        external_ref
+        and Pledge.objects.filter(owner=owner, external_ref=external_ref).exclude(pk=exclude).exists()
+    ):
+        raise Conflict(
+            f"external_ref: {owner.code} already has a pledge {external_ref!r}", field="external_ref"
+        )
+
+
+def _set_tranches(pledge: Pledge, tranches: list[tuple[int, Decimal]], *, new: bool = False) -> None:
+    if not new:
+        pledge.tranches.all().delete()
+    if tranches:
+        PledgeTranche.objects.bulk_create(
+            [PledgeTranche(pledge=pledge, year=y, amount=a) for y, a in tranches]
+        )
+
+
+def create_pledge(*, actor: Any, data: dict[str, Any]) -> Pledge:
+    """Create an offered pledge for the actor's own participant, valued in its currency and in EUR."""
+    cleaning.check_fields(data, FIELDS)
+    return _create(actor, _donor_for(actor, data.get("donor")), data)
+
+
+def _create(actor: Any, donor: Participant, data: dict[str, Any]) -> Pledge:
+    with transaction.atomic():
+        values, releasable_to, tranches = _clean(data)
+        _duplicate_ref(donor, values["external_ref"])
+        with _database_rules("The pledge"):
+            pledge = Pledge.objects.create(owner=donor, status=PledgeStatus.OFFERED, **values)
+        if releasable_to:
+            pledge.releasable_to.set(releasable_to)
+        _set_tranches(pledge, tranches, new=True)
+        after = pledge_snapshot(pledge, releasable_to=releasable_to, tranches=tranches)
+        audit.record(actor=actor, action="create", obj=pledge, after=after)
+    return pledge
+
+
+def _locked_pledge(actor: Any, pledge_id: int, *, field: str | None = None) -> Pledge:
+    """The pledge, row-locked, if the actor can see it; NotFound otherwise."""
+    if not Pledge.objects.restrict(actor, "view").filter(pk=pledge_id).exists():
+        raise NotFound("Pledge not found.", field=field)
+    # No select_related or DISTINCT: PostgreSQL refuses FOR UPDATE with either.
+    return Pledge.objects.select_for_update().get(pk=pledge_id)
+
+
+def _lock_requirement(requirement_id: int) -> Requirement:
+    return Requirement.objects.select_for_update().get(pk=requirement_id)
+
+
+def _bump(obj: Any) -> None:
+    obj.version += 1
+    obj.save()
+
+
+def _settle(actor: Any, pledge: Pledge) -> None:
+    """An in-kind pledge in delivery whose units are all allocated and all delivered is delivered."""
+    if (
+        pledge.kind == PledgeKind.IN_KIND
+        and pledge.status == PledgeStatus.IN_DELIVERY
+        and pledge.allocated_quantity == pledge.quantity
+        and pledge.delivered_quantity == pledge.allocated_quantity
+    ):
+        _move(actor, pledge, PledgeStatus.DELIVERED, reason="all units allocated and delivered")
+
+
+def _move(actor: Any, pledge: Pledge, to: str, *, reason: str) -> None:
+    before = {"status": pledge.status}
+    pledge.status = to
+    with _database_rules(f"Pledge {pledge.pk}"):
+        _bump(pledge)
+    audit.record(
+        actor=actor, action="transition", obj=pledge, before=before, after={"status": to, "reason": reason}
+    )
+
+
+def update_pledge(
+    *, actor: Any, pledge_id: int, changes: dict[str, Any], if_match: str | None = None
+) -> Pledge:
+    """Change some fields of the actor's own pledge; the whole record is validated and valued again."""
+    cleaning.check_fields(changes, FIELDS)
+    with transaction.atomic():
+        pledge = _locked_pledge(actor, pledge_id)
+        if not is_donor_officer_of(actor, pledge.owner_id):
+            raise PermissionDenied("Only the donor's own officers change a pledge.")
+        check_if_match(pledge, if_match)
+        old_releasable_to = list(pledge.releasable_to.all())
+        old_tranches = list(pledge.tranches.order_by("year"))
+        current = _as_data(pledge, old_releasable_to, old_tranches)
+        if "donor" in changes and str(changes["donor"] or "").strip().upper() != pledge.owner.code:
+            raise InvalidInput("donor: a pledge's donor cannot change", field="donor")
+        if "kind" in changes and str(getattr(changes["kind"], "value", changes["kind"])) != pledge.kind:
+            raise InvalidInput("kind: a pledge's kind cannot change", field="kind")
+        if (
+            "unit_value" in changes
+            and cleaning.blank(changes["unit_value"])
+            and "valuation_source" not in changes
+        ):
+            changes = {**changes, "valuation_source": ""}  # value again from the catalog
+        merged = {**current, **{k: v for k, v in changes.items() if k != "donor"}}
+        values, releasable_to, tranches = _clean(merged)
+        if all(values[k] == getattr(pledge, k) for k in VALUATION_INPUTS):
+            # Same valuation inputs: keep the stored conversion (a newer bundled rate must not
+            # silently rewrite an earlier valuation).
+            values.update(value_eur=pledge.value_eur, fx_rate=pledge.fx_rate, fx_date=pledge.fx_date)
+        before = pledge_snapshot(
+            pledge, releasable_to=old_releasable_to, tranches=[(t.year, t.amount) for t in old_tranches]
+        )
+        for key, value in values.items():
+            setattr(pledge, key, value)
+        after = pledge_snapshot(pledge, releasable_to=releasable_to, tranches=tranches)
+        changed = {k for k in after if after[k] != before.get(k)}
+        if not changed:
+            return pledge
+        if pledge.status in TERMINAL and changed - ALWAYS_EDITABLE:
+            raise Conflict(
+                f"pledge {pledge.pk} is {pledge.status}: only its notes, announcement, external_ref and "
+                f"markings can change (not {', '.join(sorted(changed - ALWAYS_EDITABLE))})"
+            )
+        if pledge.allocated_quantity and "item_type_id" in changed:
+            raise Conflict(f"pledge {pledge.pk} is allocated: its item type cannot change", field="item_type")
+        if pledge.kind == PledgeKind.IN_KIND and (pledge.quantity or 0) < pledge.allocated_quantity:
+            raise Conflict(
+                f"cannot reduce pledge {pledge.pk} to {pledge.quantity}: "
+                f"{pledge.allocated_quantity} are already allocated",
+                field="quantity",
+            )
+        _duplicate_ref(pledge.owner, values["external_ref"], exclude=pledge.pk)
+        with _database_rules(f"Pledge {pledge.pk}"):
+            _bump(pledge)
+        if "releasable_to" in changed:
+            pledge.releasable_to.set(releasable_to)
+        if "tranches" in changed:
+            _set_tranches(pledge, tranches)
+        audit.record(
+            actor=actor,
+            action="update",
+            obj=pledge,
+            before=before,
+            after=pledge_snapshot(pledge, releasable_to=releasable_to, tranches=tranches),
+        )
+        _settle(actor, pledge)
+    return pledge
+
+
+def upsert_pledge(*, actor: Any, data: dict[str, Any]) -> tuple[Pledge, str]:
+    """Create, or update the pledge with the same donor and external_ref (spreadsheet imports).
+
+    Returns the pledge and what happened: "created", "updated" or "unchanged".
+    """
+    ref = cleaning.text(data.get("external_ref"), "external_ref", max_length=100)
+    donor = _donor_for(actor, data.get("donor"))  # 403 before anything is looked up
+    existing = (
+        Pledge.objects.filter(owner=donor, external_ref=ref).values_list("pk", "version").first()
+        if ref
+        else None
+    )
+    if existing is None:
+        cleaning.check_fields(data, FIELDS)
+        return _create(actor, donor, data), "created"
+    pledge = update_pledge(actor=actor, pledge_id=existing[0], changes=data)
+    return pledge, "unchanged" if pledge.version == existing[1] else "updated"
+
+
+def _may_move(actor: Any, pledge: Pledge, to: str) -> bool:
+    """Who may request each move: the cell accepts and declines; the donor withdraws; either commits
+    or reports the progress of a financial pledge."""
+    if to in (PledgeStatus.ACCEPTED, PledgeStatus.DECLINED):
+        return is_coordination_cell(actor)
+    if to == PledgeStatus.WITHDRAWN:
+        return is_donor_officer_of(actor, pledge.owner_id)
+    return is_donor_officer_of(actor, pledge.owner_id) or is_coordination_cell(actor)
+
+
+def transition_pledge(*, actor: Any, pledge_id: int, to: str, if_match: str | None = None) -> Pledge:
+    """Move a pledge along its lifecycle; an illegal move is a Conflict naming both states.
+
+    Withdrawing an allocated pledge releases its allocations (none has deliveries: a delivery
+    moves the pledge to in_delivery, which cannot be withdrawn).
+    """
+    target = cleaning.choice(to, "to", PledgeStatus)
+    with transaction.atomic():
+        pledge = _locked_pledge(actor, pledge_id)
+        if not _may_move(actor, pledge, target):
+            raise PermissionDenied(f"You may not move a pledge to {target}.")
+        check_if_match(pledge, if_match)
+        if target not in TRANSITIONS[pledge.status]:
+            raise Conflict(f"cannot move pledge {pledge.pk} from {pledge.status} to {target}")
+        if pledge.kind == PledgeKind.IN_KIND and target in (PledgeStatus.IN_DELIVERY, PledgeStatus.DELIVERED):
+            raise Conflict(
+                f"cannot move pledge {pledge.pk} from {pledge.status} to {target}: an in-kind pledge gets "
+                "there through its recorded deliveries"
+            )
+        if target == PledgeStatus.WITHDRAWN:
+            _release_all(actor, pledge)
+        _move(actor, pledge, target, reason="requested")
+    return pledge
+
+
+def _release_all(actor: Any, pledge: Pledge) -> None:
+    for allocation in Allocation.objects.filter(pledge=pledge).order_by("requirement_id", "pk"):
+        requirement = _lock_requirement(allocation.requirement_id)
+        allocation = Allocation.objects.select_for_update().get(pk=allocation.pk)
+        _release(actor, pledge, requirement, allocation)
+
+
+# --- allocations -----------------------------------------------------------------------------------
+
+
+def _locked_allocation(actor: Any, allocation_id: int) -> tuple[Pledge, Requirement, Allocation]:
+    """An allocation the actor can see, with its pledge and requirement, all row-locked in lock order."""
+    ids = (
+        Allocation.objects.restrict(actor, "view")
+        .filter(pk=allocation_id)
+        .values_list("pledge_id", "requirement_id")
+        .first()
+    )
+    if ids is None:
+        raise NotFound("Allocation not found.")
+    pledge = Pledge.objects.select_for_update().get(pk=ids[0])
+    requirement = _lock_requirement(ids[1])
+    allocation = Allocation.objects.select_for_update().get(pk=allocation_id)
+    return pledge, requirement, allocation
+
+
+def _check_room(pledge: Pledge, requirement: Requirement, more: int) -> None:
+    """Refuse `more` units beyond the pledge's unallocated units or the requirement's open ones."""
+    if more <= 0:
+        return
+    left = (pledge.quantity or 0) - pledge.allocated_quantity
+    if more > left:
+        raise Conflict(
+            f"cannot allocate {more} units of pledge {pledge.pk}: only {left} of its {pledge.quantity} "
+            "are not allocated yet",
+            field="quantity",
+        )
+    open_units = requirement.quantity - requirement.allocated_quantity
+    if more > open_units:
+        raise Conflict(
+            f"cannot allocate {more} units to requirement {requirement.pk}: only {open_units} of its "
+            f"{requirement.quantity} are still open",
+            field="quantity",
+        )
+
+
+def _check_allocatable(pledge: Pledge, requirement: Requirement) -> None:
+    if pledge.kind != PledgeKind.IN_KIND:
+        raise Conflict(f"pledge {pledge.pk} is financial: only in-kind pledges are allocated to requirements")
+    if pledge.status not in ALLOCATABLE:
+        raise Conflict(
+            f"cannot allocate pledge {pledge.pk} while it is {pledge.status}: only accepted, committed or "
+            "in-delivery pledges can be allocated"
+        )
+    if requirement.cancelled:
+        raise Conflict(f"requirement {requirement.pk} is cancelled")
+    if not requirement.item_types.filter(pk=pledge.item_type_id or 0).exists():
+        code = pledge.item_type.code if pledge.item_type else "?"
+        raise Conflict(
+            f"requirement {requirement.pk} does not accept item type {code} (pledge {pledge.pk})",
+            field="pledge",
+        )
+
+
+def allocate(
+    *,
+    actor: Any,
+    pledge_id: int,
+    requirement_id: int,
+    quantity: Any,
+    source: str = "manual",
+    notes: str = "",
+) -> Allocation:
+    """Give units of an accepted in-kind pledge to a requirement that accepts its item type (the cell).
+
+    Of two cells racing for the last units of a pledge, the second waits for the first's lock and
+    then finds them gone: 409, and nothing is over-allocated.
+    """
+    if not is_coordination_cell(actor):
+        raise PermissionDenied("Only the coordination cell allocates pledges to requirements.")
+    units = cleaning.integer(quantity, "quantity")
+    assert units is not None
+    source = cleaning.text(source, "source", max_length=60) or "manual"
+    with transaction.atomic():
+        pledge = _locked_pledge(actor, pledge_id, field="pledge")
+        if not Requirement.objects.restrict(actor, "view").filter(pk=requirement_id).exists():
+            raise NotFound("Requirement not found.", field="requirement")
+        requirement = _lock_requirement(requirement_id)
+        _check_allocatable(pledge, requirement)
+        _check_room(pledge, requirement, units)
+        with _database_rules("The allocation"):
+            allocation = Allocation.objects.create(
+                pledge=pledge,
+                requirement=requirement,
+                quantity=units,
+                source=source,
+                notes=cleaning.text(notes, "notes", max_length=10_000),
+                created_by=actor,
+            )
+            pledge.allocated_quantity += units
+            requirement.allocated_quantity += units
+            _bump(pledge)
+            _bump(requirement)
+        audit.record(actor=actor, action="create", obj=allocation, after=audit.snapshot(allocation))
+    return allocation
+
+
+def update_allocation(
+    *, actor: Any, allocation_id: int, changes: dict[str, Any], if_match: str | None = None
+) -> Allocation:
+    """Change an allocation's quantity (never below what was delivered) or notes (the cell)."""
+    cleaning.check_fields(changes, ALLOCATION_FIELDS)
+    if not is_coordination_cell(actor):
+        raise PermissionDenied("Only the coordination cell changes allocations.")
+    with transaction.atomic():
+        pledge, requirement, allocation = _locked_allocation(actor, allocation_id)
+        check_if_match(allocation, if_match)
+        before = audit.snapshot(allocation)
+        if "notes" in changes:
+            allocation.notes = cleaning.text(changes["notes"], "notes", max_length=10_000)
+        if "quantity" in changes:
+            units = cleaning.integer(changes["quantity"], "quantity")
+            assert units is not None
+            if units < allocation.delivered_quantity:
+                raise Conflict(
+                    f"cannot reduce allocation {allocation.pk} to {units}: "
+                    f"{allocation.delivered_quantity} were delivered already",
+                    field="quantity",
+                )
+            more = units - allocation.quantity
+            if more > 0:
+                _check_allocatable(pledge, requirement)
+                _check_room(pledge, requirement, more)
+            allocation.quantity = units
+            pledge.allocated_quantity += more
+            requirement.allocated_quantity += more
+        if audit.snapshot(allocation) == before:
+            return allocation
+        with _database_rules(f"Allocation {allocation.pk}"):
+            _bump(pledge)
+            _bump(requirement)
+            _bump(allocation)
+        audit.record(
+            actor=actor, action="update", obj=allocation, before=before, after=audit.snapshot(allocation)
+        )
+        _settle(actor, pledge)
+    return allocation
+
+
+def _release(
+    actor: Any, pledge: Pledge, requirement: Requirement, allocation: Allocation
+) -> Allocation | None:
+    """Shrink an allocation to what was delivered (deleting it when nothing was); the rows are locked."""
+    freed = allocation.quantity - allocation.delivered_quantity
+    if freed == 0:
+        return allocation
+    before = audit.snapshot(allocation)
+    pledge.allocated_quantity -= freed
+    requirement.allocated_quantity -= freed
+    with _database_rules(f"Allocation {allocation.pk}"):
+        _bump(pledge)
+        _bump(requirement)
+        if allocation.delivered_quantity == 0:
+            pk = allocation.pk
+            allocation.delete()
+            audit.record(
+                actor=actor, action="delete", object_type="pledges.allocation", object_id=pk, before=before
+            )
+            return None
+        allocation.quantity = allocation.delivered_quantity
+        _bump(allocation)
+    audit.record(
+        actor=actor, action="update", obj=allocation, before=before, after=audit.snapshot(allocation)
+    )
+    return allocation
+
+
+def release_allocation(*, actor: Any, allocation_id: int) -> Allocation | None:
+    """Give back an allocation's undelivered units (the cell); returns None when nothing was delivered
+    and the allocation is gone."""
+    if not is_coordination_cell(actor):
+        raise PermissionDenied("Only the coordination cell releases allocations.")
+    with transaction.atomic():
+        pledge, requirement, allocation = _locked_allocation(actor, allocation_id)
+        result = _release(actor, pledge, requirement, allocation)
+        _settle(actor, pledge)
+    return result
+
+
+# --- deliveries ------------------------------------------------------------------------------------
+
+
+def _may_deliver(actor: Any, pledge: Pledge) -> bool:
+    return is_donor_officer_of(actor, pledge.owner_id) or is_coordination_cell(actor)
+
+
+def record_delivery(
+    *, actor: Any, allocation_id: int, quantity: Any, delivered_on: Any, notes: str = ""
+) -> Delivery:
+    """Record units delivered against an allocation (the donor's officers or the cell).
+
+    The first delivery moves the pledge to in_delivery; the pledge is delivered once all its units
+    are allocated and all allocated units delivered.
+    """
+    units = cleaning.integer(quantity, "quantity")
+    day = cleaning.date(delivered_on, "delivered_on")
+    assert units is not None and day is not None
+    if day > timezone.localdate() + dt.timedelta(days=1):
+        raise InvalidInput(
+            f"delivered_on: {day} is in the future; record a delivery once it happened", field="delivered_on"
+        )
+    with transaction.atomic():
+        pledge, requirement, allocation = _locked_allocation(actor, allocation_id)
+        if not _may_deliver(actor, pledge):
+            raise PermissionDenied("Only the donor's officers or the coordination cell record deliveries.")
+        if pledge.status not in ALLOCATABLE:
+            raise Conflict(f"cannot record a delivery for pledge {pledge.pk} while it is {pledge.status}")
+        left = allocation.quantity - allocation.delivered_quantity
+        if units > left:
+            raise Conflict(
+                f"cannot deliver {units} units against allocation {allocation.pk}: only {left} of its "
+                f"{allocation.quantity} are not delivered yet",
+                field="quantity",
+            )
+        with _database_rules("The delivery"):
+            delivery = Delivery.objects.create(
+                allocation=allocation,
+                quantity=units,
+                delivered_on=day,
+                notes=cleaning.text(notes, "notes", max_length=10_000),
+                created_by=actor,
+            )
+            allocation.delivered_quantity += units
+            pledge.delivered_quantity += units
+            requirement.delivered_quantity += units
+            _bump(allocation)
+            _bump(requirement)
+            _bump(pledge)
+        audit.record(actor=actor, action="create", obj=delivery, after=audit.snapshot(delivery))
+        if pledge.status in (PledgeStatus.ACCEPTED, PledgeStatus.COMMITTED):
+            _move(actor, pledge, PledgeStatus.IN_DELIVERY, reason=f"first delivery {delivery.pk}")
+        _settle(actor, pledge)
+    return delivery
+
+
+def _locked_delivery(actor: Any, delivery_id: int) -> tuple[Pledge, Requirement, Allocation, Delivery]:
+    allocation_id = (
+        Delivery.objects.restrict(actor, "view")
+        .filter(pk=delivery_id)
+        .values_list("allocation_id", flat=True)
+        .first()
+    )
+    if allocation_id is None:
+        raise NotFound("Delivery not found.")
+    pledge, requirement, allocation = _locked_allocation(actor, allocation_id)
+    return pledge, requirement, allocation, Delivery.objects.select_for_update().get(pk=delivery_id)
+
+
+def update_delivery(
+    *, actor: Any, delivery_id: int, changes: dict[str, Any], if_match: str | None = None
+) -> Delivery:
+    """Correct an unconfirmed delivery's quantity or date, or any delivery's notes."""
+    cleaning.check_fields(changes, DELIVERY_FIELDS)
+    with transaction.atomic():
+        pledge, requirement, allocation, delivery = _locked_delivery(actor, delivery_id)
+        if not _may_deliver(actor, pledge):
+            raise PermissionDenied("Only the donor's officers or the coordination cell change deliveries.")
+        check_if_match(delivery, if_match)
+        before = audit.snapshot(delivery)
+        if "notes" in changes:
+            delivery.notes = cleaning.text(changes["notes"], "notes", max_length=10_000)
+        if "delivered_on" in changes:
+            delivery.delivered_on = cleaning.date(changes["delivered_on"], "delivered_on")  # type: ignore[assignment]
+        more = 0
+        if "quantity" in changes:
+            units = cleaning.integer(changes["quantity"], "quantity")
+            assert units is not None
+            more = units - delivery.quantity
+            delivery.quantity = units
+        after = audit.snapshot(delivery)
+        changed = {k for k in after if after[k] != before[k]}
+        if not changed:
+            return delivery
+        if delivery.confirmed and changed - {"notes"}:
+            raise Conflict(
+                f"delivery {delivery.pk} was confirmed by the recipient: only its notes can change"
+            )
+        if more:
+            if pledge.status == PledgeStatus.DELIVERED:
+                raise Conflict(f"pledge {pledge.pk} is delivered: its deliveries' quantities cannot change")
+            if more > allocation.quantity - allocation.delivered_quantity:
+                raise Conflict(
+                    f"cannot deliver {more} more units against allocation {allocation.pk}: only "
+                    f"{allocation.quantity - allocation.delivered_quantity} are not delivered yet",
+                    field="quantity",
+                )
+            allocation.delivered_quantity += more
+            pledge.delivered_quantity += more
+            requirement.delivered_quantity += more
+            with _database_rules(f"Delivery {delivery.pk}"):
+                _bump(allocation)
+                _bump(requirement)
+                _bump(pledge)
+        with _database_rules(f"Delivery {delivery.pk}"):
+            _bump(delivery)
+        audit.record(
+            actor=actor, action="update", obj=delivery, before=before, after=audit.snapshot(delivery)
+        )
+        _settle(actor, pledge)
+    return delivery
+
+
+def confirm_delivery(*, actor: Any, delivery_id: int) -> Delivery:
+    """The recipient's officers confirm receipt of a delivery (once)."""
+    with transaction.atomic():
+        pledge, requirement, allocation, delivery = _locked_delivery(actor, delivery_id)
+        if not is_recipient_officer_of(actor, requirement.owner_id):
+            raise PermissionDenied("Only the recipient's officers confirm receipt.")
+        if delivery.confirmed:
+            raise Conflict(
+                f"delivery {delivery.pk} was already confirmed on {delivery.confirmed_at:%Y-%m-%d}"
+            )
+        before = audit.snapshot(delivery)
+        delivery.confirmed_at = timezone.now()
+        delivery.confirmed_by = actor
+        _bump(delivery)
+        audit.record(
+            actor=actor, action="confirm", obj=delivery, before=before, after=audit.snapshot(delivery)
+        )
+    return delivery

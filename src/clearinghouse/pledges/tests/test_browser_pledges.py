@@ -1,0 +1,147 @@
+"""A pledge followed from entry to confirmed delivery in a real browser (Debian's Chromium, Playwright)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import PASSWORD
+
+CHROMIUM = "/usr/bin/chromium"
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+if not Path(CHROMIUM).exists():
+    if os.environ.get("CLEARINGHOUSE_REQUIRE_BROWSER") == "True":
+        raise RuntimeError(f"{CHROMIUM} is missing but CLEARINGHOUSE_REQUIRE_BROWSER=True: install chromium")
+    pytest.skip(
+        f"{CHROMIUM} is not installed (`make test` installs it when run as root)", allow_module_level=True
+    )
+
+# Playwright's sync API runs an event loop in this thread; the ORM calls in fixtures are still sync.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+            ],
+        )
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def pages(browser: Any) -> Iterator[Any]:
+    """Opens one signed-out page per call, each in its own context (its own session cookie)."""
+    contexts: list[Any] = []
+
+    def open_page() -> Any:
+        context = browser.new_context(viewport={"width": 1366, "height": 900})
+        contexts.append(context)
+        return context.new_page()
+
+    yield open_page
+    for context in contexts:
+        context.close()
+
+
+def login(page: Any, live_server: Any, username: str) -> None:
+    page.goto(f"{live_server.url}/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_selector("header nav")
+
+
+def status(page: Any) -> str:
+    return str(page.inner_text("#status")).strip()
+
+
+def test_a_pledge_is_entered_accepted_allocated_committed_delivered_and_confirmed(
+    pages: Any, live_server: Any, personas: dict[str, Any]
+) -> None:
+    from clearinghouse.pledges.tests import factories
+
+    requirement = factories.requirement(
+        personas, external_ref="UKR-AMMO-155", quantity=1000, needed_by="2027-01-31"
+    )
+
+    # A donor officer enters the pledge; the form checks a field as soon as it is left.
+    donor = pages()
+    login(donor, live_server, "donor_usa")
+    donor.goto(f"{live_server.url}/pledges/new/")
+    donor.fill("#id_external_ref", "USA-155-BROWSER")
+    donor.select_option("#id_item_type", "AMM-155-HE")
+    donor.fill("#id_quantity", "0")
+    donor.press("#id_quantity", "Tab")
+    donor.wait_for_selector("#err-quantity li:has-text('must be at least 1, got 0')")
+    assert donor.inner_text("#err-quantity") == "must be at least 1, got 0"
+    donor.fill("#id_quantity", "100")
+    donor.press("#id_quantity", "Tab")
+    donor.wait_for_selector("#err-quantity li", state="detached")
+    donor.fill("#id_available_from", "2024-02-01")
+    donor.click("#pledge-form button[type=submit]")
+    donor.wait_for_selector("#status")
+    assert status(donor) == "Offered"
+    pledge_url = donor.url
+    assert "Donor" in donor.inner_text("#facts") and "United States (USA)" in donor.inner_text("#facts")
+
+    # The coordination cell accepts it and allocates it to the requirement.
+    cell = pages()
+    login(cell, live_server, "coordinator")
+    cell.goto(pledge_url)
+    cell.click("button[name=move][value=accepted]")
+    cell.wait_for_selector("#status:has-text('Accepted')")
+    cell.select_option("#allocate-form select[name=requirement]", str(requirement.pk))
+    cell.fill("#allocate-form input[name=quantity]", "100")
+    cell.click("#allocate-form button[type=submit]")
+    cell.wait_for_selector(f"#allocations a[href='/requirements/{requirement.pk}/']")
+
+    # The donor commits and records the delivery of every unit: the pledge is delivered.
+    donor.goto(pledge_url)
+    donor.click("button[name=move][value=committed]")
+    donor.wait_for_selector("#status:has-text('Committed')")
+    donor.fill("#delivery-form input[name=quantity]", "100")
+    donor.click("#delivery-form button[type=submit]")
+    donor.wait_for_selector("#status:has-text('Delivered')")
+    assert "awaiting confirmation" in donor.inner_text("#deliveries")
+
+    # The recipient confirms receipt.
+    recipient = pages()
+    login(recipient, live_server, "recipient")
+    recipient.goto(pledge_url)
+    recipient.click("#deliveries button.confirm-receipt")
+    recipient.wait_for_selector("#deliveries .badge.ok")
+
+    # Anyone who may see the pledge finds it delivered, with its whole lifecycle.
+    donor.goto(pledge_url)
+    assert status(donor) == "Delivered"
+    assert "confirmed" in donor.inner_text("#deliveries")
+    timeline = donor.inner_text("#timeline")
+    steps = [
+        "Pledge entered: offered",
+        "offered → accepted",
+        f"Allocated 100 units to requirement #{requirement.pk}",
+        "accepted → committed",
+        "Delivered 100 units",
+        "committed → in_delivery",
+        "in_delivery → delivered",
+        "Receipt of delivery",
+    ]
+    positions = [timeline.index(step) for step in steps]
+    assert positions == sorted(positions)
+    assert (
+        "donor_usa (USA)" in timeline and "coordinator (NATO)" in timeline and "recipient (UKR)" in timeline
+    )

@@ -1,0 +1,20 @@
+"""Pages of the pledges app."""
+
+from __future__ import annotations
+
+from django.urls import URLPattern, path
+
+from clearinghouse.pledges import views
+
+urlpatterns: list[URLPattern] = [
+    path("pledges/", views.pledge_list, name="pledge-list"),
+    path("pledges/new/", views.pledge_create, name="pledge-create"),
+    path("pledges/new/validate/", views.pledge_validate, name="pledge-validate"),
+    path("pledges/<int:pledge_id>/", views.pledge_detail, name="pledge-detail"),
+    path("pledges/<int:pledge_id>/edit/", views.pledge_edit, name="pledge-edit"),
+    path("pledges/<int:pledge_id>/edit/validate/", views.pledge_edit_validate, name="pledge-edit-validate"),
+    path("pledges/<int:pledge_id>/transition/", views.pledge_transition, name="pledge-transition"),
+    path("pledges/<int:pledge_id>/allocate/", views.pledge_allocate, name="pledge-allocate"),
+    path("pledges/<int:pledge_id>/deliveries/", views.delivery_record, name="delivery-record"),
+    path("deliveries/<int:delivery_id>/confirm/", views.delivery_confirm, name="delivery-confirm"),
+]

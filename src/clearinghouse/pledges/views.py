@@ -1,0 +1,381 @@
+"""Pages of pledges: list with filters, detail with its lifecycle and the actions the viewer's role
+allows (transitions, allocation, recording a delivery, confirming receipt), forms with inline
+validation. Reads go through selectors, writes through services (see requirements/views.py)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods, require_POST
+
+from clearinghouse.core.choices import Releasability
+from clearinghouse.core.errors import DomainError, NotFound
+from clearinghouse.core.etag import etag_for
+from clearinghouse.participants import selectors as participant_selectors
+from clearinghouse.participants.choices import Role
+from clearinghouse.pledges import selectors, services
+from clearinghouse.pledges.choices import ALLOCATABLE, TRANSITIONS, PledgeKind, PledgeStatus
+from clearinghouse.pledges.forms import PledgeForm
+from clearinghouse.pledges.models import Pledge
+from clearinghouse.requirements import selectors as requirement_selectors
+from clearinghouse.requirements.choices import RequirementStatus
+from clearinghouse.requirements.models import status_q
+from clearinghouse.requirements.permissions import (
+    is_admin,
+    is_coordination_cell,
+    is_donor_officer_of,
+    is_recipient_officer_of,
+)
+from clearinghouse.requirements.views import (
+    act,
+    coverage,
+    page_of,
+    timeline,
+    validation_response,
+    visible_or_404,
+)
+
+STATUS_BADGE: dict[str, str] = {
+    PledgeStatus.OFFERED: "",
+    PledgeStatus.ACCEPTED: "medium",
+    PledgeStatus.COMMITTED: "high",
+    PledgeStatus.IN_DELIVERY: "warn",
+    PledgeStatus.DELIVERED: "ok",
+    PledgeStatus.WITHDRAWN: "bad",
+    PledgeStatus.DECLINED: "bad",
+}
+# The button that requests each move.
+MOVE_LABEL: dict[str, str] = {
+    PledgeStatus.ACCEPTED: "Accept",
+    PledgeStatus.DECLINED: "Decline",
+    PledgeStatus.COMMITTED: "Commit",
+    PledgeStatus.IN_DELIVERY: "Start delivery",
+    PledgeStatus.DELIVERED: "Mark delivered",
+    PledgeStatus.WITHDRAWN: "Withdraw",
+}
+
+
+def _may_enter(user: Any) -> bool:
+    return is_admin(user) or user.role == Role.DONOR_OFFICER
+
+
+def _may_move(user: Any, pledge: Pledge, to: str) -> bool:
+    """Which buttons to show; the service decides (the cell accepts and declines, the donor withdraws,
+    either commits; an in-kind pledge is delivered through its deliveries)."""
+    if pledge.kind == PledgeKind.IN_KIND and to in (PledgeStatus.IN_DELIVERY, PledgeStatus.DELIVERED):
+        return False
+    if to in (PledgeStatus.ACCEPTED, PledgeStatus.DECLINED):
+        return is_coordination_cell(user)
+    if to == PledgeStatus.WITHDRAWN:
+        return is_donor_officer_of(user, pledge.owner_id)
+    return is_donor_officer_of(user, pledge.owner_id) or is_coordination_cell(user)
+
+
+@login_required
+def pledge_list(request: HttpRequest) -> HttpResponse:
+    """Pledges you may see, newest first, filterable by donor, status and kind; exports."""
+    get = request.GET
+    status, kind = get.get("status") or "", get.get("kind") or ""
+    chosen = {
+        "donor": (get.get("donor") or "").upper(),
+        "status": status if status in PledgeStatus.values else "",
+        "kind": kind if kind in PledgeKind.values else "",
+        "q": (get.get("q") or "").strip(),
+    }
+    qs = selectors.pledge_list(
+        user=request.user,
+        donor=chosen["donor"] or None,
+        status=chosen["status"] or None,
+        kind=chosen["kind"] or None,
+        q=chosen["q"] or None,
+    )
+    page = page_of(request, qs)
+    rows = [
+        {
+            "p": p,
+            "badge": STATUS_BADGE.get(p.status, ""),
+            "bar": coverage(p.allocated_quantity, p.delivered_quantity, p.quantity),
+        }
+        for p in page.object_list
+    ]
+    donors = participant_selectors.participant_list(user=request.user).exclude(kind__in=("recipient",))
+    return render(
+        request,
+        "pledges/pledge_list.html",
+        {
+            "page": page,
+            "rows": rows,
+            "chosen": chosen,
+            "donors": donors,
+            "statuses": PledgeStatus.choices,
+            "kinds": PledgeKind.choices,
+            "may_enter": _may_enter(request.user),
+        },
+    )
+
+
+def _requirements_for(user: Any, pledge: Pledge) -> list[Any]:
+    """Requirements that accept the pledge's item type and still have units open."""
+    if pledge.item_type is None:
+        return []
+    return list(
+        requirement_selectors.requirement_list(user=user, item_type=pledge.item_type.code).filter(
+            status_q(RequirementStatus.OPEN) | status_q(RequirementStatus.PARTLY_COVERED)
+        )[:200]
+    )
+
+
+@login_required
+def pledge_detail(request: HttpRequest, pledge_id: int) -> HttpResponse:
+    """One pledge: value, allocations, deliveries, lifecycle, and the actions your role allows."""
+    user = request.user
+    pledge = visible_or_404(lambda: selectors.get_pledge(user=user, pledge_id=pledge_id))
+    allocations = list(selectors.allocation_list(user=user, pledge=pledge.pk).select_related("requirement"))
+    deliveries = list(
+        selectors.delivery_list(user=user, pledge=pledge.pk).select_related("allocation__requirement")
+    )
+    is_donor = is_donor_officer_of(user, pledge.owner_id)
+    in_kind = pledge.kind == PledgeKind.IN_KIND
+    may_allocate = (
+        is_coordination_cell(user)
+        and in_kind
+        and pledge.status in ALLOCATABLE
+        and pledge.unallocated_quantity > 0
+    )
+    may_deliver = (is_donor or is_coordination_cell(user)) and pledge.status in ALLOCATABLE
+    events, omitted = timeline(
+        [("pledges.pledge", pledge.pk)]
+        + [("pledges.allocation", a.pk) for a in allocations]
+        + [("pledges.delivery", d.pk) for d in deliveries]
+    )
+    return render(
+        request,
+        "pledges/pledge_detail.html",
+        {
+            "pledge": pledge,
+            "badge": STATUS_BADGE.get(pledge.status, ""),
+            "in_kind": in_kind,
+            "bar": coverage(pledge.allocated_quantity, pledge.delivered_quantity, pledge.quantity),
+            "tranches": sorted(pledge.tranches.all(), key=lambda t: t.year),
+            "allocations": allocations,
+            "deliveries": [
+                (d, not d.confirmed and is_recipient_officer_of(user, d.allocation.requirement.owner_id))
+                for d in deliveries
+            ],
+            "timeline": events,
+            "timeline_omitted": omitted,
+            "moves": [
+                (to, MOVE_LABEL.get(to, to))
+                for to in sorted(TRANSITIONS[pledge.status])
+                if _may_move(user, pledge, to)
+            ],
+            "may_edit": is_donor,
+            "may_allocate": may_allocate,
+            "requirements": _requirements_for(user, pledge) if may_allocate else [],
+            "deliverable": [a for a in allocations if a.quantity > a.delivered_quantity]
+            if may_deliver
+            else [],
+            "today": dt.date.today().isoformat(),
+        },
+    )
+
+
+def _form_page(
+    request: HttpRequest, *, form: PledgeForm, save: Any, title: str, validate_url: str, cancel_url: str
+) -> HttpResponse:
+    if request.method == "POST" and form.is_valid():
+        try:
+            pledge = save()
+        except NotFound as exc:
+            raise Http404(exc.message) from exc
+        except DomainError as exc:
+            form.add_service_error(exc)
+        else:
+            messages.success(request, f"Pledge #{pledge.pk} saved.")
+            return redirect("pledge-detail", pledge_id=pledge.pk)
+    return render(
+        request,
+        "pledges/pledge_form.html",
+        {"form": form, "title": title, "validate_url": validate_url, "cancel_url": cancel_url},
+    )
+
+
+def _new_form(request: HttpRequest, data: Any, validate_url: str | None) -> PledgeForm:
+    return PledgeForm(
+        data,
+        user=request.user,
+        choose_donor=is_admin(request.user),
+        validate_url=validate_url,
+        initial={"releasability": Releasability.COORDINATION, "available_from": dt.date.today().isoformat()},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def pledge_create(request: HttpRequest) -> HttpResponse:
+    """Offer a pledge for your own participant (donor officers)."""
+    if not _may_enter(request.user):
+        raise DjangoPermissionDenied("Only donor officers enter pledges.")
+    validate_url = reverse("pledge-validate")
+    form = _new_form(request, request.POST or None, validate_url)
+    return _form_page(
+        request,
+        form=form,
+        save=lambda: services.create_pledge(actor=request.user, data=form.for_service()),
+        title="New pledge",
+        validate_url=validate_url,
+        cancel_url=reverse("pledge-list"),
+    )
+
+
+@login_required
+@require_POST
+def pledge_validate(request: HttpRequest) -> HttpResponse:
+    """Inline validation of the new-pledge form (HTMX): a dry run of the create."""
+    if not _may_enter(request.user):
+        raise DjangoPermissionDenied
+    form = _new_form(request, request.POST, None)
+    return validation_response(
+        request, form, lambda: services.create_pledge(actor=request.user, data=form.for_service())
+    )
+
+
+def _editable(request: HttpRequest, pledge_id: int) -> Pledge:
+    pledge = visible_or_404(lambda: selectors.get_pledge(user=request.user, pledge_id=pledge_id))
+    if not is_donor_officer_of(request.user, pledge.owner_id):
+        raise DjangoPermissionDenied("Only the donor's own officers change a pledge.")
+    return pledge  # type: ignore[no-any-return]
+
+
+def _edit_form(request: HttpRequest, pledge: Pledge, data: Any, validate_url: str | None) -> PledgeForm:
+    return PledgeForm(
+        data,
+        user=request.user,
+        choose_donor=False,
+        editing=True,
+        validate_url=validate_url,
+        initial={**PledgeForm.initial_from(pledge), "etag": etag_for(pledge)},
+    )
+
+
+def _update(request: HttpRequest, pledge: Pledge, form: PledgeForm) -> Pledge:
+    return services.update_pledge(
+        actor=request.user,
+        pledge_id=pledge.pk,
+        changes=form.changes(),
+        if_match=form.cleaned_data.get("etag") or None,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def pledge_edit(request: HttpRequest, pledge_id: int) -> HttpResponse:
+    """Change your own pledge; it is valued again. A concurrent change is refused."""
+    pledge = _editable(request, pledge_id)
+    validate_url = reverse("pledge-edit-validate", args=[pledge.pk])
+    form = _edit_form(request, pledge, request.POST or None, validate_url)
+    return _form_page(
+        request,
+        form=form,
+        save=lambda: _update(request, pledge, form),
+        title=f"Edit pledge #{pledge.pk}",
+        validate_url=validate_url,
+        cancel_url=reverse("pledge-detail", args=[pledge.pk]),
+    )
+
+
+@login_required
+@require_POST
+def pledge_edit_validate(request: HttpRequest, pledge_id: int) -> HttpResponse:
+    """Inline validation of the edit form (HTMX): a dry run of the update."""
+    pledge = _editable(request, pledge_id)
+    form = _edit_form(request, pledge, request.POST, None)
+    return validation_response(request, form, lambda: _update(request, pledge, form))
+
+
+def _detail_url(pledge_id: int) -> str:
+    return reverse("pledge-detail", args=[pledge_id])
+
+
+@login_required
+@require_POST
+def pledge_transition(request: HttpRequest, pledge_id: int) -> HttpResponse:
+    """Move a pledge along its lifecycle (who may request which move: see the service)."""
+    to = request.POST.get("to") or ""
+    label = PledgeStatus(to).label.lower() if to in PledgeStatus.values else to
+    return act(
+        request,
+        lambda: services.transition_pledge(actor=request.user, pledge_id=pledge_id, to=to),
+        done=f"Pledge #{pledge_id} is now {label}.",
+        default=_detail_url(pledge_id),
+    )
+
+
+@login_required
+@require_POST
+def pledge_allocate(request: HttpRequest, pledge_id: int) -> HttpResponse:
+    """Allocate units of this pledge to a requirement (the coordination cell)."""
+    if not is_coordination_cell(request.user):
+        raise DjangoPermissionDenied("Only the coordination cell allocates pledges to requirements.")
+    requirement = request.POST.get("requirement") or ""
+    if not requirement.isdigit():
+        messages.error(request, "Choose a requirement to allocate to.")
+        return redirect(_detail_url(pledge_id))
+    return act(
+        request,
+        lambda: services.allocate(
+            actor=request.user,
+            pledge_id=pledge_id,
+            requirement_id=int(requirement),
+            quantity=request.POST.get("quantity"),
+            notes=request.POST.get("notes", ""),
+        ),
+        done=f"Pledge #{pledge_id} allocated to requirement #{requirement}.",
+        default=_detail_url(pledge_id),
+    )
+
+
+@login_required
+@require_POST
+def delivery_record(request: HttpRequest, pledge_id: int) -> HttpResponse:
+    """Record a (partial) delivery against one of the pledge's allocations (its donor, or the cell)."""
+    allocation_id = request.POST.get("allocation") or ""
+    allocation = (
+        selectors.allocation_list(user=request.user, pledge=pledge_id).filter(pk=int(allocation_id)).first()
+        if allocation_id.isdigit()
+        else None
+    )
+    if allocation is None:
+        raise Http404("Allocation not found.")
+    return act(
+        request,
+        lambda: services.record_delivery(
+            actor=request.user,
+            allocation_id=allocation.pk,
+            quantity=request.POST.get("quantity"),
+            delivered_on=request.POST.get("delivered_on"),
+            notes=request.POST.get("notes", ""),
+        ),
+        done=f"Delivery recorded against allocation #{allocation.pk}.",
+        default=_detail_url(pledge_id),
+    )
+
+
+@login_required
+@require_POST
+def delivery_confirm(request: HttpRequest, delivery_id: int) -> HttpResponse:
+    """Confirm receipt of a delivery (the recipient's officers)."""
+    delivery = visible_or_404(lambda: selectors.get_delivery(user=request.user, delivery_id=delivery_id))
+    return act(
+        request,
+        lambda: services.confirm_delivery(actor=request.user, delivery_id=delivery_id),
+        done=f"Receipt of delivery #{delivery_id} confirmed.",
+        default=_detail_url(delivery.allocation.pledge_id),
+    )

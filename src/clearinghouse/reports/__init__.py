@@ -1,0 +1,1 @@
+"""Transparency reports: aggregates, charts, exports and the public page."""

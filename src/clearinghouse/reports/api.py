@@ -1,0 +1,87 @@
+"""API routes of the transparency reports (every signed-in user: the tracker's data is public).
+
+Each report answers JSON by default, or a file with `format=csv` or `format=xlsx`.
+`source=records` reports the contact group's own pledges as the caller may see them.
+"""
+
+from typing import Any, Literal
+
+from django.http import HttpRequest, HttpResponse
+from ninja import Query, Router
+
+from clearinghouse.core.schemas import ErrorOut
+from clearinghouse.reports import exports, selectors
+from clearinghouse.reports.schemas import DonorsOut, GroupsOut, TotalsOut, WeaponsOut
+
+router = Router(tags=["reports"])
+
+Source = Literal["tracker", "records"]
+Format = Literal["json", "csv", "xlsx"]
+AidType = Literal["military", "financial", "humanitarian", "total"]
+ERRORS = {404: ErrorOut, 422: ErrorOut}
+
+
+def respond(report: str, payload: dict[str, Any], fmt: str) -> Any:
+    """The payload itself (JSON), or the report as a CSV or XLSX attachment."""
+    if fmt == "json":
+        return payload
+    name = f"{report}-{payload['source']}"
+    if payload.get("release"):
+        name += f"-r{payload['release']['number']}"
+    if fmt == "csv":
+        response = HttpResponse(exports.to_csv(report, payload), content_type="text/csv; charset=utf-8")
+    else:
+        response = HttpResponse(exports.to_xlsx(report, payload), content_type=exports.XLSX_TYPE)
+    response["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
+    return response
+
+
+@router.get("/totals", response={200: TotalsOut, **ERRORS}, exclude_unset=True)
+def totals(  # type: ignore[no-untyped-def]
+    request: HttpRequest,
+    by: Literal["year", "month"] = "year",
+    source: Source = "tracker",
+    format: Format = "json",
+):
+    """Aid by year or month: military, financial, humanitarian, total, commitments (EUR billion)."""
+    return respond("totals", selectors.totals_report(user=request.user, by=by, source=source), format)
+
+
+@router.get("/donors", response={200: DonorsOut, **ERRORS}, exclude_unset=True)
+def donors(  # type: ignore[no-untyped-def]
+    request: HttpRequest,
+    type: AidType = "total",
+    per_gdp: bool = False,
+    with_eu_share: bool = False,
+    month_from: str | None = Query(None, alias="from", description="First month, YYYY-MM"),
+    month_to: str | None = Query(None, alias="to", description="Last month, YYYY-MM"),
+    source: Source = "tracker",
+    format: Format = "json",
+):
+    """Donors ranked by amount of one type of aid, or by its percent of 2021 GDP (`per_gdp`)."""
+    payload = selectors.donors_report(
+        user=request.user,
+        type=type,
+        per_gdp=per_gdp,
+        with_eu_share=with_eu_share,
+        month_from=month_from,
+        month_to=month_to,
+        source=source,
+    )
+    return respond("donors", payload, format)
+
+
+@router.get("/groups", response={200: GroupsOut, **ERRORS}, exclude_unset=True)
+def groups(  # type: ignore[no-untyped-def]
+    request: HttpRequest, source: Source = "tracker", format: Format = "json"
+):
+    """Allies, partners, organisations, EU27, continental Europe (with and without the EU), USA."""
+    return respond("groups", selectors.groups_report(user=request.user, source=source), format)
+
+
+@router.get("/weapons", response={200: WeaponsOut, **ERRORS}, exclude_unset=True)
+def weapons(  # type: ignore[no-untyped-def]
+    request: HttpRequest, source: Source = "tracker", format: Format = "json"
+):
+    """Heavy weapons by category and donor: count and value."""
+    return respond("weapons", selectors.weapons_report(user=request.user, source=source), format)

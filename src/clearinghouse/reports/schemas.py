@@ -1,0 +1,110 @@
+"""API schemas of the transparency reports: figures in EUR billion as JSON numbers (null = withheld)."""
+
+from __future__ import annotations
+
+from ninja import Schema
+from pydantic import Field
+
+
+class ReleaseRef(Schema):
+    number: int
+    period: str
+    date: str
+    label: str
+    citation: str
+
+
+class SuppressionOut(Schema):
+    min_contributors: int
+    rule: str
+
+
+class ReportMeta(Schema):
+    source: str = Field(description="tracker (the Kiel Institute's figures) or records (the contact group's)")
+    source_label: str
+    release: ReleaseRef | None = None
+    unit: str = "EUR billion"
+    suppression: SuppressionOut | None = None
+
+
+class TotalsRowOut(Schema):
+    period: str
+    military: float | None
+    financial: float | None
+    humanitarian: float | None
+    total: float | None
+    commitments: float | None
+    delivered: float | None = None
+    suppressed: bool = False
+    suppressed_fields: list[str] = Field(default_factory=list)
+
+
+class TotalsOut(ReportMeta):
+    by: str
+    columns: list[str]
+    rows: list[TotalsRowOut]
+
+
+class DonorOut(Schema):
+    rank: int | None
+    participant: str
+    name: str
+    kind: str
+    value_eur_bn: float | None
+    suppressed: bool = False
+    eu_share_bn: float | None = None
+    value_with_eu_share_bn: float | None = None
+    gdp_eur_bn: float | None = None
+    pct_gdp: float | None = None
+    bilateral_pct_gdp: float | None = None
+
+
+class DonorsOut(ReportMeta):
+    type: str
+    per_gdp: bool
+    with_eu_share: bool
+    from_month: str | None = None
+    to_month: str | None = None
+    ranked_by: str
+    donors: list[DonorOut]
+
+
+class GroupOut(Schema):
+    group: str
+    label: str
+    members: list[str] = Field(default_factory=list)
+    military: float | None
+    financial: float | None
+    humanitarian: float | None
+    total: float | None
+    share_of_military: float | None = None
+    suppressed: bool = False
+    suppressed_fields: list[str] = Field(default_factory=list)
+
+
+class GroupsOut(ReportMeta):
+    groups: list[GroupOut]
+    all_donors: GroupOut
+
+
+class WeaponModelOut(Schema):
+    name: str
+    count: int | None
+
+
+class WeaponsRowOut(Schema):
+    category: str | None = None
+    participant: str | None = None
+    name: str | None = None
+    count: int | None
+    value_eur: float | None
+    value_eur_bn: float | None
+    models: list[WeaponModelOut] = Field(default_factory=list)
+    suppressed: bool = False
+    suppressed_fields: list[str] = Field(default_factory=list)
+
+
+class WeaponsOut(ReportMeta):
+    rows: list[WeaponsRowOut]
+    by_category: list[WeaponsRowOut]
+    by_donor: list[WeaponsRowOut]

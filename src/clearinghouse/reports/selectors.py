@@ -1,0 +1,508 @@
+"""Transparency reports, read for a user: totals, donors, groups and heavy weapons.
+
+Two sources, never mixed in one figure:
+
+* `tracker` (the default): the current Kiel tracker release, public data, reproduced exactly
+  (every figure is a Decimal sum of the values as published).
+* `records`: the contact group's own pledges, valued in EUR (`Pledge.value_eur`, converted at the
+  ECB reference rate by the pledges app). A viewer's figures include only the pledges that
+  `restrict(user, "view")` lets them see (the public page: only `public` pledges), and small cells
+  are suppressed (see `suppression.py`). Pledge kinds map to the tracker's types: financial →
+  financial, in kind → military (every capability area of the catalogue is military); the records
+  have no humanitarian aid. Statuses map to the tracker's two measures: committed, in delivery
+  and delivered pledges are allocations (`total`, like the tracker's "aid delivered or specified
+  for delivery"); every live pledge (offered to delivered; not withdrawn or declined) counts in
+  `commitments`; `delivered` is the delivered share of each pledge's value. A pledge is dated by
+  its `available_from` date.
+
+Report functions return plain dicts of Decimals; the doors turn them into JSON numbers, CSV or XLSX.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.apps import apps
+from django.core.exceptions import FieldError
+
+from clearinghouse.core.errors import InvalidInput
+from clearinghouse.ingest import selectors as ingest_selectors
+from clearinghouse.ingest.choices import FlowType
+from clearinghouse.ingest.models import KielEuShare, KielFlow, KielGdp, KielRelease, KielWeapons
+from clearinghouse.participants.choices import ParticipantKind
+from clearinghouse.participants.models import Participant, ParticipantGroup
+from clearinghouse.reports.suppression import (
+    MIN_CONTRIBUTORS,
+    ZERO_CELL,
+    Cell,
+    Contribution,
+    aggregate,
+    aggregate_cell,
+    ratio,
+)
+
+SOURCES = ("tracker", "records")
+TYPES = ("military", "financial", "humanitarian", "total")
+BY = ("year", "month")
+GROUPS: list[tuple[str, str]] = [
+    ("allies", "Allies"),
+    ("partners", "Partners"),
+    ("organisations", "Organisations (EU institutions)"),
+    ("eu27", "EU27 member states"),
+    ("continental_europe", "Continental Europe (EU27 + GBR, NOR, CHE, ISL)"),
+    ("continental_europe_with_eu", "Continental Europe + EU institutions"),
+    ("usa", "United States"),
+]
+CONTINENTAL_EXTRA = ("GBR", "NOR", "CHE", "ISL")
+TRACKER_NAME = "Kiel Institute for the World Economy, Ukraine Support Tracker"
+RECORDS_LABEL = (
+    "Contact group records: pledges valued in EUR at the ECB reference rate "
+    "(not the Kiel Institute's figures)"
+)
+PUBLIC_RECORDS_LABEL = RECORDS_LABEL + "; public-marked pledges only, small cells suppressed"
+ALLOCATED = ("committed", "in_delivery", "delivered")
+LIVE = ("offered", "accepted", *ALLOCATED)
+_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+BILLION_PLACES = 12  # EUR amounts (2 decimals) / 10^9 need 11; ratios are rounded to 12 decimals
+
+
+@dataclass
+class Dataset:
+    """The contributions one report is built from, with what the reader needs to know about them."""
+
+    source: str
+    contributions: list[Contribution]
+    always_protect: bool
+    release: KielRelease | None
+    has_commitments: bool
+    columns: tuple[str, ...]
+    meta: dict[str, Any] = field(default_factory=dict)
+
+
+def check_choice(value: str, allowed: Iterable[str], field_name: str) -> str:
+    """`value` if it is one of `allowed`, else InvalidInput naming the field."""
+    allowed = tuple(allowed)
+    if value not in allowed:
+        raise InvalidInput(f"{value!r} is not one of {', '.join(allowed)}.", field=field_name)
+    return value
+
+
+def parse_month(value: str | None, field_name: str) -> tuple[int, int] | None:
+    """'YYYY-MM' as (year, month); None stays None; anything else is InvalidInput naming the field."""
+    if value is None or value == "":
+        return None
+    m = _MONTH.match(value.strip())
+    if not m or not 1 <= int(m[2]) <= 12:
+        raise InvalidInput(f"{value!r} is not a month (YYYY-MM, e.g. 2024-03).", field=field_name)
+    return int(m[1]), int(m[2])
+
+
+def release_meta(release: KielRelease) -> dict[str, Any]:
+    return {
+        "number": release.number,
+        "period": release.period,
+        "date": release.date.isoformat(),
+        "label": release.label,
+        "citation": release.source_line,
+    }
+
+
+def _participants() -> dict[str, Participant]:
+    # Reference data (names, kinds, groups) labels published figures; it is public and not restricted.
+    return {p.code: p for p in Participant.objects.all()}
+
+
+def _tracker_dataset(user: Any) -> Dataset:
+    release = ingest_selectors.current_release(user=user)
+    rows = (
+        KielFlow.objects.restrict(user, "view")
+        .filter(release=release)
+        .values_list("pk", "participant__code", "type", "value", "year", "month")
+    )
+    contributions = [
+        Contribution(record=pk, donor=code, column=type_, value=value, year=year, month=month)
+        for pk, code, type_, value, year, month in rows
+    ]
+    return Dataset(
+        source="tracker",
+        contributions=contributions,
+        always_protect=False,
+        release=release,
+        has_commitments=release.has_commitments,
+        columns=("military", "financial", "humanitarian", "total", "commitments"),
+        meta={
+            "source": "tracker",
+            "source_label": release.source_line,
+            "release": release_meta(release),
+            "unit": "EUR billion",
+        },
+    )
+
+
+def pledge_model() -> Any:
+    """The pledges app's Pledge model, or InvalidInput when that app has none (records unavailable)."""
+    try:
+        return apps.get_model("pledges", "Pledge")
+    except LookupError:
+        raise InvalidInput(
+            "The contact group's records (pledges) are not available in this installation.", field="source"
+        ) from None
+
+
+def _records_dataset(user: Any, *, public: bool) -> Dataset:
+    pledge = pledge_model()
+    live = pledge.objects.filter(status__in=LIVE)
+    if public:
+        visible = set(live.filter(releasability="public").values_list("pk", flat=True))
+    else:
+        visible = set(pledge.objects.restrict(user, "view").values_list("pk", flat=True))
+    fields = ("pk", "owner__code", "kind", "status", "available_from", "value_eur", "quantity")
+    contributions: list[Contribution] = []
+    for pk, owner, kind, status, available, value_eur, quantity, delivered_qty in live.values_list(
+        *fields, "delivered_quantity"
+    ):
+        if value_eur is None:
+            continue
+        value = Decimal(value_eur).scaleb(-9)  # EUR → EUR billion, exactly
+        year, month = (available.year, available.month) if available else (None, None)
+        parts: list[tuple[str, Decimal]] = [("commitments", value)]
+        if status in ALLOCATED:
+            parts += [("military" if kind == "in_kind" else "financial", value), ("total", value)]
+        if kind == "in_kind" and quantity and delivered_qty:
+            delivered = value * Decimal(delivered_qty) / Decimal(quantity)
+            parts.append(("delivered", delivered.quantize(Decimal(1).scaleb(-BILLION_PLACES))))
+        elif kind == "financial" and status == "delivered":
+            parts.append(("delivered", value))
+        contributions += [
+            Contribution(pk, owner, column, amount, pk in visible, year=year, month=month)
+            for column, amount in parts
+        ]
+    release = KielRelease.objects.restrict(user, "view").filter(is_current=True).first()
+    return Dataset(
+        source="records",
+        contributions=contributions,
+        always_protect=public,
+        release=release,
+        has_commitments=True,
+        columns=("military", "financial", "humanitarian", "total", "commitments", "delivered"),
+        meta={
+            "source": "records",
+            "source_label": PUBLIC_RECORDS_LABEL if public else RECORDS_LABEL,
+            "release": None,
+            "unit": "EUR billion",
+            "suppression": {
+                "min_contributors": MIN_CONTRIBUTORS,
+                "rule": "a cell with fewer than 3 distinct contributing donors is withheld "
+                "(null, suppressed) "
+                + (
+                    "on the public page"
+                    if public
+                    else "wherever the viewer cannot see every pledge behind it"
+                ),
+            },
+        },
+    )
+
+
+def dataset(*, user: Any, source: str = "tracker", public: bool = False) -> Dataset:
+    """The contributions of a source for this viewer (`public`: the public page's view of records)."""
+    check_choice(source, SOURCES, "source")
+    return _tracker_dataset(user) if source == "tracker" else _records_dataset(user, public=public)
+
+
+def _row_cells(row: dict[str, Any], cells: dict[str, Cell]) -> dict[str, Any]:
+    suppressed = [name for name, cell in cells.items() if cell.suppressed]
+    for name, cell in cells.items():
+        row[name] = cell.shown
+    row["suppressed"] = bool(suppressed)
+    if suppressed:
+        row["suppressed_fields"] = suppressed
+    return row
+
+
+def totals_report(
+    *, user: Any, by: str = "year", source: str = "tracker", public: bool = False
+) -> dict[str, Any]:
+    """Aid by year or month and type: military, financial, humanitarian, total, commitments."""
+    check_choice(by, BY, "by")
+    ds = dataset(user=user, source=source, public=public)
+
+    def period(c: Contribution) -> tuple[str, str] | None:
+        if c.year is None or c.month is None:
+            return None
+        return (str(c.year) if by == "year" else f"{c.year}-{c.month:02d}", c.column)
+
+    cells = aggregate(ds.contributions, period, always_protect=ds.always_protect)
+    periods = sorted({k[0] for k in cells})  # type: ignore[index]
+    rows = []
+    for p in periods:
+        row_cells = {}
+        for column in ds.columns:
+            if column == "commitments" and not ds.has_commitments:
+                row_cells[column] = Cell(value=None)
+            else:
+                row_cells[column] = cells.get((p, column), ZERO_CELL)
+        rows.append(_row_cells({"period": p}, row_cells))
+    return {**ds.meta, "by": by, "columns": list(ds.columns), "rows": rows}
+
+
+def _gdp(release: KielRelease | None) -> dict[str, Decimal]:
+    if release is None:
+        return {}
+    return dict(KielGdp.objects.filter(release=release).values_list("participant__code", "gdp_eur_bn"))
+
+
+def donors_report(
+    *,
+    user: Any,
+    type: str = "total",
+    per_gdp: bool = False,
+    with_eu_share: bool = False,
+    month_from: str | None = None,
+    month_to: str | None = None,
+    source: str = "tracker",
+    public: bool = False,
+) -> dict[str, Any]:
+    """Donors ranked by the value of one type of aid (or by its share of 2021 GDP), descending.
+
+    `per_gdp`: pct_gdp = 100 × value / the donor's 2021 GDP as the release uses it; the EU
+    institutions have no GDP and are left out. `with_eu_share`: each EU member is also attributed
+    its share of the EU institutions' aid from eu_aid_shares.csv: eu_share_bn × (the EU
+    institutions' value of this type in these months) / (their total over the whole release) —
+    exactly eu_share_bn for the total over the whole release — added to its own value
+    (value_with_eu_share_bn, and pct_gdp from that sum); the EU institutions' own row is then left
+    out, its aid being attributed to the members.
+    """
+    check_choice(type, TYPES, "type")
+    start = parse_month(month_from, "from")
+    end = parse_month(month_to, "to")
+    if start and end and start > end:
+        raise InvalidInput(f"'to' ({month_to}) is before 'from' ({month_from}).", field="to")
+    ds = dataset(user=user, source=source, public=public)
+    if with_eu_share and ds.source != "tracker":
+        raise InvalidInput("The EU share applies to the tracker's figures only.", field="with_eu_share")
+
+    def in_window(c: Contribution) -> bool:
+        if c.column != type:
+            return False
+        if start is None and end is None:
+            return True
+        if c.year is None or c.month is None:
+            return False
+        return (start is None or (c.year, c.month) >= start) and (end is None or (c.year, c.month) <= end)
+
+    selected = [c for c in ds.contributions if in_window(c)]
+    cells = aggregate(selected, lambda c: c.donor, always_protect=ds.always_protect)
+    people = _participants()
+    gdp = _gdp(ds.release)
+    shares: dict[str, Decimal] = {}
+    eu_value = eu_whole = Decimal(0)
+    if with_eu_share:
+        assert ds.release is not None
+        shares = dict(
+            KielEuShare.objects.restrict(user, "view")
+            .filter(release=ds.release)
+            .values_list("participant__code", "eu_share_bn")
+        )
+        if not shares:
+            raise InvalidInput(
+                f"Release {ds.release.number} publishes no eu_aid_shares.csv.", field="with_eu_share"
+            )
+        eu_cell = cells.pop("EU", ZERO_CELL)
+        eu_value = eu_cell.value or Decimal(0)
+        eu_whole = sum(
+            (c.value for c in ds.contributions if c.donor == "EU" and c.column == FlowType.TOTAL), Decimal(0)
+        )
+        for code in shares:
+            cells.setdefault(code, ZERO_CELL)
+
+    rows: list[dict[str, Any]] = []
+    for key, cell in cells.items():
+        code = str(key)
+        p = people.get(code)
+        row: dict[str, Any] = {
+            "participant": code,
+            "name": p.name if p else code,
+            "kind": p.kind if p else "",
+            "value_eur_bn": cell.shown,
+            "suppressed": cell.suppressed,
+        }
+        value_cell = cell
+        if with_eu_share:
+            share: Decimal | None = None
+            if code in shares and eu_whole:
+                share = (shares[code] * eu_value / eu_whole).quantize(Decimal(1).scaleb(-BILLION_PLACES))
+            row["eu_share_bn"] = share
+            combined = None if cell.suppressed else (cell.value or Decimal(0)) + (share or Decimal(0))
+            row["value_with_eu_share_bn"] = combined
+            value_cell = Cell(value=combined, suppressed=cell.suppressed)
+        if per_gdp:
+            g = gdp.get(code)
+            if not g:
+                continue  # no GDP (the EU institutions): not ranked by share of GDP
+            row["gdp_eur_bn"] = g
+            row["pct_gdp"] = ratio(value_cell, Cell(value=g), scale=100).value
+            if with_eu_share:
+                row["bilateral_pct_gdp"] = ratio(cell, Cell(value=g), scale=100).value
+        rows.append(row)
+
+    if per_gdp:
+        sort_key = "pct_gdp"
+    elif with_eu_share:
+        sort_key = "value_with_eu_share_bn"
+    else:
+        sort_key = "value_eur_bn"
+    shown = sorted(
+        (r for r in rows if r.get(sort_key) is not None), key=lambda r: (-r[sort_key], r["participant"])
+    )
+    withheld = sorted((r for r in rows if r.get(sort_key) is None), key=lambda r: r["participant"])
+    for rank, r in enumerate(shown, start=1):
+        r["rank"] = rank
+    for r in withheld:
+        r["rank"] = None
+    return {
+        **ds.meta,
+        "type": type,
+        "per_gdp": per_gdp,
+        "with_eu_share": with_eu_share,
+        "from_month": month_from or None,
+        "to_month": month_to or None,
+        "ranked_by": sort_key,
+        "donors": shown + withheld,
+    }
+
+
+def group_members() -> dict[str, set[str]]:
+    """The participant codes of each reported group."""
+    people = _participants()
+    eu27 = set(
+        ParticipantGroup.objects.filter(code="eu27")
+        .values_list("members__code", flat=True)
+        .exclude(members__code=None)
+    )
+    continental = eu27 | set(CONTINENTAL_EXTRA)
+    return {
+        "allies": {c for c, p in people.items() if p.kind == ParticipantKind.ALLY},
+        "partners": {c for c, p in people.items() if p.kind == ParticipantKind.PARTNER},
+        "organisations": {c for c, p in people.items() if p.kind == ParticipantKind.ORGANISATION},
+        "eu27": eu27,
+        "continental_europe": continental,
+        "continental_europe_with_eu": continental | {"EU"},
+        "usa": {"USA"},
+    }
+
+
+def groups_report(*, user: Any, source: str = "tracker", public: bool = False) -> dict[str, Any]:
+    """Aid by group of donors and type, and each group's share of all donors' military aid."""
+    ds = dataset(user=user, source=source, public=public)
+    columns = ("military", "financial", "humanitarian", "total")
+    everyone = {
+        col: aggregate_cell(
+            (c for c in ds.contributions if c.column == col), always_protect=ds.always_protect
+        )
+        for col in columns
+    }
+    members = group_members()
+    groups = []
+    for code, label in GROUPS:
+        codes = members[code]
+        cells = {
+            col: aggregate_cell(
+                (c for c in ds.contributions if c.column == col and c.donor in codes),
+                always_protect=ds.always_protect,
+            )
+            for col in columns
+        }
+        cells["share_of_military"] = ratio(cells["military"], everyone["military"])
+        row = _row_cells({"group": code, "label": label, "members": sorted(codes)}, cells)
+        groups.append(row)
+    all_row = _row_cells({"group": "all_donors", "label": "All donors"}, dict(everyone))
+    return {**ds.meta, "groups": groups, "all_donors": all_row}
+
+
+def weapons_report(*, user: Any, source: str = "tracker", public: bool = False) -> dict[str, Any]:
+    """Heavy weapons by category and donor: how many, and their value (EUR and EUR billion)."""
+    ds = dataset(user=user, source=source, public=public)
+    people = _participants()
+    models: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    contributions: list[Contribution] = []
+    if ds.source == "tracker":
+        assert ds.release is not None
+        weapons = KielWeapons.objects.restrict(user, "view").filter(release=ds.release)
+        for pk, code, category, count, value_eur, listed in weapons.values_list(
+            "pk", "participant__code", "category", "count", "value_eur", "models_list"
+        ):
+            contributions.append(Contribution(pk, code, "count", Decimal(count), category=category))
+            contributions.append(Contribution(pk, code, "value_eur", value_eur, category=category))
+            models[(category, code)] = listed
+    else:
+        contributions = _records_weapons(user, public=public)
+    protect = ds.always_protect
+    by_pair = aggregate(contributions, lambda c: (c.category, c.donor, c.column), always_protect=protect)
+    by_category = aggregate(contributions, lambda c: (c.category, c.column), always_protect=protect)
+    by_donor = aggregate(contributions, lambda c: (c.donor, c.column), always_protect=protect)
+
+    def figures(cells: dict[Any, Cell], key: tuple[str, ...], head: dict[str, Any]) -> dict[str, Any]:
+        count = cells.get((*key, "count"), ZERO_CELL)
+        value = cells.get((*key, "value_eur"), ZERO_CELL)
+        in_bn = Cell(
+            value=None if value.value is None else value.value.scaleb(-9), suppressed=value.suppressed
+        )
+        row = _row_cells(head, {"count": count, "value_eur": value, "value_eur_bn": in_bn})
+        row["count"] = None if row["count"] is None else int(row["count"])
+        return row
+
+    def name(code: str) -> str:
+        p = people.get(code)
+        return p.name if p else code
+
+    rows = []
+    for category, code in sorted({(k[0], k[1]) for k in by_pair}):  # type: ignore[index]
+        row = figures(
+            by_pair, (category, code), {"category": category, "participant": code, "name": name(code)}
+        )
+        row["models"] = [] if row["suppressed"] else models.get((category, code), [])
+        rows.append(row)
+    rows.sort(key=lambda r: (r["category"], r["value_eur"] is None, -(r["value_eur"] or 0), r["participant"]))
+    categories = [
+        figures(by_category, (category,), {"category": category})
+        for category in sorted({k[0] for k in by_category})  # type: ignore[index]
+    ]
+    donors = [
+        figures(by_donor, (code,), {"participant": code, "name": name(code)})
+        for code in {k[0] for k in by_donor}  # type: ignore[index]
+    ]
+    donors.sort(key=lambda r: (r["value_eur"] is None, -(r["value_eur"] or 0), r["participant"]))
+    return {**ds.meta, "rows": rows, "by_category": categories, "by_donor": donors}
+
+
+def _records_weapons(user: Any, *, public: bool) -> list[Contribution]:
+    """Allocated in-kind pledges by capability area and donor: quantity and value in EUR."""
+    pledge = pledge_model()
+    live = pledge.objects.filter(status__in=ALLOCATED, kind="in_kind")
+    if public:
+        visible = set(live.filter(releasability="public").values_list("pk", flat=True))
+    else:
+        visible = set(pledge.objects.restrict(user, "view").values_list("pk", flat=True))
+    try:
+        rows = list(
+            live.values_list("pk", "owner__code", "item_type__capability__name", "quantity", "value_eur")
+        )
+    except FieldError:  # a catalogue without capability areas: one category
+        rows = [
+            (pk, o, "In kind", q, v)
+            for pk, o, q, v in live.values_list("pk", "owner__code", "quantity", "value_eur")
+        ]
+    out: list[Contribution] = []
+    for pk, owner, category, quantity, value_eur in rows:
+        if value_eur is None:
+            continue
+        seen = pk in visible
+        label = category or "Unspecified"
+        out.append(Contribution(pk, owner, "count", Decimal(quantity or 0), seen, category=label))
+        out.append(Contribution(pk, owner, "value_eur", Decimal(value_eur), seen, category=label))
+    return out

@@ -1,0 +1,71 @@
+"""Figures rounded for people on the report pages (the exports keep every decimal)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django import template
+from django.utils.html import format_html
+
+register = template.Library()
+
+
+@register.filter
+def bn(value: Any, places: int = 3) -> str:
+    """EUR billion, rounded, with thousands separators; '–' for none."""
+    if value is None or value == "":
+        return "–"
+    return f"{Decimal(value):,.{int(places)}f}"
+
+
+@register.filter
+def share(value: Any) -> str:
+    """A fraction as a percentage with one decimal."""
+    if value is None or value == "":
+        return "–"
+    return f"{Decimal(value) * 100:.1f} %"
+
+
+@register.filter
+def pct(value: Any, places: int = 3) -> str:
+    """A percentage (already × 100), rounded."""
+    if value is None or value == "":
+        return "–"
+    return f"{Decimal(value):.{int(places)}f} %"
+
+
+@register.filter
+def count(value: Any) -> str:
+    """A whole number with thousands separators."""
+    if value is None or value == "":
+        return "–"
+    return f"{int(value):,}"
+
+
+@register.filter
+def eur(value: Any) -> str:
+    """Euros, whole, with thousands separators."""
+    if value is None or value == "":
+        return "–"
+    return f"€{Decimal(value):,.0f}"
+
+
+@register.filter
+def withheld(row: dict[str, Any], key: str) -> bool:
+    """Whether a figure of a report row is suppressed (small cell)."""
+    if not isinstance(row, dict) or not row.get("suppressed"):
+        return False
+    fields = row.get("suppressed_fields")
+    return key in fields if fields else row.get(key) is None
+
+
+_FORMATS = {"bn": bn, "share": share, "pct": pct, "count": count, "eur": eur}
+
+
+@register.simple_tag
+def fig(row: dict[str, Any], key: str, kind: str = "bn") -> str:
+    """A table cell for one figure of a report row: rounded, or marked withheld (suppressed)."""
+    if withheld(row, key):
+        return format_html('<td class="withheld" title="{}">withheld</td>', "Fewer than 3 donors: suppressed")
+    return format_html('<td class="num">{}</td>', _FORMATS[kind](row.get(key)))

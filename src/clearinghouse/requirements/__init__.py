@@ -1,0 +1,1 @@
+"""Requirements: the recipient's prioritised needs."""

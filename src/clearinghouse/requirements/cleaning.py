@@ -1,0 +1,162 @@
+"""Turning loosely typed input (API bodies, spreadsheet rows) into clean values, or a 422 naming the field.
+
+Shared by the requirements and pledges services: each accepts native values (int, Decimal, date,
+lists) as the API gives them, and strings as a spreadsheet gives them ("" meaning empty).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from clearinghouse.core.choices import Releasability
+from clearinghouse.core.errors import InvalidInput
+from clearinghouse.participants.models import Participant
+
+CENT = Decimal("0.01")
+MAX_MONEY = Decimal("1e18")  # Decimal(20, 2) holds 18 digits before the point
+
+
+def blank(value: Any) -> bool:
+    """None, an empty or all-space string, or an empty list."""
+    return value is None or (isinstance(value, str) and not value.strip()) or value == []
+
+
+def check_fields(data: dict[str, Any], allowed: Iterable[str]) -> None:
+    """Refuse keys the record does not have (a misspelt column must not be silently ignored)."""
+    unknown = sorted(set(data) - set(allowed))
+    if unknown:
+        raise InvalidInput(f"{unknown[0]}: unknown field", field=unknown[0])
+
+
+def text(value: Any, field: str, *, max_length: int) -> str:
+    """A string, stripped, at most `max_length` long ("" when blank)."""
+    if blank(value):
+        return ""
+    if not isinstance(value, str):
+        value = str(value)
+    value = value.strip()
+    if len(value) > max_length:
+        raise InvalidInput(f"{field}: at most {max_length} characters, got {len(value)}", field=field)
+    return value
+
+
+def integer(value: Any, field: str, *, required: bool = True, minimum: int = 1) -> int | None:
+    """A whole number of at least `minimum` (None when blank and not required)."""
+    if blank(value):
+        if required:
+            raise InvalidInput(f"{field}: required", field=field)
+        return None
+    if isinstance(value, bool):
+        raise InvalidInput(f"{field}: {value!r} is not a whole number", field=field)
+    try:
+        number = (
+            Decimal(str(value).strip().replace("_", "")) if not isinstance(value, int) else Decimal(value)
+        )
+    except InvalidOperation:
+        raise InvalidInput(f"{field}: {value!r} is not a whole number", field=field) from None
+    if not number.is_finite() or number != number.to_integral_value():
+        raise InvalidInput(f"{field}: {value!r} is not a whole number", field=field)
+    if number < minimum:
+        raise InvalidInput(f"{field}: must be at least {minimum}, got {int(number)}", field=field)
+    if number > 2_000_000_000:
+        raise InvalidInput(f"{field}: {int(number)} is too large", field=field)
+    return int(number)
+
+
+def money(value: Any, field: str, *, required: bool = True, positive: bool = True) -> Decimal | None:
+    """A Decimal with at most two decimal places (never a float's binary approximation)."""
+    if blank(value):
+        if required:
+            raise InvalidInput(f"{field}: required", field=field)
+        return None
+    if isinstance(value, bool):
+        raise InvalidInput(f"{field}: {value!r} is not a number", field=field)
+    try:
+        number = Decimal(str(value).strip().replace("_", ""))
+    except InvalidOperation:
+        raise InvalidInput(f"{field}: {value!r} is not a number", field=field) from None
+    if not number.is_finite():
+        raise InvalidInput(f"{field}: {value!r} is not a number", field=field)
+    if number != number.quantize(CENT):
+        raise InvalidInput(f"{field}: at most two decimal places, got {value}", field=field)
+    if (positive and number <= 0) or number < 0:
+        raise InvalidInput(
+            f"{field}: must be {'positive' if positive else 'zero or more'}, got {value}", field=field
+        )
+    if abs(number) >= MAX_MONEY:
+        raise InvalidInput(f"{field}: {value} is too large", field=field)
+    return number.quantize(CENT)
+
+
+def date(value: Any, field: str, *, required: bool = True) -> dt.date | None:
+    """A date, from a date or an ISO string YYYY-MM-DD."""
+    if blank(value):
+        if required:
+            raise InvalidInput(f"{field}: required", field=field)
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value).strip())
+    except ValueError:
+        raise InvalidInput(f"{field}: {value!r} is not a date (YYYY-MM-DD)", field=field) from None
+
+
+def choice(value: Any, field: str, choices: Any, *, default: str | None = None) -> str:
+    """One of a TextChoices' values (case-insensitive), or the default when blank."""
+    if blank(value):
+        if default is None:
+            raise InvalidInput(f"{field}: required; one of {', '.join(choices.values)}", field=field)
+        return default
+    v = str(getattr(value, "value", value)).strip().lower()
+    if v not in choices.values:
+        raise InvalidInput(f"{field}: {value!r} is not one of {', '.join(choices.values)}", field=field)
+    return v
+
+
+def code_list(value: Any, field: str) -> list[str]:
+    """A list of codes, from a list or a string separated by ';' (spreadsheet cells); duplicates dropped."""
+    if blank(value):
+        return []
+    items = value.split(";") if isinstance(value, str) else list(value)
+    seen: list[str] = []
+    for item in items:
+        if not isinstance(item, str):
+            raise InvalidInput(f"{field}: {item!r} is not a code", field=field)
+        code = item.strip()
+        if code and code not in seen:
+            seen.append(code)
+    return seen
+
+
+def participant(value: Any, field: str) -> Participant:
+    """A participant by its code (ISO alpha-3, EU, NATO)."""
+    code = text(value, field, max_length=10).upper()
+    if not code:
+        raise InvalidInput(f"{field}: required (a participant code such as USA)", field=field)
+    found = Participant.objects.filter(code=code).first()
+    if found is None:
+        raise InvalidInput(f"{field}: unknown participant {code!r}", field=field)
+    return found
+
+
+def participants(value: Any, field: str) -> list[Participant]:
+    """Participants named by a list of codes (or a ';'-separated string)."""
+    codes = [c.upper() for c in code_list(value, field)]
+    found = {p.code: p for p in Participant.objects.filter(code__in=codes)}
+    for code in codes:
+        if code not in found:
+            raise InvalidInput(f"{field}: unknown participant {code!r}", field=field)
+    return [found[c] for c in codes]
+
+
+def releasability(
+    value: Any, field: str = "releasability", *, default: str = Releasability.COORDINATION
+) -> str:
+    """A releasability marking; blank means the default (coordination unless said otherwise)."""
+    return choice(value, field, Releasability, default=default)

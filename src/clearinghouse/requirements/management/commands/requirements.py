@@ -1,0 +1,70 @@
+"""`clearinghouse requirements list|cancel`: the recipient's requirements, as an account sees them."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.core.management.base import CommandParser
+
+from clearinghouse.core.audit import jsonable
+from clearinghouse.core.commands import ClearinghouseCommand
+from clearinghouse.requirements import selectors, services
+from clearinghouse.requirements.choices import Priority, RequirementStatus
+
+
+class Command(ClearinghouseCommand):
+    help = "List requirements as an account may see them, or cancel one."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        sub = parser.add_subparsers(dest="sub", required=True)
+        lst = sub.add_parser("list", help="Requirements, most urgent first.")
+        lst.add_argument(
+            "--as", dest="as_user", metavar="USERNAME", required=True, help="Read as this account."
+        )
+        lst.add_argument("--format", choices=["table", "json"], default="table")
+        lst.add_argument("--priority", choices=Priority.values)
+        lst.add_argument("--status", choices=RequirementStatus.values)
+        lst.add_argument("--capability")
+        cancel = sub.add_parser("cancel", help="Cancel a requirement (its recipient's officers).")
+        cancel.add_argument("requirement_id", type=int)
+        cancel.add_argument("--as", dest="as_user", metavar="USERNAME", required=True)
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        user = self.acting_user(options)
+        if options["sub"] == "cancel":
+            r = services.cancel_requirement(actor=user, requirement_id=options["requirement_id"])
+            self.stdout.write(f"requirement {r.pk} cancelled")
+            return
+        items = [
+            {
+                "id": r.pk,
+                "external_ref": r.external_ref,
+                "capability": r.capability.code,
+                "item_types": sorted(t.code for t in r.item_types.all()),
+                "quantity": r.quantity,
+                "unit": r.unit,
+                "priority": r.priority,
+                "needed_by": jsonable(r.needed_by),
+                "releasability": r.releasability,
+                "status": r.status,
+                "coverage_pct": r.coverage_pct,
+                "allocated_quantity": r.allocated_quantity,
+                "delivered_quantity": r.delivered_quantity,
+            }
+            for r in selectors.requirement_list(
+                user=user,
+                priority=options["priority"],
+                status=options["status"],
+                capability=options["capability"],
+            )
+        ]
+        if options["format"] == "json":
+            self.stdout.write(json.dumps({"items": items, "count": len(items)}, indent=2))
+            return
+        for i in items:
+            self.stdout.write(
+                f"{i['id']:>6} {i['priority']:<8} {i['status']:<15} {i['coverage_pct']:>6.1f}% "
+                f"{i['quantity']:>10} {i['unit']:<10} {','.join(i['item_types'])}  {i['external_ref']}"
+            )
+        self.stdout.write(f"{len(items)} requirements")

@@ -1,0 +1,119 @@
+"""Requirements: the recipient's prioritised needs, with coverage derived from allocations."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import models
+from django.db.models import F, Q
+
+from clearinghouse.core.models import Releasable
+from clearinghouse.requirements.choices import Priority, RequirementStatus
+
+
+class Requirement(Releasable):
+    """What the recipient (the owner) needs: a quantity of any of several acceptable item types.
+
+    `allocated_quantity` and `delivered_quantity` are the sums over the allocations to this
+    requirement; the services keep them in step under a row lock, and the database checks that
+    they never exceed what is required (allocated) or allocated (delivered).
+    """
+
+    external_ref = models.CharField(max_length=100, blank=True, help_text="The recipient's own reference.")
+    capability = models.ForeignKey(
+        "catalog.CapabilityArea", on_delete=models.PROTECT, related_name="requirements"
+    )
+    item_types = models.ManyToManyField(
+        "catalog.ItemType", related_name="requirements", help_text="Acceptable item types (substitutes)."
+    )
+    quantity = models.PositiveIntegerField()
+    unit = models.CharField(max_length=40, blank=True)
+    priority = models.CharField(max_length=10, choices=Priority.choices, default=Priority.MEDIUM)
+    needed_by = models.DateField(null=True, blank=True)
+    notes = models.TextField(blank=True)
+    cancelled = models.BooleanField(default=False)
+    allocated_quantity = models.PositiveIntegerField(default=0)
+    delivered_quantity = models.PositiveIntegerField(default=0)
+    version = models.PositiveIntegerField(default=1, help_text="Incremented by every write (the ETag).")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ("id",)
+        constraints = [
+            models.UniqueConstraint(
+                fields=("owner", "external_ref"),
+                condition=~Q(external_ref=""),
+                name="requirements_requirement_unique_external_ref",
+                violation_error_message="This external reference is already used by another requirement.",
+            ),
+            models.CheckConstraint(
+                condition=Q(quantity__gt=0),
+                name="requirements_requirement_quantity_positive",
+                violation_error_message="A requirement's quantity must be positive.",
+            ),
+            models.CheckConstraint(
+                condition=Q(allocated_quantity__lte=F("quantity")),
+                name="requirements_requirement_allocated_lte_quantity",
+                violation_error_message="More is allocated than the requirement asks for.",
+            ),
+            models.CheckConstraint(
+                condition=Q(delivered_quantity__lte=F("allocated_quantity")),
+                name="requirements_requirement_delivered_lte_allocated",
+                violation_error_message="More is delivered than was allocated.",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=("priority", "needed_by"), name="requirements_priority_idx"),
+            # Imports look requirements up by owner and external_ref (see pledges.Pledge).
+            models.Index(fields=("owner", "external_ref"), name="requirements_owner_ref_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Requirement {self.pk}: {self.quantity} {self.unit} ({self.priority})"
+
+    @property
+    def status(self) -> str:
+        """open, partly_covered, covered, delivered or cancelled (see `status_q` for the same rule in SQL)."""
+        if self.cancelled:
+            return RequirementStatus.CANCELLED
+        if self.delivered_quantity >= self.quantity:
+            return RequirementStatus.DELIVERED
+        if self.allocated_quantity >= self.quantity:
+            return RequirementStatus.COVERED
+        if self.allocated_quantity > 0:
+            return RequirementStatus.PARTLY_COVERED
+        return RequirementStatus.OPEN
+
+    @property
+    def coverage_pct(self) -> float:
+        """Allocated as a percentage of the quantity required, one decimal."""
+        return round(100 * self.allocated_quantity / self.quantity, 1) if self.quantity else 0.0
+
+    @property
+    def delivered_pct(self) -> float:
+        """Delivered as a percentage of the quantity required, one decimal."""
+        return round(100 * self.delivered_quantity / self.quantity, 1) if self.quantity else 0.0
+
+    @property
+    def outstanding_quantity(self) -> int:
+        """Units still to be allocated (0 when cancelled)."""
+        return 0 if self.cancelled else max(self.quantity - self.allocated_quantity, 0)
+
+
+def status_q(status: str, *, prefix: str = "") -> Q:
+    """The derived status as a filter, the same rule as `Requirement.status`."""
+    p = prefix
+    live = Q(**{f"{p}cancelled": False})
+    rules: dict[str, Any] = {
+        RequirementStatus.CANCELLED: Q(**{f"{p}cancelled": True}),
+        RequirementStatus.DELIVERED: live & Q(**{f"{p}delivered_quantity__gte": F(f"{p}quantity")}),
+        RequirementStatus.COVERED: live
+        & Q(**{f"{p}allocated_quantity__gte": F(f"{p}quantity")})
+        & Q(**{f"{p}delivered_quantity__lt": F(f"{p}quantity")}),
+        RequirementStatus.PARTLY_COVERED: live
+        & Q(**{f"{p}allocated_quantity__gt": 0})
+        & Q(**{f"{p}allocated_quantity__lt": F(f"{p}quantity")}),
+        RequirementStatus.OPEN: live & Q(**{f"{p}allocated_quantity": 0}),
+    }
+    return rules[status]

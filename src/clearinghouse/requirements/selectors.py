@@ -1,0 +1,74 @@
+"""Reads of requirements for a user; every query starts from `restrict`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
+
+from clearinghouse.core.errors import NotFound
+from clearinghouse.requirements.choices import PRIORITY_RANK, Priority, RequirementStatus
+from clearinghouse.requirements.models import Requirement, status_q
+
+PRIORITY_ORDER = Case(
+    *[When(priority=p, then=Value(rank)) for p, rank in PRIORITY_RANK.items()],
+    default=Value(9),
+    output_field=IntegerField(),
+)
+
+
+def requirement_list(
+    *,
+    user: Any,
+    capability: str | None = None,
+    priority: str | None = None,
+    status: str | None = None,
+    item_type: str | None = None,
+    owner: str | None = None,
+    q: str | None = None,
+) -> QuerySet[Requirement]:
+    """Requirements the user may see, most urgent first (priority, then needed-by date, then id)."""
+    qs: Any = Requirement.objects.restrict(user, "view")
+    if capability:
+        qs = qs.filter(capability__code=capability)
+    if priority:
+        qs = qs.filter(priority=priority)
+    if status:
+        qs = qs.filter(status_q(status))
+    if item_type:
+        qs = qs.filter(item_types__code=item_type)
+    if owner:
+        qs = qs.filter(owner__code=owner.upper())
+    if q:
+        qs = qs.filter(Q(external_ref__icontains=q) | Q(notes__icontains=q))
+    return (
+        qs.select_related("owner", "capability")
+        .prefetch_related("item_types", "releasable_to")
+        .annotate(priority_rank=PRIORITY_ORDER)
+        .order_by("priority_rank", "needed_by", "id")
+    )
+
+
+def get_requirement(*, user: Any, requirement_id: int) -> Requirement:
+    """One requirement the user may see; NotFound (same answer) when missing or invisible."""
+    requirement = requirement_list(user=user).filter(pk=requirement_id).first()
+    if requirement is None:
+        raise NotFound("Requirement not found.")
+    return requirement
+
+
+def get_requirement_by_ref(*, user: Any, external_ref: str, owner: str | None = None) -> Requirement | None:
+    """The visible requirement with this external reference (of `owner`, if given), or None."""
+    if not external_ref:
+        return None
+    return requirement_list(user=user, owner=owner).filter(external_ref=external_ref).first()
+
+
+def open_by_priority(*, user: Any) -> dict[str, int]:
+    """How many visible requirements still need allocations (open or partly covered), per priority."""
+    ids = Requirement.objects.restrict(user, "view").order_by().values("pk")
+    qs = Requirement.objects.filter(pk__in=ids).filter(
+        status_q(RequirementStatus.OPEN) | status_q(RequirementStatus.PARTLY_COVERED)
+    )
+    counts = dict(qs.order_by().values_list("priority").annotate(n=Count("id")))
+    return {p: counts.get(p, 0) for p in Priority.values}

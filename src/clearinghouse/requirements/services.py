@@ -1,0 +1,254 @@
+"""Requirement services: create, update, cancel, upsert (for imports). The only code that writes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import IntegrityError, transaction
+
+from clearinghouse.catalog.models import CapabilityArea, ItemType
+from clearinghouse.core import audit
+from clearinghouse.core.choices import Releasability
+from clearinghouse.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from clearinghouse.core.etag import check_if_match
+from clearinghouse.participants.choices import ParticipantKind
+from clearinghouse.participants.models import Participant
+from clearinghouse.requirements import cleaning
+from clearinghouse.requirements.choices import Priority
+from clearinghouse.requirements.models import Requirement
+from clearinghouse.requirements.permissions import is_admin, is_recipient_officer_of
+
+# The spreadsheet's columns, plus what the API adds (`unit`, `releasable_to`, `owner` for admins).
+FIELDS = (
+    "external_ref",
+    "capability",
+    "item_types",
+    "quantity",
+    "unit",
+    "priority",
+    "needed_by",
+    "releasability",
+    "releasable_to",
+    "notes",
+    "owner",
+)
+
+
+def snapshot(requirement: Requirement) -> dict[str, Any]:
+    """The audited state of a requirement (fields and acceptable item types)."""
+    return audit.snapshot(requirement, exclude=("created_at", "updated_at"))
+
+
+def _owner_for(actor: Any, value: Any) -> Participant:
+    """The owner of a new requirement: the actor's recipient, or (admins) the one named or the only one."""
+    if not is_admin(actor):
+        if not cleaning.blank(value) and str(value).strip().upper() != actor.participant.code:
+            raise PermissionDenied("A recipient officer enters requirements only for their own participant.")
+        return actor.participant
+    if not cleaning.blank(value):
+        owner = cleaning.participant(value, "owner")
+    else:
+        recipients = list(Participant.objects.filter(kind=ParticipantKind.RECIPIENT)[:2])
+        if len(recipients) != 1:
+            raise InvalidInput("owner: name the recipient that owns this requirement", field="owner")
+        owner = recipients[0]
+    if owner.kind != ParticipantKind.RECIPIENT:
+        raise InvalidInput(f"owner: {owner.code} is not a recipient", field="owner")
+    return owner
+
+
+def _clean(data: dict[str, Any]) -> tuple[dict[str, Any], list[ItemType], list[Participant]]:
+    """Field values, acceptable item types and releasable_to participants from loosely typed input."""
+    codes = cleaning.code_list(data.get("item_types"), "item_types")
+    if not codes:
+        raise InvalidInput("item_types: at least one acceptable item type is required", field="item_types")
+    found = {t.code: t for t in ItemType.objects.filter(code__in=codes).select_related("capability")}
+    for code in codes:
+        if code not in found:
+            raise InvalidInput(f"item_types: unknown item type {code!r}", field="item_types")
+    item_types = [found[c] for c in codes]
+    capability_code = cleaning.text(data.get("capability"), "capability", max_length=40)
+    if capability_code:
+        capability = CapabilityArea.objects.filter(code=capability_code).first()
+        if capability is None:
+            raise InvalidInput(f"capability: unknown capability area {capability_code!r}", field="capability")
+    else:
+        capability = item_types[0].capability  # the area of the first acceptable type
+    values = {
+        "external_ref": cleaning.text(data.get("external_ref"), "external_ref", max_length=100),
+        "capability": capability,
+        "quantity": cleaning.integer(data.get("quantity"), "quantity"),
+        "unit": cleaning.text(data.get("unit"), "unit", max_length=40) or item_types[0].unit,
+        "priority": cleaning.choice(data.get("priority"), "priority", Priority, default=Priority.MEDIUM),
+        "needed_by": cleaning.date(data.get("needed_by"), "needed_by", required=False),
+        # Donors must see requirements to offer against them: shared with the contact group by default.
+        "releasability": cleaning.releasability(
+            data.get("releasability"), default=Releasability.CONTACT_GROUP
+        ),
+        "notes": cleaning.text(data.get("notes"), "notes", max_length=10_000),
+    }
+    return values, item_types, cleaning.participants(data.get("releasable_to"), "releasable_to")
+
+
+def _as_data(requirement: Requirement) -> dict[str, Any]:
+    """A requirement in the input form of `_clean`, so that an update re-validates the whole record."""
+    return {
+        "external_ref": requirement.external_ref,
+        "capability": requirement.capability.code,
+        "item_types": [t.code for t in requirement.item_types.all()],
+        "quantity": requirement.quantity,
+        "unit": requirement.unit,
+        "priority": requirement.priority,
+        "needed_by": requirement.needed_by,
+        "releasability": requirement.releasability,
+        "releasable_to": [p.code for p in requirement.releasable_to.all()],
+        "notes": requirement.notes,
+    }
+
+
+def _duplicate_ref(owner: Participant, external_ref: str, exclude: int = 0) -> None:
+    if not external_ref:
+        return
+    clash = Requirement.objects.filter(owner=owner, external_ref=external_ref).exclude(pk=exclude)
+    if clash.exists():
+        raise Conflict(
+            f"external_ref: {owner.code} already has a requirement {external_ref!r}", field="external_ref"
+        )
+
+
+def create_requirement(*, actor: Any, data: dict[str, Any]) -> Requirement:
+    """Create a requirement owned by the actor's recipient participant (recipient officers, admins)."""
+    if not (is_admin(actor) or is_recipient_officer_of(actor, actor.participant_id)):
+        raise PermissionDenied("Only the recipient's officers enter requirements.")
+    cleaning.check_fields(data, FIELDS)
+    with transaction.atomic():
+        owner = _owner_for(actor, data.get("owner"))
+        values, item_types, releasable_to = _clean(data)
+        _duplicate_ref(owner, values["external_ref"])
+        try:
+            with transaction.atomic():
+                requirement = Requirement.objects.create(owner=owner, **values)
+        except IntegrityError as exc:
+            raise Conflict(f"The requirement breaks a rule of the database: {exc}") from None
+        requirement.item_types.set(item_types)
+        requirement.releasable_to.set(releasable_to)
+        audit.record(actor=actor, action="create", obj=requirement, after=snapshot(requirement))
+    return requirement
+
+
+def _locked(actor: Any, requirement_id: int) -> Requirement:
+    """The requirement, row-locked, if the actor can see it; NotFound otherwise."""
+    if not Requirement.objects.restrict(actor, "view").filter(pk=requirement_id).exists():
+        raise NotFound("Requirement not found.")
+    # No select_related: PostgreSQL refuses FOR UPDATE across outer joins, and DISTINCT with it.
+    return Requirement.objects.select_for_update().get(pk=requirement_id)
+
+
+def _require_writer(actor: Any, requirement: Requirement) -> None:
+    if not is_recipient_officer_of(actor, requirement.owner_id):
+        raise PermissionDenied("Only the owning recipient's officers change a requirement.")
+
+
+def update_requirement(
+    *, actor: Any, requirement_id: int, changes: dict[str, Any], if_match: str | None = None
+) -> Requirement:
+    """Change some fields of a requirement; the whole record is validated again. No change, no event."""
+    cleaning.check_fields(changes, FIELDS)
+    with transaction.atomic():
+        requirement = _locked(actor, requirement_id)
+        _require_writer(actor, requirement)
+        check_if_match(requirement, if_match)
+        new_owner = changes.get("owner")
+        if not cleaning.blank(new_owner) and str(new_owner).strip().upper() != requirement.owner.code:
+            raise InvalidInput("owner: a requirement's owner cannot change", field="owner")
+        values, item_types, releasable_to = _clean({**_as_data(requirement), **changes})
+        before = snapshot(requirement)
+        if requirement.cancelled and set(changes) - {
+            "notes",
+            "releasability",
+            "releasable_to",
+            "external_ref",
+        }:
+            raise Conflict(f"requirement {requirement.pk} is cancelled: only notes and markings can change")
+        if values["quantity"] < requirement.allocated_quantity:
+            raise Conflict(
+                f"cannot reduce requirement {requirement.pk} to {values['quantity']}: "
+                f"{requirement.allocated_quantity} are already allocated to it",
+                field="quantity",
+            )
+        _duplicate_ref(requirement.owner, values["external_ref"], exclude=requirement.pk)
+        accepted_now = {t.pk for t in item_types}
+        dropped = set(requirement.allocations.values_list("pledge__item_type_id", flat=True)) - accepted_now
+        if dropped:
+            names = ", ".join(sorted(ItemType.objects.filter(pk__in=dropped).values_list("code", flat=True)))
+            raise Conflict(
+                f"item_types: requirement {requirement.pk} has allocations of {names}, "
+                "which must stay accepted",
+                field="item_types",
+            )
+        for key, value in values.items():
+            setattr(requirement, key, value)
+        after_preview = {
+            **audit.snapshot(
+                requirement, exclude=("created_at", "updated_at", "item_types", "releasable_to")
+            ),
+            "item_types": sorted(accepted_now),
+            "releasable_to": sorted(p.pk for p in releasable_to),
+        }
+        if after_preview == before:
+            return requirement
+        requirement.version += 1
+        requirement.save()
+        requirement.item_types.set(item_types)
+        requirement.releasable_to.set(releasable_to)
+        audit.record(
+            actor=actor, action="update", obj=requirement, before=before, after=snapshot(requirement)
+        )
+    return requirement
+
+
+def cancel_requirement(*, actor: Any, requirement_id: int, if_match: str | None = None) -> Requirement:
+    """Cancel a requirement that has nothing allocated and undelivered (release allocations first)."""
+    with transaction.atomic():
+        requirement = _locked(actor, requirement_id)
+        _require_writer(actor, requirement)
+        check_if_match(requirement, if_match)
+        if requirement.cancelled:
+            raise Conflict(f"requirement {requirement.pk} is already cancelled")
+        pending = requirement.allocated_quantity - requirement.delivered_quantity
+        if pending:
+            raise Conflict(
+                f"cannot cancel requirement {requirement.pk}: {pending} allocated units are not "
+                "delivered yet; "
+                "release those allocations first"
+            )
+        before = snapshot(requirement)
+        requirement.cancelled = True
+        requirement.version += 1
+        requirement.save()
+        audit.record(
+            actor=actor, action="transition", obj=requirement, before=before, after=snapshot(requirement)
+        )
+    return requirement
+
+
+def upsert_requirement(*, actor: Any, data: dict[str, Any]) -> tuple[Requirement, str]:
+    """Create, or update the requirement with the same owner and external_ref (spreadsheet imports).
+
+    Returns the requirement and what happened: "created", "updated" or "unchanged".
+    """
+    ref = cleaning.text(data.get("external_ref"), "external_ref", max_length=100)
+    if not ref:
+        return create_requirement(actor=actor, data=data), "created"
+    with transaction.atomic():
+        owner = _owner_for(actor, data.get("owner"))
+        existing = (
+            Requirement.objects.filter(owner=owner, external_ref=ref).values_list("pk", flat=True).first()
+        )
+        if existing is None:
+            return create_requirement(actor=actor, data=data), "created"
+        version = Requirement.objects.get(pk=existing).version
+        updated = update_requirement(
+            actor=actor, requirement_id=existing, changes={k: v for k, v in data.items() if k != "owner"}
+        )
+    return updated, "unchanged" if updated.version == version else "updated"
