@@ -119,3 +119,15 @@ def page_client() -> Any:
         return client
 
     return make
+
+
+@pytest.fixture(scope="module")
+def browser() -> Any:
+    """Debian's Chromium driven by Playwright (modules using it call tests.browser.require_chromium())."""
+    from playwright.sync_api import sync_playwright
+    from tests.browser import CHROMIUM, LAUNCH_ARGS
+
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
+        yield b
+        b.close()

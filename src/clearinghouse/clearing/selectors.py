@@ -87,3 +87,42 @@ def shortfalls(*, user: Any) -> dict[str, Any]:
         "rows": [finish(v) for v in rows.values()],
         "capabilities": [finish({"capability": k, **v}) for k, v in by_capability.items()],
     }
+
+
+def comparison_view(comparison: dict[str, Any] | None) -> dict[str, Any]:
+    """A scenario's comparison with the baseline, shaped for people: coverage in percent by
+    capability and by priority, and the requirements that become (more) short, latest need last."""
+    if not comparison:
+        return {}
+
+    def pct(row: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "required": row.get("required", 0),
+            "baseline_pct": 100 * float(row.get("baseline_coverage", 0)),
+            "scenario_pct": 100 * float(row.get("scenario_coverage", 0)),
+            "change_pct": 100 * float(row.get("change", 0)),
+        }
+
+    coverage = comparison.get("coverage", {})
+    priority_order = {p: i for i, p in enumerate(("critical", "high", "medium", "low"))}
+    groups = [
+        (
+            name,
+            [
+                {"key": key, **pct(row)}
+                for key, row in sorted(rows.items(), key=lambda kv: (priority_order.get(kv[0], 9), kv[0]))
+            ],
+        )
+        for name, rows in coverage.get("by", {}).items()
+    ]
+    changes = sorted(
+        (r for r in comparison.get("requirements", []) if r.get("change", 0) > 0),
+        key=lambda r: (r.get("needed_by_date") or "9999", -r.get("change", 0)),
+    )
+    return {
+        "objective": comparison.get("objective", {}),
+        "summary": comparison.get("summary", {}),
+        "overall": pct(coverage.get("overall", {})),
+        "groups": groups,
+        "changes": changes,
+    }

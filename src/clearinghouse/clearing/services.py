@@ -192,7 +192,7 @@ def run_matching(
     problem, result, result_doc, solve_seconds = _solve(built.problem)
     explanations = engine_explain.explain(problem, result)
     displaced = {
-        (e["requirement"], e["offer"]): e.get("text", "")
+        (e["requirement"], e["offer"]): e.get("sentence", "")
         for e in explanations.get("allocations", [])
         if e.get("displaced")
     }

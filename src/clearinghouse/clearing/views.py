@@ -63,7 +63,7 @@ def run_detail(request: HttpRequest, run_id: int) -> HttpResponse:
         "proposals": selectors.proposal_list(user=request.user, run=run),
         "shortfalls": shortfalls,
         "requirements_meta": elements.get("requirements", {}),
-        "comparison": run.comparison or {},
+        "comparison": selectors.comparison_view(run.comparison),
         "can_accept": ClearingRun.write_q(request.user, "change") is not None and run.kind == "baseline",
     }
     return render(request, "clearing/run_detail.html", context)

@@ -6,6 +6,8 @@ from typing import Any
 
 from django.http import HttpRequest
 
+from clearinghouse.core.releasability import sees_everything
+
 
 def clearinghouse(request: HttpRequest) -> dict[str, Any]:
     """Navigation facts: the user's participant and role."""
@@ -14,5 +16,7 @@ def clearinghouse(request: HttpRequest) -> dict[str, Any]:
     return {
         "nav_participant": user.participant if authenticated else None,  # type: ignore[union-attr]
         "nav_role": user.get_role_display() if authenticated else "",  # type: ignore[union-attr]
+        # The clearing house draws on confidential pledges: only those who see every marking use it.
+        "nav_sees_clearing": authenticated and sees_everything(user),
         "is_auditor": authenticated and (user.is_superuser or user.role in ("auditor", "admin")),  # type: ignore[union-attr]
     }

@@ -2,44 +2,15 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 from conftest import PASSWORD
+from tests.browser import require_chromium
 
-CHROMIUM = "/usr/bin/chromium"
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-if not Path(CHROMIUM).exists():
-    if os.environ.get("CLEARINGHOUSE_REQUIRE_BROWSER") == "True":
-        raise RuntimeError(f"{CHROMIUM} is missing but CLEARINGHOUSE_REQUIRE_BROWSER=True: install chromium")
-    pytest.skip(
-        f"{CHROMIUM} is not installed (`make test` installs it when run as root)", allow_module_level=True
-    )
-
-# Playwright's sync API runs an event loop in this thread; the ORM calls in fixtures are still sync.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        b = pw.chromium.launch(
-            executable_path=CHROMIUM,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-            ],
-        )
-        yield b
-        b.close()
+require_chromium()
 
 
 @pytest.fixture
