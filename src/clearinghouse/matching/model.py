@@ -16,6 +16,7 @@ import dataclasses
 import json
 import math
 import operator
+from abc import abstractmethod
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -407,11 +408,12 @@ class _Table(Sequence[T]):
     def __init__(self, arrays: ProblemArrays) -> None:
         self.arrays = arrays
 
-    def _make(self, i: int) -> T:  # pragma: no cover - overridden
-        raise NotImplementedError
+    @abstractmethod
+    def _make(self, i: int) -> T:
+        """The element at position `i`, built on demand."""
 
-    def __len__(self) -> int:  # pragma: no cover - overridden
-        raise NotImplementedError
+    @abstractmethod
+    def __len__(self) -> int: ...
 
     @overload
     def __getitem__(self, index: int) -> T: ...
