@@ -186,6 +186,10 @@ CACHES = {
     }
 }
 
+# API lists: 100 items a page unless `limit` says otherwise, never more than 1,000 (422 beyond).
+NINJA_PAGINATION_PER_PAGE = 100
+NINJA_PAGINATION_MAX_LIMIT = 1000
+
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = "UTC"
 USE_I18N = True

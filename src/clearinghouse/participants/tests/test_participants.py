@@ -120,3 +120,10 @@ def test_home_page_shows_who_leads(personas: dict, page_client) -> None:
     html = response.content.decode()
     assert response.status_code == 200
     assert "North Atlantic Treaty Organization" in html and "Ally" in html and "Partner" in html
+
+
+def test_api_limit_is_capped(personas: dict, api_client) -> None:
+    client = api_client(personas["analyst"])
+    assert client.get("/api/v1/participants?limit=1000").status_code == 200
+    too_many = client.get("/api/v1/participants?limit=1001")
+    assert too_many.status_code == 422 and too_many.json()["field"] == "query.limit"
