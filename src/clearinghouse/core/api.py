@@ -6,6 +6,7 @@ from ninja.pagination import LimitOffsetPagination, paginate
 
 from clearinghouse.core import audit, selectors, services
 from clearinghouse.core.errors import PermissionDenied
+from clearinghouse.core.models import AuditEvent
 from clearinghouse.core.schemas import (
     AuditEventOut,
     AuditVerifyOut,
@@ -41,8 +42,7 @@ def revoke_token(request: HttpRequest, token_id: int):  # type: ignore[no-untype
 
 
 def _require_auditor(request: HttpRequest) -> None:
-    user = request.user
-    if not (user.is_superuser or user.role in ("auditor", "admin")):  # type: ignore[union-attr]
+    if not AuditEvent.readable_by(request.user):
         raise PermissionDenied("Only auditors read the audit chain.")
 
 

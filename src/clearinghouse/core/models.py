@@ -102,11 +102,14 @@ class AuditEvent(models.Model):
     @classmethod
     def view_q(cls, user: Any) -> Q | None:
         """Only auditors (and admins) read the chain."""
-        if getattr(user, "is_authenticated", False) and (
-            user.is_superuser or user.role in ("auditor", "admin")
-        ):
-            return Q()
-        return None
+        return Q() if cls.readable_by(user) else None
+
+    @staticmethod
+    def readable_by(user: Any) -> bool:
+        """The one rule for who reads the audit chain, used by the API, the page and the navigation."""
+        if not getattr(user, "is_authenticated", False):
+            return False
+        return bool(user.is_superuser or user.role in ("auditor", "admin"))
 
     @classmethod
     def write_q(cls, user: Any, action: str) -> Q | None:

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from clearinghouse.core import audit, selectors, services
 from clearinghouse.core.errors import DomainError
 from clearinghouse.core.forms import ThrottledLoginForm
+from clearinghouse.core.models import AuditEvent
 
 
 class LoginView(auth_views.LoginView):
@@ -42,7 +43,7 @@ class LogoutView(auth_views.LogoutView):
 def audit_page(request: HttpRequest) -> HttpResponse:
     """The audit chain, newest first, filterable by object and actor (auditors only)."""
     user = request.user
-    if not (user.is_superuser or user.role in ("auditor", "admin")):  # type: ignore[union-attr]
+    if not AuditEvent.readable_by(user):
         raise DjangoPermissionDenied
     qs = selectors.audit_event_list(
         user=user,
