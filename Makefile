@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 export CLEARINGHOUSE_DATA_DIR ?= $(CURDIR)/var
 
-.PHONY: demo test lint typecheck migrations-check pytest bench clean install install-dev
+.PHONY: demo test lint typecheck migrations-check pytest bench clean install install-dev lock
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -47,6 +47,17 @@ test: lint typecheck migrations-check pytest
 
 bench: $(VENV)/.installed-dev
 	$(BIN)/clearinghouse bench matching
+
+# Regenerate requirements.lock: resolve pyproject.toml's dependencies (with the dev extra) afresh
+# in a throw-away virtualenv and pin every installed distribution except the project itself.
+lock:
+	rm -rf .lock-venv
+	$(PYTHON) -m venv .lock-venv
+	.lock-venv/bin/python -m pip install --quiet --upgrade pip
+	.lock-venv/bin/pip install --quiet -e '.[dev]'
+	.lock-venv/bin/pip freeze --exclude-editable --exclude clearinghouse | sort -f > requirements.lock
+	rm -rf .lock-venv
+	@echo "requirements.lock regenerated: review the diff, then make test"
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
