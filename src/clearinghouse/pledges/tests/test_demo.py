@@ -71,7 +71,7 @@ def test_the_demo_tells_the_story_and_a_second_run_adds_nothing(seeded: dict[str
     assert himars.value_amount is not None and abs(himars.value_amount - Decimal("609864286")) <= Decimal(
         "0.205"
     )
-    assert "609864286 EUR / 41" in himars.valuation_source
+    assert "share 609864286.00 EUR / 41" in himars.valuation_source
     leopards = weapons.get(owner__code="DEU", item_type__code="ARM-LEO2A6")
     assert leopards.quantity == 18
 
