@@ -77,7 +77,9 @@ class PledgePatch(Schema):
     releasable_to: list[IsoCountry] | None = None
     notes: str | None = Field(None, max_length=10_000)
     tranches: list[TrancheIn] | None = None
-    illustrative: bool | None = Field(None, description="Fixed at creation: only the stored value is accepted.")
+    illustrative: bool | None = Field(
+        None, description="Fixed at creation: only the stored value is accepted."
+    )
 
 
 class TransitionIn(Schema):

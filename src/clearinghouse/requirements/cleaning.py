@@ -112,7 +112,7 @@ _FALSE = frozenset({"false", "no", "0"})
 
 
 def boolean(value: Any, field: str, *, default: bool = False) -> bool:
-    """True or False, from a bool or a spreadsheet's "true"/"false", "yes"/"no", "1"/"0" (default when blank)."""
+    """True or False from a bool or a cell: "true"/"false", "yes"/"no", "1"/"0" (the default when blank)."""
     if blank(value):
         return default
     if isinstance(value, bool):

@@ -160,7 +160,7 @@ REQUIREMENTS: list[dict[str, Any]] = [
         "priority": "high",
         "needed_by": "2027-04-30",
         "releasability": "public",
-        "notes": "Infantry fighting vehicles (armoured personnel carriers accepted) for the mechanised brigades.",
+        "notes": "Infantry fighting vehicles (armoured personnel carriers accepted) for mechanised brigades.",
     },
     {
         "external_ref": "UKR-R-014",

@@ -44,7 +44,9 @@ class RequirementPatch(Schema):
     releasability: Releasability | None = None
     releasable_to: list[IsoCountry] | None = None
     notes: str | None = Field(None, max_length=10_000)
-    illustrative: bool | None = Field(None, description="Fixed at creation: only the stored value is accepted.")
+    illustrative: bool | None = Field(
+        None, description="Fixed at creation: only the stored value is accepted."
+    )
 
 
 class RequirementOut(Schema):
