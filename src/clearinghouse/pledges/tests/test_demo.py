@@ -159,7 +159,6 @@ def test_the_tracker_rows_are_mapped_by_the_reviewed_map_and_split_by_reference_
     assert "outside 0.25×–4×" in raven.notes
     patriot = weapons.get(owner__code="USA", item_type__code="AD-PATRIOT")
     assert "FLAGGED" not in patriot.valuation_source and "Valuation flag" not in patriot.notes
-    )
     warnings = [r.getMessage() for r in caplog.get_records("setup") if r.name == "clearinghouse.demo"]
     assert any("GBR AD-RAVEN" in w for w in warnings)
     assert not any("AD-PATRIOT" in w for w in warnings)
