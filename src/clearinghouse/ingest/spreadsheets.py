@@ -64,6 +64,7 @@ PLEDGE_COLUMNS: tuple[str, ...] = (
     "available_from",
     "releasability",
     "notes",
+    "illustrative",
 )
 REQUIREMENT_COLUMNS: tuple[str, ...] = (
     "external_ref",
@@ -74,7 +75,11 @@ REQUIREMENT_COLUMNS: tuple[str, ...] = (
     "needed_by",
     "releasability",
     "notes",
+    "illustrative",
 )
+# Columns a file may leave out: `illustrative` (demo or training data) is false for a new record and
+# unchanged for an existing one when the column is absent or its cell blank.
+OPTIONAL_COLUMNS = frozenset({"illustrative"})
 COLUMNS: dict[str, tuple[str, ...]] = {"requirements": REQUIREMENT_COLUMNS, "pledges": PLEDGE_COLUMNS}
 KINDS = tuple(COLUMNS)
 FORMATS = ("csv", "xlsx")
@@ -285,7 +290,7 @@ def _header(name: str, kind: str, table: list[list[str]]) -> _Sheet:
                 problem=f"unknown column {title!r}; {hint}the {kind} columns are: {expected}",
             )
         positions[title] = index
-    missing = [c for c in columns if c not in positions]
+    missing = [c for c in columns if c not in positions and c not in OPTIONAL_COLUMNS]
     if missing:
         raise SpreadsheetError(
             file=name,
@@ -360,6 +365,7 @@ class _Checker:
     def common(self, row: int, data: dict[str, str]) -> None:
         self.field(row, cleaning.releasability, data["releasability"], "releasability")
         self.field(row, cleaning.text, data["notes"], "notes", max_length=10_000)
+        self.field(row, cleaning.boolean, data.get("illustrative"), "illustrative")
 
     def pledge(self, row: int, data: dict[str, str]) -> dict[str, Any]:
         donor = data["donor"].strip().upper()
@@ -510,8 +516,13 @@ def _same(stored: list[Any], data: dict[str, Any]) -> bool:
     if not stored:
         return False
     for column, value in zip(PLEDGE_COLUMNS, stored, strict=True):
+        if column in OPTIONAL_COLUMNS and cleaning.blank(data.get(column)):
+            continue  # absent or blank: the stored value stays
         cell = str(data[column]).strip()
-        if value is None or value == "":
+        if isinstance(value, bool):
+            if cleaning.boolean(cell, column) != value:
+                return False
+        elif value is None or value == "":
             if cell:
                 return False
         elif isinstance(value, int | Decimal):
@@ -545,6 +556,7 @@ def _pledge_row(p: Any) -> list[Any]:
         p.available_from,
         p.releasability,
         p.notes,
+        p.illustrative,
     ]
 
 
@@ -554,6 +566,8 @@ def _pledge_row(p: Any) -> list[Any]:
 def _plain(value: Any) -> Any:
     if value is None:
         return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
     if isinstance(value, Decimal):
         return format(value, "f")
     if isinstance(value, dt.date):
@@ -578,6 +592,7 @@ def export_rows(*, user: Any, kind: str, **filters: Any) -> tuple[tuple[str, ...
                 r.needed_by,
                 r.releasability,
                 r.notes,
+                r.illustrative,
             ]
             for r in requirements
         ]

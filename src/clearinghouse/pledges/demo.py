@@ -2,13 +2,18 @@
 
 * In kind: the heavy-weapon deliveries of the Kiel Institute's tracker (Release 29, weapons.csv as
   shipped with the ingest app): one pledge per donor and catalog item type, the models of a row
-  mapped to item types, each valued at the row's average (value in EUR / number of weapons).
+  mapped to item types by the reviewed `pledges/data/kiel_model_map.csv`, the row's value split
+  across them by count × the catalog's reference price (`kiel_weapons`); a unit value far from its
+  reference range is flagged (in the pledge's valuation source and notes, and as a warning).
   Their statuses are spread over the lifecycle: many delivered (allocated, delivered, receipt
   confirmed), some part-way through delivery, the rest committed, accepted or only offered.
 * In kind, more: ammunition, interceptors, drones, demining, medical and winter items offered,
   accepted or committed and not allocated yet, so that a clearing run has real work.
 * Financial: pledges in USD, EUR, GBP, NOK, SEK, CAD and JPY, several in yearly tranches
   2025–2029, some confidential (owner or coordination marking, releasable to named participants).
+
+Every demo pledge is marked `illustrative`: its status (and, beyond the tracker's rows, the pledge
+itself) is invented, so it is labelled wherever it is shown and never counted on the public page.
 
 Every write is a service call by the right account: `donor-usa`, `donor-deu`, `donor-pol` for their
 participants, `admin` for the other donors, `coordinator` to accept and allocate, `recipient` to
@@ -20,67 +25,23 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import re
-from collections import Counter
-from decimal import ROUND_HALF_UP, Decimal
+import logging
+from collections.abc import Callable
+from decimal import Decimal
 from importlib import resources
 from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
 
+from clearinghouse.catalog.models import ItemType
+from clearinghouse.catalog.selectors import reference_price
 from clearinghouse.participants.models import Participant, User
-from clearinghouse.pledges import selectors, services
+from clearinghouse.pledges import fx, kiel_weapons, selectors, services
 from clearinghouse.pledges.choices import PledgeStatus
 from clearinghouse.requirements import selectors as requirement_selectors
 from clearinghouse.requirements.demo import REQUIREMENTS
 
-# (Kiel category, keyword in the model's name, catalog item type); the first match wins.
-MODELS: list[tuple[str, str, str]] = [
-    ("Howitzers", "M777", "ART-M777"),
-    ("Howitzers", "FH70", "ART-M777"),
-    ("Howitzers", "TRF1", "ART-M777"),
-    ("Howitzers", "CAESAR", "ART-CAESAR"),
-    ("Howitzers", "RCH-155", "ART-CAESAR"),
-    ("Howitzers", "DITA", "ART-CAESAR"),
-    ("Howitzers", "Panzerhaubitze", "ART-PZH2000"),
-    ("Howitzers", "Krab", "ART-KRAB"),
-    ("Howitzers", "Archer", "ART-ARCHER"),
-    ("Howitzers", "Dana", "ART-DANA"),
-    ("Howitzers", "D-30", "ART-D30"),
-    ("Howitzers", "105", "ART-L119"),
-    ("Tanks", "Abrams", "ARM-ABRAMS"),
-    ("Tanks", "Leopard-2A6", "ARM-LEO2A6"),
-    ("Tanks", "Leopard-2A4", "ARM-LEO2A4"),
-    ("Tanks", "Leopard-1", "ARM-LEO1A5"),
-    ("Tanks", "Challenger", "ARM-CHALLENGER2"),
-    ("IFV", "Bradley", "IFV-BRADLEY"),
-    ("IFV", "MARDER", "IFV-MARDER"),
-    ("IFV", "CV90", "IFV-CV90"),
-    ("IFV", "M80A", "IFV-M80A"),
-    ("MLRS", "HIMARS", "RKT-HIMARS"),
-    ("MLRS", "M270", "RKT-M270"),
-    ("MLRS", "Mars II", "RKT-MARS2"),
-    ("MLRS", "RM-70", "RKT-RM70"),
-    ("Air Defense", "Patriot", "AD-PATRIOT"),
-    ("Air Defense", "NASAMS", "AD-NASAMS"),
-    ("Air Defense", "Iris-T", "AD-IRIST-SLM"),
-    ("Air Defense", "SAMP/T", "AD-SAMPT"),
-    ("Air Defense", "HAWK", "AD-HAWK"),
-    ("Air Defense", "Aspide", "AD-HAWK"),
-    ("Air Defense", "Crotale", "AD-HAWK"),
-    ("Air Defense", "KUB", "AD-KUB"),
-    ("Air Defense", "S-300", "AD-KUB"),
-]
-# Models without a closer catalog entry: the category's nearest item type.
-CATEGORY_DEFAULT = {
-    "Howitzers": "ART-M109",
-    "Tanks": "ARM-T72",
-    "IFV": "IFV-BMP1",
-    "MLRS": "RKT-M270",
-    "Air Defense": "AD-STINGER",
-}
-_MODEL = re.compile(r"^\s*(.*?)\s*\((\d+)\)\s*$")
 # Where each weapon pledge ends up, in turn (deterministic, so reruns agree).
 STORY = (
     "delivered",
@@ -94,6 +55,11 @@ STORY = (
     "accepted",
     "offered",
 )
+ILLUSTRATIVE_NOTE = (
+    "Illustrative demo record: the donor, quantity and value come from the Kiel tracker (Release 29, "
+    "weapons.csv); the status, dates, allocations and marking are invented for the demo."
+)
+logger = logging.getLogger("clearinghouse.demo")
 ACCOUNTS = {"USA": "donor-usa", "DEU": "donor-deu", "POL": "donor-pol"}
 # Kept confidential by their donors (marking, releasable to).
 CONFIDENTIAL = {
@@ -375,70 +341,130 @@ class _Story:
                 return
 
 
-def weapon_pledges() -> list[dict[str, Any]]:
-    """The tracker's heavy-weapon rows as pledges: one per donor and item type, valued at the row's
-    average value per weapon, in EUR."""
+def _references(on: dt.date) -> Callable[[str], kiel_weapons.Reference]:
+    """An item type's reference unit value in force on `on` and its price list's range, in EUR at the
+    ECB rates of `on`."""
+
+    def reference(code: str) -> kiel_weapons.Reference:
+        item_type = ItemType.objects.filter(code=code).first()
+        price = reference_price(item_type, on) if item_type else None
+        if item_type is None or price is None:
+            raise kiel_weapons.KielMappingError(
+                f"{kiel_weapons.MAP_FILE}: item type {code!r} is not in the catalog or has no reference "
+                f"price on {on}"
+            )
+        in_eur = [fx.to_eur(p.unit_value, p.currency, on)[0] for p in item_type.prices.all()]
+        return kiel_weapons.Reference(
+            fx.to_eur(price.unit_value, price.currency, on)[0], min(in_eur), max(in_eur)
+        )
+
+    return reference
+
+
+def weapon_rows() -> list[tuple[kiel_weapons.RowSplit, dt.date]]:
+    """The tracker's heavy-weapon rows of the participants' donors, each split across its item types,
+    with the value date the demo gives it."""
     by_tracker_name = dict(Participant.objects.exclude(tracker_name="").values_list("tracker_name", "code"))
+    mapping = kiel_weapons.load_map()
     text = (
         resources.files("clearinghouse.ingest")
         .joinpath("data", "kiel-r29", "weapons.csv")
         .read_text(encoding="utf-8")
     )
-    pledges = []
+    rows = []
     for n, row in enumerate(csv.DictReader(text.splitlines())):
         code = by_tracker_name.get(row["donor"])
         count = int(row["number_of_weapons"])
         if code is None or count <= 0:
             continue  # a donor the participants' list does not name: not part of the story
-        unit_value = (Decimal(row["monetary_value_eur"]) / count).quantize(Decimal("0.01"), ROUND_HALF_UP)
-        parts: Counter[str] = Counter()
-        for model in row["weapons_list"].split(";"):
-            match = _MODEL.match(model)
-            if match:
-                parts[item_type_for(row["category"], match.group(1))] += int(match.group(2))
-        category = row["category"].lower().replace(" ", "-")
         # Deliveries were announced over 2022–2024: spread the value dates over that span.
         available = dt.date(2022, 3, 1) + dt.timedelta(days=(n * 47) % 1000)
-        for item_type, quantity in sorted(parts.items()):
-            marking, releasable_to = CONFIDENTIAL.get(item_type, ("public", []))
+        split = kiel_weapons.split_row(
+            donor=code,
+            category=row["category"],
+            count=count,
+            value=Decimal(row["monetary_value_eur"]),
+            weapons_list=row["weapons_list"],
+            mapping=mapping,
+            reference=_references(available),
+        )
+        rows.append((split, available))
+    return rows
+
+
+def weapon_pledges() -> list[tuple[dict[str, Any], str]]:
+    """The tracker's heavy-weapon rows as pledges (the services' input), each with its valuation flag
+    ("" when none): one per donor and item type, valued at its share of the row's value (split by
+    count × reference price, see `kiel_weapons`), in EUR."""
+    pledges = []
+    for split, available in weapon_rows():
+        category = split.category.lower().replace(" ", "-")
+        listed = "; ".join(
+            [f"{m} ({n})" for s in split.shares for m, n in s.models]
+            + [f"{m} ({n})" for m, n, _ in split.unmapped]
+        )
+        for share in split.shares:
+            marking, releasable_to = CONFIDENTIAL.get(share.item_type, ("public", []))
+            source = (
+                f"Kiel tracker R29 weapons.csv, {split.donor}, {split.category}: share {share.share} EUR "
+                f"/ {share.quantity} of the row's {split.value} EUR for {split.count}, split by count × "
+                "catalog reference price"
+            )
+            if share.flag:
+                source += "; FLAGGED: far from the reference price"
+            notes = [
+                ILLUSTRATIVE_NOTE,
+                f"Models: {', '.join(f'{m} ({n})' for m, n in share.models)}",
+                f"Valuation: the row's {split.value} EUR for {split.count} weapons ({listed}) split across "
+                "its item types in proportion to count × reference unit value (EUR, ECB rate of "
+                f"{available}): "
+                + "; ".join(
+                    f"{s.item_type} {s.quantity} × {s.reference.unit_value} → {s.share} EUR"
+                    for s in split.shares
+                )
+                + ".",
+            ]
+            if split.unmapped:
+                notes.append(
+                    "Unmapped models of the row (no pledge; the mapped models carry the row's value): "
+                    + "; ".join(f"{m} ({n}): {why}" for m, n, why in split.unmapped)
+                )
+            if share.flag:
+                notes.append(f"Valuation flag: {share.flag}.")
             pledges.append(
-                {
-                    "donor": code,
-                    "external_ref": f"KIEL-R29-{category}-{item_type}",
-                    "kind": "in_kind",
-                    "item_type": item_type,
-                    "quantity": quantity,
-                    "unit_value": unit_value,
-                    "currency": "EUR",
-                    "valuation_source": (
-                        f"Kiel tracker R29 weapons.csv: {row['donor']}, {row['category']}, "
-                        f"{row['monetary_value_eur']} EUR / {count}"
-                    ),
-                    "available_from": available,
-                    "announced_at": "Kiel Institute Ukraine Support Tracker, Release 29",
-                    "releasability": marking,
-                    "releasable_to": releasable_to,
-                    "notes": f"Models: {row['weapons_list']}",
-                }
+                (
+                    {
+                        "donor": split.donor,
+                        "external_ref": f"KIEL-R29-{category}-{share.item_type}",
+                        "kind": "in_kind",
+                        "item_type": share.item_type,
+                        "quantity": share.quantity,
+                        "unit_value": share.unit_value,
+                        "currency": "EUR",
+                        "valuation_source": source[:300],
+                        "available_from": available,
+                        "announced_at": "Kiel Institute Ukraine Support Tracker, Release 29",
+                        "releasability": marking,
+                        "releasable_to": releasable_to,
+                        "notes": "\n".join(notes),
+                        "illustrative": True,
+                    },
+                    share.flag,
+                )
             )
     return pledges
-
-
-def item_type_for(category: str, model: str) -> str:
-    """The catalog item type of a model named in the tracker."""
-    for cat, keyword, item_type in MODELS:
-        if cat == category and keyword.lower() in model.lower():
-            return item_type
-    return CATEGORY_DEFAULT[category]
 
 
 def seed(admin: Any) -> None:
     """Enter and move along the demo pledges (idempotent: existing references are skipped)."""
     story = _Story(admin)
-    for index, data in enumerate(weapon_pledges()):
+    for index, (data, flag) in enumerate(weapon_pledges()):
         if not story.exists(data["donor"], data["external_ref"]):
             with transaction.atomic():
                 story.in_kind(code=data["donor"], data=data, target=STORY[index % len(STORY)], index=index)
+            if flag:
+                # The demo's output: `clearinghouse demo` prints warnings (stderr).
+                logger.warning("Kiel R29 valuation flag: %s %s: %s", data["donor"], data["item_type"], flag)
     for index, (code, ref, item_type, quantity, available, target, marking, releasable_to) in enumerate(
         MORE_IN_KIND
     ):
@@ -453,6 +479,8 @@ def seed(admin: Any) -> None:
             "available_from": available,
             "releasability": marking,
             "releasable_to": releasable_to,
+            "notes": "Illustrative demo record: invented for the demo, not a real pledge.",
+            "illustrative": True,
         }
         with transaction.atomic():
             story.in_kind(code=code, data=data, target=target, index=index)
@@ -481,6 +509,8 @@ def seed(admin: Any) -> None:
             "purpose": purpose,
             "releasability": marking,
             "releasable_to": releasable_to,
+            "notes": "Illustrative demo record: invented for the demo, not a real pledge.",
+            "illustrative": True,
         }
         with transaction.atomic():
             story.financial(code=code, data=data, target=target)

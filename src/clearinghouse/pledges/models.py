@@ -43,6 +43,11 @@ class Pledge(Releasable):
     fx_date = models.DateField(null=True, blank=True)
     allocated_quantity = models.PositiveIntegerField(default=0)
     delivered_quantity = models.PositiveIntegerField(default=0)
+    illustrative = models.BooleanField(
+        default=False,
+        help_text="Demo or training data, not a real pledge: labelled wherever shown, never in public "
+        "figures. Fixed when the pledge is created.",
+    )
     version = models.PositiveIntegerField(default=1, help_text="Incremented by every write (the ETag).")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

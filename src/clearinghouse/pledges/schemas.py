@@ -53,6 +53,11 @@ class PledgeIn(Schema):
     releasable_to: list[IsoCountry] = Field(default_factory=list)
     notes: str = Field("", max_length=10_000)
     tranches: list[TrancheIn] = Field(default_factory=list, description="Financial: yearly tranches.")
+    illustrative: bool = Field(
+        False,
+        description="Demo or training data, not a real pledge: labelled wherever shown and never counted "
+        "in public figures. Fixed when the pledge is created.",
+    )
 
 
 class PledgePatch(Schema):
@@ -72,6 +77,9 @@ class PledgePatch(Schema):
     releasable_to: list[IsoCountry] | None = None
     notes: str | None = Field(None, max_length=10_000)
     tranches: list[TrancheIn] | None = None
+    illustrative: bool | None = Field(
+        None, description="Fixed at creation: only the stored value is accepted."
+    )
 
 
 class TransitionIn(Schema):
@@ -103,6 +111,7 @@ class PledgeOut(Schema):
     allocated_quantity: int
     delivered_quantity: int
     tranches: list[TrancheOut]
+    illustrative: bool = Field(description="Demo or training data, not a real pledge.")
     version: int
     created_at: dt.datetime
     updated_at: dt.datetime

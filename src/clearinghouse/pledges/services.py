@@ -56,6 +56,7 @@ FIELDS = (
     "releasable_to",
     "notes",
     "tranches",
+    "illustrative",
 )
 # What may still change once a pledge is delivered, withdrawn or declined.
 ALWAYS_EDITABLE = frozenset({"external_ref", "announced_at", "notes", "releasability", "releasable_to"})
@@ -134,6 +135,7 @@ def _clean(data: dict[str, Any]) -> tuple[dict[str, Any], list[Participant], lis
         "notes": cleaning.text(data.get("notes"), "notes", max_length=10_000),
         "releasability": cleaning.releasability(data.get("releasability")),
         "valuation_source": cleaning.text(data.get("valuation_source"), "valuation_source", max_length=300),
+        "illustrative": cleaning.boolean(data.get("illustrative"), "illustrative"),
     }
     currency = None if cleaning.blank(data.get("currency")) else fx.validate_currency(data.get("currency"))
     tranches: list[tuple[int, Decimal]] = []
@@ -215,6 +217,7 @@ def _as_data(pledge: Pledge, releasable_to: list[Participant], tranches: list[An
         "releasability": pledge.releasability,
         "releasable_to": [p.code for p in releasable_to],
         "tranches": [{"year": t.year, "amount": t.amount} for t in tranches],
+        "illustrative": pledge.illustrative,
     }
 
 
@@ -324,6 +327,7 @@ def update_pledge(
             raise InvalidInput("donor: a pledge's donor cannot change", field="donor")
         if "kind" in changes and str(getattr(changes["kind"], "value", changes["kind"])) != pledge.kind:
             raise InvalidInput("kind: a pledge's kind cannot change", field="kind")
+        changes = cleaning.immutable_flag(changes, "illustrative", pledge.illustrative, "pledge")
         if (
             "unit_value" in changes
             and cleaning.blank(changes["unit_value"])

@@ -19,12 +19,21 @@ class SuppressionOut(Schema):
     rule: str
 
 
+class IllustrativeOut(Schema):
+    included: int = Field(description="Illustrative (demo) pledges counted in these figures (signed in).")
+    excluded: int = Field(description="Illustrative (demo) pledges left out of these figures (public page).")
+    rule: str
+
+
 class ReportMeta(Schema):
     source: str = Field(description="tracker (the Kiel Institute's figures) or records (the contact group's)")
     source_label: str
     release: ReleaseRef | None = None
     unit: str = "EUR billion"
     suppression: SuppressionOut | None = None
+    illustrative: IllustrativeOut | None = Field(
+        None, description="Records only: illustrative (demo or training) pledges in or out of the figures."
+    )
 
 
 class TotalsRowOut(Schema):

@@ -64,6 +64,10 @@ RECORDS_LABEL = (
     "(not the Kiel Institute's figures)"
 )
 PUBLIC_RECORDS_LABEL = RECORDS_LABEL + "; public-marked pledges only, small cells suppressed"
+ILLUSTRATIVE_RULE = (
+    "illustrative (demo or training) pledges are never counted on the public page; in signed-in "
+    "reports they are counted and the label says how many"
+)
 ALLOCATED = ("committed", "in_delivery", "delivered")
 LIVE = ("offered", "accepted", *ALLOCATED)
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
@@ -153,13 +157,34 @@ def pledge_model() -> Any:
         ) from None
 
 
+def _published(live: Any, *, public: bool) -> Any:
+    """The pledges a report may count: on the public page, never an illustrative (demo or training)
+    one, which is not a record of the contact group and must not be published as fact."""
+    return live.filter(illustrative=False) if public else live
+
+
+def _illustrative_meta(live: Any, visible: set[int], *, public: bool) -> tuple[dict[str, Any], str]:
+    """How many illustrative pledges the viewer's figures leave out (public) or include (signed in):
+    counted among the pledges the viewer may see only, and the words the report's label adds."""
+    shown = set(live.filter(illustrative=True).values_list("pk", flat=True)) & visible
+    if public:
+        meta = {"included": 0, "excluded": len(shown), "rule": ILLUSTRATIVE_RULE}
+        words = f"; {len(shown)} illustrative (demo) pledges not counted" if shown else ""
+    else:
+        meta = {"included": len(shown), "excluded": 0, "rule": ILLUSTRATIVE_RULE}
+        words = f"; includes {len(shown)} illustrative (demo) pledges: not real records" if shown else ""
+    return meta, words
+
+
 def _records_dataset(user: Any, *, public: bool) -> Dataset:
     pledge = pledge_model()
-    live = pledge.objects.filter(status__in=LIVE)
+    every = pledge.objects.filter(status__in=LIVE)
+    live = _published(every, public=public)
     if public:
-        visible = set(live.filter(releasability="public").values_list("pk", flat=True))
+        visible = set(every.filter(releasability="public").values_list("pk", flat=True))
     else:
         visible = set(pledge.objects.restrict(user, "view").values_list("pk", flat=True))
+    illustrative, label = _illustrative_meta(every, visible, public=public)
     fields = ("pk", "owner__code", "kind", "status", "available_from", "value_eur", "quantity")
     contributions: list[Contribution] = []
     for pk, owner, kind, status, available, value_eur, quantity, delivered_qty in live.values_list(
@@ -191,9 +216,10 @@ def _records_dataset(user: Any, *, public: bool) -> Dataset:
         columns=("military", "financial", "humanitarian", "total", "commitments", "delivered"),
         meta={
             "source": "records",
-            "source_label": PUBLIC_RECORDS_LABEL if public else RECORDS_LABEL,
+            "source_label": (PUBLIC_RECORDS_LABEL if public else RECORDS_LABEL) + label,
             "release": None,
             "unit": "EUR billion",
+            "illustrative": illustrative,
             "suppression": {
                 "min_contributors": MIN_CONTRIBUTORS,
                 "rule": "a cell with fewer than 3 distinct contributing donors is withheld "
@@ -483,7 +509,7 @@ def weapons_report(*, user: Any, source: str = "tracker", public: bool = False) 
 def _records_weapons(user: Any, *, public: bool) -> list[Contribution]:
     """Allocated in-kind pledges by capability area and donor: quantity and value in EUR."""
     pledge = pledge_model()
-    live = pledge.objects.filter(status__in=ALLOCATED, kind="in_kind")
+    live = _published(pledge.objects.filter(status__in=ALLOCATED, kind="in_kind"), public=public)
     if public:
         visible = set(live.filter(releasability="public").values_list("pk", flat=True))
     else:

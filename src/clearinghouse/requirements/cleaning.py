@@ -107,6 +107,34 @@ def date(value: Any, field: str, *, required: bool = True) -> dt.date | None:
         raise InvalidInput(f"{field}: {value!r} is not a date (YYYY-MM-DD)", field=field) from None
 
 
+_TRUE = frozenset({"true", "yes", "1"})
+_FALSE = frozenset({"false", "no", "0"})
+
+
+def boolean(value: Any, field: str, *, default: bool = False) -> bool:
+    """True or False from a bool or a cell: "true"/"false", "yes"/"no", "1"/"0" (the default when blank)."""
+    if blank(value):
+        return default
+    if isinstance(value, bool):
+        return value
+    v = str(value).strip().lower()
+    if v in _TRUE:
+        return True
+    if v in _FALSE:
+        return False
+    raise InvalidInput(f"{field}: {value!r} is not true or false", field=field)
+
+
+def immutable_flag(changes: dict[str, Any], field: str, stored: bool, what: str) -> dict[str, Any]:
+    """`changes` without `field` when it is blank or states the stored value; InvalidInput when it
+    would change: an illustrative record never becomes a real one, nor a real one an illustration."""
+    if field not in changes:
+        return changes
+    if not blank(changes[field]) and boolean(changes[field], field) != stored:
+        raise InvalidInput(f"{field}: fixed when the {what} is created; it cannot change", field=field)
+    return {k: v for k, v in changes.items() if k != field}
+
+
 def choice(value: Any, field: str, choices: Any, *, default: str | None = None) -> str:
     """One of a TextChoices' values (case-insensitive), or the default when blank."""
     if blank(value):

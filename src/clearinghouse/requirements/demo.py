@@ -4,6 +4,9 @@ Artillery ammunition and air defence (systems and interceptors) are critical; ar
 fighting vehicles, guns and rocket artillery high; demining, medical, winter and logistics medium
 or low; needed between December 2026 and December 2027. Some are confidential. Entered by the
 `recipient` account through the services; keyed by external_ref, so a second run creates nothing.
+Every one is invented, so every one is marked `illustrative`. The acceptable item types include those
+the Kiel tracker's heavy-weapon rows map to (`pledges/data/kiel_model_map.csv`), so that the demo's
+weapon pledges can be allocated.
 """
 
 from __future__ import annotations
@@ -38,7 +41,7 @@ REQUIREMENTS: list[dict[str, Any]] = [
     {
         "external_ref": "UKR-R-003",
         "capability": "air-defence",
-        "item_types": ["AD-PATRIOT", "AD-SAMPT", "AD-IRIST-SLM", "AD-NASAMS"],
+        "item_types": ["AD-PATRIOT", "AD-SAMPT", "AD-IRIST-SLM", "AD-NASAMS", "AD-S300"],
         "quantity": 60,
         "unit": "systems",
         "priority": "critical",
@@ -71,7 +74,17 @@ REQUIREMENTS: list[dict[str, Any]] = [
     {
         "external_ref": "UKR-R-006",
         "capability": "air-defence",
-        "item_types": ["AD-GEPARD", "AD-HAWK", "AD-KUB", "AD-STINGER"],
+        "item_types": [
+            "AD-GEPARD",
+            "AD-HAWK",
+            "AD-KUB",
+            "AD-STINGER",
+            "AD-ASPIDE",
+            "AD-CROTALE",
+            "AD-AVENGER",
+            "AD-STORMER-HVM",
+            "AD-RAVEN",
+        ],
         "quantity": 120,
         "unit": "systems",
         "priority": "critical",
@@ -82,7 +95,21 @@ REQUIREMENTS: list[dict[str, Any]] = [
     {
         "external_ref": "UKR-R-010",
         "capability": "artillery",
-        "item_types": ["ART-M777", "ART-CAESAR", "ART-PZH2000", "ART-KRAB", "ART-ARCHER", "ART-M109"],
+        "item_types": [
+            "ART-M777",
+            "ART-CAESAR",
+            "ART-PZH2000",
+            "ART-KRAB",
+            "ART-ARCHER",
+            "ART-M109",
+            "ART-AS90",
+            "ART-RCH155",
+            "ART-ZUZANA2",
+            "ART-BOHDANA",
+            "ART-DITA",
+            "ART-FH70",
+            "ART-TRF1",
+        ],
         "quantity": 900,
         "priority": "high",
         "needed_by": "2027-06-30",
@@ -92,7 +119,7 @@ REQUIREMENTS: list[dict[str, Any]] = [
     {
         "external_ref": "UKR-R-011",
         "capability": "artillery",
-        "item_types": ["ART-DANA", "ART-D30", "ART-L119"],
+        "item_types": ["ART-DANA", "ART-D30", "ART-L119", "ART-M101", "ART-MOD56"],
         "quantity": 300,
         "priority": "medium",
         "needed_by": "2027-09-30",
@@ -102,7 +129,15 @@ REQUIREMENTS: list[dict[str, Any]] = [
     {
         "external_ref": "UKR-R-012",
         "capability": "armour",
-        "item_types": ["ARM-LEO2A4", "ARM-LEO2A6", "ARM-LEO1A5", "ARM-ABRAMS", "ARM-CHALLENGER2", "ARM-T72"],
+        "item_types": [
+            "ARM-LEO2A4",
+            "ARM-LEO2A6",
+            "ARM-LEO1A5",
+            "ARM-ABRAMS",
+            "ARM-CHALLENGER2",
+            "ARM-T72",
+            "ARM-M55S",
+        ],
         "quantity": 1_000,
         "priority": "high",
         "needed_by": "2027-03-31",
@@ -112,12 +147,20 @@ REQUIREMENTS: list[dict[str, Any]] = [
     {
         "external_ref": "UKR-R-013",
         "capability": "infantry-fighting-vehicles",
-        "item_types": ["IFV-BRADLEY", "IFV-MARDER", "IFV-CV90", "IFV-BMP1", "IFV-M80A"],
+        "item_types": [
+            "IFV-BRADLEY",
+            "IFV-MARDER",
+            "IFV-CV90",
+            "IFV-BMP1",
+            "IFV-BMP2",
+            "IFV-M80A",
+            "APC-YPR765",
+        ],
         "quantity": 1_500,
         "priority": "high",
         "needed_by": "2027-04-30",
         "releasability": "public",
-        "notes": "Infantry fighting vehicles for the mechanised brigades.",
+        "notes": "Infantry fighting vehicles (armoured personnel carriers accepted) for mechanised brigades.",
     },
     {
         "external_ref": "UKR-R-014",
@@ -264,8 +307,9 @@ REQUIREMENTS: list[dict[str, Any]] = [
 
 
 def seed(admin: Any) -> None:
-    """Enter the demo requirements as the recipient's officer; existing references are skipped."""
+    """Enter the demo requirements as the recipient's officer, each marked illustrative (they are
+    invented); existing references are skipped."""
     recipient = User.objects.select_related("participant").get(username="recipient")
     for data in REQUIREMENTS:
         if selectors.get_requirement_by_ref(user=recipient, external_ref=data["external_ref"]) is None:
-            services.create_requirement(actor=recipient, data=data)
+            services.create_requirement(actor=recipient, data={**data, "illustrative": True})

@@ -32,6 +32,11 @@ class Requirement(Releasable):
     needed_by = models.DateField(null=True, blank=True)
     notes = models.TextField(blank=True)
     cancelled = models.BooleanField(default=False)
+    illustrative = models.BooleanField(
+        default=False,
+        help_text="Demo or training data, not a real requirement: labelled wherever shown. Fixed when "
+        "the requirement is created.",
+    )
     allocated_quantity = models.PositiveIntegerField(default=0)
     delivered_quantity = models.PositiveIntegerField(default=0)
     version = models.PositiveIntegerField(default=1, help_text="Incremented by every write (the ETag).")

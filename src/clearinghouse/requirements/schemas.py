@@ -26,6 +26,11 @@ class RequirementIn(Schema):
     releasable_to: list[IsoCountry] = Field(default_factory=list)
     notes: str = Field("", max_length=10_000)
     owner: IsoCountry | None = Field(None, description="The recipient (admins only; default: your own).")
+    illustrative: bool = Field(
+        False,
+        description="Demo or training data, not a real requirement: labelled wherever shown. Fixed when "
+        "the requirement is created.",
+    )
 
 
 class RequirementPatch(Schema):
@@ -39,6 +44,9 @@ class RequirementPatch(Schema):
     releasability: Releasability | None = None
     releasable_to: list[IsoCountry] | None = None
     notes: str | None = Field(None, max_length=10_000)
+    illustrative: bool | None = Field(
+        None, description="Fixed at creation: only the stored value is accepted."
+    )
 
 
 class RequirementOut(Schema):
@@ -60,6 +68,7 @@ class RequirementOut(Schema):
     allocated_quantity: int
     delivered_quantity: int
     cancelled: bool
+    illustrative: bool = Field(description="Demo or training data, not a real requirement.")
     version: int
     created_at: dt.datetime
     updated_at: dt.datetime

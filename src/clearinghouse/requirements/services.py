@@ -31,6 +31,7 @@ FIELDS = (
     "releasable_to",
     "notes",
     "owner",
+    "illustrative",
 )
 
 
@@ -86,6 +87,7 @@ def _clean(data: dict[str, Any]) -> tuple[dict[str, Any], list[ItemType], list[P
             data.get("releasability"), default=Releasability.CONTACT_GROUP
         ),
         "notes": cleaning.text(data.get("notes"), "notes", max_length=10_000),
+        "illustrative": cleaning.boolean(data.get("illustrative"), "illustrative"),
     }
     return values, item_types, cleaning.participants(data.get("releasable_to"), "releasable_to")
 
@@ -103,6 +105,7 @@ def _as_data(requirement: Requirement) -> dict[str, Any]:
         "releasability": requirement.releasability,
         "releasable_to": [p.code for p in requirement.releasable_to.all()],
         "notes": requirement.notes,
+        "illustrative": requirement.illustrative,
     }
 
 
@@ -161,6 +164,7 @@ def update_requirement(
         new_owner = changes.get("owner")
         if not cleaning.blank(new_owner) and str(new_owner).strip().upper() != requirement.owner.code:
             raise InvalidInput("owner: a requirement's owner cannot change", field="owner")
+        changes = cleaning.immutable_flag(changes, "illustrative", requirement.illustrative, "requirement")
         values, item_types, releasable_to = _clean({**_as_data(requirement), **changes})
         before = snapshot(requirement)
         if requirement.cancelled and set(changes) - {

@@ -38,7 +38,7 @@ def test_the_shipped_catalog_loads_every_capability_area_and_priced_item_types()
     counts = load_catalog()
     assert counts["created"] > 0 and counts["updated"] == 0
     assert set(CapabilityArea.objects.values_list("name", flat=True)) >= REQUIRED_AREAS
-    assert 30 <= ItemType.objects.count() <= 60
+    assert ItemType.objects.count() == 78
     for area in CapabilityArea.objects.all():
         assert area.item_types.exists(), f"{area.code} has no item types"
     unpriced = ItemType.objects.filter(prices__isnull=True)
@@ -52,7 +52,8 @@ def test_the_shipped_catalog_loads_every_capability_area_and_priced_item_types()
 def test_loading_twice_changes_nothing_and_writes_no_audit_event() -> None:
     load_catalog()
     events = AuditEvent.objects.count()
-    assert load_catalog() == {"created": 0, "updated": 0, "unchanged": 134}
+    # 12 capability areas, 78 item types, 80 dated prices.
+    assert load_catalog() == {"created": 0, "updated": 0, "unchanged": 170}
     assert AuditEvent.objects.count() == events
 
 

@@ -105,6 +105,7 @@ class Command(ClearinghouseCommand):
                 "releasability": p.releasability,
                 "allocated_quantity": p.allocated_quantity,
                 "delivered_quantity": p.delivered_quantity,
+                "illustrative": p.illustrative,
             }
             for p in pledges
         ]
@@ -116,5 +117,6 @@ class Command(ClearinghouseCommand):
             self.stdout.write(
                 f"{i['id']:>6} {i['donor']:<5} {i['status']:<12} {what:<24} "
                 f"{i['value_amount']:>18} {i['currency']} = {i['value_eur']:>18} EUR  {i['external_ref']}"
+                + ("  [illustrative]" if i["illustrative"] else "")
             )
         self.stdout.write(f"{len(items)} pledges")

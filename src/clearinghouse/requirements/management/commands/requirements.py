@@ -51,6 +51,7 @@ class Command(ClearinghouseCommand):
                 "coverage_pct": r.coverage_pct,
                 "allocated_quantity": r.allocated_quantity,
                 "delivered_quantity": r.delivered_quantity,
+                "illustrative": r.illustrative,
             }
             for r in selectors.requirement_list(
                 user=user,
@@ -66,5 +67,6 @@ class Command(ClearinghouseCommand):
             self.stdout.write(
                 f"{i['id']:>6} {i['priority']:<8} {i['status']:<15} {i['coverage_pct']:>6.1f}% "
                 f"{i['quantity']:>10} {i['unit']:<10} {','.join(i['item_types'])}  {i['external_ref']}"
+                + ("  [illustrative]" if i["illustrative"] else "")
             )
         self.stdout.write(f"{len(items)} requirements")
