@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from clearinghouse.clearing.choices import ProposalState, RunKind
 from clearinghouse.clearing.models import ClearingRun, Proposal
+from clearinghouse.clearing.scenario_input import Horizon, clean_scenario
 from clearinghouse.core import audit
 from clearinghouse.core.errors import DomainError, InvalidInput, NotFound, PermissionDenied
 from clearinghouse.matching import explain as engine_explain
@@ -28,7 +29,6 @@ from clearinghouse.matching import scenario as engine_scenario
 from clearinghouse.matching.engine import solve
 from clearinghouse.matching.io import load_problem, result_to_dict
 from clearinghouse.matching.model import ProblemError
-from clearinghouse.participants.models import Participant
 from clearinghouse.pledges import services as pledge_services
 from clearinghouse.pledges.models import Pledge
 from clearinghouse.requirements.models import Requirement
@@ -256,63 +256,6 @@ def _worth_table(problem: dict[str, Any]) -> Any:
     return worth
 
 
-def _scenario_for_engine(scenario: dict[str, Any], built: BuiltProblem) -> dict[str, Any]:
-    """Translate a scenario given in the domain's words (donor codes, dates) into engine terms."""
-    if not isinstance(scenario, dict):
-        raise InvalidInput("A scenario is a JSON object.", field="scenario")
-    out: dict[str, Any] = {}
-    if "name" in scenario:
-        out["name"] = scenario["name"]
-    # Donors are participant codes. A real participant with nothing pending is simply not in the
-    # problem: stalling it changes nothing, which is an answer, not an error.
-    pending = {o["donor"] for o in built.offers.values()}
-    known = set(Participant.objects.values_list("code", flat=True))
-    for key in ("exclude_donors", "delay_donors", "scale_donors"):
-        if key not in scenario:
-            continue
-        value = scenario[key]
-        codes: list[Any] = list(value) if isinstance(value, list | dict) else []
-        unknown = [c for c in codes if c not in known]
-        if unknown:
-            raise InvalidInput(f"{key}: unknown donor {unknown[0]!r}.", field=f"scenario.{key}")
-        if isinstance(value, dict):
-            out[key] = {c: v for c, v in value.items() if c in pending}
-        else:
-            out[key] = [c for c in value if c in pending]
-    added = []
-    for i, offer in enumerate(scenario.get("add_offers", []) or []):
-        if not isinstance(offer, dict):
-            raise InvalidInput(f"add_offers[{i}] must be an object.", field=f"scenario.add_offers[{i}]")
-        o = dict(offer)
-        o.setdefault("id", f"H{i + 1}")
-        when = o.get("available_from")
-        if isinstance(when, str):
-            try:
-                o["available_from"] = min(
-                    built.problem["periods"] - 1,
-                    max(0, month_index(built.origin, dt.date.fromisoformat(when))),
-                )
-            except ValueError:
-                raise InvalidInput(
-                    f"add_offers[{i}].available_from: {when!r} is not a date (YYYY-MM-DD).",
-                    field=f"scenario.add_offers[{i}].available_from",
-                ) from None
-        added.append(o)
-    if added:
-        out["add_offers"] = added
-    unknown_keys = set(scenario) - {
-        "name",
-        "exclude_donors",
-        "delay_donors",
-        "scale_donors",
-        "add_offers",
-        "baseline",
-    }
-    if unknown_keys:
-        raise InvalidInput(f"Unknown scenario keys: {', '.join(sorted(unknown_keys))}.", field="scenario")
-    return out
-
-
 @transaction.atomic
 def run_scenario(
     *,
@@ -325,10 +268,20 @@ def run_scenario(
     current baseline, and store it with the comparison of coverage and of what becomes short."""
     _require_cell(actor)
     built = build_problem(on=on, lateness_penalty=lateness_penalty)
+    engine_sc, scenario = clean_scenario(
+        scenario,
+        horizon=Horizon(origin=built.origin, periods=built.problem["periods"]),
+        pending_donors={o["donor"] for o in built.offers.values()},
+    )
     base_problem, base_result, base_doc, base_seconds = _solve(built.problem)
-    engine_sc = _scenario_for_engine(scenario, built)
+    added = engine_sc.get("add_offers", [])
     try:
-        sc_problem = engine_scenario.apply_scenario(base_problem, engine_sc)
+        sc_problem = engine_scenario.apply_scenario(
+            base_problem,
+            engine_sc,
+            donors={o["donor"] for o in added},
+            item_types={o["item_type"] for o in added},
+        )
     except ProblemError as exc:
         raise InvalidInput(f"scenario: {exc}", field="scenario") from exc
     started = time.perf_counter()

@@ -106,7 +106,7 @@ def scenario(request: HttpRequest) -> HttpResponse:
                     lateness_penalty=float(form.cleaned_data["lateness_penalty"]),
                 )
             except DomainError as exc:
-                form.add_error(None, exc.message)
+                form.add_service_error(exc.field, exc.message)
             else:
                 return redirect("clearing-run", run_id=run.pk)
     scenarios = selectors.run_list(user=request.user, kind="scenario")[:20]
