@@ -350,6 +350,14 @@ def update_pledge(
                 f"pledge {pledge.pk} is {pledge.status}: only its notes, announcement, external_ref and "
                 f"markings can change (not {', '.join(sorted(changed - ALWAYS_EDITABLE))})"
             )
+        if "available_from" in changed:
+            first = Delivery.objects.filter(allocation__pledge=pledge).order_by("delivered_on").first()
+            if first is not None and first.delivered_on < pledge.available_from:
+                raise InvalidInput(
+                    f"available_from: {pledge.available_from} is after delivery {first.pk} of "
+                    f"{first.delivered_on}; a pledge cannot become available after it was delivered",
+                    field="available_from",
+                )
         if pledge.allocated_quantity and "item_type_id" in changed:
             raise Conflict(f"pledge {pledge.pk} is allocated: its item type cannot change", field="item_type")
         if pledge.kind == PledgeKind.IN_KIND and (pledge.quantity or 0) < pledge.allocated_quantity:
@@ -622,6 +630,22 @@ def release_allocation(*, actor: Any, allocation_id: int) -> Allocation | None:
 # --- deliveries ------------------------------------------------------------------------------------
 
 
+def check_delivery_day(pledge: Pledge, day: dt.date) -> None:
+    """A delivery happened: not after today, and not before its pledge was available."""
+    today = timezone.localdate()
+    if day > today:
+        raise InvalidInput(
+            f"delivered_on: {day} is in the future (today is {today}); record a delivery once it happened",
+            field="delivered_on",
+        )
+    if day < pledge.available_from:
+        raise InvalidInput(
+            f"delivered_on: {day} is before pledge {pledge.pk} is available (from {pledge.available_from}); "
+            "a delivery cannot predate its pledge",
+            field="delivered_on",
+        )
+
+
 def _may_deliver(actor: Any, pledge: Pledge) -> bool:
     return is_donor_officer_of(actor, pledge.owner_id) or is_coordination_cell(actor)
 
@@ -637,14 +661,11 @@ def record_delivery(
     units = cleaning.integer(quantity, "quantity")
     day = cleaning.date(delivered_on, "delivered_on")
     assert units is not None and day is not None
-    if day > timezone.localdate() + dt.timedelta(days=1):
-        raise InvalidInput(
-            f"delivered_on: {day} is in the future; record a delivery once it happened", field="delivered_on"
-        )
     with transaction.atomic():
         pledge, requirement, allocation = _locked_allocation(actor, allocation_id)
         if not _may_deliver(actor, pledge):
             raise PermissionDenied("Only the donor's officers or the coordination cell record deliveries.")
+        check_delivery_day(pledge, day)
         if pledge.status not in ALLOCATABLE:
             raise Conflict(f"cannot record a delivery for pledge {pledge.pk} while it is {pledge.status}")
         left = allocation.quantity - allocation.delivered_quantity
@@ -702,7 +723,11 @@ def update_delivery(
         if "notes" in changes:
             delivery.notes = cleaning.text(changes["notes"], "notes", max_length=10_000)
         if "delivered_on" in changes:
-            delivery.delivered_on = cleaning.date(changes["delivered_on"], "delivered_on")  # type: ignore[assignment]
+            day = cleaning.date(changes["delivered_on"], "delivered_on")
+            assert day is not None
+            if day != delivery.delivered_on:
+                check_delivery_day(pledge, day)
+            delivery.delivered_on = day
         more = 0
         if "quantity" in changes:
             units = cleaning.integer(changes["quantity"], "quantity")

@@ -13,10 +13,11 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from clearinghouse.core.choices import Releasability
-from clearinghouse.core.errors import DomainError, NotFound
+from clearinghouse.core.errors import DomainError, NotFound, PermissionDenied
 from clearinghouse.core.etag import etag_for
 from clearinghouse.participants import selectors as participant_selectors
 from clearinghouse.participants.choices import Role
@@ -135,6 +136,14 @@ def _requirements_for(user: Any, pledge: Pledge) -> list[Any]:
 @login_required
 def pledge_detail(request: HttpRequest, pledge_id: int) -> HttpResponse:
     """One pledge: value, allocations, deliveries, lifecycle, and the actions your role allows."""
+    return _detail_page(request, pledge_id)
+
+
+def _detail_page(
+    request: HttpRequest, pledge_id: int, *, delivery_form: dict[str, Any] | None = None
+) -> HttpResponse:
+    """The detail page; `delivery_form` re-shows a refused delivery with what the user typed and the
+    error beside its field."""
     user = request.user
     pledge = visible_or_404(lambda: selectors.get_pledge(user=user, pledge_id=pledge_id))
     allocations = list(selectors.allocation_list(user=user, pledge=pledge.pk).select_related("requirement"))
@@ -182,7 +191,8 @@ def pledge_detail(request: HttpRequest, pledge_id: int) -> HttpResponse:
             "deliverable": [a for a in allocations if a.quantity > a.delivered_quantity]
             if may_deliver
             else [],
-            "today": dt.date.today().isoformat(),
+            "today": timezone.localdate().isoformat(),
+            "delivery_form": delivery_form or {"values": {}, "errors": {}},
         },
     )
 
@@ -354,18 +364,27 @@ def delivery_record(request: HttpRequest, pledge_id: int) -> HttpResponse:
     )
     if allocation is None:
         raise Http404("Allocation not found.")
-    return act(
-        request,
-        lambda: services.record_delivery(
+    try:
+        services.record_delivery(
             actor=request.user,
             allocation_id=allocation.pk,
             quantity=request.POST.get("quantity"),
             delivered_on=request.POST.get("delivered_on"),
             notes=request.POST.get("notes", ""),
-        ),
-        done=f"Delivery recorded against allocation #{allocation.pk}.",
-        default=_detail_url(pledge_id),
-    )
+        )
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
+    except PermissionDenied as exc:
+        raise DjangoPermissionDenied(exc.message) from exc
+    except DomainError as exc:
+        # Re-show the form as it was typed, with the reason beside the field it concerns.
+        values = {k: request.POST.get(k, "") for k in ("allocation", "quantity", "delivered_on", "notes")}
+        field = exc.field if exc.field in ("quantity", "delivered_on", "notes") else "form"
+        return _detail_page(
+            request, pledge_id, delivery_form={"values": values, "errors": {field: exc.message}}
+        )
+    messages.success(request, f"Delivery recorded against allocation #{allocation.pk}.")
+    return redirect(_detail_url(pledge_id))
 
 
 @login_required
