@@ -32,6 +32,7 @@ from clearinghouse.matching.model import ProblemError
 from clearinghouse.pledges import services as pledge_services
 from clearinghouse.pledges.models import Pledge
 from clearinghouse.requirements.models import Requirement
+from clearinghouse.requirements.reasons import stated_reason, with_reason
 
 PRIORITY_WEIGHTS: dict[str, int] = {"critical": 1000, "high": 400, "medium": 150, "low": 50}
 DEFAULT_LATENESS_PENALTY = 100
@@ -387,10 +388,17 @@ def _changed_since_run(proposal: Proposal, run: ClearingRun) -> str:
     return ""
 
 
-def accept_proposals(*, actor: Any, run_id: int, proposal_ids: list[int] | None = None) -> AcceptOutcome:
+def accept_proposals(
+    *, actor: Any, run_id: int, proposal_ids: list[int] | None = None, reason: Any = ""
+) -> AcceptOutcome:
     """Turn all (or the chosen) proposals of a run into allocations, each re-checked against current
-    data; a proposal whose pledge or requirement changed since the run is refused with the reason."""
+    data; a proposal whose pledge or requirement changed since the run is refused with the reason.
+
+    A stated reason (optional) is kept in every audit event of the acceptance and in one `accept`
+    event of the run that sums it up.
+    """
     _require_cell(actor)
+    stated = stated_reason(reason)
     run = ClearingRun.objects.restrict(actor, "view").filter(pk=run_id).first()
     if run is None:
         raise NotFound("Clearing run not found.")
@@ -422,13 +430,16 @@ def accept_proposals(*, actor: Any, run_id: int, proposal_ids: list[int] | None 
                     with transaction.atomic():
                         pledge = Pledge.objects.get(pk=proposal.pledge_id)
                         if pledge.status == "offered":
-                            pledge_services.transition_pledge(actor=actor, pledge_id=pledge.pk, to="accepted")
+                            pledge_services.transition_pledge(
+                                actor=actor, pledge_id=pledge.pk, to="accepted", reason=stated
+                            )
                         allocation = pledge_services.allocate(
                             actor=actor,
                             pledge_id=proposal.pledge_id,
                             requirement_id=proposal.requirement_id,
                             quantity=proposal.quantity,
                             source=f"clearing:{run.pk}",
+                            reason=stated,
                         )
                 except DomainError as exc:
                     reason = exc.message
@@ -442,6 +453,24 @@ def accept_proposals(*, actor: Any, run_id: int, proposal_ids: list[int] | None 
                 refused.append(proposal)
             proposal.save(update_fields=["state", "reason", "allocation"])
             audit.record(
-                actor=actor, action="update", obj=proposal, before=before, after=audit.snapshot(proposal)
+                actor=actor,
+                action="update",
+                obj=proposal,
+                before=before,
+                after=with_reason(audit.snapshot(proposal), stated),
             )
+    with transaction.atomic():
+        audit.record(
+            actor=actor,
+            action="accept",
+            obj=run,
+            after=with_reason(
+                {
+                    "proposals": "all" if proposal_ids is None else sorted(set(proposal_ids)),
+                    "accepted": [p.pk for p in accepted],
+                    "refused": [p.pk for p in refused],
+                },
+                stated,
+            ),
+        )
     return AcceptOutcome(accepted=accepted, refused=refused)

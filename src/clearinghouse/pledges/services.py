@@ -37,6 +37,7 @@ from clearinghouse.requirements.permissions import (
     is_donor_officer_of,
     is_recipient_officer_of,
 )
+from clearinghouse.requirements.reasons import stated_reason, with_reason
 
 # The spreadsheet's columns, plus what the API adds.
 FIELDS = (
@@ -297,13 +298,17 @@ def _settle(actor: Any, pledge: Pledge) -> None:
         _move(actor, pledge, PledgeStatus.DELIVERED, reason="all units allocated and delivered")
 
 
-def _move(actor: Any, pledge: Pledge, to: str, *, reason: str) -> None:
+def _move(actor: Any, pledge: Pledge, to: str, *, reason: str, stated: str = "") -> None:
     before = {"status": pledge.status}
     pledge.status = to
     with _database_rules(f"Pledge {pledge.pk}"):
         _bump(pledge)
     audit.record(
-        actor=actor, action="transition", obj=pledge, before=before, after={"status": to, "reason": reason}
+        actor=actor,
+        action="transition",
+        obj=pledge,
+        before=before,
+        after=with_reason({"status": to, "reason": reason}, stated),
     )
 
 
@@ -413,13 +418,24 @@ def _may_move(actor: Any, pledge: Pledge, to: str) -> bool:
     return is_donor_officer_of(actor, pledge.owner_id) or is_coordination_cell(actor)
 
 
-def transition_pledge(*, actor: Any, pledge_id: int, to: str, if_match: str | None = None) -> Pledge:
+# Moves that cannot be undone and need a stated reason (kept in the audit event).
+REASON_REQUIRED: dict[str, str] = {
+    PledgeStatus.DECLINED: "decline a pledge",
+    PledgeStatus.WITHDRAWN: "withdraw a pledge",
+}
+
+
+def transition_pledge(
+    *, actor: Any, pledge_id: int, to: str, if_match: str | None = None, reason: Any = ""
+) -> Pledge:
     """Move a pledge along its lifecycle; an illegal move is a Conflict naming both states.
 
-    Withdrawing an allocated pledge releases its allocations (none has deliveries: a delivery
-    moves the pledge to in_delivery, which cannot be withdrawn).
+    Declining and withdrawing need a stated reason (any move may carry one); it is kept in the
+    audit event. Withdrawing an allocated pledge releases its allocations (none has deliveries: a
+    delivery moves the pledge to in_delivery, which cannot be withdrawn).
     """
     target = cleaning.choice(to, "to", PledgeStatus)
+    stated = stated_reason(reason)
     with transaction.atomic():
         pledge = _locked_pledge(actor, pledge_id)
         if not _may_move(actor, pledge, target):
@@ -432,17 +448,19 @@ def transition_pledge(*, actor: Any, pledge_id: int, to: str, if_match: str | No
                 f"cannot move pledge {pledge.pk} from {pledge.status} to {target}: an in-kind pledge gets "
                 "there through its recorded deliveries"
             )
+        if target in REASON_REQUIRED:
+            stated = stated_reason(stated, required_to=REASON_REQUIRED[target])
         if target == PledgeStatus.WITHDRAWN:
-            _release_all(actor, pledge)
-        _move(actor, pledge, target, reason="requested")
+            _release_all(actor, pledge, stated)
+        _move(actor, pledge, target, reason="requested", stated=stated)
     return pledge
 
 
-def _release_all(actor: Any, pledge: Pledge) -> None:
+def _release_all(actor: Any, pledge: Pledge, stated: str = "") -> None:
     for allocation in Allocation.objects.filter(pledge=pledge).order_by("requirement_id", "pk"):
         requirement = _lock_requirement(allocation.requirement_id)
         allocation = Allocation.objects.select_for_update().get(pk=allocation.pk)
-        _release(actor, pledge, requirement, allocation)
+        _release(actor, pledge, requirement, allocation, stated)
 
 
 # --- allocations -----------------------------------------------------------------------------------
@@ -510,6 +528,7 @@ def allocate(
     quantity: Any,
     source: str = "manual",
     notes: str = "",
+    reason: Any = "",
 ) -> Allocation:
     """Give units of an accepted in-kind pledge to a requirement that accepts its item type (the cell).
 
@@ -521,6 +540,7 @@ def allocate(
     units = cleaning.integer(quantity, "quantity")
     assert units is not None
     source = cleaning.text(source, "source", max_length=60) or "manual"
+    stated = stated_reason(reason)
     with transaction.atomic():
         pledge = _locked_pledge(actor, pledge_id, field="pledge")
         if not Requirement.objects.restrict(actor, "view").filter(pk=requirement_id).exists():
@@ -541,15 +561,23 @@ def allocate(
             requirement.allocated_quantity += units
             _bump(pledge)
             _bump(requirement)
-        audit.record(actor=actor, action="create", obj=allocation, after=audit.snapshot(allocation))
+        after = with_reason(audit.snapshot(allocation), stated)
+        audit.record(actor=actor, action="create", obj=allocation, after=after)
     return allocation
 
 
 def update_allocation(
-    *, actor: Any, allocation_id: int, changes: dict[str, Any], if_match: str | None = None
+    *,
+    actor: Any,
+    allocation_id: int,
+    changes: dict[str, Any],
+    if_match: str | None = None,
+    reason: Any = "",
 ) -> Allocation:
-    """Change an allocation's quantity (never below what was delivered) or notes (the cell)."""
+    """Change an allocation's quantity (never below what was delivered) or notes (the cell); a stated
+    reason is kept in the audit event."""
     cleaning.check_fields(changes, ALLOCATION_FIELDS)
+    stated = stated_reason(reason)
     if not is_coordination_cell(actor):
         raise PermissionDenied("Only the coordination cell changes allocations.")
     with transaction.atomic():
@@ -581,14 +609,18 @@ def update_allocation(
             _bump(requirement)
             _bump(allocation)
         audit.record(
-            actor=actor, action="update", obj=allocation, before=before, after=audit.snapshot(allocation)
+            actor=actor,
+            action="update",
+            obj=allocation,
+            before=before,
+            after=with_reason(audit.snapshot(allocation), stated),
         )
         _settle(actor, pledge)
     return allocation
 
 
 def _release(
-    actor: Any, pledge: Pledge, requirement: Requirement, allocation: Allocation
+    actor: Any, pledge: Pledge, requirement: Requirement, allocation: Allocation, stated: str = ""
 ) -> Allocation | None:
     """Shrink an allocation to what was delivered (deleting it when nothing was); the rows are locked."""
     freed = allocation.quantity - allocation.delivered_quantity
@@ -604,25 +636,35 @@ def _release(
             pk = allocation.pk
             allocation.delete()
             audit.record(
-                actor=actor, action="delete", object_type="pledges.allocation", object_id=pk, before=before
+                actor=actor,
+                action="delete",
+                object_type="pledges.allocation",
+                object_id=pk,
+                before=before,
+                after=with_reason(None, stated),
             )
             return None
         allocation.quantity = allocation.delivered_quantity
         _bump(allocation)
     audit.record(
-        actor=actor, action="update", obj=allocation, before=before, after=audit.snapshot(allocation)
+        actor=actor,
+        action="update",
+        obj=allocation,
+        before=before,
+        after=with_reason(audit.snapshot(allocation), stated),
     )
     return allocation
 
 
-def release_allocation(*, actor: Any, allocation_id: int) -> Allocation | None:
+def release_allocation(*, actor: Any, allocation_id: int, reason: Any = "") -> Allocation | None:
     """Give back an allocation's undelivered units (the cell); returns None when nothing was delivered
-    and the allocation is gone."""
+    and the allocation is gone. A stated reason is kept in the audit event."""
     if not is_coordination_cell(actor):
         raise PermissionDenied("Only the coordination cell releases allocations.")
+    stated = stated_reason(reason)
     with transaction.atomic():
         pledge, requirement, allocation = _locked_allocation(actor, allocation_id)
-        result = _release(actor, pledge, requirement, allocation)
+        result = _release(actor, pledge, requirement, allocation, stated)
         _settle(actor, pledge)
     return result
 

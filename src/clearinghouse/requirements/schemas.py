@@ -41,6 +41,13 @@ class RequirementPatch(Schema):
     notes: str | None = Field(None, max_length=10_000)
 
 
+class CancelIn(Schema):
+    reason: str = Field(
+        description="Why the requirement is cancelled (required): kept in the audit chain, shown in its "
+        "history."
+    )
+
+
 class RequirementOut(Schema):
     id: int
     external_ref: str

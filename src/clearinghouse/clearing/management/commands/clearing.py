@@ -23,6 +23,7 @@ class Command(ClearinghouseCommand):
         acc = sub.add_parser("accept", help="Accept all (default) or the named proposals of a run.")
         acc.add_argument("run_id", type=int)
         acc.add_argument("--proposal", type=int, action="append", help="proposal id (repeatable)")
+        acc.add_argument("--reason", default="", help="why (optional); kept in the audit chain")
         acc.add_argument("--as", dest="as_user", metavar="USERNAME", required=True)
         sf = sub.add_parser("shortfalls", help="Required, allocated, delivered by capability and month.")
         sf.add_argument("--format", choices=["table", "json"], default="table")
@@ -46,7 +47,10 @@ class Command(ClearinghouseCommand):
                 )
         elif options["sub"] == "accept":
             outcome = services.accept_proposals(
-                actor=actor, run_id=options["run_id"], proposal_ids=options["proposal"]
+                actor=actor,
+                run_id=options["run_id"],
+                proposal_ids=options["proposal"],
+                reason=options["reason"],
             )
             self.stdout.write(f"{len(outcome.accepted)} accepted, {len(outcome.refused)} refused")
             for p in outcome.refused:

@@ -43,6 +43,9 @@ class Command(ClearinghouseCommand):
         move = command("transition", "Move a pledge, e.g. `transition 12 accepted`.")
         move.add_argument("pledge_id", type=int)
         move.add_argument("to", choices=PledgeStatus.values)
+        move.add_argument(
+            "--reason", default="", help="why (required to decline or withdraw); kept in the audit chain"
+        )
         allocate = command("allocate", "Allocate units of a pledge to a requirement (the coordination cell).")
         allocate.add_argument("pledge_id", type=int)
         allocate.add_argument("requirement_id", type=int)
@@ -58,7 +61,9 @@ class Command(ClearinghouseCommand):
         user = self.acting_user(options)
         sub = options["sub"]
         if sub == "transition":
-            p = services.transition_pledge(actor=user, pledge_id=options["pledge_id"], to=options["to"])
+            p = services.transition_pledge(
+                actor=user, pledge_id=options["pledge_id"], to=options["to"], reason=options["reason"]
+            )
             self.stdout.write(f"pledge {p.pk} is {p.status}")
         elif sub == "allocate":
             a = services.allocate(

@@ -28,12 +28,15 @@ class Command(ClearinghouseCommand):
         lst.add_argument("--capability")
         cancel = sub.add_parser("cancel", help="Cancel a requirement (its recipient's officers).")
         cancel.add_argument("requirement_id", type=int)
+        cancel.add_argument("--reason", required=True, help="why (kept in the audit chain)")
         cancel.add_argument("--as", dest="as_user", metavar="USERNAME", required=True)
 
     def handle(self, *args: Any, **options: Any) -> None:
         user = self.acting_user(options)
         if options["sub"] == "cancel":
-            r = services.cancel_requirement(actor=user, requirement_id=options["requirement_id"])
+            r = services.cancel_requirement(
+                actor=user, requirement_id=options["requirement_id"], reason=options["reason"]
+            )
             self.stdout.write(f"requirement {r.pk} cancelled")
             return
         items = [
