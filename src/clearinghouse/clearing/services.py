@@ -24,6 +24,7 @@ from clearinghouse.clearing.models import ClearingRun, Proposal
 from clearinghouse.clearing.scenario_input import Horizon, clean_scenario
 from clearinghouse.core import audit
 from clearinghouse.core.errors import DomainError, InvalidInput, NotFound, PermissionDenied
+from clearinghouse.core.humanize import count_of
 from clearinghouse.matching import explain as engine_explain
 from clearinghouse.matching import scenario as engine_scenario
 from clearinghouse.matching.engine import solve
@@ -376,7 +377,9 @@ def _changed_since_run(proposal: Proposal, run: ClearingRun) -> str:
     if sorted(t.code for t in r.item_types.all()) != then_r["item_types"]:
         return f"requirement {r.pk} changed its acceptable item types"
     if r.quantity - r.allocated_quantity < proposal.quantity:
-        return f"requirement {r.pk} has only {r.quantity - r.allocated_quantity} units left to cover"
+        return (
+            f"requirement {r.pk} has only {count_of(r.quantity - r.allocated_quantity, 'unit')} left to cover"
+        )
     if p.status not in (*MATCHABLE_PLEDGE_STATUSES, "in_delivery"):
         return f"pledge {p.pk} is now {p.status}"
     if p.item_type is None or p.item_type.code != then_o["item_type"]:
@@ -384,7 +387,8 @@ def _changed_since_run(proposal: Proposal, run: ClearingRun) -> str:
     if p.available_from.isoformat() != then_o["available_from"]:
         return f"pledge {p.pk} changed its available-from date"
     if (p.quantity or 0) - p.allocated_quantity < proposal.quantity:
-        return f"pledge {p.pk} has only {(p.quantity or 0) - p.allocated_quantity} units left unallocated"
+        left = (p.quantity or 0) - p.allocated_quantity
+        return f"pledge {p.pk} has only {count_of(left, 'unit')} left unallocated"
     return ""
 
 

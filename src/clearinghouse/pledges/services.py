@@ -24,6 +24,7 @@ from clearinghouse.catalog.selectors import reference_price
 from clearinghouse.core import audit
 from clearinghouse.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from clearinghouse.core.etag import check_if_match
+from clearinghouse.core.humanize import count_of, noun
 from clearinghouse.participants.choices import Role
 from clearinghouse.participants.models import Participant
 from clearinghouse.pledges import fx
@@ -489,14 +490,16 @@ def _check_room(pledge: Pledge, requirement: Requirement, more: int) -> None:
     left = (pledge.quantity or 0) - pledge.allocated_quantity
     if more > left:
         raise Conflict(
-            f"cannot allocate {more} units of pledge {pledge.pk}: only {left} of its {pledge.quantity} "
+            f"cannot allocate {count_of(more, 'unit')} of pledge {pledge.pk}: only {left} of its "
+            f"{pledge.quantity} "
             "are not allocated yet",
             field="quantity",
         )
     open_units = requirement.quantity - requirement.allocated_quantity
     if more > open_units:
         raise Conflict(
-            f"cannot allocate {more} units to requirement {requirement.pk}: only {open_units} of its "
+            f"cannot allocate {count_of(more, 'unit')} to requirement {requirement.pk}: "
+            f"only {open_units} of its "
             f"{requirement.quantity} are still open",
             field="quantity",
         )
@@ -713,7 +716,8 @@ def record_delivery(
         left = allocation.quantity - allocation.delivered_quantity
         if units > left:
             raise Conflict(
-                f"cannot deliver {units} units against allocation {allocation.pk}: only {left} of its "
+                f"cannot deliver {count_of(units, 'unit')} against allocation {allocation.pk}: "
+                f"only {left} of its "
                 f"{allocation.quantity} are not delivered yet",
                 field="quantity",
             )
@@ -789,7 +793,8 @@ def update_delivery(
                 raise Conflict(f"pledge {pledge.pk} is delivered: its deliveries' quantities cannot change")
             if more > allocation.quantity - allocation.delivered_quantity:
                 raise Conflict(
-                    f"cannot deliver {more} more units against allocation {allocation.pk}: only "
+                    f"cannot deliver {more} more {noun(more, 'unit')} against allocation "
+                    f"{allocation.pk}: only "
                     f"{allocation.quantity - allocation.delivered_quantity} are not delivered yet",
                     field="quantity",
                 )

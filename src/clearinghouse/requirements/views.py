@@ -26,6 +26,7 @@ from clearinghouse.catalog import selectors as catalog_selectors
 from clearinghouse.core import selectors as core_selectors
 from clearinghouse.core.errors import DomainError, NotFound, PermissionDenied
 from clearinghouse.core.etag import etag_for
+from clearinghouse.core.humanize import count_of
 from clearinghouse.pledges import selectors as pledge_selectors
 from clearinghouse.pledges import services as pledge_services
 from clearinghouse.pledges.choices import ALLOCATABLE, PledgeKind
@@ -201,6 +202,10 @@ def _changed(before: dict[str, Any] | None, after: dict[str, Any] | None) -> lis
     return names
 
 
+def _units(quantity: Any) -> str:
+    return count_of(quantity, "unit") if isinstance(quantity, int) else f"{quantity} units"
+
+
 def _entry(event: Any, *, on_requirement: bool) -> dict[str, Any]:
     """One audit event as a line of a record's lifecycle."""
     before, after = event.before or {}, event.after or {}
@@ -231,14 +236,16 @@ def _entry(event: Any, *, on_requirement: bool) -> dict[str, Any]:
                 if on_requirement
                 else f"to requirement #{after.get('requirement_id')}"
             )
-            text, badge = f"Allocated {after.get('quantity')} units {other} (allocation #{oid})", "medium"
+            text, badge = f"Allocated {_units(after.get('quantity'))} {other} (allocation #{oid})", "medium"
         elif action == "update":
-            text = f"Allocation #{oid}: {before.get('quantity')} → {after.get('quantity')} units"
+            text = f"Allocation #{oid}: {before.get('quantity')} → {_units(after.get('quantity'))}"
         elif action == "delete":
-            text = f"Allocation #{oid} released ({before.get('quantity')} units)"
+            text = f"Allocation #{oid} released ({_units(before.get('quantity'))})"
     elif kind == "pledges.delivery":
         if action == "create":
-            text = f"Delivered {after.get('quantity')} units on {after.get('delivered_on')} (delivery #{oid})"
+            text = (
+                f"Delivered {_units(after.get('quantity'))} on {after.get('delivered_on')} (delivery #{oid})"
+            )
             badge = "warn"
         elif action == "confirm":
             text, badge = f"Receipt of delivery #{oid} confirmed", "ok"
@@ -516,7 +523,9 @@ def requirement_cancel(request: HttpRequest, requirement_id: int) -> HttpRespons
         + f": {requirement.quantity} {requirement.unit} of {requirement.capability.name}?",
         consequences=[
             "A cancelled requirement leaves the clearing house and cannot be reopened.",
-            f"{requirement.delivered_quantity} units were delivered against it; they stay recorded.",
+            f"{count_of(requirement.delivered_quantity, 'unit')} "
+            f"{'was' if requirement.delivered_quantity == 1 else 'were'} delivered against it; "
+            "they stay recorded.",
         ],
         action=reverse("requirement-cancel", args=[requirement.pk]),
         cancel_url=detail,

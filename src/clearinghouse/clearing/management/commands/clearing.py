@@ -9,6 +9,7 @@ from django.core.management.base import CommandParser
 
 from clearinghouse.clearing import selectors, services
 from clearinghouse.core.commands import ClearinghouseCommand
+from clearinghouse.core.humanize import count_of
 
 
 class Command(ClearinghouseCommand):
@@ -37,7 +38,7 @@ class Command(ClearinghouseCommand):
             )
             self.stdout.write(
                 f"run {run.pk}: {run.status}, objective {run.objective:g} (bound {run.bound:g}), "
-                f"{run.proposals.count()} proposals, digest {run.input_digest[:12]}"
+                f"{count_of(run.proposals.count(), 'proposal')}, digest {run.input_digest[:12]}"
             )
             for p in selectors.proposal_list(user=actor, run=run):
                 item = p.pledge.item_type.code if p.pledge.item_type else "?"

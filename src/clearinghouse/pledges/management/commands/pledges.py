@@ -13,6 +13,7 @@ from django.core.management.base import CommandError, CommandParser
 
 from clearinghouse.core.audit import jsonable
 from clearinghouse.core.commands import ClearinghouseCommand
+from clearinghouse.core.humanize import count_of
 from clearinghouse.pledges import selectors, services
 from clearinghouse.pledges.choices import PledgeKind, PledgeStatus
 
@@ -122,4 +123,4 @@ class Command(ClearinghouseCommand):
                 f"{i['id']:>6} {i['donor']:<5} {i['status']:<12} {what:<24} "
                 f"{i['value_amount']:>18} {i['currency']} = {i['value_eur']:>18} EUR  {i['external_ref']}"
             )
-        self.stdout.write(f"{len(items)} pledges")
+        self.stdout.write(count_of(len(items), "pledge"))

@@ -9,6 +9,7 @@ from django.core.management.base import CommandParser
 
 from clearinghouse.core.audit import jsonable
 from clearinghouse.core.commands import ClearinghouseCommand
+from clearinghouse.core.humanize import count_of
 from clearinghouse.requirements import selectors, services
 from clearinghouse.requirements.choices import Priority, RequirementStatus
 
@@ -70,4 +71,4 @@ class Command(ClearinghouseCommand):
                 f"{i['id']:>6} {i['priority']:<8} {i['status']:<15} {i['coverage_pct']:>6.1f}% "
                 f"{i['quantity']:>10} {i['unit']:<10} {','.join(i['item_types'])}  {i['external_ref']}"
             )
-        self.stdout.write(f"{len(items)} requirements")
+        self.stdout.write(count_of(len(items), "requirement"))
