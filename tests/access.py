@@ -72,4 +72,6 @@ NOT_PAGES |= {
     "pledge-allocate",
     "delivery-record",
     "delivery-confirm",
+    "allocation-change",
+    "allocation-release",
 }

@@ -9,6 +9,7 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 from clearinghouse.catalog.api import router as catalog_router
 from clearinghouse.clearing.api import router as clearing_router
 from clearinghouse.core.api import audit_router, tokens_router
+from clearinghouse.core.api_docs import LocalSwagger
 from clearinghouse.core.auth import API_AUTH
 from clearinghouse.core.errors import DomainError
 from clearinghouse.funds.api import router as funds_router
@@ -27,6 +28,7 @@ api = NinjaAPI(
     auth=API_AUTH,
     urls_namespace="api",
     docs_url="/docs",
+    docs=LocalSwagger(),
     openapi_url="/openapi.json",
 )
 

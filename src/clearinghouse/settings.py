@@ -208,6 +208,9 @@ WHITENOISE_USE_FINDERS = True
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    # A 403 is one line in the log, not a traceback.
+    "filters": {"one_line_403": {"()": "clearinghouse.core.logfilters.OneLineForbidden"}},
     "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "loggers": {"django.request": {"filters": ["one_line_403"]}},
     "root": {"handlers": ["console"], "level": env_str("CLEARINGHOUSE_LOG_LEVEL", "WARNING")},
 }

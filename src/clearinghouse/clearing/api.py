@@ -69,7 +69,7 @@ def accept(request: HttpRequest, run_id: int, payload: AcceptIn) -> Any:
 @router.post("/scenarios", response={201: RunOut, 403: ErrorOut, 422: ErrorOut})
 def create_scenario(request: HttpRequest, payload: ScenarioIn) -> Any:
     """Re-run with donors excluded, delayed or scaled, or hypothetical offers, compared with the baseline."""
-    body = payload.dict()
+    body = payload.model_dump(mode="json")
     penalty = body.pop("lateness_penalty")
     run = services.run_scenario(actor=request.user, scenario=body, lateness_penalty=penalty)
     return Status(201, run)

@@ -6,7 +6,20 @@ from typing import Any
 
 from django import forms
 
+from clearinghouse.catalog.models import ItemType
 from clearinghouse.participants.models import Participant
+
+# Where the service's refusal of a scenario value shows on the form.
+SERVICE_FIELDS = {
+    "name": "name",
+    "exclude_donors": "exclude_donors",
+    "delay_donors": "delay_months",
+    "scale_donors": "scale_factor",
+    "add_offers.0.donor": "add_donor",
+    "add_offers.0.item_type": "add_item_type",
+    "add_offers.0.quantity": "add_quantity",
+    "add_offers.0.available_from": "add_available_from",
+}
 
 
 class RunForm(forms.Form):
@@ -34,8 +47,15 @@ class ScenarioForm(forms.Form):
         queryset=Participant.objects.none(), required=False, to_field_name="code"
     )
     scale_factor = forms.DecimalField(min_value=0, max_value=10, decimal_places=2, required=False)
-    add_donor = forms.CharField(max_length=10, required=False, help_text="Donor of a hypothetical offer.")
-    add_item_type = forms.CharField(max_length=60, required=False)
+    add_donor = forms.ModelChoiceField(
+        queryset=Participant.objects.none(),
+        required=False,
+        to_field_name="code",
+        help_text="Donor of a hypothetical offer.",
+    )
+    add_item_type = forms.ModelChoiceField(
+        queryset=ItemType.objects.none(), required=False, to_field_name="code"
+    )
     add_quantity = forms.IntegerField(min_value=1, required=False)
     add_available_from = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
     lateness_penalty = forms.DecimalField(min_value=0, max_digits=12, decimal_places=2, initial=100)
@@ -43,8 +63,9 @@ class ScenarioForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         donors = Participant.objects.exclude(kind__in=["recipient", "coordinating_body"]).order_by("name")
-        for name in ("exclude_donors", "delay_donor", "scale_donor"):
+        for name in ("exclude_donors", "delay_donor", "scale_donor", "add_donor"):
             self.fields[name].queryset = donors  # type: ignore[attr-defined]
+        self.fields["add_item_type"].queryset = ItemType.objects.order_by("code")  # type: ignore[attr-defined]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -56,6 +77,14 @@ class ScenarioForm(forms.Form):
         if any(add) and not all(add):
             self.add_error("add_quantity", "A hypothetical offer needs donor, item type, quantity and date.")
         return data
+
+    def add_service_error(self, field: str | None, message: str) -> None:
+        """Show a refusal of the service beside the field it names (or above the form)."""
+        for prefix, name in SERVICE_FIELDS.items():
+            if field and (field == prefix or field.startswith(prefix + ".")):
+                self.add_error(name, message)
+                return
+        self.add_error(None, message)
 
     def scenario(self) -> dict[str, Any]:
         """The scenario document the service takes."""
@@ -70,8 +99,8 @@ class ScenarioForm(forms.Form):
         if d.get("add_donor"):
             sc["add_offers"] = [
                 {
-                    "donor": d["add_donor"].upper(),
-                    "item_type": d["add_item_type"],
+                    "donor": d["add_donor"].code,
+                    "item_type": d["add_item_type"].code,
                     "quantity": d["add_quantity"],
                     "available_from": d["add_available_from"].isoformat(),
                 }

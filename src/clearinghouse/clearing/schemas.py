@@ -6,12 +6,24 @@ import datetime as dt
 from typing import Any
 
 from ninja import Schema
-from pydantic import Field
+from pydantic import ConfigDict, Field
 
 
 class RunIn(Schema):
     lateness_penalty: float = Field(100, ge=0, description="Worth lost per unit for each month late.")
     name: str = Field("", max_length=200)
+
+
+class HypotheticalOfferIn(Schema):
+    """An offer that does not exist (yet): checked against the participants, the catalog and the
+    run's planning horizon."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    donor: str = Field(description="Participant code of a donor, e.g. FRA.")
+    item_type: str = Field(description="Catalog item type code, e.g. AMM-155-HE.")
+    quantity: int = Field(description="Units, at least 1.")
+    available_from: dt.date = Field(description="YYYY-MM-DD, inside the run's planning horizon.")
 
 
 class ScenarioIn(Schema):
@@ -23,9 +35,10 @@ class ScenarioIn(Schema):
     scale_donors: dict[str, float] = Field(
         default_factory=dict, description="Donor code → factor on quantities."
     )
-    add_offers: list[dict[str, Any]] = Field(
+    add_offers: list[HypotheticalOfferIn] = Field(
         default_factory=list,
-        description='Hypothetical offers: {"donor", "item_type", "quantity", "available_from": "YYYY-MM-DD"}',
+        description="Hypothetical offers. Unknown participants or item types, quantities below 1 and "
+        "dates outside the planning horizon are refused (422 naming the field).",
     )
     lateness_penalty: float = Field(100, ge=0)
 

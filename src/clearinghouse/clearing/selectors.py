@@ -8,8 +8,11 @@ from typing import Any
 from django.db.models import F, QuerySet
 
 from clearinghouse.clearing.models import ClearingRun, Proposal
+from clearinghouse.core import selectors as core_selectors
 from clearinghouse.core.errors import NotFound
+from clearinghouse.core.humanize import count_of
 from clearinghouse.requirements.models import Requirement
+from clearinghouse.requirements.reasons import AUDIT_KEY as REASON_KEY
 
 
 def run_list(*, user: Any, kind: str | None = None) -> QuerySet[ClearingRun]:
@@ -38,6 +41,35 @@ def proposal_list(*, user: Any, run: ClearingRun) -> QuerySet[Proposal]:
         )
         .order_by("-worth_per_unit", "pk")
     )
+
+
+def run_history(*, run: ClearingRun) -> list[dict[str, Any]]:
+    """What was decided on a run the caller may already see: its creation and every acceptance, with
+    who, when, how many proposals became allocations and the reason stated."""
+    out = []
+    for event in core_selectors.object_history(object_type="clearing.clearingrun", object_id=run.pk):
+        after = event.after or {}
+        if event.action == "create":
+            text = "Run created"
+        elif event.action == "accept":
+            chosen = after.get("proposals")
+            accepted, refused = len(after.get("accepted", [])), len(after.get("refused", []))
+            text = (
+                "All proposals" if chosen == "all" else f"{count_of(len(chosen or []), 'proposal')} ticked"
+            ) + f": {accepted} accepted, {refused} refused"
+        else:
+            text = event.action
+        out.append(
+            {
+                "when": event.created_at,
+                "actor": event.actor,
+                "participant": event.actor_participant,
+                "text": text,
+                "badge": "",
+                "reason": after.get(REASON_KEY) or "",
+            }
+        )
+    return out
 
 
 def shortfalls(*, user: Any) -> dict[str, Any]:

@@ -21,17 +21,19 @@ from django.utils import timezone
 
 from clearinghouse.clearing.choices import ProposalState, RunKind
 from clearinghouse.clearing.models import ClearingRun, Proposal
+from clearinghouse.clearing.scenario_input import Horizon, clean_scenario
 from clearinghouse.core import audit
 from clearinghouse.core.errors import DomainError, InvalidInput, NotFound, PermissionDenied
+from clearinghouse.core.humanize import count_of
 from clearinghouse.matching import explain as engine_explain
 from clearinghouse.matching import scenario as engine_scenario
 from clearinghouse.matching.engine import solve
 from clearinghouse.matching.io import load_problem, result_to_dict
 from clearinghouse.matching.model import ProblemError
-from clearinghouse.participants.models import Participant
 from clearinghouse.pledges import services as pledge_services
 from clearinghouse.pledges.models import Pledge
 from clearinghouse.requirements.models import Requirement
+from clearinghouse.requirements.reasons import stated_reason, with_reason
 
 PRIORITY_WEIGHTS: dict[str, int] = {"critical": 1000, "high": 400, "medium": 150, "low": 50}
 DEFAULT_LATENESS_PENALTY = 100
@@ -256,63 +258,6 @@ def _worth_table(problem: dict[str, Any]) -> Any:
     return worth
 
 
-def _scenario_for_engine(scenario: dict[str, Any], built: BuiltProblem) -> dict[str, Any]:
-    """Translate a scenario given in the domain's words (donor codes, dates) into engine terms."""
-    if not isinstance(scenario, dict):
-        raise InvalidInput("A scenario is a JSON object.", field="scenario")
-    out: dict[str, Any] = {}
-    if "name" in scenario:
-        out["name"] = scenario["name"]
-    # Donors are participant codes. A real participant with nothing pending is simply not in the
-    # problem: stalling it changes nothing, which is an answer, not an error.
-    pending = {o["donor"] for o in built.offers.values()}
-    known = set(Participant.objects.values_list("code", flat=True))
-    for key in ("exclude_donors", "delay_donors", "scale_donors"):
-        if key not in scenario:
-            continue
-        value = scenario[key]
-        codes: list[Any] = list(value) if isinstance(value, list | dict) else []
-        unknown = [c for c in codes if c not in known]
-        if unknown:
-            raise InvalidInput(f"{key}: unknown donor {unknown[0]!r}.", field=f"scenario.{key}")
-        if isinstance(value, dict):
-            out[key] = {c: v for c, v in value.items() if c in pending}
-        else:
-            out[key] = [c for c in value if c in pending]
-    added = []
-    for i, offer in enumerate(scenario.get("add_offers", []) or []):
-        if not isinstance(offer, dict):
-            raise InvalidInput(f"add_offers[{i}] must be an object.", field=f"scenario.add_offers[{i}]")
-        o = dict(offer)
-        o.setdefault("id", f"H{i + 1}")
-        when = o.get("available_from")
-        if isinstance(when, str):
-            try:
-                o["available_from"] = min(
-                    built.problem["periods"] - 1,
-                    max(0, month_index(built.origin, dt.date.fromisoformat(when))),
-                )
-            except ValueError:
-                raise InvalidInput(
-                    f"add_offers[{i}].available_from: {when!r} is not a date (YYYY-MM-DD).",
-                    field=f"scenario.add_offers[{i}].available_from",
-                ) from None
-        added.append(o)
-    if added:
-        out["add_offers"] = added
-    unknown_keys = set(scenario) - {
-        "name",
-        "exclude_donors",
-        "delay_donors",
-        "scale_donors",
-        "add_offers",
-        "baseline",
-    }
-    if unknown_keys:
-        raise InvalidInput(f"Unknown scenario keys: {', '.join(sorted(unknown_keys))}.", field="scenario")
-    return out
-
-
 @transaction.atomic
 def run_scenario(
     *,
@@ -325,10 +270,20 @@ def run_scenario(
     current baseline, and store it with the comparison of coverage and of what becomes short."""
     _require_cell(actor)
     built = build_problem(on=on, lateness_penalty=lateness_penalty)
+    engine_sc, scenario = clean_scenario(
+        scenario,
+        horizon=Horizon(origin=built.origin, periods=built.problem["periods"]),
+        pending_donors={o["donor"] for o in built.offers.values()},
+    )
     base_problem, base_result, base_doc, base_seconds = _solve(built.problem)
-    engine_sc = _scenario_for_engine(scenario, built)
+    added = engine_sc.get("add_offers", [])
     try:
-        sc_problem = engine_scenario.apply_scenario(base_problem, engine_sc)
+        sc_problem = engine_scenario.apply_scenario(
+            base_problem,
+            engine_sc,
+            donors={o["donor"] for o in added},
+            item_types={o["item_type"] for o in added},
+        )
     except ProblemError as exc:
         raise InvalidInput(f"scenario: {exc}", field="scenario") from exc
     started = time.perf_counter()
@@ -422,7 +377,9 @@ def _changed_since_run(proposal: Proposal, run: ClearingRun) -> str:
     if sorted(t.code for t in r.item_types.all()) != then_r["item_types"]:
         return f"requirement {r.pk} changed its acceptable item types"
     if r.quantity - r.allocated_quantity < proposal.quantity:
-        return f"requirement {r.pk} has only {r.quantity - r.allocated_quantity} units left to cover"
+        return (
+            f"requirement {r.pk} has only {count_of(r.quantity - r.allocated_quantity, 'unit')} left to cover"
+        )
     if p.status not in (*MATCHABLE_PLEDGE_STATUSES, "in_delivery"):
         return f"pledge {p.pk} is now {p.status}"
     if p.item_type is None or p.item_type.code != then_o["item_type"]:
@@ -430,14 +387,22 @@ def _changed_since_run(proposal: Proposal, run: ClearingRun) -> str:
     if p.available_from.isoformat() != then_o["available_from"]:
         return f"pledge {p.pk} changed its available-from date"
     if (p.quantity or 0) - p.allocated_quantity < proposal.quantity:
-        return f"pledge {p.pk} has only {(p.quantity or 0) - p.allocated_quantity} units left unallocated"
+        left = (p.quantity or 0) - p.allocated_quantity
+        return f"pledge {p.pk} has only {count_of(left, 'unit')} left unallocated"
     return ""
 
 
-def accept_proposals(*, actor: Any, run_id: int, proposal_ids: list[int] | None = None) -> AcceptOutcome:
+def accept_proposals(
+    *, actor: Any, run_id: int, proposal_ids: list[int] | None = None, reason: Any = ""
+) -> AcceptOutcome:
     """Turn all (or the chosen) proposals of a run into allocations, each re-checked against current
-    data; a proposal whose pledge or requirement changed since the run is refused with the reason."""
+    data; a proposal whose pledge or requirement changed since the run is refused with the reason.
+
+    A stated reason (optional) is kept in every audit event of the acceptance and in one `accept`
+    event of the run that sums it up.
+    """
     _require_cell(actor)
+    stated = stated_reason(reason)
     run = ClearingRun.objects.restrict(actor, "view").filter(pk=run_id).first()
     if run is None:
         raise NotFound("Clearing run not found.")
@@ -469,13 +434,16 @@ def accept_proposals(*, actor: Any, run_id: int, proposal_ids: list[int] | None 
                     with transaction.atomic():
                         pledge = Pledge.objects.get(pk=proposal.pledge_id)
                         if pledge.status == "offered":
-                            pledge_services.transition_pledge(actor=actor, pledge_id=pledge.pk, to="accepted")
+                            pledge_services.transition_pledge(
+                                actor=actor, pledge_id=pledge.pk, to="accepted", reason=stated
+                            )
                         allocation = pledge_services.allocate(
                             actor=actor,
                             pledge_id=proposal.pledge_id,
                             requirement_id=proposal.requirement_id,
                             quantity=proposal.quantity,
                             source=f"clearing:{run.pk}",
+                            reason=stated,
                         )
                 except DomainError as exc:
                     reason = exc.message
@@ -489,6 +457,24 @@ def accept_proposals(*, actor: Any, run_id: int, proposal_ids: list[int] | None 
                 refused.append(proposal)
             proposal.save(update_fields=["state", "reason", "allocation"])
             audit.record(
-                actor=actor, action="update", obj=proposal, before=before, after=audit.snapshot(proposal)
+                actor=actor,
+                action="update",
+                obj=proposal,
+                before=before,
+                after=with_reason(audit.snapshot(proposal), stated),
             )
+    with transaction.atomic():
+        audit.record(
+            actor=actor,
+            action="accept",
+            obj=run,
+            after=with_reason(
+                {
+                    "proposals": "all" if proposal_ids is None else sorted(set(proposal_ids)),
+                    "accepted": [p.pk for p in accepted],
+                    "refused": [p.pk for p in refused],
+                },
+                stated,
+            ),
+        )
     return AcceptOutcome(accepted=accepted, refused=refused)

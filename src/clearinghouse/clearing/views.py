@@ -7,12 +7,15 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from clearinghouse.clearing import selectors, services
 from clearinghouse.clearing.forms import RunForm, ScenarioForm
 from clearinghouse.clearing.models import ClearingRun
 from clearinghouse.core.errors import DomainError, NotFound
+from clearinghouse.core.humanize import count_of, noun
+from clearinghouse.requirements.views import Confirmation, confirmed_act
 
 
 def _cell_reader(request: HttpRequest) -> None:
@@ -65,28 +68,65 @@ def run_detail(request: HttpRequest, run_id: int) -> HttpResponse:
         "requirements_meta": elements.get("requirements", {}),
         "comparison": selectors.comparison_view(run.comparison),
         "can_accept": ClearingRun.write_q(request.user, "change") is not None and run.kind == "baseline",
+        "history": selectors.run_history(run=run),
     }
     return render(request, "clearing/run_detail.html", context)
+
+
+def _accepted_message(request: HttpRequest, outcome: services.AcceptOutcome) -> str:
+    for p in outcome.refused:
+        messages.error(request, f"Proposal {p.pk} refused: {p.reason}")
+    n = len(outcome.accepted)
+    return f"{count_of(n, 'proposal')} accepted as {noun(n, 'allocation')}."
 
 
 @login_required
 @require_POST
 def run_accept(request: HttpRequest, run_id: int) -> HttpResponse:
-    """Accept the ticked proposals (or all) as allocations."""
+    """Accept the ticked proposals as allocations, or all of them after a confirmation step."""
     _cell_writer(request)
-    ids = (
-        None if request.POST.get("all") else [int(i) for i in request.POST.getlist("proposal") if i.isdigit()]
-    )
+    if request.POST.get("all"):
+        try:
+            run = selectors.get_run(user=request.user, run_id=run_id)
+        except NotFound as exc:
+            raise Http404 from exc
+        pending = selectors.proposal_list(user=request.user, run=run).filter(state="proposed")
+        n = pending.count()
+        units = sum(p.quantity for p in pending)
+        confirmation = Confirmation(
+            title=f"Accept all proposals of run {run.pk}",
+            question=f"Accept all {count_of(n, 'proposed allocation')} of “{run.name}” "
+            f"({count_of(units, 'unit')})?",
+            consequences=[
+                "Each becomes an allocation, re-checked against today's data; an offered pledge is accepted "
+                "first. A proposal whose pledge or requirement changed since the run is refused with the "
+                "reason.",
+                "Allocations can later be changed or released one by one, not undone as a batch.",
+            ],
+            action=reverse("clearing-run-accept", args=[run.pk]),
+            cancel_url=reverse("clearing-run", args=[run.pk]),
+            hidden=[("all", "1")],
+            button="Accept all",
+            button_class="",
+            reason_required=False,
+        )
+        return confirmed_act(
+            request,
+            confirmation,
+            lambda reason: services.accept_proposals(actor=request.user, run_id=run.pk, reason=reason),
+            done=lambda outcome: _accepted_message(request, outcome),
+        )
+    ids = [int(i) for i in request.POST.getlist("proposal") if i.isdigit()]
     try:
-        outcome = services.accept_proposals(actor=request.user, run_id=run_id, proposal_ids=ids)
+        outcome = services.accept_proposals(
+            actor=request.user, run_id=run_id, proposal_ids=ids, reason=request.POST.get("reason", "")
+        )
     except NotFound as exc:
         raise Http404 from exc
     except DomainError as exc:
         messages.error(request, exc.message)
     else:
-        messages.success(request, f"{len(outcome.accepted)} proposals accepted as allocations.")
-        for p in outcome.refused:
-            messages.error(request, f"Proposal {p.pk} refused: {p.reason}")
+        messages.success(request, _accepted_message(request, outcome))
     return redirect("clearing-run", run_id=run_id)
 
 
@@ -106,7 +146,7 @@ def scenario(request: HttpRequest) -> HttpResponse:
                     lateness_penalty=float(form.cleaned_data["lateness_penalty"]),
                 )
             except DomainError as exc:
-                form.add_error(None, exc.message)
+                form.add_service_error(exc.field, exc.message)
             else:
                 return redirect("clearing-run", run_id=run.pk)
     scenarios = selectors.run_list(user=request.user, kind="scenario")[:20]

@@ -36,6 +36,7 @@ from openpyxl.utils.exceptions import InvalidFileException
 
 from clearinghouse.catalog import selectors as catalog_selectors
 from clearinghouse.core.errors import DomainError, InvalidInput, PermissionDenied
+from clearinghouse.core.humanize import count_of
 from clearinghouse.participants import selectors as participant_selectors
 from clearinghouse.participants.choices import Role
 from clearinghouse.pledges import fx
@@ -130,7 +131,8 @@ class ImportSummary:
 
     def __str__(self) -> str:
         return (
-            f"Imported {self.rows} {self.kind} rows from {self.file}: {self.created} created, "
+            f"Imported {count_of(self.rows, self.kind.removesuffix('s') + ' row')} from {self.file}: "
+            f"{self.created} created, "
             f"{self.updated} updated, {self.unchanged} unchanged."
         )
 

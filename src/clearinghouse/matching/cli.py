@@ -5,6 +5,10 @@ baseline and the scenario and writes ``{"baseline", "scenario", "comparison"}``;
 ``--explain`` adds an ``"explanations"`` object to every result.  An invalid input prints
 one line ``error: <message>`` on stderr and exits with status 2.
 
+The input may carry an optional top-level ``"donors"`` list: donors a scenario's added
+offers may name besides those that have an offer in the file (any other donor, and any item
+type no requirement accepts and no offer has, is refused as a typo).
+
 Requirements in the input may carry an optional ``"meta"`` object of strings (e.g.
 ``{"capability": "air_defence", "priority": "critical"}``); scenario comparisons then
 aggregate coverage by each of its keys.
@@ -24,7 +28,7 @@ import orjson
 
 from .engine import solve
 from .io import load_problem, loads, result_to_dict
-from .model import Problem, ProblemError, Result
+from .model import Problem, ProblemError, Result, show
 
 #: Problems with at least this many offers + requirements are solved with one process per
 #: available core (up to 2); below it, forking costs more than it saves (measured: 25k
@@ -70,6 +74,17 @@ def requirement_meta(data: Any) -> dict[str, dict[str, Any]] | None:
         if isinstance(m, dict) and isinstance(r.get("id"), str):
             meta[r["id"]] = m
     return meta or None
+
+
+def declared_donors(data: Any) -> list[str] | None:
+    """The problem file's optional ``"donors"`` list: donors a scenario may name besides those
+    with an offer (e.g. a participant that might make a hypothetical offer)."""
+    donors = data.get("donors") if isinstance(data, dict) else None
+    if donors is None:
+        return None
+    if not isinstance(donors, list) or not all(isinstance(d, str) and d for d in donors):
+        raise ProblemError(f"donors must be a list of non-empty strings, got {show(donors)[:60]}")
+    return donors
 
 
 def _result_doc(problem: Problem, result: Result, explain: bool, timings: bool) -> dict[str, Any]:
@@ -122,6 +137,7 @@ def _run_match(
     t_parse = perf_counter()
     problem = load_problem(data)
     meta = requirement_meta(data) if scenario_path is not None else None
+    donors = declared_donors(data)
     del data  # the decoded JSON is the biggest thing in memory; drop it before solving
     t1 = perf_counter()
     n_workers = default_workers(problem) if workers is None else workers
@@ -136,7 +152,7 @@ def _run_match(
         from .scenario import apply_scenario, compare
 
         scenario = loads(_read(scenario_path, "scenario"))
-        scenario_problem = apply_scenario(problem, scenario)
+        scenario_problem = apply_scenario(problem, scenario, donors=donors)
         scenario_result = solve(scenario_problem, workers=n_workers)
         comparison = compare(problem, result, scenario_problem, scenario_result, requirement_meta=meta)
         if isinstance(scenario.get("name"), str):

@@ -3,9 +3,22 @@
 For every requirement left short (``unmet > 0``) one reason:
 
 * ``"no_compatible_offer"`` – no offer (with units) of any accepted type exists;
-* ``"taken_by_higher_weight"`` – offers that would be worth something to it exist, but
-  their units went to other requirements (listed, ranked by units taken), whose weight
-  and timing made them worth more there;
+* offers that would be worth something to it exist, but their units went to other
+  requirements (``takers``, ranked by units taken). Each taker is compared with the short
+  requirement on the very units it received (worth = weight − λ × months late − unit cost):
+
+  - ``"higher_weight"`` – worth more to the taker, whose weight is higher;
+  - ``"less_late"`` – worth more to the taker although its weight is not higher: the units
+    arrive after the short requirement's needed-by period and less late (or on time) for
+    the taker, whose need comes later;
+  - ``"tie"`` – worth exactly as much to both: an alternative optimum gives those units to
+    the short requirement instead, with the same total worth;
+  - ``"worth_less"`` – worth less to the taker (only in a non-optimal, e.g. greedy, result).
+
+  The reason is ``"taken_by_higher_weight"``, ``"taken_where_less_late"``, ``"tie"`` or
+  ``"taken_by_lower_worth"`` when every taker stands in that one relation, and
+  ``"taken_by_others"`` when they differ (each taker then names its own). "Higher weight"
+  is only ever said of a weight that is strictly higher;
 * ``"too_late"`` – compatible offers exist but none is worth anything to it: they arrive
   too late (lateness penalty) or cost too much for its weight;
 * ``"insufficient_supply"`` – an edge case of none of the above: the requirement itself
@@ -44,12 +57,132 @@ def _id_list(ids: list[str], limit: int = 5) -> str:
     return shown + (f" and {len(ids) - limit} more" if len(ids) > limit else "")
 
 
+# How a taker stands to the short requirement on the units it received (codes sort the
+# relations in the order a sentence names them).
+HIGHER_WEIGHT, LESS_LATE, TIE, WORTH_LESS = 0, 1, 2, 3
+RELATIONS = ("higher_weight", "less_late", "tie", "worth_less")
+_REASON = {
+    "higher_weight": "taken_by_higher_weight",
+    "less_late": "taken_where_less_late",
+    "tie": "tie",
+    "worth_less": "taken_by_lower_worth",
+}
+_ALTERNATIVE = "an alternative optimum gives {what} to {rid} instead, with the same total worth"
+
+
+def _taker_text(t: dict[str, Any], *, annotate: bool) -> str:
+    facts = f"{_n(t['units'])}, weight {_fmt(t['weight'])}"
+    if t["relation"] == "less_late":
+        facts += f", needed by period {t['needed_by']}"
+    if annotate:
+        facts += {
+            "higher_weight": ": higher weight",
+            "less_late": ": less late there",
+            "tie": ": worth as much there, a tie",
+            "worth_less": ": worth less there",
+        }[t["relation"]]
+    return f"{t['requirement']} ({facts})"
+
+
+def _takers(
+    entry: dict[str, Any],
+    a: Any,
+    s: Any,
+    r: int,
+    allocs: IntArray,
+    worth_here: IntArray,
+    a_off: IntArray,
+    a_req: IntArray,
+    a_qty: IntArray,
+    max_takers: int,
+) -> None:
+    """Fill ``entry`` for a requirement whose worthwhile compatible units went to others.
+
+    ``allocs`` are those allocations and ``worth_here`` what each unit would be worth to
+    requirement ``r`` (in the engine's exact integer scale).
+    """
+    rid = a.req_ids[r]
+    w = int(s.weight[r])
+    n_r = int(a.req_need[r])
+    o = a_off[allocs]
+    t = a_req[allocs]
+    worth_there = s.weight[t] - s.penalty * np.maximum(0, a.off_avail[o] - a.req_need[t]) - s.cost[o]
+    delta = worth_there - worth_here
+    rel = np.where(
+        delta == 0,
+        TIE,
+        np.where(delta < 0, WORTH_LESS, np.where(s.weight[t] > w, HIGHER_WEIGHT, LESS_LATE)),
+    ).astype(np.int64)
+    keys, inv = np.unique(t * len(RELATIONS) + rel, return_inverse=True)
+    units = np.zeros(keys.size, dtype=np.int64)
+    np.add.at(units, inv.reshape(-1), a_qty[allocs])
+    who, how = keys // len(RELATIONS), keys % len(RELATIONS)
+    rank = np.lexsort((how, who, -units))
+    takers = [
+        {
+            "requirement": a.req_ids[i],
+            "units": int(u),
+            "weight": float(a.req_weight[i]),
+            "needed_by": int(a.req_need[i]),
+            "relation": RELATIONS[h],
+        }
+        for i, u, h in zip(
+            who[rank][:max_takers].tolist(),
+            units[rank][:max_takers].tolist(),
+            how[rank][:max_takers].tolist(),
+            strict=True,
+        )
+    ]
+    relations = {RELATIONS[h] for h in how.tolist()}
+    reason = _REASON[next(iter(relations))] if len(relations) == 1 else "taken_by_others"
+    n_takers = int(np.unique(who).size)
+    entry["reason"] = reason
+    entry["takers"] = takers
+    entry["taker_count"] = n_takers
+    listed = ", ".join(_taker_text(x, annotate=len(relations) > 1) for x in takers[:5])
+    more = f" and {len(keys) - 5} more" if len(keys) > 5 else ""
+    short = f"is short by {_n(int(entry['unmet']))}"
+    units_text = f"the {_n(int(units.sum()))} of compatible offers that would be worth something to it"
+    head = f"{rid} (weight {_fmt(float(a.req_weight[r]))}) {short}: {units_text} went to"
+    if reason == "taken_by_higher_weight":
+        entry["sentence"] = (
+            f"{head} requirements of higher weight, where they are worth more: {listed}{more}."
+        )
+    elif reason == "taken_where_less_late":
+        entry["sentence"] = (
+            f"{rid} (weight {_fmt(float(a.req_weight[r]))}, needed by period {n_r}) {short}: {units_text} "
+            f"arrive after period {n_r}; they went to requirements needed later, for which they are "
+            f"less late and worth more: {listed}{more}."
+        )
+    elif reason == "tie":
+        entry["sentence"] = (
+            f"{head} requirements for which they are worth exactly as much (a tie): {listed}{more}; "
+            + _ALTERNATIVE.format(what="them", rid=rid)
+            + "."
+        )
+    elif reason == "taken_by_lower_worth":
+        entry["sentence"] = (
+            f"{head} requirements for which they are worth less: {listed}{more} "
+            "(the allocation is not optimal)."
+        )
+    else:
+        entry["sentence"] = f"{head} other requirements: {listed}{more}."
+        if "tie" in relations:
+            entry["sentence"] += (
+                " Where it is a tie, " + _ALTERNATIVE.format(what="those units", rid=rid) + "."
+            )
+        if "worth_less" in relations:
+            entry["sentence"] += " Where they are worth less there, the allocation is not optimal."
+
+
 def explain_shortfalls(problem: Problem, result: Result, *, max_takers: int = 10) -> list[dict[str, Any]]:
     """One entry per short requirement (input order).
 
     Each entry: ``requirement``, ``unmet``, ``needed_by``, ``reason``, ``sentence`` and,
-    for ``taken_by_higher_weight``, ``takers`` (``[{"requirement", "units", "weight"}]``,
-    most units first, at most ``max_takers``) and ``taker_count``.
+    when units went to other requirements, ``takers`` (``[{"requirement", "units", "weight",
+    "needed_by", "relation"}]``, most units first, at most ``max_takers``; a taker standing
+    in two relations for different offers is listed once for each) and ``taker_count``
+    (distinct requirements).
     """
     a = problem.arrays
     s = scale_problem(a)
@@ -99,30 +232,10 @@ def explain_shortfalls(problem: Problem, result: Result, *, max_takers: int = 10
             allocs = np.concatenate([al_order[al_start[t] : al_start[t + 1]] for t in types.tolist()])
             o = a_off[allocs]
             takers_r = a_req[allocs]
-            good = (w - lam * np.maximum(0, a.off_avail[o] - n_r) - s.cost[o] > 0) & (takers_r != r)
-            who, inv = np.unique(takers_r[good], return_inverse=True)
-            units = np.zeros(who.size, dtype=np.int64)
-            np.add.at(units, inv, a_qty[allocs][good])
-            if who.size:
-                rank = np.lexsort((who, -units))
-                takers = [
-                    {"requirement": a.req_ids[i], "units": int(u), "weight": float(a.req_weight[i])}
-                    for i, u in zip(
-                        who[rank][:max_takers].tolist(), units[rank][:max_takers].tolist(), strict=True
-                    )
-                ]
-                entry["reason"] = "taken_by_higher_weight"
-                entry["takers"] = takers
-                entry["taker_count"] = int(who.size)
-                listed = ", ".join(
-                    f"{t['requirement']} ({_n(t['units'])}, weight {_fmt(t['weight'])})" for t in takers[:5]
-                )
-                more = f" and {who.size - 5} more" if who.size > 5 else ""
-                entry["sentence"] = (
-                    f"{rid} (weight {_fmt(float(a.req_weight[r]))}) is short by {_n(int(unmet[r]))}: the "
-                    f"{_n(int(units.sum()))} of compatible offers that would be worth something to it went "
-                    f"to requirements where they are worth more: {listed}{more}."
-                )
+            worth_here = w - lam * np.maximum(0, a.off_avail[o] - n_r) - s.cost[o]
+            good = (worth_here > 0) & (takers_r != r)
+            if good.any():
+                _takers(entry, a, s, r, allocs[good], worth_here[good], a_off, a_req, a_qty, max_takers)
             elif useful.size < offers.size:
                 late = offers[worth <= 0]
                 own = (

@@ -15,13 +15,19 @@ offers whose new ``available_from`` falls beyond the horizon (``> periods - 1``)
 last period would pretend they do; scaled quantities are ``floor(quantity * factor)``
 (with a 1e-9 tolerance so that 0.29 * 100 gives 29).  Naming a donor that has no offer is
 an error (most likely a typo), as is any unknown key.
+
+An added offer must be of an item type the problem knows (one a requirement accepts or an
+offer has: any other type could change nothing, so it is a typo) and from a known donor
+(one with an offer in the problem, or one the caller declares, e.g. the problem file's
+optional ``"donors"`` list), with a positive quantity: a hypothetical offer from donor
+``"XXX"`` of item ``"NOPE-XYZ"`` is refused, not silently solved as the baseline.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from typing import Any
 
 import numpy as np
@@ -33,6 +39,7 @@ from .model import (
     ProblemError,
     Result,
     build_arrays,
+    element_label,
     show,
     unmet_array,
 )
@@ -40,9 +47,15 @@ from .model import (
 SCENARIO_KEYS = ("name", "exclude_donors", "delay_donors", "scale_donors", "add_offers")
 
 
-def _added_offers(a: ProblemArrays, items: Any) -> ProblemArrays:
+def _added_offers(
+    a: ProblemArrays,
+    items: Any,
+    *,
+    donors: Collection[str] | None = None,
+    item_types: Collection[str] | None = None,
+) -> ProblemArrays:
     """Validate ``add_offers`` and append them to ``a``'s offers."""
-    ids, donors, types, qty, avail = columns_of(items, "add_offers", OFFER_FIELDS)
+    ids, donors_col, types, qty, avail = columns_of(items, "add_offers", OFFER_FIELDS)
     costs = [o.get("unit_cost", 0) for o in items]
     # Validated on their own (no requirements) so that messages name add_offers[i].
     extra = build_arrays(
@@ -54,13 +67,26 @@ def _added_offers(a: ProblemArrays, items: Any) -> ProblemArrays:
         [],
         [],
         ids,
-        donors,
+        donors_col,
         types,
         qty,
         avail,
         costs,
         offer_kind="add_offers",
     )
+    known_donors = set(a.off_donor) if donors is None else set(donors) | set(a.off_donor)
+    known_types = set(a.type_names) if item_types is None else set(item_types) | set(a.type_names)
+    for i, ident in enumerate(extra.off_ids):
+        label = element_label("add_offers", i, ident)
+        if extra.off_donor[i] not in known_donors:
+            raise ProblemError(f"{label}: unknown donor {show(extra.off_donor[i])}")
+        if extra.type_names[extra.off_type[i]] not in known_types:
+            raise ProblemError(
+                f"{label}: unknown item type {show(extra.type_names[extra.off_type[i]])} "
+                "(no requirement accepts it and no offer has it)"
+            )
+        if extra.off_qty[i] <= 0:
+            raise ProblemError(f"{label}: quantity must be a positive integer, got {int(extra.off_qty[i])}")
     existing = a.off_index
     for i, ident in enumerate(extra.off_ids):
         if ident in existing:
@@ -96,10 +122,19 @@ def _donor_map(scenario: Mapping[str, Any], key: str, donors: set[str]) -> dict[
     return value
 
 
-def apply_scenario(problem: Problem, scenario: Mapping[str, Any]) -> Problem:
+def apply_scenario(
+    problem: Problem,
+    scenario: Mapping[str, Any],
+    *,
+    donors: Collection[str] | None = None,
+    item_types: Collection[str] | None = None,
+) -> Problem:
     """The problem as it would be under ``scenario`` (requirements are unchanged).
 
-    Raises :class:`ProblemError` for a malformed scenario or an unknown donor.
+    ``donors`` and ``item_types`` add to the donors and item types the problem itself knows
+    (its offers' donors; the types its requirements accept and its offers have) what an added
+    offer may name. Raises :class:`ProblemError` for a malformed scenario, an unknown donor or
+    item type, or an added offer without a positive quantity.
     """
     if not isinstance(scenario, Mapping):
         raise ProblemError(f"scenario must be a JSON object, got {show(scenario)[:60]}")
@@ -111,7 +146,7 @@ def apply_scenario(problem: Problem, scenario: Mapping[str, Any]) -> Problem:
         raise ProblemError(f"scenario: name must be a string, got {show(name)}")
     a = problem.arrays
     if "add_offers" in scenario:
-        a = _added_offers(a, scenario["add_offers"])
+        a = _added_offers(a, scenario["add_offers"], donors=donors, item_types=item_types)
     donors = set(a.off_donor)
 
     exclude = scenario.get("exclude_donors", [])

@@ -1,7 +1,7 @@
 """API routes of the pledges app: pledges, allocations, deliveries."""
 
 from django.http import HttpRequest, HttpResponse
-from ninja import Router
+from ninja import Body, Router
 from ninja.pagination import LimitOffsetPagination, paginate
 
 from clearinghouse.core import idempotency
@@ -20,6 +20,7 @@ from clearinghouse.pledges.schemas import (
     PledgeIn,
     PledgeOut,
     PledgePatch,
+    ReleaseIn,
     TransitionIn,
 )
 
@@ -118,7 +119,11 @@ def transition_pledge(  # type: ignore[no-untyped-def]
     """Move a pledge along offered → accepted → committed → in_delivery → delivered (or withdrawn,
     declined). The cell accepts and declines; the donor withdraws; an illegal move gets 409."""
     services.transition_pledge(
-        actor=request.user, pledge_id=pledge_id, to=payload.to, if_match=_if_match(request)
+        actor=request.user,
+        pledge_id=pledge_id,
+        to=payload.to,
+        if_match=_if_match(request),
+        reason=payload.reason,
     )
     return _pledge(request, response, pledge_id)
 
@@ -175,22 +180,28 @@ def get_allocation(request: HttpRequest, response: HttpResponse, allocation_id: 
 def update_allocation(  # type: ignore[no-untyped-def]
     request: HttpRequest, response: HttpResponse, allocation_id: int, payload: AllocationPatch
 ):
-    """Change an allocation's quantity (not below what was delivered) or notes (the coordination cell)."""
+    """Change an allocation's quantity (not below what was delivered) or notes (the coordination cell);
+    an optional `reason` is kept in the audit chain."""
+    changes = payload.dict(exclude_unset=True)
+    reason = changes.pop("reason", "")
     services.update_allocation(
         actor=request.user,
         allocation_id=allocation_id,
-        changes=payload.dict(exclude_unset=True),
+        changes=changes,
         if_match=_if_match(request),
+        reason=reason,
     )
     return _allocation(request, response, allocation_id)
 
 
 @allocations_router.post("/{allocation_id}/release", response={200: AllocationOut, 204: None, **ERRORS})
 def release_allocation(  # type: ignore[no-untyped-def]
-    request: HttpRequest, response: HttpResponse, allocation_id: int
+    request: HttpRequest, response: HttpResponse, allocation_id: int, payload: Body[ReleaseIn | None] = None
 ):
-    """Give back the undelivered units (the cell); 204 when nothing was delivered and it is gone."""
-    if services.release_allocation(actor=request.user, allocation_id=allocation_id) is None:
+    """Give back the undelivered units (the cell); 204 when nothing was delivered and it is gone. An
+    optional body `{"reason": "..."}` is kept in the audit chain."""
+    reason = payload.reason if payload is not None else ""
+    if services.release_allocation(actor=request.user, allocation_id=allocation_id, reason=reason) is None:
         return HttpResponse(status=204)
     return _allocation(request, response, allocation_id)
 

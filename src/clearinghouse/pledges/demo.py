@@ -299,7 +299,12 @@ class _Story:
         if target == "offered":
             return
         if target == "declined":
-            services.transition_pledge(actor=self.coordinator, pledge_id=pledge.pk, to=PledgeStatus.DECLINED)
+            services.transition_pledge(
+                actor=self.coordinator,
+                pledge_id=pledge.pk,
+                to=PledgeStatus.DECLINED,
+                reason="Illustrative: the recipient no longer fields this type.",
+            )
             return
         services.transition_pledge(actor=self.coordinator, pledge_id=pledge.pk, to=PledgeStatus.ACCEPTED)
         if target == "accepted":
@@ -330,7 +335,12 @@ class _Story:
         donor = self.donor(code)
         pledge = services.create_pledge(actor=donor, data=data)
         if target == "withdrawn":
-            services.transition_pledge(actor=donor, pledge_id=pledge.pk, to=PledgeStatus.WITHDRAWN)
+            services.transition_pledge(
+                actor=donor,
+                pledge_id=pledge.pk,
+                to=PledgeStatus.WITHDRAWN,
+                reason="Illustrative: the funds were redirected to a joint procurement.",
+            )
             return
         for status in _FINANCIAL_PATH:
             if target == "offered":

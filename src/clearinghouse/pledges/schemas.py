@@ -84,6 +84,11 @@ class PledgePatch(Schema):
 
 class TransitionIn(Schema):
     to: PledgeStatus
+    reason: str = Field(
+        "",
+        description="Why (required to decline or withdraw; optional otherwise): kept in the audit chain "
+        "and shown in the pledge's history.",
+    )
 
 
 class PledgeOut(Schema):
@@ -143,6 +148,11 @@ class AllocationIn(Schema):
 class AllocationPatch(Schema):
     quantity: int | None = Field(None, gt=0)
     notes: str | None = Field(None, max_length=10_000)
+    reason: str = Field("", description="Why (optional): kept in the audit chain and shown in the history.")
+
+
+class ReleaseIn(Schema):
+    reason: str = Field("", description="Why (optional): kept in the audit chain and shown in the history.")
 
 
 class AllocationOut(Schema):

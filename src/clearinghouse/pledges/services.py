@@ -24,6 +24,7 @@ from clearinghouse.catalog.selectors import reference_price
 from clearinghouse.core import audit
 from clearinghouse.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from clearinghouse.core.etag import check_if_match
+from clearinghouse.core.humanize import count_of, noun
 from clearinghouse.participants.choices import Role
 from clearinghouse.participants.models import Participant
 from clearinghouse.pledges import fx
@@ -37,6 +38,7 @@ from clearinghouse.requirements.permissions import (
     is_donor_officer_of,
     is_recipient_officer_of,
 )
+from clearinghouse.requirements.reasons import stated_reason, with_reason
 
 # The spreadsheet's columns, plus what the API adds.
 FIELDS = (
@@ -300,13 +302,17 @@ def _settle(actor: Any, pledge: Pledge) -> None:
         _move(actor, pledge, PledgeStatus.DELIVERED, reason="all units allocated and delivered")
 
 
-def _move(actor: Any, pledge: Pledge, to: str, *, reason: str) -> None:
+def _move(actor: Any, pledge: Pledge, to: str, *, reason: str, stated: str = "") -> None:
     before = {"status": pledge.status}
     pledge.status = to
     with _database_rules(f"Pledge {pledge.pk}"):
         _bump(pledge)
     audit.record(
-        actor=actor, action="transition", obj=pledge, before=before, after={"status": to, "reason": reason}
+        actor=actor,
+        action="transition",
+        obj=pledge,
+        before=before,
+        after=with_reason({"status": to, "reason": reason}, stated),
     )
 
 
@@ -354,6 +360,14 @@ def update_pledge(
                 f"pledge {pledge.pk} is {pledge.status}: only its notes, announcement, external_ref and "
                 f"markings can change (not {', '.join(sorted(changed - ALWAYS_EDITABLE))})"
             )
+        if "available_from" in changed:
+            first = Delivery.objects.filter(allocation__pledge=pledge).order_by("delivered_on").first()
+            if first is not None and first.delivered_on < pledge.available_from:
+                raise InvalidInput(
+                    f"available_from: {pledge.available_from} is after delivery {first.pk} of "
+                    f"{first.delivered_on}; a pledge cannot become available after it was delivered",
+                    field="available_from",
+                )
         if pledge.allocated_quantity and "item_type_id" in changed:
             raise Conflict(f"pledge {pledge.pk} is allocated: its item type cannot change", field="item_type")
         if pledge.kind == PledgeKind.IN_KIND and (pledge.quantity or 0) < pledge.allocated_quantity:
@@ -409,13 +423,24 @@ def _may_move(actor: Any, pledge: Pledge, to: str) -> bool:
     return is_donor_officer_of(actor, pledge.owner_id) or is_coordination_cell(actor)
 
 
-def transition_pledge(*, actor: Any, pledge_id: int, to: str, if_match: str | None = None) -> Pledge:
+# Moves that cannot be undone and need a stated reason (kept in the audit event).
+REASON_REQUIRED: dict[str, str] = {
+    PledgeStatus.DECLINED: "decline a pledge",
+    PledgeStatus.WITHDRAWN: "withdraw a pledge",
+}
+
+
+def transition_pledge(
+    *, actor: Any, pledge_id: int, to: str, if_match: str | None = None, reason: Any = ""
+) -> Pledge:
     """Move a pledge along its lifecycle; an illegal move is a Conflict naming both states.
 
-    Withdrawing an allocated pledge releases its allocations (none has deliveries: a delivery
-    moves the pledge to in_delivery, which cannot be withdrawn).
+    Declining and withdrawing need a stated reason (any move may carry one); it is kept in the
+    audit event. Withdrawing an allocated pledge releases its allocations (none has deliveries: a
+    delivery moves the pledge to in_delivery, which cannot be withdrawn).
     """
     target = cleaning.choice(to, "to", PledgeStatus)
+    stated = stated_reason(reason)
     with transaction.atomic():
         pledge = _locked_pledge(actor, pledge_id)
         if not _may_move(actor, pledge, target):
@@ -428,17 +453,19 @@ def transition_pledge(*, actor: Any, pledge_id: int, to: str, if_match: str | No
                 f"cannot move pledge {pledge.pk} from {pledge.status} to {target}: an in-kind pledge gets "
                 "there through its recorded deliveries"
             )
+        if target in REASON_REQUIRED:
+            stated = stated_reason(stated, required_to=REASON_REQUIRED[target])
         if target == PledgeStatus.WITHDRAWN:
-            _release_all(actor, pledge)
-        _move(actor, pledge, target, reason="requested")
+            _release_all(actor, pledge, stated)
+        _move(actor, pledge, target, reason="requested", stated=stated)
     return pledge
 
 
-def _release_all(actor: Any, pledge: Pledge) -> None:
+def _release_all(actor: Any, pledge: Pledge, stated: str = "") -> None:
     for allocation in Allocation.objects.filter(pledge=pledge).order_by("requirement_id", "pk"):
         requirement = _lock_requirement(allocation.requirement_id)
         allocation = Allocation.objects.select_for_update().get(pk=allocation.pk)
-        _release(actor, pledge, requirement, allocation)
+        _release(actor, pledge, requirement, allocation, stated)
 
 
 # --- allocations -----------------------------------------------------------------------------------
@@ -467,14 +494,16 @@ def _check_room(pledge: Pledge, requirement: Requirement, more: int) -> None:
     left = (pledge.quantity or 0) - pledge.allocated_quantity
     if more > left:
         raise Conflict(
-            f"cannot allocate {more} units of pledge {pledge.pk}: only {left} of its {pledge.quantity} "
+            f"cannot allocate {count_of(more, 'unit')} of pledge {pledge.pk}: only {left} of its "
+            f"{pledge.quantity} "
             "are not allocated yet",
             field="quantity",
         )
     open_units = requirement.quantity - requirement.allocated_quantity
     if more > open_units:
         raise Conflict(
-            f"cannot allocate {more} units to requirement {requirement.pk}: only {open_units} of its "
+            f"cannot allocate {count_of(more, 'unit')} to requirement {requirement.pk}: "
+            f"only {open_units} of its "
             f"{requirement.quantity} are still open",
             field="quantity",
         )
@@ -506,6 +535,7 @@ def allocate(
     quantity: Any,
     source: str = "manual",
     notes: str = "",
+    reason: Any = "",
 ) -> Allocation:
     """Give units of an accepted in-kind pledge to a requirement that accepts its item type (the cell).
 
@@ -517,6 +547,7 @@ def allocate(
     units = cleaning.integer(quantity, "quantity")
     assert units is not None
     source = cleaning.text(source, "source", max_length=60) or "manual"
+    stated = stated_reason(reason)
     with transaction.atomic():
         pledge = _locked_pledge(actor, pledge_id, field="pledge")
         if not Requirement.objects.restrict(actor, "view").filter(pk=requirement_id).exists():
@@ -537,15 +568,23 @@ def allocate(
             requirement.allocated_quantity += units
             _bump(pledge)
             _bump(requirement)
-        audit.record(actor=actor, action="create", obj=allocation, after=audit.snapshot(allocation))
+        after = with_reason(audit.snapshot(allocation), stated)
+        audit.record(actor=actor, action="create", obj=allocation, after=after)
     return allocation
 
 
 def update_allocation(
-    *, actor: Any, allocation_id: int, changes: dict[str, Any], if_match: str | None = None
+    *,
+    actor: Any,
+    allocation_id: int,
+    changes: dict[str, Any],
+    if_match: str | None = None,
+    reason: Any = "",
 ) -> Allocation:
-    """Change an allocation's quantity (never below what was delivered) or notes (the cell)."""
+    """Change an allocation's quantity (never below what was delivered) or notes (the cell); a stated
+    reason is kept in the audit event."""
     cleaning.check_fields(changes, ALLOCATION_FIELDS)
+    stated = stated_reason(reason)
     if not is_coordination_cell(actor):
         raise PermissionDenied("Only the coordination cell changes allocations.")
     with transaction.atomic():
@@ -577,14 +616,18 @@ def update_allocation(
             _bump(requirement)
             _bump(allocation)
         audit.record(
-            actor=actor, action="update", obj=allocation, before=before, after=audit.snapshot(allocation)
+            actor=actor,
+            action="update",
+            obj=allocation,
+            before=before,
+            after=with_reason(audit.snapshot(allocation), stated),
         )
         _settle(actor, pledge)
     return allocation
 
 
 def _release(
-    actor: Any, pledge: Pledge, requirement: Requirement, allocation: Allocation
+    actor: Any, pledge: Pledge, requirement: Requirement, allocation: Allocation, stated: str = ""
 ) -> Allocation | None:
     """Shrink an allocation to what was delivered (deleting it when nothing was); the rows are locked."""
     freed = allocation.quantity - allocation.delivered_quantity
@@ -600,30 +643,56 @@ def _release(
             pk = allocation.pk
             allocation.delete()
             audit.record(
-                actor=actor, action="delete", object_type="pledges.allocation", object_id=pk, before=before
+                actor=actor,
+                action="delete",
+                object_type="pledges.allocation",
+                object_id=pk,
+                before=before,
+                after=with_reason(None, stated),
             )
             return None
         allocation.quantity = allocation.delivered_quantity
         _bump(allocation)
     audit.record(
-        actor=actor, action="update", obj=allocation, before=before, after=audit.snapshot(allocation)
+        actor=actor,
+        action="update",
+        obj=allocation,
+        before=before,
+        after=with_reason(audit.snapshot(allocation), stated),
     )
     return allocation
 
 
-def release_allocation(*, actor: Any, allocation_id: int) -> Allocation | None:
+def release_allocation(*, actor: Any, allocation_id: int, reason: Any = "") -> Allocation | None:
     """Give back an allocation's undelivered units (the cell); returns None when nothing was delivered
-    and the allocation is gone."""
+    and the allocation is gone. A stated reason is kept in the audit event."""
     if not is_coordination_cell(actor):
         raise PermissionDenied("Only the coordination cell releases allocations.")
+    stated = stated_reason(reason)
     with transaction.atomic():
         pledge, requirement, allocation = _locked_allocation(actor, allocation_id)
-        result = _release(actor, pledge, requirement, allocation)
+        result = _release(actor, pledge, requirement, allocation, stated)
         _settle(actor, pledge)
     return result
 
 
 # --- deliveries ------------------------------------------------------------------------------------
+
+
+def check_delivery_day(pledge: Pledge, day: dt.date) -> None:
+    """A delivery happened: not after today, and not before its pledge was available."""
+    today = timezone.localdate()
+    if day > today:
+        raise InvalidInput(
+            f"delivered_on: {day} is in the future (today is {today}); record a delivery once it happened",
+            field="delivered_on",
+        )
+    if day < pledge.available_from:
+        raise InvalidInput(
+            f"delivered_on: {day} is before pledge {pledge.pk} is available (from {pledge.available_from}); "
+            "a delivery cannot predate its pledge",
+            field="delivered_on",
+        )
 
 
 def _may_deliver(actor: Any, pledge: Pledge) -> bool:
@@ -641,20 +710,18 @@ def record_delivery(
     units = cleaning.integer(quantity, "quantity")
     day = cleaning.date(delivered_on, "delivered_on")
     assert units is not None and day is not None
-    if day > timezone.localdate() + dt.timedelta(days=1):
-        raise InvalidInput(
-            f"delivered_on: {day} is in the future; record a delivery once it happened", field="delivered_on"
-        )
     with transaction.atomic():
         pledge, requirement, allocation = _locked_allocation(actor, allocation_id)
         if not _may_deliver(actor, pledge):
             raise PermissionDenied("Only the donor's officers or the coordination cell record deliveries.")
+        check_delivery_day(pledge, day)
         if pledge.status not in ALLOCATABLE:
             raise Conflict(f"cannot record a delivery for pledge {pledge.pk} while it is {pledge.status}")
         left = allocation.quantity - allocation.delivered_quantity
         if units > left:
             raise Conflict(
-                f"cannot deliver {units} units against allocation {allocation.pk}: only {left} of its "
+                f"cannot deliver {count_of(units, 'unit')} against allocation {allocation.pk}: "
+                f"only {left} of its "
                 f"{allocation.quantity} are not delivered yet",
                 field="quantity",
             )
@@ -706,7 +773,11 @@ def update_delivery(
         if "notes" in changes:
             delivery.notes = cleaning.text(changes["notes"], "notes", max_length=10_000)
         if "delivered_on" in changes:
-            delivery.delivered_on = cleaning.date(changes["delivered_on"], "delivered_on")  # type: ignore[assignment]
+            day = cleaning.date(changes["delivered_on"], "delivered_on")
+            assert day is not None
+            if day != delivery.delivered_on:
+                check_delivery_day(pledge, day)
+            delivery.delivered_on = day
         more = 0
         if "quantity" in changes:
             units = cleaning.integer(changes["quantity"], "quantity")
@@ -726,7 +797,8 @@ def update_delivery(
                 raise Conflict(f"pledge {pledge.pk} is delivered: its deliveries' quantities cannot change")
             if more > allocation.quantity - allocation.delivered_quantity:
                 raise Conflict(
-                    f"cannot deliver {more} more units against allocation {allocation.pk}: only "
+                    f"cannot deliver {more} more {noun(more, 'unit')} against allocation "
+                    f"{allocation.pk}: only "
                     f"{allocation.quantity - allocation.delivered_quantity} are not delivered yet",
                     field="quantity",
                 )

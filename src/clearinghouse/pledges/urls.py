@@ -17,4 +17,6 @@ urlpatterns: list[URLPattern] = [
     path("pledges/<int:pledge_id>/allocate/", views.pledge_allocate, name="pledge-allocate"),
     path("pledges/<int:pledge_id>/deliveries/", views.delivery_record, name="delivery-record"),
     path("deliveries/<int:delivery_id>/confirm/", views.delivery_confirm, name="delivery-confirm"),
+    path("allocations/<int:allocation_id>/change/", views.allocation_change, name="allocation-change"),
+    path("allocations/<int:allocation_id>/release/", views.allocation_release, name="allocation-release"),
 ]

@@ -13,11 +13,13 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from clearinghouse.core.choices import Releasability
-from clearinghouse.core.errors import DomainError, NotFound
+from clearinghouse.core.errors import DomainError, NotFound, PermissionDenied
 from clearinghouse.core.etag import etag_for
+from clearinghouse.core.humanize import noun
 from clearinghouse.participants import selectors as participant_selectors
 from clearinghouse.participants.choices import Role
 from clearinghouse.pledges import selectors, services
@@ -34,7 +36,10 @@ from clearinghouse.requirements.permissions import (
     is_recipient_officer_of,
 )
 from clearinghouse.requirements.views import (
+    Confirmation,
     act,
+    back_to,
+    confirmed_act,
     coverage,
     page_of,
     timeline,
@@ -54,11 +59,11 @@ STATUS_BADGE: dict[str, str] = {
 # The button that requests each move.
 MOVE_LABEL: dict[str, str] = {
     PledgeStatus.ACCEPTED: "Accept",
-    PledgeStatus.DECLINED: "Decline",
+    PledgeStatus.DECLINED: "Decline…",
     PledgeStatus.COMMITTED: "Commit",
     PledgeStatus.IN_DELIVERY: "Start delivery",
     PledgeStatus.DELIVERED: "Mark delivered",
-    PledgeStatus.WITHDRAWN: "Withdraw",
+    PledgeStatus.WITHDRAWN: "Withdraw…",
 }
 
 
@@ -135,6 +140,14 @@ def _requirements_for(user: Any, pledge: Pledge) -> list[Any]:
 @login_required
 def pledge_detail(request: HttpRequest, pledge_id: int) -> HttpResponse:
     """One pledge: value, allocations, deliveries, lifecycle, and the actions your role allows."""
+    return _detail_page(request, pledge_id)
+
+
+def _detail_page(
+    request: HttpRequest, pledge_id: int, *, delivery_form: dict[str, Any] | None = None
+) -> HttpResponse:
+    """The detail page; `delivery_form` re-shows a refused delivery with what the user typed and the
+    error beside its field."""
     user = request.user
     pledge = visible_or_404(lambda: selectors.get_pledge(user=user, pledge_id=pledge_id))
     allocations = list(selectors.allocation_list(user=user, pledge=pledge.pk).select_related("requirement"))
@@ -177,12 +190,14 @@ def pledge_detail(request: HttpRequest, pledge_id: int) -> HttpResponse:
                 if _may_move(user, pledge, to)
             ],
             "may_edit": is_donor,
+            "may_manage": is_coordination_cell(user),
             "may_allocate": may_allocate,
             "requirements": _requirements_for(user, pledge) if may_allocate else [],
             "deliverable": [a for a in allocations if a.quantity > a.delivered_quantity]
             if may_deliver
             else [],
-            "today": dt.date.today().isoformat(),
+            "today": timezone.localdate().isoformat(),
+            "delivery_form": delivery_form or {"values": {}, "errors": {}},
         },
     )
 
@@ -304,17 +319,164 @@ def _detail_url(pledge_id: int) -> str:
     return reverse("pledge-detail", args=[pledge_id])
 
 
+# Moves that cannot be undone: a confirmation step with a required reason.
+CONFIRMED_MOVES: dict[str, str] = {
+    PledgeStatus.DECLINED: "Decline",
+    PledgeStatus.WITHDRAWN: "Withdraw",
+}
+
+
+def _move_consequences(pledge: Pledge, to: str, allocations: list[Any]) -> list[str]:
+    lines = [
+        f"A {PledgeStatus(to).label.lower()} pledge cannot be moved again; only its notes and markings "
+        "stay editable."
+    ]
+    if to == PledgeStatus.WITHDRAWN:
+        pending = [a for a in allocations if a.quantity > a.delivered_quantity]
+        if pending:
+            units = sum(a.quantity - a.delivered_quantity for a in pending)
+            targets = ", ".join(f"#{a.requirement_id}" for a in pending)
+            lines.append(
+                f"{units} allocated {noun(units, 'unit')} not yet delivered "
+                f"{'is' if units == 1 else 'are'} released from "
+                f"{'requirement' if len(pending) == 1 else 'requirements'} {targets}."
+            )
+    if to == PledgeStatus.DECLINED:
+        lines.append("The donor is told the coordination cell declined the offer, with this reason.")
+    return lines
+
+
 @login_required
 @require_POST
 def pledge_transition(request: HttpRequest, pledge_id: int) -> HttpResponse:
-    """Move a pledge along its lifecycle (who may request which move: see the service)."""
+    """Move a pledge along its lifecycle (who may request which move: see the service). Declining and
+    withdrawing go through a confirmation step with a required reason."""
     to = request.POST.get("to") or ""
     label = PledgeStatus(to).label.lower() if to in PledgeStatus.values else to
+    pledge = visible_or_404(lambda: selectors.get_pledge(user=request.user, pledge_id=pledge_id))
+    # An irreversible move asks first; one that is not possible from here goes straight to the
+    # service, which says why.
+    if to in CONFIRMED_MOVES and to in TRANSITIONS[pledge.status]:
+        if not _may_move(request.user, pledge, to):
+            raise DjangoPermissionDenied(f"You may not move a pledge to {to}.")
+        allocations = list(selectors.allocation_list(user=request.user, pledge=pledge.pk))
+        what = f"{pledge.quantity} × {pledge.item_type.code}" if pledge.item_type else pledge.purpose
+        confirmation = Confirmation(
+            title=f"{CONFIRMED_MOVES[to]} pledge #{pledge.pk}",
+            question=f"{CONFIRMED_MOVES[to]} pledge #{pledge.pk} of {pledge.owner.code}"
+            + (f" ({what})" if what else "")
+            + f", now {pledge.get_status_display().lower()}?",
+            consequences=_move_consequences(pledge, to, allocations),
+            action=reverse("pledge-transition", args=[pledge.pk]),
+            cancel_url=_detail_url(pledge.pk),
+            hidden=[("to", to)],
+            button=f"{CONFIRMED_MOVES[to]} the pledge",
+            reason_required=True,
+        )
+        return confirmed_act(
+            request,
+            confirmation,
+            lambda reason: services.transition_pledge(
+                actor=request.user, pledge_id=pledge.pk, to=to, reason=reason
+            ),
+            done=f"Pledge #{pledge_id} is now {label}.",
+        )
     return act(
         request,
-        lambda: services.transition_pledge(actor=request.user, pledge_id=pledge_id, to=to),
+        lambda: services.transition_pledge(
+            actor=request.user, pledge_id=pledge_id, to=to, reason=request.POST.get("reason", "")
+        ),
         done=f"Pledge #{pledge_id} is now {label}.",
         default=_detail_url(pledge_id),
+    )
+
+
+def _cell_allocation(request: HttpRequest, allocation_id: int) -> Any:
+    if not is_coordination_cell(request.user):
+        raise DjangoPermissionDenied("Only the coordination cell changes and releases allocations.")
+    return visible_or_404(lambda: selectors.get_allocation(user=request.user, allocation_id=allocation_id))
+
+
+def _allocation_label(a: Any) -> str:
+    return (
+        f"allocation #{a.pk} (pledge #{a.pledge_id} of {a.pledge.owner.code} → "
+        f"requirement #{a.requirement_id})"
+    )
+
+
+@login_required
+@require_POST
+def allocation_release(request: HttpRequest, allocation_id: int) -> HttpResponse:
+    """Give back an allocation's undelivered units (the cell), after a confirmation (reason optional)."""
+    a = _cell_allocation(request, allocation_id)
+    back = back_to(request, _detail_url(a.pledge_id))
+    freed = a.quantity - a.delivered_quantity
+    consequences = [
+        f"They become free on pledge #{a.pledge_id} and open again on requirement #{a.requirement_id}.",
+        f"The {a.delivered_quantity} delivered {noun(a.delivered_quantity, 'unit')} stay allocated."
+        if a.delivered_quantity
+        else "Nothing was delivered: the allocation is removed.",
+    ]
+    confirmation = Confirmation(
+        title=f"Release allocation #{a.pk}",
+        question=f"Release the {freed} undelivered {noun(freed, 'unit')} of {_allocation_label(a)}?",
+        consequences=consequences,
+        action=reverse("allocation-release", args=[a.pk]),
+        cancel_url=back,
+        hidden=[("next", back)],
+        button="Release",
+        reason_required=False,
+    )
+    return confirmed_act(
+        request,
+        confirmation,
+        lambda reason: services.release_allocation(actor=request.user, allocation_id=a.pk, reason=reason),
+        done=f"Allocation #{a.pk} released.",
+    )
+
+
+@login_required
+@require_POST
+def allocation_change(request: HttpRequest, allocation_id: int) -> HttpResponse:
+    """Change an allocation's quantity (the cell), after a confirmation (reason optional)."""
+    a = _cell_allocation(request, allocation_id)
+    back = back_to(request, _detail_url(a.pledge_id))
+    confirmation = Confirmation(
+        title=f"Change allocation #{a.pk}",
+        question=f"Change {_allocation_label(a)} from {a.quantity} {noun(a.quantity, 'unit')}?",
+        consequences=[
+            f"It cannot go below the {a.delivered_quantity} delivered {noun(a.delivered_quantity, 'unit')}.",
+            "More units must still be free on the pledge and open on the requirement.",
+        ],
+        action=reverse("allocation-change", args=[a.pk]),
+        cancel_url=back,
+        hidden=[("next", back)],
+        fields=[
+            {
+                "name": "quantity",
+                "label": "New quantity",
+                "type": "number",
+                "min": max(1, a.delivered_quantity),
+                "max": None,
+                "value": a.quantity,
+            }
+        ],
+        button="Change the allocation",
+        button_class="",
+        reason_required=False,
+    )
+    return confirmed_act(
+        request,
+        confirmation,
+        lambda reason: services.update_allocation(
+            actor=request.user,
+            allocation_id=a.pk,
+            changes={"quantity": request.POST.get("quantity")},
+            reason=reason,
+        ),
+        done=lambda changed: (
+            f"Allocation #{a.pk} now has {changed.quantity} {noun(changed.quantity, 'unit')}."
+        ),
     )
 
 
@@ -354,18 +516,27 @@ def delivery_record(request: HttpRequest, pledge_id: int) -> HttpResponse:
     )
     if allocation is None:
         raise Http404("Allocation not found.")
-    return act(
-        request,
-        lambda: services.record_delivery(
+    try:
+        services.record_delivery(
             actor=request.user,
             allocation_id=allocation.pk,
             quantity=request.POST.get("quantity"),
             delivered_on=request.POST.get("delivered_on"),
             notes=request.POST.get("notes", ""),
-        ),
-        done=f"Delivery recorded against allocation #{allocation.pk}.",
-        default=_detail_url(pledge_id),
-    )
+        )
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
+    except PermissionDenied as exc:
+        raise DjangoPermissionDenied(exc.message) from exc
+    except DomainError as exc:
+        # Re-show the form as it was typed, with the reason beside the field it concerns.
+        values = {k: request.POST.get(k, "") for k in ("allocation", "quantity", "delivered_on", "notes")}
+        field = exc.field if exc.field in ("quantity", "delivered_on", "notes") else "form"
+        return _detail_page(
+            request, pledge_id, delivery_form={"values": values, "errors": {field: exc.message}}
+        )
+    messages.success(request, f"Delivery recorded against allocation #{allocation.pk}.")
+    return redirect(_detail_url(pledge_id))
 
 
 @login_required

@@ -11,6 +11,7 @@ from ninja import Query, Router
 
 from clearinghouse.core.schemas import ErrorOut
 from clearinghouse.reports import exports, selectors
+from clearinghouse.reports.filenames import export_name
 from clearinghouse.reports.schemas import DonorsOut, GroupsOut, TotalsOut, WeaponsOut
 
 router = Router(tags=["reports"])
@@ -25,14 +26,12 @@ def respond(report: str, payload: dict[str, Any], fmt: str) -> Any:
     """The payload itself (JSON), or the report as a CSV or XLSX attachment."""
     if fmt == "json":
         return payload
-    name = f"{report}-{payload['source']}"
-    if payload.get("release"):
-        name += f"-r{payload['release']['number']}"
+    name = export_name(report, payload, fmt)
     if fmt == "csv":
         response = HttpResponse(exports.to_csv(report, payload), content_type="text/csv; charset=utf-8")
     else:
         response = HttpResponse(exports.to_xlsx(report, payload), content_type=exports.XLSX_TYPE)
-    response["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
 
 

@@ -14,6 +14,7 @@ from django.utils.http import urlencode
 from clearinghouse.core.errors import DomainError, NotFound
 from clearinghouse.ingest.models import KielRelease
 from clearinghouse.reports import exports, selectors
+from clearinghouse.reports.filenames import export_name
 
 TOP_DONORS = 15
 SHORT_GROUP_LABELS = {
@@ -251,5 +252,6 @@ def public_export(request: HttpRequest, report: str, fmt: str) -> HttpResponse:
         response = HttpResponse(exports.to_csv(report, payload), content_type="text/csv; charset=utf-8")
     else:
         response = HttpResponse(exports.to_xlsx(report, payload), content_type=exports.XLSX_TYPE)
-    response["Content-Disposition"] = f'attachment; filename="{report}-{source}-public.{fmt}"'
+    name = export_name(report, payload, fmt, public=True)
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response

@@ -9,7 +9,7 @@ from clearinghouse.core.etag import etag_for, tag_created
 from clearinghouse.core.schemas import ErrorOut
 from clearinghouse.requirements import selectors, services
 from clearinghouse.requirements.choices import Priority, RequirementStatus
-from clearinghouse.requirements.schemas import RequirementIn, RequirementOut, RequirementPatch
+from clearinghouse.requirements.schemas import CancelIn, RequirementIn, RequirementOut, RequirementPatch
 
 router = Router(tags=["requirements"])
 
@@ -82,9 +82,15 @@ def update_requirement(  # type: ignore[no-untyped-def]
 
 
 @router.post("/{requirement_id}/cancel", response={200: RequirementOut, **ERRORS})
-def cancel_requirement(request: HttpRequest, response: HttpResponse, requirement_id: int):  # type: ignore[no-untyped-def]
-    """Cancel a requirement with nothing allocated and undelivered (the owning recipient's officers)."""
+def cancel_requirement(  # type: ignore[no-untyped-def]
+    request: HttpRequest, response: HttpResponse, requirement_id: int, payload: CancelIn
+):
+    """Cancel a requirement with nothing allocated and undelivered (the owning recipient's officers),
+    giving the reason (`{"reason": "..."}`, required; kept in the audit chain)."""
     services.cancel_requirement(
-        actor=request.user, requirement_id=requirement_id, if_match=request.headers.get("If-Match")
+        actor=request.user,
+        requirement_id=requirement_id,
+        if_match=request.headers.get("If-Match"),
+        reason=payload.reason,
     )
     return _detail(request, response, requirement_id)

@@ -49,6 +49,13 @@ class RequirementPatch(Schema):
     )
 
 
+class CancelIn(Schema):
+    reason: str = Field(
+        description="Why the requirement is cancelled (required): kept in the audit chain, shown in its "
+        "history."
+    )
+
+
 class RequirementOut(Schema):
     id: int
     external_ref: str

@@ -17,6 +17,7 @@ from clearinghouse.requirements import cleaning
 from clearinghouse.requirements.choices import Priority
 from clearinghouse.requirements.models import Requirement
 from clearinghouse.requirements.permissions import is_admin, is_recipient_officer_of
+from clearinghouse.requirements.reasons import stated_reason, with_reason
 
 # The spreadsheet's columns, plus what the API adds (`unit`, `releasable_to`, `owner` for admins).
 FIELDS = (
@@ -211,8 +212,12 @@ def update_requirement(
     return requirement
 
 
-def cancel_requirement(*, actor: Any, requirement_id: int, if_match: str | None = None) -> Requirement:
-    """Cancel a requirement that has nothing allocated and undelivered (release allocations first)."""
+def cancel_requirement(
+    *, actor: Any, requirement_id: int, if_match: str | None = None, reason: Any = ""
+) -> Requirement:
+    """Cancel a requirement that has nothing allocated and undelivered (release allocations first);
+    the stated reason is required and kept in the audit event."""
+    stated = stated_reason(reason)
     with transaction.atomic():
         requirement = _locked(actor, requirement_id)
         _require_writer(actor, requirement)
@@ -226,12 +231,17 @@ def cancel_requirement(*, actor: Any, requirement_id: int, if_match: str | None 
                 "delivered yet; "
                 "release those allocations first"
             )
+        stated = stated_reason(stated, required_to="cancel a requirement")
         before = snapshot(requirement)
         requirement.cancelled = True
         requirement.version += 1
         requirement.save()
         audit.record(
-            actor=actor, action="transition", obj=requirement, before=before, after=snapshot(requirement)
+            actor=actor,
+            action="transition",
+            obj=requirement,
+            before=before,
+            after=with_reason(snapshot(requirement), stated),
         )
     return requirement
 

@@ -8,6 +8,7 @@ see is a 404 (like a missing one), an action the user's role does not allow is a
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.contrib import messages
@@ -25,6 +26,7 @@ from clearinghouse.catalog import selectors as catalog_selectors
 from clearinghouse.core import selectors as core_selectors
 from clearinghouse.core.errors import DomainError, NotFound, PermissionDenied
 from clearinghouse.core.etag import etag_for
+from clearinghouse.core.humanize import count_of
 from clearinghouse.pledges import selectors as pledge_selectors
 from clearinghouse.pledges import services as pledge_services
 from clearinghouse.pledges.choices import ALLOCATABLE, PledgeKind
@@ -37,6 +39,7 @@ from clearinghouse.requirements.permissions import (
     is_coordination_cell,
     is_recipient_officer_of,
 )
+from clearinghouse.requirements.reasons import AUDIT_KEY as REASON_KEY
 
 PAGE_SIZE = 50
 # The list's status filter. "open" is what the home page counts as open: nothing or only part
@@ -92,6 +95,62 @@ def act(request: HttpRequest, call: Callable[[], Any], *, done: str, default: st
     return redirect(back_to(request, default))
 
 
+@dataclass
+class Confirmation:
+    """The confirmation step of an irreversible or consequential action: what will happen, a reason
+    (required or optional) and any value still to be chosen (e.g. a new quantity). The first POST
+    (without `confirmed=yes`) shows it; the second carries the confirmation and does the action."""
+
+    title: str
+    question: str
+    action: str
+    cancel_url: str
+    button: str
+    reason_required: bool
+    consequences: list[str] = field(default_factory=list)
+    hidden: list[tuple[str, Any]] = field(default_factory=list)
+    fields: list[dict[str, Any]] = field(default_factory=list)
+    button_class: str = "danger"
+    reason: str = ""
+    errors: dict[str, str] = field(default_factory=dict)
+
+
+def confirmed_act(
+    request: HttpRequest,
+    confirmation: Confirmation,
+    call: Callable[[str], Any],
+    *,
+    done: str | Callable[[Any], str],
+) -> HttpResponse:
+    """Show the confirmation page, or, once confirmed, run `call(reason)`: 404/403 as such; a refusal
+    of the reason or of a value the page asks for shows beside it with what was typed; any other
+    refusal is a message on the page the action was taken from."""
+    confirmation.reason = request.POST.get("reason", "")
+    for f in confirmation.fields:
+        f["value"] = request.POST.get(f["name"], f.get("value", ""))
+    if request.POST.get("confirmed") != "yes":
+        return render(request, "requirements/confirm.html", {"confirm": confirmation})
+    try:
+        result = call(confirmation.reason)
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
+    except PermissionDenied as exc:
+        raise DjangoPermissionDenied(exc.message) from exc
+    except DomainError as exc:
+        names = {"reason"} | {f["name"] for f in confirmation.fields}
+        if exc.field in names:
+            if exc.field == "reason":
+                confirmation.errors["reason"] = exc.message
+            for f in confirmation.fields:
+                if f["name"] == exc.field:
+                    f["error"] = exc.message
+            return render(request, "requirements/confirm.html", {"confirm": confirmation})
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, done(result) if callable(done) else done)
+    return redirect(back_to(request, confirmation.cancel_url))
+
+
 def page_of(request: HttpRequest, items: Any) -> Any:
     return Paginator(items, PAGE_SIZE).get_page(request.GET.get("page"))
 
@@ -143,6 +202,10 @@ def _changed(before: dict[str, Any] | None, after: dict[str, Any] | None) -> lis
     return names
 
 
+def _units(quantity: Any) -> str:
+    return count_of(quantity, "unit") if isinstance(quantity, int) else f"{quantity} units"
+
+
 def _entry(event: Any, *, on_requirement: bool) -> dict[str, Any]:
     """One audit event as a line of a record's lifecycle."""
     before, after = event.before or {}, event.after or {}
@@ -173,14 +236,16 @@ def _entry(event: Any, *, on_requirement: bool) -> dict[str, Any]:
                 if on_requirement
                 else f"to requirement #{after.get('requirement_id')}"
             )
-            text, badge = f"Allocated {after.get('quantity')} units {other} (allocation #{oid})", "medium"
+            text, badge = f"Allocated {_units(after.get('quantity'))} {other} (allocation #{oid})", "medium"
         elif action == "update":
-            text = f"Allocation #{oid}: {before.get('quantity')} → {after.get('quantity')} units"
+            text = f"Allocation #{oid}: {before.get('quantity')} → {_units(after.get('quantity'))}"
         elif action == "delete":
-            text = f"Allocation #{oid} released"
+            text = f"Allocation #{oid} released ({_units(before.get('quantity'))})"
     elif kind == "pledges.delivery":
         if action == "create":
-            text = f"Delivered {after.get('quantity')} units on {after.get('delivered_on')} (delivery #{oid})"
+            text = (
+                f"Delivered {_units(after.get('quantity'))} on {after.get('delivered_on')} (delivery #{oid})"
+            )
             badge = "warn"
         elif action == "confirm":
             text, badge = f"Receipt of delivery #{oid} confirmed", "ok"
@@ -192,6 +257,7 @@ def _entry(event: Any, *, on_requirement: bool) -> dict[str, Any]:
         "participant": event.actor_participant,
         "text": text,
         "badge": badge,
+        "reason": after.get(REASON_KEY) or "",
     }
 
 
@@ -335,6 +401,7 @@ def requirement_detail(request: HttpRequest, requirement_id: int) -> HttpRespons
             and requirement.allocated_quantity == requirement.delivered_quantity,
             "may_confirm": is_owner,
             "may_allocate": may_allocate,
+            "may_manage": is_coordination_cell(user),
             "pledges": _allocatable_pledges(user, requirement) if may_allocate else [],
         },
     )
@@ -446,12 +513,32 @@ def requirement_edit_validate(request: HttpRequest, requirement_id: int) -> Http
 @login_required
 @require_POST
 def requirement_cancel(request: HttpRequest, requirement_id: int) -> HttpResponse:
-    """Cancel a requirement (the owning recipient's officers)."""
-    return act(
+    """Cancel a requirement (the owning recipient's officers), after a confirmation with a reason."""
+    requirement = _editable(request, requirement_id)
+    detail = reverse("requirement-detail", args=[requirement.pk])
+    confirmation = Confirmation(
+        title=f"Cancel requirement #{requirement.pk}",
+        question=f"Cancel requirement #{requirement.pk}"
+        + (f" ({requirement.external_ref})" if requirement.external_ref else "")
+        + f": {requirement.quantity} {requirement.unit} of {requirement.capability.name}?",
+        consequences=[
+            "A cancelled requirement leaves the clearing house and cannot be reopened.",
+            f"{count_of(requirement.delivered_quantity, 'unit')} "
+            f"{'was' if requirement.delivered_quantity == 1 else 'were'} delivered against it; "
+            "they stay recorded.",
+        ],
+        action=reverse("requirement-cancel", args=[requirement.pk]),
+        cancel_url=detail,
+        button="Cancel the requirement",
+        reason_required=True,
+    )
+    return confirmed_act(
         request,
-        lambda: services.cancel_requirement(actor=request.user, requirement_id=requirement_id),
-        done=f"Requirement #{requirement_id} cancelled.",
-        default=reverse("requirement-detail", args=[requirement_id]),
+        confirmation,
+        lambda reason: services.cancel_requirement(
+            actor=request.user, requirement_id=requirement.pk, reason=reason
+        ),
+        done=f"Requirement #{requirement.pk} cancelled.",
     )
 
 

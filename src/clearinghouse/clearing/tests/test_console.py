@@ -51,3 +51,45 @@ def test_bad_file_exits_non_zero_with_one_line(tmp_path: Path) -> None:
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1 and 'requirements[0] (id "R1")' in lines[0] and "quantity" in lines[0]
     assert not (tmp_path / "out.json").exists()
+
+
+def _problem_file(tmp_path: Path, **extra: object) -> Path:
+    problem = {
+        "periods": 3,
+        "lateness_penalty": 10,
+        "requirements": [{"id": "R1", "item_types": ["A"], "quantity": 5, "weight": 100, "needed_by": 1}],
+        "offers": [{"id": "O1", "donor": "USA", "item_type": "A", "quantity": 3, "available_from": 0}],
+        **extra,
+    }
+    path = tmp_path / "p.json"
+    path.write_text(json.dumps(problem))
+    return path
+
+
+def test_scenario_with_unknown_donor_or_item_type_is_refused_in_one_line(tmp_path: Path) -> None:
+    problem = _problem_file(tmp_path)
+    for offer, message in (
+        ({"donor": "XXX", "item_type": "A"}, 'unknown donor "XXX"'),
+        ({"donor": "USA", "item_type": "NOPE-XYZ"}, 'unknown item type "NOPE-XYZ"'),
+        ({"donor": "USA", "item_type": "A", "quantity": 0}, "quantity must be a positive integer"),
+    ):
+        scenario = tmp_path / "s.json"
+        added = {"id": "H1", "quantity": 2, "available_from": 0, **offer}
+        scenario.write_text(json.dumps({"name": "what if", "add_offers": [added]}))
+        out = tmp_path / "out.json"
+        done = run("match", "--input", str(problem), "--scenario", str(scenario), "--output", str(out))
+        assert done.returncode == 2
+        lines = done.stderr.strip().splitlines()
+        assert len(lines) == 1 and message in lines[0] and "add_offers[0]" in lines[0], lines
+        assert not out.exists()
+
+
+def test_scenario_may_name_a_donor_the_problem_declares(tmp_path: Path) -> None:
+    problem = _problem_file(tmp_path, donors=["USA", "FRA"])
+    scenario = tmp_path / "s.json"
+    offer = {"id": "H1", "donor": "FRA", "item_type": "A", "quantity": 2, "available_from": 0}
+    scenario.write_text(json.dumps({"add_offers": [offer]}))
+    done = run("match", "--input", str(problem), "--scenario", str(scenario))
+    assert done.returncode == 0, done.stderr
+    doc = json.loads(done.stdout)
+    assert doc["comparison"]["summary"]["allocated_units"] == {"baseline": 3, "scenario": 5}

@@ -7,15 +7,15 @@ from typing import Any
 
 from django import template
 
+from clearinghouse.core import humanize
+
 register = template.Library()
 
 
 @register.filter
 def money(value: Any) -> str:
-    """1,234,567.89; a dash for nothing."""
-    if value is None or value == "":
-        return "—"
-    return f"{Decimal(value):,.2f}"
+    """1,234,567.89; a dash for nothing (the shared formatting of every page: core.humanize)."""
+    return humanize.money_exact(value)
 
 
 @register.filter

@@ -247,7 +247,7 @@ def test_importing_again_creates_nothing_and_a_changed_row_updates_its_record(
     )
     assert update.count() == 1
     assert update.get().actor == "donor_usa"
-    assert str(changed) == "Imported 4 pledges rows from pledges.csv: 0 created, 1 updated, 3 unchanged."
+    assert str(changed) == "Imported 4 pledge rows from pledges.csv: 0 created, 1 updated, 3 unchanged."
 
 
 def test_requirements_import_again_without_change(catalog: dict[str, Any], tmp_path: Path) -> None:
@@ -408,7 +408,7 @@ def test_the_command_imports_and_prints_a_summary(catalog: dict[str, Any], tmp_p
     call_command("import", "pledges", str(path), "--as", "donor_usa", stdout=out, stderr=err)
     assert (
         out.getvalue().strip()
-        == "Imported 3 pledges rows from pledges.csv: 3 created, 0 updated, 0 unchanged."
+        == "Imported 3 pledge rows from pledges.csv: 3 created, 0 updated, 0 unchanged."
     )
     assert "3/3" in err.getvalue()  # the progress bar
     rows = pledge_rows(3)
@@ -437,7 +437,7 @@ def test_the_upload_page_imports_and_shows_the_summary(catalog: dict[str, Any], 
     response = client.post("/import/", {"kind": "pledges", "file": upload})
     assert response.status_code == 200
     assert (
-        "Imported 2 pledges rows from mine.csv: 2 created, 0 updated, 0 unchanged."
+        "Imported 2 pledge rows from mine.csv: 2 created, 0 updated, 0 unchanged."
         in response.content.decode()
     )
     assert Pledge.objects.filter(owner__code="USA").count() == 2

@@ -59,17 +59,22 @@ def test_scale_floors_quantities() -> None:
 
 def test_added_offer_improves_and_can_be_targeted() -> None:
     new = {"id": "N1", "donor": "FR", "item_type": "B", "quantity": 5, "available_from": 0}
-    q = apply_scenario(base(), {"add_offers": [new]})
+    # FR has no offer in the problem: the caller declares it a known donor.
+    q = apply_scenario(base(), {"add_offers": [new]}, donors=["FR"])
     assert q.offers[-1] == Offer("N1", "FR", "B", 5, 0, 0)
     assert solve(q).objective > solve(base()).objective
-    q2 = apply_scenario(base(), {"add_offers": [new], "exclude_donors": ["FR"]})
+    q2 = apply_scenario(base(), {"add_offers": [new], "exclude_donors": ["FR"]}, donors=["FR"])
     assert [o.id for o in q2.offers] == ["O1", "O2", "O3", "O4"]
+    # A donor that already has an offer needs no declaration.
+    q3 = apply_scenario(base(), {"add_offers": [{**new, "donor": "PL"}]})
+    assert q3.offers[-1].donor == "PL"
 
 
-def test_added_offer_of_new_type() -> None:
+def test_added_offer_of_a_type_the_caller_knows() -> None:
     q = apply_scenario(
         base(),
-        {"add_offers": [{"id": "N1", "donor": "FR", "item_type": "Z", "quantity": 1, "available_from": 0}]},
+        {"add_offers": [{"id": "N1", "donor": "US", "item_type": "Z", "quantity": 1, "available_from": 0}]},
+        item_types=["Z"],
     )
     assert q.offers[-1].item_type == "Z"
     assert solve(q).objective == solve(base()).objective
@@ -91,7 +96,7 @@ def test_added_offer_of_new_type() -> None:
         (
             {
                 "add_offers": [
-                    {"id": "O1", "donor": "FR", "item_type": "A", "quantity": 1, "available_from": 0}
+                    {"id": "O1", "donor": "US", "item_type": "A", "quantity": 1, "available_from": 0}
                 ]
             },
             'duplicate offer id "O1" at add_offers[0]',
@@ -99,12 +104,44 @@ def test_added_offer_of_new_type() -> None:
         (
             {
                 "add_offers": [
-                    {"id": "N1", "donor": "FR", "item_type": "A", "quantity": 1, "available_from": 9}
+                    {"id": "N1", "donor": "US", "item_type": "A", "quantity": 1, "available_from": 9}
                 ]
             },
             'add_offers[0] (id "N1"): available_from 9 is out of range 0..5',
         ),
         ({"add_offers": [{"id": "N1"}]}, 'add_offers[0]: missing field "donor" (id "N1")'),
+        (
+            {
+                "add_offers": [
+                    {"id": "N1", "donor": "XXX", "item_type": "A", "quantity": 1, "available_from": 0}
+                ]
+            },
+            'add_offers[0] (id "N1"): unknown donor "XXX"',
+        ),
+        (
+            {
+                "add_offers": [
+                    {"id": "N1", "donor": "US", "item_type": "NOPE-XYZ", "quantity": 1, "available_from": 0}
+                ]
+            },
+            'add_offers[0] (id "N1"): unknown item type "NOPE-XYZ"',
+        ),
+        (
+            {
+                "add_offers": [
+                    {"id": "N1", "donor": "US", "item_type": "A", "quantity": 0, "available_from": 0}
+                ]
+            },
+            'add_offers[0] (id "N1"): quantity must be a positive integer, got 0',
+        ),
+        (
+            {
+                "add_offers": [
+                    {"id": "N1", "donor": "US", "item_type": "A", "quantity": -3, "available_from": 0}
+                ]
+            },
+            'add_offers[0] (id "N1"): quantity must be a non-negative integer, got -3',
+        ),
         ([], "scenario must be a JSON object"),
     ],
 )

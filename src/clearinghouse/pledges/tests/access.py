@@ -82,7 +82,11 @@ API: dict[tuple[str, str], Rule] = {
         COORDINATION, setup=_allocation, body=lambda p: {"quantity": 60}
     ),
     ("POST", "/api/v1/allocations/{allocation_id}/release"): Rule(
-        COORDINATION, ok=(204,), setup=_allocation, denied=(403, 404)
+        COORDINATION,
+        ok=(204,),
+        setup=_allocation,
+        body=lambda p: {"reason": "no longer needed"},
+        denied=(403, 404),
     ),
     ("GET", "/api/v1/deliveries"): Rule(ALL, query="confirmed=false"),
     ("POST", "/api/v1/deliveries"): Rule(

@@ -49,4 +49,5 @@ def test_the_command_line_is_held_to_the_accounts_permissions_and_view(personas:
     with pytest.raises(CommandError, match="cannot move pledge"):
         run("pledges", "transition", str(p.pk), "committed", "--as", "coordinator")
     assert json.loads(run("pledges", "list", "--format", "json", "--as", "donor_deu"))["count"] == 0
-    assert "1 pledges" in run("pledges", "list", "--as", "donor_usa")
+    listed = run("pledges", "list", "--as", "donor_usa")
+    assert listed.rstrip().endswith("\n1 pledge") and "1 pledges" not in listed

@@ -96,8 +96,11 @@ def test_allocate_deliver_and_confirm_from_the_pages(personas: dict[str, Any], p
     page = donor.get(url).content.decode()
     assert 'id="delivery-form"' in page and f'<option value="{allocation.pk}">' in page
     record = reverse("delivery-record", args=[pledge.pk])
-    assert donor.post(record, {"allocation": allocation.pk, "quantity": "100"}).status_code == 302
-    assert not Delivery.objects.exists()  # no date: refused by the service, shown as a message
+    refused = donor.post(record, {"allocation": allocation.pk, "quantity": "100"})
+    # No date: refused by the service, shown beside the field, with what was typed kept.
+    assert refused.status_code == 200 and not Delivery.objects.exists()
+    html = refused.content.decode()
+    assert 'id="err-delivered_on"' in html and 'name="quantity" min="1" value="100"' in html
     response = donor.post(
         reverse("delivery-record", args=[pledge.pk]),
         {"allocation": allocation.pk, "quantity": "100", "delivered_on": "2024-05-02"},

@@ -240,7 +240,7 @@ def test_an_illegal_transition_is_a_conflict_naming_both_states(
 ) -> None:
     p = factories.financial(personas)
     for step in PATH[start]:
-        services.transition_pledge(actor=personas["admin"], pledge_id=p.pk, to=step)
+        services.transition_pledge(actor=personas["admin"], pledge_id=p.pk, to=step, reason="test")
     with pytest.raises(Conflict) as exc:
         services.transition_pledge(actor=personas["admin"], pledge_id=p.pk, to=to)
     assert exc.value.message == f"cannot move pledge {p.pk} from {start} to {to}"
@@ -260,7 +260,9 @@ def test_who_may_move_a_pledge(personas: dict[str, Any]) -> None:
     with pytest.raises(InvalidInput):
         services.transition_pledge(actor=personas["coordinator"], pledge_id=p.pk, to="lost")
     assert (
-        services.transition_pledge(actor=personas["coordinator"], pledge_id=p.pk, to="declined").status
+        services.transition_pledge(
+            actor=personas["coordinator"], pledge_id=p.pk, to="declined", reason="duplicate"
+        ).status
         == "declined"
     )
 
@@ -274,7 +276,9 @@ def test_an_in_kind_pledge_reaches_delivery_only_through_deliveries(personas: di
 
 def test_withdrawing_releases_the_allocations(personas: dict[str, Any]) -> None:
     a = factories.allocation(personas, quantity=30)
-    services.transition_pledge(actor=personas["donor_usa"], pledge_id=a.pledge_id, to="withdrawn")
+    services.transition_pledge(
+        actor=personas["donor_usa"], pledge_id=a.pledge_id, to="withdrawn", reason="stocks needed at home"
+    )
     assert not Allocation.objects.exists()
     assert Requirement.objects.get(pk=a.requirement_id).allocated_quantity == 0
     assert Pledge.objects.get(pk=a.pledge_id).allocated_quantity == 0

@@ -291,7 +291,7 @@ def test_csv_and_xlsx_exports_carry_the_exact_figures(
     client = api_client(personas["analyst"])
     response = client.get("/api/v1/reports/totals?by=year&format=csv")
     assert response["Content-Type"].startswith("text/csv")
-    assert 'filename="totals-tracker-r29.csv"' in response["Content-Disposition"]
+    assert 'filename="totals-by-year-tracker-r29.csv"' in response["Content-Disposition"]
     table = list(csv.DictReader(io.StringIO(response.content.decode())))
     assert [r["period"] for r in table] == ["2022", "2023", "2024", "2025", "2026"]
     for r in table:

@@ -43,7 +43,10 @@ API: dict[tuple[str, str], Rule] = {
         RECIPIENT, setup=_requirement("contact_group"), body=lambda p: {"notes": "changed"}, denied=(403,)
     ),
     ("POST", "/api/v1/requirements/{requirement_id}/cancel"): Rule(
-        RECIPIENT, setup=_requirement("contact_group"), denied=(403,)
+        RECIPIENT,
+        setup=_requirement("contact_group"),
+        body=lambda p: {"reason": "met by a purchase"},
+        denied=(403,),
     ),
 }
 PAGES: dict[str, Rule] = {}

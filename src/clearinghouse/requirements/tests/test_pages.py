@@ -247,7 +247,9 @@ def test_cancel_and_allocate_actions(board: dict[str, Any], page_client: Any) ->
     assert f"Pledge #{pledge.pk} allocated to requirement #{r155.pk}." in page
     # The recipient cannot cancel while allocated units are not delivered: the service says why.
     recipient = page_client(personas["recipient"])
-    response = recipient.post(reverse("requirement-cancel", args=[r155.pk]), follow=True)
+    response = recipient.post(
+        reverse("requirement-cancel", args=[r155.pk]), {"confirmed": "yes", "reason": "bought"}, follow=True
+    )
     assert "120 allocated units are not delivered yet" in response.content.decode()
     guns = board["guns"]
     assert (
@@ -258,7 +260,14 @@ def test_cancel_and_allocate_actions(board: dict[str, Any], page_client: Any) ->
         recipient.post(reverse("requirement-allocate", args=[guns.pk]), {"pledge": pledge.pk}).status_code
         == 403
     )
-    assert recipient.post(reverse("requirement-cancel", args=[guns.pk])).status_code == 302
+    confirm = recipient.post(reverse("requirement-cancel", args=[guns.pk]))
+    assert confirm.status_code == 200 and 'id="confirm-form"' in confirm.content.decode()
+    guns.refresh_from_db()
+    assert not guns.cancelled  # the first click only asks
+    done = recipient.post(
+        reverse("requirement-cancel", args=[guns.pk]), {"confirmed": "yes", "reason": "covered nationally"}
+    )
+    assert done.status_code == 302
     guns.refresh_from_db()
     assert guns.cancelled
 

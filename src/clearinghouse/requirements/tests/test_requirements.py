@@ -108,7 +108,7 @@ def test_cancelling_needs_nothing_pending(personas: dict[str, Any]) -> None:
     pledges.release_allocation(actor=personas["coordinator"], allocation_id=a.pk)
     with pytest.raises(PermissionDenied):
         services.cancel_requirement(actor=personas["donor_usa"], requirement_id=r.pk)
-    r = services.cancel_requirement(actor=personas["recipient"], requirement_id=r.pk)
+    r = services.cancel_requirement(actor=personas["recipient"], requirement_id=r.pk, reason="bought it")
     assert r.status == "cancelled" and r.outstanding_quantity == 0
     with pytest.raises(Conflict, match="already cancelled"):
         services.cancel_requirement(actor=personas["recipient"], requirement_id=r.pk)
@@ -205,6 +205,8 @@ def test_api_create_filter_patch_and_cancel(personas: dict[str, Any], api_client
     assert patched["ETag"] != detail["ETag"]
     bad = client.patch(f"/api/v1/requirements/{data['id']}", {"quantity": 0}, content_type="application/json")
     assert bad.status_code == 422 and bad.json()["field"].endswith("quantity")
-    cancelled = client.post(f"/api/v1/requirements/{data['id']}/cancel")
+    cancel = f"/api/v1/requirements/{data['id']}/cancel"
+    reason = {"reason": "covered by a national purchase"}
+    cancelled = client.post(cancel, reason, content_type="application/json")
     assert cancelled.status_code == 200 and cancelled.json()["status"] == "cancelled"
-    assert client.post(f"/api/v1/requirements/{data['id']}/cancel").status_code == 409
+    assert client.post(cancel, reason, content_type="application/json").status_code == 409

@@ -10,6 +10,7 @@ from django.core.management.base import CommandParser
 from clearinghouse.catalog import selectors, services
 from clearinghouse.core.audit import jsonable
 from clearinghouse.core.commands import ClearinghouseCommand
+from clearinghouse.core.humanize import count_of
 
 
 class Command(ClearinghouseCommand):
@@ -60,7 +61,7 @@ class Command(ClearinghouseCommand):
                 f"{i['code']:<18} {i['capability']:<27} {i['unit']:<12} {i['family']:<20} "
                 f"{value:>18}  {i['name']}"
             )
-        self.stdout.write(f"{len(items)} item types")
+        self.stdout.write(count_of(len(items), "item type"))
 
 
 class _System:

@@ -9,6 +9,7 @@ from django.core.management.base import CommandParser
 
 from clearinghouse.clearing import selectors, services
 from clearinghouse.core.commands import ClearinghouseCommand
+from clearinghouse.core.humanize import count_of
 
 
 class Command(ClearinghouseCommand):
@@ -23,6 +24,7 @@ class Command(ClearinghouseCommand):
         acc = sub.add_parser("accept", help="Accept all (default) or the named proposals of a run.")
         acc.add_argument("run_id", type=int)
         acc.add_argument("--proposal", type=int, action="append", help="proposal id (repeatable)")
+        acc.add_argument("--reason", default="", help="why (optional); kept in the audit chain")
         acc.add_argument("--as", dest="as_user", metavar="USERNAME", required=True)
         sf = sub.add_parser("shortfalls", help="Required, allocated, delivered by capability and month.")
         sf.add_argument("--format", choices=["table", "json"], default="table")
@@ -36,7 +38,7 @@ class Command(ClearinghouseCommand):
             )
             self.stdout.write(
                 f"run {run.pk}: {run.status}, objective {run.objective:g} (bound {run.bound:g}), "
-                f"{run.proposals.count()} proposals, digest {run.input_digest[:12]}"
+                f"{count_of(run.proposals.count(), 'proposal')}, digest {run.input_digest[:12]}"
             )
             for p in selectors.proposal_list(user=actor, run=run):
                 item = p.pledge.item_type.code if p.pledge.item_type else "?"
@@ -46,7 +48,10 @@ class Command(ClearinghouseCommand):
                 )
         elif options["sub"] == "accept":
             outcome = services.accept_proposals(
-                actor=actor, run_id=options["run_id"], proposal_ids=options["proposal"]
+                actor=actor,
+                run_id=options["run_id"],
+                proposal_ids=options["proposal"],
+                reason=options["reason"],
             )
             self.stdout.write(f"{len(outcome.accepted)} accepted, {len(outcome.refused)} refused")
             for p in outcome.refused:

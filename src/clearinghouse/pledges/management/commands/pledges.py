@@ -13,6 +13,7 @@ from django.core.management.base import CommandError, CommandParser
 
 from clearinghouse.core.audit import jsonable
 from clearinghouse.core.commands import ClearinghouseCommand
+from clearinghouse.core.humanize import count_of
 from clearinghouse.pledges import selectors, services
 from clearinghouse.pledges.choices import PledgeKind, PledgeStatus
 
@@ -43,6 +44,9 @@ class Command(ClearinghouseCommand):
         move = command("transition", "Move a pledge, e.g. `transition 12 accepted`.")
         move.add_argument("pledge_id", type=int)
         move.add_argument("to", choices=PledgeStatus.values)
+        move.add_argument(
+            "--reason", default="", help="why (required to decline or withdraw); kept in the audit chain"
+        )
         allocate = command("allocate", "Allocate units of a pledge to a requirement (the coordination cell).")
         allocate.add_argument("pledge_id", type=int)
         allocate.add_argument("requirement_id", type=int)
@@ -58,7 +62,9 @@ class Command(ClearinghouseCommand):
         user = self.acting_user(options)
         sub = options["sub"]
         if sub == "transition":
-            p = services.transition_pledge(actor=user, pledge_id=options["pledge_id"], to=options["to"])
+            p = services.transition_pledge(
+                actor=user, pledge_id=options["pledge_id"], to=options["to"], reason=options["reason"]
+            )
             self.stdout.write(f"pledge {p.pk} is {p.status}")
         elif sub == "allocate":
             a = services.allocate(
@@ -119,4 +125,4 @@ class Command(ClearinghouseCommand):
                 f"{i['value_amount']:>18} {i['currency']} = {i['value_eur']:>18} EUR  {i['external_ref']}"
                 + ("  [illustrative]" if i["illustrative"] else "")
             )
-        self.stdout.write(f"{len(items)} pledges")
+        self.stdout.write(count_of(len(items), "pledge"))

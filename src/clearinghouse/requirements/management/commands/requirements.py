@@ -9,6 +9,7 @@ from django.core.management.base import CommandParser
 
 from clearinghouse.core.audit import jsonable
 from clearinghouse.core.commands import ClearinghouseCommand
+from clearinghouse.core.humanize import count_of
 from clearinghouse.requirements import selectors, services
 from clearinghouse.requirements.choices import Priority, RequirementStatus
 
@@ -28,12 +29,15 @@ class Command(ClearinghouseCommand):
         lst.add_argument("--capability")
         cancel = sub.add_parser("cancel", help="Cancel a requirement (its recipient's officers).")
         cancel.add_argument("requirement_id", type=int)
+        cancel.add_argument("--reason", required=True, help="why (kept in the audit chain)")
         cancel.add_argument("--as", dest="as_user", metavar="USERNAME", required=True)
 
     def handle(self, *args: Any, **options: Any) -> None:
         user = self.acting_user(options)
         if options["sub"] == "cancel":
-            r = services.cancel_requirement(actor=user, requirement_id=options["requirement_id"])
+            r = services.cancel_requirement(
+                actor=user, requirement_id=options["requirement_id"], reason=options["reason"]
+            )
             self.stdout.write(f"requirement {r.pk} cancelled")
             return
         items = [
@@ -69,4 +73,4 @@ class Command(ClearinghouseCommand):
                 f"{i['quantity']:>10} {i['unit']:<10} {','.join(i['item_types'])}  {i['external_ref']}"
                 + ("  [illustrative]" if i["illustrative"] else "")
             )
-        self.stdout.write(f"{len(items)} requirements")
+        self.stdout.write(count_of(len(items), "requirement"))

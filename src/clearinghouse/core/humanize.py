@@ -1,0 +1,72 @@
+"""Numbers and words for people: money with thousands separators and units, and plurals.
+
+One implementation for every page (the `formatting` template library) and every CLI message.
+Money stays `Decimal` and is only rounded here, for display: `money_short` says "140.0 m EUR" or
+"1.25 bn EUR" and `money_exact` gives the full amount ("140,000,000.00 EUR") for a tooltip or a
+table where every cent matters.
+"""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import Any
+
+from django.utils.translation import ngettext
+
+MILLION = Decimal(10) ** 6
+BILLION = Decimal(10) ** 9
+
+
+def _decimal(value: Any) -> Decimal | None:
+    if value is None or value == "":
+        return None
+    try:
+        return value if isinstance(value, Decimal) else Decimal(str(value))
+    except InvalidOperation:
+        return None
+
+
+def _with_unit(text: str, currency: str) -> str:
+    return f"{text} {currency}" if currency else text
+
+
+def money_exact(value: Any, currency: str = "", places: int = 2) -> str:
+    """`140,000,000.00 EUR`: every digit, thousands separated; a dash for nothing."""
+    amount = _decimal(value)
+    if amount is None:
+        return "—"
+    rounded = amount.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    return _with_unit(f"{rounded:,.{places}f}", currency)
+
+
+def money_short(value: Any, currency: str = "") -> str:
+    """`140.0 m EUR`, `1.25 bn EUR`; below a million the exact amount (`48,500.00 EUR`)."""
+    amount = _decimal(value)
+    if amount is None:
+        return "—"
+    size = abs(amount)
+    if size >= BILLION:
+        return _with_unit(
+            f"{(amount / BILLION).quantize(Decimal('0.01'), rounding=ROUND_HALF_UP):,} bn", currency
+        )
+    if size >= MILLION:
+        return _with_unit(
+            f"{(amount / MILLION).quantize(Decimal('0.1'), rounding=ROUND_HALF_UP):,} m", currency
+        )
+    return money_exact(amount, currency)
+
+
+def is_shortened(value: Any) -> bool:
+    """Whether `money_short` rounds the amount to millions or billions."""
+    amount = _decimal(value)
+    return amount is not None and abs(amount) >= MILLION
+
+
+def noun(count: int, singular: str, plural: str | None = None) -> str:
+    """The noun for a count: `unit` for 1, `units` otherwise (ngettext's rule)."""
+    return ngettext(singular, plural or f"{singular}s", int(count))
+
+
+def count_of(count: int, singular: str, plural: str | None = None) -> str:
+    """`1 proposal`, `1,200 units`."""
+    return f"{int(count):,} {noun(count, singular, plural)}"
