@@ -138,6 +138,7 @@ TEMPLATES = [
                 "clearinghouse.core.context_processors.clearinghouse",
                 "clearinghouse.core.headers.csp_nonce",
             ],
+            "builtins": ["clearinghouse.core.templatetags.security"],
         },
     },
 ]
