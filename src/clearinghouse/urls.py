@@ -11,7 +11,6 @@ from clearinghouse.core import views_account
 from clearinghouse.participants import views as participant_views
 from clearinghouse.participants import views_users
 
-
 urlpatterns = [
     path("", participant_views.home, name="home"),
     path("login/", core_views.LoginView.as_view(), name="login"),

@@ -60,7 +60,9 @@ def end_sessions(*, user: Any, keep: str | None = None) -> int:
 def revoke_session(*, actor: Any, session_id: int) -> UserSession:
     """End one browser session (your own; an admin's, anybody's)."""
     with transaction.atomic():
-        row = UserSession.objects.restrict(actor, "change").select_related("user").filter(pk=session_id).first()
+        row = (
+            UserSession.objects.restrict(actor, "change").select_related("user").filter(pk=session_id).first()
+        )
         if row is None:
             raise NotFound("Session not found.")
         SessionStore(session_key=row.session_key).delete()
@@ -116,11 +118,15 @@ def _new_recovery_codes(user: Any) -> list[str]:
 def confirm_enrolment(*, user: Any, device_id: int, code: str) -> tuple[TOTPDevice, list[str]]:
     """Confirm an authenticator with a code from it; returns it and new recovery codes (shown once)."""
     with transaction.atomic():
-        device = TOTPDevice.objects.select_for_update().filter(pk=device_id, user=user, confirmed=False).first()
+        device = (
+            TOTPDevice.objects.select_for_update().filter(pk=device_id, user=user, confirmed=False).first()
+        )
         if device is None:
             raise NotFound("That enrolment has expired: start again.")
         if not device.verify_token("".join(code.split())):
-            raise InvalidInput("That code is not right: check the time on your device and try again.", field="code")
+            raise InvalidInput(
+                "That code is not right: check the time on your device and try again.", field="code"
+            )
         TOTPDevice.objects.filter(user=user, confirmed=True).delete()
         device.confirmed = True
         device.save(update_fields=["confirmed"])
@@ -177,7 +183,10 @@ def remove_mfa(*, actor: Any, user: Any) -> None:
     if actor.pk == user.pk and mfa.required_for(user) and not is_admin:
         raise PermissionDenied("Your role requires a second factor.")
     with transaction.atomic():
-        removed = TOTPDevice.objects.filter(user=user).delete()[0] + StaticDevice.objects.filter(user=user).delete()[0]
+        removed = (
+            TOTPDevice.objects.filter(user=user).delete()[0]
+            + StaticDevice.objects.filter(user=user).delete()[0]
+        )
         ended = end_sessions(user=user) if actor.pk != user.pk else 0
         audit.record(
             actor=actor,

@@ -225,7 +225,9 @@ def verify(*, checkpoints: Path | None = None, public_key: Path | None = None) -
             checked += 1
         guard = missing_guards()
     if result is not None:
-        return VerifyResult(result.checked, result.broken_sequence, result.reason, len(marks), tuple(warnings))
+        return VerifyResult(
+            result.checked, result.broken_sequence, result.reason, len(marks), tuple(warnings)
+        )
     beyond = [m for m in marks if m.sequence > checked]
     if beyond:
         mark = max(beyond, key=lambda m: m.sequence)
@@ -238,7 +240,11 @@ def verify(*, checkpoints: Path | None = None, public_key: Path | None = None) -
         return VerifyResult(checked, None, reason, len(marks), tuple(warnings))
     if guard:
         return VerifyResult(
-            checked, None, f"guard triggers missing or altered: {', '.join(guard)}", len(marks), tuple(warnings)
+            checked,
+            None,
+            f"guard triggers missing or altered: {', '.join(guard)}",
+            len(marks),
+            tuple(warnings),
         )
     return VerifyResult(checked, None, "", len(marks), tuple(warnings))
 
@@ -276,7 +282,8 @@ def _check_event(
             return VerifyResult(
                 checked,
                 event.sequence,
-                f"differs from the checkpoint of {mark.created_at} (line {mark.line}): the chain was rewritten",
+                f"differs from the checkpoint of {mark.created_at} (line {mark.line}): "
+                "the chain was rewritten",
             )
     return None
 
@@ -319,7 +326,9 @@ def missing_guards(conn: Any = None) -> list[str]:
             present = {name for name, src in cur.fetchall() if "RAISE EXCEPTION" in src.upper()}
             expected = GUARDS_POSTGRES
         else:
-            cur.execute("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'core_auditevent'")
+            cur.execute(
+                "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'core_auditevent'"
+            )
             present = {name for name, sql in cur.fetchall() if "RAISE(ABORT" in (sql or "").upper()}
             expected = GUARDS_SQLITE
     return [name for name in expected if name not in present]

@@ -18,7 +18,8 @@ class Door:
 
 
 _request_id: ContextVar[str] = ContextVar("clearinghouse_request_id", default="")
-_door: ContextVar[Door] = ContextVar("clearinghouse_door", default=Door())
+_NO_DOOR = Door()
+_door: ContextVar[Door] = ContextVar("clearinghouse_door", default=_NO_DOOR)
 
 
 def new_request_id() -> str:

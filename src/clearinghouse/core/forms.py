@@ -33,7 +33,9 @@ class CodeForm(forms.Form):
     code = forms.CharField(
         max_length=20,
         label="Code",
-        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}),
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}
+        ),
     )
 
 

@@ -25,7 +25,9 @@ RECOVERY_CODES = 10
 
 def required_for(user: Any) -> bool:
     """Whether this account must sign in with a second factor."""
-    return bool(getattr(user, "is_superuser", False) or getattr(user, "role", "") in settings.MFA_REQUIRED_ROLES)
+    return bool(
+        getattr(user, "is_superuser", False) or getattr(user, "role", "") in settings.MFA_REQUIRED_ROLES
+    )
 
 
 def authenticator(user: Any) -> TOTPDevice | None:

@@ -113,7 +113,11 @@ class ThrottledModelBackend(ModelBackend):
     password is even checked, and every wrong password is counted and audited."""
 
     def authenticate(  # type: ignore[override]
-        self, request: HttpRequest | None, username: str | None = None, password: str | None = None, **kwargs: Any
+        self,
+        request: HttpRequest | None,
+        username: str | None = None,
+        password: str | None = None,
+        **kwargs: Any,
     ) -> Any:
         if username is None:
             username = kwargs.get("username", "")

@@ -53,7 +53,8 @@ def _pending(request: HttpRequest) -> tuple[Any, dict[str, Any]] | None:
     if not isinstance(pending, dict) or int(time.time()) - int(pending.get("at", 0)) > PENDING_SECONDS:
         request.session.pop(PENDING_KEY, None)
         return None
-    user = get_user_model().objects.filter(pk=pending.get("user"), is_active=True).first()
+    user_id: Any = pending.get("user")
+    user = get_user_model().objects.filter(pk=user_id, is_active=True).first()
     return (user, pending) if user is not None else None
 
 
@@ -76,7 +77,9 @@ def login_mfa(request: HttpRequest) -> HttpResponse:
         if request.method == "POST" and form.is_valid():
             if throttle.is_locked(user.get_username(), address):
                 throttle.record_failure(username=user.get_username(), address=address, reason="throttled")
-                form.add_error("code", "Too many failed sign-ins from here. Wait a few minutes and try again.")
+                form.add_error(
+                    "code", "Too many failed sign-ins from here. Wait a few minutes and try again."
+                )
             else:
                 device = mfa.check_code(user, form.cleaned_data["code"])
                 if device is not None:
@@ -133,7 +136,7 @@ def _enrol(
 @login_required
 def account_page(request: HttpRequest) -> HttpResponse:
     """Your account: second factor, recovery codes, password, sessions and tokens."""
-    user = request.user
+    user: Any = request.user
     sessions = selectors.session_list(user=user).filter(user=user)
     return render(
         request,

@@ -226,7 +226,9 @@ def deactivate_user(*, actor: Any, username: str) -> User:
         user.is_active = False
         user.save(update_fields=["is_active"])
         ended = end_sessions(user=user)
-        revoked = ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(revoked_at=timezone.now())
+        revoked = ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(
+            revoked_at=timezone.now()
+        )
         audit.record(
             actor=actor,
             action="deactivate",

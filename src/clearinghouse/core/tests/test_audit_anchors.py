@@ -165,9 +165,7 @@ def test_a_checkpoint_signed_with_another_key_is_refused(anchored: int, tmp_path
 
 
 def test_checkpoints_accumulate_and_every_one_is_checked(anchored: int) -> None:
-    services.hand_over(
-        actor=_admin(), to="GBR", on=dt.date(2027, 6, 1), notes="after the first checkpoint"
-    )
+    services.hand_over(actor=_admin(), to="GBR", on=dt.date(2027, 6, 1), notes="after the first checkpoint")
     second = anchor.write_checkpoint()
     assert second.sequence == AuditEvent.objects.count() > anchored
     assert len(anchor.read_checkpoints(anchor.checkpoint_path())) == 2

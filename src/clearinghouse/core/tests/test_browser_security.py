@@ -105,7 +105,9 @@ def test_htmx_works_without_eval(page: Any, live_server: Any, personas: dict[str
     assert violations(page) == []
 
 
-def test_admin_and_account_pages_under_the_policy(page: Any, live_server: Any, personas: dict[str, Any]) -> None:
+def test_admin_and_account_pages_under_the_policy(
+    page: Any, live_server: Any, personas: dict[str, Any]
+) -> None:
     sign_in(page, live_server, "admin")
     for path in ("/admin/", "/admin/participants/user/", "/users/", "/audit/?verify=1"):
         page.goto(f"{live_server.url}{path}")

@@ -22,7 +22,9 @@ def _client(address: str = "10.0.0.1") -> Client:
 
 
 def _code(device: TOTPDevice, ahead: int = 0) -> str:
-    totp = TOTP(device.bin_key, step=device.step, t0=device.t0, digits=device.digits, drift=device.drift + ahead)
+    totp = TOTP(
+        device.bin_key, step=device.step, t0=device.t0, digits=device.digits, drift=device.drift + ahead
+    )
     return f"{totp.token():06d}"
 
 
@@ -31,7 +33,9 @@ def _sign_in(client: Client, username: str, password: str = PASSWORD) -> Any:
 
 
 def _actions(since: int) -> list[str]:
-    return list(AuditEvent.objects.filter(sequence__gt=since).order_by("sequence").values_list("action", flat=True))
+    return list(
+        AuditEvent.objects.filter(sequence__gt=since).order_by("sequence").values_list("action", flat=True)
+    )
 
 
 def _last_sequence() -> int:
@@ -274,7 +278,11 @@ def test_a_wrong_current_password_changes_nothing(personas: dict) -> None:
     _sign_in(client, "analyst")
     response = client.post(
         "/account/password/",
-        {"old_password": "nope", "new_password": "a-new-long-passphrase-77", "new_password2": "a-new-long-passphrase-77"},
+        {
+            "old_password": "nope",
+            "new_password": "a-new-long-passphrase-77",
+            "new_password2": "a-new-long-passphrase-77",
+        },
     )
     assert response.status_code == 200 and b"not correct" in response.content
     assert not AuditEvent.objects.filter(action="password_change").exists()

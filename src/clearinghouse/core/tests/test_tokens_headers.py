@@ -57,7 +57,9 @@ def test_the_expiry_is_shown(personas: dict, page_client: Any, api_client: Any) 
 
 
 def test_a_token_cannot_create_tokens(personas: dict, api_client: Any) -> None:
-    response = api_client(personas["admin"]).post("/api/v1/tokens", {"name": "x"}, content_type="application/json")
+    response = api_client(personas["admin"]).post(
+        "/api/v1/tokens", {"name": "x"}, content_type="application/json"
+    )
     assert response.status_code == 403 and "cannot create tokens" in response.json()["detail"]
     assert ApiToken.objects.filter(name="x").count() == 0
 
@@ -110,7 +112,11 @@ def test_every_inline_script_and_style_carries_the_nonce_and_no_template_uses_st
         text = template.read_text()
         for match in re.finditer(r"<(script|style)\b([^>]*)>", text):
             attrs = match.group(2)
-            if "src=" not in attrs and 'nonce="{{ csp_nonce }}"' not in attrs and "application/json" not in attrs:
+            if (
+                "src=" not in attrs
+                and 'nonce="{{ csp_nonce }}"' not in attrs
+                and "application/json" not in attrs
+            ):
                 offenders.append(f"{template.name}: {match.group(0)}")
         for match in re.finditer(r"\s(style|on[a-z]+|hx-on[:a-z-]*)=", text):
             offenders.append(f"{template.name}: {match.group(0).strip()}")
@@ -163,7 +169,11 @@ def test_settings_turn_hsts_on_with_secure_cookies(tmp_path: Path) -> None:
 
 def test_the_data_dir_and_database_file_are_owner_only(tmp_path: Path) -> None:
     data = tmp_path / "fresh" / "data"
-    env = {**os.environ, "CLEARINGHOUSE_DATA_DIR": str(data), "DJANGO_SETTINGS_MODULE": "clearinghouse.settings"}
+    env = {
+        **os.environ,
+        "CLEARINGHOUSE_DATA_DIR": str(data),
+        "DJANGO_SETTINGS_MODULE": "clearinghouse.settings",
+    }
     env.pop("DATABASE_URL", None)
     code = "import django; django.setup(); from django.db import connection; connection.ensure_connection()"
     subprocess.run([sys.executable, "-c", code], env=env, check=True)

@@ -20,18 +20,25 @@ pytestmark = pytest.mark.django_db
 def test_cli_creates_an_account_and_prints_its_password_last(
     reference_data: None, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    call_command("user", "create", "officer-chn", "--participant", "CHN", "--role", "analyst", "--email", "a@b.cn")
+    call_command(
+        "user", "create", "officer-chn", "--participant", "CHN", "--role", "analyst", "--email", "a@b.cn"
+    )
     out = capsys.readouterr().out.strip().splitlines()
     password = out[-1]
     user = User.objects.get(username="officer-chn")
     assert (user.participant.code, user.role, user.email) == ("CHN", "analyst", "a@b.cn")
     assert user.check_password(password) and len(password) >= 16
-    assert password not in json.dumps(AuditEvent.objects.get(action="create", object_type="participants.user", object_id=str(user.pk)).after)
+    assert password not in json.dumps(
+        AuditEvent.objects.get(action="create", object_type="participants.user", object_id=str(user.pk)).after
+    )
     event = AuditEvent.objects.get(action="create", object_type="participants.user", object_id=str(user.pk))
     assert event.via == "cli" and "@" in event.origin and event.actor == "system"
-    assert Client(REMOTE_ADDR="10.3.0.1").post(
-        "/login/", {"username": "officer-chn", "password": password}
-    ).status_code == 302
+    assert (
+        Client(REMOTE_ADDR="10.3.0.1")
+        .post("/login/", {"username": "officer-chn", "password": password})
+        .status_code
+        == 302
+    )
 
 
 @pytest.mark.parametrize(
@@ -61,7 +68,9 @@ def test_cli_lists_accounts_as_json(personas: dict, capsys: pytest.CaptureFixtur
     assert rows["analyst"]["is_active"] is True and "password" not in rows["analyst"]
 
 
-def test_deactivation_stops_sessions_and_tokens_at_once(personas: dict, capsys: pytest.CaptureFixture[str]) -> None:
+def test_deactivation_stops_sessions_and_tokens_at_once(
+    personas: dict, capsys: pytest.CaptureFixture[str]
+) -> None:
     browser = Client(REMOTE_ADDR="10.3.0.2")
     from conftest import PASSWORD
 
@@ -88,7 +97,9 @@ def test_only_admins_manage_accounts(personas: dict) -> None:
 
 def test_admins_create_and_deactivate_accounts_on_a_page(personas: dict, page_client: Any) -> None:
     admin = page_client(personas["admin"])
-    response = admin.post("/users/", {"username": "new-officer", "participant": "CHN", "role": "donor_officer"})
+    response = admin.post(
+        "/users/", {"username": "new-officer", "participant": "CHN", "role": "donor_officer"}
+    )
     assert response.status_code == 200
     html = response.content.decode()
     password = html.split('id="new-password">')[1].split("<")[0]
@@ -114,9 +125,13 @@ def test_the_api_creates_and_deactivates_accounts(personas: dict, api_client: An
     )
     assert response.status_code == 201
     body = response.json()
-    assert body["participant"] == "KOR" and User.objects.get(username="api-officer").check_password(body["password"])
+    assert body["participant"] == "KOR" and User.objects.get(username="api-officer").check_password(
+        body["password"]
+    )
     bad = admin.post(
-        "/api/v1/users", {"username": "x", "participant": "KOR", "role": "boss"}, content_type="application/json"
+        "/api/v1/users",
+        {"username": "x", "participant": "KOR", "role": "boss"},
+        content_type="application/json",
     )
     assert bad.status_code == 422 and bad.json()["field"].endswith("role")
     assert admin.post("/api/v1/users/api-officer/deactivate").json()["is_active"] is False

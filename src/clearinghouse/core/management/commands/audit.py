@@ -41,9 +41,8 @@ class Command(ClearinghouseCommand):
         try:
             if sub == "checkpoint":
                 mark = anchor.write_checkpoint()
-                self.stdout.write(
-                    f"checkpoint written to {anchor.checkpoint_path()}: {mark.sequence} events, head {mark.hash}"
-                )
+                where = anchor.checkpoint_path()
+                self.stdout.write(f"checkpoint written to {where}: {mark.sequence} events, head {mark.hash}")
                 return
             if sub == "public-key":
                 self.stdout.write(anchor.public_key_pem().rstrip())
@@ -55,7 +54,9 @@ class Command(ClearinghouseCommand):
             self.stderr.write(f"warning: {warning}")
         if not result.ok:
             where = f"broken at event {result.broken_sequence}: " if result.broken_sequence else "fails: "
-            raise CommandError(f"audit chain {where}{result.reason} ({result.checked} events before it verified)")
+            raise CommandError(
+                f"audit chain {at}{result.reason} ({result.checked} events before it verified)"
+            )
         self.stdout.write(
             f"audit chain intact: {result.checked} events verified against {result.checkpoints} checkpoints"
         )

@@ -60,13 +60,15 @@ class Command(ClearinghouseCommand):
             user = services.deactivate_user(actor=actor, username=options["username"])
             self.stdout.write(f"Account {user.username} deactivated; its sessions and tokens no longer work.")
         elif sub == "reset-mfa":
-            user = User.objects.filter(username=options["username"]).first()
-            if user is None:
+            account = User.objects.filter(username=options["username"]).first()
+            if account is None:
                 raise CommandError(f"no account named {options['username']!r}")
             if actor is None:
                 raise CommandError("reset-mfa needs an admin account: --as USERNAME")
-            remove_mfa(actor=actor, user=user)
-            self.stdout.write(f"Second factor of {user.username} removed; they enrol again at the next sign-in.")
+            remove_mfa(actor=actor, user=account)
+            self.stdout.write(
+                f"Second factor of {account.username} removed; they enrol again at the next sign-in."
+            )
         else:
             self._list(options["format"])
 
