@@ -53,7 +53,7 @@ class Command(ClearinghouseCommand):
         for warning in result.warnings:
             self.stderr.write(f"warning: {warning}")
         if not result.ok:
-            where = f"broken at event {result.broken_sequence}: " if result.broken_sequence else "fails: "
+            at = f"broken at event {result.broken_sequence}: " if result.broken_sequence else "fails: "
             raise CommandError(
                 f"audit chain {at}{result.reason} ({result.checked} events before it verified)"
             )
