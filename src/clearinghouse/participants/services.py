@@ -241,3 +241,28 @@ def deactivate_user(*, actor: Any, username: str) -> User:
             },
         )
     return user
+
+
+def reset_password(*, actor: Any, username: str) -> NewAccount:
+    """Give an account a new generated password (a lost password; admins or the CLI operator); its
+    sessions end. The password is returned once and never stored in clear."""
+    from clearinghouse.core.account_services import end_sessions
+
+    if actor is not None and not actor.has_role(Role.ADMIN):
+        raise PermissionDenied("Only an admin can reset passwords.")
+    password = secrets.token_urlsafe(15)
+    with transaction.atomic():
+        user = User.objects.select_for_update().filter(username=username).first()
+        if user is None:
+            raise InvalidInput(f"No account named {username!r}.", field="username")
+        user.set_password(password)
+        user.save(update_fields=["password"])
+        ended = end_sessions(user=user)
+        audit.record(
+            actor=actor,
+            action="password_reset",
+            object_type="participants.user",
+            object_id=user.pk,
+            after={"sessions_ended": ended},
+        )
+    return NewAccount(user=user, password=password)

@@ -140,3 +140,19 @@ def test_the_api_creates_and_deactivates_accounts(personas: dict, api_client: An
 
 def test_nobody_deactivates_themselves(personas: dict, api_client: Any) -> None:
     assert api_client(personas["admin"]).post("/api/v1/users/admin/deactivate").status_code == 409
+
+
+def test_lost_password_and_lost_authenticator(personas: dict, capsys: pytest.CaptureFixture[str]) -> None:
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    call_command("user", "reset-password", "finance", "--as", "admin")
+    password = capsys.readouterr().out.strip().splitlines()[-1]
+    assert User.objects.get(username="finance").check_password(password)
+    assert AuditEvent.objects.filter(action="password_reset").count() == 1
+    TOTPDevice.objects.create(user=personas["finance"], name="lost phone", confirmed=True)
+    with pytest.raises(CommandError, match="needs an admin"):
+        call_command("user", "reset-mfa", "finance")
+    call_command("user", "reset-mfa", "finance", "--as", "admin")
+    assert not TOTPDevice.objects.filter(user=personas["finance"]).exists()
+    response = Client(REMOTE_ADDR="10.3.0.9").post("/login/", {"username": "finance", "password": password})
+    assert response["Location"] == "/login/second-step/", "enrols again at the next sign-in"

@@ -1,4 +1,4 @@
-"""`clearinghouse user create|deactivate|list|reset-mfa`: accounts of any participant."""
+"""`clearinghouse user create|deactivate|list|reset-password|reset-mfa`: accounts of any participant."""
 
 from __future__ import annotations
 
@@ -31,7 +31,11 @@ class Command(ClearinghouseCommand):
         lst.add_argument("--format", choices=["table", "json"], default="table")
         reset = sub.add_parser("reset-mfa", help="Remove a lost authenticator: the user enrols again.")
         reset.add_argument("username")
-        for p in (create, deactivate, reset):
+        password = sub.add_parser(
+            "reset-password", help="Give an account a new generated password (the last line); sessions end."
+        )
+        password.add_argument("username")
+        for p in (create, deactivate, reset, password):
             p.add_argument(
                 "--as",
                 dest="as_user",
@@ -59,6 +63,10 @@ class Command(ClearinghouseCommand):
         elif sub == "deactivate":
             user = services.deactivate_user(actor=actor, username=options["username"])
             self.stdout.write(f"Account {user.username} deactivated; its sessions and tokens no longer work.")
+        elif sub == "reset-password":
+            new = services.reset_password(actor=actor, username=options["username"])
+            self.stdout.write(f"New password of {new.user.username} (shown once; its sessions ended):")
+            self.stdout.write(new.password)
         elif sub == "reset-mfa":
             account = User.objects.filter(username=options["username"]).first()
             if account is None:
