@@ -57,6 +57,5 @@ class Command(ClearinghouseCommand):
             raise CommandError(
                 f"audit chain {at}{result.reason} ({result.checked} events before it verified)"
             )
-        self.stdout.write(
-            f"audit chain intact: {result.checked} events verified against {result.checkpoints} checkpoints"
-        )
+        marks = f"{result.checkpoints} checkpoint" + ("" if result.checkpoints == 1 else "s")
+        self.stdout.write(f"audit chain intact: {result.checked} events verified against {marks}")
