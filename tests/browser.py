@@ -50,18 +50,29 @@ def totp_code(key: bytes, *, after_step: int = -1, drift: int = 0) -> str:
 
 def complete_second_factor(page: object, username: str) -> None:
     """After the password step of a sign-in: answer the second step if the page asks for one, enrolling
-    the authenticator first when the account has none (as a person with an authenticator app would)."""
+    the authenticator first when the account has none (as a person with an authenticator app would).
+
+    Waits are polled from Python: the pages' Content-Security-Policy forbids the string evaluation
+    that `wait_for_function("…")` relies on."""
     import base64
+    import time
+    from urllib.parse import urlparse
 
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
     p: Any = page
-    p.wait_for_function(
-        "document.readyState === 'complete' && (location.pathname.startsWith('/login/second-step/')"
-        " || !location.pathname.startsWith('/login/') || document.querySelector('#login-error') !== null)"
-    )
-    if "/login/second-step/" not in p.url:
+
+    def path() -> str:
+        return urlparse(p.url).path
+
+    deadline = time.monotonic() + 30
+    while not (path().startswith("/login/second-step/") or not path().startswith("/login/")):
+        if p.locator("#login-error").count() or time.monotonic() > deadline:
+            return  # the password step failed: nothing to answer (the caller checks the page)
+        p.wait_for_timeout(100)
+    if not path().startswith("/login/second-step/"):
         return
+    p.wait_for_selector("#id_code")
     if p.locator("#mfa-secret").count():
         secret = p.inner_text("#mfa-secret").strip()
         key = base64.b32decode(secret + "=" * (-len(secret) % 8))
@@ -73,4 +84,17 @@ def complete_second_factor(page: object, username: str) -> None:
         device = TOTPDevice.objects.get(user__username=username, confirmed=True)
         p.fill("#id_code", totp_code(device.bin_key, after_step=device.last_t, drift=device.drift))
         p.click("button[type=submit]")
-    p.wait_for_function("!location.pathname.startsWith('/login/')")
+    p.wait_for_url(lambda url: not urlparse(url).path.startswith("/login/"))
+
+
+def wait_until(page: object, expression: str, timeout: float = 15.0) -> None:
+    """Poll a JavaScript expression until it is true. `page.wait_for_function("…")` evaluates the string
+    inside the page, which its Content-Security-Policy (no `unsafe-eval`) refuses; `evaluate` does not."""
+    import time
+
+    p: Any = page
+    deadline = time.monotonic() + timeout
+    while not p.evaluate(expression):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"still false after {timeout} s: {expression}")
+        p.wait_for_timeout(100)
