@@ -56,6 +56,25 @@ def _audit_append_only_guard(request: pytest.FixtureRequest) -> Any:
         remove_append_only_guard()
 
 
+@pytest.fixture(autouse=True)
+def _audit_anchors_in_tmp(request: pytest.FixtureRequest) -> Any:
+    """Keep the audit signing key and checkpoint file of every database test in a temporary dir, never
+    in the developer's data dir (each test's chain starts afresh, so its checkpoints must too)."""
+    marker = request.node.get_closest_marker("django_db")
+    names = set(request.fixturenames)
+    if marker is None and not names & {"db", "transactional_db", "live_server"}:
+        yield
+        return
+    from django.test import override_settings
+
+    tmp = request.getfixturevalue("tmp_path")
+    with override_settings(
+        CLEARINGHOUSE_AUDIT_SIGNING_KEY_FILE=tmp / "audit-signing-key.pem",
+        CLEARINGHOUSE_CHECKPOINT_FILE=tmp / "audit-checkpoints.jsonl",
+    ):
+        yield
+
+
 @pytest.fixture
 def reference_data(db: Any) -> None:
     """Participants, groups and mandates from the shipped data files."""
@@ -109,16 +128,37 @@ def api_client() -> Any:
 
 @pytest.fixture
 def page_client() -> Any:
-    """A browser-like client signed in with a session for one persona (None: anonymous)."""
+    """A browser-like client signed in with a session for one persona (None: anonymous).
+
+    Roles that require a second factor get an authenticator and a session verified with it, as the
+    sign-in pages would leave it (core/tests/test_mfa.py tests those pages themselves)."""
     from django.test import Client
 
     def make(user: Any | None) -> Client:
         client = Client()
         if user is not None:
             client.force_login(user)
+            verify_session_with_second_factor(client, user)
         return client
 
     return make
+
+
+def verify_session_with_second_factor(client: Any, user: Any) -> None:
+    """Mark a test client's session as signed in with the user's authenticator (made if missing)."""
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from clearinghouse.core.mfa import required_for
+
+    if not required_for(user):
+        return
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=user, name="test authenticator", confirmed=True)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
 
 
 @pytest.fixture(scope="module")

@@ -22,6 +22,23 @@ def _token_id(personas: dict[str, Any]) -> dict[str, Any]:
     return {"token_id": create_token(actor=personas["analyst"], user=personas["analyst"]).token.pk}
 
 
+def _session_id(personas: dict[str, Any]) -> dict[str, Any]:
+    from clearinghouse.core.models import UserSession
+
+    # A session of the analyst: only the analyst (and admins) may end it.
+    row = UserSession.objects.create(user=personas["analyst"], session_key="matrix-session-key")
+    return {"session_id": row.pk}
+
+
+def _new_account(personas: dict[str, Any]) -> dict[str, Any]:
+    from clearinghouse.participants.services import create_user
+
+    create_user(actor=None, username="matrix-temp", participant="USA", role="analyst", password=None)
+    return {"username": "matrix-temp"}
+
+
+ADMINS = frozenset({"admin"})
+
 API: dict[tuple[str, str], Rule] = {
     ("GET", "/api/v1/participants"): Rule(ALL),
     ("GET", "/api/v1/participants/{code}"): Rule(ALL, setup=lambda p: {"code": "USA"}),
@@ -30,7 +47,20 @@ API: dict[tuple[str, str], Rule] = {
         COORDINATION, ok=(201,), body=lambda p: {"to": "GBR", "on": "2027-01-01"}
     ),
     ("GET", "/api/v1/tokens"): Rule(ALL),
-    ("POST", "/api/v1/tokens"): Rule(ALL, ok=(201,), body=lambda p: {"name": "x"}),
+    # The matrix calls with bearer tokens, and a token cannot create tokens (sessions can: test_security).
+    ("POST", "/api/v1/tokens"): Rule(frozenset(), body=lambda p: {"name": "x"}, denied=(403,)),
+    ("GET", "/api/v1/sessions"): Rule(ALL),
+    ("DELETE", "/api/v1/sessions/{session_id}"): Rule(
+        frozenset({"analyst", "admin"}), ok=(204,), setup=_session_id, denied=(404,)
+    ),
+    ("GET", "/api/v1/users"): Rule(ALL),
+    ("POST", "/api/v1/users"): Rule(
+        ADMINS,
+        ok=(201,),
+        body=lambda p: {"username": "matrix-new", "participant": "CHN", "role": "analyst"},
+        denied=(403,),
+    ),
+    ("POST", "/api/v1/users/{username}/deactivate"): Rule(ADMINS, setup=_new_account),
     ("DELETE", "/api/v1/tokens/{token_id}"): Rule(frozenset({"analyst", "admin"}), setup=_token_id),
     ("GET", "/api/v1/audit/events"): Rule(AUDITORS),
     ("GET", "/api/v1/audit/verify"): Rule(AUDITORS),
@@ -44,6 +74,17 @@ PAGES: dict[str, Rule] = {
     "participant-detail": Rule(ALL, setup=lambda p: {"code": "DEU"}),
     "audit": Rule(AUDITORS),
     "tokens": Rule(ALL),
+    # The confirmation step before revoking a token: the owner (and admins) only.
+    "token-revoke": Rule(frozenset({"analyst", "admin"}), setup=_token_id, denied=(404,)),
+    # Without a password step first, the second step sends everybody back to sign in.
+    "login-mfa": Rule(ALL, ok=(302,)),
+    "account": Rule(ALL),
+    "account-mfa": Rule(ALL),
+    "account-mfa-remove": Rule(ALL, ok=(200, 302)),
+    "account-password": Rule(ALL),
+    "session-revoke": Rule(frozenset({"analyst", "admin"}), setup=_session_id, denied=(404,)),
+    "user-list": Rule(ADMINS, denied=(403,)),
+    "user-deactivate": Rule(ADMINS, setup=_new_account, denied=(403,)),
 }
 for _app in APPS:
     for _name in ("access", "access_pages"):
@@ -58,7 +99,9 @@ for _app in APPS:
 
 # Routes that are not pages a persona browses: checked elsewhere (logout is POST-only, the API
 # has its own matrix, the admin is Django's own, revoke is POST-only and tested in test_auth).
-NOT_PAGES = {"logout", "token-revoke", "api", "admin", "openapi", "docs", "clearing-run-accept"}
+NOT_PAGES = {"logout", "api", "admin", "openapi", "docs", "clearing-run-accept"}
+# POST-only: new recovery codes (tested in core/tests/test_mfa.py).
+NOT_PAGES |= {"account-recovery-codes"}
 # POST-only actions and inline validations of the requirement and pledge pages (GET answers 405;
 # tested in requirements/tests/test_pages.py and pledges/tests/test_pages.py).
 NOT_PAGES |= {

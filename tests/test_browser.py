@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from conftest import PASSWORD
 
-from tests.browser import require_chromium
+from tests.browser import complete_second_factor, require_chromium
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 require_chromium()
@@ -27,6 +27,7 @@ def login(page: Any, live_server: Any, username: str, password: str) -> None:
     page.fill("#id_username", username)
     page.fill("#id_password", password)
     page.click("button[type=submit]")
+    complete_second_factor(page, username)
 
 
 def test_coordinator_logs_in_and_sees_home(page: Any, live_server: Any, personas: dict) -> None:

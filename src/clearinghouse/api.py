@@ -8,13 +8,13 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from clearinghouse.catalog.api import router as catalog_router
 from clearinghouse.clearing.api import router as clearing_router
-from clearinghouse.core.api import audit_router, tokens_router
+from clearinghouse.core.api import audit_router, sessions_router, tokens_router
 from clearinghouse.core.api_docs import LocalSwagger
 from clearinghouse.core.auth import API_AUTH
 from clearinghouse.core.errors import DomainError
 from clearinghouse.funds.api import router as funds_router
 from clearinghouse.ingest.api import router as kiel_router
-from clearinghouse.participants.api import mandates_router, me_router, participants_router
+from clearinghouse.participants.api import mandates_router, me_router, participants_router, users_router
 from clearinghouse.pledges.api import allocations_router, deliveries_router, pledges_router
 from clearinghouse.reports.api import router as reports_router
 from clearinghouse.requirements.api import router as requirements_router
@@ -72,8 +72,10 @@ def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 api.add_router("/participants", participants_router)
 api.add_router("/mandates", mandates_router)
 api.add_router("/tokens", tokens_router)
+api.add_router("/sessions", sessions_router)
 api.add_router("/audit", audit_router)
 api.add_router("/me", me_router)
+api.add_router("/users", users_router)
 api.add_router("/catalog", catalog_router)
 api.add_router("/requirements", requirements_router)
 api.add_router("/pledges", pledges_router)

@@ -5,11 +5,13 @@ Every step is idempotent: running the demo twice duplicates nothing.
 
 from __future__ import annotations
 
+import base64
 import importlib
 import json
 import os
 import secrets
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
@@ -39,14 +41,24 @@ def _passwords_file() -> Path:
     return Path(settings.DATA_DIR) / "demo-accounts.json"
 
 
-def _demo_passwords() -> dict[str, str]:
-    """Random passwords, generated once and kept (mode 600) in the data dir so every run prints the same."""
+TOTP_KEY = "totp_secrets"
+
+
+def _demo_passwords() -> dict[str, Any]:
+    """Random passwords (and authenticator secrets of the roles that require a second factor), generated
+    once and kept (mode 600) in the data dir so every run prints the same."""
+    from clearinghouse.core.mfa import required_for
+
     path = _passwords_file()
-    stored: dict[str, str] = json.loads(path.read_text()) if path.exists() else {}
-    changed = False
-    for username, _, _ in DEMO_ACCOUNTS:
+    stored: dict[str, Any] = json.loads(path.read_text()) if path.exists() else {}
+    secrets_by_user: dict[str, str] = stored.setdefault(TOTP_KEY, {})
+    changed = not path.exists()
+    for username, _, role in DEMO_ACCOUNTS:
         if username not in stored:
             stored[username] = f"{username}-{secrets.token_urlsafe(9)}"
+            changed = True
+        if required_for(User(role=role)) and username not in secrets_by_user:
+            secrets_by_user[username] = base64.b32encode(secrets.token_bytes(20)).decode()
             changed = True
     if changed:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -56,9 +68,15 @@ def _demo_passwords() -> dict[str, str]:
     return stored
 
 
-def seed_accounts() -> list[tuple[str, str, str, str]]:
-    """Create the demo accounts that do not exist yet; returns (username, participant, role, password)."""
+def seed_accounts() -> list[tuple[str, str, str, str, str]]:
+    """Create the demo accounts that do not exist yet, with an authenticator for the roles that require
+    one; returns (username, participant, role, password, authenticator secret or "")."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from clearinghouse.core.account_services import set_authenticator
+
     passwords = _demo_passwords()
+    totp: dict[str, str] = passwords[TOTP_KEY]
     rows = []
     for username, participant, role in DEMO_ACCOUNTS:
         user = User.objects.filter(username=username).first()
@@ -74,11 +92,17 @@ def seed_accounts() -> list[tuple[str, str, str, str]]:
             with transaction.atomic():
                 user.set_password(passwords[username])
                 user.save(update_fields=["password"])
-        rows.append((username, participant, Role(role).label, passwords[username]))
+        secret = totp.get(username, "")
+        if secret:
+            key_hex = base64.b32decode(secret).hex()
+            account = User.objects.get(username=username)
+            if not TOTPDevice.objects.filter(user=account, key=key_hex, confirmed=True).exists():
+                set_authenticator(actor=None, user=account, key_hex=key_hex)
+        rows.append((username, participant, Role(role).label, passwords[username], secret))
     return rows
 
 
-def run() -> list[tuple[str, str, str, str]]:
+def run() -> list[tuple[str, str, str, str, str]]:
     """Load everything the demo shows; returns the accounts to print."""
     participant_services.load_reference_data()
     accounts = seed_accounts()

@@ -49,12 +49,20 @@ def env_list(name: str, default: list[str]) -> list[str]:
 DATA_DIR = Path(env_str("CLEARINGHOUSE_DATA_DIR", str(Path.cwd() / "var"))).resolve()
 
 
+def private_dir(path: Path) -> Path:
+    """Create a directory readable by its owner only (0700); an existing one is left as it is."""
+    if not path.exists():
+        path.mkdir(parents=True, mode=0o700)
+        path.chmod(0o700)  # mkdir's mode is filtered by the umask
+    return path
+
+
 def _secret_key() -> str:
     """The secret key: from the environment, else generated once into the data dir (never committed)."""
     from_env = os.environ.get("CLEARINGHOUSE_SECRET_KEY", "")
     if from_env:
         return from_env
-    DATA_DIR.mkdir(parents=True, exist_ok=True)
+    private_dir(DATA_DIR)
     path = DATA_DIR / "secret_key"
     if not path.exists():
         # O_EXCL: two processes starting at once must not each write a different key.
@@ -77,13 +85,16 @@ ALLOWED_HOSTS = env_list("CLEARINGHOUSE_ALLOWED_HOSTS", ["127.0.0.1", "localhost
 CSRF_TRUSTED_ORIGINS = env_list("CLEARINGHOUSE_CSRF_TRUSTED_ORIGINS", [])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "clearinghouse.core.admin_site.ClearinghouseAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "clearinghouse.core",
     "clearinghouse.participants",
     "clearinghouse.catalog",
@@ -97,12 +108,15 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "clearinghouse.core.headers.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "clearinghouse.core.middleware.RequestIdMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "clearinghouse.core.mfa.MfaRequiredMiddleware",
     "clearinghouse.core.middleware.SessionTimeoutMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -122,7 +136,9 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "clearinghouse.core.context_processors.clearinghouse",
+                "clearinghouse.core.headers.csp_nonce",
             ],
+            "builtins": ["clearinghouse.core.templatetags.security"],
         },
     },
 ]
@@ -131,7 +147,11 @@ _database_url = os.environ.get("DATABASE_URL", "")
 if _database_url:
     DATABASES = {"default": dj_database_url.parse(_database_url, conn_max_age=60)}
 else:
-    DATA_DIR.mkdir(parents=True, exist_ok=True)
+    private_dir(DATA_DIR)
+    _sqlite_file = DATA_DIR / "clearinghouse.sqlite3"
+    if not _sqlite_file.exists():
+        # Created owner-only before SQLite opens it; SQLite gives its -wal and -shm files the same mode.
+        os.close(os.open(_sqlite_file, os.O_WRONLY | os.O_CREAT, 0o600))
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
@@ -173,10 +193,35 @@ CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_REFERRER_POLICY = "same-origin"
+# Secure cookies mean the site is served over HTTPS: then redirect plain HTTP and send HSTS.
+SECURE_SSL_REDIRECT = SESSION_COOKIE_SECURE
+SECURE_HSTS_SECONDS = env_int("CLEARINGHOUSE_HSTS_SECONDS", 365 * 24 * 3600) if SESSION_COOKIE_SECURE else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = SESSION_COOKIE_SECURE
+SECURE_REDIRECT_EXEMPT: list[str] = []
+if env_bool("CLEARINGHOUSE_BEHIND_TLS_PROXY", False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
-# Login throttling: this many failures per username (or per client address) lock it for the window.
+# Login throttling, shared by every sign-in door (core.throttle): failures per address and username
+# back off progressively from this many, capped at the lockout window; an address alone gets 4x more.
 LOGIN_MAX_FAILURES = env_int("CLEARINGHOUSE_LOGIN_MAX_FAILURES", 5)
 LOGIN_LOCKOUT_SECONDS = env_int("CLEARINGHOUSE_LOGIN_LOCKOUT_SECONDS", 15 * 60)
+AUTHENTICATION_BACKENDS = ["clearinghouse.core.throttle.ThrottledModelBackend"]
+
+# Multi-factor sign-in (TOTP with recovery codes): required for these roles, available to all.
+MFA_REQUIRED_ROLES = env_list("CLEARINGHOUSE_MFA_REQUIRED_ROLES", ["coordinator", "finance_officer", "admin"])
+OTP_TOTP_ISSUER = "Clearinghouse"
+
+# Personal API tokens expire after this many days (the most a token may be given).
+TOKEN_MAX_DAYS = env_int("CLEARINGHOUSE_TOKEN_DAYS", 90)
+
+# The audit chain's anchors, outside the database: the key that seals events and signs checkpoints,
+# and the append-only file of checkpoints.
+CLEARINGHOUSE_AUDIT_SIGNING_KEY_FILE = Path(
+    env_str("CLEARINGHOUSE_AUDIT_SIGNING_KEY_FILE", str(DATA_DIR / "audit-signing-key.pem"))
+)
+CLEARINGHOUSE_CHECKPOINT_FILE = Path(
+    env_str("CLEARINGHOUSE_CHECKPOINT_FILE", str(DATA_DIR / "audit-checkpoints.jsonl"))
+)
 
 CACHES = {
     "default": {
@@ -198,6 +243,7 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = DATA_DIR / "static"
+private_dir(DATA_DIR)
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

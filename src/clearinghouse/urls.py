@@ -7,14 +7,23 @@ from django.urls import include, path
 
 from clearinghouse.api import api
 from clearinghouse.core import views as core_views
+from clearinghouse.core import views_account
 from clearinghouse.participants import views as participant_views
-
-admin.site.site_header = "Clearinghouse administration"
+from clearinghouse.participants import views_users
 
 urlpatterns = [
     path("", participant_views.home, name="home"),
     path("login/", core_views.LoginView.as_view(), name="login"),
     path("logout/", core_views.LogoutView.as_view(), name="logout"),
+    path("login/second-step/", views_account.login_mfa, name="login-mfa"),
+    path("account/", views_account.account_page, name="account"),
+    path("account/authenticator/", views_account.account_mfa, name="account-mfa"),
+    path("account/authenticator/remove/", views_account.account_mfa_remove, name="account-mfa-remove"),
+    path("account/recovery-codes/", views_account.account_recovery_codes, name="account-recovery-codes"),
+    path("account/password/", views_account.account_password, name="account-password"),
+    path("account/sessions/<int:session_id>/end/", views_account.session_revoke, name="session-revoke"),
+    path("users/", views_users.user_list, name="user-list"),
+    path("users/<str:username>/deactivate/", views_users.user_deactivate, name="user-deactivate"),
     path("participants/", participant_views.participant_list, name="participant-list"),
     path("participants/<str:code>/", participant_views.participant_detail, name="participant-detail"),
     path("audit/", core_views.audit_page, name="audit"),

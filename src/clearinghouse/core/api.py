@@ -4,13 +4,14 @@ from django.http import HttpRequest
 from ninja import Router, Status
 from ninja.pagination import LimitOffsetPagination, paginate
 
-from clearinghouse.core import audit, selectors, services
+from clearinghouse.core import account_services, audit, selectors, services
 from clearinghouse.core.errors import PermissionDenied
 from clearinghouse.core.models import AuditEvent
 from clearinghouse.core.schemas import (
     AuditEventOut,
     AuditVerifyOut,
     ErrorOut,
+    SessionOut,
     TokenCreatedOut,
     TokenIn,
     TokenOut,
@@ -18,6 +19,7 @@ from clearinghouse.core.schemas import (
 
 tokens_router = Router(tags=["tokens"])
 audit_router = Router(tags=["audit"])
+sessions_router = Router(tags=["sessions"])
 
 
 @tokens_router.get("", response=list[TokenOut])
@@ -27,10 +29,17 @@ def list_tokens(request: HttpRequest):  # type: ignore[no-untyped-def]
     return selectors.token_list(user=request.user)
 
 
-@tokens_router.post("", response={201: TokenCreatedOut})
+@tokens_router.post("", response={201: TokenCreatedOut, 403: ErrorOut, 422: ErrorOut})
 def create_token(request: HttpRequest, payload: TokenIn):  # type: ignore[no-untyped-def]
-    """Create a personal API token; the response carries it once."""
-    new = services.create_token(actor=request.user, user=request.user, name=payload.name)
+    """Create a personal API token (signed in with a session: a token cannot create tokens); the
+    response carries it once. It expires after `days` (default and most: 90, set by the operator)."""
+    new = services.create_token(
+        actor=request.user,
+        user=request.user,
+        name=payload.name,
+        days=payload.days,
+        by_token=getattr(request, "api_token", None) is not None,
+    )
     out = TokenOut.from_orm(new.token).dict()
     return Status(201, {**out, "token": new.raw})
 
@@ -71,4 +80,20 @@ def verify_chain(request: HttpRequest):  # type: ignore[no-untyped-def]
         "checked": result.checked,
         "broken_sequence": result.broken_sequence,
         "reason": result.reason,
+        "checkpoints": result.checkpoints,
+        "warnings": list(result.warnings),
     }
+
+
+@sessions_router.get("", response=list[SessionOut])
+@paginate(LimitOffsetPagination)
+def list_sessions(request: HttpRequest):  # type: ignore[no-untyped-def]
+    """Your signed-in browser sessions (an admin sees everybody's)."""
+    return selectors.session_list(user=request.user)
+
+
+@sessions_router.delete("/{session_id}", response={204: None, 404: ErrorOut})
+def revoke_session(request: HttpRequest, session_id: int):  # type: ignore[no-untyped-def]
+    """End one of your browser sessions: whoever uses it is signed out at once."""
+    account_services.revoke_session(actor=request.user, session_id=session_id)
+    return Status(204, None)

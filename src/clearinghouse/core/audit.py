@@ -1,7 +1,9 @@
 """The audit chain: every write appends an event whose hash covers the event and the previous hash.
 
 `record` must be called inside the service's `transaction.atomic()`, so the event and the change
-commit or roll back together. `verify` recomputes the whole chain and names the first broken link.
+commit or roll back together; it seals each event with a key kept outside the database (see
+`core.anchor`). `verify` recomputes the whole chain, checks every seal, checks the chain against
+the signed checkpoints and checks that the database's guard triggers are in place.
 """
 
 from __future__ import annotations
@@ -12,12 +14,14 @@ import json
 import uuid
 from dataclasses import dataclass
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 from django.db import connection, models, transaction
 from django.utils import timezone
 
-from clearinghouse.core.context import current_request_id_or_none, new_request_id
+from clearinghouse.core import anchor
+from clearinghouse.core.context import current_door, current_request_id_or_none, new_request_id
 from clearinghouse.core.models import AuditEvent
 
 GENESIS_HASH = "0" * 64
@@ -69,8 +73,9 @@ def canonical(payload: dict[str, Any]) -> bytes:
 
 
 def event_payload(event: AuditEvent) -> dict[str, Any]:
-    """The fields the hash covers, in JSON types."""
-    return {
+    """The fields the hash covers, in JSON types (`via` and `origin` only when set, so that events
+    written before they existed keep their hashes)."""
+    payload = {
         "sequence": int(event.sequence),
         "created_at": jsonable(event.created_at),
         "actor": event.actor,
@@ -82,6 +87,11 @@ def event_payload(event: AuditEvent) -> dict[str, Any]:
         "before": event.before,
         "after": event.after,
     }
+    if event.via:
+        payload["via"] = event.via
+    if event.origin:
+        payload["origin"] = event.origin
+    return payload
 
 
 def compute_hash(event: AuditEvent, prev_hash: str) -> str:
@@ -130,6 +140,8 @@ def record(
     if obj is not None:
         object_type = object_type or obj._meta.label_lower
         object_id = obj.pk if object_id is None else object_id
+    key = anchor.private_key()
+    door = current_door()
     _lock_chain()
     last = AuditEvent.objects.order_by("-sequence").values("sequence", "hash").first()
     prev_hash = last["hash"] if last else GENESIS_HASH
@@ -146,50 +158,139 @@ def record(
         object_id=str(object_id if object_id is not None else ""),
         before=before_j,
         after=after_j,
+        via=door.via,
+        origin=door.origin,
         prev_hash=prev_hash,
     )
     event.hash = compute_hash(event, prev_hash)
+    event.seal = anchor.seal(event.hash, key)
     event.save(force_insert=True)
     return event
 
 
 @dataclass(frozen=True)
 class VerifyResult:
-    """The outcome of `verify`: how many events were checked and the first problem, if any."""
+    """The outcome of `verify`: events checked, the first problem (and its event, if one), notes."""
 
     checked: int
     broken_sequence: int | None = None
     reason: str = ""
+    checkpoints: int = 0
+    warnings: tuple[str, ...] = ()
 
     @property
     def ok(self) -> bool:
-        return self.broken_sequence is None
+        return not self.reason
 
 
-def verify() -> VerifyResult:
-    """Recompute the chain in sequence order; report the first event that does not fit."""
+def verify(*, checkpoints: Path | None = None, public_key: Path | None = None) -> VerifyResult:
+    """Recompute the chain, check seals, checkpoints (default: the data dir's file) and guard triggers.
+
+    `public_key` lets somebody without the signing key check the checkpoints; seals then go unchecked.
+    """
+    warnings: list[str] = []
+    try:
+        key = None if public_key else anchor.private_key(create=False)
+        verify_key = anchor.load_public_key(public_key) if public_key else (key.public_key() if key else None)
+        marks = anchor.read_checkpoints(checkpoints or anchor.checkpoint_path())
+    except anchor.AnchorError as exc:
+        return VerifyResult(0, None, str(exc))
+    if key is None:
+        warnings.append("seals not checked: no signing key here")
+    if marks and verify_key is None:
+        return VerifyResult(0, None, f"{len(marks)} checkpoints but no key to check their signatures")
+    for mark in marks:
+        if verify_key is not None and not mark.signature_ok(verify_key):
+            return VerifyResult(
+                0, None, f"checkpoint on line {mark.line} has no valid signature (forged or another key)"
+            )
+    if not marks:
+        warnings.append("no checkpoints: only the chain's own consistency was checked")
+    anchored = max((m.sequence for m in marks), default=0)
+    expected_at: dict[int, list[anchor.Checkpoint]] = {}
+    for mark in marks:
+        expected_at.setdefault(mark.sequence, []).append(mark)
+
     prev_hash = GENESIS_HASH
     expected = 1
     checked = 0
+    result: VerifyResult | None = None
     with transaction.atomic():
         for event in AuditEvent.objects.order_by("sequence").iterator(chunk_size=2000):
-            if event.sequence != expected:
-                reason = (
-                    f"sequence {event.sequence} found where {expected} was expected (an event is missing)"
-                    if event.sequence > expected
-                    else f"sequence {event.sequence} repeats"
-                )
-                return VerifyResult(checked, event.sequence, reason)
-            if event.prev_hash != prev_hash:
-                return VerifyResult(
-                    checked, event.sequence, "previous-hash link does not match the event before it"
-                )
-            if compute_hash(event, prev_hash) != event.hash:
-                return VerifyResult(checked, event.sequence, "hash does not match the event's contents")
+            result = _check_event(event, expected, prev_hash, key, anchored, expected_at, checked)
+            if result is not None:
+                break
             prev_hash = event.hash
             expected += 1
             checked += 1
-    return VerifyResult(checked)
+        guard = missing_guards()
+    if result is not None:
+        return VerifyResult(
+            result.checked, result.broken_sequence, result.reason, len(marks), tuple(warnings)
+        )
+    beyond = [m for m in marks if m.sequence > checked]
+    if beyond:
+        mark = max(beyond, key=lambda m: m.sequence)
+        reason = (
+            f"the audit table is empty but {len(marks)} checkpoints exist (events were deleted)"
+            if checked == 0
+            else f"the chain ends at event {checked} but the checkpoint of {mark.created_at} (line "
+            f"{mark.line}) covers {mark.sequence} events: events were removed"
+        )
+        return VerifyResult(checked, None, reason, len(marks), tuple(warnings))
+    if guard:
+        return VerifyResult(
+            checked,
+            None,
+            f"guard triggers missing or altered: {', '.join(guard)}",
+            len(marks),
+            tuple(warnings),
+        )
+    return VerifyResult(checked, None, "", len(marks), tuple(warnings))
+
+
+def _check_event(
+    event: AuditEvent,
+    expected: int,
+    prev_hash: str,
+    key: Any,
+    anchored: int,
+    expected_at: dict[int, list[anchor.Checkpoint]],
+    checked: int,
+) -> VerifyResult | None:
+    """The first problem with one event, or None."""
+    if event.sequence != expected:
+        reason = (
+            f"sequence {event.sequence} found where {expected} was expected (an event is missing)"
+            if event.sequence > expected
+            else f"sequence {event.sequence} repeats"
+        )
+        return VerifyResult(checked, event.sequence, reason)
+    if event.prev_hash != prev_hash:
+        return VerifyResult(checked, event.sequence, "previous-hash link does not match the event before it")
+    if compute_hash(event, prev_hash) != event.hash:
+        return VerifyResult(checked, event.sequence, "hash does not match the event's contents")
+    if not event.seal:
+        if event.sequence > anchored:
+            return VerifyResult(
+                checked, event.sequence, "event carries no seal and no checkpoint covers it (forged?)"
+            )
+    elif key is not None and not anchor.seal_matches(event.hash, event.seal, key):
+        return VerifyResult(checked, event.sequence, "seal does not match: written without the signing key")
+    for mark in expected_at.get(event.sequence, ()):
+        if mark.hash != event.hash:
+            return VerifyResult(
+                checked,
+                event.sequence,
+                f"differs from the checkpoint of {mark.created_at} (line {mark.line}): "
+                "the chain was rewritten",
+            )
+    return None
+
+
+def checkpoint_after_import() -> anchor.Checkpoint | None:
+    """Anchor the chain after a successful import (spreadsheets, Kiel releases); never fails the import."""
+    return anchor.checkpoint_after_import()
 
 
 APPEND_ONLY_SQLITE = [
@@ -204,7 +305,33 @@ APPEND_ONLY_POSTGRES = [
     "DROP TRIGGER IF EXISTS core_auditevent_append_only ON core_auditevent;",
     "CREATE TRIGGER core_auditevent_append_only BEFORE UPDATE OR DELETE ON core_auditevent "
     "FOR EACH ROW EXECUTE FUNCTION core_auditevent_append_only();",
+    # Row triggers do not fire on TRUNCATE: a statement trigger refuses it.
+    "DROP TRIGGER IF EXISTS core_auditevent_no_truncate ON core_auditevent;",
+    "CREATE TRIGGER core_auditevent_no_truncate BEFORE TRUNCATE ON core_auditevent "
+    "FOR EACH STATEMENT EXECUTE FUNCTION core_auditevent_append_only();",
 ]
+GUARDS_SQLITE = ("core_auditevent_no_update", "core_auditevent_no_delete")
+GUARDS_POSTGRES = ("core_auditevent_append_only", "core_auditevent_no_truncate")
+
+
+def missing_guards(conn: Any = None) -> list[str]:
+    """The append-only triggers that are missing, disabled or no longer refuse (empty when all hold)."""
+    conn = conn or connection
+    with conn.cursor() as cur:
+        if conn.vendor == "postgresql":
+            cur.execute(
+                "SELECT t.tgname, p.prosrc FROM pg_trigger t JOIN pg_proc p ON p.oid = t.tgfoid "
+                "WHERE t.tgrelid = 'core_auditevent'::regclass AND NOT t.tgisinternal AND t.tgenabled <> 'D'"
+            )
+            present = {name for name, src in cur.fetchall() if "RAISE EXCEPTION" in src.upper()}
+            expected = GUARDS_POSTGRES
+        else:
+            cur.execute(
+                "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'core_auditevent'"
+            )
+            present = {name for name, sql in cur.fetchall() if "RAISE(ABORT" in (sql or "").upper()}
+            expected = GUARDS_SQLITE
+    return [name for name in expected if name not in present]
 
 
 def install_append_only_guard(conn: Any = None) -> None:
@@ -222,6 +349,7 @@ def remove_append_only_guard(conn: Any = None) -> None:
     with conn.cursor() as cur:
         if conn.vendor == "postgresql":
             cur.execute("DROP TRIGGER IF EXISTS core_auditevent_append_only ON core_auditevent;")
+            cur.execute("DROP TRIGGER IF EXISTS core_auditevent_no_truncate ON core_auditevent;")
         else:
             cur.execute("DROP TRIGGER IF EXISTS core_auditevent_no_update;")
             cur.execute("DROP TRIGGER IF EXISTS core_auditevent_no_delete;")

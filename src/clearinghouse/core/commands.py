@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import getpass
+import socket
 from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from clearinghouse.core.context import request_context
+from clearinghouse.core.context import request_context, set_via
 from clearinghouse.core.errors import DomainError
 
 
@@ -30,11 +32,26 @@ class ClearinghouseCommand(BaseCommand):
         user = get_user_model().objects.select_related("participant").filter(username=username).first()
         if user is None or not user.is_active:
             raise CommandError(f"no active account named {username!r}")
+        self.mark_acting_as()
         return user
 
+    @staticmethod
+    def mark_acting_as() -> None:
+        """Mark what follows as done with `--as`: whoever runs the CLI asserts the account, unverified."""
+        set_via("cli-as")
+
     def execute(self, *args: Any, **options: Any) -> Any:
-        with request_context():
+        with request_context(via="cli", origin=_operator()):
             try:
                 return super().execute(*args, **options)
             except DomainError as exc:
                 raise CommandError(exc.message) from exc
+
+
+def _operator() -> str:
+    """Who runs the command on which machine, for the audit chain (the OS account, not an app account)."""
+    try:
+        who = getpass.getuser()
+    except (KeyError, OSError):
+        who = "unknown"
+    return f"{who}@{socket.gethostname()}"

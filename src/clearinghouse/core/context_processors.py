@@ -20,4 +20,5 @@ def clearinghouse(request: HttpRequest) -> dict[str, Any]:
         # The clearing house draws on confidential pledges: only those who see every marking use it.
         "nav_sees_clearing": authenticated and sees_everything(user),
         "is_auditor": AuditEvent.readable_by(user),
+        "nav_is_admin": authenticated and user.has_role("admin"),  # type: ignore[union-attr]
     }

@@ -1,8 +1,7 @@
-"""Request id and session timeouts."""
+"""Request id, the door an action came through, and session timeouts."""
 
 from __future__ import annotations
 
-import re
 import time
 from collections.abc import Callable
 
@@ -12,18 +11,21 @@ from django.http import HttpRequest, HttpResponse
 
 from clearinghouse.core.context import request_context
 
-_SAFE_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
-
 
 class RequestIdMiddleware:
-    """Bind a request id (the client's X-Request-ID if sane, else a new one) for audit events."""
+    """Bind a new request id and the door (page or api, client address) for audit events.
+
+    A client's own X-Request-ID is never trusted as the id: anyone could send the id of another
+    request and blur whose actions the audit chain groups together.
+    """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        incoming = request.headers.get("X-Request-ID", "")
-        with request_context(incoming if _SAFE_ID.match(incoming) else None) as rid:
+        via = "api" if request.path.startswith("/api/") else "page"
+        origin = request.META.get("REMOTE_ADDR") or ""
+        with request_context(via=via, origin=origin) as rid:
             request.request_id = rid  # type: ignore[attr-defined]
             response = self.get_response(request)
         response["X-Request-ID"] = rid

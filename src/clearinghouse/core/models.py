@@ -7,6 +7,7 @@ from typing import Any, ClassVar
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 from clearinghouse.core.choices import Releasability
 from clearinghouse.core.releasability import visibility_q
@@ -87,8 +88,17 @@ class AuditEvent(models.Model):
     object_id = models.CharField(max_length=64)
     before = models.JSONField(null=True, blank=True)
     after = models.JSONField(null=True, blank=True)
+    via = models.CharField(
+        max_length=10, blank=True, help_text="The door: page, api, cli, or cli-as (an account named by --as)."
+    )
+    origin = models.CharField(
+        max_length=100, blank=True, help_text="The client address, or the OS account and host of a CLI run."
+    )
     prev_hash = models.CharField(max_length=64)
     hash = models.CharField(max_length=64, unique=True)
+    seal = models.CharField(
+        max_length=64, blank=True, help_text="HMAC of the hash under a key kept outside the database."
+    )
 
     objects = RestrictedQuerySet.as_manager()
 
@@ -124,6 +134,7 @@ class ApiToken(RestrictedModel):
     prefix = models.CharField(max_length=12, help_text="First characters, to tell tokens apart.")
     digest = models.CharField(max_length=64, unique=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField(null=True, help_text="After this the token is refused.")
     last_used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
 
@@ -134,8 +145,12 @@ class ApiToken(RestrictedModel):
         return f"{self.prefix}… ({self.user})"
 
     @property
+    def is_expired(self) -> bool:
+        return self.expires_at is not None and self.expires_at <= timezone.now()
+
+    @property
     def is_active(self) -> bool:
-        return self.revoked_at is None
+        return self.revoked_at is None and not self.is_expired
 
     @classmethod
     def view_q(cls, user: Any) -> Q | None:
@@ -190,3 +205,32 @@ class IdempotencyRecord(models.Model):
     @classmethod
     def write_q(cls, user: Any, action: str) -> Q | None:
         return None
+
+
+class UserSession(RestrictedModel):
+    """A signed-in browser session, so that its owner can see it and end it (the session store
+    cannot be searched by user). Written at sign-in, removed at sign-out or revocation."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="web_sessions")
+    session_key = models.CharField(max_length=40, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    address = models.CharField(max_length=45, blank=True)
+    user_agent = models.CharField(max_length=200, blank=True)
+    mfa = models.BooleanField(default=False, help_text="Signed in with a second factor.")
+
+    class Meta:
+        ordering = ("-created_at",)
+
+    def __str__(self) -> str:
+        return f"{self.user} from {self.address or '?'} at {self.created_at:%Y-%m-%d %H:%M}"
+
+    @classmethod
+    def view_q(cls, user: Any) -> Q | None:
+        """People see their own sessions; admins see all."""
+        if not getattr(user, "is_authenticated", False):
+            return None
+        return Q() if user.is_superuser or user.role == "admin" else Q(user_id=user.pk)
+
+    @classmethod
+    def write_q(cls, user: Any, action: str) -> Q | None:
+        return cls.view_q(user)

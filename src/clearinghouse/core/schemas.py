@@ -20,6 +20,7 @@ class ErrorOut(Schema):
 
 class TokenIn(Schema):
     name: str = Field("", max_length=100)
+    days: int | None = Field(None, ge=1, le=3650, description="Days until it expires (default and most: 90).")
 
 
 class TokenOut(Schema):
@@ -27,6 +28,7 @@ class TokenOut(Schema):
     name: str
     prefix: str
     created_at: dt.datetime
+    expires_at: dt.datetime | None
     last_used_at: dt.datetime | None
     revoked_at: dt.datetime | None
 
@@ -46,6 +48,8 @@ class AuditEventOut(Schema):
     object_id: str
     before: dict | None
     after: dict | None
+    via: str = Field(description="page, api, cli, or cli-as (an account named with --as, unverified).")
+    origin: str = Field(description="Client address, or the OS account and host of a CLI run.")
     prev_hash: str
     hash: str
 
@@ -55,3 +59,15 @@ class AuditVerifyOut(Schema):
     checked: int
     broken_sequence: int | None
     reason: str
+    checkpoints: int = Field(description="Signed checkpoints the chain was checked against.")
+    warnings: list[str]
+
+
+class SessionOut(Schema):
+    """A signed-in browser session."""
+
+    id: int
+    created_at: dt.datetime
+    address: str
+    user_agent: str
+    mfa: bool

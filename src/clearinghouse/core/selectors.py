@@ -6,7 +6,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 
-from clearinghouse.core.models import ApiToken, AuditEvent
+from clearinghouse.core.models import ApiToken, AuditEvent, UserSession
 
 
 def audit_event_list(
@@ -32,3 +32,8 @@ def object_history(*, object_type: str, object_id: Any) -> QuerySet[AuditEvent]:
 def token_list(*, user: Any) -> QuerySet[ApiToken]:
     """The user's own tokens (an admin's list holds everybody's)."""
     return ApiToken.objects.restrict(user, "view").order_by("-created_at")
+
+
+def session_list(*, user: Any) -> QuerySet[UserSession]:
+    """The user's own browser sessions (an admin's list holds everybody's), newest first."""
+    return UserSession.objects.restrict(user, "view").select_related("user").order_by("-created_at")

@@ -1,17 +1,19 @@
-"""Core services: personal API tokens (create, revoke, authenticate)."""
+"""Core services: personal API tokens (create, revoke, authenticate); expiry in TOKEN_MAX_DAYS."""
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import secrets
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
 from clearinghouse.core import audit
-from clearinghouse.core.errors import NotFound, PermissionDenied
+from clearinghouse.core.errors import InvalidInput, NotFound, PermissionDenied
 from clearinghouse.core.models import ApiToken
 
 TOKEN_PREFIX = "chs_"
@@ -30,20 +32,40 @@ class NewToken:
     raw: str
 
 
-def create_token(*, actor: Any, user: Any, name: str = "") -> NewToken:
-    """Create a personal API token for `user` (themselves, or anyone by an admin)."""
+def create_token(
+    *, actor: Any, user: Any, name: str = "", days: int | None = None, by_token: bool = False
+) -> NewToken:
+    """Create a personal API token for `user` (themselves, or anyone by an admin), valid for `days`
+    (default and most: TOKEN_MAX_DAYS). A request authenticated by a token cannot make another."""
+    if by_token:
+        raise PermissionDenied("A token cannot create tokens: sign in, or use the CLI.")
     if actor.pk != user.pk and not actor.has_role("admin"):
         raise PermissionDenied("Only an admin can create a token for somebody else.")
     if not user.is_active:
         raise PermissionDenied(f"Account {user.username} is inactive.")
+    most = settings.TOKEN_MAX_DAYS
+    days = most if days is None else days
+    if not 1 <= days <= most:
+        raise InvalidInput(f"A token lasts from 1 to {most} days.", field="days")
     raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
     with transaction.atomic():
-        token = ApiToken.objects.create(user=user, name=name[:100], prefix=raw[:12], digest=token_digest(raw))
+        token = ApiToken.objects.create(
+            user=user,
+            name=name[:100],
+            prefix=raw[:12],
+            digest=token_digest(raw),
+            expires_at=timezone.now() + dt.timedelta(days=days),
+        )
         audit.record(
             actor=actor,
             action="token_create",
             obj=token,
-            after={"user": user.username, "name": token.name, "prefix": token.prefix},
+            after={
+                "user": user.username,
+                "name": token.name,
+                "prefix": token.prefix,
+                "expires_at": token.expires_at,
+            },
         )
     return NewToken(token=token, raw=raw)
 
@@ -68,18 +90,24 @@ def revoke_token(*, actor: Any, token_id: int) -> ApiToken:
 
 
 def authenticate_token(raw: str) -> Any | None:
-    """The active user behind a bearer token, or None."""
-    if not raw.startswith(TOKEN_PREFIX):
+    """The active user behind an unrevoked, unexpired bearer token, or None (see `token_for`)."""
+    token = token_for(raw)
+    return token.user if token is not None else None
+
+
+def token_for(raw: str) -> ApiToken | None:
+    """The unrevoked, unexpired token of an active user that `raw` is, or None; notes its use."""
+    if not raw.startswith(TOKEN_PREFIX) or len(raw) > 100:
         return None
+    now = timezone.now()
     token = (
         ApiToken.objects.select_related("user", "user__participant")
-        .filter(digest=token_digest(raw), revoked_at__isnull=True)
+        .filter(digest=token_digest(raw), revoked_at__isnull=True, expires_at__gt=now)
         .first()
     )
     if token is None or not token.user.is_active:
         return None
-    now = timezone.now()
     # Only touch last_used_at once a minute: a write per API call would serialise SQLite readers.
     if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
-    return token.user
+    return token

@@ -180,6 +180,7 @@ def import_kiel_release(*, actor: Any, directory: Path) -> KielImportResult:
                 "previous_current": previous_current,
             },
         )
+    audit.checkpoint_after_import()
     return KielImportResult(
         release=release, created=True, warnings=warnings, previous_current=previous_current
     )

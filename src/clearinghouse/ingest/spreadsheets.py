@@ -35,6 +35,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.utils.exceptions import InvalidFileException
 
 from clearinghouse.catalog import selectors as catalog_selectors
+from clearinghouse.core import audit
 from clearinghouse.core.errors import DomainError, InvalidInput, PermissionDenied
 from clearinghouse.core.humanize import count_of
 from clearinghouse.participants import selectors as participant_selectors
@@ -477,6 +478,7 @@ def import_file(
             counts[outcome] += 1
             if progress is not None:
                 progress(done, total)
+    audit.checkpoint_after_import()
     return ImportSummary(kind=kind, file=label, rows=total, **counts)
 
 

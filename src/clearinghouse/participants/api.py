@@ -4,14 +4,24 @@ from django.http import HttpRequest
 from ninja import Router, Status
 from ninja.pagination import LimitOffsetPagination, paginate
 
+from clearinghouse.core.errors import NotFound
 from clearinghouse.core.schemas import ErrorOut
 from clearinghouse.participants import selectors, services
 from clearinghouse.participants.choices import ParticipantKind
-from clearinghouse.participants.schemas import HandoverIn, MandateOut, MeOut, ParticipantOut
+from clearinghouse.participants.schemas import (
+    HandoverIn,
+    MandateOut,
+    MeOut,
+    ParticipantOut,
+    UserCreatedOut,
+    UserIn,
+    UserOut,
+)
 
 participants_router = Router(tags=["participants"])
 mandates_router = Router(tags=["mandates"])
 me_router = Router(tags=["me"])
+users_router = Router(tags=["users"])
 
 
 @participants_router.get("", response=list[ParticipantOut])
@@ -49,3 +59,44 @@ def me(request: HttpRequest):  # type: ignore[no-untyped-def]
     """Who you are signed in as."""
     user = request.user
     return {"username": user.username, "participant": user.participant.code, "role": user.role}  # type: ignore[union-attr]
+
+
+def _user_out(user) -> dict:  # type: ignore[no-untyped-def]
+    return {
+        "username": user.username,
+        "participant": user.participant.code,
+        "role": user.role,
+        "email": user.email,
+        "is_active": user.is_active,
+        "last_login": user.last_login,
+    }
+
+
+@users_router.get("", response=list[UserOut])
+@paginate(LimitOffsetPagination)
+def list_users(request: HttpRequest):  # type: ignore[no-untyped-def]
+    """Accounts you may see: all for admins, auditors and the coordination cell; else your participant's."""
+    return [_user_out(u) for u in selectors.user_list(user=request.user)]
+
+
+@users_router.post("", response={201: UserCreatedOut, 403: ErrorOut, 409: ErrorOut, 422: ErrorOut})
+def create_user(request: HttpRequest, payload: UserIn):  # type: ignore[no-untyped-def]
+    """Create an account for any participant (admins); the generated password is in the answer, once."""
+    new = services.create_account(
+        actor=request.user,
+        username=payload.username,
+        participant=payload.participant,
+        role=payload.role,
+        email=payload.email,
+    )
+    return Status(201, {**_user_out(new.user), "password": new.password})
+
+
+@users_router.post(
+    "/{username}/deactivate", response={200: UserOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut}
+)
+def deactivate_user(request: HttpRequest, username: str):  # type: ignore[no-untyped-def]
+    """Deactivate an account (admins): its sessions end and its tokens are revoked at once."""
+    if not selectors.user_list(user=request.user).filter(username=username).exists():
+        raise NotFound("Account not found.")
+    return _user_out(services.deactivate_user(actor=request.user, username=username))

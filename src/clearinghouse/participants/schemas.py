@@ -8,6 +8,7 @@ from ninja import Schema
 from pydantic import Field
 
 from clearinghouse.core.schemas import IsoCountry
+from clearinghouse.participants.choices import Role
 
 
 class ParticipantOut(Schema):
@@ -46,3 +47,27 @@ class MeOut(Schema):
     username: str
     participant: str
     role: str
+
+
+class UserOut(Schema):
+    """An account (never its password)."""
+
+    username: str
+    participant: str
+    role: str
+    email: str
+    is_active: bool
+    last_login: dt.datetime | None
+
+
+class UserIn(Schema):
+    """A new account; the password is generated and returned once."""
+
+    username: str = Field(..., min_length=1, max_length=150, pattern=r"^[\w.@+-]+$")
+    participant: IsoCountry
+    role: Role
+    email: str = Field("", max_length=254)
+
+
+class UserCreatedOut(UserOut):
+    password: str = Field(description="The generated password. Shown once: hand it over now.")

@@ -31,3 +31,11 @@ def get_participant(*, user: Any, code: str) -> Participant:
     if p is None:
         raise NotFound("Participant not found.")
     return p
+
+
+def user_list(*, user: Any) -> QuerySet[Any]:
+    """Accounts the user may see (admins, auditors and the coordination cell: all; others: their own
+    participant's), by username."""
+    from clearinghouse.participants.models import User
+
+    return User.objects.restrict(user, "view").select_related("participant").order_by("username")

@@ -4,11 +4,17 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import secrets
+from dataclasses import dataclass
 from importlib import resources
 from typing import Any
 
 import pycountry
+from django.contrib.auth.validators import UnicodeUsernameValidator
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import transaction
+from django.utils import timezone
 
 from clearinghouse.core import audit
 from clearinghouse.core.errors import Conflict, InvalidInput, PermissionDenied
@@ -150,6 +156,17 @@ def create_user(
         raise PermissionDenied("Only an admin can create accounts.")
     if role not in Role.values:
         raise InvalidInput(f"Unknown role {role!r}; use one of {', '.join(Role.values)}.", field="role")
+    if not 1 <= len(username) <= 150:
+        raise InvalidInput("A username has 1 to 150 characters.", field="username")
+    for field, validator, value in (
+        ("username", UnicodeUsernameValidator(), username),
+        ("email", validate_email, email),
+    ):
+        try:
+            if value:
+                validator(value)
+        except ValidationError as exc:
+            raise InvalidInput(" ".join(exc.messages), field=field) from exc
     with transaction.atomic():
         p = Participant.objects.filter(code=participant.upper()).first()
         if p is None:
@@ -171,3 +188,81 @@ def create_user(
             after=audit.snapshot(user, exclude=("password", "last_login")),
         )
     return user
+
+
+@dataclass(frozen=True)
+class NewAccount:
+    """An account just created: `password` is generated, shown once and never stored in clear."""
+
+    user: User
+    password: str
+
+
+def create_account(*, actor: Any, username: str, participant: str, role: str, email: str = "") -> NewAccount:
+    """Create an account for any participant with a generated password (admins, or the CLI operator)."""
+    password = secrets.token_urlsafe(15)
+    user = create_user(
+        actor=actor, username=username, participant=participant, role=role, password=password, email=email
+    )
+    return NewAccount(user=user, password=password)
+
+
+def deactivate_user(*, actor: Any, username: str) -> User:
+    """Deactivate an account: it cannot sign in, its sessions end and its tokens are revoked at once."""
+    from clearinghouse.core.account_services import end_sessions
+    from clearinghouse.core.models import ApiToken
+
+    if actor is not None and not actor.has_role(Role.ADMIN):
+        raise PermissionDenied("Only an admin can deactivate accounts.")
+    with transaction.atomic():
+        user = User.objects.select_for_update().filter(username=username).first()
+        if user is None:
+            raise InvalidInput(f"No account named {username!r}.", field="username")
+        if actor is not None and user.pk == actor.pk:
+            raise Conflict("You cannot deactivate your own account.")
+        if not user.is_active:
+            return user
+        before = audit.snapshot(user, exclude=("password", "last_login"))
+        user.is_active = False
+        user.save(update_fields=["is_active"])
+        ended = end_sessions(user=user)
+        revoked = ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(
+            revoked_at=timezone.now()
+        )
+        audit.record(
+            actor=actor,
+            action="deactivate",
+            obj=user,
+            before=before,
+            after={
+                **audit.snapshot(user, exclude=("password", "last_login")),
+                "sessions_ended": ended,
+                "tokens_revoked": revoked,
+            },
+        )
+    return user
+
+
+def reset_password(*, actor: Any, username: str) -> NewAccount:
+    """Give an account a new generated password (a lost password; admins or the CLI operator); its
+    sessions end. The password is returned once and never stored in clear."""
+    from clearinghouse.core.account_services import end_sessions
+
+    if actor is not None and not actor.has_role(Role.ADMIN):
+        raise PermissionDenied("Only an admin can reset passwords.")
+    password = secrets.token_urlsafe(15)
+    with transaction.atomic():
+        user = User.objects.select_for_update().filter(username=username).first()
+        if user is None:
+            raise InvalidInput(f"No account named {username!r}.", field="username")
+        user.set_password(password)
+        user.save(update_fields=["password"])
+        ended = end_sessions(user=user)
+        audit.record(
+            actor=actor,
+            action="password_reset",
+            object_type="participants.user",
+            object_id=user.pk,
+            after={"sessions_ended": ended},
+        )
+    return NewAccount(user=user, password=password)

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 from conftest import PASSWORD
-from tests.browser import require_chromium
+from tests.browser import complete_second_factor, require_chromium
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 require_chromium()
@@ -33,6 +33,7 @@ def login(page: Any, live_server: Any, username: str) -> None:
     page.fill("#id_username", username)
     page.fill("#id_password", PASSWORD)
     page.click("button[type=submit]")
+    complete_second_factor(page, username)
     page.wait_for_selector("header nav")
 
 

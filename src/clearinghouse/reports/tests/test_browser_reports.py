@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 from conftest import PASSWORD
-from tests.browser import require_chromium
+from tests.browser import complete_second_factor, require_chromium, wait_until
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 require_chromium()
@@ -35,6 +35,7 @@ def login(page: Any, live_server: Any, username: str, password: str) -> None:
     page.fill("#id_username", username)
     page.fill("#id_password", password)
     page.click("button[type=submit]")
+    complete_second_factor(page, username)
     page.wait_for_selector("header .who")
 
 
@@ -62,7 +63,7 @@ def test_the_dashboard_draws_its_charts_under_the_release(page: Any, live_server
     box = page.locator("#chart-timeline").bounding_box()
     assert box["width"] > 1000 and box["height"] > 200
     page.mouse.wheel(0, 1500)
-    page.wait_for_function("window.scrollY > 1000")
+    wait_until(page, "window.scrollY > 1000")
     bar = page.locator("#release-bar").bounding_box()
     assert 0 <= bar["y"] < 80
     # The table's download link goes through the API with the browser's session.

@@ -69,7 +69,7 @@ def test_the_list_shows_coverage_bars(board: dict[str, Any], page_client: Any) -
     row = content.decode().split(f'href="/requirements/{board["r152"].pk}/"')[1].split("</tr>")[0]
     # 200 of 400 allocated, 80 delivered.
     assert '<div class="bar" title="50.0% allocated, 20.0% delivered">' in row
-    assert '<span style="width: 50.0%"></span><span class="delivered" style="width: 20.0%"></span>' in row
+    assert '<span class="w-50"></span><span class="delivered w-20"></span>' in row
     assert "Partly covered" in row
 
 

@@ -13,6 +13,10 @@ class Command(ClearinghouseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         accounts = demo.run()
-        self.stdout.write("Demo accounts (username / password — participant, role):")
-        for username, participant, role, password in accounts:
-            self.stdout.write(f"  {username:<12} {password:<28} {participant:<5} {role}")
+        self.stdout.write(
+            "Demo accounts (username / password — participant, role — authenticator secret for the roles "
+            "that sign in with a second factor: add it to a TOTP app):"
+        )
+        for username, participant, role, password, secret in accounts:
+            line = f"  {username:<12} {password:<28} {participant:<5} {role:<18} {secret or '-'}"
+            self.stdout.write(line.rstrip())

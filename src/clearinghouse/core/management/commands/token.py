@@ -41,6 +41,8 @@ class Command(ClearinghouseCommand):
         if sub == "create":
             user = self._user(options["username"])
             actor = self._user(options["as_user"]) if options.get("as_user") else user
+            # Either way the operator asserts an account the CLI did not authenticate: mark it.
+            self.mark_acting_as()
             new = services.create_token(actor=actor, user=user, name=options["name"])
             self.stdout.write(
                 f"Token {new.token.pk} for {user.username} (shown once; send as 'Authorization: Bearer'):"
