@@ -120,7 +120,6 @@ def test_swagger_ui_under_the_policy(page: Any, live_server: Any, personas: dict
     sign_in(page, live_server, "analyst")
     page.goto(f"{live_server.url}/api/v1/docs")
     html = page.content()
-    if "cdn.jsdelivr.net" in html:
-        pytest.skip("Swagger UI still loads from a CDN (the local-static work replaces it)")
+    assert "cdn.jsdelivr.net" not in html  # served from the app's own static files
     page.wait_for_selector(".swagger-ui .info", timeout=15000)
     assert violations(page) == []
