@@ -275,3 +275,50 @@ def test_the_pages_show_records_apart_and_withheld_cells(
     assert "0.235" not in public and "0.275" not in public  # no contact-group or owner-marked pledge
     export = page_client(None).get("/public/export/totals.csv?source=records").content.decode().splitlines()
     assert export[1] == "2024,0.000000,,0.000000,,0.185000,,true"
+
+
+def _everything(client: Any) -> dict[str, Any]:
+    """Every records report a viewer can get from the API, including each single month's donors."""
+    got: dict[str, Any] = {}
+    for by in ("year", "month"):
+        got[f"totals-{by}"] = client.get(f"/api/v1/reports/totals?source=records&by={by}").json()
+    got["groups"] = client.get("/api/v1/reports/groups?source=records").json()
+    got["weapons"] = client.get("/api/v1/reports/weapons?source=records").json()
+    for aid_type in ("military", "financial", "total"):
+        donors = f"/api/v1/reports/donors?source=records&type={aid_type}"
+        got[f"donors-{aid_type}"] = client.get(donors).json()
+        for month in range(1, 13):
+            m = f"2024-{month:02d}"
+            got[f"donors-{aid_type}-{m}"] = client.get(f"{donors}&from={m}&to={m}").json()
+    return got
+
+
+def test_a_hidden_pledge_changes_nothing_the_viewer_gets(
+    pledges: dict[str, Any], personas: dict[str, Any], api_client: Any
+) -> None:
+    """Adding or removing a pledge POL may not see leaves every figure, and every withheld cell, as it was."""
+    from clearinghouse.pledges.models import Pledge
+
+    pol = api_client(personas["donor_pol"])
+    before = _everything(pol)
+    # FRA's delivered financial pledge (March 2024) is alone in its month; DEU adds a confidential one.
+    secret = Pledge.objects.create(
+        owner=Participant.objects.get(code="DEU"),
+        kind="financial",
+        status="committed",
+        currency="EUR",
+        amount=Decimal("5000000.00"),
+        available_from=dt.date(2024, 3, 20),
+        value_amount=Decimal("5000000.00"),
+        value_eur=Decimal("5000000.00"),
+        fx_rate=Decimal(1),
+        fx_date=dt.date(2024, 3, 20),
+        releasability="owner",
+    )
+    assert _everything(pol) == before
+    # And one taken away: DEU's confidential in-kind pledge of April 2024 is withdrawn.
+    Pledge.objects.filter(pk=pledges["deu_secret"].pk).update(status="withdrawn")
+    secret.delete()
+    assert _everything(pol) == before
+    # The coordination cell sees both changes (so they were real).
+    assert _everything(api_client(personas["coordinator"]))["totals-year"]["rows"][0]["military"] == 0.03
