@@ -83,6 +83,10 @@ class Result:
 TOLERANCE = 1e-9
 
 
+class Unsolved(RuntimeError):
+    """The attacker's linear program could not be solved (numerically); `protect` then withholds more."""
+
+
 class _Model:
     """The attacker's linear programs over one connected block of atoms, solved with GLOP."""
 
@@ -121,7 +125,7 @@ class _Model:
             objective.SetMinimization()
         status = self.solver.Solve()
         if status != pywraplp.Solver.OPTIMAL:  # pragma: no cover - the true values are always feasible
-            raise RuntimeError(f"the attacker's linear program did not solve (status {status})")
+            raise Unsolved(f"the attacker's linear program did not solve (status {status})")
         used = [
             other
             for other, row in self.rows.items()
@@ -181,7 +185,13 @@ def protect(
         model = _Model(block_atoms, sorted(block, key=rank.__getitem__))
         for cls in block & withheld:
             model.withhold(cls)
-        _extend(model, block, withheld, primary, complementary, family, protection, rank, intervals)
+        try:
+            _extend(model, block, withheld, primary, complementary, family, protection, rank, intervals)
+        except Unsolved:
+            # Should the solver ever fail, err on the safe side: withhold the whole block.
+            for cls in sorted(block - withheld, key=rank.__getitem__):
+                withheld.add(cls)
+                complementary.append(cls)
     keys_of = {cls: frozenset(keys) for cls, keys in by_class.items()}
     return Result(
         withheld=frozenset(k for cls in withheld for k in keys_of[cls]),
@@ -235,7 +245,7 @@ def _extend(
             used = hi_used if up_short >= down_short else lo_used
             candidates = [c for c in used if c not in withheld]
             if not candidates:  # pragma: no cover - a finite bound is always pinned by published cells
-                raise RuntimeError("no published cell left to withhold")
+                raise Unsolved("no published cell left to withhold")
             pick = min(candidates, key=lambda c: _cost(model.values[c], need, rank[c]))
             withheld.add(pick)
             complementary.append(pick)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Hashable
 from decimal import Decimal
+from typing import Any
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -161,3 +162,16 @@ def test_no_withheld_cell_of_generated_linked_tables_can_be_narrowed_down(
     owners = {p: p[0] for p in pieces}
     assert attacker.leaks(_figures(cells, pieces, result.withheld), truth, owners) == []
     assert protect(cells, pieces, linked.PROTECTION).withheld == result.withheld  # deterministic
+
+
+def test_a_solver_failure_withholds_the_whole_block(monkeypatch: Any) -> None:
+    from clearinghouse.reports import complementary
+
+    def fail(self: Any, cls: Any, *, maximise: bool) -> Any:
+        raise complementary.Unsolved("numerical trouble")
+
+    monkeypatch.setattr(complementary._Model, "bound", fail)
+    values = {(0, 0): "1", (0, 1): "2", (1, 0): "3", (1, 1): "4"}
+    donors = {(0, 0): "A", (0, 1): "B", (1, 0): "C", (1, 1): "D"}
+    cells, atoms = _table(values, donors)
+    assert protect(cells, atoms, MONEY).withheld == frozenset(cells)
