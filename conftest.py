@@ -21,6 +21,8 @@ PERSONAS: dict[str, tuple[str, str]] = {
     "auditor": ("NATO", "auditor"),
     "admin": ("NATO", "admin"),
     "outsider": ("JPN", "donor_officer"),
+    # A participant outside the contact group (`in_contact_group = false`): public records only.
+    "nonmember": ("CHN", "analyst"),
 }
 PASSWORD = "correct-horse-battery-staple-42"
 
@@ -85,7 +87,7 @@ def reference_data(db: Any) -> None:
 
 @pytest.fixture
 def personas(reference_data: None) -> dict[str, Any]:
-    """One account per role, plus an outsider (a donor officer of another participant)."""
+    """One account per role, an outsider (a donor officer of another participant) and a non-member."""
     from clearinghouse.participants.services import create_user
 
     users = {

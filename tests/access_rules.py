@@ -18,8 +18,12 @@ ALL = frozenset(
         "auditor",
         "admin",
         "outsider",
+        "nonmember",
     }
 )
+# Personas whose participant is outside the contact group: they see public records and what is
+# releasable to them, never `contact_group` records.
+NON_MEMBERS = frozenset({"nonmember"})
 COORDINATION = frozenset({"coordinator", "admin"})
 AUDITORS = frozenset({"auditor", "admin"})
 
@@ -30,6 +34,8 @@ class Rule:
 
     `setup(personas)` may create records and returns the values for the path's placeholders.
     Personas outside `allowed` must get one of `denied` (403, or 404 where the object is invisible).
+    `expect` names the statuses of particular personas where they differ from that (e.g. the
+    non-member, who does not see a contact-group record at all: 404 where members get 403).
     """
 
     allowed: frozenset[str]
@@ -40,3 +46,4 @@ class Rule:
     public: bool = False
     query: str = ""
     notes: str = field(default="")
+    expect: dict[str, tuple[int, ...]] = field(default_factory=dict)

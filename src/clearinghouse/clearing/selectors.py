@@ -11,7 +11,9 @@ from clearinghouse.clearing.models import ClearingRun, Proposal
 from clearinghouse.core import selectors as core_selectors
 from clearinghouse.core.errors import NotFound
 from clearinghouse.core.humanize import count_of
-from clearinghouse.requirements.models import Requirement
+from clearinghouse.core.releasability import sees_everything
+from clearinghouse.requirements import coverage
+from clearinghouse.requirements import selectors as requirement_selectors
 from clearinghouse.requirements.reasons import AUDIT_KEY as REASON_KEY
 
 
@@ -76,17 +78,17 @@ def shortfalls(*, user: Any) -> dict[str, Any]:
     """Required against allocated against delivered, by capability area and needed-by month.
 
     Quantities are summed within a capability area, so a row mixes the units of its item types;
-    the coverage percentages are what compares across rows. Only requirements the user may see count.
+    the coverage percentages are what compares across rows. Only requirements the user may see
+    count, each with its coverage as the user may know it (requirements/coverage.py): where a
+    requirement's coverage is coarsened to a band, its row gives a range (`allocated` to
+    `allocated_max`, `short_min` to `short`, ...) and says `coarsened`.
     """
     rows: dict[tuple[str, str], dict[str, Any]] = {}
-    by_capability: dict[str, dict[str, Any]] = defaultdict(
-        lambda: {"required": 0, "allocated": 0, "delivered": 0}
-    )
+    by_capability: dict[str, dict[str, Any]] = defaultdict(_empty)
     qs = (
-        Requirement.objects.restrict(user, "view")
+        requirement_selectors.requirement_list(user=user)
         .filter(cancelled=False)
-        .select_related("capability")
-        .order_by("capability__sort_order", F("needed_by").asc(nulls_last=True))
+        .order_by("capability__sort_order", F("needed_by").asc(nulls_last=True), "id")
     )
     for r in qs:
         month = r.needed_by.strftime("%Y-%m") if r.needed_by else "no date"
@@ -97,27 +99,48 @@ def shortfalls(*, user: Any) -> dict[str, Any]:
                 "capability": r.capability.code,
                 "capability_name": r.capability.name,
                 "month": month,
-                "required": 0,
-                "allocated": 0,
-                "delivered": 0,
+                **_empty(),
             },
         )
+        seen = coverage.of(r, user)
+        allocated, delivered = seen.allocated_range, seen.delivered_range
         for target in (row, by_capability[r.capability.code]):
             target["required"] += r.quantity
-            target["allocated"] += r.allocated_quantity
-            target["delivered"] += r.delivered_quantity
+            target["allocated"] += allocated[0]
+            target["allocated_max"] += allocated[1]
+            target["delivered"] += delivered[0]
+            target["delivered_max"] += delivered[1]
+            target["coarsened"] = target["coarsened"] or seen.mode == coverage.COARSE
         by_capability[r.capability.code]["capability_name"] = r.capability.name
+
+    def pct(units: int, req: int) -> float:
+        return round(100 * units / req, 1) if req else 0.0
 
     def finish(d: dict[str, Any]) -> dict[str, Any]:
         req = d["required"]
         d["short"] = max(0, req - d["allocated"])
-        d["allocated_pct"] = round(100 * d["allocated"] / req, 1) if req else 0.0
-        d["delivered_pct"] = round(100 * d["delivered"] / req, 1) if req else 0.0
+        d["short_min"] = max(0, req - d["allocated_max"])
+        d["allocated_pct"] = pct(d["allocated"], req)
+        d["allocated_pct_max"] = pct(d["allocated_max"], req)
+        d["delivered_pct"] = pct(d["delivered"], req)
+        d["delivered_pct_max"] = pct(d["delivered_max"], req)
         return d
 
     return {
         "rows": [finish(v) for v in rows.values()],
         "capabilities": [finish({"capability": k, **v}) for k, v in by_capability.items()],
+        "note": "" if sees_everything(user) else coverage.NOTE,
+    }
+
+
+def _empty() -> dict[str, Any]:
+    return {
+        "required": 0,
+        "allocated": 0,
+        "allocated_max": 0,
+        "delivered": 0,
+        "delivered_max": 0,
+        "coarsened": False,
     }
 
 

@@ -1,9 +1,12 @@
 """The one visibility rule: who may see a record with a releasability marking.
 
-public: everyone, anonymous included; contact_group: every signed-in user; coordination: the owning
-participant's users, the coordinating body's users, the recipient's users and auditors; owner: the
-owning participant's users, the coordinating body's users and auditors. `releasable_to` adds the
-users of the named participants. Lists and single objects both go through `visibility_q`.
+public: everyone, anonymous included; contact_group: the signed-in users of the contact group's
+members (`in_contact_group`: the coordinating body, the recipient, the EU and every participant
+taking part; not donors outside it); coordination: the owning participant's users, the
+coordinating body's users, the recipient's users and auditors; owner: the owning participant's
+users, the coordinating body's users and auditors. `releasable_to` adds the users of the named
+participants. Lists (`visibility_q`) and single objects (`can_see`) apply the same rule, and both
+ask `in_contact_group` whether a user's participant is a member.
 """
 
 from __future__ import annotations
@@ -22,6 +25,20 @@ def sees_everything(user: Any) -> bool:
     return bool(user.is_superuser or user.role in ("auditor", "admin") or user.is_coordination)
 
 
+def in_contact_group(user: Any) -> bool:
+    """Whether `user` acts for a member of the contact group: the one membership test of this rule.
+
+    Today the participant's `in_contact_group` flag (the coordinating body and the recipient are
+    members whatever their flag says); a dated membership of the contact group body replaces it here.
+    """
+    if not getattr(user, "is_authenticated", False):
+        return False
+    participant = getattr(user, "participant", None)
+    if participant is None:
+        return False
+    return bool(participant.in_contact_group or user.is_coordination or user.is_recipient)
+
+
 def visibility_q(user: Any, *, prefix: str = "") -> Q:
     """A filter selecting the records `user` may see; `prefix` reaches a releasable related object."""
     p = prefix
@@ -29,7 +46,10 @@ def visibility_q(user: Any, *, prefix: str = "") -> Q:
         return Q(**{f"{p}releasability": Releasability.PUBLIC})
     if sees_everything(user):
         return Q()
-    q = Q(**{f"{p}releasability__in": [Releasability.PUBLIC, Releasability.CONTACT_GROUP]})
+    shared = [Releasability.PUBLIC]
+    if in_contact_group(user):
+        shared.append(Releasability.CONTACT_GROUP)
+    q = Q(**{f"{p}releasability__in": shared})
     q |= Q(**{f"{p}owner_id": user.participant_id})
     if user.is_recipient:
         q |= Q(**{f"{p}releasability": Releasability.COORDINATION})
@@ -43,7 +63,9 @@ def can_see(user: Any, obj: Any) -> bool:
         return True
     if not getattr(user, "is_authenticated", False):
         return False
-    if sees_everything(user) or obj.releasability == Releasability.CONTACT_GROUP:
+    if sees_everything(user):
+        return True
+    if obj.releasability == Releasability.CONTACT_GROUP and in_contact_group(user):
         return True
     if obj.owner_id == user.participant_id:
         return True

@@ -291,6 +291,13 @@ def _bump(obj: Any) -> None:
     obj.save()
 
 
+def _count(requirement: Requirement) -> None:
+    """Save a requirement's allocation counters only. Its version (the ETag) and `updated_at` stay
+    those of the record itself: were they to move with every allocation, they would date and count
+    allocations that a viewer of the requirement may not see (docs/confidentiality.md)."""
+    requirement.save(update_fields=["allocated_quantity", "delivered_quantity"])
+
+
 def _settle(actor: Any, pledge: Pledge) -> None:
     """An in-kind pledge in delivery whose units are all allocated and all delivered is delivered."""
     if (
@@ -567,7 +574,7 @@ def allocate(
             pledge.allocated_quantity += units
             requirement.allocated_quantity += units
             _bump(pledge)
-            _bump(requirement)
+            _count(requirement)
         after = with_reason(audit.snapshot(allocation), stated)
         audit.record(actor=actor, action="create", obj=allocation, after=after)
     return allocation
@@ -613,7 +620,7 @@ def update_allocation(
             return allocation
         with _database_rules(f"Allocation {allocation.pk}"):
             _bump(pledge)
-            _bump(requirement)
+            _count(requirement)
             _bump(allocation)
         audit.record(
             actor=actor,
@@ -638,7 +645,7 @@ def _release(
     requirement.allocated_quantity -= freed
     with _database_rules(f"Allocation {allocation.pk}"):
         _bump(pledge)
-        _bump(requirement)
+        _count(requirement)
         if allocation.delivered_quantity == 0:
             pk = allocation.pk
             allocation.delete()
@@ -737,7 +744,7 @@ def record_delivery(
             pledge.delivered_quantity += units
             requirement.delivered_quantity += units
             _bump(allocation)
-            _bump(requirement)
+            _count(requirement)
             _bump(pledge)
         audit.record(actor=actor, action="create", obj=delivery, after=audit.snapshot(delivery))
         if pledge.status in (PledgeStatus.ACCEPTED, PledgeStatus.COMMITTED):
@@ -807,7 +814,7 @@ def update_delivery(
             requirement.delivered_quantity += more
             with _database_rules(f"Delivery {delivery.pk}"):
                 _bump(allocation)
-                _bump(requirement)
+                _count(requirement)
                 _bump(pledge)
         with _database_rules(f"Delivery {delivery.pk}"):
             _bump(delivery)

@@ -16,6 +16,11 @@ class ReleaseRef(Schema):
 
 class SuppressionOut(Schema):
     min_contributors: int
+    protected: bool = Field(
+        True,
+        description="Whether your figures are protected: true on the public page and for everyone who "
+        "does not see every marking (a property of the viewer, never of the data).",
+    )
     rule: str
 
 

@@ -6,14 +6,16 @@ Two sources, never mixed in one figure:
   (every figure is a Decimal sum of the values as published).
 * `records`: the contact group's own pledges, valued in EUR (`Pledge.value_eur`, converted at the
   ECB reference rate by the pledges app). A viewer's figures include only the pledges that
-  `restrict(user, "view")` lets them see (the public page: only `public` pledges), and small cells
-  are suppressed (see `suppression.py`). Pledge kinds map to the tracker's types: financial →
-  financial, in kind → military (every capability area of the catalogue is military); the records
-  have no humanitarian aid. Statuses map to the tracker's two measures: committed, in delivery
-  and delivered pledges are allocations (`total`, like the tracker's "aid delivered or specified
-  for delivery"); every live pledge (offered to delivered; not withdrawn or declined) counts in
-  `commitments`; `delivered` is the delivered share of each pledge's value. A pledge is dated by
-  its `available_from` date.
+  `restrict(user, "view")` lets them see (the public page: only `public` pledges). For the public
+  page and every viewer who does not see every marking, small cells are suppressed
+  (`suppression.py`) and further cells withheld so that none can be worked out from the others
+  (complementary suppression over every table published together, `linked.py`). Pledge kinds
+  map to the tracker's types: financial → financial, in kind → military (every capability area
+  of the catalogue is military); the records have no humanitarian aid. Statuses map to the
+  tracker's two measures: committed, in delivery and delivered pledges are allocations (`total`,
+  like the tracker's "aid delivered or specified for delivery"); every live pledge (offered to
+  delivered; not withdrawn or declined) counts in `commitments`; `delivered` is the delivered
+  share of each pledge's value. A pledge is dated by its `available_from` date.
 
 Report functions return plain dicts of Decimals; the doors turn them into JSON numbers, CSV or XLSX.
 """
@@ -30,11 +32,13 @@ from django.apps import apps
 from django.core.exceptions import FieldError
 
 from clearinghouse.core.errors import InvalidInput
+from clearinghouse.core.releasability import sees_everything
 from clearinghouse.ingest import selectors as ingest_selectors
 from clearinghouse.ingest.choices import FlowType
 from clearinghouse.ingest.models import KielEuShare, KielFlow, KielGdp, KielRelease, KielWeapons
 from clearinghouse.participants.choices import ParticipantKind
 from clearinghouse.participants.models import Participant, ParticipantGroup
+from clearinghouse.reports import linked
 from clearinghouse.reports.suppression import (
     MIN_CONTRIBUTORS,
     ZERO_CELL,
@@ -43,6 +47,7 @@ from clearinghouse.reports.suppression import (
     aggregate,
     aggregate_cell,
     ratio,
+    withhold,
 )
 
 SOURCES = ("tracker", "records")
@@ -85,6 +90,13 @@ class Dataset:
     has_commitments: bool
     columns: tuple[str, ...]
     meta: dict[str, Any] = field(default_factory=dict)
+    weapons: list[Contribution] = field(default_factory=list)
+    # The cells withheld across the linked tables (primary and complementary), by linked.py's keys.
+    withheld: frozenset[Any] = frozenset()
+
+    def cell(self, key: tuple[Any, ...], cell: Cell) -> Cell:
+        """A figure as published: withheld when the linked tables' suppression says so."""
+        return withhold(cell) if key in self.withheld else cell
 
 
 def check_choice(value: str, allowed: Iterable[str], field_name: str) -> str:
@@ -157,60 +169,78 @@ def pledge_model() -> Any:
         ) from None
 
 
-def _published(live: Any, *, public: bool) -> Any:
-    """The pledges a report may count: on the public page, never an illustrative (demo or training)
-    one, which is not a record of the contact group and must not be published as fact."""
-    return live.filter(illustrative=False) if public else live
-
-
-def _illustrative_meta(live: Any, visible: set[int], *, public: bool) -> tuple[dict[str, Any], str]:
+def _illustrative_meta(visible: Any, *, public: bool) -> tuple[dict[str, Any], str]:
     """How many illustrative pledges the viewer's figures leave out (public) or include (signed in):
     counted among the pledges the viewer may see only, and the words the report's label adds."""
-    shown = set(live.filter(illustrative=True).values_list("pk", flat=True)) & visible
+    shown = visible.filter(illustrative=True).count()
     if public:
-        meta = {"included": 0, "excluded": len(shown), "rule": ILLUSTRATIVE_RULE}
-        words = f"; {len(shown)} illustrative (demo) pledges not counted" if shown else ""
+        meta = {"included": 0, "excluded": shown, "rule": ILLUSTRATIVE_RULE}
+        words = f"; {shown} illustrative (demo) pledges not counted" if shown else ""
     else:
-        meta = {"included": len(shown), "excluded": 0, "rule": ILLUSTRATIVE_RULE}
-        words = f"; includes {len(shown)} illustrative (demo) pledges: not real records" if shown else ""
+        meta = {"included": shown, "excluded": 0, "rule": ILLUSTRATIVE_RULE}
+        words = f"; includes {shown} illustrative (demo) pledges: not real records" if shown else ""
     return meta, words
 
 
-def _records_dataset(user: Any, *, public: bool) -> Dataset:
+def _records_rows(user: Any, *, public: bool) -> tuple[list[tuple[Any, ...]], dict[str, Any], str]:
+    """The live pledges the viewer may see (the public page: public ones), with what the reports use,
+    and what the label says of illustrative pledges. On the public page an illustrative (demo or
+    training) pledge is never counted: it is not a record of the contact group."""
     pledge = pledge_model()
-    every = pledge.objects.filter(status__in=LIVE)
-    live = _published(every, public=public)
     if public:
-        visible = set(every.filter(releasability="public").values_list("pk", flat=True))
+        visible = pledge.objects.filter(status__in=LIVE, releasability="public")
     else:
-        visible = set(pledge.objects.restrict(user, "view").values_list("pk", flat=True))
-    illustrative, label = _illustrative_meta(every, visible, public=public)
+        visible = pledge.objects.restrict(user, "view").filter(status__in=LIVE)
+    illustrative, label = _illustrative_meta(visible, public=public)
+    live = visible.filter(illustrative=False) if public else visible
     fields = ("pk", "owner__code", "kind", "status", "available_from", "value_eur", "quantity")
+    try:
+        rows = list(live.values_list(*fields, "delivered_quantity", "item_type__capability__name"))
+    except FieldError:  # a catalogue without capability areas: one category
+        rows = [(*row, "In kind") for row in live.values_list(*fields, "delivered_quantity")]
+    return rows, illustrative, label
+
+
+def _records_dataset(user: Any, *, public: bool) -> Dataset:
+    # Only what the viewer may see is read at all: hidden pledges enter no figure and no decision.
+    protect = public or not sees_everything(user)
     contributions: list[Contribution] = []
-    for pk, owner, kind, status, available, value_eur, quantity, delivered_qty in live.values_list(
-        *fields, "delivered_quantity"
-    ):
+    weapons: list[Contribution] = []
+    rows, illustrative, label = _records_rows(user, public=public)
+    for pk, owner, kind, status, available, value_eur, quantity, delivered_qty, category in rows:
         if value_eur is None:
             continue
         value = Decimal(value_eur).scaleb(-9)  # EUR → EUR billion, exactly
         year, month = (available.year, available.month) if available else (None, None)
-        parts: list[tuple[str, Decimal]] = [("commitments", value)]
+        column = "military" if kind == "in_kind" else "financial"
+        # The atoms: the pledge's allocated value (military or financial), or its value not yet
+        # allocated (offered, accepted), and its delivered value; every figure sums some of them.
+        held = (pk, column) if status in ALLOCATED else (pk, "pending")
+        parts: list[tuple[str, Decimal, tuple[Any, str]]] = [("commitments", value, held)]
         if status in ALLOCATED:
-            parts += [("military" if kind == "in_kind" else "financial", value), ("total", value)]
+            parts += [(column, value, held), ("total", value, held)]
         if kind == "in_kind" and quantity and delivered_qty:
             delivered = value * Decimal(delivered_qty) / Decimal(quantity)
-            parts.append(("delivered", delivered.quantize(Decimal(1).scaleb(-BILLION_PLACES))))
+            parts.append(
+                ("delivered", delivered.quantize(Decimal(1).scaleb(-BILLION_PLACES)), (pk, "delivered"))
+            )
         elif kind == "financial" and status == "delivered":
-            parts.append(("delivered", value))
+            parts.append(("delivered", value, (pk, "delivered")))
         contributions += [
-            Contribution(pk, owner, column, amount, pk in visible, year=year, month=month)
-            for column, amount in parts
+            Contribution(pk, owner, col, amount, year=year, month=month, atom=atom)
+            for col, amount, atom in parts
         ]
+        if kind == "in_kind" and status in ALLOCATED:
+            label = category or "Unspecified"
+            weapons += [
+                Contribution(pk, owner, "count", Decimal(quantity or 0), category=label, atom=(pk, "count")),
+                Contribution(pk, owner, "value_eur", Decimal(value_eur), category=label, atom=held),
+            ]
     release = KielRelease.objects.restrict(user, "view").filter(is_current=True).first()
-    return Dataset(
+    ds = Dataset(
         source="records",
         contributions=contributions,
-        always_protect=public,
+        always_protect=protect,
         release=release,
         has_commitments=True,
         columns=("military", "financial", "humanitarian", "total", "commitments", "delivered"),
@@ -222,16 +252,17 @@ def _records_dataset(user: Any, *, public: bool) -> Dataset:
             "illustrative": illustrative,
             "suppression": {
                 "min_contributors": MIN_CONTRIBUTORS,
-                "rule": "a cell with fewer than 3 distinct contributing donors is withheld "
-                "(null, suppressed) "
-                + (
-                    "on the public page"
-                    if public
-                    else "wherever the viewer cannot see every pledge behind it"
-                ),
+                "protected": protect,
+                "rule": linked.RULE if protect else linked.UNPROTECTED_RULE,
             },
         },
+        weapons=weapons,
     )
+    if protect:
+        ds.withheld = linked.withheld(
+            contributions, weapons, group_members(), columns=ds.columns, types=TYPES
+        )
+    return ds
 
 
 def dataset(*, user: Any, source: str = "tracker", public: bool = False) -> Dataset:
@@ -271,7 +302,7 @@ def totals_report(
             if column == "commitments" and not ds.has_commitments:
                 row_cells[column] = Cell(value=None)
             else:
-                row_cells[column] = cells.get((p, column), ZERO_CELL)
+                row_cells[column] = ds.cell(("totals", by, p, column), cells.get((p, column), ZERO_CELL))
         rows.append(_row_cells({"period": p}, row_cells))
     return {**ds.meta, "by": by, "columns": list(ds.columns), "rows": rows}
 
@@ -323,6 +354,8 @@ def donors_report(
 
     selected = [c for c in ds.contributions if in_window(c)]
     cells = aggregate(selected, lambda c: c.donor, always_protect=ds.always_protect)
+    if start is None and end is None:
+        cells = {k: ds.cell(("donors", type, k), v) for k, v in cells.items()}
     people = _participants()
     gdp = _gdp(ds.release)
     shares: dict[str, Decimal] = {}
@@ -427,8 +460,11 @@ def groups_report(*, user: Any, source: str = "tracker", public: bool = False) -
     ds = dataset(user=user, source=source, public=public)
     columns = ("military", "financial", "humanitarian", "total")
     everyone = {
-        col: aggregate_cell(
-            (c for c in ds.contributions if c.column == col), always_protect=ds.always_protect
+        col: ds.cell(
+            ("groups", "all_donors", col),
+            aggregate_cell(
+                (c for c in ds.contributions if c.column == col), always_protect=ds.always_protect
+            ),
         )
         for col in columns
     }
@@ -437,9 +473,12 @@ def groups_report(*, user: Any, source: str = "tracker", public: bool = False) -
     for code, label in GROUPS:
         codes = members[code]
         cells = {
-            col: aggregate_cell(
-                (c for c in ds.contributions if c.column == col and c.donor in codes),
-                always_protect=ds.always_protect,
+            col: ds.cell(
+                ("groups", code, col),
+                aggregate_cell(
+                    (c for c in ds.contributions if c.column == col and c.donor in codes),
+                    always_protect=ds.always_protect,
+                ),
             )
             for col in columns
         }
@@ -466,11 +505,14 @@ def weapons_report(*, user: Any, source: str = "tracker", public: bool = False) 
             contributions.append(Contribution(pk, code, "value_eur", value_eur, category=category))
             models[(category, code)] = listed
     else:
-        contributions = _records_weapons(user, public=public)
+        contributions = ds.weapons
     protect = ds.always_protect
     by_pair = aggregate(contributions, lambda c: (c.category, c.donor, c.column), always_protect=protect)
     by_category = aggregate(contributions, lambda c: (c.category, c.column), always_protect=protect)
     by_donor = aggregate(contributions, lambda c: (c.donor, c.column), always_protect=protect)
+    by_pair = {k: ds.cell(("weapons", "pair", *k), v) for k, v in by_pair.items()}  # type: ignore[misc]
+    by_category = {k: ds.cell(("weapons", "category", *k), v) for k, v in by_category.items()}  # type: ignore[misc]
+    by_donor = {k: ds.cell(("weapons", "donor", *k), v) for k, v in by_donor.items()}  # type: ignore[misc]
 
     def figures(cells: dict[Any, Cell], key: tuple[str, ...], head: dict[str, Any]) -> dict[str, Any]:
         count = cells.get((*key, "count"), ZERO_CELL)
@@ -504,31 +546,3 @@ def weapons_report(*, user: Any, source: str = "tracker", public: bool = False) 
     ]
     donors.sort(key=lambda r: (r["value_eur"] is None, -(r["value_eur"] or 0), r["participant"]))
     return {**ds.meta, "rows": rows, "by_category": categories, "by_donor": donors}
-
-
-def _records_weapons(user: Any, *, public: bool) -> list[Contribution]:
-    """Allocated in-kind pledges by capability area and donor: quantity and value in EUR."""
-    pledge = pledge_model()
-    live = _published(pledge.objects.filter(status__in=ALLOCATED, kind="in_kind"), public=public)
-    if public:
-        visible = set(live.filter(releasability="public").values_list("pk", flat=True))
-    else:
-        visible = set(pledge.objects.restrict(user, "view").values_list("pk", flat=True))
-    try:
-        rows = list(
-            live.values_list("pk", "owner__code", "item_type__capability__name", "quantity", "value_eur")
-        )
-    except FieldError:  # a catalogue without capability areas: one category
-        rows = [
-            (pk, o, "In kind", q, v)
-            for pk, o, q, v in live.values_list("pk", "owner__code", "quantity", "value_eur")
-        ]
-    out: list[Contribution] = []
-    for pk, owner, category, quantity, value_eur in rows:
-        if value_eur is None:
-            continue
-        seen = pk in visible
-        label = category or "Unspecified"
-        out.append(Contribution(pk, owner, "count", Decimal(quantity or 0), seen, category=label))
-        out.append(Contribution(pk, owner, "value_eur", Decimal(value_eur), seen, category=label))
-    return out

@@ -2,11 +2,15 @@
 
 A cell (one figure of a report: a month's military aid, a group's total, a donor's value) adds up
 the contributions behind it that the viewer may see; contributions the viewer may not see never
-enter any figure. Where the viewer cannot see every contribution behind a cell, and always on the
-public page, a cell with fewer than `MIN_CONTRIBUTORS` distinct contributing donors is suppressed:
+enter any figure, nor any decision about one. Whether cells are protected is a property of the
+viewer, never of the data: on the public page, and for every viewer who does not see every
+marking, a cell with fewer than `MIN_CONTRIBUTORS` distinct contributing donors is suppressed:
 its value is withheld (None) and it is marked `suppressed`, so that no published figure singles
-out one or two donors' contributions. A cell with no visible contribution shows zero: there is
-nothing in it to reveal.
+out one or two donors' contributions. (Were the decision to depend on whether some record behind
+a cell is hidden, narrowing a report's dates until a cell turned "withheld" would date a hidden
+record.) A cell with no visible contribution shows zero: there is nothing in it to reveal.
+`complementary.py` then withholds further cells so that none of these can be worked out from
+the figures published beside it.
 
 Pure Python: no Django here, so the rule is tested on its own.
 """
@@ -23,7 +27,11 @@ MIN_CONTRIBUTORS = 3
 
 @dataclass(frozen=True)
 class Contribution:
-    """One record's part of a figure: who gave it, how much (EUR billion), whether the viewer sees it."""
+    """One record's part of a figure: who gave it, how much (EUR billion), whether the viewer sees it.
+
+    `atom` names the piece of data the value is (e.g. one pledge's allocated value), so that the
+    figures of linked tables can be expressed over the same pieces (see complementary.py).
+    """
 
     record: Hashable
     donor: str
@@ -33,6 +41,7 @@ class Contribution:
     year: int | None = None
     month: int | None = None
     category: str = ""
+    atom: Hashable | None = None
 
 
 @dataclass(frozen=True)
@@ -54,13 +63,13 @@ ZERO_CELL = Cell(value=Decimal(0))
 def aggregate_cell(contributions: Iterable[Contribution], *, always_protect: bool) -> Cell:
     """Sum the visible contributions; suppress when protected and 1–2 distinct donors are behind it.
 
-    Protected: `always_protect` (the public page), or some contribution is invisible to the viewer.
+    `always_protect`: the viewer's figures are protected (the public page, or a viewer who does not
+    see every marking). Invisible contributions are ignored altogether: they neither add to the
+    figure nor decide whether it is withheld.
     """
-    items = list(contributions)
-    visible = [c for c in items if c.visible]
+    visible = [c for c in contributions if c.visible]
     donors = {c.donor for c in visible}
-    protect = always_protect or len(visible) < len(items)
-    if protect and 0 < len(donors) < MIN_CONTRIBUTORS:
+    if always_protect and 0 < len(donors) < MIN_CONTRIBUTORS:
         return Cell(value=None, suppressed=True, contributors=len(donors))
     return Cell(value=sum((c.value for c in visible), Decimal(0)), contributors=len(donors))
 
@@ -78,14 +87,17 @@ def aggregate(
     """
     groups: dict[Hashable, list[Contribution]] = defaultdict(list)
     for c in contributions:
+        if not c.visible:
+            continue
         k = key(c)
         if k is not None:
             groups[k].append(c)
-    return {
-        k: aggregate_cell(v, always_protect=always_protect)
-        for k, v in groups.items()
-        if any(c.visible for c in v)
-    }
+    return {k: aggregate_cell(v, always_protect=always_protect) for k, v in groups.items()}
+
+
+def withhold(cell: Cell) -> Cell:
+    """The cell withheld (a complementary suppression): its value is not published."""
+    return cell if cell.suppressed else Cell(value=None, suppressed=True, contributors=cell.contributors)
 
 
 def ratio(numerator: Cell, denominator: Cell, *, scale: int = 1, places: int = 12) -> Cell:

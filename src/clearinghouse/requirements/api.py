@@ -1,5 +1,7 @@
 """API routes of the requirements app."""
 
+from typing import Literal
+
 from django.http import HttpRequest, HttpResponse
 from ninja import Router
 from ninja.pagination import LimitOffsetPagination, paginate
@@ -28,11 +30,15 @@ def list_requirements(  # type: ignore[no-untyped-def]
     request: HttpRequest,
     capability: str | None = None,
     priority: Priority | None = None,
-    status: RequirementStatus | None = None,
+    status: RequirementStatus | Literal["mostly_covered"] | None = None,
     item_type: str | None = None,
     q: str | None = None,
 ):
-    """Requirements you may see, most urgent first; filter by capability, priority, status, item type."""
+    """Requirements you may see, most urgent first; filter by capability, priority, status, item type.
+
+    Coverage and status count every allocation, including those from pledges not releasable to you,
+    without giving those away: see each item's `coverage` (and docs/confidentiality.md).
+    """
     return selectors.requirement_list(
         user=request.user, capability=capability, priority=priority, status=status, item_type=item_type, q=q
     )

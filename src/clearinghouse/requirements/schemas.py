@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from ninja import Schema
 from pydantic import Field
@@ -56,6 +57,37 @@ class CancelIn(Schema):
     )
 
 
+class CoverageOut(Schema):
+    """How far the requirement is covered as you may know it (see docs/confidentiality.md)."""
+
+    mode: str = Field(
+        description="exact: you see every allocation; aggregate: the ones you cannot see come from 3 or "
+        "more donors and are shown as one sum; coarse: they come from 1 or 2 donors, so the totals are "
+        "shown only as a band a quarter of the quantity wide."
+    )
+    visible_allocated: int = Field(description="Units allocated from pledges you may see.")
+    visible_delivered: int
+    hidden_allocated: int | None = Field(
+        description="Units allocated from pledges not releasable to you (null when coarse)."
+    )
+    hidden_delivered: int | None
+    allocated_band: list[int] | None = Field(description="[from, to] percent of the quantity, when coarse.")
+    delivered_band: list[int] | None
+    note: str
+
+
+def _coverage(obj: Any, context: Any) -> Any:
+    """The requirement's coverage for the caller (annotated by the selectors; looked up otherwise)."""
+    from clearinghouse.requirements import coverage
+
+    request = context["request"] if context else None
+    cached = getattr(obj, "_coverage_for", None)
+    if cached is None:
+        cached = coverage.of(obj, getattr(request, "user", None))
+        obj._coverage_for = cached
+    return cached
+
+
 class RequirementOut(Schema):
     id: int
     external_ref: str
@@ -69,11 +101,18 @@ class RequirementOut(Schema):
     releasability: str
     releasable_to: list[str]
     notes: str
-    status: str
-    coverage_pct: float = Field(description="Allocated as a percentage of the quantity required.")
-    delivered_pct: float
-    allocated_quantity: int
-    delivered_quantity: int
+    status: str = Field(
+        description="open, partly_covered, covered, delivered, cancelled; or mostly_covered (three "
+        "quarters or more, perhaps all) where the coverage is coarsened for you."
+    )
+    coverage_pct: float | None = Field(
+        description="Allocated as a percentage of the quantity required, counting allocations from "
+        "pledges not releasable to you; null when coarsened (see coverage.allocated_band)."
+    )
+    delivered_pct: float | None
+    allocated_quantity: int | None = Field(description="Every allocation counted; null when coarsened.")
+    delivered_quantity: int | None
+    coverage: CoverageOut
     cancelled: bool
     illustrative: bool = Field(description="Demo or training data, not a real requirement.")
     version: int
@@ -83,6 +122,30 @@ class RequirementOut(Schema):
     @staticmethod
     def resolve_owner(obj) -> str:  # type: ignore[no-untyped-def]
         return obj.owner.code
+
+    @staticmethod
+    def resolve_status(obj, context) -> str:  # type: ignore[no-untyped-def]
+        return str(_coverage(obj, context).status)
+
+    @staticmethod
+    def resolve_coverage_pct(obj, context) -> float | None:  # type: ignore[no-untyped-def]
+        return _coverage(obj, context).coverage_pct
+
+    @staticmethod
+    def resolve_delivered_pct(obj, context) -> float | None:  # type: ignore[no-untyped-def]
+        return _coverage(obj, context).delivered_pct
+
+    @staticmethod
+    def resolve_allocated_quantity(obj, context) -> int | None:  # type: ignore[no-untyped-def]
+        return _coverage(obj, context).allocated
+
+    @staticmethod
+    def resolve_delivered_quantity(obj, context) -> int | None:  # type: ignore[no-untyped-def]
+        return _coverage(obj, context).delivered
+
+    @staticmethod
+    def resolve_coverage(obj, context) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+        return _coverage(obj, context).as_dict()
 
     @staticmethod
     def resolve_capability(obj) -> str:  # type: ignore[no-untyped-def]

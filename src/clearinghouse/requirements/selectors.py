@@ -7,8 +7,9 @@ from typing import Any
 from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
 
 from clearinghouse.core.errors import NotFound
-from clearinghouse.requirements.choices import PRIORITY_RANK, Priority, RequirementStatus
-from clearinghouse.requirements.models import Requirement, status_q
+from clearinghouse.requirements import coverage
+from clearinghouse.requirements.choices import PRIORITY_RANK, Priority
+from clearinghouse.requirements.models import Requirement
 
 PRIORITY_ORDER = Case(
     *[When(priority=p, then=Value(rank)) for p, rank in PRIORITY_RANK.items()],
@@ -27,14 +28,18 @@ def requirement_list(
     owner: str | None = None,
     q: str | None = None,
 ) -> QuerySet[Requirement]:
-    """Requirements the user may see, most urgent first (priority, then needed-by date, then id)."""
-    qs: Any = Requirement.objects.restrict(user, "view")
+    """Requirements the user may see, most urgent first (priority, then needed-by date, then id).
+
+    Each carries what `coverage.of` needs to tell the user how far it is covered; `status` is the
+    status as the user may know it (see coverage.py), so that filtering reveals no more than it.
+    """
+    qs: Any = coverage.annotate(Requirement.objects.restrict(user, "view"), user)
     if capability:
         qs = qs.filter(capability__code=capability)
     if priority:
         qs = qs.filter(priority=priority)
     if status:
-        qs = qs.filter(status_q(status))
+        qs = qs.filter(coverage.status_filter(status))
     if item_type:
         qs = qs.filter(item_types__code=item_type)
     if owner:
@@ -65,10 +70,9 @@ def get_requirement_by_ref(*, user: Any, external_ref: str, owner: str | None = 
 
 
 def open_by_priority(*, user: Any) -> dict[str, int]:
-    """How many visible requirements still need allocations (open or partly covered), per priority."""
-    ids = Requirement.objects.restrict(user, "view").order_by().values("pk")
-    qs = Requirement.objects.filter(pk__in=ids).filter(
-        status_q(RequirementStatus.OPEN) | status_q(RequirementStatus.PARTLY_COVERED)
-    )
+    """How many visible requirements still need allocations (not fully covered, as far as the user
+    may know), per priority."""
+    ids = requirement_list(user=user, status=coverage.NOT_FULLY_COVERED).order_by().values("pk")
+    qs = Requirement.objects.filter(pk__in=ids)
     counts = dict(qs.order_by().values_list("priority").annotate(n=Count("id")))
     return {p: counts.get(p, 0) for p in Priority.values}

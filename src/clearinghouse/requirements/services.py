@@ -13,7 +13,7 @@ from clearinghouse.core.errors import Conflict, InvalidInput, NotFound, Permissi
 from clearinghouse.core.etag import check_if_match
 from clearinghouse.participants.choices import ParticipantKind
 from clearinghouse.participants.models import Participant
-from clearinghouse.requirements import cleaning
+from clearinghouse.requirements import cleaning, coverage
 from clearinghouse.requirements.choices import Priority
 from clearinghouse.requirements.models import Requirement
 from clearinghouse.requirements.permissions import is_admin, is_recipient_officer_of
@@ -175,12 +175,7 @@ def update_requirement(
             "external_ref",
         }:
             raise Conflict(f"requirement {requirement.pk} is cancelled: only notes and markings can change")
-        if values["quantity"] < requirement.allocated_quantity:
-            raise Conflict(
-                f"cannot reduce requirement {requirement.pk} to {values['quantity']}: "
-                f"{requirement.allocated_quantity} are already allocated to it",
-                field="quantity",
-            )
+        _check_quantity(actor, requirement, values["quantity"])
         _duplicate_ref(requirement.owner, values["external_ref"], exclude=requirement.pk)
         accepted_now = {t.pk for t in item_types}
         dropped = set(requirement.allocations.values_list("pledge__item_type_id", flat=True)) - accepted_now
@@ -212,6 +207,34 @@ def update_requirement(
     return requirement
 
 
+def _check_quantity(actor: Any, requirement: Requirement, quantity: int) -> None:
+    """Refuse a quantity below what is allocated, telling the actor no more than it may know.
+
+    Where the actor's view of the coverage is coarsened (docs/confidentiality.md), the refusal
+    depends only on the band it is shown: a reduction is allowed down to the band's upper end,
+    never lower, so that trying quantities cannot find the exact total of hidden allocations.
+    """
+    if quantity >= requirement.quantity:
+        return
+    seen = coverage.of(requirement, actor)
+    if seen.mode == coverage.COARSE:
+        assert seen.allocated_band is not None
+        floor = -(-seen.allocated_band[1] * requirement.quantity // 100)  # ceiling
+        if quantity < floor:
+            raise Conflict(
+                f"cannot reduce requirement {requirement.pk} below {floor}: allocations from pledges "
+                "not releasable to you may need up to that; ask the coordination cell",
+                field="quantity",
+            )
+        return
+    if quantity < requirement.allocated_quantity:
+        raise Conflict(
+            f"cannot reduce requirement {requirement.pk} to {quantity}: "
+            f"{requirement.allocated_quantity} are already allocated to it",
+            field="quantity",
+        )
+
+
 def cancel_requirement(
     *, actor: Any, requirement_id: int, if_match: str | None = None, reason: Any = ""
 ) -> Requirement:
@@ -224,6 +247,12 @@ def cancel_requirement(
         check_if_match(requirement, if_match)
         if requirement.cancelled:
             raise Conflict(f"requirement {requirement.pk} is already cancelled")
+        if coverage.of(requirement, actor).mode == coverage.COARSE:
+            # Whether the allocations the actor cannot see are all delivered is theirs to keep.
+            raise Conflict(
+                f"cannot cancel requirement {requirement.pk}: it has allocations from pledges not "
+                "releasable to you; the coordination cell must release or complete them first"
+            )
         pending = requirement.allocated_quantity - requirement.delivered_quantity
         if pending:
             raise Conflict(

@@ -30,10 +30,11 @@ from clearinghouse.core.humanize import count_of
 from clearinghouse.pledges import selectors as pledge_selectors
 from clearinghouse.pledges import services as pledge_services
 from clearinghouse.pledges.choices import ALLOCATABLE, PledgeKind
+from clearinghouse.requirements import coverage as coverage_rule
 from clearinghouse.requirements import selectors, services
 from clearinghouse.requirements.choices import Priority, RequirementStatus
 from clearinghouse.requirements.forms import RequirementForm, ServiceForm, dry_run
-from clearinghouse.requirements.models import Requirement, status_q
+from clearinghouse.requirements.models import Requirement
 from clearinghouse.requirements.permissions import (
     is_admin,
     is_coordination_cell,
@@ -48,6 +49,7 @@ STATUS_FILTERS = [
     ("open", "Open (not fully covered)"),
     ("unallocated", "Nothing allocated"),
     (RequirementStatus.PARTLY_COVERED, "Partly covered"),
+    (coverage_rule.MOSTLY_COVERED, coverage_rule.MOSTLY_COVERED_LABEL),
     (RequirementStatus.COVERED, "Covered"),
     (RequirementStatus.DELIVERED, "Delivered"),
     (RequirementStatus.CANCELLED, "Cancelled"),
@@ -55,6 +57,7 @@ STATUS_FILTERS = [
 STATUS_BADGE: dict[str, str] = {
     RequirementStatus.OPEN: "bad",
     RequirementStatus.PARTLY_COVERED: "warn",
+    coverage_rule.MOSTLY_COVERED: "medium",
     RequirementStatus.COVERED: "medium",
     RequirementStatus.DELIVERED: "ok",
     RequirementStatus.CANCELLED: "",
@@ -309,18 +312,17 @@ def _filtered(request: HttpRequest) -> tuple[Any, dict[str, str]]:
         "status": status if status in dict(STATUS_FILTERS) else "",
         "q": (get.get("q") or "").strip(),
     }
-    status = chosen["status"]
+    # Statuses as the user may know them (coverage.py): filtering reveals no more than the list.
+    status = {"open": coverage_rule.NOT_FULLY_COVERED, "unallocated": RequirementStatus.OPEN}.get(
+        chosen["status"], chosen["status"]
+    )
     qs = selectors.requirement_list(
         user=request.user,
         capability=chosen["capability"] or None,
         priority=chosen["priority"] or None,
-        status=status if status in RequirementStatus.values and status != "open" else None,
+        status=status or None,
         q=chosen["q"] or None,
     )
-    if status == "open":
-        qs = qs.filter(status_q(RequirementStatus.OPEN) | status_q(RequirementStatus.PARTLY_COVERED))
-    elif status == "unallocated":
-        qs = qs.filter(status_q(RequirementStatus.OPEN))
     return qs, chosen
 
 
@@ -329,15 +331,18 @@ def requirement_list(request: HttpRequest) -> HttpResponse:
     """Requirements you may see, most urgent first, with coverage bars; filters and exports."""
     qs, chosen = _filtered(request)
     page = page_of(request, qs)
-    rows = [
-        {
-            "r": r,
-            "badge": STATUS_BADGE.get(r.status, ""),
-            "status_label": RequirementStatus(r.status).label,
-            "bar": coverage(r.allocated_quantity, r.delivered_quantity, r.quantity),
-        }
-        for r in page.object_list
-    ]
+    rows = []
+    for r in page.object_list:
+        seen = coverage_rule.of(r, request.user)
+        rows.append(
+            {
+                "r": r,
+                "cov": seen,
+                "badge": STATUS_BADGE.get(seen.status, ""),
+                "status_label": seen.status_label,
+                "bar": seen.bar,
+            }
+        )
     return render(
         request,
         "requirements/requirement_list.html",
@@ -349,6 +354,7 @@ def requirement_list(request: HttpRequest) -> HttpResponse:
             "priorities": Priority.choices,
             "statuses": STATUS_FILTERS,
             "may_enter": _may_enter(request.user),
+            "coverage_note": coverage_rule.NOTE,
         },
     )
 
@@ -374,6 +380,7 @@ def requirement_detail(request: HttpRequest, requirement_id: int) -> HttpRespons
     allocations = list(pledge_selectors.allocation_list(user=user, requirement=requirement.pk))
     deliveries = list(pledge_selectors.delivery_list(user=user, requirement=requirement.pk))
     is_owner = is_recipient_officer_of(user, requirement.owner_id)
+    seen = coverage_rule.of(requirement, user)
     may_allocate = is_coordination_cell(user) and requirement.outstanding_quantity > 0
     events, omitted = timeline(
         [("requirements.requirement", requirement.pk)]
@@ -386,19 +393,21 @@ def requirement_detail(request: HttpRequest, requirement_id: int) -> HttpRespons
         "requirements/requirement_detail.html",
         {
             "requirement": requirement,
-            "badge": STATUS_BADGE.get(requirement.status, ""),
-            "status_label": RequirementStatus(requirement.status).label,
-            "bar": coverage(
-                requirement.allocated_quantity, requirement.delivered_quantity, requirement.quantity
-            ),
+            "cov": seen,
+            "coverage_note": coverage_rule.NOTE,
+            "badge": STATUS_BADGE.get(seen.status, ""),
+            "status_label": seen.status_label,
+            "bar": seen.bar,
             "allocations": allocations,
             "deliveries": deliveries,
             "timeline": events,
             "timeline_omitted": omitted,
             "may_edit": is_owner and not requirement.cancelled,
+            # Offered only when the owner can tell it is allowed (else the service says why).
             "may_cancel": is_owner
             and not requirement.cancelled
-            and requirement.allocated_quantity == requirement.delivered_quantity,
+            and seen.allocated is not None
+            and seen.allocated == seen.delivered,
             "may_confirm": is_owner,
             "may_allocate": may_allocate,
             "may_manage": is_coordination_cell(user),

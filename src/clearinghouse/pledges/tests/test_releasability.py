@@ -17,16 +17,18 @@ from clearinghouse.requirements import selectors as requirement_selectors
 
 pytestmark = pytest.mark.django_db
 
-EVERYONE = {
+MEMBERS = {
     "coordinator", "donor_usa", "donor_deu", "donor_pol", "recipient",
     "finance", "analyst", "auditor", "admin", "outsider",
-}  # fmt: skip
+}  # fmt: skip  # users of the contact group's members
+EVERYONE = MEMBERS | {"nonmember"}  # CHN's analyst: a participant outside the contact group
 NATO = {"coordinator", "finance", "analyst", "auditor", "admin"}  # the coordinating body's users
 
 # A pledge of the USA.
 PLEDGE_AUDIENCE = {
     "public": EVERYONE | {"anonymous"},
-    "contact_group": EVERYONE,
+    "contact_group": MEMBERS,
+    "contact_group+CHN": EVERYONE,  # releasable_to names the non-member
     "coordination": NATO | {"donor_usa", "recipient"},
     "owner": NATO | {"donor_usa"},
     "owner+DEU": NATO | {"donor_usa", "donor_deu"},
@@ -34,7 +36,8 @@ PLEDGE_AUDIENCE = {
 # A requirement of the recipient (UKR).
 REQUIREMENT_AUDIENCE = {
     "public": EVERYONE | {"anonymous"},
-    "contact_group": EVERYONE,
+    "contact_group": MEMBERS,
+    "contact_group+CHN": EVERYONE,
     "coordination": NATO | {"recipient"},
     "owner": NATO | {"recipient"},
     "owner+POL": NATO | {"recipient", "donor_pol"},

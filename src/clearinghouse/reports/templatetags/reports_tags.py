@@ -67,5 +67,8 @@ _FORMATS = {"bn": bn, "share": share, "pct": pct, "count": count, "eur": eur}
 def fig(row: dict[str, Any], key: str, kind: str = "bn") -> str:
     """A table cell for one figure of a report row: rounded, or marked withheld (suppressed)."""
     if withheld(row, key):
-        return format_html('<td class="withheld" title="{}">withheld</td>', "Fewer than 3 donors: suppressed")
+        return format_html(
+            '<td class="withheld" title="{}">withheld</td>',
+            "Withheld: fewer than 3 donors, or a withheld figure could be worked out from it",
+        )
     return format_html('<td class="num">{}</td>', _FORMATS[kind](row.get(key)))

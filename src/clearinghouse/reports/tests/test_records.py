@@ -33,14 +33,25 @@ def test_a_cell_the_viewer_sees_whole_is_never_suppressed() -> None:
     assert cell == Cell(value=Decimal("1.5"), suppressed=False, contributors=1)
 
 
-def test_a_cell_with_hidden_records_and_fewer_than_three_donors_is_suppressed() -> None:
-    cell = aggregate_cell([c("USA", "1"), c("DEU", "2"), c("FRA", "4", visible=False)], always_protect=False)
+def test_a_protected_cell_with_fewer_than_three_donors_is_suppressed() -> None:
+    cell = aggregate_cell([c("USA", "1"), c("DEU", "2")], always_protect=True)
     assert (cell.value, cell.suppressed, cell.shown, cell.contributors) == (None, True, None, 2)
+
+
+def test_hidden_records_decide_nothing() -> None:
+    """Whether a cell is withheld depends on the viewer and the visible donors, never on hidden records."""
+    visible = [c("USA", "1"), c("DEU", "2")]
+    hidden = [c("FRA", "4", visible=False), c("POL", "8", visible=False)]
+    for protect in (False, True):
+        assert aggregate_cell(visible + hidden, always_protect=protect) == aggregate_cell(
+            visible, always_protect=protect
+        )
+    assert aggregate_cell(visible + hidden, always_protect=False).value == Decimal("3")
 
 
 def test_three_donors_are_enough_and_hidden_records_stay_out_of_the_sum() -> None:
     cell = aggregate_cell(
-        [c("USA", "1"), c("DEU", "2"), c("FRA", "4"), c("POL", "8", visible=False)], always_protect=False
+        [c("USA", "1"), c("DEU", "2"), c("FRA", "4"), c("POL", "8", visible=False)], always_protect=True
     )
     assert (cell.value, cell.suppressed, cell.contributors) == (Decimal("7"), False, 3)
 
@@ -48,7 +59,7 @@ def test_three_donors_are_enough_and_hidden_records_stay_out_of_the_sum() -> Non
 def test_two_records_of_one_donor_are_one_contributor() -> None:
     cell = aggregate_cell(
         [c("USA", "1", record=1), c("USA", "2", record=2), c("DEU", "4"), c("FRA", "1", visible=False)],
-        always_protect=False,
+        always_protect=True,
     )
     assert cell.suppressed and cell.contributors == 2
 
@@ -153,28 +164,28 @@ def test_the_coordination_cell_sees_every_record_and_nothing_is_withheld(
     assert y2025["delivered"] == Decimal("0.004938271564")  # 4 of 10 units delivered
 
 
-def test_a_donor_sees_only_what_it_may_and_small_cells_with_hidden_records_are_withheld(
+def test_a_donor_sees_only_what_it_may_and_its_figures_are_protected(
     pledges: dict[str, Any], personas: dict[str, Any]
 ) -> None:
     report = selectors.totals_report(user=personas["donor_pol"], source="records")
+    # POL does not see every marking: its figures are protected, whatever is or is not hidden.
+    assert report["suppression"]["protected"] is True
     y2024 = year(report, "2024")
-    # Military 2024: POL's own pledge and DEU's confidential one; POL sees one donor: withheld.
+    # Military 2024: POL sees only its own in-kind pledge (DEU's is owner-marked): one donor, withheld.
     assert y2024["military"] is None and "military" in y2024["suppressed_fields"]
-    # Financial 2024: four donors, all visible to POL: shown.
-    assert y2024["financial"] == Decimal("0.195")
-    # Total 2024: five visible donors; DEU's confidential 40 million stays out of the figure.
-    assert y2024["total"] == Decimal("0.225")
+    # Total = military + financial: one of them goes too, or the military figure is a subtraction.
+    assert y2024["financial"] is None or y2024["total"] is None
+    # Commitments: every live pledge POL may see; DEU's confidential 40 million stays out.
+    assert y2024["commitments"] == Decimal("0.235")
     # NOR's coordination-marked pledge (2025) is invisible to POL: the year does not appear at all.
     assert [r["period"] for r in report["rows"]] == ["2024"]
     donors = {
         d["participant"]: d
         for d in selectors.donors_report(user=personas["donor_pol"], source="records")["donors"]
     }
-    assert donors["POL"]["value_eur_bn"] == Decimal("0.03")  # its own, whole: shown
-    assert donors["USA"]["value_eur_bn"] == Decimal("0.1")  # public and visible whole
-    assert donors["DEU"]["value_eur_bn"] is None and donors["DEU"]["suppressed"] is True
-    assert donors["DEU"]["rank"] is None
-    assert "NOR" not in donors
+    # One donor behind each figure of the donors report: every one is withheld, none ranked.
+    assert set(donors) == {"USA", "DEU", "FRA", "GBR", "POL"}
+    assert all(d["value_eur_bn"] is None and d["suppressed"] and d["rank"] is None for d in donors.values())
 
 
 def test_the_public_view_uses_public_records_and_always_suppresses_small_cells(
@@ -182,15 +193,17 @@ def test_the_public_view_uses_public_records_and_always_suppresses_small_cells(
 ) -> None:
     report = selectors.totals_report(user=None, source="records", public=True)
     y2024 = year(report, "2024")
-    assert y2024["financial"] == Decimal("0.175")  # USA, DEU, FRA: three public donors
-    assert y2024["total"] == Decimal("0.175")
-    assert y2024["commitments"] == Decimal("0.185")
+    assert y2024["commitments"] == Decimal("0.185")  # USA (twice), DEU, FRA: public pledges only
     assert y2024["military"] == 0  # no public in-kind pledge
-    assert y2024["delivered"] is None and y2024["suppressed_fields"] == ["delivered"]  # FRA alone
+    # Financial and total (USA, DEU, FRA: three donors) would pass on their own, but commitments
+    # minus total would then be the USA's offered pledge (0.01) to the cent: withheld as well.
+    assert y2024["financial"] is None and y2024["total"] is None
+    assert {"financial", "total"} <= set(y2024["suppressed_fields"])
+    assert y2024["delivered"] is None and "delivered" in y2024["suppressed_fields"]  # FRA alone
     groups = {
         g["group"]: g for g in selectors.groups_report(user=None, source="records", public=True)["groups"]
     }
-    assert groups["allies"]["financial"] == Decimal("0.175")
+    assert groups["partners"]["financial"] == 0
     assert groups["eu27"]["financial"] is None and groups["eu27"]["suppressed"]  # DEU and FRA only
     assert groups["usa"]["financial"] is None
     assert groups["usa"]["share_of_military"] is None
@@ -233,8 +246,9 @@ def test_the_api_reports_records_as_the_caller_sees_them(
     assert body["suppression"]["min_contributors"] == 3
     totals = api_client(personas["coordinator"]).get("/api/v1/reports/totals?source=records").json()
     assert totals["rows"][0]["total"] == 0.265
+    assert totals["suppression"]["protected"] is False
     csv_text = api_client(personas["donor_pol"]).get("/api/v1/reports/totals?source=records&format=csv")
-    assert csv_text.content.decode().splitlines()[1].startswith("2024,,0.195000,0.000000,0.225000")
+    assert csv_text.content.decode().splitlines()[1] == "2024,,,0.000000,,0.235000,,true"
 
 
 def test_the_command_line_reports_records_as_the_account_sees_them(pledges: dict[str, Any]) -> None:
@@ -243,7 +257,7 @@ def test_the_command_line_reports_records_as_the_account_sees_them(pledges: dict
         "report", "totals", "--source", "records", "--as", "donor_pol", "--format", "json", stdout=out
     )
     row = json.loads(out.getvalue())["rows"][0]
-    assert (row["military"], row["suppressed"], row["total"]) == (None, True, 0.225)
+    assert (row["military"], row["suppressed"], row["commitments"]) == (None, True, 0.235)
     out = StringIO()
     call_command("report", "groups", "--source", "records", "--as", "donor_pol", stdout=out)
     assert "withheld" in out.getvalue()
@@ -257,7 +271,54 @@ def test_the_pages_show_records_apart_and_withheld_cells(
     assert 'class="withheld"' in html
     public = page_client(None).get("/public/").content.decode()
     assert 'id="table-records-totals"' in public
-    assert "0.175" in public and 'class="withheld"' in public
-    assert "0.225" not in public and "0.265" not in public  # no contact-group or owner-marked pledge
+    assert "0.185" in public and 'class="withheld"' in public
+    assert "0.235" not in public and "0.275" not in public  # no contact-group or owner-marked pledge
     export = page_client(None).get("/public/export/totals.csv?source=records").content.decode().splitlines()
-    assert export[1].startswith("2024,0.000000,0.175000,0.000000,0.175000,0.185000,,true")
+    assert export[1] == "2024,0.000000,,0.000000,,0.185000,,true"
+
+
+def _everything(client: Any) -> dict[str, Any]:
+    """Every records report a viewer can get from the API, including each single month's donors."""
+    got: dict[str, Any] = {}
+    for by in ("year", "month"):
+        got[f"totals-{by}"] = client.get(f"/api/v1/reports/totals?source=records&by={by}").json()
+    got["groups"] = client.get("/api/v1/reports/groups?source=records").json()
+    got["weapons"] = client.get("/api/v1/reports/weapons?source=records").json()
+    for aid_type in ("military", "financial", "total"):
+        donors = f"/api/v1/reports/donors?source=records&type={aid_type}"
+        got[f"donors-{aid_type}"] = client.get(donors).json()
+        for month in range(1, 13):
+            m = f"2024-{month:02d}"
+            got[f"donors-{aid_type}-{m}"] = client.get(f"{donors}&from={m}&to={m}").json()
+    return got
+
+
+def test_a_hidden_pledge_changes_nothing_the_viewer_gets(
+    pledges: dict[str, Any], personas: dict[str, Any], api_client: Any
+) -> None:
+    """Adding or removing a pledge POL may not see leaves every figure, and every withheld cell, as it was."""
+    from clearinghouse.pledges.models import Pledge
+
+    pol = api_client(personas["donor_pol"])
+    before = _everything(pol)
+    # FRA's delivered financial pledge (March 2024) is alone in its month; DEU adds a confidential one.
+    secret = Pledge.objects.create(
+        owner=Participant.objects.get(code="DEU"),
+        kind="financial",
+        status="committed",
+        currency="EUR",
+        amount=Decimal("5000000.00"),
+        available_from=dt.date(2024, 3, 20),
+        value_amount=Decimal("5000000.00"),
+        value_eur=Decimal("5000000.00"),
+        fx_rate=Decimal(1),
+        fx_date=dt.date(2024, 3, 20),
+        releasability="owner",
+    )
+    assert _everything(pol) == before
+    # And one taken away: DEU's confidential in-kind pledge of April 2024 is withdrawn.
+    Pledge.objects.filter(pk=pledges["deu_secret"].pk).update(status="withdrawn")
+    secret.delete()
+    assert _everything(pol) == before
+    # The coordination cell sees both changes (so they were real).
+    assert _everything(api_client(personas["coordinator"]))["totals-year"]["rows"][0]["military"] == 0.03

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.access_rules import ALL, Rule
+from tests.access_rules import ALL, NON_MEMBERS, Rule
 
 RECIPIENT = frozenset({"recipient", "admin"})
 # Who sees a requirement marked `coordination`: its owner (UKR), the coordinating body's users
 # (NATO: coordinator, finance, analyst, auditor, admin); not the donors nor the outsider.
+# A contact-group requirement is seen by every member's users; the non-member (CHN) gets 404.
+HIDDEN = {name: (404,) for name in NON_MEMBERS}
 SEES_COORDINATION = frozenset({"coordinator", "recipient", "finance", "analyst", "auditor", "admin"})
 
 
@@ -40,13 +42,18 @@ API: dict[tuple[str, str], Rule] = {
         SEES_COORDINATION, setup=_requirement("coordination"), denied=(404,)
     ),
     ("PATCH", "/api/v1/requirements/{requirement_id}"): Rule(
-        RECIPIENT, setup=_requirement("contact_group"), body=lambda p: {"notes": "changed"}, denied=(403,)
+        RECIPIENT,
+        setup=_requirement("contact_group"),
+        body=lambda p: {"notes": "changed"},
+        denied=(403,),
+        expect=HIDDEN,
     ),
     ("POST", "/api/v1/requirements/{requirement_id}/cancel"): Rule(
         RECIPIENT,
         setup=_requirement("contact_group"),
         body=lambda p: {"reason": "met by a purchase"},
         denied=(403,),
+        expect=HIDDEN,
     ),
 }
 PAGES: dict[str, Rule] = {}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.access_rules import ALL, Rule
+from tests.access_rules import ALL, NON_MEMBERS, Rule
 
 RECIPIENT = frozenset({"recipient", "admin"})
 # Who sees a requirement marked `coordination`: its owner (UKR) and the coordinating body's users.
@@ -38,6 +38,12 @@ PAGES: dict[str, Rule] = {
     ),
     "requirement-detail": Rule(SEES_COORDINATION, setup=_requirement("coordination"), denied=(404,)),
     "requirement-create": Rule(RECIPIENT, setup=_catalog, denied=(403,)),
-    # Everybody signed in sees a contact-group requirement; only its owner's officers may edit it.
-    "requirement-edit": Rule(RECIPIENT, setup=_requirement("contact_group"), denied=(403,)),
+    # The contact group's members see a contact-group requirement, but only its owner's officers may
+    # edit it (403); the non-member (CHN) does not see it at all (404).
+    "requirement-edit": Rule(
+        RECIPIENT,
+        setup=_requirement("contact_group"),
+        denied=(403,),
+        expect={name: (404,) for name in NON_MEMBERS},
+    ),
 }

@@ -10,8 +10,14 @@ from django.core.management.base import CommandParser
 from clearinghouse.core.audit import jsonable
 from clearinghouse.core.commands import ClearinghouseCommand
 from clearinghouse.core.humanize import count_of
-from clearinghouse.requirements import selectors, services
+from clearinghouse.requirements import coverage, selectors, services
 from clearinghouse.requirements.choices import Priority, RequirementStatus
+
+
+def pct(item: dict[str, Any]) -> str:
+    """The coverage percentage, or its band where it is coarsened for this account."""
+    band = item["coverage"]["allocated_band"]
+    return f"{band[0]}–{band[1]}" if band else f"{item['coverage_pct']:.1f}"
 
 
 class Command(ClearinghouseCommand):
@@ -25,7 +31,7 @@ class Command(ClearinghouseCommand):
         )
         lst.add_argument("--format", choices=["table", "json"], default="table")
         lst.add_argument("--priority", choices=Priority.values)
-        lst.add_argument("--status", choices=RequirementStatus.values)
+        lst.add_argument("--status", choices=[*RequirementStatus.values, coverage.MOSTLY_COVERED])
         lst.add_argument("--capability")
         cancel = sub.add_parser("cancel", help="Cancel a requirement (its recipient's officers).")
         cancel.add_argument("requirement_id", type=int)
@@ -40,36 +46,39 @@ class Command(ClearinghouseCommand):
             )
             self.stdout.write(f"requirement {r.pk} cancelled")
             return
-        items = [
-            {
-                "id": r.pk,
-                "external_ref": r.external_ref,
-                "capability": r.capability.code,
-                "item_types": sorted(t.code for t in r.item_types.all()),
-                "quantity": r.quantity,
-                "unit": r.unit,
-                "priority": r.priority,
-                "needed_by": jsonable(r.needed_by),
-                "releasability": r.releasability,
-                "status": r.status,
-                "coverage_pct": r.coverage_pct,
-                "allocated_quantity": r.allocated_quantity,
-                "delivered_quantity": r.delivered_quantity,
-                "illustrative": r.illustrative,
-            }
-            for r in selectors.requirement_list(
-                user=user,
-                priority=options["priority"],
-                status=options["status"],
-                capability=options["capability"],
+        items = []
+        for r in selectors.requirement_list(
+            user=user,
+            priority=options["priority"],
+            status=options["status"],
+            capability=options["capability"],
+        ):
+            seen = coverage.of(r, user)  # what this account may know of it (docs/confidentiality.md)
+            items.append(
+                {
+                    "id": r.pk,
+                    "external_ref": r.external_ref,
+                    "capability": r.capability.code,
+                    "item_types": sorted(t.code for t in r.item_types.all()),
+                    "quantity": r.quantity,
+                    "unit": r.unit,
+                    "priority": r.priority,
+                    "needed_by": jsonable(r.needed_by),
+                    "releasability": r.releasability,
+                    "status": seen.status,
+                    "coverage_pct": seen.coverage_pct,
+                    "allocated_quantity": seen.allocated,
+                    "delivered_quantity": seen.delivered,
+                    "coverage": seen.as_dict(),
+                    "illustrative": r.illustrative,
+                }
             )
-        ]
         if options["format"] == "json":
             self.stdout.write(json.dumps({"items": items, "count": len(items)}, indent=2))
             return
         for i in items:
             self.stdout.write(
-                f"{i['id']:>6} {i['priority']:<8} {i['status']:<15} {i['coverage_pct']:>6.1f}% "
+                f"{i['id']:>6} {i['priority']:<8} {i['status']:<15} {pct(i):>7}% "
                 f"{i['quantity']:>10} {i['unit']:<10} {','.join(i['item_types'])}  {i['external_ref']}"
                 + ("  [illustrative]" if i["illustrative"] else "")
             )
