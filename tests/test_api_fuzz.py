@@ -218,7 +218,8 @@ def test_every_operation_holds_its_schema_for_every_persona(
                 )
     elapsed = time.monotonic() - started
     print(
-        f"schemathesis: {operations} operations, {cases} cases, {len(FUZZ_PERSONAS)} personas, {elapsed:.0f} s"
+        f"schemathesis: {operations} operations, {cases} cases, "
+        f"{len(FUZZ_PERSONAS)} personas, {elapsed:.0f} s"
     )
     assert operations >= 60
     assert not findings, f"{len(findings)} finding(s):\n\n" + "\n\n".join(findings)

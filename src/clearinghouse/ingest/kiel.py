@@ -29,9 +29,44 @@ from pathlib import Path
 from typing import Any
 
 from clearinghouse.core.errors import InvalidInput
+from clearinghouse.core.validation import date_problem, text_problem
 
-REQUIRED_FILES = ("release_info.csv", "data_explorer.csv", "total_allocations.csv")
-OPTIONAL_FILES = ("eu_aid_shares.csv", "procurement_trends.csv", "weapons.csv")
+# Every report reads weapons.csv: a release without it is refused (it used to become current and
+# leave the weapons report and the public page failing). eu_aid_shares.csv is absent from the
+# release 31 preview and procurement_trends.csv is read by nothing: those two stay optional.
+REQUIRED_FILES = ("release_info.csv", "data_explorer.csv", "total_allocations.csv", "weapons.csv")
+OPTIONAL_FILES = ("eu_aid_shares.csv", "procurement_trends.csv")
+
+_BN = Decimal(1000)  # EUR billion: above every figure the tracker has published (all donors: 358)
+# What each number may be, as (least, greatest, most decimals): the tracker's own plausible range
+# (non-negative wherever the tracker is; only to_be_allocated goes below zero), inside what the
+# database column holds. A value outside is refused with its file, row and column, so that a
+# typo such as 1e400, -5 or a 38-digit number never becomes part of a current release.
+_RANGES: dict[tuple[str, str], tuple[Decimal, Decimal, int]] = {
+    **{
+        ("data_explorer.csv", c): (Decimal(0), _BN, 9)
+        for c in ("military", "financial", "humanitarian", "total", "commitments")
+    },
+    ("data_explorer.csv", "to_be_allocated"): (-_BN, _BN, 9),
+    ("data_explorer.csv", "gdp"): (Decimal(0), Decimal(1_000_000), 15),  # world GDP: ~100,000 bn
+    ("data_explorer.csv", "pct_gdp"): (Decimal(0), Decimal(100), 40),  # checked, not stored
+    **{
+        ("total_allocations.csv", c): (Decimal(0), _BN, 9)
+        for c in ("total_allocations", "military", "financial", "humanitarian")
+    },
+    **{
+        ("eu_aid_shares.csv", c): (Decimal(0), Decimal(100), 12)
+        for c in ("bilateral_pct_gdp", "eu_share_pct_gdp", "total_pct_gdp")
+    },
+    ("eu_aid_shares.csv", "eu_share_bn"): (Decimal(0), _BN, 9),
+    **{
+        ("procurement_trends.csv", c): (Decimal(0), _BN, 18)
+        for c in ("stockpile", "procurement", "unspecified", "nato_purl")
+    },
+    ("weapons.csv", "number_of_weapons"): (Decimal(0), Decimal(1_000_000), 0),
+    ("weapons.csv", "monetary_value_eur"): (Decimal(0), Decimal(10) ** 12, 2),  # EUR, not billions
+    ("release_info.csv", "release"): (Decimal(1), Decimal(1_000_000), 0),
+}
 
 RELEASE_COLUMNS = ("release", "period", "date", "label")
 EXPLORER_COLUMNS = (
@@ -217,18 +252,40 @@ class _Csv:
         value = values[column].strip()
         if not value:
             raise KielFormatError(self.name, row, column, "empty value")
+        return self.clean(row, column, value)
+
+    def clean(self, row: int, column: str, value: str) -> str:
+        """Text without control characters (see core.validation)."""
+        problem = text_problem(value)
+        if problem:
+            raise KielFormatError(self.name, row, column, problem)
         return value
+
+    def _in_range(self, row: int, column: str, value: Decimal, text: str) -> None:
+        least, greatest, places = _RANGES.get((self.name, column), (-_BN, _BN, 9))
+        if not value.is_finite() or not least <= value <= greatest:
+            raise KielFormatError(
+                self.name, row, column, f"{text!r} is outside the plausible range {least} to {greatest}"
+            )
+        exponent = value.as_tuple().exponent
+        if isinstance(exponent, int) and -exponent > places:
+            raise KielFormatError(self.name, row, column, f"{text!r} has more than {places} decimals")
 
     def decimal(self, row: int, values: dict[str, str], column: str) -> Decimal:
         value = self.text(row, values, column)
-        if not _NUMBER.match(value):
-            raise KielFormatError(self.name, row, column, f"not a number: {value!r}")
-        return Decimal(value)
+        if not _NUMBER.match(value) or len(value) > 40:
+            raise KielFormatError(self.name, row, column, f"not a number: {value[:40]!r}")
+        number = Decimal(value)
+        self._in_range(row, column, number, value)
+        # 1.5e-3 is stored as the decimal it denotes, never as text Django may not round-trip.
+        return number if "e" not in value.lower() else Decimal(format(number, "f"))
 
     def integer(self, row: int, values: dict[str, str], column: str) -> int:
         value = self.text(row, values, column)
-        if not _INTEGER.match(value):
-            raise KielFormatError(self.name, row, column, f"not a whole number: {value!r}")
+        if not _INTEGER.match(value) or len(value) > 18:
+            raise KielFormatError(self.name, row, column, f"not a whole number: {value[:40]!r}")
+        if (self.name, column) in _RANGES:
+            self._in_range(row, column, Decimal(value), value)
         return int(value)
 
     def month(self, row: int, values: dict[str, str]) -> tuple[int, int]:
@@ -276,6 +333,8 @@ def read_release(
         raise KielFormatError(
             "release_info.csv", row_no, "date", f"not a date (YYYY-MM-DD): {date_text!r}"
         ) from None
+    if date_problem(date):
+        raise KielFormatError("release_info.csv", row_no, "date", str(date_problem(date)))
     info = ReleaseInfo(
         number=info_csv.integer(row_no, values, "release"),
         period=info_csv.text(row_no, values, "period"),
@@ -320,7 +379,7 @@ def read_release(
             ExplorerRow(
                 row=row_no,
                 code=code,
-                country=values["country"].strip(),
+                country=explorer_csv.clean(row_no, "country", values["country"].strip()),
                 year=year,
                 month=month,
                 values=amounts,
@@ -377,7 +436,7 @@ def read_release(
                 EuShareRow(
                     row=row_no,
                     code=code,
-                    country=values["country"].strip(),
+                    country=shares_csv.clean(row_no, "country", values["country"].strip()),
                     bilateral_pct_gdp=shares_csv.decimal(row_no, values, "bilateral_pct_gdp"),
                     eu_share_pct_gdp=shares_csv.decimal(row_no, values, "eu_share_pct_gdp"),
                     total_pct_gdp=shares_csv.decimal(row_no, values, "total_pct_gdp"),
@@ -425,7 +484,7 @@ def read_release(
                     f"second row for {donor} / {category} (first: row {seen_weapons[(code, category)]})",
                 )
             seen_weapons[(code, category)] = row_no
-            models_text = values["weapons_list"].strip()
+            models_text = weapons_csv.clean(row_no, "weapons_list", values["weapons_list"].strip())
             models: list[dict[str, Any]] = []
             for part in (p.strip() for p in models_text.split(";")):
                 if not part:
