@@ -35,6 +35,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.utils.exceptions import InvalidFileException
 
 from clearinghouse.catalog import selectors as catalog_selectors
+from clearinghouse.core import csv_cells
 from clearinghouse.core.errors import DomainError, InvalidInput, PermissionDenied
 from clearinghouse.participants import selectors as participant_selectors
 from clearinghouse.participants.choices import Role
@@ -191,7 +192,8 @@ def _text(value: Any) -> str:
     if value is None:
         return ""
     if isinstance(value, str):
-        return value.strip()
+        # An exported CSV escapes formula triggers (`'=…`): read the cell as it was written.
+        return csv_cells.unescape(value.strip())
     if isinstance(value, bool):
         return "TRUE" if value else "FALSE"
     if isinstance(value, dt.datetime):
@@ -806,7 +808,8 @@ def to_csv(columns: Iterable[str], rows: Iterable[list[Any]]) -> bytes:
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(columns)
     for row in rows:
-        writer.writerow([_plain(v) for v in row])
+        # Text cells only: a number (even a negative one) stays a number.
+        writer.writerow([csv_cells.escape(v) if isinstance(v, str) else _plain(v) for v in row])
     return out.getvalue().encode("utf-8-sig")
 
 
