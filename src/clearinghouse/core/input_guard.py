@@ -51,10 +51,10 @@ def first_problem(request: HttpRequest) -> tuple[str, str] | None:
             data = json.loads(request.body)
         except ValueError:
             return None  # not JSON: the API answers 400 for it
-        for path, text in _strings(data, ("body",)):
+        for body_path, text in _strings(data, ("body",)):
             problem = text_problem(text, multiline=True)
             if problem:
-                return ".".join(path), problem
+                return ".".join(body_path), problem
     return None
 
 

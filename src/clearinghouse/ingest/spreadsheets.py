@@ -32,11 +32,12 @@ from django.db import transaction
 from openpyxl import Workbook, load_workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.utils import get_column_letter
-from openpyxl.utils.exceptions import InvalidFileException
+from openpyxl.utils.exceptions import IllegalCharacterError, InvalidFileException
 
 from clearinghouse.catalog import selectors as catalog_selectors
 from clearinghouse.core import csv_cells
 from clearinghouse.core.errors import DomainError, InvalidInput, PermissionDenied
+from clearinghouse.core.resilient import UNREADABLE, log_unreadable
 from clearinghouse.participants import selectors as participant_selectors
 from clearinghouse.participants.choices import Role
 from clearinghouse.pledges import fx
@@ -818,19 +819,25 @@ def to_xlsx(columns: Iterable[str], rows: Iterable[list[Any]], *, title: str) ->
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title=title)
     sheet.append(list(columns))
-    for row in rows:
+    for number, row in enumerate(rows, start=2):
         cells = []
-        for value in row:
-            if isinstance(value, str):
-                # Never a formula: text starting with "=" stays text.
-                cell = WriteOnlyCell(sheet, value=value)
-                cell.data_type = "s"
-            elif isinstance(value, dt.date):
-                cell = WriteOnlyCell(sheet, value=value)
-                cell.number_format = "yyyy-mm-dd"
-            else:
-                cell = WriteOnlyCell(sheet, value=value)
-            cells.append(cell)
+        try:
+            for value in row:
+                if isinstance(value, str):
+                    # Never a formula: text starting with "=" stays text.
+                    cell = WriteOnlyCell(sheet, value=value)
+                    cell.data_type = "s"
+                elif isinstance(value, dt.date):
+                    cell = WriteOnlyCell(sheet, value=value)
+                    cell.number_format = "yyyy-mm-dd"
+                else:
+                    cell = WriteOnlyCell(sheet, value=value)
+                cells.append(cell)
+        except (IllegalCharacterError, *UNREADABLE) as exc:
+            # A record the workbook cannot hold (a control character written around the services)
+            # is left out and logged; the rest of the export goes out.
+            log_unreadable(f"{title} export row {number}, external_ref", row[0] if row else "?", exc)
+            continue
         sheet.append(cells)
     out = io.BytesIO()
     workbook.save(out)
