@@ -4,8 +4,8 @@
   line feed and carriage return, DEL, C1 controls): the API answers 422 naming `query.<name>`, a
   page 400. NUL above all: PostgreSQL cannot even compare it, so `?q=%00` used to be a 500.
 * A JSON body sent to the API with such a character in any string (or key), at any depth: 422
-  naming the path (`body.notes`, `body.add_offers.0.donor`). The schemas' own types (`Line`,
-  `Text`) then refuse line breaks where a field is a single line, with the same message.
+  naming the path as the schemas' own errors do (`body.payload.notes`). The schemas' own types
+  (`Line`, `Text`) then refuse line breaks where a field is a single line, with the same message.
 * An integer in a page's URL beyond 64 bits (`/pledges/99999999999999999999/`): 404, as for any
   record that does not exist, instead of an error from the database driver.
 
@@ -51,7 +51,8 @@ def first_problem(request: HttpRequest) -> tuple[str, str] | None:
             data = json.loads(request.body)
         except ValueError:
             return None  # not JSON: the API answers 400 for it
-        for body_path, text in _strings(data, ("body",)):
+        # As django-ninja names body fields: every route's body parameter is called `payload`.
+        for body_path, text in _strings(data, ("body", "payload")):
             problem = text_problem(text, multiline=True)
             if problem:
                 return ".".join(body_path), problem
