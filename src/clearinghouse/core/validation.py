@@ -156,3 +156,29 @@ def validate_date(value: Any) -> None:
         problem = date_problem(value)
         if problem:
             raise DjangoValidationError(problem[:1].upper() + problem[1:] + ".", code="date_window")
+
+
+# --- the last guard: nothing is stored that these rules refuse --------------------------------------
+
+
+def check_before_save(sender: Any, instance: Any, raw: bool = False, **kwargs: Any) -> None:
+    """`pre_save` of every model of the clearinghouse apps: no control character in any text and no
+    date outside the window, whichever door (and whichever service) the record came through.
+
+    Text columns may hold line breaks here (notes are multi-line); the single-line rule is the
+    schemas' and cleaners' business. Bulk inserts (the Kiel importer's) are checked by their reader.
+    """
+    from django.db import models
+
+    if raw:  # loading fixtures: stored as they are
+        return
+    for field in instance._meta.concrete_fields:
+        value = getattr(instance, field.attname, None)
+        if isinstance(field, models.CharField | models.TextField) and isinstance(value, str):
+            problem = text_problem(value, multiline=True)
+        elif isinstance(field, models.DateField) and not isinstance(field, models.DateTimeField):
+            problem = date_problem(value) if isinstance(value, dt.date) else None
+        else:
+            continue
+        if problem:
+            raise InvalidInput(f"{field.name}: {problem}", field=field.name)

@@ -187,3 +187,18 @@ def test_a_spreadsheet_with_a_control_character_or_a_year_one_date_imports_nothi
         "p.csv, row 2, column notes (K): control character U+0001 at character 2 is not allowed",
     ]
     assert Pledge.objects.count() == 0
+
+
+def test_nothing_is_stored_with_a_control_character_or_a_date_outside_the_window(
+    personas: dict[str, Any],
+) -> None:
+    import datetime as dt
+
+    from clearinghouse.participants.models import CoordinationMandate, Participant
+
+    gbr = Participant.objects.get(code="GBR")
+    with pytest.raises(InvalidInput, match=r"^notes: control character U\+0007"):
+        CoordinationMandate.objects.create(participant=gbr, start=dt.date(2030, 1, 1), notes="ring\x07")
+    with pytest.raises(InvalidInput, match=r"^start: 0001-01-01 is outside 1990-01-01 to 2100-12-31"):
+        CoordinationMandate.objects.create(participant=gbr, start=dt.date(1, 1, 1))
+    assert not CoordinationMandate.objects.filter(participant=gbr).exists()
