@@ -16,13 +16,14 @@ the sum of its n donor rows within (n + 1)h, and `pct_gdp = 100 × total / gdp` 
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime as dt
 import hashlib
 import io
 import re
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -107,6 +108,48 @@ class KielFormatError(InvalidInput):
         self.row = row
         self.column = column
         self.reason = reason
+
+
+class KielFormatErrors(KielFormatError):
+    """Every malformed row of a release (the first MAX_ERRORS listed, the rest counted)."""
+
+    def __init__(self, errors: list[KielFormatError], total: int) -> None:
+        first = errors[0]
+        super().__init__(first.file, first.row, first.column, first.reason)
+        lines = [e.message for e in errors]
+        if total > len(errors):
+            lines.append(f"… and {total - len(errors)} more errors")
+        self.errors = errors
+        self.total = total
+        self.message = f"{total} errors in the release, nothing was imported:\n" + "\n".join(lines)
+        self.args = (self.message,)
+
+
+MAX_ERRORS = 100
+
+
+class _Problems:
+    """The malformed rows found so far: every one is reported, the release imports nothing."""
+
+    def __init__(self) -> None:
+        self.kept: list[KielFormatError] = []
+        self.total = 0
+
+    @contextlib.contextmanager
+    def collect(self) -> Iterator[None]:
+        """Record a row's KielFormatError and go on with the next row."""
+        try:
+            yield
+        except KielFormatError as exc:
+            self.total += 1
+            if len(self.kept) < MAX_ERRORS:
+                self.kept.append(exc)
+
+    def raise_any(self) -> None:
+        if self.total == 1:
+            raise self.kept[0]
+        if self.total:
+            raise KielFormatErrors(self.kept, self.total)
 
 
 @dataclass(frozen=True)
@@ -322,6 +365,7 @@ def read_release(
             raise KielFormatError(name, None, None, f"required file missing from {directory}")
     present = [*REQUIRED_FILES, *(n for n in OPTIONAL_FILES if (directory / n).is_file())]
 
+    problems = _Problems()
     info_csv = _Csv(directory, "release_info.csv", RELEASE_COLUMNS)
     if len(info_csv.rows) != 1:
         raise KielFormatError("release_info.csv", 2, None, f"expected one row, found {len(info_csv.rows)}")
@@ -360,57 +404,59 @@ def read_release(
     seen: dict[tuple[str, int, int], int] = {}
     decimals = 0
     for row_no, values in explorer_csv.rows:
-        code = explorer_csv.text(row_no, values, "iso").upper()
-        if code not in known_codes:
-            raise KielFormatError("data_explorer.csv", row_no, "iso", f"unknown donor code {code!r}")
-        year, month = explorer_csv.month(row_no, values)
-        key = (code, year, month)
-        if key in seen:
-            raise KielFormatError(
-                "data_explorer.csv",
-                row_no,
-                "iso",
-                f"second row for {code} {year}-{month:02d} (first: row {seen[key]})",
+        with problems.collect():
+            code = explorer_csv.text(row_no, values, "iso").upper()
+            if code not in known_codes:
+                raise KielFormatError("data_explorer.csv", row_no, "iso", f"unknown donor code {code!r}")
+            year, month = explorer_csv.month(row_no, values)
+            key = (code, year, month)
+            if key in seen:
+                raise KielFormatError(
+                    "data_explorer.csv",
+                    row_no,
+                    "iso",
+                    f"second row for {code} {year}-{month:02d} (first: row {seen[key]})",
+                )
+            seen[key] = row_no
+            amounts = {c: explorer_csv.decimal(row_no, values, c) for c in value_columns}
+            decimals = max([decimals, *(_decimals(values[c].strip()) for c in value_columns)])
+            explorer.append(
+                ExplorerRow(
+                    row=row_no,
+                    code=code,
+                    country=explorer_csv.clean(row_no, "country", values["country"].strip()),
+                    year=year,
+                    month=month,
+                    values=amounts,
+                    gdp=explorer_csv.decimal(row_no, values, "gdp"),
+                    pct_gdp=explorer_csv.decimal(row_no, values, "pct_gdp"),
+                )
             )
-        seen[key] = row_no
-        amounts = {c: explorer_csv.decimal(row_no, values, c) for c in value_columns}
-        decimals = max([decimals, *(_decimals(values[c].strip()) for c in value_columns)])
-        explorer.append(
-            ExplorerRow(
-                row=row_no,
-                code=code,
-                country=explorer_csv.clean(row_no, "country", values["country"].strip()),
-                year=year,
-                month=month,
-                values=amounts,
-                gdp=explorer_csv.decimal(row_no, values, "gdp"),
-                pct_gdp=explorer_csv.decimal(row_no, values, "pct_gdp"),
-            )
-        )
 
     totals_csv = _Csv(directory, "total_allocations.csv", TOTALS_COLUMNS)
     month_totals: list[MonthTotalRow] = []
     seen_months: dict[tuple[int, int], int] = {}
     for row_no, values in totals_csv.rows:
-        year, month = totals_csv.month(row_no, values)
-        if (year, month) in seen_months:
-            raise KielFormatError(
-                "total_allocations.csv", row_no, "month", f"second row for {year}-{month:02d}"
+        with problems.collect():
+            year, month = totals_csv.month(row_no, values)
+            if (year, month) in seen_months:
+                raise KielFormatError(
+                    "total_allocations.csv", row_no, "month", f"second row for {year}-{month:02d}"
+                )
+            seen_months[(year, month)] = row_no
+            month_totals.append(
+                MonthTotalRow(
+                    row=row_no,
+                    year=year,
+                    month=month,
+                    values={
+                        "total": totals_csv.decimal(row_no, values, "total_allocations"),
+                        "military": totals_csv.decimal(row_no, values, "military"),
+                        "financial": totals_csv.decimal(row_no, values, "financial"),
+                        "humanitarian": totals_csv.decimal(row_no, values, "humanitarian"),
+                    },
+                )
             )
-        seen_months[(year, month)] = row_no
-        month_totals.append(
-            MonthTotalRow(
-                row=row_no,
-                year=year,
-                month=month,
-                values={
-                    "total": totals_csv.decimal(row_no, values, "total_allocations"),
-                    "military": totals_csv.decimal(row_no, values, "military"),
-                    "financial": totals_csv.decimal(row_no, values, "financial"),
-                    "humanitarian": totals_csv.decimal(row_no, values, "humanitarian"),
-                },
-            )
-        )
 
     parsed = ParsedRelease(
         info=info,
@@ -426,85 +472,89 @@ def read_release(
         shares_csv = _Csv(directory, "eu_aid_shares.csv", EU_SHARE_COLUMNS)
         seen_codes: set[str] = set()
         for row_no, values in shares_csv.rows:
-            code = shares_csv.text(row_no, values, "iso").upper()
-            if code not in known_codes:
-                raise KielFormatError("eu_aid_shares.csv", row_no, "iso", f"unknown donor code {code!r}")
-            if code in seen_codes:
-                raise KielFormatError("eu_aid_shares.csv", row_no, "iso", f"second row for {code}")
-            seen_codes.add(code)
-            parsed.eu_shares.append(
-                EuShareRow(
-                    row=row_no,
-                    code=code,
-                    country=shares_csv.clean(row_no, "country", values["country"].strip()),
-                    bilateral_pct_gdp=shares_csv.decimal(row_no, values, "bilateral_pct_gdp"),
-                    eu_share_pct_gdp=shares_csv.decimal(row_no, values, "eu_share_pct_gdp"),
-                    total_pct_gdp=shares_csv.decimal(row_no, values, "total_pct_gdp"),
-                    eu_share_bn=shares_csv.decimal(row_no, values, "eu_share_bn"),
+            with problems.collect():
+                code = shares_csv.text(row_no, values, "iso").upper()
+                if code not in known_codes:
+                    raise KielFormatError("eu_aid_shares.csv", row_no, "iso", f"unknown donor code {code!r}")
+                if code in seen_codes:
+                    raise KielFormatError("eu_aid_shares.csv", row_no, "iso", f"second row for {code}")
+                seen_codes.add(code)
+                parsed.eu_shares.append(
+                    EuShareRow(
+                        row=row_no,
+                        code=code,
+                        country=shares_csv.clean(row_no, "country", values["country"].strip()),
+                        bilateral_pct_gdp=shares_csv.decimal(row_no, values, "bilateral_pct_gdp"),
+                        eu_share_pct_gdp=shares_csv.decimal(row_no, values, "eu_share_pct_gdp"),
+                        total_pct_gdp=shares_csv.decimal(row_no, values, "total_pct_gdp"),
+                        eu_share_bn=shares_csv.decimal(row_no, values, "eu_share_bn"),
+                    )
                 )
-            )
 
     if "procurement_trends.csv" in present:
         proc_csv = _Csv(directory, "procurement_trends.csv", PROCUREMENT_COLUMNS)
         seen_proc: set[tuple[int, int]] = set()
         for row_no, values in proc_csv.rows:
-            year, month = proc_csv.month(row_no, values)
-            if (year, month) in seen_proc:
-                raise KielFormatError(
-                    "procurement_trends.csv", row_no, "month", f"second row for {year}-{month:02d}"
+            with problems.collect():
+                year, month = proc_csv.month(row_no, values)
+                if (year, month) in seen_proc:
+                    raise KielFormatError(
+                        "procurement_trends.csv", row_no, "month", f"second row for {year}-{month:02d}"
+                    )
+                seen_proc.add((year, month))
+                parsed.procurement.append(
+                    ProcurementRow(
+                        row=row_no,
+                        year=year,
+                        month=month,
+                        stockpile=proc_csv.decimal(row_no, values, "stockpile"),
+                        procurement=proc_csv.decimal(row_no, values, "procurement"),
+                        unspecified=proc_csv.decimal(row_no, values, "unspecified"),
+                        nato_purl=proc_csv.decimal(row_no, values, "nato_purl"),
+                    )
                 )
-            seen_proc.add((year, month))
-            parsed.procurement.append(
-                ProcurementRow(
-                    row=row_no,
-                    year=year,
-                    month=month,
-                    stockpile=proc_csv.decimal(row_no, values, "stockpile"),
-                    procurement=proc_csv.decimal(row_no, values, "procurement"),
-                    unspecified=proc_csv.decimal(row_no, values, "unspecified"),
-                    nato_purl=proc_csv.decimal(row_no, values, "nato_purl"),
-                )
-            )
 
     if "weapons.csv" in present:
         weapons_csv = _Csv(directory, "weapons.csv", WEAPONS_COLUMNS)
         seen_weapons: dict[tuple[str, str], int] = {}
         for row_no, values in weapons_csv.rows:
-            donor = weapons_csv.text(row_no, values, "donor")
-            mapped = code_for_tracker_name(donor)
-            if mapped is None:
-                raise KielFormatError("weapons.csv", row_no, "donor", f"unknown donor {donor!r}")
-            code = mapped
-            category = weapons_csv.text(row_no, values, "category")
-            if (code, category) in seen_weapons:
-                raise KielFormatError(
-                    "weapons.csv",
-                    row_no,
-                    "category",
-                    f"second row for {donor} / {category} (first: row {seen_weapons[(code, category)]})",
+            with problems.collect():
+                donor = weapons_csv.text(row_no, values, "donor")
+                mapped = code_for_tracker_name(donor)
+                if mapped is None:
+                    raise KielFormatError("weapons.csv", row_no, "donor", f"unknown donor {donor!r}")
+                code = mapped
+                category = weapons_csv.text(row_no, values, "category")
+                if (code, category) in seen_weapons:
+                    raise KielFormatError(
+                        "weapons.csv",
+                        row_no,
+                        "category",
+                        f"second row for {donor} / {category} (first: row {seen_weapons[(code, category)]})",
+                    )
+                seen_weapons[(code, category)] = row_no
+                models_text = weapons_csv.clean(row_no, "weapons_list", values["weapons_list"].strip())
+                models: list[dict[str, Any]] = []
+                for part in (p.strip() for p in models_text.split(";")):
+                    if not part:
+                        continue
+                    m = _WEAPON_MODEL.match(part)
+                    models.append(
+                        {"name": m["name"], "count": int(m["count"])} if m else {"name": part, "count": None}
+                    )
+                parsed.weapons.append(
+                    WeaponsRow(
+                        row=row_no,
+                        code=code,
+                        donor=donor,
+                        category=category,
+                        count=weapons_csv.integer(row_no, values, "number_of_weapons"),
+                        value_eur=weapons_csv.decimal(row_no, values, "monetary_value_eur"),
+                        models=models,
+                        models_text=models_text,
+                    )
                 )
-            seen_weapons[(code, category)] = row_no
-            models_text = weapons_csv.clean(row_no, "weapons_list", values["weapons_list"].strip())
-            models: list[dict[str, Any]] = []
-            for part in (p.strip() for p in models_text.split(";")):
-                if not part:
-                    continue
-                m = _WEAPON_MODEL.match(part)
-                models.append(
-                    {"name": m["name"], "count": int(m["count"])} if m else {"name": part, "count": None}
-                )
-            parsed.weapons.append(
-                WeaponsRow(
-                    row=row_no,
-                    code=code,
-                    donor=donor,
-                    category=category,
-                    count=weapons_csv.integer(row_no, values, "number_of_weapons"),
-                    value_eur=weapons_csv.decimal(row_no, values, "monetary_value_eur"),
-                    models=models,
-                    models_text=models_text,
-                )
-            )
+    problems.raise_any()
     return parsed
 
 

@@ -129,3 +129,25 @@ def test_after_a_refused_release_the_public_page_and_reports_still_answer(
     client = api_client(coordinator)
     for report in ("totals", "donors", "groups", "weapons"):
         assert client.get(f"/api/v1/reports/{report}").status_code == 200, report
+
+
+def test_every_malformed_row_of_a_release_is_reported(coordinator: Any, tmp_path: Path) -> None:
+    from io import StringIO
+
+    from django.core.management import CommandError, call_command
+
+    directory = copy_release(R29, tmp_path / "r29")
+    set_cell(directory, "data_explorer.csv", 4, "military", "-5")
+    set_cell(directory, "data_explorer.csv", 9, "gdp", "n/a")
+    set_cell(directory, "weapons.csv", 3, "number_of_weapons", "many")
+    with pytest.raises(KielFormatError) as caught:
+        services.import_kiel_release(actor=coordinator, directory=directory)
+    assert caught.value.message.splitlines() == [
+        "3 errors in the release, nothing was imported:",
+        "data_explorer.csv, row 4, column 'military': '-5' is outside the plausible range 0 to 1000",
+        "data_explorer.csv, row 9, column 'gdp': not a number: 'n/a'",
+        "weapons.csv, row 3, column 'number_of_weapons': not a whole number: 'many'",
+    ]
+    with pytest.raises(CommandError, match=r"^3 errors in the release, nothing was imported:\n"):
+        call_command("import", "kiel", str(directory), "--as", "coordinator", stdout=StringIO())
+    assert KielRelease.objects.count() == 0
