@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
@@ -12,6 +14,7 @@ from clearinghouse.core.api import audit_router, sessions_router, tokens_router
 from clearinghouse.core.api_docs import LocalSwagger
 from clearinghouse.core.auth import API_AUTH
 from clearinghouse.core.errors import DomainError
+from clearinghouse.core.openapi import complete
 from clearinghouse.funds.api import router as funds_router
 from clearinghouse.ingest.api import router as kiel_router
 from clearinghouse.participants.api import mandates_router, me_router, participants_router, users_router
@@ -19,7 +22,15 @@ from clearinghouse.pledges.api import allocations_router, deliveries_router, ple
 from clearinghouse.reports.api import router as reports_router
 from clearinghouse.requirements.api import router as requirements_router
 
-api = NinjaAPI(
+
+class ClearinghouseAPI(NinjaAPI):
+    """The NinjaAPI whose OpenAPI document also states the 400 and 422 answers (`core.openapi`)."""
+
+    def get_openapi_schema(self, *args: Any, **kwargs: Any) -> Any:
+        return complete(super().get_openapi_schema(*args, **kwargs))
+
+
+api = ClearinghouseAPI(
     title="Clearinghouse API",
     version="1",
     description="Coordination of security assistance: participants, requirements, pledges, the clearing "

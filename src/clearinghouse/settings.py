@@ -111,6 +111,7 @@ MIDDLEWARE = [
     "clearinghouse.core.headers.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "clearinghouse.core.middleware.RequestIdMiddleware",
+    "clearinghouse.core.input_guard.InputGuardMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",

@@ -2,10 +2,11 @@
 
 from django.http import HttpRequest
 from ninja import Router
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
 from clearinghouse.catalog import selectors
 from clearinghouse.catalog.schemas import CapabilityOut, ItemTypeOut
+from clearinghouse.core.pagination import LimitOffsetPagination
 from clearinghouse.core.schemas import ErrorOut
 
 router = Router(tags=["catalog"])

@@ -4,7 +4,7 @@ from typing import Any
 
 from django.http import HttpRequest
 from ninja import Router, Status
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
 from clearinghouse.clearing import selectors, services
 from clearinghouse.clearing.schemas import (
@@ -17,7 +17,9 @@ from clearinghouse.clearing.schemas import (
     ScenarioIn,
 )
 from clearinghouse.core.errors import PermissionDenied
+from clearinghouse.core.pagination import LimitOffsetPagination
 from clearinghouse.core.schemas import ErrorOut
+from clearinghouse.core.validation import Id
 
 router = Router(tags=["clearing"])
 
@@ -45,7 +47,7 @@ def create_run(request: HttpRequest, payload: RunIn) -> Any:
 
 
 @router.get("/runs/{run_id}", response={200: RunOut, 403: ErrorOut, 404: ErrorOut})
-def get_run(request: HttpRequest, run_id: int) -> Any:
+def get_run(request: HttpRequest, run_id: Id) -> Any:
     """One run with its result, explanations and timing."""
     _cell_only(request)
     return selectors.get_run(user=request.user, run_id=run_id)
@@ -53,14 +55,14 @@ def get_run(request: HttpRequest, run_id: int) -> Any:
 
 @router.get("/runs/{run_id}/proposals", response={200: list[ProposalOut], 403: ErrorOut, 404: ErrorOut})
 @paginate(LimitOffsetPagination)
-def list_proposals(request: HttpRequest, run_id: int) -> Any:
+def list_proposals(request: HttpRequest, run_id: Id) -> Any:
     """The allocations a run proposes, best worth per unit first."""
     _cell_only(request)
     return selectors.proposal_list(user=request.user, run=selectors.get_run(user=request.user, run_id=run_id))
 
 
 @router.post("/runs/{run_id}/accept", response={200: AcceptOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut})
-def accept(request: HttpRequest, run_id: int, payload: AcceptIn) -> Any:
+def accept(request: HttpRequest, run_id: Id, payload: AcceptIn) -> Any:
     """Accept all or some proposals as allocations, each re-checked against current data."""
     outcome = services.accept_proposals(actor=request.user, run_id=run_id, proposal_ids=payload.proposals)
     return {"accepted": outcome.accepted, "refused": outcome.refused}

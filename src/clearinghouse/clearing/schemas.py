@@ -8,10 +8,12 @@ from typing import Any
 from ninja import Schema
 from pydantic import ConfigDict, Field
 
+from clearinghouse.core.validation import Line
+
 
 class RunIn(Schema):
     lateness_penalty: float = Field(100, ge=0, description="Worth lost per unit for each month late.")
-    name: str = Field("", max_length=200)
+    name: Line = Field("", max_length=200)
 
 
 class HypotheticalOfferIn(Schema):
@@ -27,12 +29,12 @@ class HypotheticalOfferIn(Schema):
 
 
 class ScenarioIn(Schema):
-    name: str = Field("Scenario", max_length=200)
-    exclude_donors: list[str] = Field(
+    name: Line = Field("Scenario", max_length=200)
+    exclude_donors: list[Line] = Field(
         default_factory=list, description="Donor codes whose pending pledges stall."
     )
-    delay_donors: dict[str, int] = Field(default_factory=dict, description="Donor code → months of delay.")
-    scale_donors: dict[str, float] = Field(
+    delay_donors: dict[Line, int] = Field(default_factory=dict, description="Donor code → months of delay.")
+    scale_donors: dict[Line, float] = Field(
         default_factory=dict, description="Donor code → factor on quantities."
     )
     add_offers: list[HypotheticalOfferIn] = Field(

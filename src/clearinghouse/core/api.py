@@ -2,11 +2,12 @@
 
 from django.http import HttpRequest
 from ninja import Router, Status
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
 from clearinghouse.core import account_services, audit, selectors, services
 from clearinghouse.core.errors import PermissionDenied
 from clearinghouse.core.models import AuditEvent
+from clearinghouse.core.pagination import LimitOffsetPagination
 from clearinghouse.core.schemas import (
     AuditEventOut,
     AuditVerifyOut,
@@ -16,6 +17,7 @@ from clearinghouse.core.schemas import (
     TokenIn,
     TokenOut,
 )
+from clearinghouse.core.validation import Id
 
 tokens_router = Router(tags=["tokens"])
 audit_router = Router(tags=["audit"])
@@ -45,7 +47,7 @@ def create_token(request: HttpRequest, payload: TokenIn):  # type: ignore[no-unt
 
 
 @tokens_router.delete("/{token_id}", response={200: TokenOut, 404: ErrorOut})
-def revoke_token(request: HttpRequest, token_id: int):  # type: ignore[no-untyped-def]
+def revoke_token(request: HttpRequest, token_id: Id):  # type: ignore[no-untyped-def]
     """Revoke one of your tokens."""
     return services.revoke_token(actor=request.user, token_id=token_id)
 

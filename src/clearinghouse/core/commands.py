@@ -8,6 +8,7 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import DatabaseError
 
 from clearinghouse.core.context import request_context, set_via
 from clearinghouse.core.errors import DomainError
@@ -46,6 +47,15 @@ class ClearinghouseCommand(BaseCommand):
                 return super().execute(*args, **options)
             except DomainError as exc:
                 raise CommandError(exc.message) from exc
+            except OSError as exc:  # a file named on the command line: missing, unreadable, unwritable
+                where = f"{exc.filename}: " if exc.filename else ""
+                raise CommandError(f"{where}{exc.strerror or exc}") from exc
+            except DatabaseError as exc:
+                if "no such table" in str(exc) or "does not exist" in str(exc):
+                    raise CommandError(
+                        "the database is not set up (or not this version's): run `clearinghouse migrate`"
+                    ) from exc
+                raise
 
 
 def _operator() -> str:

@@ -11,10 +11,13 @@ from django.utils import timezone
 
 from clearinghouse.core.choices import Releasability
 from clearinghouse.core.releasability import visibility_q
+from clearinghouse.core.resilient import ResilientQuerySetMixin
 
 
-class RestrictedQuerySet(models.QuerySet):
-    """A queryset that can be narrowed to what a user may do (after NetBox's RestrictedQuerySet)."""
+class RestrictedQuerySet(ResilientQuerySetMixin, models.QuerySet):
+    """A queryset that can be narrowed to what a user may do (after NetBox's RestrictedQuerySet).
+
+    Lists leave out, and log, a record that cannot be read (`core.resilient`)."""
 
     def restrict(self, user: Any, action: str = "view") -> RestrictedQuerySet:
         """Objects `user` may `action`; deny by default (unknown action or no rule: none)."""

@@ -8,18 +8,30 @@ from typing import Annotated
 from ninja import Schema
 from pydantic import Field, StringConstraints
 
+from clearinghouse.core.validation import Line
+
 IsoCountry = Annotated[str, StringConstraints(pattern=r"^([A-Z]{3}|EU|NATO)$")]
 
 
+class FieldErrorOut(Schema):
+    """One invalid field: where it is (`loc`, and the same joined by dots) and what is wrong."""
+
+    loc: list[str | int]
+    field: str
+    msg: str
+
+
 class ErrorOut(Schema):
-    """Every error body: a readable message and, for bad input, the field it concerns."""
+    """Every error body: a readable message and, for bad input, the field it concerns (and every
+    invalid field in `errors`, when the schema refused the input)."""
 
     detail: str
     field: str | None = None
+    errors: list[FieldErrorOut] | None = None
 
 
 class TokenIn(Schema):
-    name: str = Field("", max_length=100)
+    name: Line = Field("", max_length=100)
     days: int | None = Field(None, ge=1, le=3650, description="Days until it expires (default and most: 90).")
 
 

@@ -1,13 +1,13 @@
 """API routes of the funds app: funds, burden keys, status and shares, opt-outs and contributions."""
 
-import datetime as dt
-
 from django.http import HttpRequest
 from ninja import Router, Status
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
 from clearinghouse.core.errors import InvalidInput
+from clearinghouse.core.pagination import LimitOffsetPagination
 from clearinghouse.core.schemas import ErrorOut
+from clearinghouse.core.validation import Date, Id, Year
 from clearinghouse.funds import selectors, services
 from clearinghouse.funds.choices import ContributionKind
 from clearinghouse.funds.schemas import (
@@ -113,7 +113,7 @@ def get_key(request: HttpRequest, code: str):  # type: ignore[no-untyped-def]
 
 @router.get("/gdp", response=list[GdpOut])
 @paginate(LimitOffsetPagination)
-def list_gdp(request: HttpRequest, year: int | None = None):  # type: ignore[no-untyped-def]
+def list_gdp(request: HttpRequest, year: Year | None = None):  # type: ignore[no-untyped-def]
     """The shipped GDP series (EUR billion) with the source of every figure."""
     return [
         {
@@ -140,7 +140,7 @@ def update_fund(request: HttpRequest, slug: str, payload: FundPatch):  # type: i
 
 @router.get("/{slug}/status", response={200: StatusOut, 404: ErrorOut, 422: ErrorOut}, by_alias=True)
 def fund_status(  # type: ignore[no-untyped-def]
-    request: HttpRequest, slug: str, year: int | None = None, as_of: dt.date | None = None
+    request: HttpRequest, slug: str, year: Year | None = None, as_of: Date | None = None
 ):
     """Compliance of every member (fair share, credited, gap, met %), cumulative to date or for `year`;
     the fund's totals and progress over the years; predictability and slippage. `as_of` sets "today"."""
@@ -149,7 +149,7 @@ def fund_status(  # type: ignore[no-untyped-def]
 
 
 @router.get("/{slug}/shares", response={200: SharesOut, 404: ErrorOut, 422: ErrorOut})
-def fund_shares(request: HttpRequest, slug: str, year: int | None = None):  # type: ignore[no-untyped-def]
+def fund_shares(request: HttpRequest, slug: str, year: Year | None = None):  # type: ignore[no-untyped-def]
     """Shares in force in a year (default the first): weight, exact value, rounded share and adjustment."""
     fund = selectors.get_fund(user=request.user, slug=slug)
     y = fund.first_year if year is None else year
@@ -190,7 +190,7 @@ def list_contributions(  # type: ignore[no-untyped-def]
     request: HttpRequest,
     slug: str,
     participant: str | None = None,
-    year: int | None = None,
+    year: Year | None = None,
     kind: ContributionKind | None = None,
 ):
     """The fund's contributions that are releasable to you (compliance figures show every member's totals)."""
@@ -207,7 +207,7 @@ def create_contribution(request: HttpRequest, slug: str, payload: CashIn):  # ty
 
 
 @router.get("/{slug}/contributions/{contribution_id}", response={200: ContributionOut, 404: ErrorOut})
-def get_contribution(request: HttpRequest, slug: str, contribution_id: int):  # type: ignore[no-untyped-def]
+def get_contribution(request: HttpRequest, slug: str, contribution_id: Id):  # type: ignore[no-untyped-def]
     """One contribution, if releasable to you."""
     fund = selectors.get_fund(user=request.user, slug=slug)
     return selectors.get_contribution(user=request.user, fund=fund, contribution_id=contribution_id)

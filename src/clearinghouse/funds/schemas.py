@@ -13,6 +13,8 @@ from typing import Annotated, Any
 from ninja import Schema
 from pydantic import Field, PlainSerializer
 
+from clearinghouse.core.validation import Date, Text
+from clearinghouse.core.validation import Line as TextLine
 from clearinghouse.funds.compliance import Line, Status
 from clearinghouse.funds.models import Fund
 from clearinghouse.funds.shares import ShareTable
@@ -38,8 +40,8 @@ class YearTargetIn(Schema):
 
 
 class FundIn(Schema):
-    slug: str = Field(max_length=60)
-    name: str = Field(max_length=200)
+    slug: TextLine = Field(max_length=60)
+    name: TextLine = Field(max_length=200)
     target_amount: Decimal
     currency: str = Field(min_length=3, max_length=3)
     first_year: int
@@ -52,12 +54,12 @@ class FundIn(Schema):
     )
     counts_kinds: list[str] | None = Field(None, description="Pledge kinds credited in kind; default both.")
     counts_capabilities: list[str] = Field(default_factory=list, description="Capability areas; empty: all.")
-    notes: str = Field("", max_length=5000)
+    notes: Text = Field("", max_length=5000)
 
 
 class FundPatch(Schema):
-    name: str | None = None
-    notes: str | None = None
+    name: TextLine | None = None
+    notes: Text | None = None
     shortfall_policy: str | None = None
     counts_kinds: list[str] | None = None
     counts_capabilities: list[str] | None = None
@@ -104,7 +106,7 @@ class FundOut(Schema):
 
 class OptOutIn(Schema):
     participant: str = Field(description="ISO alpha-3 code of the member.")
-    reason: str = Field("", max_length=300)
+    reason: TextLine = Field("", max_length=300)
 
 
 class OptOutOut(Schema):
@@ -121,20 +123,22 @@ class CashIn(Schema):
     participant: str = Field(description="ISO alpha-3 code of the contributing member.")
     amount: Decimal = Field(description="Amount in `currency`, at most 2 decimals.")
     currency: str = Field(description="ISO 4217 code with an ECB reference rate.")
-    value_date: dt.date
-    reference: str = Field("", max_length=100, description="Payment reference; a payment is credited once.")
+    value_date: Date
+    reference: TextLine = Field(
+        "", max_length=100, description="Payment reference; a payment is credited once."
+    )
     year: int | None = Field(None, description="Fund year credited; default the value date's year.")
     releasability: str = "coordination"
     releasable_to: list[str] = Field(default_factory=list)
-    notes: str = Field("", max_length=5000)
+    notes: Text = Field("", max_length=5000)
 
 
 class PledgeCreditIn(Schema):
     pledge_id: int
     year: int | None = Field(None, description="Fund year credited; default the value date's year.")
-    value_date: dt.date | None = Field(None, description="Default: the pledge's available-from date.")
+    value_date: Date | None = Field(None, description="Default: the pledge's available-from date.")
     releasability: str | None = Field(None, description="Default: the pledge's own marking.")
-    notes: str = Field("", max_length=5000)
+    notes: Text = Field("", max_length=5000)
 
 
 class ContributionOut(Schema):
@@ -207,8 +211,8 @@ class KeyVersionIn(Schema):
     kind: str = Field(description="gdp or fixed")
     gdp_year: int | None = None
     weights: dict[str, Decimal] | None = Field(None, description="Fixed keys: participant -> percentage.")
-    source: str = Field("", max_length=300)
-    notes: str = Field("", max_length=5000)
+    source: TextLine = Field("", max_length=300)
+    notes: Text = Field("", max_length=5000)
 
 
 class GdpOut(Schema):

@@ -12,7 +12,7 @@ from typing import Any
 from django.apps import apps
 from django.db import IntegrityError, transaction
 
-from clearinghouse.core import audit
+from clearinghouse.core import audit, validation
 from clearinghouse.core.choices import Releasability
 from clearinghouse.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from clearinghouse.funds import fx
@@ -84,13 +84,13 @@ def parse_decimal(value: Any, *, field: str) -> Decimal:
 
 def parse_date(value: Any, *, field: str) -> dt.date:
     if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    try:
-        return dt.date.fromisoformat(str(value).strip())
-    except ValueError:
-        raise InvalidInput(f"{value!r} is not a date (YYYY-MM-DD).", field=field) from None
+        value = value.date()
+    if not isinstance(value, dt.date):
+        try:
+            value = dt.date.fromisoformat(str(value).strip())
+        except ValueError:
+            raise InvalidInput(f"{value!r} is not a date (YYYY-MM-DD).", field=field) from None
+    return validation.clean_date(value, field)
 
 
 def parse_int(value: Any, *, field: str, low: int, high: int) -> int:

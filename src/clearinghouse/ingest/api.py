@@ -2,9 +2,11 @@
 
 from django.http import HttpRequest
 from ninja import Query, Router
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
+from clearinghouse.core.pagination import LimitOffsetPagination
 from clearinghouse.core.schemas import ErrorOut
+from clearinghouse.core.validation import Id
 from clearinghouse.ingest import selectors
 from clearinghouse.ingest.schemas import ReleaseOut, RevisionOut
 
@@ -19,7 +21,7 @@ def list_releases(request: HttpRequest):  # type: ignore[no-untyped-def]
 
 
 @router.get("/releases/{number}", response={200: ReleaseOut, 404: ErrorOut})
-def get_release(request: HttpRequest, number: int):  # type: ignore[no-untyped-def]
+def get_release(request: HttpRequest, number: Id):  # type: ignore[no-untyped-def]
     """One imported release by its number."""
     return selectors.get_release(user=request.user, number=number)
 
@@ -28,10 +30,8 @@ def get_release(request: HttpRequest, number: int):  # type: ignore[no-untyped-d
 @paginate(LimitOffsetPagination)
 def list_revisions(  # type: ignore[no-untyped-def]
     request: HttpRequest,
-    from_release: int | None = Query(
-        None, alias="from", description="Older release (default: second latest)"
-    ),
-    to_release: int | None = Query(None, alias="to", description="Newer release (default: latest)"),
+    from_release: Id | None = Query(None, alias="from", description="Older release (default: second latest)"),
+    to_release: Id | None = Query(None, alias="to", description="Newer release (default: latest)"),
 ):
     """Values that differ between two releases: donor, month, type, old, new (EUR billion)."""
     old, new, changes = selectors.revisions(

@@ -16,22 +16,58 @@ the sum of its n donor rows within (n + 1)h, and `pct_gdp = 100 × total / gdp` 
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime as dt
 import hashlib
 import io
 import re
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from clearinghouse.core.errors import InvalidInput
+from clearinghouse.core.validation import date_problem, text_problem
 
-REQUIRED_FILES = ("release_info.csv", "data_explorer.csv", "total_allocations.csv")
-OPTIONAL_FILES = ("eu_aid_shares.csv", "procurement_trends.csv", "weapons.csv")
+# Every report reads weapons.csv: a release without it is refused (it used to become current and
+# leave the weapons report and the public page failing). eu_aid_shares.csv is absent from the
+# release 31 preview and procurement_trends.csv is read by nothing: those two stay optional.
+REQUIRED_FILES = ("release_info.csv", "data_explorer.csv", "total_allocations.csv", "weapons.csv")
+OPTIONAL_FILES = ("eu_aid_shares.csv", "procurement_trends.csv")
+
+_BN = Decimal(1000)  # EUR billion: above every figure the tracker has published (all donors: 358)
+# What each number may be, as (least, greatest, most decimals): the tracker's own plausible range
+# (non-negative wherever the tracker is; only to_be_allocated goes below zero), inside what the
+# database column holds. A value outside is refused with its file, row and column, so that a
+# typo such as 1e400, -5 or a 38-digit number never becomes part of a current release.
+_RANGES: dict[tuple[str, str], tuple[Decimal, Decimal, int]] = {
+    **{
+        ("data_explorer.csv", c): (Decimal(0), _BN, 9)
+        for c in ("military", "financial", "humanitarian", "total", "commitments")
+    },
+    ("data_explorer.csv", "to_be_allocated"): (-_BN, _BN, 9),
+    ("data_explorer.csv", "gdp"): (Decimal(0), Decimal(1_000_000), 15),  # world GDP: ~100,000 bn
+    ("data_explorer.csv", "pct_gdp"): (Decimal(0), Decimal(100), 40),  # checked, not stored
+    **{
+        ("total_allocations.csv", c): (Decimal(0), _BN, 9)
+        for c in ("total_allocations", "military", "financial", "humanitarian")
+    },
+    **{
+        ("eu_aid_shares.csv", c): (Decimal(0), Decimal(100), 12)
+        for c in ("bilateral_pct_gdp", "eu_share_pct_gdp", "total_pct_gdp")
+    },
+    ("eu_aid_shares.csv", "eu_share_bn"): (Decimal(0), _BN, 9),
+    **{
+        ("procurement_trends.csv", c): (Decimal(0), _BN, 18)
+        for c in ("stockpile", "procurement", "unspecified", "nato_purl")
+    },
+    ("weapons.csv", "number_of_weapons"): (Decimal(0), Decimal(1_000_000), 0),
+    ("weapons.csv", "monetary_value_eur"): (Decimal(0), Decimal(10) ** 12, 2),  # EUR, not billions
+    ("release_info.csv", "release"): (Decimal(1), Decimal(1_000_000), 0),
+}
 
 RELEASE_COLUMNS = ("release", "period", "date", "label")
 EXPLORER_COLUMNS = (
@@ -72,6 +108,48 @@ class KielFormatError(InvalidInput):
         self.row = row
         self.column = column
         self.reason = reason
+
+
+class KielFormatErrors(KielFormatError):
+    """Every malformed row of a release (the first MAX_ERRORS listed, the rest counted)."""
+
+    def __init__(self, errors: list[KielFormatError], total: int) -> None:
+        first = errors[0]
+        super().__init__(first.file, first.row, first.column, first.reason)
+        lines = [e.message for e in errors]
+        if total > len(errors):
+            lines.append(f"… and {total - len(errors)} more errors")
+        self.errors = errors
+        self.total = total
+        self.message = f"{total} errors in the release, nothing was imported:\n" + "\n".join(lines)
+        self.args = (self.message,)
+
+
+MAX_ERRORS = 100
+
+
+class _Problems:
+    """The malformed rows found so far: every one is reported, the release imports nothing."""
+
+    def __init__(self) -> None:
+        self.kept: list[KielFormatError] = []
+        self.total = 0
+
+    @contextlib.contextmanager
+    def collect(self) -> Iterator[None]:
+        """Record a row's KielFormatError and go on with the next row."""
+        try:
+            yield
+        except KielFormatError as exc:
+            self.total += 1
+            if len(self.kept) < MAX_ERRORS:
+                self.kept.append(exc)
+
+    def raise_any(self) -> None:
+        if self.total == 1:
+            raise self.kept[0]
+        if self.total:
+            raise KielFormatErrors(self.kept, self.total)
 
 
 @dataclass(frozen=True)
@@ -217,18 +295,40 @@ class _Csv:
         value = values[column].strip()
         if not value:
             raise KielFormatError(self.name, row, column, "empty value")
+        return self.clean(row, column, value)
+
+    def clean(self, row: int, column: str, value: str) -> str:
+        """Text without control characters (see core.validation)."""
+        problem = text_problem(value)
+        if problem:
+            raise KielFormatError(self.name, row, column, problem)
         return value
+
+    def _in_range(self, row: int, column: str, value: Decimal, text: str) -> None:
+        least, greatest, places = _RANGES.get((self.name, column), (-_BN, _BN, 9))
+        if not value.is_finite() or not least <= value <= greatest:
+            raise KielFormatError(
+                self.name, row, column, f"{text!r} is outside the plausible range {least} to {greatest}"
+            )
+        exponent = value.as_tuple().exponent
+        if isinstance(exponent, int) and -exponent > places:
+            raise KielFormatError(self.name, row, column, f"{text!r} has more than {places} decimals")
 
     def decimal(self, row: int, values: dict[str, str], column: str) -> Decimal:
         value = self.text(row, values, column)
-        if not _NUMBER.match(value):
-            raise KielFormatError(self.name, row, column, f"not a number: {value!r}")
-        return Decimal(value)
+        if not _NUMBER.match(value) or len(value) > 40:
+            raise KielFormatError(self.name, row, column, f"not a number: {value[:40]!r}")
+        number = Decimal(value)
+        self._in_range(row, column, number, value)
+        # 1.5e-3 is stored as the decimal it denotes, never as text Django may not round-trip.
+        return number if "e" not in value.lower() else Decimal(format(number, "f"))
 
     def integer(self, row: int, values: dict[str, str], column: str) -> int:
         value = self.text(row, values, column)
-        if not _INTEGER.match(value):
-            raise KielFormatError(self.name, row, column, f"not a whole number: {value!r}")
+        if not _INTEGER.match(value) or len(value) > 18:
+            raise KielFormatError(self.name, row, column, f"not a whole number: {value[:40]!r}")
+        if (self.name, column) in _RANGES:
+            self._in_range(row, column, Decimal(value), value)
         return int(value)
 
     def month(self, row: int, values: dict[str, str]) -> tuple[int, int]:
@@ -265,6 +365,7 @@ def read_release(
             raise KielFormatError(name, None, None, f"required file missing from {directory}")
     present = [*REQUIRED_FILES, *(n for n in OPTIONAL_FILES if (directory / n).is_file())]
 
+    problems = _Problems()
     info_csv = _Csv(directory, "release_info.csv", RELEASE_COLUMNS)
     if len(info_csv.rows) != 1:
         raise KielFormatError("release_info.csv", 2, None, f"expected one row, found {len(info_csv.rows)}")
@@ -276,6 +377,8 @@ def read_release(
         raise KielFormatError(
             "release_info.csv", row_no, "date", f"not a date (YYYY-MM-DD): {date_text!r}"
         ) from None
+    if date_problem(date):
+        raise KielFormatError("release_info.csv", row_no, "date", str(date_problem(date)))
     info = ReleaseInfo(
         number=info_csv.integer(row_no, values, "release"),
         period=info_csv.text(row_no, values, "period"),
@@ -301,57 +404,59 @@ def read_release(
     seen: dict[tuple[str, int, int], int] = {}
     decimals = 0
     for row_no, values in explorer_csv.rows:
-        code = explorer_csv.text(row_no, values, "iso").upper()
-        if code not in known_codes:
-            raise KielFormatError("data_explorer.csv", row_no, "iso", f"unknown donor code {code!r}")
-        year, month = explorer_csv.month(row_no, values)
-        key = (code, year, month)
-        if key in seen:
-            raise KielFormatError(
-                "data_explorer.csv",
-                row_no,
-                "iso",
-                f"second row for {code} {year}-{month:02d} (first: row {seen[key]})",
+        with problems.collect():
+            code = explorer_csv.text(row_no, values, "iso").upper()
+            if code not in known_codes:
+                raise KielFormatError("data_explorer.csv", row_no, "iso", f"unknown donor code {code!r}")
+            year, month = explorer_csv.month(row_no, values)
+            key = (code, year, month)
+            if key in seen:
+                raise KielFormatError(
+                    "data_explorer.csv",
+                    row_no,
+                    "iso",
+                    f"second row for {code} {year}-{month:02d} (first: row {seen[key]})",
+                )
+            seen[key] = row_no
+            amounts = {c: explorer_csv.decimal(row_no, values, c) for c in value_columns}
+            decimals = max([decimals, *(_decimals(values[c].strip()) for c in value_columns)])
+            explorer.append(
+                ExplorerRow(
+                    row=row_no,
+                    code=code,
+                    country=explorer_csv.clean(row_no, "country", values["country"].strip()),
+                    year=year,
+                    month=month,
+                    values=amounts,
+                    gdp=explorer_csv.decimal(row_no, values, "gdp"),
+                    pct_gdp=explorer_csv.decimal(row_no, values, "pct_gdp"),
+                )
             )
-        seen[key] = row_no
-        amounts = {c: explorer_csv.decimal(row_no, values, c) for c in value_columns}
-        decimals = max([decimals, *(_decimals(values[c].strip()) for c in value_columns)])
-        explorer.append(
-            ExplorerRow(
-                row=row_no,
-                code=code,
-                country=values["country"].strip(),
-                year=year,
-                month=month,
-                values=amounts,
-                gdp=explorer_csv.decimal(row_no, values, "gdp"),
-                pct_gdp=explorer_csv.decimal(row_no, values, "pct_gdp"),
-            )
-        )
 
     totals_csv = _Csv(directory, "total_allocations.csv", TOTALS_COLUMNS)
     month_totals: list[MonthTotalRow] = []
     seen_months: dict[tuple[int, int], int] = {}
     for row_no, values in totals_csv.rows:
-        year, month = totals_csv.month(row_no, values)
-        if (year, month) in seen_months:
-            raise KielFormatError(
-                "total_allocations.csv", row_no, "month", f"second row for {year}-{month:02d}"
+        with problems.collect():
+            year, month = totals_csv.month(row_no, values)
+            if (year, month) in seen_months:
+                raise KielFormatError(
+                    "total_allocations.csv", row_no, "month", f"second row for {year}-{month:02d}"
+                )
+            seen_months[(year, month)] = row_no
+            month_totals.append(
+                MonthTotalRow(
+                    row=row_no,
+                    year=year,
+                    month=month,
+                    values={
+                        "total": totals_csv.decimal(row_no, values, "total_allocations"),
+                        "military": totals_csv.decimal(row_no, values, "military"),
+                        "financial": totals_csv.decimal(row_no, values, "financial"),
+                        "humanitarian": totals_csv.decimal(row_no, values, "humanitarian"),
+                    },
+                )
             )
-        seen_months[(year, month)] = row_no
-        month_totals.append(
-            MonthTotalRow(
-                row=row_no,
-                year=year,
-                month=month,
-                values={
-                    "total": totals_csv.decimal(row_no, values, "total_allocations"),
-                    "military": totals_csv.decimal(row_no, values, "military"),
-                    "financial": totals_csv.decimal(row_no, values, "financial"),
-                    "humanitarian": totals_csv.decimal(row_no, values, "humanitarian"),
-                },
-            )
-        )
 
     parsed = ParsedRelease(
         info=info,
@@ -367,85 +472,89 @@ def read_release(
         shares_csv = _Csv(directory, "eu_aid_shares.csv", EU_SHARE_COLUMNS)
         seen_codes: set[str] = set()
         for row_no, values in shares_csv.rows:
-            code = shares_csv.text(row_no, values, "iso").upper()
-            if code not in known_codes:
-                raise KielFormatError("eu_aid_shares.csv", row_no, "iso", f"unknown donor code {code!r}")
-            if code in seen_codes:
-                raise KielFormatError("eu_aid_shares.csv", row_no, "iso", f"second row for {code}")
-            seen_codes.add(code)
-            parsed.eu_shares.append(
-                EuShareRow(
-                    row=row_no,
-                    code=code,
-                    country=values["country"].strip(),
-                    bilateral_pct_gdp=shares_csv.decimal(row_no, values, "bilateral_pct_gdp"),
-                    eu_share_pct_gdp=shares_csv.decimal(row_no, values, "eu_share_pct_gdp"),
-                    total_pct_gdp=shares_csv.decimal(row_no, values, "total_pct_gdp"),
-                    eu_share_bn=shares_csv.decimal(row_no, values, "eu_share_bn"),
+            with problems.collect():
+                code = shares_csv.text(row_no, values, "iso").upper()
+                if code not in known_codes:
+                    raise KielFormatError("eu_aid_shares.csv", row_no, "iso", f"unknown donor code {code!r}")
+                if code in seen_codes:
+                    raise KielFormatError("eu_aid_shares.csv", row_no, "iso", f"second row for {code}")
+                seen_codes.add(code)
+                parsed.eu_shares.append(
+                    EuShareRow(
+                        row=row_no,
+                        code=code,
+                        country=shares_csv.clean(row_no, "country", values["country"].strip()),
+                        bilateral_pct_gdp=shares_csv.decimal(row_no, values, "bilateral_pct_gdp"),
+                        eu_share_pct_gdp=shares_csv.decimal(row_no, values, "eu_share_pct_gdp"),
+                        total_pct_gdp=shares_csv.decimal(row_no, values, "total_pct_gdp"),
+                        eu_share_bn=shares_csv.decimal(row_no, values, "eu_share_bn"),
+                    )
                 )
-            )
 
     if "procurement_trends.csv" in present:
         proc_csv = _Csv(directory, "procurement_trends.csv", PROCUREMENT_COLUMNS)
         seen_proc: set[tuple[int, int]] = set()
         for row_no, values in proc_csv.rows:
-            year, month = proc_csv.month(row_no, values)
-            if (year, month) in seen_proc:
-                raise KielFormatError(
-                    "procurement_trends.csv", row_no, "month", f"second row for {year}-{month:02d}"
+            with problems.collect():
+                year, month = proc_csv.month(row_no, values)
+                if (year, month) in seen_proc:
+                    raise KielFormatError(
+                        "procurement_trends.csv", row_no, "month", f"second row for {year}-{month:02d}"
+                    )
+                seen_proc.add((year, month))
+                parsed.procurement.append(
+                    ProcurementRow(
+                        row=row_no,
+                        year=year,
+                        month=month,
+                        stockpile=proc_csv.decimal(row_no, values, "stockpile"),
+                        procurement=proc_csv.decimal(row_no, values, "procurement"),
+                        unspecified=proc_csv.decimal(row_no, values, "unspecified"),
+                        nato_purl=proc_csv.decimal(row_no, values, "nato_purl"),
+                    )
                 )
-            seen_proc.add((year, month))
-            parsed.procurement.append(
-                ProcurementRow(
-                    row=row_no,
-                    year=year,
-                    month=month,
-                    stockpile=proc_csv.decimal(row_no, values, "stockpile"),
-                    procurement=proc_csv.decimal(row_no, values, "procurement"),
-                    unspecified=proc_csv.decimal(row_no, values, "unspecified"),
-                    nato_purl=proc_csv.decimal(row_no, values, "nato_purl"),
-                )
-            )
 
     if "weapons.csv" in present:
         weapons_csv = _Csv(directory, "weapons.csv", WEAPONS_COLUMNS)
         seen_weapons: dict[tuple[str, str], int] = {}
         for row_no, values in weapons_csv.rows:
-            donor = weapons_csv.text(row_no, values, "donor")
-            mapped = code_for_tracker_name(donor)
-            if mapped is None:
-                raise KielFormatError("weapons.csv", row_no, "donor", f"unknown donor {donor!r}")
-            code = mapped
-            category = weapons_csv.text(row_no, values, "category")
-            if (code, category) in seen_weapons:
-                raise KielFormatError(
-                    "weapons.csv",
-                    row_no,
-                    "category",
-                    f"second row for {donor} / {category} (first: row {seen_weapons[(code, category)]})",
+            with problems.collect():
+                donor = weapons_csv.text(row_no, values, "donor")
+                mapped = code_for_tracker_name(donor)
+                if mapped is None:
+                    raise KielFormatError("weapons.csv", row_no, "donor", f"unknown donor {donor!r}")
+                code = mapped
+                category = weapons_csv.text(row_no, values, "category")
+                if (code, category) in seen_weapons:
+                    raise KielFormatError(
+                        "weapons.csv",
+                        row_no,
+                        "category",
+                        f"second row for {donor} / {category} (first: row {seen_weapons[(code, category)]})",
+                    )
+                seen_weapons[(code, category)] = row_no
+                models_text = weapons_csv.clean(row_no, "weapons_list", values["weapons_list"].strip())
+                models: list[dict[str, Any]] = []
+                for part in (p.strip() for p in models_text.split(";")):
+                    if not part:
+                        continue
+                    m = _WEAPON_MODEL.match(part)
+                    models.append(
+                        {"name": m["name"], "count": int(m["count"])} if m else {"name": part, "count": None}
+                    )
+                parsed.weapons.append(
+                    WeaponsRow(
+                        row=row_no,
+                        code=code,
+                        donor=donor,
+                        category=category,
+                        count=weapons_csv.integer(row_no, values, "number_of_weapons"),
+                        value_eur=weapons_csv.decimal(row_no, values, "monetary_value_eur"),
+                        models=models,
+                        models_text=models_text,
+                    )
                 )
-            seen_weapons[(code, category)] = row_no
-            models_text = values["weapons_list"].strip()
-            models: list[dict[str, Any]] = []
-            for part in (p.strip() for p in models_text.split(";")):
-                if not part:
-                    continue
-                m = _WEAPON_MODEL.match(part)
-                models.append(
-                    {"name": m["name"], "count": int(m["count"])} if m else {"name": part, "count": None}
-                )
-            parsed.weapons.append(
-                WeaponsRow(
-                    row=row_no,
-                    code=code,
-                    donor=donor,
-                    category=category,
-                    count=weapons_csv.integer(row_no, values, "number_of_weapons"),
-                    value_eur=weapons_csv.decimal(row_no, values, "monetary_value_eur"),
-                    models=models,
-                    models_text=models_text,
-                )
-            )
+    problems.raise_any()
     return parsed
 
 

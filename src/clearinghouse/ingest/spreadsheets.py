@@ -22,7 +22,7 @@ import datetime as dt
 import difflib
 import io
 import zipfile
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -32,12 +32,13 @@ from django.db import transaction
 from openpyxl import Workbook, load_workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.utils import get_column_letter
-from openpyxl.utils.exceptions import InvalidFileException
+from openpyxl.utils.exceptions import IllegalCharacterError, InvalidFileException
 
 from clearinghouse.catalog import selectors as catalog_selectors
-from clearinghouse.core import audit
+from clearinghouse.core import audit, csv_cells
 from clearinghouse.core.errors import DomainError, InvalidInput, PermissionDenied
 from clearinghouse.core.humanize import count_of
+from clearinghouse.core.resilient import UNREADABLE, log_unreadable
 from clearinghouse.participants import selectors as participant_selectors
 from clearinghouse.participants.choices import Role
 from clearinghouse.pledges import fx
@@ -92,6 +93,16 @@ _FIELD_TO_COLUMN = {"tranches": "amount", "owner": "external_ref", "pledge": "it
 
 Progress = Callable[[int, int], None]
 
+# What an imported file may hold; past any of these the import stops at once with a clear message
+# (a small XLSX can unpack to millions of rows: it is measured before it is read, and read as a
+# stream that stops at the first limit, never loaded whole).
+MAX_FILE_BYTES = 20 * 1024 * 1024  # the file as uploaded (CSV or XLSX)
+MAX_UNPACKED_BYTES = 100 * 1024 * 1024  # an XLSX's parts once decompressed
+MAX_ROWS = 20_000  # data rows below the header
+MAX_COLUMNS = 30  # cells of a row that are read (the widest file has 11 columns)
+MAX_CELL_CHARS = 128 * 1024  # one cell (the csv module's own field limit)
+MAX_ERRORS = 100  # errors listed; the rest are counted
+
 
 class SpreadsheetError(InvalidInput):
     """A file that cannot be imported: where (file, row, column) and what is wrong."""
@@ -117,6 +128,49 @@ class SpreadsheetError(InvalidInput):
         self.row = row
         self.column = column
         self.problem = problem
+
+
+class ImportErrors(InvalidInput):
+    """Every error of a refused file (the first MAX_ERRORS listed, the rest counted); nothing imported."""
+
+    def __init__(self, file: str, errors: list[SpreadsheetError], total: int) -> None:
+        self.file = file
+        self.errors = errors
+        self.total = total
+        if total == 1:
+            message = errors[0].message
+        else:
+            lines = [e.message for e in errors]
+            if total > len(errors):
+                lines.append(f"… and {total - len(errors)} more errors")
+            message = f"{file}: {total} errors, nothing was imported:\n" + "\n".join(lines)
+        super().__init__(message, field=errors[0].field if errors else None)
+        forbidden = [e for e in errors if e.status == PermissionDenied.status]
+        self.status = PermissionDenied.status if forbidden and len(forbidden) == len(errors) else 422
+
+    @property
+    def lines(self) -> list[str]:
+        """One line per error, and a last one for the errors not listed."""
+        more = [f"… and {self.total - len(self.errors)} more errors"] if self.total > len(self.errors) else []
+        return [e.message for e in self.errors] + more
+
+
+class _Errors:
+    """The errors found so far in one file: keeps the first MAX_ERRORS, counts all."""
+
+    def __init__(self, file: str) -> None:
+        self.file = file
+        self.kept: list[SpreadsheetError] = []
+        self.total = 0
+
+    def add(self, error: SpreadsheetError) -> None:
+        self.total += 1
+        if len(self.kept) < MAX_ERRORS:
+            self.kept.append(error)
+
+    def raise_any(self) -> None:
+        if self.total:
+            raise ImportErrors(self.file, self.kept, self.total)
 
 
 @dataclass(frozen=True)
@@ -146,7 +200,8 @@ def _text(value: Any) -> str:
     if value is None:
         return ""
     if isinstance(value, str):
-        return value.strip()
+        # An exported CSV escapes formula triggers (`'=…`): read the cell as it was written.
+        return csv_cells.unescape(value.strip())
     if isinstance(value, bool):
         return "TRUE" if value else "FALSE"
     if isinstance(value, dt.datetime):
@@ -180,7 +235,43 @@ def _not_utf8(name: str, raw: bytes, exc: UnicodeDecodeError) -> SpreadsheetErro
     )
 
 
-def _read_csv(path: Path, name: str) -> list[list[str]]:
+def _too_big(name: str, size: int) -> None:
+    if size > MAX_FILE_BYTES:
+        raise SpreadsheetError(
+            file=name,
+            problem=f"the file is {size / 1024 / 1024:.1f} MB; at most {MAX_FILE_BYTES // (1024 * 1024)} MB "
+            "can be imported at once: split it into several files",
+        )
+
+
+def _check_row(name: str, number: int, cells: list[Any]) -> None:
+    """The hard limits of one row: how many rows, how wide, how long a cell."""
+    if number > MAX_ROWS + 1:
+        raise SpreadsheetError(
+            file=name,
+            row=number,
+            problem=f"more than {MAX_ROWS:,} data rows; import at most {MAX_ROWS:,} rows at once "
+            "(split the file); nothing was imported",
+        )
+    if len(cells) > MAX_COLUMNS and any(c not in (None, "") for c in cells[MAX_COLUMNS:]):
+        raise SpreadsheetError(
+            file=name,
+            row=number,
+            column=get_column_letter(MAX_COLUMNS + 1),
+            problem=f"more than {MAX_COLUMNS} columns; the file has at most {len(PLEDGE_COLUMNS)}",
+        )
+    for index, cell in enumerate(cells[:MAX_COLUMNS]):
+        if isinstance(cell, str) and len(cell) > MAX_CELL_CHARS:
+            raise SpreadsheetError(
+                file=name,
+                row=number,
+                column=get_column_letter(index + 1),
+                problem=f"a cell of {len(cell):,} characters; at most {MAX_CELL_CHARS:,} are allowed",
+            )
+
+
+def _iter_csv(path: Path, name: str) -> Iterator[list[str]]:
+    _too_big(name, path.stat().st_size)
     raw = path.read_bytes()
     try:
         text = raw.decode("utf-8-sig")
@@ -189,39 +280,81 @@ def _read_csv(path: Path, name: str) -> list[list[str]]:
     first_line = text.split("\n", 1)[0]
     # Spreadsheet programs in many locales save CSV with semicolons.
     delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
-    return [row for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)]
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    number = 0
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            line = reader.line_num
+            if "field larger than field limit" in str(exc):
+                problem = f"a cell longer than {MAX_CELL_CHARS:,} characters (an unclosed quote?)"
+            else:
+                problem = f"not a readable CSV file ({exc})"
+            raise SpreadsheetError(file=name, row=line, problem=problem) from None
+        number += 1
+        _check_row(name, number, row)
+        yield row[:MAX_COLUMNS]
 
 
-def _read_xlsx(path: Path, name: str) -> list[list[Any]]:
+def _iter_xlsx(path: Path, name: str) -> Iterator[list[Any]]:
+    _too_big(name, path.stat().st_size)
+    unreadable = SpreadsheetError(
+        file=name, problem="not a readable XLSX workbook (save it from your spreadsheet as .xlsx)"
+    )
+    try:
+        with zipfile.ZipFile(path) as archive:
+            unpacked = sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, OSError, ValueError):
+        raise unreadable from None
+    if unpacked > MAX_UNPACKED_BYTES:
+        raise SpreadsheetError(
+            file=name,
+            problem=f"the workbook unpacks to {unpacked / 1024 / 1024:.0f} MB; at most "
+            f"{MAX_UNPACKED_BYTES // (1024 * 1024)} MB can be imported (split it, or save it as CSV)",
+        )
     try:
         workbook = load_workbook(path, read_only=True, data_only=True)
     except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError):
-        raise SpreadsheetError(
-            file=name, problem="not a readable XLSX workbook (save it from your spreadsheet as .xlsx)"
-        ) from None
+        raise unreadable from None
     try:
+        if not workbook.worksheets:
+            raise unreadable
         sheet = workbook.worksheets[0]
-        return [list(row) for row in sheet.iter_rows(values_only=True)]
+        # Streamed: one row at a time, never wider than one column past the limit.
+        for number, row in enumerate(sheet.iter_rows(values_only=True, max_col=MAX_COLUMNS + 1), start=1):
+            cells = list(row)
+            _check_row(name, number, cells)
+            yield cells[:MAX_COLUMNS]
     finally:
         workbook.close()
 
 
-def read_table(path: Path, name: str | None = None) -> list[list[str]]:
-    """Every row of a CSV (UTF-8, with or without BOM) or of an XLSX file's first sheet, as text.
+def iter_table(path: Path, name: str | None = None) -> Iterator[list[str]]:
+    """Every row of a CSV (UTF-8, with or without BOM) or of an XLSX file's first sheet, as text,
+    read as a stream that stops with a `SpreadsheetError` at the first limit the file exceeds.
 
     `name` is how errors name the file (default: the path's own name).
     """
     name = name or path.name
     suffix = path.suffix.lower()
     if suffix == ".csv":
-        rows: list[list[Any]] = list(_read_csv(path, name))
+        rows: Iterator[list[Any]] = _iter_csv(path, name)
     elif suffix == ".xlsx":
-        rows = _read_xlsx(path, name)
+        rows = _iter_xlsx(path, name)
     else:
         raise SpreadsheetError(
             file=name, problem=f"unsupported file type {suffix or '(none)'!r}: use .csv or .xlsx"
         )
-    return [[_text(cell) for cell in row] for row in rows]
+    for row in rows:
+        yield [_text(cell) for cell in row]
+
+
+def read_table(path: Path, name: str | None = None) -> list[list[str]]:
+    """Every row of the file as text (see `iter_table`, whose limits apply)."""
+    return list(iter_table(path, name))
 
 
 @dataclass
@@ -258,70 +391,77 @@ def _problem(message: str, field: str | None) -> str:
     return message
 
 
-def _header(name: str, kind: str, table: list[list[str]]) -> _Sheet:
+def _header(name: str, kind: str, first: list[str] | None) -> _Sheet:
+    """The header row's columns; every problem with it is reported (and nothing below is read)."""
     columns = COLUMNS[kind]
     expected = ", ".join(columns)
-    if not table or not any(table[0]):
+    if not first or not any(first):
         raise SpreadsheetError(
             file=name,
             row=1,
             column="A",
             problem=f"the file is empty: the first row must name the columns ({expected})",
         )
-    header = [cell.strip().lstrip("\ufeff").lower() for cell in table[0]]
+    header = [cell.strip().lstrip("\ufeff").lower() for cell in first]
     while header and not header[-1]:
         header.pop()
+    errors = _Errors(name)
     positions: dict[str, int] = {}
+    suggested: set[str] = set()  # a missing column that an unknown one was taken for is named once
     for index, title in enumerate(header):
         letter = get_column_letter(index + 1)
         if not title:
-            raise SpreadsheetError(
-                file=name, row=1, column=letter, problem=f"a column without a name (expected: {expected})"
+            errors.add(
+                SpreadsheetError(
+                    file=name, row=1, column=letter, problem=f"a column without a name (expected: {expected})"
+                )
             )
-        if title in positions:
-            raise SpreadsheetError(
-                file=name, row=1, column=title, letter=letter, problem=f"column {title!r} appears twice"
+        elif title in positions:
+            errors.add(
+                SpreadsheetError(
+                    file=name, row=1, column=title, letter=letter, problem=f"column {title!r} appears twice"
+                )
             )
-        if title not in columns:
+        elif title not in columns:
             close = difflib.get_close_matches(title, columns, n=1)
             hint = f"did you mean {close[0]!r}? " if close else ""
-            raise SpreadsheetError(
-                file=name,
-                row=1,
-                column=title,
-                letter=letter,
-                problem=f"unknown column {title!r}; {hint}the {kind} columns are: {expected}",
+            suggested.update(close)
+            errors.add(
+                SpreadsheetError(
+                    file=name,
+                    row=1,
+                    column=title,
+                    letter=letter,
+                    problem=f"unknown column {title!r}; {hint}the {kind} columns are: {expected}",
+                )
             )
-        positions[title] = index
-    missing = [c for c in columns if c not in positions and c not in OPTIONAL_COLUMNS]
-    if missing:
-        raise SpreadsheetError(
-            file=name,
-            row=1,
-            column=missing[0],
-            problem=f"column {missing[0]!r} is missing; the {kind} columns are: {expected}",
-        )
+        else:
+            positions[title] = index
+    for column in columns:
+        if column not in positions and column not in suggested and column not in OPTIONAL_COLUMNS:
+            errors.add(
+                SpreadsheetError(
+                    file=name,
+                    row=1,
+                    column=column,
+                    problem=f"column {column!r} is missing; the {kind} columns are: {expected}",
+                )
+            )
+    errors.raise_any()
     return _Sheet(name=name, columns=columns, positions=positions)
 
 
-def _data_rows(sheet: _Sheet, table: list[list[str]]) -> list[tuple[int, dict[str, str]]]:
-    """(row number, {column: text}) for every row below the header that is not blank."""
+def _row_data(sheet: _Sheet, number: int, cells: list[str]) -> dict[str, str]:
+    """{column: text} of one data row; a value in a column without a header is an error."""
     width = len(sheet.positions)
-    rows = []
-    for number, cells in enumerate(table[1:], start=2):
-        if not any(cells):
-            continue
-        extra = [i for i, v in enumerate(cells) if i >= width and v]
-        if extra:
-            raise sheet.error(
-                number,
-                get_column_letter(extra[0] + 1),
-                f"a value ({cells[extra[0]]!r}) in a column without a header",
-            )
-        rows.append((number, {c: (cells[i] if i < len(cells) else "") for c, i in sheet.positions.items()}))
-    if not rows:
-        raise sheet.error(2, sheet.columns[0], "no data rows: the file has a header but nothing below it")
-    return rows
+    extra = [i for i, v in enumerate(cells) if i >= width and v]
+    if extra:
+        raise sheet.error(
+            number,
+            get_column_letter(extra[0] + 1),
+            f"a value ({cells[extra[0]][:100]!r}) in a column without a header",
+        )
+    return {c: (cells[i] if i < len(cells) else "") for c, i in sheet.positions.items()}
 
 
 # --- checking rows ---------------------------------------------------------------------------------
@@ -365,18 +505,20 @@ class _Checker:
         self.seen[key] = row
         return ref
 
-    def common(self, row: int, data: dict[str, str]) -> None:
-        self.field(row, cleaning.releasability, data["releasability"], "releasability")
-        self.field(row, cleaning.text, data["notes"], "notes", max_length=10_000)
-        self.field(row, cleaning.boolean, data.get("illustrative"), "illustrative")
+    def common(self, row: int, data: dict[str, str], errors: list[SpreadsheetError]) -> None:
+        _attempt(errors, self.field, row, cleaning.releasability, data["releasability"], "releasability")
+        _attempt(errors, self.field, row, cleaning.text, data["notes"], "notes", max_length=10_000)
+        _attempt(errors, self.field, row, cleaning.boolean, data.get("illustrative"), "illustrative")
 
-    def pledge(self, row: int, data: dict[str, str]) -> dict[str, Any]:
+    def donor(self, row: int, data: dict[str, str]) -> str:
         donor = data["donor"].strip().upper()
         if not donor:
             raise self.sheet.error(row, "donor", "required: the donor's code (ISO alpha-3, e.g. USA)")
         if donor not in self.participants:
             raise self.sheet.error(
-                row, "donor", f"unknown donor {data['donor']!r}: use the participant's code (e.g. USA, DEU)"
+                row,
+                "donor",
+                f"unknown donor {data['donor'][:40]!r}: use the participant's code (e.g. USA, DEU)",
             )
         if not is_coordination_cell(self.actor) and donor != self.actor.participant.code:
             raise self.sheet.error(
@@ -386,47 +528,99 @@ class _Checker:
                 f"only {self.actor.participant.code}'s pledges",
                 status=PermissionDenied.status,
             )
-        self.reference(row, data, donor)
-        kind = self.field(row, cleaning.choice, data["kind"], "kind", choices=PledgeKind)
-        code = data["item_type"].strip()
+        return donor
+
+    def item_type(self, row: int, data: dict[str, str]) -> str:
+        code = self.field(row, cleaning.text, data["item_type"], "item_type", max_length=40)
         if code and code not in self.item_types:
             raise self.sheet.error(row, "item_type", f"unknown item type {code!r} (see the catalog)")
-        quantity = self.field(row, cleaning.integer, data["quantity"], "quantity", required=False)
-        self.field(row, cleaning.money, data["unit_value"], "unit_value", required=False, positive=False)
-        amount = self.field(row, cleaning.money, data["amount"], "amount", required=False)
+        return str(code)
+
+    def currency(self, row: int, data: dict[str, str]) -> None:
         if data["currency"] and data["currency"].upper() not in self.currencies:
             self.field(row, _currency, data["currency"], "currency")
-        self.field(row, cleaning.date, data["available_from"], "available_from")
-        if kind == PledgeKind.IN_KIND:
-            if not code:
-                raise self.sheet.error(row, "item_type", "required for an in-kind pledge")
-            if quantity is None:
-                raise self.sheet.error(row, "quantity", "required for an in-kind pledge")
-        elif amount is None:
-            raise self.sheet.error(row, "amount", "required for a financial pledge")
-        self.common(row, data)
-        return {**data, "donor": donor, "kind": kind}
 
-    def requirement(self, row: int, data: dict[str, str]) -> dict[str, Any]:
-        self.reference(row, data, "")
-        capability = data["capability"].strip()
-        if capability and capability not in self.capabilities:
-            raise self.sheet.error(
-                row, "capability", f"unknown capability area {capability!r} (see the catalog)"
-            )
+    def pledge(self, row: int, data: dict[str, str]) -> tuple[dict[str, Any], list[SpreadsheetError]]:
+        """The row ready for the services, and every error found in it."""
+        errors: list[SpreadsheetError] = []
+        donor = _attempt(errors, self.donor, row, data)
+        if donor is not _FAILED:
+            _attempt(errors, self.reference, row, data, donor)
+        kind = _attempt(errors, self.field, row, cleaning.choice, data["kind"], "kind", choices=PledgeKind)
+        code = _attempt(errors, self.item_type, row, data)
+        quantity = _attempt(
+            errors, self.field, row, cleaning.integer, data["quantity"], "quantity", required=False
+        )
+        _attempt(
+            errors,
+            self.field,
+            row,
+            cleaning.money,
+            data["unit_value"],
+            "unit_value",
+            required=False,
+            positive=False,
+        )
+        amount = _attempt(errors, self.field, row, cleaning.money, data["amount"], "amount", required=False)
+        _attempt(errors, self.currency, row, data)
+        _attempt(errors, self.field, row, cleaning.date, data["available_from"], "available_from")
+        if kind == PledgeKind.IN_KIND:
+            if code == "":
+                errors.append(self.sheet.error(row, "item_type", "required for an in-kind pledge"))
+            if quantity is None:
+                errors.append(self.sheet.error(row, "quantity", "required for an in-kind pledge"))
+        elif kind == PledgeKind.FINANCIAL and amount is None:
+            errors.append(self.sheet.error(row, "amount", "required for a financial pledge"))
+        self.common(row, data, errors)
+        return {**data, "donor": donor, "kind": kind}, errors
+
+    def item_type_list(self, row: int, data: dict[str, str]) -> None:
         codes = self.field(row, cleaning.code_list, data["item_types"], "item_types")
         if not codes:
             raise self.sheet.error(row, "item_types", "required: one or more item type codes, separated by ;")
         for code in codes:
             if code not in self.item_types:
                 raise self.sheet.error(row, "item_types", f"unknown item type {code!r} (see the catalog)")
-        self.field(row, cleaning.integer, data["quantity"], "quantity")
-        self.field(
-            row, cleaning.choice, data["priority"], "priority", choices=Priority, default=Priority.MEDIUM
+
+    def capability(self, row: int, data: dict[str, str]) -> None:
+        capability = self.field(row, cleaning.text, data["capability"], "capability", max_length=40)
+        if capability and capability not in self.capabilities:
+            raise self.sheet.error(
+                row, "capability", f"unknown capability area {capability!r} (see the catalog)"
+            )
+
+    def requirement(self, row: int, data: dict[str, str]) -> tuple[dict[str, Any], list[SpreadsheetError]]:
+        """The row ready for the services, and every error found in it."""
+        errors: list[SpreadsheetError] = []
+        _attempt(errors, self.reference, row, data, "")
+        _attempt(errors, self.capability, row, data)
+        _attempt(errors, self.item_type_list, row, data)
+        _attempt(errors, self.field, row, cleaning.integer, data["quantity"], "quantity")
+        _attempt(
+            errors,
+            self.field,
+            row,
+            cleaning.choice,
+            data["priority"],
+            "priority",
+            choices=Priority,
+            default=Priority.MEDIUM,
         )
-        self.field(row, cleaning.date, data["needed_by"], "needed_by", required=False)
-        self.common(row, data)
-        return data
+        _attempt(errors, self.field, row, cleaning.date, data["needed_by"], "needed_by", required=False)
+        self.common(row, data, errors)
+        return data, errors
+
+
+_FAILED: Any = object()  # what `_attempt` returns for a check that failed
+
+
+def _attempt(errors: list[SpreadsheetError], check: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """The check's result, or `_FAILED` with its error added to `errors`."""
+    try:
+        return check(*args, **kwargs)
+    except SpreadsheetError as exc:
+        errors.append(exc)
+        return _FAILED
 
 
 def _currency(value: Any, field: str) -> str:
@@ -458,12 +652,31 @@ def import_file(
     label = name or path.name
     if not path.is_file():
         raise InvalidInput(f"{label}: no such file", field="file")
-    table = read_table(path, label)
-    sheet = _header(label, kind, table)
-    rows = _data_rows(sheet, table)
+    if path.stat().st_size > MAX_FILE_BYTES:
+        _too_big(label, path.stat().st_size)
+    rows = iter_table(path, label)
+    sheet = _header(label, kind, next(rows, None))
     checker = _Checker(actor=actor, sheet=sheet)
     check = checker.pledge if kind == "pledges" else checker.requirement
-    checked = [(number, check(number, data)) for number, data in rows]
+    errors = _Errors(label)
+    checked: list[tuple[int, dict[str, Any]]] = []
+    # Checked while the file streams in; a hard limit (size, rows, columns, a huge cell) stops at once.
+    for number, cells in enumerate(rows, start=2):
+        if not any(cells):
+            continue
+        try:
+            data = _row_data(sheet, number, cells)
+        except SpreadsheetError as exc:
+            errors.add(exc)
+            continue
+        clean, problems = check(number, data)
+        for problem in problems:
+            errors.add(problem)
+        if not problems:
+            checked.append((number, clean))
+    if not checked and not errors.total:
+        raise sheet.error(2, sheet.columns[0], "no data rows: the file has a header but nothing below it")
+    errors.raise_any()
     counts = {"created": 0, "updated": 0, "unchanged": 0}
     total = len(checked)
     with transaction.atomic():
@@ -472,12 +685,17 @@ def import_file(
         )
         for done, (number, data) in enumerate(checked, start=1):
             try:
-                _, outcome = upsert(actor=actor, data=data)
+                # A savepoint per row: a row the services refuse is undone alone, so that every
+                # row's refusal is reported; then the whole file is rolled back.
+                with transaction.atomic():
+                    _, outcome = upsert(actor=actor, data=data)
             except DomainError as exc:
-                raise sheet.from_domain(number, exc, "external_ref") from None
+                errors.add(sheet.from_domain(number, exc, "external_ref"))
+                continue
             counts[outcome] += 1
             if progress is not None:
                 progress(done, total)
+        errors.raise_any()
     audit.checkpoint_after_import()
     return ImportSummary(kind=kind, file=label, rows=total, **counts)
 
@@ -609,7 +827,8 @@ def to_csv(columns: Iterable[str], rows: Iterable[list[Any]]) -> bytes:
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(columns)
     for row in rows:
-        writer.writerow([_plain(v) for v in row])
+        # Text cells only: a number (even a negative one) stays a number.
+        writer.writerow([csv_cells.escape(v) if isinstance(v, str) else _plain(v) for v in row])
     return out.getvalue().encode("utf-8-sig")
 
 
@@ -618,19 +837,25 @@ def to_xlsx(columns: Iterable[str], rows: Iterable[list[Any]], *, title: str) ->
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title=title)
     sheet.append(list(columns))
-    for row in rows:
+    for number, row in enumerate(rows, start=2):
         cells = []
-        for value in row:
-            if isinstance(value, str):
-                # Never a formula: text starting with "=" stays text.
-                cell = WriteOnlyCell(sheet, value=value)
-                cell.data_type = "s"
-            elif isinstance(value, dt.date):
-                cell = WriteOnlyCell(sheet, value=value)
-                cell.number_format = "yyyy-mm-dd"
-            else:
-                cell = WriteOnlyCell(sheet, value=value)
-            cells.append(cell)
+        try:
+            for value in row:
+                if isinstance(value, str):
+                    # Never a formula: text starting with "=" stays text.
+                    cell = WriteOnlyCell(sheet, value=value)
+                    cell.data_type = "s"
+                elif isinstance(value, dt.date):
+                    cell = WriteOnlyCell(sheet, value=value)
+                    cell.number_format = "yyyy-mm-dd"
+                else:
+                    cell = WriteOnlyCell(sheet, value=value)
+                cells.append(cell)
+        except (IllegalCharacterError, *UNREADABLE) as exc:
+            # A record the workbook cannot hold (a control character written around the services)
+            # is left out and logged; the rest of the export goes out.
+            log_unreadable(f"{title} export row {number}, external_ref", row[0] if row else "?", exc)
+            continue
         sheet.append(cells)
     out = io.BytesIO()
     workbook.save(out)

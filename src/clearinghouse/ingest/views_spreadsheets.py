@@ -19,7 +19,7 @@ from clearinghouse.participants.choices import Role
 from clearinghouse.requirements.forms import set_choices
 from clearinghouse.requirements.permissions import is_admin, is_recipient_officer_of
 
-MAX_BYTES = 20 * 1024 * 1024
+MAX_BYTES = spreadsheets.MAX_FILE_BYTES
 
 
 def importable_kinds(user: Any) -> list[tuple[str, str]]:
@@ -76,6 +76,12 @@ def spreadsheet_import(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             context["summary"] = _import(request.user, form.cleaned_data["kind"], form.cleaned_data["file"])
+        except spreadsheets.ImportErrors as exc:
+            context["error"] = (
+                exc.message if exc.total == 1 else f"{exc.file}: {exc.total} errors, nothing was imported."
+            )
+            context["errors"] = exc.lines if exc.total > 1 else []
+            status = 403 if exc.status == 403 else 422
         except DomainError as exc:
             context["error"] = exc.message
             status = 403 if exc.status == 403 else 422

@@ -2,9 +2,10 @@
 
 from django.http import HttpRequest
 from ninja import Router, Status
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
 from clearinghouse.core.errors import NotFound
+from clearinghouse.core.pagination import LimitOffsetPagination
 from clearinghouse.core.schemas import ErrorOut
 from clearinghouse.participants import selectors, services
 from clearinghouse.participants.choices import ParticipantKind

@@ -8,6 +8,7 @@ from ninja import Schema
 from pydantic import Field
 
 from clearinghouse.core.schemas import IsoCountry
+from clearinghouse.core.validation import Date, Text
 from clearinghouse.participants.choices import Role
 
 
@@ -39,8 +40,8 @@ class MandateOut(Schema):
 
 class HandoverIn(Schema):
     to: IsoCountry = Field(description="Code of the participant that takes over the coordination.")
-    on: dt.date = Field(description="First day of the new mandate (the old one ends the day before).")
-    notes: str = Field("", max_length=2000)
+    on: Date = Field(description="First day of the new mandate (the old one ends the day before).")
+    notes: Text = Field("", max_length=2000)
 
 
 class MeOut(Schema):

@@ -16,7 +16,7 @@ from django.core.validators import validate_email
 from django.db import transaction
 from django.utils import timezone
 
-from clearinghouse.core import audit
+from clearinghouse.core import audit, validation
 from clearinghouse.core.errors import Conflict, InvalidInput, PermissionDenied
 from clearinghouse.participants.choices import ParticipantKind, Role
 from clearinghouse.participants.models import CoordinationMandate, Participant, ParticipantGroup, User
@@ -123,6 +123,8 @@ def hand_over(*, actor: Any, to: str, on: dt.date, notes: str = "") -> Coordinat
         actor.is_coordination or actor.has_role(Role.ADMIN)
     ):
         raise PermissionDenied("Only the coordination cell or an admin can hand over the coordination.")
+    validation.clean_date(on, "on")
+    notes = validation.clean_text(notes, "notes", multiline=True)
     with transaction.atomic():
         successor = Participant.objects.filter(code=to.upper()).first()
         if successor is None:

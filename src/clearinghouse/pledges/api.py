@@ -2,12 +2,15 @@
 
 from django.http import HttpRequest, HttpResponse
 from ninja import Body, Router
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
 from clearinghouse.core import idempotency
 from clearinghouse.core.choices import Releasability
 from clearinghouse.core.etag import etag_for, tag_created
+from clearinghouse.core.openapi import FILE_RESPONSES
+from clearinghouse.core.pagination import LimitOffsetPagination
 from clearinghouse.core.schemas import ErrorOut
+from clearinghouse.core.validation import Id
 from clearinghouse.pledges import selectors, services
 from clearinghouse.pledges.choices import PledgeKind, PledgeStatus
 from clearinghouse.pledges.schemas import (
@@ -38,7 +41,7 @@ def _if_match(request: HttpRequest) -> str | None:
 # --- pledges ---------------------------------------------------------------------------------------
 
 
-def _pledge(request: HttpRequest, response: HttpResponse, pledge_id: int):  # type: ignore[no-untyped-def]
+def _pledge(request: HttpRequest, response: HttpResponse, pledge_id: Id):  # type: ignore[no-untyped-def]
     pledge = selectors.get_pledge(user=request.user, pledge_id=pledge_id)
     response["ETag"] = etag_for(pledge)
     return pledge
@@ -81,7 +84,7 @@ def create_pledge(request: HttpRequest, payload: PledgeIn):  # type: ignore[no-u
     return tag_created(idempotency.run(request, create), "pledges.pledge")
 
 
-@pledges_router.get("/export", response={200: None, 422: ErrorOut})
+@pledges_router.get("/export", response={200: None, 422: ErrorOut}, openapi_extra=FILE_RESPONSES)
 def export_pledges(request: HttpRequest, format: str = "csv"):  # type: ignore[no-untyped-def]
     """Every pledge you may see as a `csv` or `xlsx` file, in the import's columns (re-imports cleanly)."""
     from clearinghouse.ingest import spreadsheets
@@ -93,14 +96,14 @@ def export_pledges(request: HttpRequest, format: str = "csv"):  # type: ignore[n
 
 
 @pledges_router.get("/{pledge_id}", response={200: PledgeOut, 404: ErrorOut})
-def get_pledge(request: HttpRequest, response: HttpResponse, pledge_id: int):  # type: ignore[no-untyped-def]
+def get_pledge(request: HttpRequest, response: HttpResponse, pledge_id: Id):  # type: ignore[no-untyped-def]
     """One pledge; the `ETag` header is what a later PATCH sends as `If-Match`."""
     return _pledge(request, response, pledge_id)
 
 
 @pledges_router.patch("/{pledge_id}", response={200: PledgeOut, **ERRORS})
 def update_pledge(  # type: ignore[no-untyped-def]
-    request: HttpRequest, response: HttpResponse, pledge_id: int, payload: PledgePatch
+    request: HttpRequest, response: HttpResponse, pledge_id: Id, payload: PledgePatch
 ):
     """Change some fields of your own pledge; it is valued again. A stale `If-Match` gets 412."""
     services.update_pledge(
@@ -114,7 +117,7 @@ def update_pledge(  # type: ignore[no-untyped-def]
 
 @pledges_router.post("/{pledge_id}/transition", response={200: PledgeOut, **ERRORS})
 def transition_pledge(  # type: ignore[no-untyped-def]
-    request: HttpRequest, response: HttpResponse, pledge_id: int, payload: TransitionIn
+    request: HttpRequest, response: HttpResponse, pledge_id: Id, payload: TransitionIn
 ):
     """Move a pledge along offered → accepted → committed → in_delivery → delivered (or withdrawn,
     declined). The cell accepts and declines; the donor withdraws; an illegal move gets 409."""
@@ -131,7 +134,7 @@ def transition_pledge(  # type: ignore[no-untyped-def]
 # --- allocations -----------------------------------------------------------------------------------
 
 
-def _allocation(request: HttpRequest, response: HttpResponse, allocation_id: int):  # type: ignore[no-untyped-def]
+def _allocation(request: HttpRequest, response: HttpResponse, allocation_id: Id):  # type: ignore[no-untyped-def]
     allocation = selectors.get_allocation(user=request.user, allocation_id=allocation_id)
     response["ETag"] = etag_for(allocation)
     return allocation
@@ -141,8 +144,8 @@ def _allocation(request: HttpRequest, response: HttpResponse, allocation_id: int
 @paginate(LimitOffsetPagination)
 def list_allocations(  # type: ignore[no-untyped-def]
     request: HttpRequest,
-    pledge: int | None = None,
-    requirement: int | None = None,
+    pledge: Id | None = None,
+    requirement: Id | None = None,
     donor: str | None = None,
     source: str | None = None,
 ):
@@ -171,14 +174,14 @@ def create_allocation(request: HttpRequest, payload: AllocationIn):  # type: ign
 
 
 @allocations_router.get("/{allocation_id}", response={200: AllocationOut, 404: ErrorOut})
-def get_allocation(request: HttpRequest, response: HttpResponse, allocation_id: int):  # type: ignore[no-untyped-def]
+def get_allocation(request: HttpRequest, response: HttpResponse, allocation_id: Id):  # type: ignore[no-untyped-def]
     """One allocation."""
     return _allocation(request, response, allocation_id)
 
 
 @allocations_router.patch("/{allocation_id}", response={200: AllocationOut, **ERRORS})
 def update_allocation(  # type: ignore[no-untyped-def]
-    request: HttpRequest, response: HttpResponse, allocation_id: int, payload: AllocationPatch
+    request: HttpRequest, response: HttpResponse, allocation_id: Id, payload: AllocationPatch
 ):
     """Change an allocation's quantity (not below what was delivered) or notes (the coordination cell);
     an optional `reason` is kept in the audit chain."""
@@ -196,7 +199,7 @@ def update_allocation(  # type: ignore[no-untyped-def]
 
 @allocations_router.post("/{allocation_id}/release", response={200: AllocationOut, 204: None, **ERRORS})
 def release_allocation(  # type: ignore[no-untyped-def]
-    request: HttpRequest, response: HttpResponse, allocation_id: int, payload: Body[ReleaseIn | None] = None
+    request: HttpRequest, response: HttpResponse, allocation_id: Id, payload: Body[ReleaseIn | None] = None
 ):
     """Give back the undelivered units (the cell); 204 when nothing was delivered and it is gone. An
     optional body `{"reason": "..."}` is kept in the audit chain."""
@@ -209,7 +212,7 @@ def release_allocation(  # type: ignore[no-untyped-def]
 # --- deliveries ------------------------------------------------------------------------------------
 
 
-def _delivery(request: HttpRequest, response: HttpResponse, delivery_id: int):  # type: ignore[no-untyped-def]
+def _delivery(request: HttpRequest, response: HttpResponse, delivery_id: Id):  # type: ignore[no-untyped-def]
     delivery = selectors.get_delivery(user=request.user, delivery_id=delivery_id)
     response["ETag"] = etag_for(delivery)
     return delivery
@@ -219,9 +222,9 @@ def _delivery(request: HttpRequest, response: HttpResponse, delivery_id: int):  
 @paginate(LimitOffsetPagination)
 def list_deliveries(  # type: ignore[no-untyped-def]
     request: HttpRequest,
-    allocation: int | None = None,
-    pledge: int | None = None,
-    requirement: int | None = None,
+    allocation: Id | None = None,
+    pledge: Id | None = None,
+    requirement: Id | None = None,
     confirmed: bool | None = None,
 ):
     """Deliveries you may see, in date order."""
@@ -249,14 +252,14 @@ def create_delivery(request: HttpRequest, payload: DeliveryIn):  # type: ignore[
 
 
 @deliveries_router.get("/{delivery_id}", response={200: DeliveryOut, 404: ErrorOut})
-def get_delivery(request: HttpRequest, response: HttpResponse, delivery_id: int):  # type: ignore[no-untyped-def]
+def get_delivery(request: HttpRequest, response: HttpResponse, delivery_id: Id):  # type: ignore[no-untyped-def]
     """One delivery."""
     return _delivery(request, response, delivery_id)
 
 
 @deliveries_router.patch("/{delivery_id}", response={200: DeliveryOut, **ERRORS})
 def update_delivery(  # type: ignore[no-untyped-def]
-    request: HttpRequest, response: HttpResponse, delivery_id: int, payload: DeliveryPatch
+    request: HttpRequest, response: HttpResponse, delivery_id: Id, payload: DeliveryPatch
 ):
     """Correct an unconfirmed delivery (quantity, date) or any delivery's notes."""
     services.update_delivery(
@@ -269,7 +272,7 @@ def update_delivery(  # type: ignore[no-untyped-def]
 
 
 @deliveries_router.post("/{delivery_id}/confirm", response={200: DeliveryOut, **ERRORS})
-def confirm_delivery(request: HttpRequest, response: HttpResponse, delivery_id: int):  # type: ignore[no-untyped-def]
+def confirm_delivery(request: HttpRequest, response: HttpResponse, delivery_id: Id):  # type: ignore[no-untyped-def]
     """Confirm receipt (the recipient's officers)."""
     services.confirm_delivery(actor=request.user, delivery_id=delivery_id)
     return _delivery(request, response, delivery_id)

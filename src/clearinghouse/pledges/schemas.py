@@ -14,6 +14,7 @@ from pydantic import Field
 
 from clearinghouse.core.choices import Releasability
 from clearinghouse.core.schemas import IsoCountry
+from clearinghouse.core.validation import Date, Line, Text
 from clearinghouse.pledges.choices import PledgeKind, PledgeStatus
 
 Money = Decimal  # JSON numbers or strings; the services keep two decimal places, never floats
@@ -31,10 +32,12 @@ class TrancheOut(Schema):
 
 
 class PledgeIn(Schema):
-    external_ref: str = Field("", max_length=100, description="The donor's own reference (unique per donor).")
+    external_ref: Line = Field(
+        "", max_length=100, description="The donor's own reference (unique per donor)."
+    )
     donor: IsoCountry = Field(..., description="The donor participant's code; must be your own.")
     kind: PledgeKind
-    item_type: str | None = Field(None, max_length=40, description="In kind: item type code.")
+    item_type: Line | None = Field(None, max_length=40, description="In kind: item type code.")
     quantity: int | None = Field(None, gt=0, description="In kind: number of units.")
     unit_value: Money | None = Field(
         None,
@@ -43,15 +46,15 @@ class PledgeIn(Schema):
         decimal_places=2,
         description="In kind; default: the catalog's reference price.",
     )
-    valuation_source: str = Field("", max_length=300)
+    valuation_source: Line = Field("", max_length=300)
     amount: Money | None = Field(None, gt=0, max_digits=20, decimal_places=2, description="Financial.")
     currency: Currency | None = Field(None, min_length=3, max_length=3, description="ISO 4217, e.g. EUR.")
-    purpose: str = Field("", max_length=300)
-    available_from: dt.date = Field(..., description="The value date; EUR conversion uses its ECB rate.")
-    announced_at: str = Field("", max_length=200, description="Where it was announced.")
+    purpose: Line = Field("", max_length=300)
+    available_from: Date = Field(..., description="The value date; EUR conversion uses its ECB rate.")
+    announced_at: Line = Field("", max_length=200, description="Where it was announced.")
     releasability: Releasability = Releasability.COORDINATION
     releasable_to: list[IsoCountry] = Field(default_factory=list)
-    notes: str = Field("", max_length=10_000)
+    notes: Text = Field("", max_length=10_000)
     tranches: list[TrancheIn] = Field(default_factory=list, description="Financial: yearly tranches.")
     illustrative: bool = Field(
         False,
@@ -61,21 +64,21 @@ class PledgeIn(Schema):
 
 
 class PledgePatch(Schema):
-    external_ref: str | None = Field(None, max_length=100)
+    external_ref: Line | None = Field(None, max_length=100)
     donor: IsoCountry | None = None
     kind: PledgeKind | None = None
-    item_type: str | None = Field(None, max_length=40)
+    item_type: Line | None = Field(None, max_length=40)
     quantity: int | None = Field(None, gt=0)
     unit_value: Money | None = Field(None, ge=0, max_digits=20, decimal_places=2)
-    valuation_source: str | None = Field(None, max_length=300)
+    valuation_source: Line | None = Field(None, max_length=300)
     amount: Money | None = Field(None, gt=0, max_digits=20, decimal_places=2)
     currency: Currency | None = Field(None, min_length=3, max_length=3)
-    purpose: str | None = Field(None, max_length=300)
-    available_from: dt.date | None = None
-    announced_at: str | None = Field(None, max_length=200)
+    purpose: Line | None = Field(None, max_length=300)
+    available_from: Date | None = None
+    announced_at: Line | None = Field(None, max_length=200)
     releasability: Releasability | None = None
     releasable_to: list[IsoCountry] | None = None
-    notes: str | None = Field(None, max_length=10_000)
+    notes: Text | None = Field(None, max_length=10_000)
     tranches: list[TrancheIn] | None = None
     illustrative: bool | None = Field(
         None, description="Fixed at creation: only the stored value is accepted."
@@ -142,17 +145,17 @@ class AllocationIn(Schema):
     pledge: int = Field(..., description="Pledge id (in kind; accepted, committed or in delivery).")
     requirement: int = Field(..., description="Requirement id (must accept the pledge's item type).")
     quantity: int = Field(..., gt=0)
-    notes: str = Field("", max_length=10_000)
+    notes: Text = Field("", max_length=10_000)
 
 
 class AllocationPatch(Schema):
     quantity: int | None = Field(None, gt=0)
-    notes: str | None = Field(None, max_length=10_000)
-    reason: str = Field("", description="Why (optional): kept in the audit chain and shown in the history.")
+    notes: Text | None = Field(None, max_length=10_000)
+    reason: Text = Field("", description="Why (optional): kept in the audit chain and shown in the history.")
 
 
 class ReleaseIn(Schema):
-    reason: str = Field("", description="Why (optional): kept in the audit chain and shown in the history.")
+    reason: Text = Field("", description="Why (optional): kept in the audit chain and shown in the history.")
 
 
 class AllocationOut(Schema):
@@ -193,14 +196,14 @@ class AllocationOut(Schema):
 class DeliveryIn(Schema):
     allocation: int
     quantity: int = Field(..., gt=0)
-    delivered_on: dt.date
-    notes: str = Field("", max_length=10_000)
+    delivered_on: Date
+    notes: Text = Field("", max_length=10_000)
 
 
 class DeliveryPatch(Schema):
     quantity: int | None = Field(None, gt=0)
-    delivered_on: dt.date | None = None
-    notes: str | None = Field(None, max_length=10_000)
+    delivered_on: Date | None = None
+    notes: Text | None = Field(None, max_length=10_000)
 
 
 class DeliveryOut(Schema):

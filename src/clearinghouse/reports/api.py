@@ -9,10 +9,11 @@ from typing import Any, Literal
 from django.http import HttpRequest, HttpResponse
 from ninja import Query, Router
 
+from clearinghouse.core.openapi import FILE_RESPONSES
 from clearinghouse.core.schemas import ErrorOut
 from clearinghouse.reports import exports, selectors
 from clearinghouse.reports.filenames import export_name
-from clearinghouse.reports.schemas import DonorsOut, GroupsOut, TotalsOut, WeaponsOut
+from clearinghouse.reports.schemas import DonorsOut, GroupsOut, ReportTotalsOut, WeaponsOut
 
 router = Router(tags=["reports"])
 
@@ -35,7 +36,9 @@ def respond(report: str, payload: dict[str, Any], fmt: str) -> Any:
     return response
 
 
-@router.get("/totals", response={200: TotalsOut, **ERRORS}, exclude_unset=True)
+@router.get(
+    "/totals", response={200: ReportTotalsOut, **ERRORS}, exclude_unset=True, openapi_extra=FILE_RESPONSES
+)
 def totals(  # type: ignore[no-untyped-def]
     request: HttpRequest,
     by: Literal["year", "month"] = "year",
@@ -46,7 +49,7 @@ def totals(  # type: ignore[no-untyped-def]
     return respond("totals", selectors.totals_report(user=request.user, by=by, source=source), format)
 
 
-@router.get("/donors", response={200: DonorsOut, **ERRORS}, exclude_unset=True)
+@router.get("/donors", response={200: DonorsOut, **ERRORS}, exclude_unset=True, openapi_extra=FILE_RESPONSES)
 def donors(  # type: ignore[no-untyped-def]
     request: HttpRequest,
     type: AidType = "total",
@@ -70,7 +73,7 @@ def donors(  # type: ignore[no-untyped-def]
     return respond("donors", payload, format)
 
 
-@router.get("/groups", response={200: GroupsOut, **ERRORS}, exclude_unset=True)
+@router.get("/groups", response={200: GroupsOut, **ERRORS}, exclude_unset=True, openapi_extra=FILE_RESPONSES)
 def groups(  # type: ignore[no-untyped-def]
     request: HttpRequest, source: Source = "tracker", format: Format = "json"
 ):
@@ -78,7 +81,9 @@ def groups(  # type: ignore[no-untyped-def]
     return respond("groups", selectors.groups_report(user=request.user, source=source), format)
 
 
-@router.get("/weapons", response={200: WeaponsOut, **ERRORS}, exclude_unset=True)
+@router.get(
+    "/weapons", response={200: WeaponsOut, **ERRORS}, exclude_unset=True, openapi_extra=FILE_RESPONSES
+)
 def weapons(  # type: ignore[no-untyped-def]
     request: HttpRequest, source: Source = "tracker", format: Format = "json"
 ):

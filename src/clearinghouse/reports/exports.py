@@ -18,6 +18,7 @@ from typing import Any
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
+from clearinghouse.core import csv_cells
 from clearinghouse.ingest.formatting import decimal_text, rounded
 
 REPORTS = ("totals", "donors", "groups", "weapons")
@@ -109,7 +110,9 @@ def _cell_text(value: Any, kind: str) -> str:
         if kind == "int":
             return str(int(value))
         return decimal_text(value)
-    return str(value)
+    if isinstance(value, int | float):
+        return str(value)
+    return csv_cells.escape(str(value))  # text: never a formula in the reader's spreadsheet
 
 
 def to_csv(report: str, payload: dict[str, Any]) -> bytes:

@@ -53,7 +53,7 @@ class TotalsRowOut(Schema):
     suppressed_fields: list[str] = Field(default_factory=list)
 
 
-class TotalsOut(ReportMeta):
+class ReportTotalsOut(ReportMeta):
     by: str
     columns: list[str]
     rows: list[TotalsRowOut]

@@ -33,6 +33,8 @@ from django.core.exceptions import FieldError
 
 from clearinghouse.core.errors import InvalidInput
 from clearinghouse.core.releasability import sees_everything
+from clearinghouse.core.resilient import log_unreadable
+from clearinghouse.core.validation import date_problem
 from clearinghouse.ingest import selectors as ingest_selectors
 from clearinghouse.ingest.choices import FlowType
 from clearinghouse.ingest.models import KielEuShare, KielFlow, KielGdp, KielRelease, KielWeapons
@@ -209,6 +211,9 @@ def _records_dataset(user: Any, *, public: bool) -> Dataset:
     rows, illustrative, label = _records_rows(user, public=public)
     for pk, owner, kind, status, available, value_eur, quantity, delivered_qty, category in rows:
         if value_eur is None:
+            continue
+        if available and date_problem(available):  # written around the services: left out, logged
+            log_unreadable("pledges.Pledge", pk, ValueError(f"available_from: {date_problem(available)}"))
             continue
         value = Decimal(value_eur).scaleb(-9)  # EUR → EUR billion, exactly
         year, month = (available.year, available.month) if available else (None, None)

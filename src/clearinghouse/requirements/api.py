@@ -4,11 +4,14 @@ from typing import Literal
 
 from django.http import HttpRequest, HttpResponse
 from ninja import Router
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
 from clearinghouse.core import idempotency
 from clearinghouse.core.etag import etag_for, tag_created
+from clearinghouse.core.openapi import FILE_RESPONSES
+from clearinghouse.core.pagination import LimitOffsetPagination
 from clearinghouse.core.schemas import ErrorOut
+from clearinghouse.core.validation import Id
 from clearinghouse.requirements import selectors, services
 from clearinghouse.requirements.choices import Priority, RequirementStatus
 from clearinghouse.requirements.schemas import CancelIn, RequirementIn, RequirementOut, RequirementPatch
@@ -18,7 +21,7 @@ router = Router(tags=["requirements"])
 ERRORS = {403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 412: ErrorOut, 422: ErrorOut}
 
 
-def _detail(request: HttpRequest, response: HttpResponse, requirement_id: int):  # type: ignore[no-untyped-def]
+def _detail(request: HttpRequest, response: HttpResponse, requirement_id: Id):  # type: ignore[no-untyped-def]
     requirement = selectors.get_requirement(user=request.user, requirement_id=requirement_id)
     response["ETag"] = etag_for(requirement)
     return requirement
@@ -56,7 +59,7 @@ def create_requirement(request: HttpRequest, payload: RequirementIn):  # type: i
     return tag_created(idempotency.run(request, create), "requirements.requirement")
 
 
-@router.get("/export", response={200: None, 422: ErrorOut})
+@router.get("/export", response={200: None, 422: ErrorOut}, openapi_extra=FILE_RESPONSES)
 def export_requirements(request: HttpRequest, format: str = "csv"):  # type: ignore[no-untyped-def]
     """Every requirement you may see as a `csv` or `xlsx` file in the import's columns (re-imports as is)."""
     from clearinghouse.ingest import spreadsheets
@@ -68,14 +71,14 @@ def export_requirements(request: HttpRequest, format: str = "csv"):  # type: ign
 
 
 @router.get("/{requirement_id}", response={200: RequirementOut, 404: ErrorOut})
-def get_requirement(request: HttpRequest, response: HttpResponse, requirement_id: int):  # type: ignore[no-untyped-def]
+def get_requirement(request: HttpRequest, response: HttpResponse, requirement_id: Id):  # type: ignore[no-untyped-def]
     """One requirement, with its coverage; the `ETag` header is what a later PATCH sends as `If-Match`."""
     return _detail(request, response, requirement_id)
 
 
 @router.patch("/{requirement_id}", response={200: RequirementOut, **ERRORS})
 def update_requirement(  # type: ignore[no-untyped-def]
-    request: HttpRequest, response: HttpResponse, requirement_id: int, payload: RequirementPatch
+    request: HttpRequest, response: HttpResponse, requirement_id: Id, payload: RequirementPatch
 ):
     """Change some fields (the owning recipient's officers); a stale `If-Match` gets 412."""
     services.update_requirement(
@@ -89,7 +92,7 @@ def update_requirement(  # type: ignore[no-untyped-def]
 
 @router.post("/{requirement_id}/cancel", response={200: RequirementOut, **ERRORS})
 def cancel_requirement(  # type: ignore[no-untyped-def]
-    request: HttpRequest, response: HttpResponse, requirement_id: int, payload: CancelIn
+    request: HttpRequest, response: HttpResponse, requirement_id: Id, payload: CancelIn
 ):
     """Cancel a requirement with nothing allocated and undelivered (the owning recipient's officers),
     giving the reason (`{"reason": "..."}`, required; kept in the audit chain)."""

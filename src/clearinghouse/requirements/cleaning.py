@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from clearinghouse.core import validation
 from clearinghouse.core.choices import Releasability
 from clearinghouse.core.errors import InvalidInput
 from clearinghouse.participants.models import Participant
@@ -31,13 +32,23 @@ def check_fields(data: dict[str, Any], allowed: Iterable[str]) -> None:
         raise InvalidInput(f"{unknown[0]}: unknown field", field=unknown[0])
 
 
-def text(value: Any, field: str, *, max_length: int) -> str:
-    """A string, stripped, at most `max_length` long ("" when blank)."""
+# Fields whose text may span lines (tab and line breaks kept); every other text is one line.
+MULTILINE_FIELDS = frozenset({"notes", "description"})
+
+
+def text(value: Any, field: str, *, max_length: int, multiline: bool | None = None) -> str:
+    """A string, stripped, at most `max_length` long ("" when blank), without control characters.
+
+    Notes may span lines; every other field is one line (see `core.validation`).
+    """
     if blank(value):
         return ""
     if not isinstance(value, str):
         value = str(value)
     value = value.strip()
+    validation.clean_text(
+        value, field, multiline=field in MULTILINE_FIELDS if multiline is None else multiline
+    )
     if len(value) > max_length:
         raise InvalidInput(f"{field}: at most {max_length} characters, got {len(value)}", field=field)
     return value
@@ -92,19 +103,19 @@ def money(value: Any, field: str, *, required: bool = True, positive: bool = Tru
 
 
 def date(value: Any, field: str, *, required: bool = True) -> dt.date | None:
-    """A date, from a date or an ISO string YYYY-MM-DD."""
+    """A date, from a date or an ISO string YYYY-MM-DD, within 1990-01-01 to 2100-12-31."""
     if blank(value):
         if required:
             raise InvalidInput(f"{field}: required", field=field)
         return None
     if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    try:
-        return dt.date.fromisoformat(str(value).strip())
-    except ValueError:
-        raise InvalidInput(f"{field}: {value!r} is not a date (YYYY-MM-DD)", field=field) from None
+        value = value.date()
+    if not isinstance(value, dt.date):
+        try:
+            value = dt.date.fromisoformat(str(value).strip())
+        except ValueError:
+            raise InvalidInput(f"{field}: {value!r} is not a date (YYYY-MM-DD)", field=field) from None
+    return validation.clean_date(value, field)
 
 
 _TRUE = frozenset({"true", "yes", "1"})
@@ -156,7 +167,7 @@ def code_list(value: Any, field: str) -> list[str]:
     for item in items:
         if not isinstance(item, str):
             raise InvalidInput(f"{field}: {item!r} is not a code", field=field)
-        code = item.strip()
+        code = validation.clean_text(item.strip(), field)
         if code and code not in seen:
             seen.append(code)
     return seen

@@ -10,22 +10,23 @@ from pydantic import Field
 
 from clearinghouse.core.choices import Releasability
 from clearinghouse.core.schemas import IsoCountry
+from clearinghouse.core.validation import Date, Line, Text
 from clearinghouse.requirements.choices import Priority
 
 
 class RequirementIn(Schema):
-    external_ref: str = Field("", max_length=100, description="The recipient's own reference (unique).")
-    capability: str | None = Field(
+    external_ref: Line = Field("", max_length=100, description="The recipient's own reference (unique).")
+    capability: Line | None = Field(
         None, max_length=40, description="Capability area code; default: that of the first item type."
     )
-    item_types: list[str] = Field(..., min_length=1, description="Acceptable item type codes (substitutes).")
+    item_types: list[Line] = Field(..., min_length=1, description="Acceptable item type codes (substitutes).")
     quantity: int = Field(..., gt=0)
-    unit: str = Field("", max_length=40, description="Default: the unit of the first item type.")
+    unit: Line = Field("", max_length=40, description="Default: the unit of the first item type.")
     priority: Priority = Priority.MEDIUM
-    needed_by: dt.date | None = None
+    needed_by: Date | None = None
     releasability: Releasability = Releasability.CONTACT_GROUP
     releasable_to: list[IsoCountry] = Field(default_factory=list)
-    notes: str = Field("", max_length=10_000)
+    notes: Text = Field("", max_length=10_000)
     owner: IsoCountry | None = Field(None, description="The recipient (admins only; default: your own).")
     illustrative: bool = Field(
         False,
@@ -35,23 +36,23 @@ class RequirementIn(Schema):
 
 
 class RequirementPatch(Schema):
-    external_ref: str | None = Field(None, max_length=100)
-    capability: str | None = Field(None, max_length=40)
-    item_types: list[str] | None = Field(None, min_length=1)
+    external_ref: Line | None = Field(None, max_length=100)
+    capability: Line | None = Field(None, max_length=40)
+    item_types: list[Line] | None = Field(None, min_length=1)
     quantity: int | None = Field(None, gt=0)
-    unit: str | None = Field(None, max_length=40)
+    unit: Line | None = Field(None, max_length=40)
     priority: Priority | None = None
-    needed_by: dt.date | None = None
+    needed_by: Date | None = None
     releasability: Releasability | None = None
     releasable_to: list[IsoCountry] | None = None
-    notes: str | None = Field(None, max_length=10_000)
+    notes: Text | None = Field(None, max_length=10_000)
     illustrative: bool | None = Field(
         None, description="Fixed at creation: only the stored value is accepted."
     )
 
 
 class CancelIn(Schema):
-    reason: str = Field(
+    reason: Text = Field(
         description="Why the requirement is cancelled (required): kept in the audit chain, shown in its "
         "history."
     )

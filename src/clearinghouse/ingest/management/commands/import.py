@@ -100,6 +100,16 @@ class Command(ClearinghouseCommand):
 
         try:
             result = import_file(actor=actor, path=path, kind=kind, progress=progress)
+        except spreadsheets.ImportErrors as exc:
+            for bar in bars:
+                bar.close()
+            bars.clear()
+            if exc.total == 1:
+                raise CommandError(exc.message) from None
+            # Every error on its own line (file, row, column, problem), then the verdict.
+            for line in exc.lines:
+                self.stderr.write(line)
+            raise CommandError(f"{exc.file}: {exc.total} errors; nothing was imported") from None
         finally:
             for bar in bars:
                 bar.close()
