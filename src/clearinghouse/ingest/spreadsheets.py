@@ -327,6 +327,9 @@ def _iter_xlsx(path: Path, name: str) -> Iterator[list[Any]]:
         for number, row in enumerate(sheet.iter_rows(values_only=True, max_col=MAX_COLUMNS + 1), start=1):
             cells = list(row)
             _check_row(name, number, cells)
+            # max_col pads every row to that width in read-only mode: drop the padding again.
+            while cells and cells[-1] is None:
+                cells.pop()
             yield cells[:MAX_COLUMNS]
     finally:
         workbook.close()
