@@ -9,7 +9,9 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 
+from clearinghouse.core.fields import ExactDecimalField
 from clearinghouse.core.models import Releasable, RestrictedModel
+from clearinghouse.core.money import AmountField, DerivedAmountField, RateField
 from clearinghouse.funds.choices import BurdenKeyKind, ContributionKind, ShortfallPolicy
 
 
@@ -27,7 +29,7 @@ class GdpFigure(RestrictedModel):
         "participants.Participant", on_delete=models.PROTECT, related_name="gdp_figures"
     )
     year = models.PositiveSmallIntegerField()
-    gdp_eur_bn = models.DecimalField(max_digits=20, decimal_places=6)
+    gdp_eur_bn = ExactDecimalField(max_digits=18, decimal_places=6)
     source = models.CharField(max_length=300)
 
     class Meta:
@@ -112,7 +114,7 @@ class BurdenKeyWeight(RestrictedModel):
 
     version = models.ForeignKey(BurdenKeyVersion, on_delete=models.CASCADE, related_name="weights")
     participant = models.ForeignKey("participants.Participant", on_delete=models.PROTECT, related_name="+")
-    weight = models.DecimalField(max_digits=24, decimal_places=10)
+    weight = ExactDecimalField(max_digits=18, decimal_places=10)
     source = models.CharField(max_length=300, blank=True)
 
     class Meta:
@@ -143,7 +145,7 @@ class Fund(RestrictedModel):
 
     slug = models.SlugField(max_length=60, unique=True)
     name = models.CharField(max_length=200)
-    target_amount = models.DecimalField(max_digits=20, decimal_places=2)
+    target_amount = AmountField()
     currency = models.CharField(max_length=3)
     first_year = models.PositiveSmallIntegerField()
     years = models.PositiveSmallIntegerField(help_text="Number of years.")
@@ -197,7 +199,7 @@ class FundYear(RestrictedModel):
 
     fund = models.ForeignKey(Fund, on_delete=models.CASCADE, related_name="year_targets")
     year = models.PositiveSmallIntegerField()
-    target = models.DecimalField(max_digits=20, decimal_places=2)
+    target = AmountField()
 
     class Meta:
         ordering = ("fund", "year")
@@ -256,11 +258,11 @@ class Contribution(Releasable):
     fund = models.ForeignKey(Fund, on_delete=models.PROTECT, related_name="contributions")
     kind = models.CharField(max_length=10, choices=ContributionKind.choices)
     year = models.PositiveSmallIntegerField(help_text="The fund year credited.")
-    amount = models.DecimalField(max_digits=20, decimal_places=2)
+    amount = AmountField()
     currency = models.CharField(max_length=3)
     value_date = models.DateField()
-    converted_amount = models.DecimalField(max_digits=20, decimal_places=2)
-    fx_rate = models.DecimalField(max_digits=20, decimal_places=10)
+    converted_amount = DerivedAmountField()
+    fx_rate = RateField()
     fx_date = models.DateField()
     pledge = models.ForeignKey(
         "pledges.Pledge", on_delete=models.PROTECT, null=True, blank=True, related_name="fund_credits"
