@@ -4,8 +4,9 @@ package ships (nothing is downloaded).
 Rule: the rate of the value date; when the ECB published none that day (weekend, TARGET holiday, or a
 date after the end of the shipped history) the last rate published before it, and the date actually
 used is returned with the rate. Cross rates go through the euro: rate = (EUR->to) / (EUR->from),
-rounded to 10 decimals; the converted amount is amount x that stored rate, rounded to cents half-even
-at the very end. A reader can recompute every converted amount from the stored rate.
+rounded to 10 decimals; the converted amount is amount x that stored rate, rounded half-even to the
+target currency's minor unit (cents; whole units for JPY, ISK, KRW) at the very end. A reader can
+recompute every converted amount from the stored rate.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from decimal import ROUND_HALF_EVEN, Decimal
 import pycountry
 
 from clearinghouse.core import fx as core_fx
+from clearinghouse.core.money import round_to_currency
 
 CENT = Decimal("0.01")
 RATE_PLACES = Decimal("0.0000000001")
@@ -110,5 +112,5 @@ class Conversion:
 def convert(amount: Decimal, from_: str, to: str, on: dt.date) -> Conversion:
     """`amount` in `from_` expressed in `to` at the ECB rate of `on` (cents, half-even, at the end)."""
     r = ecb_rate(from_, to, on)
-    converted = (Decimal(amount) * r.rate).quantize(CENT, rounding=ROUND_HALF_EVEN)
+    converted = round_to_currency(Decimal(amount) * r.rate, r.to)
     return Conversion(Decimal(amount), r.from_, converted, r.to, r.rate, r.rate_date)

@@ -12,7 +12,7 @@ from typing import Any
 from django.apps import apps
 from django.db import IntegrityError, transaction
 
-from clearinghouse.core import audit
+from clearinghouse.core import audit, money
 from clearinghouse.core.choices import Releasability
 from clearinghouse.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from clearinghouse.funds import fx
@@ -36,8 +36,8 @@ from clearinghouse.funds.models import (
 from clearinghouse.funds.shares import ShareError, compute_shares
 from clearinghouse.participants.models import Participant, ParticipantGroup
 
-CENT = Decimal("0.01")
-MAX_AMOUNT = Decimal("1e17")
+CENT = money.CENT
+MAX_RATE = Decimal(10) ** (money.RATE_DIGITS - money.RATE_PLACES) - Decimal(1).scaleb(-money.RATE_PLACES)
 RESERVED_SLUGS = {"keys", "gdp", "new"}
 FINANCE_ROLES = ("finance_officer",)
 
@@ -50,23 +50,11 @@ def _require_finance(actor: Any, what: str) -> None:
         raise PermissionDenied(f"Only finance officers and admins can {what}.")
 
 
-def parse_money(value: Any, *, field: str, allow_zero: bool = False) -> Decimal:
-    """A positive amount with at most 2 decimals."""
-    if isinstance(value, bool) or value is None or value == "":
-        raise InvalidInput(f"{field} is required.", field=field)
-    try:
-        amount = Decimal(str(value).strip().replace(",", "").replace("_", ""))
-    except (InvalidOperation, ValueError):
-        raise InvalidInput(f"{value!r} is not an amount.", field=field) from None
-    if not amount.is_finite():
-        raise InvalidInput(f"{value!r} is not an amount.", field=field)
-    if amount < 0 or (amount == 0 and not allow_zero):
-        raise InvalidInput(f"{field} must be positive.", field=field)
-    if amount >= MAX_AMOUNT:
-        raise InvalidInput(f"{field} is too large.", field=field)
-    if amount != amount.quantize(CENT, rounding=ROUND_DOWN):
-        raise InvalidInput(f"{field} has more than 2 decimals.", field=field)
-    return amount.quantize(CENT)
+def parse_money(value: Any, *, field: str, allow_zero: bool = False, currency: str | None = None) -> Decimal:
+    """A positive amount within the limits every door shares (core.money)."""
+    amount = money.parse_amount(value, field, positive=not allow_zero, currency=currency)
+    assert amount is not None
+    return amount
 
 
 def parse_decimal(value: Any, *, field: str) -> Decimal:
@@ -77,8 +65,8 @@ def parse_decimal(value: Any, *, field: str) -> Decimal:
         raise InvalidInput(f"{value!r} is not a number.", field=field) from None
     if not d.is_finite() or d < 0:
         raise InvalidInput(f"{field} must be a non-negative number.", field=field)
-    if d >= Decimal("1e13") or d != d.quantize(Decimal("1e-10"), rounding=ROUND_DOWN):
-        raise InvalidInput(f"{field} must have at most 13 digits before and 10 after the point.", field=field)
+    if d >= Decimal("1e8") or d != d.quantize(Decimal("1e-10"), rounding=ROUND_DOWN):
+        raise InvalidInput(f"{field} must have at most 8 digits before and 10 after the point.", field=field)
     return d
 
 
@@ -125,13 +113,22 @@ def _releasability(value: Any, *, field: str = "releasability") -> str:
     return str(value)
 
 
-def _convert(amount: Decimal, currency: str, fund: Fund, on: dt.date) -> fx.Conversion:
+def _convert(
+    amount: Decimal, currency: str, fund: Fund, on: dt.date, *, field: str = "amount"
+) -> fx.Conversion:
     try:
-        return fx.convert(amount, currency, fund.currency, on)
+        conversion = fx.convert(amount, currency, fund.currency, on)
     except fx.FxError as exc:
         raise InvalidInput(
             str(exc), field=exc.field if exc.field != "fund_currency" else "currency"
         ) from None
+    if conversion.rate > MAX_RATE:
+        raise InvalidInput(
+            f"The rate {conversion.rate} {fund.currency} per {currency} is beyond what the system keeps.",
+            field="currency",
+        )
+    money.check_derived(conversion.converted, field, f"the amount in {fund.currency}")
+    return conversion
 
 
 def _fund_for_write(actor: Any, slug: str, what: str) -> Fund:
@@ -261,11 +258,15 @@ def version_weights(version: BurdenKeyVersion) -> dict[str, Decimal]:
 # --- funds ----------------------------------------------------------------------------------------
 
 
-def split_evenly(total: Decimal, years: list[int]) -> dict[int, Decimal]:
-    """The target in equal yearly parts to the cent; leftover cents go to the earliest years."""
-    cents_total = int(total / CENT)
-    base, extra = divmod(cents_total, len(years))
-    return {y: Decimal(base + (1 if i < extra else 0)) * CENT for i, y in enumerate(years)}
+def split_evenly(total: Decimal, years: list[int], currency: str | None = None) -> dict[int, Decimal]:
+    """The target in equal yearly parts to the minor unit (cent, or whole yen, krónur, won); leftover
+    units go to the earliest years."""
+    quantum = money.unit(currency)
+    units_total = int(total / quantum)
+    base, extra = divmod(units_total, len(years))
+    return {
+        y: (Decimal(base + (1 if i < extra else 0)) * quantum).quantize(CENT) for i, y in enumerate(years)
+    }
 
 
 def _check_key_covers(burden_key: BurdenKey, members: list[str], years: Iterable[int]) -> None:
@@ -313,8 +314,8 @@ def create_fund(*, actor: Any, data: Mapping[str, Any]) -> Fund:
     name = str(data.get("name") or "").strip()
     if not name:
         raise InvalidInput("A fund needs a name.", field="name")
-    target = parse_money(data.get("target_amount"), field="target_amount")
     currency = _currency(data.get("currency"), field="currency")
+    target = parse_money(data.get("target_amount"), field="target_amount", currency=currency)
     first_year = parse_int(data.get("first_year"), field="first_year", low=1990, high=2200)
     years = parse_int(data.get("years"), field="years", low=1, high=50)
     policy = data.get("shortfall_policy") or ShortfallPolicy.REDISTRIBUTE
@@ -337,7 +338,9 @@ def create_fund(*, actor: Any, data: Mapping[str, Any]) -> Fund:
             )
             if y in targets:
                 raise InvalidInput(f"Year {y} is scheduled twice.", field=f"yearly_targets.{i}.year")
-            targets[y] = parse_money(row.get("target"), field=f"yearly_targets.{i}.target", allow_zero=True)
+            targets[y] = parse_money(
+                row.get("target"), field=f"yearly_targets.{i}.target", allow_zero=True, currency=currency
+            )
         if sorted(targets) != year_list:
             raise InvalidInput(
                 "The schedule must give a target for every year of the fund.", field="yearly_targets"
@@ -348,7 +351,7 @@ def create_fund(*, actor: Any, data: Mapping[str, Any]) -> Fund:
                 field="yearly_targets",
             )
     else:
-        targets = split_evenly(target, year_list)
+        targets = split_evenly(target, year_list, currency)
     members = sorted(group.members.values_list("code", flat=True))
     if not members:
         raise InvalidInput(f"Group {group.code} has no members.", field="group")
@@ -507,8 +510,8 @@ def record_cash_contribution(
         fund = _fund_for_write(actor, slug, "record contributions")
         member = _participant(data.get("participant"), field="participant")
         _member_of(fund, member, "participant")
-        amount = parse_money(data.get("amount"), field="amount")
         currency = _currency(data.get("currency"), field="currency")
+        amount = parse_money(data.get("amount"), field="amount", currency=currency)
         value_date = parse_date(data.get("value_date"), field="value_date")
         if value_date > today:
             raise InvalidInput(f"The value date {value_date} is in the future.", field="value_date")
@@ -620,7 +623,7 @@ def credit_pledge(
             if on > today:
                 raise InvalidInput(f"The value date {on} is in the future.", field="value_date")
         credit_year = _credit_year(fund, year, on)
-        conversion = _convert(Decimal(amount), pledge.currency, fund, on)
+        conversion = _convert(Decimal(amount), pledge.currency, fund, on, field="pledge_id")
         contribution = Contribution(
             fund=fund,
             owner=pledge.owner,
