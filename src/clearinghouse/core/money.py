@@ -127,7 +127,7 @@ def parse_amount(
             raise InvalidInput(f"{field}: required", field=field)
         return None
     if isinstance(value, bool):
-        raise InvalidInput(f"{field}: {value!r} is not an amount", field=field)
+        raise InvalidInput(f"{field}: {value!r} is not a number", field=field)
     try:
         if isinstance(value, float):
             number = Decimal(repr(value))
@@ -142,9 +142,9 @@ def parse_amount(
         else:
             number = Decimal(str(value).strip().replace(",", "").replace("_", ""))
     except (InvalidOperation, ValueError):
-        raise InvalidInput(f"{field}: {value!r} is not an amount", field=field) from None
+        raise InvalidInput(f"{field}: {value!r} is not a number", field=field) from None
     if not number.is_finite():
-        raise InvalidInput(f"{field}: {value!r} is not an amount", field=field)
+        raise InvalidInput(f"{field}: {value!r} is not a number", field=field)
     if number < 0 or (positive and number == 0):
         raise InvalidInput(
             f"{field}: must be {'positive' if positive else 'zero or more'}, got {value}", field=field
