@@ -311,3 +311,10 @@ def jsonable_money(value: Any) -> Any:
     if isinstance(value, list | tuple):
         return [jsonable_money(v) for v in value]
     return value
+
+
+# Text already formatted by the code that knows the currency (a fund's status): documented like the
+# Decimal types above, validated as strings.
+MoneyText = Annotated[str, WithJsonSchema(MONEY_SCHEMA)]
+ShareText = Annotated[str, WithJsonSchema(SHARE_SCHEMA)]
+PctTextOrNone = Annotated[str | None, WithJsonSchema({"anyOf": [PCT_SCHEMA, {"type": "null"}]})]

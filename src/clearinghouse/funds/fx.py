@@ -114,3 +114,27 @@ def convert(amount: Decimal, from_: str, to: str, on: dt.date) -> Conversion:
     r = ecb_rate(from_, to, on)
     converted = round_to_currency(Decimal(amount) * r.rate, r.to)
     return Conversion(Decimal(amount), r.from_, converted, r.to, r.rate, r.rate_date)
+
+
+# A rate published more than this many business days (Monday to Friday) before the value date is
+# shown as stale: the value date is beyond the end of the bundled ECB history, or the currency
+# stopped being published.
+STALE_BUSINESS_DAYS = 5
+
+
+def business_days_between(earlier: dt.date, later: dt.date) -> int:
+    """Monday-to-Friday days d with earlier < d <= later (0 when later is not after earlier)."""
+    if later <= earlier:
+        return 0
+    days = (later - earlier).days
+    weeks, rest = divmod(days, 7)
+    count = weeks * 5
+    for i in range(1, rest + 1):
+        if (earlier + dt.timedelta(days=i)).weekday() < 5:
+            count += 1
+    return count
+
+
+def is_stale(rate_date: dt.date, value_date: dt.date) -> bool:
+    """Whether the rate used is older than 5 business days before the value date."""
+    return business_days_between(rate_date, value_date) > STALE_BUSINESS_DAYS

@@ -29,6 +29,7 @@ from clearinghouse.participants.models import Participant
 from clearinghouse.pledges import fx
 from clearinghouse.pledges.choices import ALLOCATABLE, TERMINAL, TRANSITIONS, PledgeKind, PledgeStatus
 from clearinghouse.pledges.models import Allocation, Delivery, Pledge, PledgeTranche
+from clearinghouse.pledges.signals import pledge_changed
 from clearinghouse.requirements import cleaning
 from clearinghouse.requirements.models import Requirement
 from clearinghouse.requirements.permissions import (
@@ -309,6 +310,7 @@ def _move(actor: Any, pledge: Pledge, to: str, *, reason: str) -> None:
     audit.record(
         actor=actor, action="transition", obj=pledge, before=before, after={"status": to, "reason": reason}
     )
+    pledge_changed.send(sender=Pledge, pledge=pledge, actor=actor)
 
 
 def update_pledge(
@@ -376,6 +378,8 @@ def update_pledge(
             before=before,
             after=pledge_snapshot(pledge, releasable_to=releasable_to, tranches=tranches),
         )
+        if changed & {"value_amount", "currency"}:
+            pledge_changed.send(sender=Pledge, pledge=pledge, actor=actor)
         _settle(actor, pledge)
     return pledge
 
