@@ -66,7 +66,7 @@ class FundPatch(Schema):
 
 class YearTargetOut(Schema):
     year: int
-    target: MoneyOut
+    target: MoneyText = Field(description="In the fund's currency.")
 
 
 class FundOut(Schema):
@@ -96,7 +96,10 @@ class FundOut(Schema):
 
     @staticmethod
     def resolve_yearly_targets(obj: Fund) -> list[dict[str, Any]]:
-        return [{"year": y.year, "target": y.target} for y in obj.year_targets.order_by("year")]
+        return [
+            {"year": y.year, "target": money_text(y.target, obj.currency)}
+            for y in obj.year_targets.order_by("year")
+        ]
 
     @staticmethod
     def resolve_opted_out(obj: Fund) -> list[str]:
@@ -105,10 +108,6 @@ class FundOut(Schema):
     @field_serializer("target_amount")
     def _target_in_currency(self, value: Decimal) -> str:
         return money_text(value, self.currency)
-
-    @field_serializer("yearly_targets")
-    def _yearly_in_currency(self, value: list[YearTargetOut]) -> list[dict[str, Any]]:
-        return [{"year": t.year, "target": money_text(t.target, self.currency)} for t in value]
 
 
 class OptOutIn(Schema):

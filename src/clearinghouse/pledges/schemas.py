@@ -8,13 +8,12 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Any
 
 from ninja import Schema
 from pydantic import Field, field_serializer
 
 from clearinghouse.core.choices import Releasability
-from clearinghouse.core.money import AmountIn, MoneyOrNoneOut, MoneyOut, RateOrNoneOut, money_text
+from clearinghouse.core.money import AmountIn, MoneyOrNoneOut, MoneyText, RateOrNoneOut, money_text
 from clearinghouse.core.schemas import IsoCountry
 from clearinghouse.pledges.choices import PledgeKind, PledgeStatus
 
@@ -31,7 +30,7 @@ class TrancheIn(Schema):
 
 class TrancheOut(Schema):
     year: int
-    amount: MoneyOut
+    amount: MoneyText = Field(description="In the pledge's currency.")
 
 
 class PledgeIn(Schema):
@@ -123,16 +122,17 @@ class PledgeOut(Schema):
 
     @staticmethod
     def resolve_tranches(obj) -> list:  # type: ignore[no-untyped-def]
-        return sorted(obj.tranches.all(), key=lambda t: t.year)
+        if isinstance(obj, dict):  # a stored answer replayed for the same Idempotency-Key
+            return obj["tranches"]
+        return [
+            {"year": t.year, "amount": money_text(t.amount, obj.currency)}
+            for t in sorted(obj.tranches.all(), key=lambda t: t.year)
+        ]
 
     @field_serializer("unit_value", "amount", "value_amount")
     def _in_currency(self, value: Decimal | None) -> str | None:
         """Amounts in the pledge's currency carry its minor units (none for JPY, ISK, KRW)."""
         return None if value is None else money_text(value, self.currency)
-
-    @field_serializer("tranches")
-    def _tranches_in_currency(self, value: list[TrancheOut]) -> list[dict[str, Any]]:
-        return [{"year": t.year, "amount": money_text(t.amount, self.currency)} for t in value]
 
 
 class AllocationIn(Schema):
