@@ -179,7 +179,7 @@ class AmountFormField(forms.DecimalField):
         kwargs.setdefault("max_value", MAX_AMOUNT)
         super().__init__(max_digits=AMOUNT_DIGITS, decimal_places=PLACES, **kwargs)
 
-    def to_python(self, value: Any) -> Decimal | None:
+    def to_python(self, value: Any) -> Any:
         if isinstance(value, str):
             value = value.strip().replace(",", "").replace("_", "")
         return super().to_python(value)
