@@ -503,8 +503,10 @@ def _set_releasable_to(c: Contribution, codes: Iterable[str]) -> None:
 
 
 def in_force() -> Any:
-    """Contributions in force: not reversals, and not reversed."""
-    return Contribution.objects.filter(reverses__isnull=True, reversal__isnull=True)
+    """Contributions in force: not reversals, and not reversed (a subquery, not an outer join, so that
+    the rows can be locked FOR UPDATE on PostgreSQL)."""
+    reversed_ids = Contribution.objects.filter(reverses__isnull=False).values("reverses_id")
+    return Contribution.objects.filter(reverses__isnull=True).exclude(pk__in=reversed_ids)
 
 
 def share_tables(fund: Fund) -> dict[int, ShareTable]:
