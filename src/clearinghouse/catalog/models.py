@@ -6,6 +6,7 @@ from django.db import models
 from django.db.models import Q
 
 from clearinghouse.core.models import RestrictedModel
+from clearinghouse.core.money import AmountField
 
 
 class CapabilityArea(RestrictedModel):
@@ -50,7 +51,7 @@ class ItemPrice(RestrictedModel):
     """
 
     item_type = models.ForeignKey(ItemType, on_delete=models.CASCADE, related_name="prices")
-    unit_value = models.DecimalField(max_digits=20, decimal_places=2)
+    unit_value = AmountField()
     currency = models.CharField(max_length=3, help_text="ISO 4217.")
     source = models.CharField(max_length=300)
     valid_from = models.DateField()

@@ -6,7 +6,9 @@ import datetime as dt
 from decimal import Decimal
 
 from ninja import Schema
-from pydantic import Field
+from pydantic import Field, field_serializer
+
+from clearinghouse.core.money import MoneyOut, money_text
 
 
 class CapabilityOut(Schema):
@@ -16,10 +18,14 @@ class CapabilityOut(Schema):
 
 
 class PriceOut(Schema):
-    unit_value: Decimal
+    unit_value: MoneyOut
     currency: str
     source: str
     valid_from: dt.date
+
+    @field_serializer("unit_value")
+    def _in_currency(self, value: Decimal) -> str:
+        return money_text(value, self.currency)
 
 
 class ItemTypeOut(Schema):

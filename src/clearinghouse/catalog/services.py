@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from importlib import resources
 from typing import Any
 
@@ -12,7 +12,7 @@ import pycountry
 from django.db import transaction
 
 from clearinghouse.catalog.models import CapabilityArea, ItemPrice, ItemType
-from clearinghouse.core import audit
+from clearinghouse.core import audit, money
 from clearinghouse.core.errors import InvalidInput
 
 
@@ -40,11 +40,10 @@ def _upsert(model: Any, lookup: dict[str, Any], values: dict[str, Any], actor: A
 
 def _decimal(value: str, where: str) -> Decimal:
     try:
-        number = Decimal(value)
-    except InvalidOperation:
-        raise InvalidInput(f"{where}: {value!r} is not a number", field="unit_value") from None
-    if not number.is_finite() or number <= 0:
-        raise InvalidInput(f"{where}: unit value must be positive, got {value}", field="unit_value")
+        number = money.parse_amount(value, "unit_value")
+    except InvalidInput as exc:
+        raise InvalidInput(f"{where}: {exc.message}", field="unit_value") from None
+    assert number is not None
     return number
 
 

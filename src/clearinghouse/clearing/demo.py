@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
+from decimal import Decimal
 from typing import Any
-
-from django.db.models import Sum
 
 from clearinghouse.clearing import services
 from clearinghouse.clearing.models import ClearingRun
@@ -16,14 +16,14 @@ STALL_NAME = "The largest donor's pending pledges stall"
 
 def largest_pending_donor() -> str | None:
     """The donor with the most value in pledges the clearing house can still place."""
-    row = (
-        Pledge.objects.filter(kind="in_kind", status__in=services.MATCHABLE_PLEDGE_STATUSES)
-        .values("owner__code")
-        .annotate(value=Sum("value_eur"))
-        .order_by("-value")
-        .first()
+    totals: dict[str, Decimal] = defaultdict(Decimal)
+    # Summed in Python, exactly: SQL's SUM over many large amounts overflows 64 bits on SQLite.
+    rows = Pledge.objects.filter(kind="in_kind", status__in=services.MATCHABLE_PLEDGE_STATUSES).values_list(
+        "owner__code", "value_eur"
     )
-    return row["owner__code"] if row else None
+    for code, value in rows:
+        totals[code] += value or 0
+    return max(sorted(totals), key=lambda code: totals[code]) if totals else None
 
 
 def seed(admin: Any) -> None:

@@ -23,8 +23,10 @@ from clearinghouse.funds.schemas import (
     OptOutIn,
     OptOutOut,
     PledgeCreditIn,
+    ReversalIn,
     SharesOut,
     StatusOut,
+    jsonable_status,
     shares_dict,
     status_dict,
 )
@@ -143,9 +145,14 @@ def fund_status(  # type: ignore[no-untyped-def]
     request: HttpRequest, slug: str, year: Year | None = None, as_of: Date | None = None
 ):
     """Compliance of every member (fair share, credited, gap, met %), cumulative to date or for `year`;
-    the fund's totals and progress over the years; predictability and slippage. `as_of` sets "today"."""
+    the fund's totals and progress over the years; predictability and slippage. Amounts are decimal
+    strings in the fund's currency. `as_of` sets "today": credit counts from its value date (a
+    correction is restated from the corrected entry's value date); a past date only for readers who
+    see every contribution.
+    Cash and in kind count the contributions releasable to you; `credited_not_releasable` the rest."""
     fund = selectors.get_fund(user=request.user, slug=slug)
-    return status_dict(fund, selectors.status_of(fund, year=year, as_of=as_of))
+    status = selectors.status_of(fund, year=year, as_of=as_of, user=request.user)
+    return jsonable_status(status_dict(fund, status))
 
 
 @router.get("/{slug}/shares", response={200: SharesOut, 404: ErrorOut, 422: ErrorOut})
@@ -193,7 +200,8 @@ def list_contributions(  # type: ignore[no-untyped-def]
     year: Year | None = None,
     kind: ContributionKind | None = None,
 ):
-    """The fund's contributions that are releasable to you (compliance figures show every member's totals)."""
+    """The fund's contributions that are releasable to you, reversal entries included (compliance
+    figures show every member's totals)."""
     fund = selectors.get_fund(user=request.user, slug=slug)
     return selectors.contribution_list(
         user=request.user, fund=fund, participant=participant, year=year, kind=kind
@@ -202,7 +210,9 @@ def list_contributions(  # type: ignore[no-untyped-def]
 
 @router.post("/{slug}/contributions", response={201: ContributionOut, **ERRORS})
 def create_contribution(request: HttpRequest, slug: str, payload: CashIn):  # type: ignore[no-untyped-def]
-    """Record a cash contribution (finance officers), converted at the ECB rate of its value date."""
+    """Record a cash contribution (finance officers), converted at the ECB rate of its value date. One
+    larger than the member's fair share of the whole fund is refused (422, field `confirm`) unless
+    `"confirm": true`; a member that opted out cannot contribute."""
     return Status(201, services.record_cash_contribution(actor=request.user, slug=slug, data=payload.dict()))
 
 
@@ -226,5 +236,19 @@ def credit_pledge(request: HttpRequest, slug: str, payload: PledgeCreditIn):  # 
             value_date=payload.value_date,
             releasability=payload.releasability,
             notes=payload.notes,
+            confirm=payload.confirm,
         ),
     )
+
+
+@router.post("/{slug}/contributions/{contribution_id}/reversal", response={201: ContributionOut, **ERRORS})
+def reverse_contribution(  # type: ignore[no-untyped-def]
+    request: HttpRequest, slug: str, contribution_id: int, payload: ReversalIn
+):
+    """Correct a contribution by a reversal entry (finance officers): the original stays as it was,
+    both are listed, and the reversal carries the original's value date, so the compliance figures
+    count neither, at any date."""
+    entry = services.reverse_contribution(
+        actor=request.user, slug=slug, contribution_id=contribution_id, reason=payload.reason
+    )
+    return Status(201, entry)

@@ -4,7 +4,9 @@ Rules (all amounts in the fund's currency, Decimal, cents rounded half-even):
 
 * fair share of member m in year y = share(m, y) x target(y), to the cent; share(m, y) comes from the
   key version in force in y (see `shares`).
-* credited(m, y) = cash + in kind credited to year y; gap = max(0, fair share - credited);
+* credited(m, y) = cash + in kind credited to year y with a value date on or before the status date
+  (a correction's reversal carries the value date of the entry it corrects; the reversal of a
+  withdrawn pledge's credit, the day of the withdrawal); gap = max(0, fair share - credited);
   surplus = max(0, credited - fair share); met % = credited / fair share x 100, to 2 decimals
   (none when the fair share is 0, e.g. an opted-out member).
 * cumulative = the sum over the fund's years from the first through the status year (today's year,
@@ -13,6 +15,9 @@ Rules (all amounts in the fund's currency, Decimal, cents rounded half-even):
 * predictability: future tranches (current year and later) of members' multi-year financial pledges
   not yet credited to any fund, against those years' targets and fair shares.
 * slippage: tranches scheduled for a year before the current one, of pledges not credited.
+* breakdown: cash and in kind count only the contributions releasable to the reader; the rest of a
+  member's credit is one figure, `credited_not_releasable` (no kind, no count, no date), so that the
+  compliance figures are whole while no hidden contribution can be told apart.
 """
 
 from __future__ import annotations
@@ -49,6 +54,7 @@ class Credit:
     year: int
     kind: str  # "cash" or "in_kind"
     converted: Decimal
+    visible: bool = True  # releasable to the reader; if not, only its amount counts, undifferentiated
 
 
 @dataclass(frozen=True)
@@ -74,10 +80,11 @@ class Line:
     fair_share: Decimal = ZERO
     credited_cash: Decimal = ZERO
     credited_in_kind: Decimal = ZERO
+    credited_not_releasable: Decimal = ZERO
 
     @property
     def credited(self) -> Decimal:
-        return self.credited_cash + self.credited_in_kind
+        return self.credited_cash + self.credited_in_kind + self.credited_not_releasable
 
     @property
     def gap(self) -> Decimal:
@@ -103,6 +110,7 @@ class YearProgress:
     credited: Decimal
     credited_cash: Decimal
     credited_in_kind: Decimal
+    credited_not_releasable: Decimal
     cumulative_target: Decimal
     cumulative_credited: Decimal
     state: str  # past, current, future
@@ -191,6 +199,10 @@ class Status:
         return sum((m.credited_in_kind for m in self.members), ZERO)
 
     @property
+    def credited_not_releasable(self) -> Decimal:
+        return sum((m.credited_not_releasable for m in self.members), ZERO)
+
+    @property
     def gap(self) -> Decimal:
         return sum((m.gap for m in self.members), ZERO)
 
@@ -231,13 +243,10 @@ def compute_status(
     years = sorted(targets)
     first, last = years[0], years[-1]
     current = min(max(as_of.year, first), last)
-    credit_by: dict[tuple[str, int], list[Decimal]] = defaultdict(lambda: [ZERO, ZERO])
+    credit_by: dict[tuple[str, int], list[Decimal]] = defaultdict(lambda: [ZERO, ZERO, ZERO])
     for c in credits:
         slot = credit_by[(c.participant, c.year)]
-        if c.kind == "in_kind":
-            slot[1] += c.converted
-        else:
-            slot[0] += c.converted
+        slot[2 if not c.visible else 1 if c.kind == "in_kind" else 0] += c.converted
 
     by_year: dict[int, list[Line]] = {}
     unfunded_by_year: dict[int, Decimal] = {}
@@ -245,7 +254,7 @@ def compute_status(
         table = shares[y]
         lines = []
         for ms in table.members:
-            cash, in_kind = credit_by.get((ms.participant, y), (ZERO, ZERO))
+            cash, in_kind, hidden = credit_by.get((ms.participant, y), (ZERO, ZERO, ZERO))
             lines.append(
                 Line(
                     participant=ms.participant,
@@ -255,6 +264,7 @@ def compute_status(
                     fair_share=cents(ms.share * targets[y]),
                     credited_cash=cents(cash),
                     credited_in_kind=cents(in_kind),
+                    credited_not_releasable=cents(hidden),
                 )
             )
         by_year[y] = lines
@@ -278,6 +288,7 @@ def compute_status(
             t.fair_share += line.fair_share
             t.credited_cash += line.credited_cash
             t.credited_in_kind += line.credited_in_kind
+            t.credited_not_releasable += line.credited_not_releasable
     member_lines = sorted(totals.values(), key=lambda m: (-m.share, m.participant))
 
     progress = []
@@ -286,17 +297,19 @@ def compute_status(
         lines = by_year[y]
         cash = sum((m.credited_cash for m in lines), ZERO)
         in_kind = sum((m.credited_in_kind for m in lines), ZERO)
+        hidden = sum((m.credited_not_releasable for m in lines), ZERO)
         cum_target += targets[y]
-        cum_credited += cash + in_kind
+        cum_credited += cash + in_kind + hidden
         progress.append(
             YearProgress(
                 year=y,
                 target=cents(targets[y]),
                 fair_share_total=sum((m.fair_share for m in lines), ZERO),
                 unfunded=unfunded_by_year[y],
-                credited=cash + in_kind,
+                credited=cash + in_kind + hidden,
                 credited_cash=cash,
                 credited_in_kind=in_kind,
+                credited_not_releasable=hidden,
                 cumulative_target=cents(cum_target),
                 cumulative_credited=cum_credited,
                 state="past" if y < current else ("current" if y == current else "future"),

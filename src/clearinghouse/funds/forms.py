@@ -1,4 +1,4 @@
-"""Forms of the funds pages: a cash contribution and an in-kind credit (finance officers)."""
+"""Forms of the funds pages: a cash contribution, an in-kind credit and a reversal (finance officers)."""
 
 from __future__ import annotations
 
@@ -7,6 +7,8 @@ from typing import Any
 from django import forms
 
 from clearinghouse.core.choices import Releasability
+from clearinghouse.core.money import AmountFormField
+from clearinghouse.funds import fx
 from clearinghouse.funds.models import Fund
 
 
@@ -14,9 +16,11 @@ class CashContributionForm(forms.Form):
     """A cash payment by a member, in any currency the ECB publishes."""
 
     participant = forms.ChoiceField(label="Member")
-    amount = forms.DecimalField(min_value=0.01, max_digits=18, decimal_places=2)
-    currency = forms.CharField(
-        min_length=3, max_length=3, initial="EUR", help_text="ISO 4217, e.g. EUR, GBP."
+    amount = AmountFormField(
+        help_text="At most 2 decimals (none for JPY, ISK, KRW), up to 999,999,999,999,999.99."
+    )
+    currency = forms.ChoiceField(
+        initial="EUR", help_text="The currencies the ECB publishes a reference rate for."
     )
     value_date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
     reference = forms.CharField(max_length=100, required=False, help_text="Payment reference: credited once.")
@@ -25,6 +29,11 @@ class CashContributionForm(forms.Form):
     )
     releasability = forms.ChoiceField(choices=Releasability.choices, initial=Releasability.COORDINATION)
     notes = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
+    confirm = forms.BooleanField(
+        required=False,
+        label="Confirm a large amount",
+        help_text="Needed when the contribution is larger than the member's fair share of the whole fund.",
+    )
 
     def __init__(self, *args: Any, fund: Fund, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -32,6 +41,9 @@ class CashContributionForm(forms.Form):
         field = self.fields["participant"]
         assert isinstance(field, forms.ChoiceField)
         field.choices = [("", "—")] + [(c, f"{n} ({c})") for c, n in members]
+        currency = self.fields["currency"]
+        assert isinstance(currency, forms.ChoiceField)
+        currency.choices = [(c, c) for c in sorted(fx.supported_currencies())]
 
 
 class PledgeCreditForm(forms.Form):
@@ -46,3 +58,14 @@ class PledgeCreditForm(forms.Form):
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         help_text="Default: the pledge's available-from date.",
     )
+    confirm = forms.BooleanField(
+        required=False,
+        label="Confirm a large valuation",
+        help_text="Needed when the pledge is worth more than the member's fair share of the whole fund.",
+    )
+
+
+class ReversalForm(forms.Form):
+    """Why a contribution is reversed (kept in the reversal entry and its audit event)."""
+
+    reason = forms.CharField(max_length=500, widget=forms.Textarea(attrs={"rows": 2}))

@@ -4,8 +4,9 @@ package ships (nothing is downloaded).
 Rule: the rate of the value date; when the ECB published none that day (weekend, TARGET holiday, or a
 date after the end of the shipped history) the last rate published before it, and the date actually
 used is returned with the rate. Cross rates go through the euro: rate = (EUR->to) / (EUR->from),
-rounded to 10 decimals; the converted amount is amount x that stored rate, rounded to cents half-even
-at the very end. A reader can recompute every converted amount from the stored rate.
+rounded to 10 decimals; the converted amount is amount x that stored rate, rounded half-even to the
+target currency's minor unit (cents; whole units for JPY, ISK, KRW) at the very end. A reader can
+recompute every converted amount from the stored rate.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from decimal import ROUND_HALF_EVEN, Decimal
 import pycountry
 
 from clearinghouse.core import fx as core_fx
+from clearinghouse.core.money import round_to_currency
 
 CENT = Decimal("0.01")
 RATE_PLACES = Decimal("0.0000000001")
@@ -110,5 +112,29 @@ class Conversion:
 def convert(amount: Decimal, from_: str, to: str, on: dt.date) -> Conversion:
     """`amount` in `from_` expressed in `to` at the ECB rate of `on` (cents, half-even, at the end)."""
     r = ecb_rate(from_, to, on)
-    converted = (Decimal(amount) * r.rate).quantize(CENT, rounding=ROUND_HALF_EVEN)
+    converted = round_to_currency(Decimal(amount) * r.rate, r.to)
     return Conversion(Decimal(amount), r.from_, converted, r.to, r.rate, r.rate_date)
+
+
+# A rate published more than this many business days (Monday to Friday) before the value date is
+# shown as stale: the value date is beyond the end of the bundled ECB history, or the currency
+# stopped being published.
+STALE_BUSINESS_DAYS = 5
+
+
+def business_days_between(earlier: dt.date, later: dt.date) -> int:
+    """Monday-to-Friday days d with earlier < d <= later (0 when later is not after earlier)."""
+    if later <= earlier:
+        return 0
+    days = (later - earlier).days
+    weeks, rest = divmod(days, 7)
+    count = weeks * 5
+    for i in range(1, rest + 1):
+        if (earlier + dt.timedelta(days=i)).weekday() < 5:
+            count += 1
+    return count
+
+
+def is_stale(rate_date: dt.date, value_date: dt.date) -> bool:
+    """Whether the rate used is older than 5 business days before the value date."""
+    return business_days_between(rate_date, value_date) > STALE_BUSINESS_DAYS

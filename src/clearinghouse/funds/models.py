@@ -9,7 +9,9 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 
+from clearinghouse.core.fields import ExactDecimalField
 from clearinghouse.core.models import Releasable, RestrictedModel
+from clearinghouse.core.money import AmountField, DerivedAmountField, RateField
 from clearinghouse.funds.choices import BurdenKeyKind, ContributionKind, ShortfallPolicy
 
 
@@ -27,7 +29,7 @@ class GdpFigure(RestrictedModel):
         "participants.Participant", on_delete=models.PROTECT, related_name="gdp_figures"
     )
     year = models.PositiveSmallIntegerField()
-    gdp_eur_bn = models.DecimalField(max_digits=20, decimal_places=6)
+    gdp_eur_bn = ExactDecimalField(max_digits=18, decimal_places=6)
     source = models.CharField(max_length=300)
 
     class Meta:
@@ -112,7 +114,7 @@ class BurdenKeyWeight(RestrictedModel):
 
     version = models.ForeignKey(BurdenKeyVersion, on_delete=models.CASCADE, related_name="weights")
     participant = models.ForeignKey("participants.Participant", on_delete=models.PROTECT, related_name="+")
-    weight = models.DecimalField(max_digits=24, decimal_places=10)
+    weight = ExactDecimalField(max_digits=18, decimal_places=10)
     source = models.CharField(max_length=300, blank=True)
 
     class Meta:
@@ -143,7 +145,7 @@ class Fund(RestrictedModel):
 
     slug = models.SlugField(max_length=60, unique=True)
     name = models.CharField(max_length=200)
-    target_amount = models.DecimalField(max_digits=20, decimal_places=2)
+    target_amount = AmountField()
     currency = models.CharField(max_length=3)
     first_year = models.PositiveSmallIntegerField()
     years = models.PositiveSmallIntegerField(help_text="Number of years.")
@@ -197,7 +199,7 @@ class FundYear(RestrictedModel):
 
     fund = models.ForeignKey(Fund, on_delete=models.CASCADE, related_name="year_targets")
     year = models.PositiveSmallIntegerField()
-    target = models.DecimalField(max_digits=20, decimal_places=2)
+    target = AmountField()
 
     class Meta:
         ordering = ("fund", "year")
@@ -249,24 +251,38 @@ class Contribution(Releasable):
     """Money credited to a fund: cash paid, or a pledge credited at its valuation (owner = the member).
 
     The amount stays in its own currency; `converted_amount` is amount x `fx_rate` (fund currency per
-    unit, the ECB rate of `fx_date`) rounded to cents half-even. A pledge is credited once across all
-    funds, and a member's payment reference once.
+    unit, the ECB rate of `fx_date`) rounded half-even to the fund currency's minor unit. A pledge is
+    credited once across all funds, and a member's payment reference once, among the entries in force.
+
+    Entries are never edited or deleted. A correction is a reversal entry (`reverses` names the
+    original): the same fund, member, kind, year, currency, rate and pledge, the amounts negated, with
+    its `reason`; value-dated like the original (a correction), or on the day a credited pledge was
+    withdrawn or declined. An entry is in force while it is not reversed.
     """
 
     fund = models.ForeignKey(Fund, on_delete=models.PROTECT, related_name="contributions")
     kind = models.CharField(max_length=10, choices=ContributionKind.choices)
     year = models.PositiveSmallIntegerField(help_text="The fund year credited.")
-    amount = models.DecimalField(max_digits=20, decimal_places=2)
+    amount = AmountField()
     currency = models.CharField(max_length=3)
     value_date = models.DateField()
-    converted_amount = models.DecimalField(max_digits=20, decimal_places=2)
-    fx_rate = models.DecimalField(max_digits=20, decimal_places=10)
+    converted_amount = DerivedAmountField()
+    fx_rate = RateField()
     fx_date = models.DateField()
     pledge = models.ForeignKey(
         "pledges.Pledge", on_delete=models.PROTECT, null=True, blank=True, related_name="fund_credits"
     )
     reference = models.CharField(max_length=100, blank=True, help_text="Payment reference (cash).")
     notes = models.TextField(blank=True)
+    reverses = models.OneToOneField(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="reversal",
+        help_text="The entry this reversal corrects (the original itself is never changed).",
+    )
+    reason = models.CharField(max_length=500, blank=True, help_text="Why the original was reversed.")
     created_at = models.DateTimeField(auto_now_add=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
@@ -276,14 +292,20 @@ class Contribution(Releasable):
         ordering = ("fund", "value_date", "id")
         constraints = [
             models.CheckConstraint(
-                condition=Q(amount__gt=0),
-                name="funds_contribution_amount_positive",
-                violation_error_message="A contribution must be a positive amount.",
+                condition=Q(reverses__isnull=True, amount__gt=0, converted_amount__gte=0)
+                | Q(reverses__isnull=False, amount__lt=0, converted_amount__lte=0),
+                name="funds_contribution_amount_sign",
+                violation_error_message="A contribution is positive; its reversal is the negated amount.",
             ),
             models.CheckConstraint(
-                condition=Q(converted_amount__gte=0) & Q(fx_rate__gt=0),
-                name="funds_contribution_conversion_sane",
-                violation_error_message="The converted amount and the rate must be positive.",
+                condition=Q(fx_rate__gt=0),
+                name="funds_contribution_rate_positive",
+                violation_error_message="The rate must be positive.",
+            ),
+            models.CheckConstraint(
+                condition=Q(reverses__isnull=True, reason="") | Q(reverses__isnull=False) & ~Q(reason=""),
+                name="funds_contribution_reversal_has_reason",
+                violation_error_message="A reversal gives its reason; an original entry has none.",
             ),
             models.CheckConstraint(
                 condition=Q(fx_date__lte=F("value_date")),
@@ -296,22 +318,25 @@ class Contribution(Releasable):
                 name="funds_contribution_pledge_iff_in_kind",
                 violation_error_message="An in-kind contribution credits a pledge; cash credits none.",
             ),
-            models.UniqueConstraint(
-                fields=("pledge",),
-                name="funds_contribution_pledge_once",
-                violation_error_message="This pledge is already credited to a fund; it is credited once.",
-            ),
-            models.UniqueConstraint(
-                fields=("owner", "reference"),
-                condition=Q(kind=ContributionKind.CASH) & ~Q(reference=""),
-                name="funds_contribution_unique_payment",
-                violation_error_message="This payment has already been credited.",
-            ),
         ]
+        # "A pledge is credited once" and "a payment is credited once" hold among the entries in force,
+        # which a row cannot see of itself: the services check them under a lock of the pledge or member.
         indexes = [models.Index(fields=("fund", "year"), name="funds_contrib_fund_year_idx")]
 
     def __str__(self) -> str:
         return f"{self.owner_id} {self.amount} {self.currency} to {self.fund_id} ({self.year})"
+
+    @property
+    def is_reversal(self) -> bool:
+        return self.reverses_id is not None
+
+    @property
+    def reversed_by(self) -> Contribution | None:
+        """The reversal entry of this one, if it was reversed."""
+        try:
+            return self.reversal  # type: ignore[no-any-return]
+        except Contribution.DoesNotExist:
+            return None
 
     @classmethod
     def write_q(cls, user: Any, action: str) -> Q | None:

@@ -1,48 +1,49 @@
 """API schemas of the funds app, and the one JSON shape of a fund's status (API and CLI alike).
 
-Money and shares are JSON numbers written from Decimals: amounts are in cents and shares have 10
-decimals, at most 15 significant digits, so every value reads back exactly.
+Money is never a float (core.money): amounts are decimal strings with the currency's minor units
+("40000000000.00"), shares decimal strings with 10 decimals, percentages with 2.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import Any
 
 from ninja import Schema
-from pydantic import Field, PlainSerializer
+from pydantic import Field, field_serializer
 
+from clearinghouse.core.money import (
+    AmountIn,
+    MoneyOut,
+    MoneyText,
+    PctTextOrNone,
+    RateOut,
+    ShareText,
+    decimal_text,
+    money_text,
+    plain_text,
+)
 from clearinghouse.core.validation import Date, Text
 from clearinghouse.core.validation import Line as TextLine
+from clearinghouse.funds import fx
 from clearinghouse.funds.compliance import Line, Status
 from clearinghouse.funds.models import Fund
 from clearinghouse.funds.shares import ShareTable
 
-
-def number(value: Decimal | None) -> float | None:
-    """A Decimal as a JSON number; refuses values a float would not carry exactly."""
-    if value is None:
-        return None
-    digits = len(value.as_tuple().digits)
-    if digits > 15:
-        raise ValueError(f"{value} has more than 15 significant digits")
-    return float(value)
-
-
-Num = Annotated[Decimal, PlainSerializer(number, return_type=float, when_used="always")]
-NumOrNone = Annotated[Decimal | None, PlainSerializer(number, return_type=float | None, when_used="always")]
+SHARE_KEYS = frozenset({"share"})
+PCT_KEYS = frozenset({"met_pct", "cumulative_met_pct", "coverage_pct"})
 
 
 class YearTargetIn(Schema):
     year: int
-    target: Decimal
+    target: AmountIn
 
 
 class FundIn(Schema):
     slug: TextLine = Field(max_length=60)
     name: TextLine = Field(max_length=200)
-    target_amount: Decimal
+    target_amount: AmountIn
     currency: str = Field(min_length=3, max_length=3)
     first_year: int
     years: int
@@ -67,13 +68,13 @@ class FundPatch(Schema):
 
 class YearTargetOut(Schema):
     year: int
-    target: Num
+    target: MoneyText = Field(description="In the fund's currency.")
 
 
 class FundOut(Schema):
     slug: str
     name: str
-    target_amount: Num
+    target_amount: MoneyOut
     currency: str
     first_year: int
     last_year: int
@@ -97,11 +98,18 @@ class FundOut(Schema):
 
     @staticmethod
     def resolve_yearly_targets(obj: Fund) -> list[dict[str, Any]]:
-        return [{"year": y.year, "target": y.target} for y in obj.year_targets.order_by("year")]
+        return [
+            {"year": y.year, "target": money_text(y.target, obj.currency)}
+            for y in obj.year_targets.order_by("year")
+        ]
 
     @staticmethod
     def resolve_opted_out(obj: Fund) -> list[str]:
         return sorted(obj.opt_outs.values_list("participant__code", flat=True))
+
+    @field_serializer("target_amount")
+    def _target_in_currency(self, value: Decimal) -> str:
+        return money_text(value, self.currency)
 
 
 class OptOutIn(Schema):
@@ -121,8 +129,10 @@ class OptOutOut(Schema):
 
 class CashIn(Schema):
     participant: str = Field(description="ISO alpha-3 code of the contributing member.")
-    amount: Decimal = Field(description="Amount in `currency`, at most 2 decimals.")
-    currency: str = Field(description="ISO 4217 code with an ECB reference rate.")
+    amount: AmountIn = Field(description="Amount in `currency`: a decimal string, at most 2 decimals.")
+    currency: str = Field(
+        min_length=3, max_length=3, description="ISO 4217 code of a currency the ECB publishes a rate for."
+    )
     value_date: Date
     reference: TextLine = Field(
         "", max_length=100, description="Payment reference; a payment is credited once."
@@ -131,6 +141,10 @@ class CashIn(Schema):
     releasability: str = "coordination"
     releasable_to: list[str] = Field(default_factory=list)
     notes: Text = Field("", max_length=5000)
+    confirm: bool = Field(
+        False,
+        description="Record it even though it is larger than the member's fair share of the whole fund.",
+    )
 
 
 class PledgeCreditIn(Schema):
@@ -139,6 +153,14 @@ class PledgeCreditIn(Schema):
     value_date: Date | None = Field(None, description="Default: the pledge's available-from date.")
     releasability: str | None = Field(None, description="Default: the pledge's own marking.")
     notes: Text = Field("", max_length=5000)
+    confirm: bool = Field(
+        False,
+        description="Credit it even though it is worth more than the member's fair share of the whole fund.",
+    )
+
+
+class ReversalIn(Schema):
+    reason: Text = Field(min_length=1, max_length=500, description="Why the contribution is reversed.")
 
 
 class ContributionOut(Schema):
@@ -147,15 +169,19 @@ class ContributionOut(Schema):
     participant: str
     kind: str
     year: int
-    amount: Num
+    amount: MoneyOut = Field(description="In `currency`; negative for a reversal.")
     currency: str
-    value_date: dt.date
-    converted_amount: Num
+    value_date: dt.date = Field(description="Credit counts from this day (a reversal: the day it was made).")
+    converted_amount: MoneyOut = Field(description="In `fund_currency`: amount x fx_rate.")
     fund_currency: str
-    fx_rate: Num
+    fx_rate: RateOut = Field(description="ECB reference rate: units of fund_currency per unit of currency.")
     fx_date: dt.date
+    fx_stale: bool = Field(description="The rate is older than 5 business days before the value date.")
     reference: str
     pledge_id: int | None = None
+    reverses: int | None = Field(None, description="This entry reverses that contribution (a correction).")
+    reversed_by: int | None = Field(None, description="The reversal entry that corrects this contribution.")
+    reason: str = Field("", description="Why it was reversed (reversal entries).")
     releasability: str
     releasable_to: list[str]
     notes: str
@@ -180,6 +206,27 @@ class ContributionOut(Schema):
     @staticmethod
     def resolve_releasable_to(obj: Any) -> list[str]:
         return sorted(p.code for p in obj.releasable_to.all())
+
+    @staticmethod
+    def resolve_fx_stale(obj: Any) -> bool:
+        return fx.is_stale(obj.fx_date, obj.value_date)
+
+    @staticmethod
+    def resolve_reverses(obj: Any) -> int | None:
+        return getattr(obj, "reverses_id", None)
+
+    @staticmethod
+    def resolve_reversed_by(obj: Any) -> int | None:
+        entry = obj.reversed_by
+        return None if entry is None else entry.pk
+
+    @field_serializer("amount")
+    def _amount_in_currency(self, value: Decimal) -> str:
+        return money_text(value, self.currency)
+
+    @field_serializer("converted_amount")
+    def _converted_in_fund_currency(self, value: Decimal) -> str:
+        return money_text(value, self.fund_currency)
 
 
 class KeyWeightOut(Schema):
@@ -226,14 +273,19 @@ class MemberStatusOut(Schema):
     participant: str = Field(description="ISO alpha-3 code.")
     name: str
     opted_out: bool
-    share: Num = Field(description="Share in force in the period's last year (10 decimals; 0 if opted out).")
-    fair_share: Num
-    credited_cash: Num
-    credited_in_kind: Num
-    credited: Num
-    gap: Num = Field(description="max(0, fair share - credited)")
-    surplus: Num = Field(description="max(0, credited - fair share)")
-    met_pct: NumOrNone = Field(description="credited / fair share x 100; null when the fair share is 0")
+    share: ShareText = Field(
+        description="Share in force in the period's last year (10 decimals; 0 if opted out)."
+    )
+    fair_share: MoneyText
+    credited_cash: MoneyText = Field(description="Cash contributions releasable to you.")
+    credited_in_kind: MoneyText = Field(description="In-kind credits releasable to you.")
+    credited_not_releasable: MoneyText = Field(
+        description="Credit by contributions not releasable to you: one figure, no kind, count or date."
+    )
+    credited: MoneyText = Field(description="Every contribution in force: cash + in kind + not releasable.")
+    gap: MoneyText = Field(description="max(0, fair share - credited)")
+    surplus: MoneyText = Field(description="max(0, credited - fair share)")
+    met_pct: PctTextOrNone = Field(description="credited / fair share x 100; null when the fair share is 0")
 
 
 class PeriodOut(Schema):
@@ -242,49 +294,51 @@ class PeriodOut(Schema):
     cumulative: bool
 
 
-class TotalsOut(Schema):
-    target: Num
-    target_whole_fund: Num
-    unfunded: Num
-    fair_share: Num
-    rounding: Num
-    credited_cash: Num
-    credited_in_kind: Num
-    credited: Num
-    gap: Num
-    surplus: Num
-    shortfall: Num
-    met_pct: NumOrNone
+class FundTotalsOut(Schema):
+    target: MoneyText
+    target_whole_fund: MoneyText
+    unfunded: MoneyText
+    fair_share: MoneyText
+    rounding: MoneyText
+    credited_cash: MoneyText
+    credited_in_kind: MoneyText
+    credited_not_releasable: MoneyText
+    credited: MoneyText
+    gap: MoneyText
+    surplus: MoneyText
+    shortfall: MoneyText
+    met_pct: PctTextOrNone
 
 
 class YearStatusOut(Schema):
     year: int
     state: str
-    target: Num
-    fair_share: Num
-    unfunded: Num
-    credited_cash: Num
-    credited_in_kind: Num
-    credited: Num
-    met_pct: NumOrNone
-    cumulative_target: Num
-    cumulative_credited: Num
-    cumulative_met_pct: NumOrNone
+    target: MoneyText
+    fair_share: MoneyText
+    unfunded: MoneyText
+    credited_cash: MoneyText
+    credited_in_kind: MoneyText
+    credited_not_releasable: MoneyText
+    credited: MoneyText
+    met_pct: PctTextOrNone
+    cumulative_target: MoneyText
+    cumulative_credited: MoneyText
+    cumulative_met_pct: PctTextOrNone
 
 
 class ForecastYearOut(Schema):
     year: int
-    target: Num
-    scheduled: Num
-    uncovered: Num
-    coverage_pct: NumOrNone
+    target: MoneyText
+    scheduled: MoneyText
+    uncovered: MoneyText
+    coverage_pct: PctTextOrNone
 
 
 class MemberForecastOut(Schema):
     participant: str
-    remaining_fair_share: Num
-    scheduled: Num
-    coverage_pct: NumOrNone
+    remaining_fair_share: MoneyText
+    scheduled: MoneyText
+    coverage_pct: PctTextOrNone
 
 
 class PredictabilityOut(Schema):
@@ -296,7 +350,7 @@ class SlipOut(Schema):
     participant: str
     year: int
     tranches: int
-    amount: Num
+    amount: MoneyText
 
 
 class StatusOut(Schema):
@@ -309,21 +363,21 @@ class StatusOut(Schema):
     shortfall_policy: str
     burden_key: str
     members: list[MemberStatusOut]
-    totals: TotalsOut
+    totals: FundTotalsOut
     members_in_arrears: list[str]
     years: list[YearStatusOut]
     predictability: PredictabilityOut
     slippage: list[SlipOut]
-    slippage_total: Num
+    slippage_total: MoneyText
 
 
 class ShareOut(Schema):
     participant: str
     opted_out: bool
-    weight: str
-    exact: str
-    share: str
-    adjustment: str
+    weight: str = Field(description="The key weight (GDP in EUR bn, or a percentage), a decimal string.")
+    exact: str = Field(description="The exact share to 20 decimals, a decimal string.")
+    share: ShareText
+    adjustment: str = Field(description="rounded - exact, to 20 decimals, a decimal string.")
 
 
 class SharesOut(Schema):
@@ -332,9 +386,9 @@ class SharesOut(Schema):
     policy: str
     places: int
     members: list[ShareOut]
-    paying_total: str
-    unfunded: str
-    total: str
+    paying_total: ShareText
+    unfunded: ShareText
+    total: ShareText
 
 
 # --- status: one dict shape for the API and the CLI -----------------------------------------------
@@ -349,6 +403,7 @@ def _line(m: Line) -> dict[str, Any]:
         "fair_share": m.fair_share,
         "credited_cash": m.credited_cash,
         "credited_in_kind": m.credited_in_kind,
+        "credited_not_releasable": m.credited_not_releasable,
         "credited": m.credited,
         "gap": m.gap,
         "surplus": m.surplus,
@@ -377,6 +432,7 @@ def status_dict(fund: Fund, status: Status) -> dict[str, Any]:
             "rounding": status.rounding,
             "credited_cash": status.credited_cash,
             "credited_in_kind": status.credited_in_kind,
+            "credited_not_releasable": status.credited_not_releasable,
             "credited": status.credited,
             "gap": status.gap,
             "surplus": status.surplus,
@@ -393,6 +449,7 @@ def status_dict(fund: Fund, status: Status) -> dict[str, Any]:
                 "unfunded": y.unfunded,
                 "credited_cash": y.credited_cash,
                 "credited_in_kind": y.credited_in_kind,
+                "credited_not_releasable": y.credited_not_releasable,
                 "credited": y.credited,
                 "met_pct": y.met_pct,
                 "cumulative_target": y.cumulative_target,
@@ -430,36 +487,43 @@ def status_dict(fund: Fund, status: Status) -> dict[str, Any]:
     }
 
 
-def jsonable_status(value: Any) -> Any:
-    """Decimals to JSON numbers, recursively (for the CLI's json format)."""
-    if isinstance(value, Decimal):
-        return number(value)
+def jsonable_status(value: Any, currency: str | None = None, key: str = "") -> Any:
+    """The status with every Decimal as a decimal string (API and CLI JSON): amounts with the fund
+    currency's minor units, shares with 10 decimals, percentages with 2. Never a float."""
     if isinstance(value, dict):
-        return {k: jsonable_status(v) for k, v in value.items()}
+        currency = currency or value.get("currency")
+        return {k: jsonable_status(v, currency, k) for k, v in value.items()}
     if isinstance(value, list):
-        return [jsonable_status(v) for v in value]
+        return [jsonable_status(v, currency, key) for v in value]
+    if isinstance(value, Decimal):
+        if key in SHARE_KEYS:
+            return decimal_text(value, 10)
+        if key in PCT_KEYS:
+            return decimal_text(value, 2)
+        return money_text(value, currency)
     return value
 
 
 def shares_dict(fund: Fund, year: int, table: ShareTable) -> dict[str, Any]:
-    """Shares in force in a year with the exact value and the rounding adjustment of each."""
+    """Shares in force in a year with the exact value and the rounding adjustment of each (strings)."""
+    places = table.places
     return {
         "fund": fund.slug,
         "year": year,
         "policy": table.policy,
-        "places": table.places,
+        "places": places,
         "members": [
             {
                 "participant": m.participant,
                 "opted_out": m.opted_out,
-                "weight": str(m.weight),
-                "exact": str(m.exact_decimal),
-                "share": str(m.share),
-                "adjustment": str(m.adjustment),
+                "weight": plain_text(m.weight),
+                "exact": decimal_text(m.exact_decimal, 20),
+                "share": decimal_text(m.share, places),
+                "adjustment": decimal_text(m.adjustment, 20),
             }
             for m in table.members
         ],
-        "paying_total": str(table.paying_total),
-        "unfunded": str(table.unfunded),
-        "total": str(table.paying_total + table.unfunded),
+        "paying_total": decimal_text(table.paying_total, places),
+        "unfunded": decimal_text(table.unfunded, places),
+        "total": decimal_text(table.paying_total + table.unfunded, places),
     }

@@ -1,20 +1,31 @@
 """Reads of funds, keys and contributions for a user; every query starts from `restrict`.
 
-Compliance figures are aggregates over all of a fund's contributions, whatever their marking: every
-member sees every member's fair share, credited total and gap (that is the point of the fund). The
-contributions themselves are listed only as far as their releasability allows.
+What a reader sees of a fund's compliance (the rule, see docs/money-and-fund.md):
+
+* Every member's compliance figures (fair share, credited, gap, surplus, met %, per year and to date)
+  count every contribution in force, whatever its marking: that is the point of burden sharing.
+* The breakdown into contributions follows each contribution's marking. Cash and in kind sum only the
+  contributions releasable to the reader; the rest of a member's credit in a year is one figure,
+  `credited_not_releasable`, which tells no kind, count or date. The contributions themselves are
+  listed only as far as their releasability allows, and predictability and slippage are computed
+  from the pledges the reader may see.
+* A status as of a past date is for readers who see every contribution of the fund (the coordinating
+  body, auditors, admins): for anyone else it would date the hidden contributions.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from decimal import ROUND_HALF_EVEN, Decimal
+from collections import defaultdict
+from decimal import Decimal
 from typing import Any
 
-from django.db.models import QuerySet, Sum
+from django.db.models import QuerySet
 
 from clearinghouse.core.errors import InvalidInput, NotFound
-from clearinghouse.funds import fx
+from clearinghouse.core.money import round_to_currency
+from clearinghouse.core.releasability import sees_everything
+from clearinghouse.funds import fx, services
 from clearinghouse.funds.choices import CREDITABLE_PLEDGE_STATUSES
 from clearinghouse.funds.compliance import Credit, Status, Tranche, compute_status
 from clearinghouse.funds.models import (
@@ -26,8 +37,7 @@ from clearinghouse.funds.models import (
     FundYear,
     GdpFigure,
 )
-from clearinghouse.funds.services import key_version_for, pledges_available, version_weights
-from clearinghouse.funds.shares import ShareError, ShareTable, compute_shares
+from clearinghouse.funds.services import pledges_available
 
 
 def fund_list(*, user: Any) -> QuerySet[Fund]:
@@ -82,7 +92,7 @@ def contribution_list(
     qs = (
         Contribution.objects.restrict(user, "view")
         .filter(fund=fund)
-        .select_related("owner", "fund")
+        .select_related("owner", "fund", "reversal")
         .prefetch_related("releasable_to")
     )
     if participant:
@@ -109,57 +119,60 @@ def _members(fund: Fund) -> dict[str, str]:
     return dict(fund.group.members.order_by("code").values_list("code", "name"))
 
 
-def share_tables(fund: Fund) -> dict[int, ShareTable]:
-    """The shares in force in every year of the fund (one computation per key version)."""
-    members = sorted(_members(fund))
-    out = set(FundOptOut.objects.filter(fund=fund).values_list("participant__code", flat=True))
-    by_version: dict[int, ShareTable] = {}
-    tables: dict[int, ShareTable] = {}
-    for y in fund.year_range:
-        version = key_version_for(fund.burden_key, y)
-        if version is None:
-            raise InvalidInput(
-                f"Key {fund.burden_key.code} has no version in force in {y}.", field="burden_key"
-            )
-        if version.pk not in by_version:
-            try:
-                by_version[version.pk] = compute_shares(
-                    version_weights(version), members=members, opted_out=out, policy=fund.shortfall_policy
-                )
-            except ShareError as exc:
-                raise InvalidInput(f"Shares of {fund.slug} in {y}: {exc}.", field="burden_key") from None
-        tables[y] = by_version[version.pk]
-    return tables
+share_tables = services.share_tables
 
 
-def _credits(fund: Fund) -> list[Credit]:
-    # Deliberately not restricted: aggregates per member and year are public to every member.
+def sees_every_contribution(user: Any) -> bool:
+    """Whether every marking is releasable to `user` (None: the operator's console)."""
+    return user is None or sees_everything(user)
+
+
+def _credits(fund: Fund, *, as_of: dt.date, user: Any) -> list[Credit]:
+    """Every entry (originals and reversals) with a value date on or before `as_of`, summed in
+    Python (exact; SQL's SUM can overflow 64 bits on SQLite), split by what the reader may see."""
+    # Deliberately not restricted: a member's figures per year are public to every reader.
     rows = (
-        Contribution.objects.filter(fund=fund)
-        .values("owner__code", "year", "kind")
-        .annotate(total=Sum("converted_amount"))
+        Contribution.objects.filter(fund=fund, value_date__lte=as_of)
+        .order_by()
+        .values_list("pk", "owner__code", "year", "kind", "converted_amount")
     )
-    return [Credit(r["owner__code"], r["year"], r["kind"], r["total"] or Decimal(0)) for r in rows]
+    visible: set[int] | None = None
+    if not sees_every_contribution(user):
+        visible = set(
+            Contribution.objects.restrict(user, "view")
+            .filter(fund=fund)
+            .order_by()
+            .values_list("pk", flat=True)
+        )
+    totals: dict[tuple[str, int, str, bool], Decimal] = defaultdict(Decimal)
+    for pk, code, year, kind, converted in rows:
+        totals[(code, year, kind, visible is None or pk in visible)] += converted
+    return [
+        Credit(code, year, kind, total, seen) for (code, year, kind, seen), total in sorted(totals.items())
+    ]
 
 
-def _tranches(fund: Fund, members: list[str], as_of: dt.date) -> list[Tranche]:
+def _tranches(fund: Fund, members: list[str], as_of: dt.date, user: Any) -> list[Tranche]:
     """Tranches of members' firm multi-year financial pledges not credited to any fund, in the fund's
-    currency at the ECB rate of `as_of` (a forecast at today's rate)."""
+    currency at the ECB rate of `as_of` (a forecast at today's rate); only pledges the reader may see."""
     if not pledges_available() or "financial" not in fund.counts_kinds:
         return []
     from django.apps import apps
 
     tranche_model: Any = apps.get_model("pledges", "PledgeTranche")
+    base = tranche_model.objects.all() if user is None else tranche_model.objects.restrict(user, "view")
     rows = (
-        tranche_model.objects.filter(
+        base.filter(
             pledge__owner__code__in=members,
             pledge__kind="financial",
             pledge__status__in=CREDITABLE_PLEDGE_STATUSES,
             year__gte=fund.first_year,
             year__lte=fund.last_year,
         )
-        .exclude(pledge__in=Contribution.objects.filter(pledge__isnull=False).values("pledge_id"))
+        .exclude(pledge__in=services.in_force().filter(pledge__isnull=False).values("pledge_id"))
+        .order_by("pledge_id", "year")
         .values("pledge_id", "pledge__owner__code", "pledge__currency", "year", "amount")
+        .distinct()
     )
     out = []
     rates: dict[str, Decimal] = {}
@@ -177,7 +190,7 @@ def _tranches(fund: Fund, members: list[str], as_of: dt.date) -> list[Tranche]:
                 year=r["year"],
                 amount=r["amount"],
                 currency=ccy,
-                converted=(Decimal(r["amount"]) * rates[ccy]).quantize(fx.CENT, rounding=ROUND_HALF_EVEN),
+                converted=round_to_currency(Decimal(r["amount"]) * rates[ccy], fund.currency),
             )
         )
     return out
@@ -185,24 +198,37 @@ def _tranches(fund: Fund, members: list[str], as_of: dt.date) -> list[Tranche]:
 
 def fund_status(*, user: Any, slug: str, year: int | None = None, as_of: dt.date | None = None) -> Status:
     """Compliance of every member (cumulative to date, or for one year), the fund's progress over the
-    years, predictability and slippage, as of a date (today by default)."""
+    years, predictability and slippage, as of a date (today by default), as `user` may see them."""
     fund = get_fund(user=user, slug=slug)
-    return status_of(fund, year=year, as_of=as_of)
+    return status_of(fund, year=year, as_of=as_of, user=user)
 
 
-def status_of(fund: Fund, *, year: int | None = None, as_of: dt.date | None = None) -> Status:
-    """The status of a fund already read for the user."""
-    as_of = as_of or dt.date.today()
+def status_of(
+    fund: Fund, *, year: int | None = None, as_of: dt.date | None = None, user: Any = None
+) -> Status:
+    """The status of a fund already read for `user` (None: the operator's console, which sees all).
+
+    As of a date: the entries with a value date on or before it (a correction's reversal carries the
+    value date of the entry it corrects, so the figures are restated; the reversal of a withdrawn
+    pledge's credit counts from the withdrawal), and tranches converted at that date's rate."""
+    today = dt.date.today()
+    as_of = as_of or today
     if year is not None and year not in fund.year_range:
         raise InvalidInput(f"The fund runs from {fund.first_year} to {fund.last_year}.", field="year")
+    if as_of < today and not sees_every_contribution(user):
+        raise InvalidInput(
+            "A status as of a past date is for those who see every contribution of the fund (the "
+            "coordinating body, auditors): it would date contributions not releasable to you.",
+            field="as_of",
+        )
     members = _members(fund)
     targets = dict(FundYear.objects.filter(fund=fund).values_list("year", "target"))
     return compute_status(
         members=members,
         targets=targets,
         shares=share_tables(fund),
-        credits=_credits(fund),
-        tranches=_tranches(fund, sorted(members), as_of),
+        credits=_credits(fund, as_of=as_of, user=user),
+        tranches=_tranches(fund, sorted(members), as_of, user),
         as_of=as_of,
         year=year,
     )

@@ -5,14 +5,15 @@ from __future__ import annotations
 import csv
 import datetime as dt
 from collections.abc import Iterable, Mapping
-from decimal import ROUND_DOWN, Decimal, InvalidOperation
+from dataclasses import dataclass
+from decimal import ROUND_DOWN, ROUND_HALF_EVEN, Decimal, InvalidOperation
 from importlib import resources
 from typing import Any
 
 from django.apps import apps
-from django.db import IntegrityError, transaction
+from django.db import transaction
 
-from clearinghouse.core import audit, validation
+from clearinghouse.core import audit, money, validation
 from clearinghouse.core.choices import Releasability
 from clearinghouse.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from clearinghouse.funds import fx
@@ -33,11 +34,11 @@ from clearinghouse.funds.models import (
     FundYear,
     GdpFigure,
 )
-from clearinghouse.funds.shares import ShareError, compute_shares
+from clearinghouse.funds.shares import ShareError, ShareTable, compute_shares
 from clearinghouse.participants.models import Participant, ParticipantGroup
 
-CENT = Decimal("0.01")
-MAX_AMOUNT = Decimal("1e17")
+CENT = money.CENT
+MAX_RATE = Decimal(10) ** (money.RATE_DIGITS - money.RATE_PLACES) - Decimal(1).scaleb(-money.RATE_PLACES)
 RESERVED_SLUGS = {"keys", "gdp", "new"}
 FINANCE_ROLES = ("finance_officer",)
 
@@ -50,23 +51,11 @@ def _require_finance(actor: Any, what: str) -> None:
         raise PermissionDenied(f"Only finance officers and admins can {what}.")
 
 
-def parse_money(value: Any, *, field: str, allow_zero: bool = False) -> Decimal:
-    """A positive amount with at most 2 decimals."""
-    if isinstance(value, bool) or value is None or value == "":
-        raise InvalidInput(f"{field} is required.", field=field)
-    try:
-        amount = Decimal(str(value).strip().replace(",", "").replace("_", ""))
-    except (InvalidOperation, ValueError):
-        raise InvalidInput(f"{value!r} is not an amount.", field=field) from None
-    if not amount.is_finite():
-        raise InvalidInput(f"{value!r} is not an amount.", field=field)
-    if amount < 0 or (amount == 0 and not allow_zero):
-        raise InvalidInput(f"{field} must be positive.", field=field)
-    if amount >= MAX_AMOUNT:
-        raise InvalidInput(f"{field} is too large.", field=field)
-    if amount != amount.quantize(CENT, rounding=ROUND_DOWN):
-        raise InvalidInput(f"{field} has more than 2 decimals.", field=field)
-    return amount.quantize(CENT)
+def parse_money(value: Any, *, field: str, allow_zero: bool = False, currency: str | None = None) -> Decimal:
+    """A positive amount within the limits every door shares (core.money)."""
+    amount = money.parse_amount(value, field, positive=not allow_zero, currency=currency)
+    assert amount is not None
+    return amount
 
 
 def parse_decimal(value: Any, *, field: str) -> Decimal:
@@ -77,8 +66,8 @@ def parse_decimal(value: Any, *, field: str) -> Decimal:
         raise InvalidInput(f"{value!r} is not a number.", field=field) from None
     if not d.is_finite() or d < 0:
         raise InvalidInput(f"{field} must be a non-negative number.", field=field)
-    if d >= Decimal("1e13") or d != d.quantize(Decimal("1e-10"), rounding=ROUND_DOWN):
-        raise InvalidInput(f"{field} must have at most 13 digits before and 10 after the point.", field=field)
+    if d >= Decimal("1e8") or d != d.quantize(Decimal("1e-10"), rounding=ROUND_DOWN):
+        raise InvalidInput(f"{field} must have at most 8 digits before and 10 after the point.", field=field)
     return d
 
 
@@ -125,13 +114,22 @@ def _releasability(value: Any, *, field: str = "releasability") -> str:
     return str(value)
 
 
-def _convert(amount: Decimal, currency: str, fund: Fund, on: dt.date) -> fx.Conversion:
+def _convert(
+    amount: Decimal, currency: str, fund: Fund, on: dt.date, *, field: str = "amount"
+) -> fx.Conversion:
     try:
-        return fx.convert(amount, currency, fund.currency, on)
+        conversion = fx.convert(amount, currency, fund.currency, on)
     except fx.FxError as exc:
         raise InvalidInput(
             str(exc), field=exc.field if exc.field != "fund_currency" else "currency"
         ) from None
+    if conversion.rate > MAX_RATE:
+        raise InvalidInput(
+            f"The rate {conversion.rate} {fund.currency} per {currency} is beyond what the system keeps.",
+            field="currency",
+        )
+    money.check_derived(conversion.converted, field, f"the amount in {fund.currency}")
+    return conversion
 
 
 def _fund_for_write(actor: Any, slug: str, what: str) -> Fund:
@@ -261,11 +259,15 @@ def version_weights(version: BurdenKeyVersion) -> dict[str, Decimal]:
 # --- funds ----------------------------------------------------------------------------------------
 
 
-def split_evenly(total: Decimal, years: list[int]) -> dict[int, Decimal]:
-    """The target in equal yearly parts to the cent; leftover cents go to the earliest years."""
-    cents_total = int(total / CENT)
-    base, extra = divmod(cents_total, len(years))
-    return {y: Decimal(base + (1 if i < extra else 0)) * CENT for i, y in enumerate(years)}
+def split_evenly(total: Decimal, years: list[int], currency: str | None = None) -> dict[int, Decimal]:
+    """The target in equal yearly parts to the minor unit (cent, or whole yen, krónur, won); leftover
+    units go to the earliest years."""
+    quantum = money.unit(currency)
+    units_total = int(total / quantum)
+    base, extra = divmod(units_total, len(years))
+    return {
+        y: (Decimal(base + (1 if i < extra else 0)) * quantum).quantize(CENT) for i, y in enumerate(years)
+    }
 
 
 def _check_key_covers(burden_key: BurdenKey, members: list[str], years: Iterable[int]) -> None:
@@ -313,8 +315,8 @@ def create_fund(*, actor: Any, data: Mapping[str, Any]) -> Fund:
     name = str(data.get("name") or "").strip()
     if not name:
         raise InvalidInput("A fund needs a name.", field="name")
-    target = parse_money(data.get("target_amount"), field="target_amount")
     currency = _currency(data.get("currency"), field="currency")
+    target = parse_money(data.get("target_amount"), field="target_amount", currency=currency)
     first_year = parse_int(data.get("first_year"), field="first_year", low=1990, high=2200)
     years = parse_int(data.get("years"), field="years", low=1, high=50)
     policy = data.get("shortfall_policy") or ShortfallPolicy.REDISTRIBUTE
@@ -337,7 +339,9 @@ def create_fund(*, actor: Any, data: Mapping[str, Any]) -> Fund:
             )
             if y in targets:
                 raise InvalidInput(f"Year {y} is scheduled twice.", field=f"yearly_targets.{i}.year")
-            targets[y] = parse_money(row.get("target"), field=f"yearly_targets.{i}.target", allow_zero=True)
+            targets[y] = parse_money(
+                row.get("target"), field=f"yearly_targets.{i}.target", allow_zero=True, currency=currency
+            )
         if sorted(targets) != year_list:
             raise InvalidInput(
                 "The schedule must give a target for every year of the fund.", field="yearly_targets"
@@ -348,7 +352,7 @@ def create_fund(*, actor: Any, data: Mapping[str, Any]) -> Fund:
                 field="yearly_targets",
             )
     else:
-        targets = split_evenly(target, year_list)
+        targets = split_evenly(target, year_list, currency)
     members = sorted(group.members.values_list("code", flat=True))
     if not members:
         raise InvalidInput(f"Group {group.code} has no members.", field="group")
@@ -498,60 +502,198 @@ def _set_releasable_to(c: Contribution, codes: Iterable[str]) -> None:
     c.releasable_to.set(participants)
 
 
-def record_cash_contribution(
+def in_force() -> Any:
+    """Contributions in force: not reversals, and not reversed (a subquery, not an outer join, so that
+    the rows can be locked FOR UPDATE on PostgreSQL)."""
+    reversed_ids = Contribution.objects.filter(reverses__isnull=False).values("reverses_id")
+    return Contribution.objects.filter(reverses__isnull=True).exclude(pk__in=reversed_ids)
+
+
+def share_tables(fund: Fund) -> dict[int, ShareTable]:
+    """The shares in force in every year of the fund (one computation per key version)."""
+    members = sorted(fund.group.members.values_list("code", flat=True))
+    out = set(FundOptOut.objects.filter(fund=fund).values_list("participant__code", flat=True))
+    by_version: dict[int, ShareTable] = {}
+    tables: dict[int, ShareTable] = {}
+    for y in fund.year_range:
+        version = key_version_for(fund.burden_key, y)
+        if version is None:
+            raise InvalidInput(
+                f"Key {fund.burden_key.code} has no version in force in {y}.", field="burden_key"
+            )
+        if version.pk not in by_version:
+            try:
+                by_version[version.pk] = compute_shares(
+                    version_weights(version), members=members, opted_out=out, policy=fund.shortfall_policy
+                )
+            except ShareError as exc:
+                raise InvalidInput(f"Shares of {fund.slug} in {y}: {exc}.", field="burden_key") from None
+        tables[y] = by_version[version.pk]
+    return tables
+
+
+def whole_fund_fair_share(fund: Fund, participant: str) -> Decimal:
+    """A member's fair share of the whole fund: its share times the target, summed over every year."""
+    targets = dict(FundYear.objects.filter(fund=fund).values_list("year", "target"))
+    tables = share_tables(fund)
+    total = Decimal(0)
+    for y, target in targets.items():
+        try:
+            share = tables[y].share_of(participant)
+        except KeyError:
+            continue
+        total += (share * target).quantize(CENT, rounding=ROUND_HALF_EVEN)
+    return total
+
+
+def _not_opted_out(fund: Fund, member: Participant, field: str) -> None:
+    opt_out_record = FundOptOut.objects.filter(fund=fund, participant=member).first()
+    if opt_out_record is not None:
+        why = f" ({opt_out_record.reason})" if opt_out_record.reason else ""
+        raise InvalidInput(
+            f"{member.code} has opted out of {fund.slug}{why}: an opted-out member owes nothing and its "
+            "contributions are not recorded. Withdraw the opt-out first if it now contributes.",
+            field=field,
+        )
+
+
+class NeedsConfirmation(InvalidInput):
+    """A contribution larger than the member's fair share of the whole fund, not confirmed (422)."""
+
+
+@dataclass(frozen=True)
+class Preview:
+    """A contribution checked and converted, before it is recorded (the page's confirmation step)."""
+
+    fund: Fund
+    member: Participant
+    amount: Decimal
+    currency: str
+    value_date: dt.date
+    year: int
+    conversion: fx.Conversion
+    fair_share: Decimal
+    reference: str
+
+    @property
+    def stale(self) -> bool:
+        return fx.is_stale(self.conversion.rate_date, self.value_date)
+
+    @property
+    def outlier(self) -> bool:
+        """Larger than the member's fair share of the whole fund: a typo until confirmed."""
+        return self.conversion.converted > self.fair_share
+
+
+def _outlier_message(p: Preview, what: str) -> str:
+    c = p.conversion
+    return (
+        f"{what} of {p.amount:,.2f} {p.currency} = {c.converted:,.2f} {p.fund.currency} "
+        f"(ECB rate {c.rate} of {c.rate_date}) is larger than {p.member.code}'s fair share of the whole fund "
+        f"({p.fair_share:,.2f} {p.fund.currency}). Check the amount and the currency; if it is right, "
+        "confirm it."
+    )
+
+
+def _check_outlier(p: Preview, confirm: bool, what: str, field: str) -> None:
+    if p.outlier and not confirm:
+        raise NeedsConfirmation(_outlier_message(p, what), field=field)
+
+
+def _lock_member(member: Participant) -> None:
+    # Serialises writers of one member's contributions (PostgreSQL; SQLite's IMMEDIATE already does),
+    # so that "a payment is credited once among the entries in force" holds without a constraint.
+    Participant.objects.select_for_update().filter(pk=member.pk).first()
+
+
+def _prepare_cash(fund: Fund, data: Mapping[str, Any], today: dt.date) -> Preview:
+    member = _participant(data.get("participant"), field="participant")
+    _member_of(fund, member, "participant")
+    _not_opted_out(fund, member, "participant")
+    currency = _currency(data.get("currency"), field="currency")
+    amount = parse_money(data.get("amount"), field="amount", currency=currency)
+    value_date = parse_date(data.get("value_date"), field="value_date")
+    if value_date > today:
+        raise InvalidInput(f"The value date {value_date} is in the future.", field="value_date")
+    year = _credit_year(fund, data.get("year"), value_date)
+    reference = str(data.get("reference") or "").strip()
+    if len(reference) > 100:
+        raise InvalidInput("The reference is at most 100 characters.", field="reference")
+    conversion = _convert(amount, currency, fund, value_date)
+    return Preview(
+        fund=fund,
+        member=member,
+        amount=amount,
+        currency=currency,
+        value_date=value_date,
+        year=year,
+        conversion=conversion,
+        fair_share=whole_fund_fair_share(fund, member.code),
+        reference=reference,
+    )
+
+
+def preview_cash_contribution(
     *, actor: Any, slug: str, data: Mapping[str, Any], today: dt.date | None = None
+) -> Preview:
+    """Check and convert a cash contribution without recording it (what the confirmation step shows)."""
+    fund = Fund.objects.restrict(actor, "view").filter(slug=slug).first()
+    if fund is None:
+        raise NotFound("Fund not found.")
+    _require_finance(actor, "record contributions")
+    return _prepare_cash(fund, data, today or dt.date.today())
+
+
+def record_cash_contribution(
+    *,
+    actor: Any,
+    slug: str,
+    data: Mapping[str, Any],
+    confirm: bool = False,
+    today: dt.date | None = None,
 ) -> Contribution:
-    """Credit a cash payment to a fund, converted at the ECB rate of its value date."""
+    """Credit a cash payment to a fund, converted at the ECB rate of its value date; one larger than
+    the member's fair share of the whole fund only when confirmed."""
     today = today or dt.date.today()
     with transaction.atomic():
         fund = _fund_for_write(actor, slug, "record contributions")
-        member = _participant(data.get("participant"), field="participant")
-        _member_of(fund, member, "participant")
-        amount = parse_money(data.get("amount"), field="amount")
-        currency = _currency(data.get("currency"), field="currency")
-        value_date = parse_date(data.get("value_date"), field="value_date")
-        if value_date > today:
-            raise InvalidInput(f"The value date {value_date} is in the future.", field="value_date")
-        year = _credit_year(fund, data.get("year"), value_date)
-        reference = str(data.get("reference") or "").strip()
-        if len(reference) > 100:
-            raise InvalidInput("The reference is at most 100 characters.", field="reference")
+        p = _prepare_cash(fund, data, today)
+        _check_outlier(p, confirm or bool(data.get("confirm")), "This contribution", "confirm")
         releasability = _releasability(data.get("releasability") or Releasability.COORDINATION)
-        if reference:
+        _lock_member(p.member)
+        if p.reference:
             earlier = (
-                Contribution.objects.filter(owner=member, kind=ContributionKind.CASH, reference=reference)
+                in_force()
+                .filter(owner=p.member, kind=ContributionKind.CASH, reference=p.reference)
                 .select_related("fund")
                 .first()
             )
             if earlier is not None:
                 raise Conflict(
-                    f"Payment {reference} of {member.code} is already credited "
+                    f"Payment {p.reference} of {p.member.code} is already credited "
                     f"(contribution {earlier.pk} to {earlier.fund.slug})."
                 )
-        conversion = _convert(amount, currency, fund, value_date)
-        contribution = Contribution(
+        contribution = Contribution.objects.create(
             fund=fund,
-            owner=member,
+            owner=p.member,
             releasability=releasability,
             kind=ContributionKind.CASH,
-            year=year,
-            amount=amount,
-            currency=currency,
-            value_date=value_date,
-            converted_amount=conversion.converted,
-            fx_rate=conversion.rate,
-            fx_date=conversion.rate_date,
-            reference=reference,
+            year=p.year,
+            amount=p.amount,
+            currency=p.currency,
+            value_date=p.value_date,
+            converted_amount=p.conversion.converted,
+            fx_rate=p.conversion.rate,
+            fx_date=p.conversion.rate_date,
+            reference=p.reference,
             notes=str(data.get("notes") or ""),
             created_by=actor,
         )
-        try:
-            with transaction.atomic():
-                contribution.save()
-        except IntegrityError:
-            raise Conflict(f"Payment {reference} of {member.code} is already credited.") from None
         _set_releasable_to(contribution, data.get("releasable_to") or [])
-        audit.record(actor=actor, action="create", obj=contribution, after=_contribution_after(contribution))
+        after = _contribution_after(contribution)
+        if p.outlier:
+            after["confirmed_above_fair_share"] = p.fair_share
+        audit.record(actor=actor, action="create", obj=contribution, after=after)
     return contribution
 
 
@@ -573,9 +715,11 @@ def credit_pledge(
     value_date: Any = None,
     releasability: str | None = None,
     notes: str = "",
+    confirm: bool = False,
     today: dt.date | None = None,
 ) -> Contribution:
-    """Credit a committed or delivered pledge to a fund at its valuation; a pledge is credited once."""
+    """Credit a committed or delivered pledge to a fund at its valuation; a pledge is credited once
+    (among the entries in force), and one worth more than the member's fair share only when confirmed."""
     today = today or dt.date.today()
     if not pledges_available():
         raise Conflict("In-kind credit needs the pledges app, which is not installed.")
@@ -586,11 +730,14 @@ def credit_pledge(
             pk = int(str(pledge_id))
         except (TypeError, ValueError):
             raise InvalidInput(f"{pledge_id!r} is not a pledge id.", field="pledge_id") from None
-        if not pledge_model.objects.restrict(actor, "view").filter(pk=pk).exists():
+        if (
+            not -(2**63) < pk < 2**63
+            or not pledge_model.objects.restrict(actor, "view").filter(pk=pk).exists()
+        ):
             raise InvalidInput(f"No pledge {pk}.", field="pledge_id")
         # Lock the plain row: PostgreSQL refuses FOR UPDATE with DISTINCT (restrict) or outer joins.
         pledge = pledge_model.objects.select_for_update().get(pk=pk)
-        earlier = Contribution.objects.filter(pledge=pledge).select_related("fund").first()
+        earlier = in_force().filter(pledge=pledge).select_related("fund").first()
         if earlier is not None:
             raise Conflict(
                 f"Pledge {pk} is already credited to {earlier.fund.slug} (contribution {earlier.pk}); "
@@ -610,6 +757,7 @@ def credit_pledge(
                     f"Capability area {area} does not count toward {fund.slug}.", field="pledge_id"
                 )
         _member_of(fund, pledge.owner, "pledge_id")
+        _not_opted_out(fund, pledge.owner, "pledge_id")
         amount = pledge.value_amount
         if amount is None or amount <= 0:
             raise InvalidInput(f"Pledge {pk} has no valuation.", field="pledge_id")
@@ -620,8 +768,20 @@ def credit_pledge(
             if on > today:
                 raise InvalidInput(f"The value date {on} is in the future.", field="value_date")
         credit_year = _credit_year(fund, year, on)
-        conversion = _convert(Decimal(amount), pledge.currency, fund, on)
-        contribution = Contribution(
+        conversion = _convert(Decimal(amount), pledge.currency, fund, on, field="pledge_id")
+        p = Preview(
+            fund=fund,
+            member=pledge.owner,
+            amount=Decimal(amount),
+            currency=pledge.currency,
+            value_date=on,
+            year=credit_year,
+            conversion=conversion,
+            fair_share=whole_fund_fair_share(fund, pledge.owner.code),
+            reference=pledge.external_ref or "",
+        )
+        _check_outlier(p, confirm, f"Pledge {pk}", "confirm")
+        contribution = Contribution.objects.create(
             fund=fund,
             owner=pledge.owner,
             releasability=_releasability(releasability or pledge.releasability),
@@ -638,12 +798,114 @@ def credit_pledge(
             notes=notes,
             created_by=actor,
         )
-        try:
-            with transaction.atomic():
-                contribution.save()
-        except IntegrityError:
-            raise Conflict(f"Pledge {pk} is already credited; a pledge is credited once.") from None
         if releasability is None:
             contribution.releasable_to.set(pledge.releasable_to.all())
-        audit.record(actor=actor, action="create", obj=contribution, after=_contribution_after(contribution))
+        after = _contribution_after(contribution)
+        if p.outlier:
+            after["confirmed_above_fair_share"] = p.fair_share
+        audit.record(actor=actor, action="create", obj=contribution, after=after)
     return contribution
+
+
+# --- corrections: reversal entries -------------------------------------------------------------
+
+
+def _reverse(original: Contribution, *, actor: Any, reason: str, on: dt.date) -> Contribution:
+    """The reversal entry of `original` (already locked and in force), value-dated `on`, audited."""
+    entry = Contribution.objects.create(
+        fund=original.fund,
+        owner=original.owner,
+        releasability=original.releasability,
+        kind=original.kind,
+        pledge=original.pledge,
+        year=original.year,
+        amount=-original.amount,
+        currency=original.currency,
+        value_date=max(on, original.value_date),
+        converted_amount=-original.converted_amount,
+        fx_rate=original.fx_rate,
+        fx_date=original.fx_date,
+        reference=original.reference,
+        reverses=original,
+        reason=reason,
+        created_by=actor if getattr(actor, "is_authenticated", False) else None,
+    )
+    entry.releasable_to.set(original.releasable_to.all())
+    audit.record(actor=actor, action="reverse", obj=entry, after=_contribution_after(entry))
+    return entry
+
+
+def reverse_contribution(*, actor: Any, slug: str | None, contribution_id: Any, reason: str) -> Contribution:
+    """Correct a contribution by a reversal entry; the original is kept unchanged and both are shown.
+
+    The reversal carries the original's value date: the entry was wrong from the start, so a status as
+    of any date shows the corrected figures (the audit chain keeps when each entry was made). A
+    reversal is never reversed itself: record the right contribution anew instead."""
+    reason = " ".join(str(reason or "").split())
+    if not reason:
+        raise InvalidInput("Give the reason for the reversal.", field="reason")
+    if len(reason) > 500:
+        raise InvalidInput("The reason is at most 500 characters.", field="reason")
+    try:
+        pk = int(str(contribution_id))
+    except (TypeError, ValueError):
+        raise NotFound("Contribution not found.") from None
+    if not -(2**63) < pk < 2**63:
+        raise NotFound("Contribution not found.")
+    visible = Contribution.objects.restrict(actor, "view")
+    if slug is None:  # the command line names the contribution only
+        slug = visible.filter(pk=pk).values_list("fund__slug", flat=True).first()
+        if slug is None:
+            raise NotFound("Contribution not found.")
+    with transaction.atomic():
+        fund = _fund_for_write(actor, slug, "reverse contributions")
+        if not visible.filter(fund=fund, pk=pk).exists():
+            raise NotFound("Contribution not found.")
+        original = Contribution.objects.select_for_update().get(pk=pk)
+        if original.reverses_id is not None:
+            raise Conflict(
+                f"Contribution {pk} is itself the reversal of {original.reverses_id}; "
+                "record the right contribution anew instead."
+            )
+        done = Contribution.objects.filter(reverses=original).first()
+        if done is not None:
+            raise Conflict(f"Contribution {pk} is already reversed (by {done.pk}).")
+        return _reverse(original, actor=actor, reason=reason, on=original.value_date)
+
+
+def follow_pledge(sender: Any, *, pledge: Any, actor: Any, **kwargs: Any) -> None:
+    """Credit follows the pledge (receiver of `pledges.signals.pledge_changed`, in its transaction).
+
+    A credited pledge that is no longer committed, in delivery or delivered (withdrawn, declined) has
+    its credit reversed from the day of that change (it counted until then); one whose valuation
+    changed has its credit reversed and credited again at the new valuation, both at the credit's
+    value date (the valuation is restated). Each entry is audited with the pledge's reason.
+    """
+    today = dt.date.today()
+    for credit in in_force().filter(pledge_id=pledge.pk).select_for_update().order_by("pk"):
+        if pledge.status not in CREDITABLE_PLEDGE_STATUSES:
+            _reverse(credit, actor=actor, reason=f"pledge {pledge.pk} {pledge.status}", on=today)
+            continue
+        if (pledge.value_amount, pledge.currency) == (credit.amount, credit.currency):
+            continue
+        _reverse(credit, actor=actor, reason=f"pledge {pledge.pk} re-valued", on=credit.value_date)
+        conversion = _convert(Decimal(pledge.value_amount), pledge.currency, credit.fund, credit.value_date)
+        again = Contribution.objects.create(
+            fund=credit.fund,
+            owner=credit.owner,
+            releasability=credit.releasability,
+            kind=ContributionKind.IN_KIND,
+            pledge_id=pledge.pk,
+            year=credit.year,
+            amount=Decimal(pledge.value_amount),
+            currency=pledge.currency,
+            value_date=credit.value_date,
+            converted_amount=conversion.converted,
+            fx_rate=conversion.rate,
+            fx_date=conversion.rate_date,
+            reference=credit.reference,
+            notes=f"pledge {pledge.pk} re-valued; replaces contribution {credit.pk}",
+            created_by=actor if getattr(actor, "is_authenticated", False) else None,
+        )
+        again.releasable_to.set(credit.releasable_to.all())
+        audit.record(actor=actor, action="create", obj=again, after=_contribution_after(again))

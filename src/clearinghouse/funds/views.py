@@ -19,9 +19,9 @@ from django.views.decorators.http import require_http_methods
 from clearinghouse.core.errors import DomainError, NotFound
 from clearinghouse.funds import selectors, services
 from clearinghouse.funds.choices import ContributionKind
-from clearinghouse.funds.forms import CashContributionForm, PledgeCreditForm
+from clearinghouse.funds.forms import CashContributionForm, PledgeCreditForm, ReversalForm
 from clearinghouse.funds.models import Fund
-from clearinghouse.funds.schemas import number, status_dict
+from clearinghouse.funds.schemas import status_dict
 
 
 def _fund(request: HttpRequest, slug: str) -> Fund:
@@ -48,11 +48,16 @@ def fund_list(request: HttpRequest) -> HttpResponse:
     rows = []
     for fund in selectors.fund_list(user=request.user):
         try:
-            status = selectors.status_of(fund)
+            status = selectors.status_of(fund, user=request.user)
         except DomainError:
             status = None
         rows.append((fund, status))
     return render(request, "funds/fund_list.html", {"rows": rows})
+
+
+def number(value: Decimal | None) -> float | None:
+    """A chart's number: only for drawing on the page (the data itself is never a float)."""
+    return None if value is None else float(value)
 
 
 def _chart_data(data: dict[str, Any]) -> dict[str, Any]:
@@ -62,6 +67,7 @@ def _chart_data(data: dict[str, Any]) -> dict[str, Any]:
         "fair_share": [number(m["fair_share"]) for m in members],
         "credited_cash": [number(m["credited_cash"]) for m in members],
         "credited_in_kind": [number(m["credited_in_kind"]) for m in members],
+        "credited_not_releasable": [number(m["credited_not_releasable"]) for m in members],
         "years": [y["year"] for y in data["years"]],
         "year_target": [number(y["target"]) for y in data["years"]],
         "year_credited": [number(y["credited"]) for y in data["years"]],
@@ -81,7 +87,7 @@ def fund_detail(request: HttpRequest, slug: str) -> HttpResponse:
     year = _int(request.GET.get("year"))
     if year is not None and year not in fund.year_range:
         year = None
-    status = selectors.status_of(fund, year=year)
+    status = selectors.status_of(fund, year=year, user=request.user)
     data = status_dict(fund, status)
     context = {
         "fund": fund,
@@ -151,25 +157,34 @@ def _apply_error(form: Form, exc: DomainError) -> None:
 @login_required
 @require_http_methods(["GET", "POST"])
 def fund_contribute(request: HttpRequest, slug: str) -> HttpResponse:
-    """Record a cash contribution (finance officers and admins)."""
+    """Record a cash contribution (finance officers and admins) in two steps: the preview shows the
+    conversion with its ECB rate and rate date (stale or not) and the member's fair share; recording
+    one larger than that fair share needs the confirmation box ticked."""
     fund = _fund(request, slug)
     if not _can_write(request.user):
         raise DjangoPermissionDenied
     form = CashContributionForm(request.POST or None, fund=fund, initial={"value_date": dt.date.today()})
+    preview = None
     if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
         try:
-            c = services.record_cash_contribution(actor=request.user, slug=fund.slug, data=form.cleaned_data)
+            preview = services.preview_cash_contribution(actor=request.user, slug=fund.slug, data=data)
+            if request.POST.get("step") == "record":
+                c = services.record_cash_contribution(
+                    actor=request.user, slug=fund.slug, data=data, confirm=bool(data.get("confirm"))
+                )
+                messages.success(
+                    request,
+                    f"Recorded {c.owner.code} {c.amount:,.2f} {c.currency} = {c.converted_amount:,.2f} "
+                    f"{fund.currency} at {c.fx_rate} (ECB {c.fx_date}), credited to {c.year}.",
+                )
+                return redirect(reverse("fund-contributions", args=[fund.slug]))
         except DomainError as exc:
             _apply_error(form, exc)
-        else:
-            messages.success(
-                request,
-                f"Recorded {c.owner.code} {c.amount:,.2f} {c.currency} = {c.converted_amount:,.2f} "
-                f"{fund.currency} at {c.fx_rate} (ECB {c.fx_date}), credited to {c.year}.",
-            )
-            return redirect(reverse("fund-contributions", args=[fund.slug]))
     return render(
-        request, "funds/contribute.html", {"fund": fund, "form": form, "title": "Record a cash contribution"}
+        request,
+        "funds/contribute.html",
+        {"fund": fund, "form": form, "title": "Record a cash contribution", "preview": preview},
     )
 
 
@@ -189,6 +204,7 @@ def fund_credit_pledge(request: HttpRequest, slug: str) -> HttpResponse:
                 pledge_id=form.cleaned_data["pledge_id"],
                 year=form.cleaned_data["year"],
                 value_date=form.cleaned_data["value_date"],
+                confirm=bool(form.cleaned_data.get("confirm")),
             )
         except DomainError as exc:
             _apply_error(form, exc)
@@ -202,6 +218,39 @@ def fund_credit_pledge(request: HttpRequest, slug: str) -> HttpResponse:
     return render(
         request, "funds/contribute.html", {"fund": fund, "form": form, "title": "Credit a pledge in kind"}
     )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def fund_reverse_contribution(request: HttpRequest, slug: str, contribution_id: int) -> HttpResponse:
+    """Correct a contribution by a reversal entry (finance officers and admins): the reason is required,
+    the original stays as it was, and both are listed."""
+    fund = _fund(request, slug)
+    if not _can_write(request.user):
+        raise DjangoPermissionDenied
+    try:
+        original = selectors.get_contribution(user=request.user, fund=fund, contribution_id=contribution_id)
+    except NotFound as exc:
+        raise Http404 from exc
+    form = ReversalForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            entry = services.reverse_contribution(
+                actor=request.user,
+                slug=fund.slug,
+                contribution_id=original.pk,
+                reason=form.cleaned_data["reason"],
+            )
+        except DomainError as exc:
+            _apply_error(form, exc)
+        else:
+            messages.success(
+                request,
+                f"Contribution {original.pk} reversed by {entry.pk}: {entry.amount:,.2f} {entry.currency} "
+                f"from {entry.value_date}.",
+            )
+            return redirect(reverse("fund-contributions", args=[fund.slug]))
+    return render(request, "funds/reverse.html", {"fund": fund, "c": original, "form": form})
 
 
 @login_required

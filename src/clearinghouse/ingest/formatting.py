@@ -1,10 +1,8 @@
-"""How tracker figures leave the program: exact text for files, numbers for JSON, rounded for people.
+"""How tracker figures leave the program: exact text for files and JSON, rounded for people.
 
-Figures are `Decimal` all the way through. At the JSON edge they become numbers with `float()`:
-every amount the reports produce is a sum of values published with 6 decimals (or of euro amounts
-with 2 decimals, divided by 10^9), which has at most 15 significant digits, and a double holds any
-15-digit decimal exactly enough that its shortest representation reads back as the same decimal.
-CSV and XLSX files carry the decimal text itself.
+Figures are `Decimal` all the way through. JSON (API and CLI) carries them as exact decimal strings
+(`core.money.figure_text`), never floats; CSV and XLSX files carry the decimal text itself.
+`json_number` is only for drawing charts.
 """
 
 from __future__ import annotations
@@ -26,7 +24,7 @@ def decimal_text(value: Decimal | None, *, places: int = 6) -> str:
 
 
 def json_number(value: Decimal | None) -> float | None:
-    """The JSON number of a figure (None stays null)."""
+    """A figure as a number for a chart (None stays null); data in JSON is a decimal string."""
     return None if value is None else float(value)
 
 

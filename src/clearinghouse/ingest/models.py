@@ -15,7 +15,9 @@ from typing import Any
 from django.db import models
 from django.db.models import Q
 
+from clearinghouse.core.fields import ExactDecimalField
 from clearinghouse.core.models import RestrictedModel
+from clearinghouse.core.money import AmountField
 from clearinghouse.ingest.choices import FlowType
 
 
@@ -83,7 +85,7 @@ class KielFlow(PublicTrackerModel):
     year = models.PositiveSmallIntegerField()
     month = models.PositiveSmallIntegerField()
     type = models.CharField(max_length=20, choices=FlowType.choices)
-    value = models.DecimalField(max_digits=18, decimal_places=9, help_text="EUR billion, as in the file.")
+    value = ExactDecimalField(max_digits=18, decimal_places=9, help_text="EUR billion, as in the file.")
 
     class Meta:
         ordering = ("release", "participant", "year", "month", "type")
@@ -111,7 +113,7 @@ class KielGdp(PublicTrackerModel):
     participant = models.ForeignKey(
         "participants.Participant", on_delete=models.PROTECT, related_name="kiel_gdps"
     )
-    gdp_eur_bn = models.DecimalField(max_digits=30, decimal_places=15)
+    gdp_eur_bn = ExactDecimalField(max_digits=18, decimal_places=13)
 
     class Meta:
         ordering = ("release", "participant")
@@ -134,10 +136,10 @@ class KielEuShare(PublicTrackerModel):
     participant = models.ForeignKey(
         "participants.Participant", on_delete=models.PROTECT, related_name="kiel_eu_shares"
     )
-    bilateral_pct_gdp = models.DecimalField(max_digits=24, decimal_places=12)
-    eu_share_pct_gdp = models.DecimalField(max_digits=24, decimal_places=12)
-    total_pct_gdp = models.DecimalField(max_digits=24, decimal_places=12)
-    eu_share_bn = models.DecimalField(max_digits=18, decimal_places=9)
+    bilateral_pct_gdp = ExactDecimalField(max_digits=18, decimal_places=12)
+    eu_share_pct_gdp = ExactDecimalField(max_digits=18, decimal_places=12)
+    total_pct_gdp = ExactDecimalField(max_digits=18, decimal_places=12)
+    eu_share_bn = ExactDecimalField(max_digits=18, decimal_places=9)
 
     class Meta:
         ordering = ("release", "participant")
@@ -159,10 +161,10 @@ class KielProcurement(PublicTrackerModel):
     release = models.ForeignKey(KielRelease, on_delete=models.CASCADE, related_name="procurement")
     year = models.PositiveSmallIntegerField()
     month = models.PositiveSmallIntegerField()
-    stockpile = models.DecimalField(max_digits=30, decimal_places=18)
-    procurement = models.DecimalField(max_digits=30, decimal_places=18)
-    unspecified = models.DecimalField(max_digits=30, decimal_places=18)
-    nato_purl = models.DecimalField(max_digits=30, decimal_places=18)
+    stockpile = ExactDecimalField(max_digits=18, decimal_places=17)
+    procurement = ExactDecimalField(max_digits=18, decimal_places=17)
+    unspecified = ExactDecimalField(max_digits=18, decimal_places=17)
+    nato_purl = ExactDecimalField(max_digits=18, decimal_places=17)
 
     class Meta:
         ordering = ("release", "year", "month")
@@ -187,7 +189,7 @@ class KielWeapons(PublicTrackerModel):
     )
     category = models.CharField(max_length=40)
     count = models.PositiveIntegerField()
-    value_eur = models.DecimalField(max_digits=20, decimal_places=2, help_text="EUR, not billions.")
+    value_eur = AmountField(help_text="EUR, not billions.")
     models_list = models.JSONField(default=list, help_text='[{"name": "M777 howitzer", "count": 6}, ...]')
 
     class Meta:

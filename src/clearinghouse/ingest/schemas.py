@@ -6,6 +6,9 @@ import datetime as dt
 from typing import Any
 
 from ninja import Schema
+from pydantic import Field
+
+from clearinghouse.core.money import FigureOrNoneOut
 
 
 class IdentityWarningOut(Schema):
@@ -47,6 +50,6 @@ class RevisionOut(Schema):
     year: int
     month: int
     type: str
-    old: float | None
-    new: float | None
-    change: float
+    old: FigureOrNoneOut = Field(description="EUR billion, the older release's value (null: no row).")
+    new: FigureOrNoneOut = Field(description="EUR billion, the newer release's value (null: no row).")
+    change: FigureOrNoneOut = Field(description="EUR billion, new - old.")

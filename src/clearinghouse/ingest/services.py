@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from clearinghouse.core import audit
 from clearinghouse.core.errors import Conflict, PermissionDenied
-from clearinghouse.ingest import kiel
+from clearinghouse.ingest import kiel, limits
 from clearinghouse.ingest.choices import FlowType
 from clearinghouse.ingest.models import (
     KielEuShare,
@@ -64,6 +64,7 @@ def import_kiel_release(*, actor: Any, directory: Path) -> KielImportResult:
         known_codes=set(participants),
         code_for_tracker_name=lambda name: by_tracker_name.get(name.strip().casefold()),
     )
+    limits.check_fits(parsed)
     with transaction.atomic():
         existing = KielRelease.objects.select_for_update().filter(number=parsed.info.number).first()
         if existing is not None:

@@ -16,6 +16,7 @@ import pycountry
 
 from clearinghouse.core import fx as core_fx
 from clearinghouse.core.errors import InvalidInput
+from clearinghouse.core.money import unit
 
 CENT = Decimal("0.01")
 # Gaps in the ECB series are weekends and holidays; a longer gap means the series has ended.
@@ -82,4 +83,5 @@ def convert(amount: Decimal, from_currency: str, to_currency: str, on: dt.date) 
     """`amount` from one currency to another through the euro, at the rates of `on`."""
     source = ecb_rate(from_currency, on)
     target = ecb_rate(to_currency, on)
-    return (amount / source.rate * target.rate).quantize(CENT, rounding=ROUND_HALF_UP)
+    exact = amount / source.rate * target.rate
+    return exact.quantize(unit(to_currency), rounding=ROUND_HALF_UP).quantize(CENT)

@@ -9,6 +9,7 @@ from django.db import models
 from django.db.models import F, Q
 
 from clearinghouse.core.models import Releasable, RestrictedModel
+from clearinghouse.core.money import AmountField, DerivedAmountField, RateField
 from clearinghouse.core.releasability import visibility_q
 from clearinghouse.pledges.choices import PledgeKind, PledgeStatus
 
@@ -29,17 +30,17 @@ class Pledge(Releasable):
         "catalog.ItemType", on_delete=models.PROTECT, related_name="pledges", null=True, blank=True
     )
     quantity = models.PositiveIntegerField(null=True, blank=True)
-    unit_value = models.DecimalField(max_digits=20, decimal_places=2, null=True, blank=True)
+    unit_value = AmountField(null=True, blank=True)
     valuation_source = models.CharField(max_length=300, blank=True)
-    amount = models.DecimalField(max_digits=20, decimal_places=2, null=True, blank=True)
+    amount = AmountField(null=True, blank=True)
     currency = models.CharField(max_length=3, help_text="ISO 4217.")
     purpose = models.CharField(max_length=300, blank=True)
     available_from = models.DateField(help_text="The value date: FX conversion uses the rate of this day.")
     announced_at = models.CharField(max_length=200, blank=True, help_text="Where it was announced.")
     notes = models.TextField(blank=True)
-    value_amount = models.DecimalField(max_digits=20, decimal_places=2, null=True, blank=True)
-    value_eur = models.DecimalField(max_digits=20, decimal_places=2, null=True, blank=True)
-    fx_rate = models.DecimalField(max_digits=20, decimal_places=10, null=True, blank=True)
+    value_amount = DerivedAmountField(null=True, blank=True)
+    value_eur = DerivedAmountField(null=True, blank=True)
+    fx_rate = RateField(null=True, blank=True)
     fx_date = models.DateField(null=True, blank=True)
     allocated_quantity = models.PositiveIntegerField(default=0)
     delivered_quantity = models.PositiveIntegerField(default=0)
@@ -118,7 +119,7 @@ class PledgeTranche(RestrictedModel):
 
     pledge = models.ForeignKey(Pledge, on_delete=models.CASCADE, related_name="tranches")
     year = models.PositiveSmallIntegerField()
-    amount = models.DecimalField(max_digits=20, decimal_places=2)
+    amount = AmountField()
 
     class Meta:
         ordering = ("pledge", "year")

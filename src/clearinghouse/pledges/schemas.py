@@ -10,25 +10,28 @@ import datetime as dt
 from decimal import Decimal
 
 from ninja import Schema
-from pydantic import Field
+from pydantic import Field, field_serializer
 
 from clearinghouse.core.choices import Releasability
+from clearinghouse.core.money import AmountIn, MoneyOrNoneOut, MoneyText, RateOrNoneOut, money_text
 from clearinghouse.core.schemas import IsoCountry
 from clearinghouse.core.validation import Date, Line, Text
 from clearinghouse.pledges.choices import PledgeKind, PledgeStatus
 
-Money = Decimal  # JSON numbers or strings; the services keep two decimal places, never floats
+# An amount in a request: a decimal string (or a JSON number of at most 15 significant digits), at most
+# 2 decimals, at most 999,999,999,999,999.99 (core.money: the same limits at every door).
+Money = AmountIn
 Currency = str
 
 
 class TrancheIn(Schema):
     year: int = Field(..., ge=2000, le=2100)
-    amount: Money = Field(..., gt=0, max_digits=20, decimal_places=2)
+    amount: Money = Field(..., gt=0)
 
 
 class TrancheOut(Schema):
     year: int
-    amount: Decimal
+    amount: MoneyText = Field(description="In the pledge's currency.")
 
 
 class PledgeIn(Schema):
@@ -42,12 +45,10 @@ class PledgeIn(Schema):
     unit_value: Money | None = Field(
         None,
         ge=0,
-        max_digits=20,
-        decimal_places=2,
         description="In kind; default: the catalog's reference price.",
     )
     valuation_source: Line = Field("", max_length=300)
-    amount: Money | None = Field(None, gt=0, max_digits=20, decimal_places=2, description="Financial.")
+    amount: Money | None = Field(None, gt=0, description="Financial.")
     currency: Currency | None = Field(None, min_length=3, max_length=3, description="ISO 4217, e.g. EUR.")
     purpose: Line = Field("", max_length=300)
     available_from: Date = Field(..., description="The value date; EUR conversion uses its ECB rate.")
@@ -69,9 +70,9 @@ class PledgePatch(Schema):
     kind: PledgeKind | None = None
     item_type: Line | None = Field(None, max_length=40)
     quantity: int | None = Field(None, gt=0)
-    unit_value: Money | None = Field(None, ge=0, max_digits=20, decimal_places=2)
+    unit_value: Money | None = Field(None, ge=0)
     valuation_source: Line | None = Field(None, max_length=300)
-    amount: Money | None = Field(None, gt=0, max_digits=20, decimal_places=2)
+    amount: Money | None = Field(None, gt=0)
     currency: Currency | None = Field(None, min_length=3, max_length=3)
     purpose: Line | None = Field(None, max_length=300)
     available_from: Date | None = None
@@ -102,9 +103,9 @@ class PledgeOut(Schema):
     status: str
     item_type: str | None
     quantity: int | None
-    unit_value: Decimal | None
+    unit_value: MoneyOrNoneOut
     valuation_source: str
-    amount: Decimal | None
+    amount: MoneyOrNoneOut
     currency: str
     purpose: str
     available_from: dt.date
@@ -112,9 +113,9 @@ class PledgeOut(Schema):
     releasability: str
     releasable_to: list[str]
     notes: str
-    value_amount: Decimal | None = Field(description="Quantity × unit value, or the amount, in `currency`.")
-    value_eur: Decimal | None = Field(description="The value in EUR at the ECB rate of fx_date.")
-    fx_rate: Decimal | None = Field(description="ECB reference rate: units of `currency` per euro.")
+    value_amount: MoneyOrNoneOut = Field(description="Quantity × unit value, or the amount, in `currency`.")
+    value_eur: MoneyOrNoneOut = Field(description="The value in EUR at the ECB rate of fx_date.")
+    fx_rate: RateOrNoneOut = Field(description="ECB reference rate: units of `currency` per euro.")
     fx_date: dt.date | None = Field(description="Date of the ECB rate used (on or before available_from).")
     allocated_quantity: int
     delivered_quantity: int
@@ -138,7 +139,17 @@ class PledgeOut(Schema):
 
     @staticmethod
     def resolve_tranches(obj) -> list:  # type: ignore[no-untyped-def]
-        return sorted(obj.tranches.all(), key=lambda t: t.year)
+        if isinstance(obj, dict):  # a stored answer replayed for the same Idempotency-Key
+            return obj["tranches"]
+        return [
+            {"year": t.year, "amount": money_text(t.amount, obj.currency)}
+            for t in sorted(obj.tranches.all(), key=lambda t: t.year)
+        ]
+
+    @field_serializer("unit_value", "amount", "value_amount")
+    def _in_currency(self, value: Decimal | None) -> str | None:
+        """Amounts in the pledge's currency carry its minor units (none for JPY, ISK, KRW)."""
+        return None if value is None else money_text(value, self.currency)
 
 
 class AllocationIn(Schema):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Q, QuerySet
 
 from clearinghouse.core.errors import NotFound
 from clearinghouse.pledges.choices import PledgeStatus
@@ -64,20 +64,12 @@ def get_pledge_by_ref(*, user: Any, donor: str, external_ref: str) -> Pledge | N
 def pipeline(*, user: Any) -> dict[str, dict[str, Any]]:
     """Visible pledges per status: how many and their value in EUR (the home page's pipeline)."""
     ids = pledge_list(user=user).order_by().values("pk")
-    rows = (
-        Pledge.objects.filter(pk__in=ids)
-        .order_by()
-        .values("status")
-        .annotate(n=Count("id"), value_eur=Sum("value_eur"))
-    )
-    found: dict[str, Any] = {r["status"]: r for r in rows}
-    return {
-        s: {
-            "count": found.get(s, {}).get("n", 0),
-            "value_eur": found.get(s, {}).get("value_eur") or Decimal(0),
-        }
-        for s in PledgeStatus.values
-    }
+    out: dict[str, dict[str, Any]] = {s: {"count": 0, "value_eur": Decimal(0)} for s in PledgeStatus.values}
+    # Summed in Python, exactly: SQL's SUM over many large amounts overflows 64 bits on SQLite.
+    for status, value in Pledge.objects.filter(pk__in=ids).order_by().values_list("status", "value_eur"):
+        out[status]["count"] += 1
+        out[status]["value_eur"] += value or 0
+    return out
 
 
 def allocation_list(

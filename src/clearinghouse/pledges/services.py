@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from clearinghouse.catalog.models import ItemType
 from clearinghouse.catalog.selectors import reference_price
-from clearinghouse.core import audit
+from clearinghouse.core import audit, money
 from clearinghouse.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from clearinghouse.core.etag import check_if_match
 from clearinghouse.core.humanize import count_of, noun
@@ -30,6 +30,7 @@ from clearinghouse.participants.models import Participant
 from clearinghouse.pledges import fx
 from clearinghouse.pledges.choices import ALLOCATABLE, TERMINAL, TRANSITIONS, PledgeKind, PledgeStatus
 from clearinghouse.pledges.models import Allocation, Delivery, Pledge, PledgeTranche
+from clearinghouse.pledges.signals import pledge_changed
 from clearinghouse.requirements import cleaning
 from clearinghouse.requirements.models import Requirement
 from clearinghouse.requirements.permissions import (
@@ -98,7 +99,7 @@ def pledge_snapshot(
     return data
 
 
-def _tranches(value: Any, amount: Decimal | None) -> list[tuple[int, Decimal]]:
+def _tranches(value: Any, amount: Decimal | None, currency: str | None = None) -> list[tuple[int, Decimal]]:
     """Yearly tranches [{year, amount}] that add up to the pledge's amount."""
     if cleaning.blank(value):
         return []
@@ -110,7 +111,7 @@ def _tranches(value: Any, amount: Decimal | None) -> list[tuple[int, Decimal]]:
         if not isinstance(item, dict):
             item = getattr(item, "dict", lambda: None)() or {}
         year = cleaning.integer(item.get("year"), f"{where}.year", minimum=2000)
-        part = cleaning.money(item.get("amount"), f"{where}.amount")
+        part = cleaning.money(item.get("amount"), f"{where}.amount", currency=currency)
         assert year is not None and part is not None
         if year > 2100:
             raise InvalidInput(f"{where}.year: {year} is not a plausible year", field=f"{where}.year")
@@ -153,7 +154,9 @@ def _clean(data: dict[str, Any]) -> tuple[dict[str, Any], list[Participant], lis
             raise InvalidInput(f"item_type: unknown item type {code!r}", field="item_type")
         quantity = cleaning.integer(data.get("quantity"), "quantity")
         assert quantity is not None
-        unit_value = cleaning.money(data.get("unit_value"), "unit_value", required=False, positive=False)
+        unit_value = cleaning.money(
+            data.get("unit_value"), "unit_value", required=False, positive=False, currency=currency
+        )
         if unit_value is None:
             # No valuation given: the catalog's reference price in force on the value date.
             price = reference_price(item_type, available_from)
@@ -175,22 +178,24 @@ def _clean(data: dict[str, Any]) -> tuple[dict[str, Any], list[Participant], lis
             raise InvalidInput("currency: required with a unit value", field="currency")
         elif not values["valuation_source"]:
             values["valuation_source"] = "donor's valuation"
-        value_amount = (unit_value * quantity).quantize(cleaning.CENT)
-        if value_amount >= cleaning.MAX_MONEY:
-            raise InvalidInput("quantity: quantity × unit value is too large", field="quantity")
+        value_amount = money.check_derived(
+            (unit_value * quantity).quantize(cleaning.CENT), "quantity", "quantity × unit value"
+        )
         values.update(item_type=item_type, quantity=quantity, unit_value=unit_value, amount=None)
     else:
         for field in ("item_type", "quantity", "unit_value"):
             if not cleaning.blank(data.get(field)):
                 raise InvalidInput(f"{field}: only for in-kind pledges (leave it empty)", field=field)
-        amount = cleaning.money(data.get("amount"), "amount")
+        amount = cleaning.money(data.get("amount"), "amount", currency=currency)
         assert amount is not None
         if currency is None:
             raise InvalidInput("currency: required for a financial pledge", field="currency")
         value_amount = amount
-        tranches = _tranches(data.get("tranches"), amount)
+        tranches = _tranches(data.get("tranches"), amount, currency)
         values.update(item_type=None, quantity=None, unit_value=None, amount=amount)
     value_eur, rate = fx.to_eur(value_amount, currency, available_from)
+    cause = "amount" if kind == PledgeKind.FINANCIAL else "quantity"
+    money.check_derived(value_eur, cause, "the value in EUR")
     values.update(
         currency=currency,
         value_amount=value_amount,
@@ -321,6 +326,7 @@ def _move(actor: Any, pledge: Pledge, to: str, *, reason: str, stated: str = "")
         before=before,
         after=with_reason({"status": to, "reason": reason}, stated),
     )
+    pledge_changed.send(sender=Pledge, pledge=pledge, actor=actor)
 
 
 def update_pledge(
@@ -397,6 +403,8 @@ def update_pledge(
             before=before,
             after=pledge_snapshot(pledge, releasable_to=releasable_to, tranches=tranches),
         )
+        if changed & {"value_amount", "currency"}:
+            pledge_changed.send(sender=Pledge, pledge=pledge, actor=actor)
         _settle(actor, pledge)
     return pledge
 

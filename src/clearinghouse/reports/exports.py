@@ -1,7 +1,7 @@
 """The reports as tables, and as JSON, CSV, XLSX or a plain-text table.
 
-JSON: every figure is a number (`float(Decimal)` at the very edge; see ingest/formatting.py for
-why that loses nothing); withheld figures are null with `"suppressed": true`.
+JSON: every figure is an exact decimal string (never a float: core.money); withheld figures are null
+with `"suppressed": true`. Charts on pages get numbers (`chart_numbers`), only to draw them.
 CSV and XLSX: the exact decimal text (at least 6 decimals); XLSX numbers are written from the
 Decimal, with a second sheet naming the source. Text tables round for people (3 decimals).
 """
@@ -19,6 +19,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from clearinghouse.core import csv_cells
+from clearinghouse.core.money import figure_text, money_text
 from clearinghouse.ingest.formatting import decimal_text, rounded
 
 REPORTS = ("totals", "donors", "groups", "weapons")
@@ -35,14 +36,28 @@ class Column:
     kind: str = "text"  # text | bn (EUR billion) | pct (percent) | share (fraction) | int | eur
 
 
-def to_json(value: Any) -> Any:
-    """Decimals become JSON numbers, recursively."""
+def to_json(value: Any, key: str = "") -> Any:
+    """Decimals become exact decimal strings, recursively (as the API writes them): euros (`value_eur`)
+    with 2 decimals, counts as whole numbers, every other figure with at least 6 decimals."""
+    if isinstance(value, Decimal):
+        if key == "count":
+            return int(value)
+        return money_text(value) if key == "value_eur" else figure_text(value)
+    if isinstance(value, dict):
+        return {k: to_json(v, k) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [to_json(v, key) for v in value]
+    return value
+
+
+def chart_numbers(value: Any) -> Any:
+    """Decimals become JSON numbers, recursively: only for drawing charts on a page, never for data."""
     if isinstance(value, Decimal):
         return float(value)
     if isinstance(value, dict):
-        return {k: to_json(v) for k, v in value.items()}
+        return {k: chart_numbers(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
-        return [to_json(v) for v in value]
+        return [chart_numbers(v) for v in value]
     return value
 
 

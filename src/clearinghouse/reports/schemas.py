@@ -1,9 +1,12 @@
-"""API schemas of the transparency reports: figures in EUR billion as JSON numbers (null = withheld)."""
+"""API schemas of the transparency reports: figures in EUR billion as exact decimal strings (null =
+withheld), euros as decimal strings with 2 decimals."""
 
 from __future__ import annotations
 
 from ninja import Schema
 from pydantic import Field
+
+from clearinghouse.core.money import FigureOrNoneOut, MoneyOrNoneOut
 
 
 class ReleaseRef(Schema):
@@ -43,12 +46,12 @@ class ReportMeta(Schema):
 
 class TotalsRowOut(Schema):
     period: str
-    military: float | None
-    financial: float | None
-    humanitarian: float | None
-    total: float | None
-    commitments: float | None
-    delivered: float | None = None
+    military: FigureOrNoneOut
+    financial: FigureOrNoneOut
+    humanitarian: FigureOrNoneOut
+    total: FigureOrNoneOut
+    commitments: FigureOrNoneOut
+    delivered: FigureOrNoneOut = None
     suppressed: bool = False
     suppressed_fields: list[str] = Field(default_factory=list)
 
@@ -64,13 +67,13 @@ class DonorOut(Schema):
     participant: str
     name: str
     kind: str
-    value_eur_bn: float | None
+    value_eur_bn: FigureOrNoneOut
     suppressed: bool = False
-    eu_share_bn: float | None = None
-    value_with_eu_share_bn: float | None = None
-    gdp_eur_bn: float | None = None
-    pct_gdp: float | None = None
-    bilateral_pct_gdp: float | None = None
+    eu_share_bn: FigureOrNoneOut = None
+    value_with_eu_share_bn: FigureOrNoneOut = None
+    gdp_eur_bn: FigureOrNoneOut = None
+    pct_gdp: FigureOrNoneOut = None
+    bilateral_pct_gdp: FigureOrNoneOut = None
 
 
 class DonorsOut(ReportMeta):
@@ -87,11 +90,11 @@ class GroupOut(Schema):
     group: str
     label: str
     members: list[str] = Field(default_factory=list)
-    military: float | None
-    financial: float | None
-    humanitarian: float | None
-    total: float | None
-    share_of_military: float | None = None
+    military: FigureOrNoneOut
+    financial: FigureOrNoneOut
+    humanitarian: FigureOrNoneOut
+    total: FigureOrNoneOut
+    share_of_military: FigureOrNoneOut = None
     suppressed: bool = False
     suppressed_fields: list[str] = Field(default_factory=list)
 
@@ -111,8 +114,8 @@ class WeaponsRowOut(Schema):
     participant: str | None = None
     name: str | None = None
     count: int | None
-    value_eur: float | None
-    value_eur_bn: float | None
+    value_eur: MoneyOrNoneOut = Field(description="EUR (not billions), a decimal string with 2 decimals.")
+    value_eur_bn: FigureOrNoneOut
     models: list[WeaponModelOut] = Field(default_factory=list)
     suppressed: bool = False
     suppressed_fields: list[str] = Field(default_factory=list)

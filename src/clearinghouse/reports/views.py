@@ -155,7 +155,7 @@ def _report_context(user: Any, *, source: str, public: bool, params: dict[str, s
         "weapon_categories": _top_by_category(weapons),
         "all_donors": all_donors,
         "allies_share": allies["share_of_military"],
-        "charts": exports.to_json(charts),
+        "charts": exports.chart_numbers(charts),
         "donor_type": donor_type,
         "types": selectors.TYPES,
         "month_from": month_from or "",

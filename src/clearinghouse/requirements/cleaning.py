@@ -11,13 +11,14 @@ from collections.abc import Iterable
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from clearinghouse.core import money as money_rules
 from clearinghouse.core import validation
 from clearinghouse.core.choices import Releasability
 from clearinghouse.core.errors import InvalidInput
 from clearinghouse.participants.models import Participant
 
-CENT = Decimal("0.01")
-MAX_MONEY = Decimal("1e18")  # Decimal(20, 2) holds 18 digits before the point
+CENT = money_rules.CENT
+MAX_MONEY = money_rules.MAX_AMOUNT  # what an entered amount may be (numeric(17, 2))
 
 
 def blank(value: Any) -> bool:
@@ -77,29 +78,13 @@ def integer(value: Any, field: str, *, required: bool = True, minimum: int = 1) 
     return int(number)
 
 
-def money(value: Any, field: str, *, required: bool = True, positive: bool = True) -> Decimal | None:
-    """A Decimal with at most two decimal places (never a float's binary approximation)."""
-    if blank(value):
-        if required:
-            raise InvalidInput(f"{field}: required", field=field)
-        return None
-    if isinstance(value, bool):
-        raise InvalidInput(f"{field}: {value!r} is not a number", field=field)
-    try:
-        number = Decimal(str(value).strip().replace("_", ""))
-    except InvalidOperation:
-        raise InvalidInput(f"{field}: {value!r} is not a number", field=field) from None
-    if not number.is_finite():
-        raise InvalidInput(f"{field}: {value!r} is not a number", field=field)
-    if number != number.quantize(CENT):
-        raise InvalidInput(f"{field}: at most two decimal places, got {value}", field=field)
-    if (positive and number <= 0) or number < 0:
-        raise InvalidInput(
-            f"{field}: must be {'positive' if positive else 'zero or more'}, got {value}", field=field
-        )
-    if abs(number) >= MAX_MONEY:
-        raise InvalidInput(f"{field}: {value} is too large", field=field)
-    return number.quantize(CENT)
+def money(
+    value: Any, field: str, *, required: bool = True, positive: bool = True, currency: str | None = None
+) -> Decimal | None:
+    """An amount within the limits every door shares (core.money): at most 2 decimals (none for
+    JPY, ISK, KRW when `currency` is given), at most 999,999,999,999,999.99, never a float's
+    binary approximation."""
+    return money_rules.parse_amount(value, field, required=required, positive=positive, currency=currency)
 
 
 def date(value: Any, field: str, *, required: bool = True) -> dt.date | None:

@@ -48,3 +48,11 @@ def plain(value: Any) -> str:
     if value is None:
         return "—"
     return format(Decimal(value).normalize(), "f")
+
+
+@register.filter
+def stale(rate_date: Any, value_date: Any) -> bool:
+    """Whether an ECB rate is older than 5 business days before the value date."""
+    from clearinghouse.funds.fx import is_stale
+
+    return bool(rate_date and value_date and is_stale(rate_date, value_date))

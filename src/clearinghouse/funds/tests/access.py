@@ -90,7 +90,7 @@ API: dict[tuple[str, str], Rule] = {
     ("GET", "/api/v1/funds/gdp"): Rule(ALL, setup=_gdp),
     ("GET", "/api/v1/funds/{slug}"): Rule(ALL, setup=_fund),
     ("PATCH", "/api/v1/funds/{slug}"): Rule(FINANCE, setup=_fund, body=lambda p: {"notes": "changed"}),
-    ("GET", "/api/v1/funds/{slug}/status"): Rule(ALL, setup=_fund, query="year=2024&as_of=2025-06-01"),
+    ("GET", "/api/v1/funds/{slug}/status"): Rule(ALL, setup=_fund, query="year=2024"),
     ("GET", "/api/v1/funds/{slug}/shares"): Rule(ALL, setup=_fund),
     ("GET", "/api/v1/funds/{slug}/opt-outs"): Rule(ALL, setup=_opted_out),
     ("POST", "/api/v1/funds/{slug}/opt-outs"): Rule(
@@ -113,6 +113,9 @@ API: dict[tuple[str, str], Rule] = {
         DEU_OWNER, setup=_contribution, denied=(404,)
     ),
     ("POST", "/api/v1/funds/{slug}/pledge-credits"): Rule(FINANCE, ok=(201,), setup=_fund, body=_pledge_body),
+    ("POST", "/api/v1/funds/{slug}/contributions/{contribution_id}/reversal"): Rule(
+        FINANCE, ok=(201,), setup=_contribution, body=lambda p: {"reason": "typo in the amount"}
+    ),
 }
 
 PAGES: dict[str, Rule] = {
@@ -122,5 +125,6 @@ PAGES: dict[str, Rule] = {
     "fund-contributions": Rule(ALL, setup=_fund),
     "fund-contribute": Rule(FINANCE, setup=_fund, denied=(403,)),
     "fund-credit-pledge": Rule(FINANCE, setup=_fund, denied=(403,)),
+    "fund-contribution-reverse": Rule(FINANCE, setup=_contribution, denied=(403,)),
     "burden-key-detail": Rule(ALL, setup=_key),
 }

@@ -33,7 +33,10 @@ def test_status_lists_every_member_with_the_contract_fields(
         == 403
     )
     post(api_client(personas["finance"]), "/api/v1/funds/trio/opt-outs", {"participant": "POL"})
-    r = client.get("/api/v1/funds/trio/status?year=2024&as_of=2025-06-01")
+    # A past date is for readers who see every contribution (it would date hidden ones).
+    refused = client.get("/api/v1/funds/trio/status?year=2024&as_of=2025-06-01")
+    assert refused.status_code == 422 and refused.json()["field"] == "as_of"
+    r = client.get("/api/v1/funds/trio/status?year=2024")
     assert r.status_code == 200
     data = r.json()
     assert data["period"] == {"from": 2024, "to": 2024, "cumulative": False}
@@ -42,20 +45,25 @@ def test_status_lists_every_member_with_the_contract_fields(
     for m in members.values():
         assert {"participant", "share", "fair_share", "credited", "gap", "met_pct"} <= set(m)
     assert (members["DEU"]["share"], members["DEU"]["fair_share"], members["DEU"]["credited"]) == (
-        0.625,
-        312500.0,
-        100000.0,
+        "0.6250000000",
+        "312500.00",
+        "100000.00",
     )
-    assert (members["DEU"]["gap"], members["DEU"]["met_pct"]) == (212500.0, 32.0)
+    # DEU's payment is marked coordination: counted, but not as cash for the outsider.
+    assert (members["DEU"]["credited_cash"], members["DEU"]["credited_not_releasable"]) == (
+        "0.00",
+        "100000.00",
+    )
+    assert (members["DEU"]["gap"], members["DEU"]["met_pct"]) == ("212500.00", "32.00")
     assert (members["POL"]["share"], members["POL"]["opted_out"], members["POL"]["met_pct"]) == (
-        0.0,
+        "0.0000000000",
         True,
         None,
     )
-    assert data["totals"]["target"] == 500000.0 and data["totals"]["credited"] == 100000.0
-    # JSON numbers carry the exact decimals.
-    raw = json.loads(r.content, parse_float=Decimal)
-    assert sum(m["share"] for m in raw["members"]) == 1
+    assert data["totals"]["target"] == "500000.00" and data["totals"]["credited"] == "100000.00"
+    assert sum(Decimal(m["share"]) for m in data["members"]) == 1
+    past = api_client(personas["finance"]).get("/api/v1/funds/trio/status?year=2024&as_of=2025-06-01")
+    assert past.status_code == 200 and past.json()["totals"]["credited_cash"] == "100000.00"
 
 
 def test_cash_contribution_through_the_api(personas: dict[str, Any], api_client: Any) -> None:
@@ -72,8 +80,8 @@ def test_cash_contribution_through_the_api(personas: dict[str, Any], api_client:
     assert r.status_code == 201, r.content
     out = r.json()
     assert (out["converted_amount"], out["fx_rate"], out["fx_date"], out["fund_currency"]) == (
-        10000.0,
-        0.9127418766,
+        "10000.00",
+        "0.9127418766",
         "2024-01-02",
         "EUR",
     )
@@ -123,7 +131,7 @@ def test_fund_key_and_shares_routes(personas: dict[str, Any], api_client: Any) -
     trio_fund(personas["admin"])
     client = api_client(personas["recipient"])
     fund = client.get("/api/v1/funds/trio").json()
-    assert fund["yearly_targets"] == [{"year": y, "target": 500000.0} for y in (2024, 2025, 2026)]
+    assert fund["yearly_targets"] == [{"year": y, "target": "500000.00"} for y in (2024, 2025, 2026)]
     key = client.get("/api/v1/funds/keys/trio-key").json()
     assert key["versions"][0]["weights"][0] == {
         "participant": "DEU",

@@ -26,23 +26,22 @@ def test_status_json_has_every_member_of_the_group_and_the_totals(personas: dict
     alliance_fund(personas["admin"])
     run("opt-out", "ally-fund", "HUN", "--as", "finance")
     run("contribute", "ally-fund", "DEU", "1000000", "EUR", "--date", "2025-03-14", "--as", "finance")
-    data = json.loads(
-        run("status", "ally-fund", "--format", "json", "--as-of", "2025-12-31"), parse_float=Decimal
-    )
+    data = json.loads(run("status", "ally-fund", "--format", "json", "--as-of", "2025-12-31"))
     members = {m["participant"]: m for m in data["members"]}
     assert len(members) == 32
-    assert members["HUN"]["share"] == 0 and members["HUN"]["opted_out"] is True
-    assert members["HUN"]["fair_share"] == 0 and members["HUN"]["met_pct"] is None
+    assert members["HUN"]["share"] == "0.0000000000" and members["HUN"]["opted_out"] is True
+    assert members["HUN"]["fair_share"] == "0.00" and members["HUN"]["met_pct"] is None
     for m in data["members"]:
         assert {"participant", "share", "fair_share", "credited", "gap", "met_pct"} <= set(m)
-        assert m["gap"] == max(Decimal(0), m["fair_share"] - m["credited"])
-    assert sum(m["share"] for m in data["members"]) == 1
-    assert data["totals"]["target"] == Decimal("20000000000.00")
+        assert Decimal(m["gap"]) == max(Decimal(0), Decimal(m["fair_share"]) - Decimal(m["credited"]))
+    assert sum(Decimal(m["share"]) for m in data["members"]) == 1
+    # Money is a decimal string with the currency's minor units, never a float.
+    assert data["totals"]["target"] == "20000000000.00"
     assert data["totals"]["fair_share"] == data["totals"]["target"]
     assert data["currency"] == "USD" and data["period"] == {"from": 2025, "to": 2025, "cumulative": True}
     c = Contribution.objects.get()
     # 1,000,000 EUR at the ECB EUR/USD rate of 14 March 2025, in cents.
-    assert (c.fx_date.isoformat(), members["DEU"]["credited"]) == ("2025-03-14", c.converted_amount)
+    assert (c.fx_date.isoformat(), Decimal(members["DEU"]["credited"])) == ("2025-03-14", c.converted_amount)
     assert c.converted_amount == (Decimal("1000000") * c.fx_rate).quantize(Decimal("0.01"))
 
 

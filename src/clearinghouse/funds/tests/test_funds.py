@@ -8,7 +8,6 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from django.db import IntegrityError, transaction
 
 from clearinghouse.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from clearinghouse.core.models import AuditEvent
@@ -213,21 +212,16 @@ def test_the_same_pledge_is_credited_once_across_funds(personas: dict[str, Any])
     with pytest.raises(Conflict, match="already credited to trio"):
         services.credit_pledge(actor=personas["finance"], slug="trio-two", pledge_id=pledge.pk)
     assert Contribution.objects.filter(pledge=pledge).count() == 1
-    # The database holds the rule too.
-    with pytest.raises(IntegrityError), transaction.atomic():
-        Contribution.objects.create(
-            fund=Fund.objects.get(slug="trio-two"),
-            owner=c.owner,
-            kind="in_kind",
-            pledge=pledge,
-            year=2025,
-            amount=c.amount,
-            currency="EUR",
-            value_date=c.value_date,
-            converted_amount=c.converted_amount,
-            fx_rate=1,
-            fx_date=c.fx_date,
-        )
+    # Once its credit is reversed (a correction), the pledge may be credited again, in force once.
+    services.reverse_contribution(
+        actor=personas["finance"], slug="trio", contribution_id=c.pk, reason="wrong fund"
+    )
+    again = services.credit_pledge(
+        actor=personas["finance"], slug="trio", pledge_id=pledge.pk, today=MID_2025
+    )
+    with pytest.raises(Conflict, match="already credited to trio"):
+        services.credit_pledge(actor=personas["finance"], slug="trio-two", pledge_id=pledge.pk)
+    assert list(services.in_force().filter(pledge=pledge)) == [again]
     status = selectors.status_of(Fund.objects.get(slug="trio"), year=2025, as_of=MID_2025)
     assert lines(status)["DEU"].credited_in_kind == D("200000.00")
 
@@ -266,8 +260,14 @@ def test_pledges_are_credited_by_the_funds_rule(personas: dict[str, Any]) -> Non
     services.update_fund(actor=personas["finance"], slug="trio", changes={"counts_capabilities": []})
     with pytest.raises(InvalidInput, match="USA is not a member"):
         services.credit_pledge(actor=personas["finance"], slug="trio", pledge_id=usa.pk)
-    # An in-kind pledge credited at its valuation (the catalog's reference price, EUR).
-    c = services.credit_pledge(actor=personas["finance"], slug="trio", pledge_id=air_defence.pk, year=2025)
+    # An in-kind pledge credited at its valuation (the catalog's reference price, EUR): worth more than
+    # DEU's fair share of the whole fund, so only when confirmed.
+    with pytest.raises(services.NeedsConfirmation, match="larger than DEU's fair share") as big:
+        services.credit_pledge(actor=personas["finance"], slug="trio", pledge_id=air_defence.pk, year=2025)
+    assert big.value.field == "confirm" and not Contribution.objects.filter(pledge=air_defence).exists()
+    c = services.credit_pledge(
+        actor=personas["finance"], slug="trio", pledge_id=air_defence.pk, year=2025, confirm=True
+    )
     assert c.amount == air_defence.value_amount and c.converted_amount == air_defence.value_amount
     with pytest.raises(InvalidInput) as missing:
         services.credit_pledge(actor=personas["finance"], slug="trio", pledge_id=999999)
@@ -335,8 +335,11 @@ def test_contributions_follow_their_releasability_but_compliance_counts_them_all
         "outsider": ["FRA"],
         "coordinator": ["DEU", "FRA"],
     }
-    status = selectors.fund_status(user=personas["outsider"], slug="trio", year=2024, as_of=MID_2025)
-    assert lines(status)["DEU"].credited == D("1000.00")
+    # The compliance figure counts both; the breakdown shows only what the reader may see.
+    deu = lines(selectors.fund_status(user=personas["outsider"], slug="trio", year=2024))["DEU"]
+    assert (deu.credited, deu.credited_cash, deu.credited_not_releasable) == (D("1000.00"), 0, D("1000.00"))
+    fra = lines(selectors.fund_status(user=personas["outsider"], slug="trio", year=2024))["FRA"]
+    assert (fra.credited, fra.credited_cash, fra.credited_not_releasable) == (D("2000.00"), D("2000.00"), 0)
 
 
 def test_bad_input_is_refused_naming_the_field_and_writes_nothing(personas: dict[str, Any]) -> None:

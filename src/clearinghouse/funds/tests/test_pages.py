@@ -26,7 +26,10 @@ def test_fund_page_has_the_compliance_table_and_chart_data(
     assert 'id="members-chart"' in html and 'id="years-chart"' in html and "chart-4.6.1.umd.min.js" in html
     chart = r.context["chart"]
     assert chart["labels"] == ["DEU", "FRA", "POL"]
-    assert chart["fair_share"] == [250000.0, 150000.0, 100000.0] and chart["credited_cash"][0] == 100000.0
+    assert chart["fair_share"] == [250000.0, 150000.0, 100000.0]
+    # DEU's payment is marked coordination: the outsider sees it in DEU's credit, not as cash.
+    assert (chart["credited_cash"][0], chart["credited_not_releasable"][0]) == (0.0, 100000.0)
+    assert 'id="not-releasable-note"' in html
     assert chart["years"] == [2024, 2025, 2026]
     assert json.loads(html.split('id="fund-chart-data" type="application/json">')[1].split("</script>")[0])
     # Writers get the links to the forms; readers do not.
@@ -94,6 +97,13 @@ def test_finance_officer_records_a_cash_contribution_through_the_form(
         "reference": "PL-1",
         "releasability": "contact_group",
     }
+    # First the preview: the conversion with its ECB rate and rate date; nothing recorded yet.
+    preview = client.post(url, form)
+    assert preview.status_code == 200 and not Contribution.objects.exists()
+    text = preview.content.decode()
+    assert 'id="preview"' in text and "published 2024-06-03" in text and 'value="record"' in text
+    assert 'name="currency"' in text and '<option value="PLN"' in text  # chosen, not typed
+    form["step"] = "record"
     r = client.post(url, form)
     assert r.status_code == 302 and r["Location"] == reverse("fund-contributions", args=["trio"])
     c = Contribution.objects.get()
@@ -101,7 +111,7 @@ def test_finance_officer_records_a_cash_contribution_through_the_form(
     again = client.post(url, form)
     assert again.status_code == 200 and "already credited" in again.content.decode()
     bad = client.post(url, {**form, "reference": "PL-2", "currency": "ZZZ"})
-    assert bad.status_code == 200 and "not an ISO 4217" in bad.content.decode()
+    assert bad.status_code == 200 and "Select a valid choice" in bad.content.decode()
     assert Contribution.objects.count() == 1
     assert page_client(personas["donor_pol"]).post(url, {**form, "reference": "PL-3"}).status_code == 403
 

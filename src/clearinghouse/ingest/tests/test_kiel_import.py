@@ -358,7 +358,12 @@ def test_the_api_lists_releases_and_revisions(personas: dict[str, Any], api_clie
         for r in page["items"]
         if (r["participant"], r["period"], r["type"]) == ("BGR", "2022-12", "military")
     )
-    assert (bgr["old"], bgr["new"], bgr["change"], bgr["from_release"]) == (0.229941, 0.018888, -0.211053, 29)
+    assert (bgr["old"], bgr["new"], bgr["change"], bgr["from_release"]) == (
+        "0.229941",
+        "0.018888",
+        "-0.211053",
+        29,
+    )
     bad = client.get("/api/v1/kiel/revisions?from=30")
     assert (bad.status_code, bad.json()["field"]) == (422, "from")
     assert client.get("/api/v1/kiel/revisions?from=abc").status_code == 422

@@ -245,7 +245,7 @@ def test_the_api_reports_records_as_the_caller_sees_them(
     assert (deu["value_eur_bn"], deu["suppressed"]) == (None, True)
     assert body["suppression"]["min_contributors"] == 3
     totals = api_client(personas["coordinator"]).get("/api/v1/reports/totals?source=records").json()
-    assert totals["rows"][0]["total"] == 0.265
+    assert totals["rows"][0]["total"] == "0.265000"
     assert totals["suppression"]["protected"] is False
     csv_text = api_client(personas["donor_pol"]).get("/api/v1/reports/totals?source=records&format=csv")
     assert csv_text.content.decode().splitlines()[1] == "2024,,,0.000000,,0.235000,,true"
@@ -257,7 +257,7 @@ def test_the_command_line_reports_records_as_the_account_sees_them(pledges: dict
         "report", "totals", "--source", "records", "--as", "donor_pol", "--format", "json", stdout=out
     )
     row = json.loads(out.getvalue())["rows"][0]
-    assert (row["military"], row["suppressed"], row["commitments"]) == (None, True, 0.235)
+    assert (row["military"], row["suppressed"], row["commitments"]) == (None, True, "0.235000")
     out = StringIO()
     call_command("report", "groups", "--source", "records", "--as", "donor_pol", stdout=out)
     assert "withheld" in out.getvalue()

@@ -237,7 +237,7 @@ def test_bad_report_parameters_name_the_field(r29: Any) -> None:
     assert caught.value.field == "by"
 
 
-def test_the_api_serves_the_same_figures_as_json_numbers(
+def test_the_api_serves_the_same_figures_as_exact_decimal_strings(
     r29: Any, personas: dict[str, Any], api_client: Any, csv_sums: dict[str, Any]
 ) -> None:
     client = api_client(personas["donor_pol"])
@@ -247,19 +247,19 @@ def test_the_api_serves_the_same_figures_as_json_numbers(
     assert body["source_label"] == "Kiel Institute for the World Economy, Ukraine Support Tracker, Release 29"
     first = body["rows"][0]
     assert set(first) >= {"period", "military", "financial", "humanitarian", "total", "commitments"}
-    # Every JSON number reads back as the exact decimal sum.
+    # Every figure is a decimal string, exactly the decimal sum (never a float).
     for row in body["rows"]:
         for t in ("military", "financial", "humanitarian", "total", "commitments"):
-            assert Decimal(repr(row[t])) == csv_sums["by_year"][row["period"]][t]
+            assert isinstance(row[t], str) and Decimal(row[t]) == csv_sums["by_year"][row["period"]][t]
     donors = client.get("/api/v1/reports/donors?type=military&per_gdp=true").json()
     assert donors["donors"][0]["participant"] in {"EST", "DNK", "LTU", "LVA"}
     assert all("pct_gdp" in d for d in donors["donors"])
     plain = client.get("/api/v1/reports/donors").json()
     assert "pct_gdp" not in plain["donors"][0]
-    assert Decimal(repr(plain["donors"][0]["value_eur_bn"])) == csv_sums["by_donor"]["USA"]["total"]
+    assert Decimal(plain["donors"][0]["value_eur_bn"]) == csv_sums["by_donor"]["USA"]["total"]
     groups = client.get("/api/v1/reports/groups").json()
     assert [g["group"] for g in groups["groups"]][0] == "allies"
-    assert round(groups["groups"][0]["share_of_military"], 3) == 0.993
+    assert round(Decimal(groups["groups"][0]["share_of_military"]), 3) == Decimal("0.993")
     weapons = client.get("/api/v1/reports/weapons").json()
     assert {c["category"] for c in weapons["by_category"]} == {
         "Air Defense",
@@ -316,7 +316,7 @@ def test_the_command_line_reports(r29: Any, csv_sums: dict[str, Any], tmp_path: 
     out = StringIO()
     call_command("report", "totals", "--by", "year", "--format", "json", stdout=out)
     payload = json.loads(out.getvalue())
-    assert [Decimal(repr(r["total"])) for r in payload["rows"]] == [
+    assert [Decimal(r["total"]) for r in payload["rows"]] == [
         csv_sums["by_year"][y]["total"] for y in ("2022", "2023", "2024", "2025", "2026")
     ]
     out = StringIO()

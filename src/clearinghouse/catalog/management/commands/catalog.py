@@ -11,6 +11,7 @@ from clearinghouse.catalog import selectors, services
 from clearinghouse.core.audit import jsonable
 from clearinghouse.core.commands import ClearinghouseCommand
 from clearinghouse.core.humanize import count_of
+from clearinghouse.core.money import money_text
 
 
 class Command(ClearinghouseCommand):
@@ -43,7 +44,7 @@ class Command(ClearinghouseCommand):
                     "capability": item.capability.code,
                     "unit": item.unit,
                     "family": item.family,
-                    "unit_value": jsonable(price.unit_value) if price else None,
+                    "unit_value": money_text(price.unit_value, price.currency) if price else None,
                     "currency": price.currency if price else None,
                     "price_source": price.source if price else None,
                     "price_date": jsonable(price.valid_from) if price else None,

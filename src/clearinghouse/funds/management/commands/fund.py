@@ -1,5 +1,5 @@
-"""`clearinghouse fund ...`: list, status, shares, contributions, contribute, credit-pledge, opt-out,
-create, key, load-gdp."""
+"""`clearinghouse fund ...`: list, status, shares, contributions, contribute, credit-pledge, reverse,
+opt-out, create, key, load-gdp."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from typing import Any
 from django.core.management.base import CommandError, CommandParser
 
 from clearinghouse.core.commands import ClearinghouseCommand
-from clearinghouse.funds import selectors, services
+from clearinghouse.funds import fx, selectors, services
 from clearinghouse.funds.models import Fund
 from clearinghouse.funds.schemas import jsonable_status, shares_dict, status_dict
 
@@ -35,6 +35,14 @@ def _date(value: str, flag: str) -> dt.date:
         return dt.date.fromisoformat(value)
     except ValueError:
         raise CommandError(f"{flag}: {value!r} is not a date (YYYY-MM-DD)") from None
+
+
+def _stale(c: Any) -> str:
+    return (
+        ", stale: older than 5 business days before the value date"
+        if fx.is_stale(c.fx_date, c.value_date)
+        else ""
+    )
 
 
 def money(value: Decimal | None) -> str:
@@ -179,6 +187,11 @@ class Command(ClearinghouseCommand):
         c.add_argument("--year", default=None, help="Fund year credited (default: the value date's year)")
         c.add_argument("--releasability", default="coordination")
         c.add_argument("--notes", default="")
+        c.add_argument(
+            "--confirm",
+            action="store_true",
+            help="Record it even though it is larger than the member's fair share of the whole fund.",
+        )
         c.add_argument("--as", dest="as_user", metavar="USERNAME", required=True)
 
         cp = sub.add_parser("credit-pledge", help="Credit a committed or delivered pledge in kind.")
@@ -186,7 +199,21 @@ class Command(ClearinghouseCommand):
         cp.add_argument("pledge_id")
         cp.add_argument("--year", default=None)
         cp.add_argument("--date", default=None, help="Value date (default: the pledge's available-from date)")
+        cp.add_argument(
+            "--confirm",
+            action="store_true",
+            help="Credit it even though it is worth more than the member's fair share of the whole fund.",
+        )
         cp.add_argument("--as", dest="as_user", metavar="USERNAME", required=True)
+
+        rv = sub.add_parser(
+            "reverse", help="Correct a contribution by a reversal entry (the original is kept as it was)."
+        )
+        rv.add_argument("contribution_id")
+        rv.add_argument(
+            "--reason", required=True, help="Why it is reversed (kept in the entry and the audit)."
+        )
+        rv.add_argument("--as", dest="as_user", metavar="USERNAME", required=True)
 
         oo = sub.add_parser("opt-out", help="Record a member's constructive abstention.")
         oo.add_argument("slug")
@@ -238,6 +265,7 @@ class Command(ClearinghouseCommand):
         fund = self._fund(options["slug"])
         data = status_dict(fund, selectors.status_of(fund, year=options["year"], as_of=as_of))
         if options["format"] == "json":
+            # Every amount a decimal string with the fund currency's minor units: never a float.
             self.stdout.write(json.dumps(jsonable_status(data), indent=2, ensure_ascii=False))
         elif options["format"] == "csv":
             self.stdout.write(status_csv(data), ending="")
@@ -274,9 +302,14 @@ class Command(ClearinghouseCommand):
             self.stdout.write(json.dumps({"items": out, "count": len(out)}, indent=2))
             return
         for c in items:
+            if c.reverses_id:
+                note = f"\treverses {c.reverses_id}: {c.reason}"
+            else:
+                note = f"\treversed by {c.reversed_by.pk}" if c.reversed_by else ""
             self.stdout.write(
                 f"{c.pk}\t{c.owner.code}\t{c.kind}\t{c.year}\t{c.amount:,.2f} {c.currency}\t{c.value_date}"
-                f"\t{c.converted_amount:,.2f} {fund.currency}\t@{c.fx_rate} ({c.fx_date})\t{c.reference}"
+                f"\t{c.converted_amount:,.2f} {fund.currency}\t@{c.fx_rate} ({c.fx_date}{_stale(c)})"
+                f"\t{c.reference}{note}"
             )
 
     def do_contribute(self, options: dict[str, Any]) -> None:
@@ -294,10 +327,11 @@ class Command(ClearinghouseCommand):
                 "releasability": options["releasability"],
                 "notes": options["notes"],
             },
+            confirm=options["confirm"],
         )
         self.stdout.write(
             f"contribution {c.pk}: {c.owner.code} {c.amount:,.2f} {c.currency} on {c.value_date} = "
-            f"{c.converted_amount:,.2f} {c.fund.currency} at {c.fx_rate} (ECB {c.fx_date}), "
+            f"{c.converted_amount:,.2f} {c.fund.currency} at {c.fx_rate} (ECB {c.fx_date}{_stale(c)}), "
             f"credited to {c.year}"
         )
 
@@ -309,11 +343,23 @@ class Command(ClearinghouseCommand):
             pledge_id=options["pledge_id"],
             year=options["year"],
             value_date=options["date"],
+            confirm=options["confirm"],
         )
         self.stdout.write(
             f"contribution {c.pk}: pledge {options['pledge_id']} of {c.owner.code} credited in kind, "
             f"{c.amount:,.2f} {c.currency} = {c.converted_amount:,.2f} {c.fund.currency} "
-            f"at {c.fx_rate} (ECB {c.fx_date}), year {c.year}"
+            f"at {c.fx_rate} (ECB {c.fx_date}{_stale(c)}), year {c.year}"
+        )
+
+    def do_reverse(self, options: dict[str, Any]) -> None:
+        actor = self.acting_user(options)
+        r = services.reverse_contribution(
+            actor=actor, slug=None, contribution_id=options["contribution_id"], reason=options["reason"]
+        )
+        self.stdout.write(
+            f"contribution {r.pk} reverses contribution {r.reverses_id} of {r.owner.code} in {r.fund.slug}: "
+            f"{r.amount:,.2f} {r.currency} = {r.converted_amount:,.2f} {r.fund.currency} from {r.value_date} "
+            f"({r.reason})"
         )
 
     def do_opt_out(self, options: dict[str, Any]) -> None:

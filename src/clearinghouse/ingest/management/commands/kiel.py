@@ -9,8 +9,9 @@ from typing import Any
 from django.core.management.base import CommandParser
 
 from clearinghouse.core.commands import ClearinghouseCommand
+from clearinghouse.core.money import figure_text
 from clearinghouse.ingest import selectors
-from clearinghouse.ingest.formatting import decimal_text, json_number
+from clearinghouse.ingest.formatting import decimal_text
 
 
 class Command(ClearinghouseCommand):
@@ -76,9 +77,9 @@ class Command(ClearinghouseCommand):
                     "name": c.name,
                     "period": c.period,
                     "type": c.type,
-                    "old": json_number(c.old),
-                    "new": json_number(c.new),
-                    "change": json_number(c.change),
+                    "old": figure_text(c.old),
+                    "new": figure_text(c.new),
+                    "change": figure_text(c.change),
                 }
                 for c in changes
             ]

@@ -14,6 +14,7 @@ from django.core.management.base import CommandError, CommandParser
 from clearinghouse.core.audit import jsonable
 from clearinghouse.core.commands import ClearinghouseCommand
 from clearinghouse.core.humanize import count_of
+from clearinghouse.core.money import money_text
 from clearinghouse.pledges import selectors, services
 from clearinghouse.pledges.choices import PledgeKind, PledgeStatus
 
@@ -103,9 +104,9 @@ class Command(ClearinghouseCommand):
                 "status": p.status,
                 "item_type": p.item_type.code if p.item_type else None,
                 "quantity": p.quantity,
-                "value_amount": jsonable(p.value_amount),
+                "value_amount": None if p.value_amount is None else money_text(p.value_amount, p.currency),
                 "currency": p.currency,
-                "value_eur": jsonable(p.value_eur),
+                "value_eur": None if p.value_eur is None else money_text(p.value_eur, "EUR"),
                 "fx_date": jsonable(p.fx_date),
                 "available_from": jsonable(p.available_from),
                 "releasability": p.releasability,

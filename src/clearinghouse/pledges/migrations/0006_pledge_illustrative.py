@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('pledges', '0003_external_ref_index'),
+        ('pledges', '0005_exact_money_data'),
     ]
 
     operations = [
