@@ -22,7 +22,7 @@ pytestmark = pytest.mark.django_db
 # less lateness penalties; timings are seconds; coverage, allocated and delivered percentages are shares
 # of a requirement's quantity (units, not money).
 NOT_MONEY = re.compile(
-    r"(^|\.)(objective|bound|worth_per_unit|lateness_penalty|coverage_pct|delivered_pct|allocated_pct|baseline_pct|"
+    r"(^|\.)(objective|bound|worth_per_unit|lateness_penalty|coverage_pct|delivered_pct|allocated_pct|allocated_pct_max|delivered_pct_max|baseline_pct|"
     r"scenario_pct|change_pct)$|(^|\.)(timings|parameters|explanations|problem|result|comparison|scenario)\."
 )
 
@@ -206,7 +206,8 @@ def test_the_openapi_schema_documents_money_as_decimal_strings() -> None:
     )
     assert prop("TotalsRowOut", "total")["format"] == "decimal"
     assert prop("RevisionOut", "change")["format"] == "decimal"
-    # The two status schemas no longer share a name (the fund's totals are FundTotalsOut).
+    # The two status schemas no longer share a name (ReportTotalsOut and FundTotalsOut).
     assert (
-        "rows" in schemas["TotalsOut"]["properties"] and "shortfall" in schemas["FundTotalsOut"]["properties"]
+        "rows" in schemas["ReportTotalsOut"]["properties"]
+        and "shortfall" in schemas["FundTotalsOut"]["properties"]
     )

@@ -192,7 +192,11 @@ def _records_rows(user: Any, *, public: bool) -> tuple[list[tuple[Any, ...]], di
     if public:
         visible = pledge.objects.filter(status__in=LIVE, releasability="public")
     else:
-        visible = pledge.objects.restrict(user, "view").filter(status__in=LIVE)
+        # Visibility as a subquery, so the outer read needs no DISTINCT (and a row that cannot be
+        # read is left out and logged rather than failing the whole report: core/resilient.py).
+        visible = pledge.objects.filter(
+            pk__in=pledge.objects.restrict(user, "view").values("pk"), status__in=LIVE
+        )
     illustrative, label = _illustrative_meta(visible, public=public)
     live = visible.filter(illustrative=False) if public else visible
     fields = ("pk", "owner__code", "kind", "status", "available_from", "value_eur", "quantity")

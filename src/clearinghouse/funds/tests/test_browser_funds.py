@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 from conftest import PASSWORD
-from tests.browser import require_chromium
+from tests.browser import complete_second_factor, require_chromium
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 require_chromium()
@@ -39,6 +39,7 @@ def test_a_typo_is_previewed_confirmed_and_reversed_and_the_charts_draw(
     page.fill("#id_username", "finance")
     page.fill("#id_password", PASSWORD)
     page.click("button[type=submit]")
+    complete_second_factor(page, "finance")  # finance officers sign in with an authenticator
     page.wait_for_selector("header nav")
 
     page.goto(f"{live_server.url}/funds/trio/contribute/")

@@ -75,7 +75,9 @@ def test_a_withdrawn_pledge_loses_its_credit_from_the_day_of_the_withdrawal(
     yesterday = dt.date.today() - dt.timedelta(days=1)
     assert member(selectors.status_of(fund, year=2025), "DEU").credited_in_kind == D("100000.00")
 
-    pledge_services.transition_pledge(actor=personas["donor_deu"], pledge_id=pledge.pk, to="withdrawn")
+    pledge_services.transition_pledge(
+        actor=personas["donor_deu"], pledge_id=pledge.pk, to="withdrawn", reason="stocks needed at home"
+    )
 
     reversal = Contribution.objects.get(reverses=credit)
     assert (reversal.amount, reversal.converted_amount, reversal.value_date) == (
