@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib import admin
 from django.urls import include, path
 
+from clearinghouse import views
 from clearinghouse.api import api
 from clearinghouse.core import views as core_views
 from clearinghouse.core import views_account
@@ -12,7 +13,7 @@ from clearinghouse.participants import views as participant_views
 from clearinghouse.participants import views_users
 
 urlpatterns = [
-    path("", participant_views.home, name="home"),
+    path("", views.home, name="home"),
     path("login/", core_views.LoginView.as_view(), name="login"),
     path("logout/", core_views.LogoutView.as_view(), name="logout"),
     path("login/second-step/", views_account.login_mfa, name="login-mfa"),

@@ -15,7 +15,7 @@ from clearinghouse.clearing.forms import RunForm, ScenarioForm
 from clearinghouse.clearing.models import ClearingRun
 from clearinghouse.core.errors import DomainError, NotFound
 from clearinghouse.core.humanize import count_of, noun
-from clearinghouse.requirements.views import Confirmation, confirmed_act
+from clearinghouse.core.pages import Confirmation, confirmed_act
 
 
 def _cell_reader(request: HttpRequest) -> None:

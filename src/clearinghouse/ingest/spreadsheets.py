@@ -35,25 +35,24 @@ from openpyxl.utils import get_column_letter
 from openpyxl.utils.exceptions import IllegalCharacterError, InvalidFileException
 
 from clearinghouse.catalog import selectors as catalog_selectors
-from clearinghouse.core import audit, csv_cells
+from clearinghouse.core import audit, cleaning, csv_cells
 from clearinghouse.core.errors import DomainError, InvalidInput, PermissionDenied
 from clearinghouse.core.humanize import count_of
 from clearinghouse.core.resilient import UNREADABLE, log_unreadable
 from clearinghouse.participants import selectors as participant_selectors
 from clearinghouse.participants.choices import Role
-from clearinghouse.pledges import fx
-from clearinghouse.pledges import selectors as pledge_selectors
-from clearinghouse.pledges import services as pledge_services
-from clearinghouse.pledges.choices import PledgeKind
-from clearinghouse.requirements import cleaning
-from clearinghouse.requirements import selectors as requirement_selectors
-from clearinghouse.requirements import services as requirement_services
-from clearinghouse.requirements.choices import Priority
-from clearinghouse.requirements.permissions import (
+from clearinghouse.participants.permissions import (
     is_admin,
     is_coordination_cell,
     is_recipient_officer_of,
 )
+from clearinghouse.pledges import fx
+from clearinghouse.pledges import selectors as pledge_selectors
+from clearinghouse.pledges import services as pledge_services
+from clearinghouse.pledges.choices import PledgeKind
+from clearinghouse.requirements import selectors as requirement_selectors
+from clearinghouse.requirements import services as requirement_services
+from clearinghouse.requirements.choices import Priority
 
 PLEDGE_COLUMNS: tuple[str, ...] = (
     "external_ref",

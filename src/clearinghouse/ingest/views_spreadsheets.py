@@ -14,10 +14,10 @@ from django.shortcuts import render
 from django.views.decorators.http import require_http_methods
 
 from clearinghouse.core.errors import DomainError
+from clearinghouse.core.forms import set_choices
 from clearinghouse.ingest import spreadsheets
 from clearinghouse.participants.choices import Role
-from clearinghouse.requirements.forms import set_choices
-from clearinghouse.requirements.permissions import is_admin, is_recipient_officer_of
+from clearinghouse.participants.permissions import is_admin, is_recipient_officer_of
 
 MAX_BYTES = spreadsheets.MAX_FILE_BYTES
 

@@ -21,24 +21,24 @@ from django.utils import timezone
 
 from clearinghouse.catalog.models import ItemType
 from clearinghouse.catalog.selectors import reference_price
-from clearinghouse.core import audit, money
+from clearinghouse.core import audit, cleaning, money
 from clearinghouse.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from clearinghouse.core.etag import check_if_match
 from clearinghouse.core.humanize import count_of, noun
+from clearinghouse.participants import cleaning as participant_cleaning
 from clearinghouse.participants.choices import Role
 from clearinghouse.participants.models import Participant
-from clearinghouse.pledges import fx
-from clearinghouse.pledges.choices import ALLOCATABLE, TERMINAL, TRANSITIONS, PledgeKind, PledgeStatus
-from clearinghouse.pledges.models import Allocation, Delivery, Pledge, PledgeTranche
-from clearinghouse.pledges.signals import pledge_changed
-from clearinghouse.requirements import cleaning
-from clearinghouse.requirements.models import Requirement
-from clearinghouse.requirements.permissions import (
+from clearinghouse.participants.permissions import (
     is_admin,
     is_coordination_cell,
     is_donor_officer_of,
     is_recipient_officer_of,
 )
+from clearinghouse.pledges import fx
+from clearinghouse.pledges.choices import ALLOCATABLE, TERMINAL, TRANSITIONS, PledgeKind, PledgeStatus
+from clearinghouse.pledges.models import Allocation, Delivery, Pledge, PledgeTranche
+from clearinghouse.pledges.signals import pledge_changed
+from clearinghouse.requirements.models import Requirement
 from clearinghouse.requirements.reasons import stated_reason, with_reason
 
 # The spreadsheet's columns, plus what the API adds.
@@ -203,7 +203,7 @@ def _clean(data: dict[str, Any]) -> tuple[dict[str, Any], list[Participant], lis
         fx_rate=rate.rate,
         fx_date=rate.date,
     )
-    return values, cleaning.participants(data.get("releasable_to"), "releasable_to"), tranches
+    return values, participant_cleaning.participants(data.get("releasable_to"), "releasable_to"), tranches
 
 
 def _as_data(pledge: Pledge, releasable_to: list[Participant], tranches: list[Any]) -> dict[str, Any]:
@@ -232,7 +232,7 @@ def _donor_for(actor: Any, value: Any) -> Participant:
     """The donor of a new pledge: must be the donor officer's own participant (admins: any)."""
     if not (is_admin(actor) or actor.role == Role.DONOR_OFFICER):
         raise PermissionDenied("Only donor officers enter pledges.")
-    donor = cleaning.participant(value, "donor")
+    donor = participant_cleaning.participant(value, "donor")
     if not is_donor_officer_of(actor, donor.pk):
         raise PermissionDenied(
             f"A donor officer of {actor.participant.code} cannot enter pledges for {donor.code}."

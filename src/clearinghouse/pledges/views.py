@@ -20,8 +20,23 @@ from clearinghouse.core.choices import Releasability
 from clearinghouse.core.errors import DomainError, NotFound, PermissionDenied
 from clearinghouse.core.etag import etag_for
 from clearinghouse.core.humanize import noun
+from clearinghouse.core.pages import (
+    Confirmation,
+    act,
+    back_to,
+    confirmed_act,
+    page_of,
+    validation_response,
+    visible_or_404,
+)
 from clearinghouse.participants import selectors as participant_selectors
 from clearinghouse.participants.choices import Role
+from clearinghouse.participants.permissions import (
+    is_admin,
+    is_coordination_cell,
+    is_donor_officer_of,
+    is_recipient_officer_of,
+)
 from clearinghouse.pledges import selectors, services
 from clearinghouse.pledges.choices import ALLOCATABLE, TRANSITIONS, PledgeKind, PledgeStatus
 from clearinghouse.pledges.forms import PledgeForm
@@ -29,23 +44,7 @@ from clearinghouse.pledges.models import Pledge
 from clearinghouse.requirements import selectors as requirement_selectors
 from clearinghouse.requirements.choices import RequirementStatus
 from clearinghouse.requirements.models import status_q
-from clearinghouse.requirements.permissions import (
-    is_admin,
-    is_coordination_cell,
-    is_donor_officer_of,
-    is_recipient_officer_of,
-)
-from clearinghouse.requirements.views import (
-    Confirmation,
-    act,
-    back_to,
-    confirmed_act,
-    coverage,
-    page_of,
-    timeline,
-    validation_response,
-    visible_or_404,
-)
+from clearinghouse.requirements.views import coverage, timeline
 
 STATUS_BADGE: dict[str, str] = {
     PledgeStatus.OFFERED: "",

@@ -1,7 +1,8 @@
 """Turning loosely typed input (API bodies, spreadsheet rows) into clean values, or a 422 naming the field.
 
-Shared by the requirements and pledges services: each accepts native values (int, Decimal, date,
-lists) as the API gives them, and strings as a spreadsheet gives them ("" meaning empty).
+Shared by the services of every app and the spreadsheet imports: each accepts native values (int,
+Decimal, date, lists) as the API gives them, and strings as a spreadsheet gives them ("" meaning
+empty). Participants named by code are cleaned by `participants.cleaning`.
 """
 
 from __future__ import annotations
@@ -15,7 +16,6 @@ from clearinghouse.core import money as money_rules
 from clearinghouse.core import validation
 from clearinghouse.core.choices import Releasability
 from clearinghouse.core.errors import InvalidInput
-from clearinghouse.participants.models import Participant
 
 CENT = money_rules.CENT
 MAX_MONEY = money_rules.MAX_AMOUNT  # what an entered amount may be (numeric(17, 2))
@@ -156,27 +156,6 @@ def code_list(value: Any, field: str) -> list[str]:
         if code and code not in seen:
             seen.append(code)
     return seen
-
-
-def participant(value: Any, field: str) -> Participant:
-    """A participant by its code (ISO alpha-3, EU, NATO)."""
-    code = text(value, field, max_length=10).upper()
-    if not code:
-        raise InvalidInput(f"{field}: required (a participant code such as USA)", field=field)
-    found = Participant.objects.filter(code=code).first()
-    if found is None:
-        raise InvalidInput(f"{field}: unknown participant {code!r}", field=field)
-    return found
-
-
-def participants(value: Any, field: str) -> list[Participant]:
-    """Participants named by a list of codes (or a ';'-separated string)."""
-    codes = [c.upper() for c in code_list(value, field)]
-    found = {p.code: p for p in Participant.objects.filter(code__in=codes)}
-    for code in codes:
-        if code not in found:
-            raise InvalidInput(f"{field}: unknown participant {code!r}", field=field)
-    return [found[c] for c in codes]
 
 
 def releasability(
