@@ -41,10 +41,18 @@ from clearinghouse.pledges import selectors, services
 from clearinghouse.pledges.choices import ALLOCATABLE, TRANSITIONS, PledgeKind, PledgeStatus
 from clearinghouse.pledges.forms import PledgeForm
 from clearinghouse.pledges.models import Pledge
+from clearinghouse.pledges.timeline import timeline
 from clearinghouse.requirements import selectors as requirement_selectors
 from clearinghouse.requirements.choices import RequirementStatus
 from clearinghouse.requirements.models import status_q
-from clearinghouse.requirements.views import coverage, timeline
+
+
+def coverage(allocated: int, delivered: int, total: int | None) -> tuple[str, str]:
+    """Widths of a coverage bar (allocated, delivered) as CSS percentages."""
+    if not total:
+        return "0", "0"
+    return (f"{min(100.0, 100 * allocated / total):.1f}", f"{min(100.0, 100 * delivered / total):.1f}")
+
 
 STATUS_BADGE: dict[str, str] = {
     PledgeStatus.OFFERED: "",
