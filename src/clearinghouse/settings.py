@@ -102,7 +102,7 @@ INSTALLED_APPS = [
     "clearinghouse.pledges",
     "clearinghouse.clearing",
     "clearinghouse.funds",
-    "clearinghouse.ingest",
+    "clearinghouse.tracker",
     "clearinghouse.reports",
 ]
 

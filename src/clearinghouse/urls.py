@@ -35,7 +35,7 @@ urlpatterns = [
     path("", include("clearinghouse.pledges.urls")),
     path("", include("clearinghouse.clearing.urls")),
     path("", include("clearinghouse.funds.urls")),
-    path("", include("clearinghouse.ingest.urls")),
+    path("", include("clearinghouse.tracker.urls")),
     path("", include("clearinghouse.reports.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),

@@ -87,7 +87,7 @@ def create_pledge(request: HttpRequest, payload: PledgeIn):  # type: ignore[no-u
 @pledges_router.get("/export", response={200: None, 422: ErrorOut}, openapi_extra=FILE_RESPONSES)
 def export_pledges(request: HttpRequest, format: str = "csv"):  # type: ignore[no-untyped-def]
     """Every pledge you may see as a `csv` or `xlsx` file, in the import's columns (re-imports cleanly)."""
-    from clearinghouse.ingest import spreadsheets
+    from clearinghouse.tracker import spreadsheets
 
     content, content_type, name = spreadsheets.export_file(user=request.user, kind="pledges", fmt=format)
     response = HttpResponse(content, content_type=content_type)

@@ -1,7 +1,7 @@
 """Demo pledges that tell the real story, entered and moved along through the services.
 
 * In kind: the heavy-weapon deliveries of the Kiel Institute's tracker (Release 29, weapons.csv as
-  shipped with the ingest app): one pledge per donor and catalog item type, the models of a row
+  shipped with the tracker app): one pledge per donor and catalog item type, the models of a row
   mapped to item types by the reviewed `pledges/data/kiel_model_map.csv`, the row's value split
   across them by count × the catalog's reference price (`kiel_weapons`); a unit value far from its
   reference range is flagged (in the pledge's valuation source and notes, and as a warning).
@@ -377,7 +377,7 @@ def weapon_rows() -> list[tuple[kiel_weapons.RowSplit, dt.date]]:
     by_tracker_name = dict(Participant.objects.exclude(tracker_name="").values_list("tracker_name", "code"))
     mapping = kiel_weapons.load_map()
     text = (
-        resources.files("clearinghouse.ingest")
+        resources.files("clearinghouse.tracker")
         .joinpath("data", "kiel-r29", "weapons.csv")
         .read_text(encoding="utf-8")
     )

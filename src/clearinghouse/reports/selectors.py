@@ -35,9 +35,6 @@ from clearinghouse.core.errors import InvalidInput
 from clearinghouse.core.releasability import sees_everything
 from clearinghouse.core.resilient import log_unreadable
 from clearinghouse.core.validation import date_problem
-from clearinghouse.ingest import selectors as ingest_selectors
-from clearinghouse.ingest.choices import FlowType
-from clearinghouse.ingest.models import KielEuShare, KielFlow, KielGdp, KielRelease, KielWeapons
 from clearinghouse.participants.choices import ParticipantKind
 from clearinghouse.participants.models import Participant, ParticipantGroup
 from clearinghouse.reports import linked
@@ -51,6 +48,9 @@ from clearinghouse.reports.suppression import (
     ratio,
     withhold,
 )
+from clearinghouse.tracker import selectors as tracker_selectors
+from clearinghouse.tracker.choices import FlowType
+from clearinghouse.tracker.models import KielEuShare, KielFlow, KielGdp, KielRelease, KielWeapons
 
 SOURCES = ("tracker", "records")
 TYPES = ("military", "financial", "humanitarian", "total")
@@ -135,7 +135,7 @@ def _participants() -> dict[str, Participant]:
 
 
 def _tracker_dataset(user: Any) -> Dataset:
-    release = ingest_selectors.current_release(user=user)
+    release = tracker_selectors.current_release(user=user)
     rows = (
         KielFlow.objects.restrict(user, "view")
         .filter(release=release)

@@ -12,9 +12,9 @@ from django.urls import reverse
 from django.utils.http import urlencode
 
 from clearinghouse.core.errors import DomainError, NotFound
-from clearinghouse.ingest.models import KielRelease
 from clearinghouse.reports import exports, selectors
 from clearinghouse.reports.filenames import export_name
+from clearinghouse.tracker.models import KielRelease
 
 TOP_DONORS = 15
 SHORT_GROUP_LABELS = {

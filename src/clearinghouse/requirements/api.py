@@ -62,7 +62,7 @@ def create_requirement(request: HttpRequest, payload: RequirementIn):  # type: i
 @router.get("/export", response={200: None, 422: ErrorOut}, openapi_extra=FILE_RESPONSES)
 def export_requirements(request: HttpRequest, format: str = "csv"):  # type: ignore[no-untyped-def]
     """Every requirement you may see as a `csv` or `xlsx` file in the import's columns (re-imports as is)."""
-    from clearinghouse.ingest import spreadsheets
+    from clearinghouse.tracker import spreadsheets
 
     content, content_type, name = spreadsheets.export_file(user=request.user, kind="requirements", fmt=format)
     response = HttpResponse(content, content_type=content_type)

@@ -16,10 +16,10 @@ from django.urls import reverse
 
 from clearinghouse.core.errors import InvalidInput
 from clearinghouse.core.models import AuditEvent
-from clearinghouse.ingest import spreadsheets
 from clearinghouse.pledges import services as pledge_services
 from clearinghouse.pledges.tests import factories
 from clearinghouse.requirements import services as requirement_services
+from clearinghouse.tracker import spreadsheets
 
 pytestmark = pytest.mark.django_db
 

@@ -21,10 +21,10 @@ from django.db import DataError, connection, models, transaction
 
 from clearinghouse.core.fields import ExactDecimalField
 from clearinghouse.core.models import AuditEvent
-from clearinghouse.ingest.spreadsheets import PLEDGE_COLUMNS, import_file
 from clearinghouse.pledges import services
 from clearinghouse.pledges.models import Pledge
 from clearinghouse.pledges.tests import factories
+from clearinghouse.tracker.spreadsheets import PLEDGE_COLUMNS, import_file
 
 pytestmark = pytest.mark.django_db
 

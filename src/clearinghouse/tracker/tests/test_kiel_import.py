@@ -16,9 +16,9 @@ from django.core.management.base import CommandError
 
 from clearinghouse.core.errors import Conflict, PermissionDenied
 from clearinghouse.core.models import AuditEvent
-from clearinghouse.ingest import kiel, selectors, services
-from clearinghouse.ingest.kiel import KielFormatError
-from clearinghouse.ingest.models import (
+from clearinghouse.tracker import kiel, selectors, services
+from clearinghouse.tracker.kiel import KielFormatError
+from clearinghouse.tracker.models import (
     KielEuShare,
     KielFlow,
     KielGdp,
@@ -26,7 +26,7 @@ from clearinghouse.ingest.models import (
     KielRelease,
     KielWeapons,
 )
-from clearinghouse.ingest.tests.kiel_files import R29, R31_PREVIEW, copy_release, rows, set_cell, write_rows
+from clearinghouse.tracker.tests.kiel_files import R29, R31_PREVIEW, copy_release, rows, set_cell, write_rows
 
 pytestmark = pytest.mark.django_db
 
@@ -382,7 +382,7 @@ def test_spreadsheet_imports_dispatch_to_the_spreadsheets_module(
     personas: dict[str, Any], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     calls: list[dict[str, Any]] = []
-    fake = types.ModuleType("clearinghouse.ingest.spreadsheets")
+    fake = types.ModuleType("clearinghouse.tracker.spreadsheets")
 
     def import_file(*, actor: Any, path: Path, kind: str, progress: Any) -> str:
         calls.append({"actor": actor.username, "path": path, "kind": kind})
@@ -390,7 +390,7 @@ def test_spreadsheet_imports_dispatch_to_the_spreadsheets_module(
         return "2 requirements imported"
 
     fake.import_file = import_file  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "clearinghouse.ingest.spreadsheets", fake)
+    monkeypatch.setitem(sys.modules, "clearinghouse.tracker.spreadsheets", fake)
     out, err = StringIO(), StringIO()
     call_command(
         "import", "requirements", str(tmp_path / "r.xlsx"), "--as", "recipient", stdout=out, stderr=err
@@ -403,7 +403,7 @@ def test_spreadsheet_imports_dispatch_to_the_spreadsheets_module(
 def test_spreadsheet_import_unavailable_says_so(
     personas: dict[str, Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setitem(sys.modules, "clearinghouse.ingest.spreadsheets", None)  # import fails
+    monkeypatch.setitem(sys.modules, "clearinghouse.tracker.spreadsheets", None)  # import fails
     with pytest.raises(CommandError, match="spreadsheet import is unavailable"):
         call_command("import", "pledges", "p.csv", "--as", "donor_usa", stdout=StringIO())
 

@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 from django.db import connection
 
-from clearinghouse.ingest import services
-from clearinghouse.ingest.kiel import KielFormatError
-from clearinghouse.ingest.models import (
+from clearinghouse.tracker import services
+from clearinghouse.tracker.kiel import KielFormatError
+from clearinghouse.tracker.models import (
     KielEuShare,
     KielFlow,
     KielGdp,
@@ -20,7 +20,7 @@ from clearinghouse.ingest.models import (
     KielRelease,
     KielWeapons,
 )
-from clearinghouse.ingest.tests.kiel_files import R29, R31_PREVIEW, copy_release, rows, set_cell
+from clearinghouse.tracker.tests.kiel_files import R29, R31_PREVIEW, copy_release, rows, set_cell
 
 pytestmark = pytest.mark.django_db
 

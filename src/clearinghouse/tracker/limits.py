@@ -1,6 +1,6 @@
 """Every figure of a release must fit its column exactly before anything is written.
 
-The columns are `ExactDecimalField`s sized to what the tracker's files hold (see ingest/models.py):
+The columns are `ExactDecimalField`s sized to what the tracker's files hold (see tracker/models.py):
 EUR billion with 9 decimals, GDP with 13, shares of GDP with 12, procurement by source with 17
 (the files print doubles: 15 significant digits, up to 17 decimals for values below 0.01), euros
 with 2. A value that needs more digits or more decimals than its column would be rounded or refused
@@ -12,8 +12,8 @@ from __future__ import annotations
 from decimal import Decimal
 
 from clearinghouse.core.fields import ExactDecimalField
-from clearinghouse.ingest.kiel import KielFormatError, ParsedRelease
-from clearinghouse.ingest.models import KielEuShare, KielFlow, KielGdp, KielProcurement, KielWeapons
+from clearinghouse.tracker.kiel import KielFormatError, ParsedRelease
+from clearinghouse.tracker.models import KielEuShare, KielFlow, KielGdp, KielProcurement, KielWeapons
 
 
 def _field(model: type, name: str) -> ExactDecimalField:

@@ -7,8 +7,8 @@ from ninja.pagination import paginate
 from clearinghouse.core.pagination import LimitOffsetPagination
 from clearinghouse.core.schemas import ErrorOut
 from clearinghouse.core.validation import Id
-from clearinghouse.ingest import selectors
-from clearinghouse.ingest.schemas import ReleaseOut, RevisionOut
+from clearinghouse.tracker import selectors
+from clearinghouse.tracker.schemas import ReleaseOut, RevisionOut
 
 router = Router(tags=["kiel"])
 

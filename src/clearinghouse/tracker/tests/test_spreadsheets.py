@@ -13,11 +13,11 @@ from openpyxl import Workbook, load_workbook
 
 from clearinghouse.core.errors import InvalidInput, PermissionDenied
 from clearinghouse.core.models import AuditEvent
-from clearinghouse.ingest import spreadsheets
-from clearinghouse.ingest.spreadsheets import PLEDGE_COLUMNS, REQUIREMENT_COLUMNS, import_file
 from clearinghouse.pledges.models import Pledge
 from clearinghouse.pledges.tests import factories
 from clearinghouse.requirements.models import Requirement
+from clearinghouse.tracker import spreadsheets
+from clearinghouse.tracker.spreadsheets import PLEDGE_COLUMNS, REQUIREMENT_COLUMNS, import_file
 
 pytestmark = pytest.mark.django_db
 

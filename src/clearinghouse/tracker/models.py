@@ -18,7 +18,7 @@ from django.db.models import Q
 from clearinghouse.core.fields import ExactDecimalField
 from clearinghouse.core.models import RestrictedModel
 from clearinghouse.core.money import AmountField
-from clearinghouse.ingest.choices import FlowType
+from clearinghouse.tracker.choices import FlowType
 
 
 class PublicTrackerModel(RestrictedModel):

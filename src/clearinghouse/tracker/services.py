@@ -11,9 +11,11 @@ from django.utils import timezone
 
 from clearinghouse.core import audit
 from clearinghouse.core.errors import Conflict, PermissionDenied
-from clearinghouse.ingest import kiel, limits
-from clearinghouse.ingest.choices import FlowType
-from clearinghouse.ingest.models import (
+from clearinghouse.participants.choices import Role
+from clearinghouse.participants.models import Participant
+from clearinghouse.tracker import kiel, limits
+from clearinghouse.tracker.choices import FlowType
+from clearinghouse.tracker.models import (
     KielEuShare,
     KielFlow,
     KielGdp,
@@ -21,8 +23,6 @@ from clearinghouse.ingest.models import (
     KielRelease,
     KielWeapons,
 )
-from clearinghouse.participants.choices import Role
-from clearinghouse.participants.models import Participant
 
 SHIPPED_RELEASE = Path(__file__).resolve().parent / "data" / "kiel-r29"
 

@@ -1,10 +1,10 @@
-"""Demo data of the ingest app: the Kiel tracker release shipped with the package (idempotent)."""
+"""Demo data of the tracker app: the Kiel tracker release shipped with the package (idempotent)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from clearinghouse.ingest.services import SHIPPED_RELEASE, import_kiel_release
+from clearinghouse.tracker.services import SHIPPED_RELEASE, import_kiel_release
 
 
 def seed(admin: Any) -> None:

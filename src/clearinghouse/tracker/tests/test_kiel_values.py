@@ -12,10 +12,10 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from clearinghouse.ingest import services
-from clearinghouse.ingest.kiel import KielFormatError
-from clearinghouse.ingest.models import KielFlow, KielRelease, KielWeapons
-from clearinghouse.ingest.tests.kiel_files import R29, copy_release, set_cell
+from clearinghouse.tracker import services
+from clearinghouse.tracker.kiel import KielFormatError
+from clearinghouse.tracker.models import KielFlow, KielRelease, KielWeapons
+from clearinghouse.tracker.tests.kiel_files import R29, copy_release, set_cell
 
 pytestmark = pytest.mark.django_db
 

@@ -1,10 +1,10 @@
-"""Pages of the ingest app."""
+"""Pages of the tracker app."""
 
 from __future__ import annotations
 
 from django.urls import URLPattern, path
 
-from clearinghouse.ingest import views, views_spreadsheets
+from clearinghouse.tracker import views, views_spreadsheets
 
 urlpatterns: list[URLPattern] = [
     path("kiel/releases/", views.releases_page, name="kiel-releases"),

@@ -1,4 +1,4 @@
-"""Pages of the ingest app: the imported Kiel tracker releases and what each one revised."""
+"""Pages of the tracker app: the imported Kiel tracker releases and what each one revised."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from clearinghouse.core.errors import DomainError
-from clearinghouse.ingest import selectors
+from clearinghouse.tracker import selectors
 
 
 def _number(value: str | None) -> int | None:
@@ -34,4 +34,4 @@ def releases_page(request: HttpRequest) -> HttpResponse:
             )
         except DomainError as exc:
             context["error"] = exc.message
-    return render(request, "ingest/releases.html", context)
+    return render(request, "tracker/releases.html", context)

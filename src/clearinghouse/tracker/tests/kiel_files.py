@@ -71,8 +71,8 @@ def tiny_release(number: int = 1, *, current: bool = True, military_usa: str = "
     """A small release written straight to the tables (for authorisation and page tests only)."""
     from django.utils import timezone
 
-    from clearinghouse.ingest.models import KielFlow, KielGdp, KielRelease, KielWeapons
     from clearinghouse.participants.models import Participant
+    from clearinghouse.tracker.models import KielFlow, KielGdp, KielRelease, KielWeapons
 
     if current:
         KielRelease.objects.filter(is_current=True).update(is_current=False)

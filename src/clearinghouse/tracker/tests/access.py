@@ -12,13 +12,13 @@ from tests.access_rules import ALL, Rule
 
 
 def _release(personas: dict[str, Any]) -> dict[str, Any]:
-    from clearinghouse.ingest.tests.kiel_files import tiny_release
+    from clearinghouse.tracker.tests.kiel_files import tiny_release
 
     return {"number": tiny_release(7).number}
 
 
 def _two_releases(personas: dict[str, Any]) -> dict[str, Any]:
-    from clearinghouse.ingest.tests.kiel_files import tiny_release
+    from clearinghouse.tracker.tests.kiel_files import tiny_release
 
     tiny_release(7)
     tiny_release(8, military_usa="1.75")

@@ -14,10 +14,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 from openpyxl import Workbook
 
-from clearinghouse.ingest import spreadsheets
-from clearinghouse.ingest.spreadsheets import PLEDGE_COLUMNS, ImportErrors, SpreadsheetError, import_file
-from clearinghouse.ingest.tests.test_spreadsheets import catalog, fails, pledge_rows, write_csv
 from clearinghouse.pledges.models import Pledge
+from clearinghouse.tracker import spreadsheets
+from clearinghouse.tracker.spreadsheets import PLEDGE_COLUMNS, ImportErrors, SpreadsheetError, import_file
+from clearinghouse.tracker.tests.test_spreadsheets import catalog, fails, pledge_rows, write_csv
 
 pytestmark = pytest.mark.django_db
 __all__ = ["catalog"]  # the fixture, imported for these tests
@@ -156,7 +156,7 @@ def test_a_workbook_that_unpacks_too_large_is_refused_before_it_is_read(
 def test_a_file_too_large_is_refused_at_every_door(
     catalog: dict[str, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, page_client: Any
 ) -> None:
-    from clearinghouse.ingest import views_spreadsheets
+    from clearinghouse.tracker import views_spreadsheets
 
     monkeypatch.setattr(spreadsheets, "MAX_FILE_BYTES", 1000)
     monkeypatch.setattr(views_spreadsheets, "MAX_BYTES", 1000)

@@ -9,8 +9,8 @@ from typing import Any
 from django.db.models import QuerySet
 
 from clearinghouse.core.errors import InvalidInput, NotFound
-from clearinghouse.ingest.choices import AID_TYPES, FlowType
-from clearinghouse.ingest.models import KielFlow, KielRelease
+from clearinghouse.tracker.choices import AID_TYPES, FlowType
+from clearinghouse.tracker.models import KielFlow, KielRelease
 
 
 def release_list(*, user: Any) -> QuerySet[KielRelease]:

@@ -10,8 +10,8 @@ from django.core.management.base import CommandParser
 
 from clearinghouse.core.commands import ClearinghouseCommand
 from clearinghouse.core.money import figure_text
-from clearinghouse.ingest import selectors
-from clearinghouse.ingest.formatting import decimal_text
+from clearinghouse.tracker import selectors
+from clearinghouse.tracker.formatting import decimal_text
 
 
 class Command(ClearinghouseCommand):

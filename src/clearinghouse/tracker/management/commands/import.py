@@ -9,7 +9,7 @@ from typing import Any
 from django.core.management.base import CommandError, CommandParser
 
 from clearinghouse.core.commands import ClearinghouseCommand
-from clearinghouse.ingest import services
+from clearinghouse.tracker import services
 
 
 class Command(ClearinghouseCommand):
@@ -76,7 +76,7 @@ class Command(ClearinghouseCommand):
     def _spreadsheet(self, actor: Any, path: Path, kind: str) -> None:
         # Written by another app's engineer; loaded lazily so the Kiel importer works without it.
         try:
-            spreadsheets = importlib.import_module("clearinghouse.ingest.spreadsheets")
+            spreadsheets = importlib.import_module("clearinghouse.tracker.spreadsheets")
         except ImportError as exc:
             raise CommandError(f"spreadsheet import is unavailable in this installation ({exc})") from exc
         import_file = getattr(spreadsheets, "import_file", None)

@@ -15,9 +15,9 @@ from django.views.decorators.http import require_http_methods
 
 from clearinghouse.core.errors import DomainError
 from clearinghouse.core.forms import set_choices
-from clearinghouse.ingest import spreadsheets
 from clearinghouse.participants.choices import Role
 from clearinghouse.participants.permissions import is_admin, is_recipient_officer_of
+from clearinghouse.tracker import spreadsheets
 
 MAX_BYTES = spreadsheets.MAX_FILE_BYTES
 
@@ -85,4 +85,4 @@ def spreadsheet_import(request: HttpRequest) -> HttpResponse:
         except DomainError as exc:
             context["error"] = exc.message
             status = 403 if exc.status == 403 else 422
-    return render(request, "ingest/spreadsheet_import.html", context, status=status)
+    return render(request, "tracker/spreadsheet_import.html", context, status=status)
