@@ -104,6 +104,7 @@ INSTALLED_APPS = [
     "clearinghouse.funds",
     "clearinghouse.tracker",
     "clearinghouse.reports",
+    "clearinghouse.apps.ProjectConfig",
 ]
 
 MIDDLEWARE = [

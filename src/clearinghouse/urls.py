@@ -27,6 +27,7 @@ urlpatterns = [
     path("users/<str:username>/deactivate/", views_users.user_deactivate, name="user-deactivate"),
     path("participants/", participant_views.participant_list, name="participant-list"),
     path("participants/<str:code>/", participant_views.participant_detail, name="participant-detail"),
+    path("import/", views.spreadsheet_import, name="spreadsheet-import"),
     path("audit/", core_views.audit_page, name="audit"),
     path("tokens/", core_views.tokens_page, name="tokens"),
     path("tokens/<int:token_id>/revoke/", core_views.revoke_token_page, name="token-revoke"),

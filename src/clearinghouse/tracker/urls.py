@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from django.urls import URLPattern, path
 
-from clearinghouse.tracker import views, views_spreadsheets
+from clearinghouse.tracker import views
 
 urlpatterns: list[URLPattern] = [
     path("kiel/releases/", views.releases_page, name="kiel-releases"),
-    path("import/", views_spreadsheets.spreadsheet_import, name="spreadsheet-import"),
 ]

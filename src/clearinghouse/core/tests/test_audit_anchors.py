@@ -240,13 +240,14 @@ def test_a_kiel_import_writes_a_checkpoint(personas: dict) -> None:
 
 
 def test_a_spreadsheet_import_writes_a_checkpoint(personas: dict, tmp_path: Path) -> None:
+    from clearinghouse import spreadsheets
+    from clearinghouse.pledges import spreadsheets as pledge_spreadsheets
     from clearinghouse.pledges.tests import factories
-    from clearinghouse.tracker import spreadsheets
 
     factories.ensure_catalog()
     path = tmp_path / "pledges.csv"
     path.write_text(
-        ",".join(spreadsheets.PLEDGE_COLUMNS)
+        ",".join(pledge_spreadsheets.COLUMNS)
         + "\nUSA-CP-1,USA,in_kind,AMM-155-HE,100,,,,2024-02-01,contact_group,\n"
     )
     before = AuditEvent.objects.count()

@@ -23,8 +23,9 @@ from clearinghouse.core.fields import ExactDecimalField
 from clearinghouse.core.models import AuditEvent
 from clearinghouse.pledges import services
 from clearinghouse.pledges.models import Pledge
+from clearinghouse.pledges.spreadsheets import COLUMNS as PLEDGE_COLUMNS
 from clearinghouse.pledges.tests import factories
-from clearinghouse.tracker.spreadsheets import PLEDGE_COLUMNS, import_file
+from clearinghouse.spreadsheets import import_file
 
 pytestmark = pytest.mark.django_db
 

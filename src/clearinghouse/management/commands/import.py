@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import importlib
 from pathlib import Path
 from typing import Any
 
 from django.core.management.base import CommandError, CommandParser
 
+from clearinghouse import spreadsheets
 from clearinghouse.core.commands import ClearinghouseCommand
+from clearinghouse.core.tabular import ImportErrors
 from clearinghouse.tracker import services
 
 
@@ -74,15 +75,6 @@ class Command(ClearinghouseCommand):
             self.stdout.write("Every identity of the release holds (within the file's rounding).")
 
     def _spreadsheet(self, actor: Any, path: Path, kind: str) -> None:
-        # Written by another app's engineer; loaded lazily so the Kiel importer works without it.
-        try:
-            spreadsheets = importlib.import_module("clearinghouse.tracker.spreadsheets")
-        except ImportError as exc:
-            raise CommandError(f"spreadsheet import is unavailable in this installation ({exc})") from exc
-        import_file = getattr(spreadsheets, "import_file", None)
-        if import_file is None:
-            raise CommandError("spreadsheet import is unavailable in this installation (no import_file)")
-
         from tqdm import tqdm
 
         bars: list[Any] = []
@@ -99,8 +91,8 @@ class Command(ClearinghouseCommand):
             bars[0].update(done - bars[0].n)
 
         try:
-            result = import_file(actor=actor, path=path, kind=kind, progress=progress)
-        except spreadsheets.ImportErrors as exc:
+            result = spreadsheets.import_file(actor=actor, path=path, kind=kind, progress=progress)
+        except ImportErrors as exc:
             for bar in bars:
                 bar.close()
             bars.clear()
@@ -113,4 +105,4 @@ class Command(ClearinghouseCommand):
         finally:
             for bar in bars:
                 bar.close()
-        self.stdout.write(str(result) if result is not None else f"Imported {kind} from {path}.")
+        self.stdout.write(str(result))

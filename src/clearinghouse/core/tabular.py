@@ -1,18 +1,12 @@
-"""Spreadsheets of requirements and pledges: import (CSV or XLSX, all or nothing) and export.
+"""Reading and writing tables: the streaming, bounded CSV/XLSX reader every spreadsheet import
+uses, the all-or-nothing import of one kind of record, and CSV/XLSX export.
 
-Import reads the whole file, checks every row (headers, numbers, dates, codes, duplicates, who may
-import what) before writing anything, then writes every row through the services (create or update,
-as `requirements.services.upsert_requirement` and `pledges.services.upsert_pledge` do) in ONE
-transaction: a row the services refuse rolls back every row before it. Every error is an
-`InvalidInput` (a `SpreadsheetError`) whose message names the file, the row as a spreadsheet shows
-it (the header is row 1) and the column, and says what is wrong.
-
-Rows are keyed by external_ref (per donor for pledges, per owner for requirements): importing the
-same file again creates nothing, a changed row updates its record (audited by the service), an
-unchanged row writes nothing.
-
-Export writes exactly what the user may see (the same selectors as the pages and the API) with the
-import's columns, so an exported file imports again without changes.
+Reading stops at the first hard limit (file size, an XLSX's unpacked size, rows, columns, a cell's
+length) with an error naming the file, row and column; nothing is ever loaded whole. An import
+checks every row before writing anything, reports every error (the first MAX_ERRORS listed, the
+rest counted), and writes every row through the services in ONE transaction. The kinds of record
+(requirements/spreadsheets.py, pledges/spreadsheets.py) bring their columns, row checks and
+upsert.
 """
 
 from __future__ import annotations
@@ -23,7 +17,7 @@ import difflib
 import io
 import zipfile
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -34,61 +28,15 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.exceptions import IllegalCharacterError, InvalidFileException
 
-from clearinghouse.catalog import selectors as catalog_selectors
 from clearinghouse.core import audit, cleaning, csv_cells
 from clearinghouse.core.errors import DomainError, InvalidInput, PermissionDenied
+from clearinghouse.core.forms import without_field
 from clearinghouse.core.humanize import count_of
 from clearinghouse.core.resilient import UNREADABLE, log_unreadable
-from clearinghouse.participants import selectors as participant_selectors
-from clearinghouse.participants.choices import Role
-from clearinghouse.participants.permissions import (
-    is_admin,
-    is_coordination_cell,
-    is_recipient_officer_of,
-)
-from clearinghouse.pledges import fx
-from clearinghouse.pledges import selectors as pledge_selectors
-from clearinghouse.pledges import services as pledge_services
-from clearinghouse.pledges.choices import PledgeKind
-from clearinghouse.requirements import selectors as requirement_selectors
-from clearinghouse.requirements import services as requirement_services
-from clearinghouse.requirements.choices import Priority
 
-PLEDGE_COLUMNS: tuple[str, ...] = (
-    "external_ref",
-    "donor",
-    "kind",
-    "item_type",
-    "quantity",
-    "unit_value",
-    "amount",
-    "currency",
-    "available_from",
-    "releasability",
-    "notes",
-    "illustrative",
-)
-REQUIREMENT_COLUMNS: tuple[str, ...] = (
-    "external_ref",
-    "capability",
-    "item_types",
-    "quantity",
-    "priority",
-    "needed_by",
-    "releasability",
-    "notes",
-    "illustrative",
-)
-# Columns a file may leave out: `illustrative` (demo or training data) is false for a new record and
-# unchanged for an existing one when the column is absent or its cell blank.
-OPTIONAL_COLUMNS = frozenset({"illustrative"})
-COLUMNS: dict[str, tuple[str, ...]] = {"requirements": REQUIREMENT_COLUMNS, "pledges": PLEDGE_COLUMNS}
-KINDS = tuple(COLUMNS)
 FORMATS = ("csv", "xlsx")
 CSV_TYPE = "text/csv; charset=utf-8"
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-# A service error about a field that is not a column is reported at the column it comes from.
-_FIELD_TO_COLUMN = {"tranches": "amount", "owner": "external_ref", "pledge": "item_type", "unit": "quantity"}
 
 Progress = Callable[[int, int], None]
 
@@ -154,7 +102,7 @@ class ImportErrors(InvalidInput):
         return [e.message for e in self.errors] + more
 
 
-class _Errors:
+class ErrorList:
     """The errors found so far in one file: keeps the first MAX_ERRORS, counts all."""
 
     def __init__(self, file: str) -> None:
@@ -163,11 +111,13 @@ class _Errors:
         self.total = 0
 
     def add(self, error: SpreadsheetError) -> None:
+        """Count an error, and keep it while fewer than MAX_ERRORS are kept."""
         self.total += 1
         if len(self.kept) < MAX_ERRORS:
             self.kept.append(error)
 
     def raise_any(self) -> None:
+        """Refuse the file (ImportErrors) if any error was found."""
         if self.total:
             raise ImportErrors(self.file, self.kept, self.total)
 
@@ -234,7 +184,8 @@ def _not_utf8(name: str, raw: bytes, exc: UnicodeDecodeError) -> SpreadsheetErro
     )
 
 
-def _too_big(name: str, size: int) -> None:
+def too_big(name: str, size: int) -> None:
+    """Refuse a file over MAX_FILE_BYTES, saying how large it is."""
     if size > MAX_FILE_BYTES:
         raise SpreadsheetError(
             file=name,
@@ -243,7 +194,7 @@ def _too_big(name: str, size: int) -> None:
         )
 
 
-def _check_row(name: str, number: int, cells: list[Any]) -> None:
+def _check_row(name: str, number: int, cells: list[Any], widest: int | None = None) -> None:
     """The hard limits of one row: how many rows, how wide, how long a cell."""
     if number > MAX_ROWS + 1:
         raise SpreadsheetError(
@@ -257,7 +208,8 @@ def _check_row(name: str, number: int, cells: list[Any]) -> None:
             file=name,
             row=number,
             column=get_column_letter(MAX_COLUMNS + 1),
-            problem=f"more than {MAX_COLUMNS} columns; the file has at most {len(PLEDGE_COLUMNS)}",
+            problem=f"more than {MAX_COLUMNS} columns"
+            + (f"; the file has at most {widest}" if widest else ""),
         )
     for index, cell in enumerate(cells[:MAX_COLUMNS]):
         if isinstance(cell, str) and len(cell) > MAX_CELL_CHARS:
@@ -269,8 +221,8 @@ def _check_row(name: str, number: int, cells: list[Any]) -> None:
             )
 
 
-def _iter_csv(path: Path, name: str) -> Iterator[list[str]]:
-    _too_big(name, path.stat().st_size)
+def _iter_csv(path: Path, name: str, widest: int | None) -> Iterator[list[str]]:
+    too_big(name, path.stat().st_size)
     raw = path.read_bytes()
     try:
         text = raw.decode("utf-8-sig")
@@ -294,12 +246,12 @@ def _iter_csv(path: Path, name: str) -> Iterator[list[str]]:
                 problem = f"not a readable CSV file ({exc})"
             raise SpreadsheetError(file=name, row=line, problem=problem) from None
         number += 1
-        _check_row(name, number, row)
+        _check_row(name, number, row, widest)
         yield row[:MAX_COLUMNS]
 
 
-def _iter_xlsx(path: Path, name: str) -> Iterator[list[Any]]:
-    _too_big(name, path.stat().st_size)
+def _iter_xlsx(path: Path, name: str, widest: int | None) -> Iterator[list[Any]]:
+    too_big(name, path.stat().st_size)
     unreadable = SpreadsheetError(
         file=name, problem="not a readable XLSX workbook (save it from your spreadsheet as .xlsx)"
     )
@@ -325,7 +277,7 @@ def _iter_xlsx(path: Path, name: str) -> Iterator[list[Any]]:
         # Streamed: one row at a time, never wider than one column past the limit.
         for number, row in enumerate(sheet.iter_rows(values_only=True, max_col=MAX_COLUMNS + 1), start=1):
             cells = list(row)
-            _check_row(name, number, cells)
+            _check_row(name, number, cells, widest)
             # max_col pads every row to that width in read-only mode: drop the padding again.
             while cells and cells[-1] is None:
                 cells.pop()
@@ -334,18 +286,19 @@ def _iter_xlsx(path: Path, name: str) -> Iterator[list[Any]]:
         workbook.close()
 
 
-def iter_table(path: Path, name: str | None = None) -> Iterator[list[str]]:
+def iter_table(path: Path, name: str | None = None, *, widest: int | None = None) -> Iterator[list[str]]:
     """Every row of a CSV (UTF-8, with or without BOM) or of an XLSX file's first sheet, as text,
     read as a stream that stops with a `SpreadsheetError` at the first limit the file exceeds.
 
-    `name` is how errors name the file (default: the path's own name).
+    `name` is how errors name the file (default: the path's own name); `widest`, how many columns
+    the file should have at most (said when a row is far wider).
     """
     name = name or path.name
     suffix = path.suffix.lower()
     if suffix == ".csv":
-        rows: Iterator[list[Any]] = _iter_csv(path, name)
+        rows: Iterator[list[Any]] = _iter_csv(path, name, widest)
     elif suffix == ".xlsx":
-        rows = _iter_xlsx(path, name)
+        rows = _iter_xlsx(path, name, widest)
     else:
         raise SpreadsheetError(
             file=name, problem=f"unsupported file type {suffix or '(none)'!r}: use .csv or .xlsx"
@@ -360,14 +313,17 @@ def read_table(path: Path, name: str | None = None) -> list[list[str]]:
 
 
 @dataclass
-class _Sheet:
+class Sheet:
     """A read file: its name, expected columns and where each column sits."""
 
     name: str
     columns: tuple[str, ...]
     positions: dict[str, int]
+    # A service error about a field that is not a column -> the column it comes from.
+    field_to_column: dict[str, str] = field(default_factory=dict)
 
     def error(self, row: int, column: str | None, problem: str, *, status: int = 422) -> SpreadsheetError:
+        """An error at a cell (the column's letter added when the file has that column)."""
         if column in self.positions:
             return SpreadsheetError(
                 file=self.name,
@@ -382,20 +338,20 @@ class _Sheet:
     def from_domain(self, row: int, exc: DomainError, default: str) -> SpreadsheetError:
         """A service's error, placed at the row and at the column its field names."""
         field = (exc.field or "").split(".")[0]
-        column = field if field in self.columns else _FIELD_TO_COLUMN.get(field, default)
-        return self.error(row, column, _problem(exc.message, exc.field), status=exc.status)
+        column = field if field in self.columns else self.field_to_column.get(field, default)
+        return self.error(row, column, without_field(exc.message, exc.field), status=exc.status)
 
 
-def _problem(message: str, field: str | None) -> str:
-    """A service message without its leading "field: " (the column is named already)."""
-    if field and message.startswith(f"{field}: "):
-        return message[len(field) + 2 :]
-    return message
-
-
-def _header(name: str, kind: str, first: list[str] | None) -> _Sheet:
+def header(
+    name: str,
+    kind: str,
+    first: list[str] | None,
+    *,
+    columns: tuple[str, ...],
+    optional: frozenset[str] = frozenset(),
+    field_to_column: dict[str, str] | None = None,
+) -> Sheet:
     """The header row's columns; every problem with it is reported (and nothing below is read)."""
-    columns = COLUMNS[kind]
     expected = ", ".join(columns)
     if not first or not any(first):
         raise SpreadsheetError(
@@ -407,7 +363,7 @@ def _header(name: str, kind: str, first: list[str] | None) -> _Sheet:
     header = [cell.strip().lstrip("\ufeff").lower() for cell in first]
     while header and not header[-1]:
         header.pop()
-    errors = _Errors(name)
+    errors = ErrorList(name)
     positions: dict[str, int] = {}
     suggested: set[str] = set()  # a missing column that an unknown one was taken for is named once
     for index, title in enumerate(header):
@@ -440,7 +396,7 @@ def _header(name: str, kind: str, first: list[str] | None) -> _Sheet:
         else:
             positions[title] = index
     for column in columns:
-        if column not in positions and column not in suggested and column not in OPTIONAL_COLUMNS:
+        if column not in positions and column not in suggested and column not in optional:
             errors.add(
                 SpreadsheetError(
                     file=name,
@@ -450,10 +406,10 @@ def _header(name: str, kind: str, first: list[str] | None) -> _Sheet:
                 )
             )
     errors.raise_any()
-    return _Sheet(name=name, columns=columns, positions=positions)
+    return Sheet(name=name, columns=columns, positions=positions, field_to_column=field_to_column or {})
 
 
-def _row_data(sheet: _Sheet, number: int, cells: list[str]) -> dict[str, str]:
+def row_data(sheet: Sheet, number: int, cells: list[str]) -> dict[str, str]:
     """{column: text} of one data row; a value in a column without a header is an error."""
     width = len(sheet.positions)
     extra = [i for i, v in enumerate(cells) if i >= width and v]
@@ -466,22 +422,33 @@ def _row_data(sheet: _Sheet, number: int, cells: list[str]) -> dict[str, str]:
     return {c: (cells[i] if i < len(cells) else "") for c, i in sheet.positions.items()}
 
 
-# --- checking rows ---------------------------------------------------------------------------------
+# --- checking and importing rows -------------------------------------------------------------------
 
 
-class _Checker:
-    """Checks of one row before anything is written, with the codes the file may use fetched once."""
+FAILED: Any = object()  # what `attempt` returns for a check that failed
 
-    def __init__(self, *, actor: Any, sheet: _Sheet) -> None:
+
+def attempt(errors: list[SpreadsheetError], check: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """The check's result, or `_FAILED` with its error added to `errors`."""
+    try:
+        return check(*args, **kwargs)
+    except SpreadsheetError as exc:
+        errors.append(exc)
+        return FAILED
+
+
+class RowChecker:
+    """Checks of one row before anything is written: the cells every kind of file has (a reference,
+    releasability, notes, illustrative); a subclass adds its own columns in `check`."""
+
+    def __init__(self, *, actor: Any, sheet: Sheet) -> None:
         self.actor = actor
         self.sheet = sheet
-        self.item_types = set(catalog_selectors.item_type_list(user=actor).values_list("code", flat=True))
-        self.capabilities = set(catalog_selectors.capability_list(user=actor).values_list("code", flat=True))
-        self.participants = set(
-            participant_selectors.participant_list(user=actor).values_list("code", flat=True)
-        )
-        self.currencies = fx.known_currencies()
         self.seen: dict[tuple[str, str], int] = {}
+
+    def check(self, row: int, data: dict[str, str]) -> tuple[dict[str, Any], list[SpreadsheetError]]:
+        """The row ready for the services, and every error found in it."""
+        raise NotImplementedError
 
     def field(self, row: int, fn: Callable[..., Any], value: Any, column: str, **kwargs: Any) -> Any:
         """Run one of the services' cleaning functions on a cell; its error is placed at the cell."""
@@ -491,6 +458,7 @@ class _Checker:
             raise self.sheet.from_domain(row, exc, column) from None
 
     def reference(self, row: int, data: dict[str, str], owner: str) -> str:
+        """The row's external_ref: required, and once per owner in the file."""
         ref = self.field(row, cleaning.text, data["external_ref"], "external_ref", max_length=100)
         if not ref:
             raise self.sheet.error(
@@ -508,189 +476,60 @@ class _Checker:
         return ref
 
     def common(self, row: int, data: dict[str, str], errors: list[SpreadsheetError]) -> None:
-        _attempt(errors, self.field, row, cleaning.releasability, data["releasability"], "releasability")
-        _attempt(errors, self.field, row, cleaning.text, data["notes"], "notes", max_length=10_000)
-        _attempt(errors, self.field, row, cleaning.boolean, data.get("illustrative"), "illustrative")
-
-    def donor(self, row: int, data: dict[str, str]) -> str:
-        donor = data["donor"].strip().upper()
-        if not donor:
-            raise self.sheet.error(row, "donor", "required: the donor's code (ISO alpha-3, e.g. USA)")
-        if donor not in self.participants:
-            raise self.sheet.error(
-                row,
-                "donor",
-                f"unknown donor {data['donor'][:40]!r}: use the participant's code (e.g. USA, DEU)",
-            )
-        if not is_coordination_cell(self.actor) and donor != self.actor.participant.code:
-            raise self.sheet.error(
-                row,
-                "donor",
-                f"{donor} is not your participant: an officer of {self.actor.participant.code} imports "
-                f"only {self.actor.participant.code}'s pledges",
-                status=PermissionDenied.status,
-            )
-        return donor
-
-    def item_type(self, row: int, data: dict[str, str]) -> str:
-        code = self.field(row, cleaning.text, data["item_type"], "item_type", max_length=40)
-        if code and code not in self.item_types:
-            raise self.sheet.error(row, "item_type", f"unknown item type {code!r} (see the catalog)")
-        return str(code)
-
-    def currency(self, row: int, data: dict[str, str]) -> None:
-        if data["currency"] and data["currency"].upper() not in self.currencies:
-            self.field(row, _currency, data["currency"], "currency")
-
-    def pledge(self, row: int, data: dict[str, str]) -> tuple[dict[str, Any], list[SpreadsheetError]]:
-        """The row ready for the services, and every error found in it."""
-        errors: list[SpreadsheetError] = []
-        donor = _attempt(errors, self.donor, row, data)
-        if donor is not _FAILED:
-            _attempt(errors, self.reference, row, data, donor)
-        kind = _attempt(errors, self.field, row, cleaning.choice, data["kind"], "kind", choices=PledgeKind)
-        code = _attempt(errors, self.item_type, row, data)
-        quantity = _attempt(
-            errors, self.field, row, cleaning.integer, data["quantity"], "quantity", required=False
-        )
-        _attempt(
-            errors,
-            self.field,
-            row,
-            cleaning.money,
-            data["unit_value"],
-            "unit_value",
-            required=False,
-            positive=False,
-        )
-        amount = _attempt(errors, self.field, row, cleaning.money, data["amount"], "amount", required=False)
-        _attempt(errors, self.currency, row, data)
-        _attempt(errors, self.field, row, cleaning.date, data["available_from"], "available_from")
-        if kind == PledgeKind.IN_KIND:
-            if code == "":
-                errors.append(self.sheet.error(row, "item_type", "required for an in-kind pledge"))
-            if quantity is None:
-                errors.append(self.sheet.error(row, "quantity", "required for an in-kind pledge"))
-        elif kind == PledgeKind.FINANCIAL and amount is None:
-            errors.append(self.sheet.error(row, "amount", "required for a financial pledge"))
-        self.common(row, data, errors)
-        return {**data, "donor": donor, "kind": kind}, errors
-
-    def item_type_list(self, row: int, data: dict[str, str]) -> None:
-        codes = self.field(row, cleaning.code_list, data["item_types"], "item_types")
-        if not codes:
-            raise self.sheet.error(row, "item_types", "required: one or more item type codes, separated by ;")
-        for code in codes:
-            if code not in self.item_types:
-                raise self.sheet.error(row, "item_types", f"unknown item type {code!r} (see the catalog)")
-
-    def capability(self, row: int, data: dict[str, str]) -> None:
-        capability = self.field(row, cleaning.text, data["capability"], "capability", max_length=40)
-        if capability and capability not in self.capabilities:
-            raise self.sheet.error(
-                row, "capability", f"unknown capability area {capability!r} (see the catalog)"
-            )
-
-    def requirement(self, row: int, data: dict[str, str]) -> tuple[dict[str, Any], list[SpreadsheetError]]:
-        """The row ready for the services, and every error found in it."""
-        errors: list[SpreadsheetError] = []
-        _attempt(errors, self.reference, row, data, "")
-        _attempt(errors, self.capability, row, data)
-        _attempt(errors, self.item_type_list, row, data)
-        _attempt(errors, self.field, row, cleaning.integer, data["quantity"], "quantity")
-        _attempt(
-            errors,
-            self.field,
-            row,
-            cleaning.choice,
-            data["priority"],
-            "priority",
-            choices=Priority,
-            default=Priority.MEDIUM,
-        )
-        _attempt(errors, self.field, row, cleaning.date, data["needed_by"], "needed_by", required=False)
-        self.common(row, data, errors)
-        return data, errors
+        """The columns every kind has after its own: releasability, notes, illustrative."""
+        attempt(errors, self.field, row, cleaning.releasability, data["releasability"], "releasability")
+        attempt(errors, self.field, row, cleaning.text, data["notes"], "notes", max_length=10_000)
+        attempt(errors, self.field, row, cleaning.boolean, data.get("illustrative"), "illustrative")
 
 
-_FAILED: Any = object()  # what `_attempt` returns for a check that failed
+Upsert = Callable[..., tuple[Any, str]]
 
 
-def _attempt(errors: list[SpreadsheetError], check: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-    """The check's result, or `_FAILED` with its error added to `errors`."""
-    try:
-        return check(*args, **kwargs)
-    except SpreadsheetError as exc:
-        errors.append(exc)
-        return _FAILED
-
-
-def _currency(value: Any, field: str) -> str:
-    return fx.validate_currency(value, field=field)
-
-
-def _may_import(actor: Any, kind: str) -> None:
-    if kind == "pledges" and not (is_admin(actor) or actor.role == Role.DONOR_OFFICER):
-        raise PermissionDenied("Only donor officers import pledges (for their own participant).")
-    if kind == "requirements" and not is_recipient_officer_of(actor, actor.participant_id):
-        raise PermissionDenied("Only the recipient's officers import requirements.")
-
-
-# --- import ----------------------------------------------------------------------------------------
-
-
-def import_file(
-    *, actor: Any, path: Path, kind: str, progress: Progress | None = None, name: str | None = None
+def import_table(
+    *,
+    actor: Any,
+    path: Path,
+    kind: str,
+    columns: tuple[str, ...],
+    checker: Callable[..., RowChecker],
+    upsert: Callable[[list[tuple[int, dict[str, Any]]]], Upsert],
+    optional: frozenset[str] = frozenset(),
+    field_to_column: dict[str, str] | None = None,
+    progress: Progress | None = None,
+    name: str | None = None,
 ) -> ImportSummary:
-    """Import a CSV or XLSX file of requirements or pledges, all or nothing, as `actor`.
+    """Import a CSV or XLSX file of one kind of record, all or nothing, as `actor`.
 
-    `progress(done, total)` is called as rows are written; `name` is the file name errors give
-    (default: the path's own name; an upload page passes the name the user chose).
+    Every row is checked (`checker(actor=, sheet=).check`) while the file streams in; if none
+    failed, `upsert(rows)` gives the function that writes one row through the services, and every
+    row is written in one transaction (a savepoint per row, so that every row the services refuse
+    is reported; then the whole file is rolled back). `progress(done, total)` is called as rows
+    are written; `name` is the file name errors give (default: the path's own name).
     """
-    if kind not in COLUMNS:
-        raise InvalidInput(f"kind: {kind!r} is not one of {', '.join(KINDS)}", field="kind")
-    _may_import(actor, kind)
     path = Path(path)
     label = name or path.name
     if not path.is_file():
         raise InvalidInput(f"{label}: no such file", field="file")
     if path.stat().st_size > MAX_FILE_BYTES:
-        _too_big(label, path.stat().st_size)
-    rows = iter_table(path, label)
-    sheet = _header(label, kind, next(rows, None))
-    checker = _Checker(actor=actor, sheet=sheet)
-    check = checker.pledge if kind == "pledges" else checker.requirement
-    errors = _Errors(label)
-    checked: list[tuple[int, dict[str, Any]]] = []
-    # Checked while the file streams in; a hard limit (size, rows, columns, a huge cell) stops at once.
-    for number, cells in enumerate(rows, start=2):
-        if not any(cells):
-            continue
-        try:
-            data = _row_data(sheet, number, cells)
-        except SpreadsheetError as exc:
-            errors.add(exc)
-            continue
-        clean, problems = check(number, data)
-        for problem in problems:
-            errors.add(problem)
-        if not problems:
-            checked.append((number, clean))
+        too_big(label, path.stat().st_size)
+    rows = iter_table(path, label, widest=len(columns))
+    sheet = header(
+        label, kind, next(rows, None), columns=columns, optional=optional, field_to_column=field_to_column
+    )
+    checked, errors = _checked_rows(sheet, rows, checker(actor=actor, sheet=sheet))
     if not checked and not errors.total:
         raise sheet.error(2, sheet.columns[0], "no data rows: the file has a header but nothing below it")
     errors.raise_any()
     counts = {"created": 0, "updated": 0, "unchanged": 0}
     total = len(checked)
     with transaction.atomic():
-        upsert = (
-            _pledge_upsert(actor, checked) if kind == "pledges" else requirement_services.upsert_requirement
-        )
+        write = upsert(checked)
         for done, (number, data) in enumerate(checked, start=1):
             try:
                 # A savepoint per row: a row the services refuse is undone alone, so that every
                 # row's refusal is reported; then the whole file is rolled back.
                 with transaction.atomic():
-                    _, outcome = upsert(actor=actor, data=data)
+                    _, outcome = write(actor=actor, data=data)
             except DomainError as exc:
                 errors.add(sheet.from_domain(number, exc, "external_ref"))
                 continue
@@ -702,92 +541,35 @@ def import_file(
     return ImportSummary(kind=kind, file=label, rows=total, **counts)
 
 
-def _pledge_upsert(actor: Any, rows: list[tuple[int, dict[str, Any]]]) -> Callable[..., tuple[Any, str]]:
-    """`pledges.services.upsert_pledge`, with the existing pledges of the file's donors read once.
-
-    The same service calls (create_pledge or update_pledge, each audited), minus the per-row lookup;
-    and a row that states exactly what is stored (as an export writes it) is "unchanged" without a
-    call, since the service would find nothing to change. Anything less certain (a blank unit
-    value, which the service values again from the catalog) goes to the service.
-    """
-    donors = {data["donor"] for _, data in rows}
-    existing: dict[tuple[str, str], tuple[int, int, list[Any]]] = {
-        (p.owner.code, p.external_ref): (p.pk, p.version, _pledge_row(p))
-        for p in pledge_selectors.pledge_list(user=actor)
-        .filter(owner__code__in=donors)
-        .exclude(external_ref="")
-        .order_by()
-        .iterator(chunk_size=2000)
-    }
-
-    def upsert(*, actor: Any, data: dict[str, Any]) -> tuple[Any, str]:
-        key = (data["donor"], data["external_ref"].strip())
-        found = existing.get(key)
-        if found is None:
-            pledge = pledge_services.create_pledge(actor=actor, data=data)
-            existing[key] = (pledge.pk, pledge.version, [])
-            return pledge, "created"
-        if _same(found[2], data):
-            return None, "unchanged"
-        pledge = pledge_services.update_pledge(actor=actor, pledge_id=found[0], changes=data)
-        return pledge, "unchanged" if pledge.version == found[1] else "updated"
-
-    return upsert
-
-
-def _same(stored: list[Any], data: dict[str, Any]) -> bool:
-    """Whether a row's cells state exactly the stored values (numbers and dates compared as such)."""
-    if not stored:
-        return False
-    for column, value in zip(PLEDGE_COLUMNS, stored, strict=True):
-        if column in OPTIONAL_COLUMNS and cleaning.blank(data.get(column)):
-            continue  # absent or blank: the stored value stays
-        cell = str(data[column]).strip()
-        if isinstance(value, bool):
-            if cleaning.boolean(cell, column) != value:
-                return False
-        elif value is None or value == "":
-            if cell:
-                return False
-        elif isinstance(value, int | Decimal):
-            if not cell or Decimal(cell) != value:
-                return False
-        elif isinstance(value, dt.date):
-            if cell != value.isoformat():
-                return False
-        elif column in ("kind", "releasability"):
-            if cell.lower() != value:
-                return False
-        elif column in ("donor", "currency"):
-            if cell.upper() != value:
-                return False
-        elif cell != value:
-            return False
-    return True
-
-
-def _pledge_row(p: Any) -> list[Any]:
-    """A pledge in the spreadsheet's columns (native values)."""
-    return [
-        p.external_ref,
-        p.owner.code,
-        p.kind,
-        p.item_type.code if p.item_type else "",
-        p.quantity,
-        p.unit_value,
-        p.amount,
-        p.currency,
-        p.available_from,
-        p.releasability,
-        p.notes,
-        p.illustrative,
-    ]
+def _checked_rows(
+    sheet: Sheet, rows: Iterator[list[str]], checker: RowChecker
+) -> tuple[list[tuple[int, dict[str, Any]]], ErrorList]:
+    """The rows that passed every check (numbered as the spreadsheet shows them), and the errors of
+    the others. Checked while the file streams in; a hard limit (size, rows, columns, a huge cell)
+    stops at once."""
+    errors = ErrorList(sheet.name)
+    checked: list[tuple[int, dict[str, Any]]] = []
+    for number, cells in enumerate(rows, start=2):
+        if not any(cells):
+            continue
+        try:
+            data = row_data(sheet, number, cells)
+        except SpreadsheetError as exc:
+            errors.add(exc)
+            continue
+        clean, problems = checker.check(number, data)
+        for problem in problems:
+            errors.add(problem)
+        if not problems:
+            checked.append((number, clean))
+    return checked, errors
 
 
 # --- export ----------------------------------------------------------------------------------------
 
 
-def _plain(value: Any) -> Any:
+def plain(value: Any) -> Any:
+    """A value as a CSV cell writes it: blank, true/false, decimals in full, ISO dates."""
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -799,30 +581,6 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def export_rows(*, user: Any, kind: str, **filters: Any) -> tuple[tuple[str, ...], list[list[Any]]]:
-    """The columns and the rows (native values) of what `user` may see, as the import reads them."""
-    if kind == "pledges":
-        pledges = pledge_selectors.pledge_list(user=user, **filters).order_by("owner__code", "id")
-        return PLEDGE_COLUMNS, [_pledge_row(p) for p in pledges.iterator(chunk_size=2000)]
-    if kind == "requirements":
-        requirements = requirement_selectors.requirement_list(user=user, **filters)
-        return REQUIREMENT_COLUMNS, [
-            [
-                r.external_ref,
-                r.capability.code,
-                ";".join(sorted(t.code for t in r.item_types.all())),
-                r.quantity,
-                r.priority,
-                r.needed_by,
-                r.releasability,
-                r.notes,
-                r.illustrative,
-            ]
-            for r in requirements
-        ]
-    raise InvalidInput(f"kind: {kind!r} is not one of {', '.join(KINDS)}", field="kind")
-
-
 def to_csv(columns: Iterable[str], rows: Iterable[list[Any]]) -> bytes:
     """UTF-8 with a BOM, so that spreadsheet programs read accents right; the import accepts both."""
     out = io.StringIO(newline="")
@@ -830,7 +588,7 @@ def to_csv(columns: Iterable[str], rows: Iterable[list[Any]]) -> bytes:
     writer.writerow(columns)
     for row in rows:
         # Text cells only: a number (even a negative one) stays a number.
-        writer.writerow([csv_cells.escape(v) if isinstance(v, str) else _plain(v) for v in row])
+        writer.writerow([csv_cells.escape(v) if isinstance(v, str) else plain(v) for v in row])
     return out.getvalue().encode("utf-8-sig")
 
 
@@ -864,11 +622,17 @@ def to_xlsx(columns: Iterable[str], rows: Iterable[list[Any]], *, title: str) ->
     return out.getvalue()
 
 
-def export_file(*, user: Any, kind: str, fmt: str, **filters: Any) -> tuple[bytes, str, str]:
-    """What `user` may see of `kind` as a file: (content, content type, file name)."""
+def check_format(fmt: str) -> None:
+    """Refuse a file format other than csv and xlsx."""
     if fmt not in FORMATS:
         raise InvalidInput(f"format: {fmt!r} is not one of {', '.join(FORMATS)}", field="format")
-    columns, rows = export_rows(user=user, kind=kind, **{k: v for k, v in filters.items() if v})
+
+
+def export_file(
+    *, kind: str, fmt: str, columns: Iterable[str], rows: Iterable[list[Any]]
+) -> tuple[bytes, str, str]:
+    """Rows as a file of `kind`: (content, content type, file name `KIND-YYYY-MM-DD.FMT`)."""
+    check_format(fmt)
     name = f"{kind}-{dt.date.today().isoformat()}.{fmt}"
     if fmt == "csv":
         return to_csv(columns, rows), CSV_TYPE, name

@@ -10,13 +10,13 @@ from typing import Any
 
 import pytest
 
+from clearinghouse import spreadsheets
 from clearinghouse.core import csv_cells
 from clearinghouse.core.models import AuditEvent
 from clearinghouse.pledges.models import Pledge
 from clearinghouse.pledges.tests import factories
 from clearinghouse.reports import exports
-from clearinghouse.tracker import spreadsheets
-from clearinghouse.tracker.tests.test_spreadsheets import catalog
+from tests.test_spreadsheets import catalog
 
 pytestmark = pytest.mark.django_db
 __all__ = ["catalog"]

@@ -11,13 +11,20 @@ import pytest
 from django.core.management import CommandError, call_command
 from openpyxl import Workbook, load_workbook
 
+from clearinghouse import spreadsheets
+from clearinghouse.core import tabular
 from clearinghouse.core.errors import InvalidInput, PermissionDenied
 from clearinghouse.core.models import AuditEvent
+from clearinghouse.pledges import spreadsheets as pledge_spreadsheets
 from clearinghouse.pledges.models import Pledge
+from clearinghouse.pledges.spreadsheets import COLUMNS as PLEDGE_COLUMNS
 from clearinghouse.pledges.tests import factories
+from clearinghouse.requirements import spreadsheets as requirement_spreadsheets
 from clearinghouse.requirements.models import Requirement
-from clearinghouse.tracker import spreadsheets
-from clearinghouse.tracker.spreadsheets import PLEDGE_COLUMNS, REQUIREMENT_COLUMNS, import_file
+from clearinghouse.requirements.spreadsheets import COLUMNS as REQUIREMENT_COLUMNS
+from clearinghouse.spreadsheets import import_file
+
+BY_KIND = {"pledges": pledge_spreadsheets, "requirements": requirement_spreadsheets}
 
 pytestmark = pytest.mark.django_db
 
@@ -346,9 +353,7 @@ def test_an_export_imports_again_without_change(catalog: dict[str, Any], tmp_pat
         summary = import_file(actor=user, path=path, kind=kind)
         assert (summary.rows, summary.created, summary.updated, summary.unchanged) == (count, 0, 0, count)
         # And the file is the same when exported again.
-        assert spreadsheets.export_rows(user=user, kind=kind) == spreadsheets.export_rows(
-            user=user, kind=kind
-        )
+        assert BY_KIND[kind].export_rows(user=user) == BY_KIND[kind].export_rows(user=user)
     assert AuditEvent.objects.count() == events
 
 
@@ -361,7 +366,7 @@ def test_an_export_holds_exactly_what_the_user_may_see(catalog: dict[str, Any]) 
     assert tuple(rows[0]) == PLEDGE_COLUMNS
     assert sorted(r["external_ref"] for r in rows) == ["FIN-1", "IK-1", "IK-2"]
     assert {r["donor"] for r in rows} == {"USA"}
-    coordinator_rows = spreadsheets.export_rows(user=catalog["coordinator"], kind="pledges")[1]
+    coordinator_rows = pledge_spreadsheets.export_rows(user=catalog["coordinator"])[1]
     assert len(coordinator_rows) == 4
     ik2 = next(r for r in rows if r["external_ref"] == "IK-2")
     assert (ik2["unit_value"], ik2["currency"], ik2["amount"]) == ("3000.00", "EUR", "")
@@ -372,7 +377,7 @@ def test_xlsx_export_keeps_text_as_text(catalog: dict[str, Any], tmp_path: Path)
     content, content_type, _ = spreadsheets.export_file(
         user=catalog["recipient"], kind="requirements", fmt="xlsx"
     )
-    assert content_type == spreadsheets.XLSX_TYPE
+    assert content_type == tabular.XLSX_TYPE
     path = tmp_path / "r.xlsx"
     path.write_bytes(content)
     sheet = load_workbook(path).active
@@ -393,7 +398,7 @@ def test_the_export_routes(catalog: dict[str, Any], api_client: Any) -> None:
     assert body[0] == ",".join(PLEDGE_COLUMNS)
     assert [line.split(",")[0] for line in body[1:]] == ["DEU-1"]
     response = api_client(catalog["recipient"]).get("/api/v1/requirements/export?format=xlsx")
-    assert response.status_code == 200 and response["Content-Type"] == spreadsheets.XLSX_TYPE
+    assert response.status_code == 200 and response["Content-Type"] == tabular.XLSX_TYPE
     response = client.get("/api/v1/pledges/export?format=pdf")
     assert response.status_code == 422
     assert response.json()["field"] == "format"

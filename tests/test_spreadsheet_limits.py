@@ -14,10 +14,13 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 from openpyxl import Workbook
 
+from clearinghouse import views
+from clearinghouse.core import tabular
+from clearinghouse.core.tabular import ImportErrors, SpreadsheetError
 from clearinghouse.pledges.models import Pledge
-from clearinghouse.tracker import spreadsheets
-from clearinghouse.tracker.spreadsheets import PLEDGE_COLUMNS, ImportErrors, SpreadsheetError, import_file
-from clearinghouse.tracker.tests.test_spreadsheets import catalog, fails, pledge_rows, write_csv
+from clearinghouse.pledges.spreadsheets import COLUMNS as PLEDGE_COLUMNS
+from clearinghouse.spreadsheets import import_file
+from tests.test_spreadsheets import catalog, fails, pledge_rows, write_csv
 
 pytestmark = pytest.mark.django_db
 __all__ = ["catalog"]  # the fixture, imported for these tests
@@ -117,15 +120,15 @@ def test_a_csv_cell_over_128_kb_is_a_clear_error_not_a_traceback(
 def test_too_many_rows_stop_the_import_at_the_limit(
     catalog: dict[str, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(spreadsheets, "MAX_ROWS", 20)
+    monkeypatch.setattr(tabular, "MAX_ROWS", 20)
     read: list[int] = []
-    original = spreadsheets._check_row
+    original = tabular._check_row
 
-    def counting(name: str, number: int, cells: list[Any]) -> None:
+    def counting(name: str, number: int, cells: list[Any], widest: int | None = None) -> None:
         read.append(number)
-        original(name, number, cells)
+        original(name, number, cells, widest)
 
-    monkeypatch.setattr(spreadsheets, "_check_row", counting)
+    monkeypatch.setattr(tabular, "_check_row", counting)
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet()
     sheet.append(list(PLEDGE_COLUMNS))
@@ -140,7 +143,7 @@ def test_too_many_rows_stop_the_import_at_the_limit(
 def test_a_workbook_that_unpacks_too_large_is_refused_before_it_is_read(
     catalog: dict[str, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(spreadsheets, "MAX_UNPACKED_BYTES", 1024 * 1024)
+    monkeypatch.setattr(tabular, "MAX_UNPACKED_BYTES", 1024 * 1024)
     path = tmp_path / "bomb.xlsx"
     with (
         zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive,
@@ -156,10 +159,8 @@ def test_a_workbook_that_unpacks_too_large_is_refused_before_it_is_read(
 def test_a_file_too_large_is_refused_at_every_door(
     catalog: dict[str, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, page_client: Any
 ) -> None:
-    from clearinghouse.tracker import views_spreadsheets
-
-    monkeypatch.setattr(spreadsheets, "MAX_FILE_BYTES", 1000)
-    monkeypatch.setattr(views_spreadsheets, "MAX_BYTES", 1000)
+    monkeypatch.setattr(tabular, "MAX_FILE_BYTES", 1000)
+    monkeypatch.setattr(views, "MAX_BYTES", 1000)
     path = write_csv(tmp_path / "big.csv", pledge_rows(40))
     assert fails(catalog, path).startswith("big.csv: the file is ")
     upload = SimpleUploadedFile("big.csv", path.read_bytes(), content_type="text/csv")
@@ -173,4 +174,4 @@ def test_a_value_beyond_the_last_column_is_refused(catalog: dict[str, Any], tmp_
     row = ["P-1", "USA", "in_kind", "AMM-155-HE", "1", "3000", "", "EUR", "2024-01-02", "", ""]
     path.write_text(",".join(PLEDGE_COLUMNS) + "\n" + ",".join(row + [""] * 30 + ["surprise"]) + "\n")
     with pytest.raises(SpreadsheetError, match=r"^wide.csv, row 2, column AE: more than 30 columns"):
-        list(spreadsheets.iter_table(path))
+        list(tabular.iter_table(path))
