@@ -10,16 +10,15 @@ from decimal import ROUND_DOWN, ROUND_HALF_EVEN, Decimal, InvalidOperation
 from importlib import resources
 from typing import Any
 
-from django.apps import apps
 from django.db import transaction
 
+from clearinghouse.catalog.models import CapabilityArea
 from clearinghouse.core import audit, money, validation
 from clearinghouse.core.choices import Releasability
 from clearinghouse.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from clearinghouse.funds import fx
 from clearinghouse.funds.choices import (
     CREDITABLE_PLEDGE_STATUSES,
-    PLEDGE_KINDS,
     BurdenKeyKind,
     ContributionKind,
     ShortfallPolicy,
@@ -36,6 +35,8 @@ from clearinghouse.funds.models import (
 )
 from clearinghouse.funds.shares import ShareError, ShareTable, compute_shares
 from clearinghouse.participants.models import Participant, ParticipantGroup
+from clearinghouse.pledges.choices import PledgeKind
+from clearinghouse.pledges.models import Pledge
 
 CENT = money.CENT
 MAX_RATE = Decimal(10) ** (money.RATE_DIGITS - money.RATE_PLACES) - Decimal(1).scaleb(-money.RATE_PLACES)
@@ -286,21 +287,16 @@ def _check_key_covers(burden_key: BurdenKey, members: list[str], years: Iterable
 
 def _rules(data: Mapping[str, Any]) -> tuple[list[str], list[str]]:
     kinds = data.get("counts_kinds")
-    kinds = list(PLEDGE_KINDS) if kinds is None else list(kinds)
-    bad = [k for k in kinds if k not in PLEDGE_KINDS]
+    kinds = list(PledgeKind.values) if kinds is None else list(kinds)
+    bad = [k for k in kinds if k not in PledgeKind.values]
     if bad:
         raise InvalidInput(f"Unknown pledge kind {bad[0]!r}; use in_kind or financial.", field="counts_kinds")
     caps = [str(c).strip().lower() for c in (data.get("counts_capabilities") or [])]
-    if caps and apps.is_installed("clearinghouse.catalog"):
-        try:
-            area = apps.get_model("catalog", "CapabilityArea")
-        except LookupError:
-            area = None
-        if area is not None:
-            known = set(area.objects.filter(code__in=caps).values_list("code", flat=True))
-            unknown = [c for c in caps if c not in known]
-            if unknown:
-                raise InvalidInput(f"Unknown capability area {unknown[0]!r}.", field="counts_capabilities")
+    if caps:
+        known = set(CapabilityArea.objects.filter(code__in=caps).values_list("code", flat=True))
+        unknown = [c for c in caps if c not in known]
+        if unknown:
+            raise InvalidInput(f"Unknown capability area {unknown[0]!r}.", field="counts_capabilities")
     return sorted(set(kinds)), sorted(set(caps))
 
 
@@ -697,15 +693,6 @@ def record_cash_contribution(
     return contribution
 
 
-def pledges_available() -> bool:
-    """Whether the pledges app's models exist (in-kind credit needs them)."""
-    try:
-        apps.get_model("pledges", "Pledge")
-    except LookupError:
-        return False
-    return any(f.name == "pledge" for f in Contribution._meta.get_fields())
-
-
 def credit_pledge(
     *,
     actor: Any,
@@ -721,22 +708,16 @@ def credit_pledge(
     """Credit a committed or delivered pledge to a fund at its valuation; a pledge is credited once
     (among the entries in force), and one worth more than the member's fair share only when confirmed."""
     today = today or dt.date.today()
-    if not pledges_available():
-        raise Conflict("In-kind credit needs the pledges app, which is not installed.")
-    pledge_model: Any = apps.get_model("pledges", "Pledge")
     with transaction.atomic():
         fund = _fund_for_write(actor, slug, "credit pledges")
         try:
             pk = int(str(pledge_id))
         except (TypeError, ValueError):
             raise InvalidInput(f"{pledge_id!r} is not a pledge id.", field="pledge_id") from None
-        if (
-            not -(2**63) < pk < 2**63
-            or not pledge_model.objects.restrict(actor, "view").filter(pk=pk).exists()
-        ):
+        if not -(2**63) < pk < 2**63 or not Pledge.objects.restrict(actor, "view").filter(pk=pk).exists():
             raise InvalidInput(f"No pledge {pk}.", field="pledge_id")
         # Lock the plain row: PostgreSQL refuses FOR UPDATE with DISTINCT (restrict) or outer joins.
-        pledge = pledge_model.objects.select_for_update().get(pk=pk)
+        pledge = Pledge.objects.select_for_update().get(pk=pk)
         earlier = in_force().filter(pledge=pledge).select_related("fund").first()
         if earlier is not None:
             raise Conflict(
@@ -750,7 +731,7 @@ def credit_pledge(
             )
         if pledge.kind not in fund.counts_kinds:
             raise InvalidInput(f"{pledge.kind} pledges do not count toward {fund.slug}.", field="pledge_id")
-        if fund.counts_capabilities and pledge.item_type_id is not None:
+        if fund.counts_capabilities and pledge.item_type is not None:
             area = pledge.item_type.capability.code
             if area not in fund.counts_capabilities:
                 raise InvalidInput(

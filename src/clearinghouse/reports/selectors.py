@@ -28,15 +28,14 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.apps import apps
-from django.core.exceptions import FieldError
-
 from clearinghouse.core.errors import InvalidInput
 from clearinghouse.core.releasability import sees_everything
 from clearinghouse.core.resilient import log_unreadable
 from clearinghouse.core.validation import date_problem
 from clearinghouse.participants.choices import ParticipantKind
 from clearinghouse.participants.models import Participant, ParticipantGroup
+from clearinghouse.pledges.choices import FIRM, LIVE
+from clearinghouse.pledges.models import Pledge
 from clearinghouse.reports import linked
 from clearinghouse.reports.suppression import (
     MIN_CONTRIBUTORS,
@@ -75,8 +74,7 @@ ILLUSTRATIVE_RULE = (
     "illustrative (demo or training) pledges are never counted on the public page; in signed-in "
     "reports they are counted and the label says how many"
 )
-ALLOCATED = ("committed", "in_delivery", "delivered")
-LIVE = ("offered", "accepted", *ALLOCATED)
+ALLOCATED = FIRM
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 BILLION_PLACES = 12  # EUR amounts (2 decimals) / 10^9 need 11; ratios are rounded to 12 decimals
 
@@ -161,16 +159,6 @@ def _tracker_dataset(user: Any) -> Dataset:
     )
 
 
-def pledge_model() -> Any:
-    """The pledges app's Pledge model, or InvalidInput when that app has none (records unavailable)."""
-    try:
-        return apps.get_model("pledges", "Pledge")
-    except LookupError:
-        raise InvalidInput(
-            "The contact group's records (pledges) are not available in this installation.", field="source"
-        ) from None
-
-
 def _illustrative_meta(visible: Any, *, public: bool) -> tuple[dict[str, Any], str]:
     """How many illustrative pledges the viewer's figures leave out (public) or include (signed in):
     counted among the pledges the viewer may see only, and the words the report's label adds."""
@@ -188,22 +176,18 @@ def _records_rows(user: Any, *, public: bool) -> tuple[list[tuple[Any, ...]], di
     """The live pledges the viewer may see (the public page: public ones), with what the reports use,
     and what the label says of illustrative pledges. On the public page an illustrative (demo or
     training) pledge is never counted: it is not a record of the contact group."""
-    pledge = pledge_model()
     if public:
-        visible = pledge.objects.filter(status__in=LIVE, releasability="public")
+        visible = Pledge.objects.filter(status__in=LIVE, releasability="public")
     else:
         # Visibility as a subquery, so the outer read needs no DISTINCT (and a row that cannot be
         # read is left out and logged rather than failing the whole report: core/resilient.py).
-        visible = pledge.objects.filter(
-            pk__in=pledge.objects.restrict(user, "view").values("pk"), status__in=LIVE
+        visible = Pledge.objects.filter(
+            pk__in=Pledge.objects.restrict(user, "view").values("pk"), status__in=LIVE
         )
     illustrative, label = _illustrative_meta(visible, public=public)
     live = visible.filter(illustrative=False) if public else visible
     fields = ("pk", "owner__code", "kind", "status", "available_from", "value_eur", "quantity")
-    try:
-        rows = list(live.values_list(*fields, "delivered_quantity", "item_type__capability__name"))
-    except FieldError:  # a catalogue without capability areas: one category
-        rows = [(*row, "In kind") for row in live.values_list(*fields, "delivered_quantity")]
+    rows = list(live.values_list(*fields, "delivered_quantity", "item_type__capability__name"))
     return rows, illustrative, label
 
 
