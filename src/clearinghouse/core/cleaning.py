@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, Literal, overload
 
 from clearinghouse.core import money as money_rules
 from clearinghouse.core import validation
@@ -55,8 +55,18 @@ def text(value: Any, field: str, *, max_length: int, multiline: bool | None = No
     return value
 
 
-def integer(value: Any, field: str, *, required: bool = True, minimum: int = 1) -> int | None:
-    """A whole number of at least `minimum` (None when blank and not required)."""
+@overload
+def integer(
+    value: Any, field: str, *, required: Literal[True] = ..., minimum: int = ..., maximum: int | None = ...
+) -> int: ...
+@overload
+def integer(
+    value: Any, field: str, *, required: bool, minimum: int = ..., maximum: int | None = ...
+) -> int | None: ...
+def integer(
+    value: Any, field: str, *, required: bool = True, minimum: int = 1, maximum: int | None = None
+) -> int | None:
+    """A whole number of at least `minimum` and at most `maximum` (None when blank and not required)."""
     if blank(value):
         if required:
             raise InvalidInput(f"{field}: required", field=field)
@@ -71,6 +81,10 @@ def integer(value: Any, field: str, *, required: bool = True, minimum: int = 1) 
         raise InvalidInput(f"{field}: {value!r} is not a whole number", field=field) from None
     if not number.is_finite() or number != number.to_integral_value():
         raise InvalidInput(f"{field}: {value!r} is not a whole number", field=field)
+    if maximum is not None and not minimum <= number <= maximum:
+        raise InvalidInput(
+            f"{field}: must be between {minimum} and {maximum}, got {int(number)}", field=field
+        )
     if number < minimum:
         raise InvalidInput(f"{field}: must be at least {minimum}, got {int(number)}", field=field)
     if number > 2_000_000_000:
@@ -78,6 +92,14 @@ def integer(value: Any, field: str, *, required: bool = True, minimum: int = 1) 
     return int(number)
 
 
+@overload
+def money(
+    value: Any, field: str, *, required: Literal[True] = ..., positive: bool = ..., currency: str | None = ...
+) -> Decimal: ...
+@overload
+def money(
+    value: Any, field: str, *, required: bool, positive: bool = ..., currency: str | None = ...
+) -> Decimal | None: ...
 def money(
     value: Any, field: str, *, required: bool = True, positive: bool = True, currency: str | None = None
 ) -> Decimal | None:
@@ -87,6 +109,10 @@ def money(
     return money_rules.parse_amount(value, field, required=required, positive=positive, currency=currency)
 
 
+@overload
+def date(value: Any, field: str, *, required: Literal[True] = ...) -> dt.date: ...
+@overload
+def date(value: Any, field: str, *, required: bool) -> dt.date | None: ...
 def date(value: Any, field: str, *, required: bool = True) -> dt.date | None:
     """A date, from a date or an ISO string YYYY-MM-DD, within 1990-01-01 to 2100-12-31."""
     if blank(value):

@@ -22,10 +22,11 @@ from typing import Any
 
 from django.db.models import QuerySet
 
+from clearinghouse.core import fx
 from clearinghouse.core.errors import InvalidInput, NotFound
 from clearinghouse.core.money import round_to_currency
 from clearinghouse.core.releasability import sees_everything
-from clearinghouse.funds import fx, services
+from clearinghouse.funds import services
 from clearinghouse.funds.choices import CREDITABLE_PLEDGE_STATUSES
 from clearinghouse.funds.compliance import Credit, Status, Tranche, compute_status
 from clearinghouse.funds.models import (

@@ -13,10 +13,9 @@ from typing import Any
 from django.db import transaction
 
 from clearinghouse.catalog.models import CapabilityArea
-from clearinghouse.core import audit, money, validation
+from clearinghouse.core import audit, cleaning, fx, money
 from clearinghouse.core.choices import Releasability
 from clearinghouse.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
-from clearinghouse.funds import fx
 from clearinghouse.funds.choices import (
     CREDITABLE_PLEDGE_STATUSES,
     BurdenKeyKind,
@@ -34,6 +33,7 @@ from clearinghouse.funds.models import (
     GdpFigure,
 )
 from clearinghouse.funds.shares import ShareError, ShareTable, compute_shares
+from clearinghouse.participants import cleaning as participant_cleaning
 from clearinghouse.participants.models import Participant, ParticipantGroup
 from clearinghouse.pledges.choices import PledgeKind
 from clearinghouse.pledges.models import Pledge
@@ -52,13 +52,6 @@ def _require_finance(actor: Any, what: str) -> None:
         raise PermissionDenied(f"Only finance officers and admins can {what}.")
 
 
-def parse_money(value: Any, *, field: str, allow_zero: bool = False, currency: str | None = None) -> Decimal:
-    """A positive amount within the limits every door shares (core.money)."""
-    amount = money.parse_amount(value, field, positive=not allow_zero, currency=currency)
-    assert amount is not None
-    return amount
-
-
 def parse_decimal(value: Any, *, field: str) -> Decimal:
     """A non-negative decimal (a key weight)."""
     try:
@@ -72,58 +65,26 @@ def parse_decimal(value: Any, *, field: str) -> Decimal:
     return d
 
 
-def parse_date(value: Any, *, field: str) -> dt.date:
-    if isinstance(value, dt.datetime):
-        value = value.date()
-    if not isinstance(value, dt.date):
-        try:
-            value = dt.date.fromisoformat(str(value).strip())
-        except ValueError:
-            raise InvalidInput(f"{value!r} is not a date (YYYY-MM-DD).", field=field) from None
-    return validation.clean_date(value, field)
-
-
-def parse_int(value: Any, *, field: str, low: int, high: int) -> int:
-    try:
-        number = int(str(value).strip())
-    except (TypeError, ValueError):
-        raise InvalidInput(f"{value!r} is not a whole number.", field=field) from None
-    if not low <= number <= high:
-        raise InvalidInput(f"{field} must be between {low} and {high}.", field=field)
-    return number
-
-
 def _currency(code: Any, *, field: str) -> str:
-    try:
-        return fx.validate_currency(str(code or ""), field=field)
-    except fx.FxError as exc:
-        raise InvalidInput(str(exc), field=field) from None
-
-
-def _participant(code: Any, *, field: str) -> Participant:
-    p = Participant.objects.filter(code=str(code or "").strip().upper()).first()
-    if p is None:
-        raise InvalidInput(f"Unknown participant {code!r}.", field=field)
-    return p
+    return fx.validate_currency(str(code or ""), field=field)
 
 
 def _releasability(value: Any, *, field: str = "releasability") -> str:
-    if value not in Releasability.values:
-        raise InvalidInput(
-            f"Unknown releasability {value!r}; use one of {', '.join(Releasability.values)}.", field=field
-        )
-    return str(value)
+    return cleaning.choice(value, field, Releasability)
 
 
 def _convert(
     amount: Decimal, currency: str, fund: Fund, on: dt.date, *, field: str = "amount"
 ) -> fx.Conversion:
-    try:
-        conversion = fx.convert(amount, currency, fund.currency, on)
-    except fx.FxError as exc:
-        raise InvalidInput(
-            str(exc), field=exc.field if exc.field != "fund_currency" else "currency"
-        ) from None
+    conversion = fx.convert(
+        amount,
+        currency,
+        fund.currency,
+        on,
+        rounding=ROUND_HALF_EVEN,
+        field="currency",
+        date_field="value_date",
+    )
     if conversion.rate > MAX_RATE:
         raise InvalidInput(
             f"The rate {conversion.rate} {fund.currency} per {currency} is beyond what the system keeps.",
@@ -195,14 +156,14 @@ def create_key_version(
     code = (key or "").strip().lower()
     if not code or not code.replace("-", "").replace("_", "").isalnum() or len(code) > 60:
         raise InvalidInput("A key code is a slug (letters, digits, hyphens).", field="key")
-    effective_year = parse_int(effective_year, field="effective_year", low=1900, high=2200)
+    effective_year = cleaning.integer(effective_year, "effective_year", minimum=1900, maximum=2200)
     if kind not in BurdenKeyKind.values:
         raise InvalidInput(f"Unknown key kind {kind!r}; use gdp or fixed.", field="kind")
     entries: dict[Participant, tuple[Decimal, str]] = {}
     if kind == BurdenKeyKind.GDP:
         if gdp_year is None:
             raise InvalidInput("A GDP key names the GDP year.", field="gdp_year")
-        gdp_year = parse_int(gdp_year, field="gdp_year", low=1900, high=2200)
+        gdp_year = cleaning.integer(gdp_year, "gdp_year", minimum=1900, maximum=2200)
         if weights:
             raise InvalidInput("A GDP key takes its weights from the GDP series.", field="weights")
         figures = GdpFigure.objects.select_related("participant").filter(year=gdp_year)
@@ -217,7 +178,7 @@ def create_key_version(
         if not weights:
             raise InvalidInput("A fixed key needs its table of weights (percentages).", field="weights")
         for pcode, value in weights.items():
-            participant = _participant(pcode, field=f"weights.{pcode}")
+            participant = participant_cleaning.participant(pcode, f"weights.{pcode}")
             entries[participant] = (parse_decimal(value, field=f"weights.{pcode}"), source)
         if sum(w for w, _ in entries.values()) <= 0:
             raise InvalidInput("The weights sum to zero.", field="weights")
@@ -312,9 +273,9 @@ def create_fund(*, actor: Any, data: Mapping[str, Any]) -> Fund:
     if not name:
         raise InvalidInput("A fund needs a name.", field="name")
     currency = _currency(data.get("currency"), field="currency")
-    target = parse_money(data.get("target_amount"), field="target_amount", currency=currency)
-    first_year = parse_int(data.get("first_year"), field="first_year", low=1990, high=2200)
-    years = parse_int(data.get("years"), field="years", low=1, high=50)
+    target = cleaning.money(data.get("target_amount"), "target_amount", currency=currency)
+    first_year = cleaning.integer(data.get("first_year"), "first_year", minimum=1990, maximum=2200)
+    years = cleaning.integer(data.get("years"), "years", minimum=1, maximum=50)
     policy = data.get("shortfall_policy") or ShortfallPolicy.REDISTRIBUTE
     if policy not in ShortfallPolicy.values:
         raise InvalidInput(f"Unknown shortfall policy {policy!r}.", field="shortfall_policy")
@@ -330,13 +291,13 @@ def create_fund(*, actor: Any, data: Mapping[str, Any]) -> Fund:
     if schedule:
         targets: dict[int, Decimal] = {}
         for i, row in enumerate(schedule):
-            y = parse_int(
-                row.get("year"), field=f"yearly_targets.{i}.year", low=first_year, high=year_list[-1]
+            y = cleaning.integer(
+                row.get("year"), f"yearly_targets.{i}.year", minimum=first_year, maximum=year_list[-1]
             )
             if y in targets:
                 raise InvalidInput(f"Year {y} is scheduled twice.", field=f"yearly_targets.{i}.year")
-            targets[y] = parse_money(
-                row.get("target"), field=f"yearly_targets.{i}.target", allow_zero=True, currency=currency
+            targets[y] = cleaning.money(
+                row.get("target"), f"yearly_targets.{i}.target", positive=False, currency=currency
             )
         if sorted(targets) != year_list:
             raise InvalidInput(
@@ -422,7 +383,7 @@ def opt_out(*, actor: Any, slug: str, participant: str, reason: str = "") -> Fun
     """Record a member's constructive abstention from a fund."""
     with transaction.atomic():
         fund = _fund_for_write(actor, slug, "record opt-outs")
-        member = _participant(participant, field="participant")
+        member = participant_cleaning.participant(participant, "participant")
         if not fund.group.members.filter(pk=member.pk).exists():
             raise InvalidInput(f"{member.code} is not a member of {fund.group.code}.", field="participant")
         if FundOptOut.objects.filter(fund=fund, participant=member).exists():
@@ -484,7 +445,7 @@ def _credit_year(fund: Fund, year: Any, value_date: dt.date) -> int:
                 field="year",
             )
         return value_date.year
-    return parse_int(year, field="year", low=fund.first_year, high=fund.last_year)
+    return cleaning.integer(year, "year", minimum=fund.first_year, maximum=fund.last_year)
 
 
 def _contribution_after(c: Contribution) -> dict[str, Any]:
@@ -494,7 +455,7 @@ def _contribution_after(c: Contribution) -> dict[str, Any]:
 
 
 def _set_releasable_to(c: Contribution, codes: Iterable[str]) -> None:
-    participants = [_participant(code, field="releasable_to") for code in codes]
+    participants = [participant_cleaning.participant(code, "releasable_to") for code in codes]
     c.releasable_to.set(participants)
 
 
@@ -603,12 +564,12 @@ def _lock_member(member: Participant) -> None:
 
 
 def _prepare_cash(fund: Fund, data: Mapping[str, Any], today: dt.date) -> Preview:
-    member = _participant(data.get("participant"), field="participant")
+    member = participant_cleaning.participant(data.get("participant"), "participant")
     _member_of(fund, member, "participant")
     _not_opted_out(fund, member, "participant")
     currency = _currency(data.get("currency"), field="currency")
-    amount = parse_money(data.get("amount"), field="amount", currency=currency)
-    value_date = parse_date(data.get("value_date"), field="value_date")
+    amount = cleaning.money(data.get("amount"), "amount", currency=currency)
+    value_date = cleaning.date(data.get("value_date"), "value_date")
     if value_date > today:
         raise InvalidInput(f"The value date {value_date} is in the future.", field="value_date")
     year = _credit_year(fund, data.get("year"), value_date)
@@ -745,7 +706,7 @@ def credit_pledge(
         if value_date is None or value_date == "":
             on = pledge.available_from if pledge.available_from and pledge.available_from <= today else today
         else:
-            on = parse_date(value_date, field="value_date")
+            on = cleaning.date(value_date, "value_date")
             if on > today:
                 raise InvalidInput(f"The value date {on} is in the future.", field="value_date")
         credit_year = _credit_year(fund, year, on)

@@ -27,7 +27,7 @@ import csv
 import datetime as dt
 import logging
 from collections.abc import Callable
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from importlib import resources
 from typing import Any
 
@@ -36,8 +36,9 @@ from django.utils import timezone
 
 from clearinghouse.catalog.models import ItemType
 from clearinghouse.catalog.selectors import reference_price
+from clearinghouse.core import fx
 from clearinghouse.participants.models import Participant, User
-from clearinghouse.pledges import fx, kiel_weapons, selectors, services
+from clearinghouse.pledges import kiel_weapons, selectors, services
 from clearinghouse.pledges.choices import PledgeStatus
 from clearinghouse.requirements import selectors as requirement_selectors
 from clearinghouse.requirements.demo import REQUIREMENTS
@@ -363,9 +364,13 @@ def _references(on: dt.date) -> Callable[[str], kiel_weapons.Reference]:
                 f"{kiel_weapons.MAP_FILE}: item type {code!r} is not in the catalog or has no reference "
                 f"price on {on}"
             )
-        in_eur = [fx.to_eur(p.unit_value, p.currency, on)[0] for p in item_type.prices.all()]
+        in_eur = [
+            fx.to_eur(p.unit_value, p.currency, on, rounding=ROUND_HALF_UP)[0] for p in item_type.prices.all()
+        ]
         return kiel_weapons.Reference(
-            fx.to_eur(price.unit_value, price.currency, on)[0], min(in_eur), max(in_eur)
+            fx.to_eur(price.unit_value, price.currency, on, rounding=ROUND_HALF_UP)[0],
+            min(in_eur),
+            max(in_eur),
         )
 
     return reference

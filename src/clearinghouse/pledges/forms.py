@@ -8,11 +8,10 @@ from typing import Any
 from django import forms
 
 from clearinghouse.catalog.forms import item_type_choices
-from clearinghouse.core import cleaning
+from clearinghouse.core import cleaning, fx
 from clearinghouse.core.choices import Releasability
 from clearinghouse.core.forms import ServiceForm, set_choices
 from clearinghouse.participants.forms import participant_choices
-from clearinghouse.pledges import fx
 from clearinghouse.pledges.choices import PledgeKind
 
 _TRANCHE = re.compile(r"^\s*(\d{4})\s*[:=]\s*(\S+)\s*$")

@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 from contextlib import contextmanager
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from clearinghouse.catalog.models import ItemType
 from clearinghouse.catalog.selectors import reference_price
-from clearinghouse.core import audit, cleaning, money
+from clearinghouse.core import audit, cleaning, fx, money
 from clearinghouse.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from clearinghouse.core.etag import check_if_match
 from clearinghouse.core.humanize import count_of, noun
@@ -34,7 +34,6 @@ from clearinghouse.participants.permissions import (
     is_donor_officer_of,
     is_recipient_officer_of,
 )
-from clearinghouse.pledges import fx
 from clearinghouse.pledges.choices import ALLOCATABLE, TERMINAL, TRANSITIONS, PledgeKind, PledgeStatus
 from clearinghouse.pledges.models import Allocation, Delivery, Pledge, PledgeTranche
 from clearinghouse.pledges.signals import pledge_changed
@@ -169,7 +168,9 @@ def _clean(data: dict[str, Any]) -> tuple[dict[str, Any], list[Participant], lis
             if currency is None or currency == price.currency:
                 currency, unit_value = price.currency, price.unit_value
             else:
-                unit_value = fx.convert(price.unit_value, price.currency, currency, available_from)
+                unit_value = fx.convert(
+                    price.unit_value, price.currency, currency, available_from, rounding=ROUND_HALF_UP
+                ).converted
             values["valuation_source"] = (
                 f"catalog reference price {price.unit_value} {price.currency} valid from {price.valid_from}"
                 f" ({price.source})"
@@ -193,15 +194,15 @@ def _clean(data: dict[str, Any]) -> tuple[dict[str, Any], list[Participant], lis
         value_amount = amount
         tranches = _tranches(data.get("tranches"), amount, currency)
         values.update(item_type=None, quantity=None, unit_value=None, amount=amount)
-    value_eur, rate = fx.to_eur(value_amount, currency, available_from)
+    value_eur, rate = fx.to_eur(value_amount, currency, available_from, rounding=ROUND_HALF_UP)
     cause = "amount" if kind == PledgeKind.FINANCIAL else "quantity"
     money.check_derived(value_eur, cause, "the value in EUR")
     values.update(
         currency=currency,
         value_amount=value_amount,
         value_eur=value_eur,
-        fx_rate=rate.rate,
-        fx_date=rate.date,
+        fx_rate=rate.eur_from,
+        fx_date=rate.rate_date,
     )
     return values, participant_cleaning.participants(data.get("releasable_to"), "releasable_to"), tranches
 

@@ -18,13 +18,13 @@ from pathlib import Path
 from typing import Any
 
 from clearinghouse.catalog import selectors as catalog_selectors
-from clearinghouse.core import cleaning, tabular
+from clearinghouse.core import cleaning, fx, tabular
 from clearinghouse.core.errors import PermissionDenied
 from clearinghouse.core.tabular import FAILED, ImportSummary, Progress, RowChecker, SpreadsheetError, attempt
 from clearinghouse.participants import selectors as participant_selectors
 from clearinghouse.participants.choices import Role
 from clearinghouse.participants.permissions import is_admin, is_coordination_cell
-from clearinghouse.pledges import fx, selectors, services
+from clearinghouse.pledges import selectors, services
 from clearinghouse.pledges.choices import PledgeKind
 
 KIND = "pledges"
