@@ -485,22 +485,30 @@ class RowChecker:
 Upsert = Callable[..., tuple[Any, str]]
 
 
+@dataclass(frozen=True)
+class TableKind:
+    """One kind of record a spreadsheet holds: its name, columns, the columns a file may leave out,
+    where a service error about a non-column field is shown, and its row checks."""
+
+    kind: str
+    columns: tuple[str, ...]
+    checker: Callable[..., RowChecker]
+    optional: frozenset[str] = frozenset()
+    field_to_column: dict[str, str] = field(default_factory=dict)
+
+
 def import_table(
+    table: TableKind,
     *,
     actor: Any,
     path: Path,
-    kind: str,
-    columns: tuple[str, ...],
-    checker: Callable[..., RowChecker],
     upsert: Callable[[list[tuple[int, dict[str, Any]]]], Upsert],
-    optional: frozenset[str] = frozenset(),
-    field_to_column: dict[str, str] | None = None,
     progress: Progress | None = None,
     name: str | None = None,
 ) -> ImportSummary:
     """Import a CSV or XLSX file of one kind of record, all or nothing, as `actor`.
 
-    Every row is checked (`checker(actor=, sheet=).check`) while the file streams in; if none
+    Every row is checked (`table.checker(actor=, sheet=).check`) while the file streams in; if none
     failed, `upsert(rows)` gives the function that writes one row through the services, and every
     row is written in one transaction (a savepoint per row, so that every row the services refuse
     is reported; then the whole file is rolled back). `progress(done, total)` is called as rows
@@ -512,11 +520,16 @@ def import_table(
         raise InvalidInput(f"{label}: no such file", field="file")
     if path.stat().st_size > MAX_FILE_BYTES:
         too_big(label, path.stat().st_size)
-    rows = iter_table(path, label, widest=len(columns))
+    rows = iter_table(path, label, widest=len(table.columns))
     sheet = header(
-        label, kind, next(rows, None), columns=columns, optional=optional, field_to_column=field_to_column
+        label,
+        table.kind,
+        next(rows, None),
+        columns=table.columns,
+        optional=table.optional,
+        field_to_column=table.field_to_column,
     )
-    checked, errors = _checked_rows(sheet, rows, checker(actor=actor, sheet=sheet))
+    checked, errors = _checked_rows(sheet, rows, table.checker(actor=actor, sheet=sheet))
     if not checked and not errors.total:
         raise sheet.error(2, sheet.columns[0], "no data rows: the file has a header but nothing below it")
     errors.raise_any()
@@ -538,7 +551,7 @@ def import_table(
                 progress(done, total)
         errors.raise_any()
     audit.checkpoint_after_import()
-    return ImportSummary(kind=kind, file=label, rows=total, **counts)
+    return ImportSummary(kind=table.kind, file=label, rows=total, **counts)
 
 
 def _checked_rows(
@@ -629,10 +642,12 @@ def check_format(fmt: str) -> None:
 
 
 def export_file(
-    *, kind: str, fmt: str, columns: Iterable[str], rows: Iterable[list[Any]]
+    *, kind: str, fmt: str, read: Callable[[], tuple[tuple[str, ...], list[list[Any]]]]
 ) -> tuple[bytes, str, str]:
-    """Rows as a file of `kind`: (content, content type, file name `KIND-YYYY-MM-DD.FMT`)."""
+    """What `read()` gives (columns, rows) as a file of `kind`: (content, content type, file name
+    `KIND-YYYY-MM-DD.FMT`). The format is checked before anything is read."""
     check_format(fmt)
+    columns, rows = read()
     name = f"{kind}-{dt.date.today().isoformat()}.{fmt}"
     if fmt == "csv":
         return to_csv(columns, rows), CSV_TYPE, name

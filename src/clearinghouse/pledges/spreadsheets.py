@@ -129,6 +129,15 @@ def _currency(value: Any, field: str) -> str:
     return fx.validate_currency(value, field=field)
 
 
+TABLE = tabular.TableKind(
+    kind=KIND,
+    columns=COLUMNS,
+    checker=PledgeChecker,
+    optional=OPTIONAL_COLUMNS,
+    field_to_column=FIELD_TO_COLUMN,
+)
+
+
 def may_import(actor: Any) -> None:
     """Only donor officers (for their own participant) and admins import pledges."""
     if not (is_admin(actor) or actor.role == Role.DONOR_OFFICER):
@@ -141,16 +150,7 @@ def import_file(
     """Import a CSV or XLSX file of pledges, all or nothing, as `actor` (see `core.tabular`)."""
     may_import(actor)
     return tabular.import_table(
-        actor=actor,
-        path=path,
-        kind=KIND,
-        columns=COLUMNS,
-        optional=OPTIONAL_COLUMNS,
-        field_to_column=FIELD_TO_COLUMN,
-        checker=PledgeChecker,
-        upsert=lambda rows: _upsert(actor, rows),
-        progress=progress,
-        name=name,
+        TABLE, actor=actor, path=path, upsert=lambda rows: _upsert(actor, rows), progress=progress, name=name
     )
 
 
@@ -247,6 +247,5 @@ def export_rows(*, user: Any, **filters: Any) -> tuple[tuple[str, ...], list[lis
 
 def export_file(*, user: Any, fmt: str, **filters: Any) -> tuple[bytes, str, str]:
     """The pledges `user` may see as a file: (content, content type, file name)."""
-    tabular.check_format(fmt)
-    columns, rows = export_rows(user=user, **{k: v for k, v in filters.items() if v})
-    return tabular.export_file(kind=KIND, fmt=fmt, columns=columns, rows=rows)
+    chosen = {k: v for k, v in filters.items() if v}
+    return tabular.export_file(kind=KIND, fmt=fmt, read=lambda: export_rows(user=user, **chosen))

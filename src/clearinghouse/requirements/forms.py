@@ -12,6 +12,7 @@ from clearinghouse.core import cleaning
 from clearinghouse.core.choices import Releasability
 from clearinghouse.core.forms import ServiceForm, set_choices
 from clearinghouse.participants.forms import participant_choices
+from clearinghouse.requirements import services
 from clearinghouse.requirements.choices import Priority
 
 
@@ -47,18 +48,9 @@ class RequirementForm(ServiceForm):
     )
     notes = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
 
-    FIELDS = (
-        "external_ref",
-        "capability",
-        "item_types",
-        "quantity",
-        "unit",
-        "priority",
-        "needed_by",
-        "releasability",
-        "releasable_to",
-        "notes",
-    )
+    # What the page enters: the service's fields but the owner (the officer's own participant) and
+    # `illustrative` (fixed by imports and the demo).
+    FIELDS = tuple(f for f in services.FIELDS if f not in ("owner", "illustrative"))
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -86,6 +86,15 @@ class RequirementChecker(RowChecker):
         return data, errors
 
 
+TABLE = tabular.TableKind(
+    kind=KIND,
+    columns=COLUMNS,
+    checker=RequirementChecker,
+    optional=OPTIONAL_COLUMNS,
+    field_to_column=FIELD_TO_COLUMN,
+)
+
+
 def may_import(actor: Any) -> None:
     """Only the recipient's officers (and admins) import requirements."""
     if not is_recipient_officer_of(actor, actor.participant_id):
@@ -98,13 +107,9 @@ def import_file(
     """Import a CSV or XLSX file of requirements, all or nothing, as `actor` (see `core.tabular`)."""
     may_import(actor)
     return tabular.import_table(
+        TABLE,
         actor=actor,
         path=path,
-        kind=KIND,
-        columns=COLUMNS,
-        optional=OPTIONAL_COLUMNS,
-        field_to_column=FIELD_TO_COLUMN,
-        checker=RequirementChecker,
         upsert=lambda rows: services.upsert_requirement,
         progress=progress,
         name=name,
@@ -133,6 +138,5 @@ def export_rows(*, user: Any, **filters: Any) -> tuple[tuple[str, ...], list[lis
 
 def export_file(*, user: Any, fmt: str, **filters: Any) -> tuple[bytes, str, str]:
     """The requirements `user` may see as a file: (content, content type, file name)."""
-    tabular.check_format(fmt)
-    columns, rows = export_rows(user=user, **{k: v for k, v in filters.items() if v})
-    return tabular.export_file(kind=KIND, fmt=fmt, columns=columns, rows=rows)
+    chosen = {k: v for k, v in filters.items() if v}
+    return tabular.export_file(kind=KIND, fmt=fmt, read=lambda: export_rows(user=user, **chosen))
