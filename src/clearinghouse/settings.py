@@ -122,6 +122,7 @@ MIDDLEWARE = [
     "clearinghouse.core.middleware.SessionTimeoutMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "clearinghouse.core.middleware.DomainErrorPagesMiddleware",
 ]
 
 ROOT_URLCONF = "clearinghouse.urls"

@@ -25,11 +25,12 @@ from clearinghouse.core.errors import DomainError
 from clearinghouse.core.forms import set_choices
 from clearinghouse.core.tabular import ImportErrors, ImportSummary
 from clearinghouse.participants import selectors as participant_selectors
-from clearinghouse.participants.choices import ParticipantKind, Role
-from clearinghouse.participants.permissions import is_admin, is_recipient_officer_of
+from clearinghouse.participants.choices import ParticipantKind
 from clearinghouse.participants.services import current_mandate
+from clearinghouse.pledges import policies as pledge_policies
 from clearinghouse.pledges import selectors as pledge_selectors
 from clearinghouse.pledges.choices import PledgeStatus
+from clearinghouse.requirements import policies as requirement_policies
 from clearinghouse.requirements import selectors as requirement_selectors
 from clearinghouse.requirements.choices import Priority
 
@@ -66,9 +67,9 @@ MAX_BYTES = tabular.MAX_FILE_BYTES
 def importable_kinds(user: Any) -> list[tuple[str, str]]:
     """What the user may import: pledges (donor officers), requirements (the recipient's officers)."""
     kinds = []
-    if is_admin(user) or is_recipient_officer_of(user, user.participant_id):
+    if requirement_policies.may_enter(user):
         kinds.append(("requirements", "Requirements"))
-    if is_admin(user) or user.role == Role.DONOR_OFFICER:
+    if pledge_policies.may_enter(user):
         kinds.append(("pledges", "Pledges"))
     return kinds
 

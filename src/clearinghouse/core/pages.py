@@ -2,7 +2,8 @@
 list, and the inline (HTMX) validation of a `ServiceForm`.
 
 Pages read through selectors and write through services; a record the user may not see is a 404
-(like a missing one), an action the user's role does not allow is a 403.
+(like a missing one), an action the user's role does not allow is a 403: the services' `NotFound` and
+`PermissionDenied` propagate to `core.middleware.DomainErrorPagesMiddleware`, which answers both.
 """
 
 from __future__ import annotations
@@ -12,9 +13,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 
@@ -24,12 +24,10 @@ from clearinghouse.core.forms import ServiceForm, dry_run
 PAGE_SIZE = 50
 
 
-def visible_or_404(read: Callable[[], Any]) -> Any:
-    """The record a selector returns; Http404 when it is missing or invisible (the same answer)."""
-    try:
-        return read()
-    except NotFound as exc:
-        raise Http404(exc.message) from exc
+# Refusals a page never shows itself: core.middleware.DomainErrorPagesMiddleware answers them with the
+# 404 page (missing or invisible alike) and the 403 page. A view catching DomainError lets them through:
+# `except ACCESS_ERRORS: raise` before `except DomainError`.
+ACCESS_ERRORS = (NotFound, PermissionDenied)
 
 
 def back_to(request: HttpRequest, default: str) -> str:
@@ -44,10 +42,8 @@ def act(request: HttpRequest, call: Callable[[], Any], *, done: str, default: st
     """Run an action's service call: 404/403 as such, any other refusal as a message on the page."""
     try:
         call()
-    except NotFound as exc:
-        raise Http404(exc.message) from exc
-    except PermissionDenied as exc:
-        raise DjangoPermissionDenied(exc.message) from exc
+    except ACCESS_ERRORS:
+        raise
     except DomainError as exc:
         messages.error(request, exc.message)
     else:
@@ -92,10 +88,8 @@ def confirmed_act(
         return render(request, "core/confirm_action.html", {"confirm": confirmation})
     try:
         result = call(confirmation.reason)
-    except NotFound as exc:
-        raise Http404(exc.message) from exc
-    except PermissionDenied as exc:
-        raise DjangoPermissionDenied(exc.message) from exc
+    except ACCESS_ERRORS:
+        raise
     except DomainError as exc:
         names = {"reason"} | {f["name"] for f in confirmation.fields}
         if exc.field in names:

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from clearinghouse.core.errors import NotFound
 from clearinghouse.participants import selectors
 from clearinghouse.participants.choices import ParticipantKind
 
@@ -28,10 +27,7 @@ def participant_list(request: HttpRequest) -> HttpResponse:
 @login_required
 def participant_detail(request: HttpRequest, code: str) -> HttpResponse:
     """One participant: kind, groups, mandates it held, its people (if visible)."""
-    try:
-        participant = selectors.get_participant(user=request.user, code=code)
-    except NotFound as exc:
-        raise Http404 from exc
+    participant = selectors.get_participant(user=request.user, code=code)
     return render(
         request,
         "participants/participant_detail.html",

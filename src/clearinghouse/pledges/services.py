@@ -26,14 +26,13 @@ from clearinghouse.core.errors import Conflict, InvalidInput, NotFound, Permissi
 from clearinghouse.core.etag import check_if_match
 from clearinghouse.core.humanize import count_of, noun
 from clearinghouse.participants import cleaning as participant_cleaning
-from clearinghouse.participants.choices import Role
 from clearinghouse.participants.models import Participant
 from clearinghouse.participants.permissions import (
-    is_admin,
     is_coordination_cell,
     is_donor_officer_of,
     is_recipient_officer_of,
 )
+from clearinghouse.pledges import policies
 from clearinghouse.pledges.choices import ALLOCATABLE, TERMINAL, TRANSITIONS, PledgeKind, PledgeStatus
 from clearinghouse.pledges.models import Allocation, Delivery, Pledge, PledgeTranche
 from clearinghouse.pledges.signals import pledge_changed
@@ -231,7 +230,7 @@ def _as_data(pledge: Pledge, releasable_to: list[Participant], tranches: list[An
 
 def _donor_for(actor: Any, value: Any) -> Participant:
     """The donor of a new pledge: must be the donor officer's own participant (admins: any)."""
-    if not (is_admin(actor) or actor.role == Role.DONOR_OFFICER):
+    if not policies.may_enter(actor):
         raise PermissionDenied("Only donor officers enter pledges.")
     donor = participant_cleaning.participant(value, "donor")
     if not is_donor_officer_of(actor, donor.pk):
@@ -429,16 +428,6 @@ def upsert_pledge(*, actor: Any, data: dict[str, Any]) -> tuple[Pledge, str]:
     return pledge, "unchanged" if pledge.version == existing[1] else "updated"
 
 
-def _may_move(actor: Any, pledge: Pledge, to: str) -> bool:
-    """Who may request each move: the cell accepts and declines; the donor withdraws; either commits
-    or reports the progress of a financial pledge."""
-    if to in (PledgeStatus.ACCEPTED, PledgeStatus.DECLINED):
-        return is_coordination_cell(actor)
-    if to == PledgeStatus.WITHDRAWN:
-        return is_donor_officer_of(actor, pledge.owner_id)
-    return is_donor_officer_of(actor, pledge.owner_id) or is_coordination_cell(actor)
-
-
 # Moves that cannot be undone and need a stated reason (kept in the audit event).
 REASON_REQUIRED: dict[str, str] = {
     PledgeStatus.DECLINED: "decline a pledge",
@@ -459,12 +448,12 @@ def transition_pledge(
     stated = stated_reason(reason)
     with transaction.atomic():
         pledge = _locked_pledge(actor, pledge_id)
-        if not _may_move(actor, pledge, target):
+        if not policies.may_move(actor, pledge, target):
             raise PermissionDenied(f"You may not move a pledge to {target}.")
         check_if_match(pledge, if_match)
         if target not in TRANSITIONS[pledge.status]:
             raise Conflict(f"cannot move pledge {pledge.pk} from {pledge.status} to {target}")
-        if pledge.kind == PledgeKind.IN_KIND and target in (PledgeStatus.IN_DELIVERY, PledgeStatus.DELIVERED):
+        if policies.moved_by_deliveries(pledge, target):
             raise Conflict(
                 f"cannot move pledge {pledge.pk} from {pledge.status} to {target}: an in-kind pledge gets "
                 "there through its recorded deliveries"

@@ -22,9 +22,8 @@ from clearinghouse.core import cleaning, fx, tabular
 from clearinghouse.core.errors import PermissionDenied
 from clearinghouse.core.tabular import FAILED, ImportSummary, Progress, RowChecker, SpreadsheetError, attempt
 from clearinghouse.participants import selectors as participant_selectors
-from clearinghouse.participants.choices import Role
-from clearinghouse.participants.permissions import is_admin, is_coordination_cell
-from clearinghouse.pledges import selectors, services
+from clearinghouse.participants.permissions import is_coordination_cell
+from clearinghouse.pledges import policies, selectors, services
 from clearinghouse.pledges.choices import PledgeKind
 
 KIND = "pledges"
@@ -140,7 +139,7 @@ TABLE = tabular.TableKind(
 
 def may_import(actor: Any) -> None:
     """Only donor officers (for their own participant) and admins import pledges."""
-    if not (is_admin(actor) or actor.role == Role.DONOR_OFFICER):
+    if not policies.may_enter(actor):
         raise PermissionDenied("Only donor officers import pledges (for their own participant).")
 
 

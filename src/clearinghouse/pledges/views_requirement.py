@@ -15,7 +15,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from clearinghouse.core.pages import act, back_to, visible_or_404
+from clearinghouse.core.pages import act, back_to
 from clearinghouse.participants.permissions import is_coordination_cell, is_recipient_officer_of
 from clearinghouse.pledges import selectors as pledge_selectors
 from clearinghouse.pledges import services as pledge_services
@@ -44,7 +44,7 @@ def _allocatable_pledges(user: Any, requirement: Requirement) -> list[Any]:
 def requirement_detail(request: HttpRequest, requirement_id: int) -> HttpResponse:
     """One requirement: coverage, allocations, deliveries (confirm receipt), lifecycle, actions."""
     user = request.user
-    requirement = visible_or_404(lambda: selectors.get_requirement(user=user, requirement_id=requirement_id))
+    requirement = selectors.get_requirement(user=user, requirement_id=requirement_id)
     allocations = list(pledge_selectors.allocation_list(user=user, requirement=requirement.pk))
     deliveries = list(pledge_selectors.delivery_list(user=user, requirement=requirement.pk))
     is_owner = is_recipient_officer_of(user, requirement.owner_id)

@@ -244,8 +244,8 @@ def public_export(request: HttpRequest, report: str, fmt: str) -> HttpResponse:
             payload = selectors.groups_report(user=None, source=source, public=True)
         else:
             payload = selectors.weapons_report(user=None, source=source, public=True)
-    except NotFound as exc:
-        raise Http404(exc.message) from exc
+    except NotFound:
+        raise  # the 404 page (core.middleware)
     except DomainError as exc:
         return HttpResponse(exc.message, status=400, content_type="text/plain; charset=utf-8")
     if fmt == "csv":

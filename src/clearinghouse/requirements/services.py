@@ -15,7 +15,7 @@ from clearinghouse.participants import cleaning as participant_cleaning
 from clearinghouse.participants.choices import ParticipantKind
 from clearinghouse.participants.models import Participant
 from clearinghouse.participants.permissions import is_admin, is_recipient_officer_of
-from clearinghouse.requirements import coverage
+from clearinghouse.requirements import coverage, policies
 from clearinghouse.requirements.choices import Priority
 from clearinghouse.requirements.models import Requirement
 from clearinghouse.requirements.reasons import stated_reason, with_reason
@@ -123,7 +123,7 @@ def _duplicate_ref(owner: Participant, external_ref: str, exclude: int = 0) -> N
 
 def create_requirement(*, actor: Any, data: dict[str, Any]) -> Requirement:
     """Create a requirement owned by the actor's recipient participant (recipient officers, admins)."""
-    if not (is_admin(actor) or is_recipient_officer_of(actor, actor.participant_id)):
+    if not policies.may_enter(actor):
         raise PermissionDenied("Only the recipient's officers enter requirements.")
     cleaning.check_fields(data, FIELDS)
     with transaction.atomic():

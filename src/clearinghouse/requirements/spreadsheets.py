@@ -18,8 +18,7 @@ from clearinghouse.catalog import selectors as catalog_selectors
 from clearinghouse.core import cleaning, tabular
 from clearinghouse.core.errors import PermissionDenied
 from clearinghouse.core.tabular import ImportSummary, Progress, RowChecker, SpreadsheetError, attempt
-from clearinghouse.participants.permissions import is_recipient_officer_of
-from clearinghouse.requirements import selectors, services
+from clearinghouse.requirements import policies, selectors, services
 from clearinghouse.requirements.choices import Priority
 
 KIND = "requirements"
@@ -97,7 +96,7 @@ TABLE = tabular.TableKind(
 
 def may_import(actor: Any) -> None:
     """Only the recipient's officers (and admins) import requirements."""
-    if not is_recipient_officer_of(actor, actor.participant_id):
+    if not policies.may_enter(actor):
         raise PermissionDenied("Only the recipient's officers import requirements.")
 
 

@@ -15,7 +15,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
@@ -29,14 +29,12 @@ from clearinghouse.core.pages import (
     confirmed_act,
     page_of,
     validation_response,
-    visible_or_404,
 )
 from clearinghouse.participants.permissions import (
-    is_admin,
     is_recipient_officer_of,
 )
 from clearinghouse.requirements import coverage as coverage_rule
-from clearinghouse.requirements import selectors, services
+from clearinghouse.requirements import policies, selectors, services
 from clearinghouse.requirements.choices import Priority, RequirementStatus
 from clearinghouse.requirements.forms import RequirementForm
 from clearinghouse.requirements.models import Requirement
@@ -64,10 +62,6 @@ STATUS_BADGE: dict[str, str] = {
 
 
 # --- requirement pages -----------------------------------------------------------------------------
-
-
-def _may_enter(user: Any) -> bool:
-    return is_admin(user) or is_recipient_officer_of(user, user.participant_id)
 
 
 def _filtered(request: HttpRequest) -> tuple[Any, dict[str, str]]:
@@ -120,7 +114,7 @@ def requirement_list(request: HttpRequest) -> HttpResponse:
             "capabilities": catalog_selectors.capability_list(user=request.user),
             "priorities": Priority.choices,
             "statuses": STATUS_FILTERS,
-            "may_enter": _may_enter(request.user),
+            "may_enter": policies.may_enter(request.user),
             "coverage_note": coverage_rule.NOTE,
         },
     )
@@ -138,8 +132,8 @@ def _form_page(
     if request.method == "POST" and form.is_valid():
         try:
             requirement = save()
-        except NotFound as exc:
-            raise Http404(exc.message) from exc
+        except NotFound:
+            raise  # the 404 page (core.middleware)
         except DomainError as exc:
             form.add_service_error(exc)
         else:
@@ -156,7 +150,7 @@ def _form_page(
 @require_http_methods(["GET", "POST"])
 def requirement_create(request: HttpRequest) -> HttpResponse:
     """Enter a requirement (the recipient's officers)."""
-    if not _may_enter(request.user):
+    if not policies.may_enter(request.user):
         raise DjangoPermissionDenied("Only the recipient's officers enter requirements.")
     validate_url = reverse("requirement-validate")
     form = RequirementForm(request.POST or None, user=request.user, validate_url=validate_url)
@@ -174,7 +168,7 @@ def requirement_create(request: HttpRequest) -> HttpResponse:
 @require_POST
 def requirement_validate(request: HttpRequest) -> HttpResponse:
     """Inline validation of the new-requirement form (HTMX): a dry run of the create."""
-    if not _may_enter(request.user):
+    if not policies.may_enter(request.user):
         raise DjangoPermissionDenied
     form = RequirementForm(request.POST, user=request.user)
     return validation_response(
@@ -183,9 +177,7 @@ def requirement_validate(request: HttpRequest) -> HttpResponse:
 
 
 def _editable(request: HttpRequest, requirement_id: int) -> Requirement:
-    requirement = visible_or_404(
-        lambda: selectors.get_requirement(user=request.user, requirement_id=requirement_id)
-    )
+    requirement = selectors.get_requirement(user=request.user, requirement_id=requirement_id)
     if not is_recipient_officer_of(request.user, requirement.owner_id):
         raise DjangoPermissionDenied("Only the owning recipient's officers change a requirement.")
     return requirement  # type: ignore[no-any-return]
