@@ -352,7 +352,8 @@ def read_release(
     known_codes: set[str],
     code_for_tracker_name: Callable[[str], str | None],
 ) -> ParsedRelease:
-    """Read and validate every file of a release; raise `KielFormatError` at the first malformed cell.
+    """Read and validate every file of a release; every malformed row is reported (`KielFormatError`,
+    or `KielFormatErrors` for several) and nothing is returned.
 
     `known_codes` are the participant codes a donor's `iso` may use; `code_for_tracker_name` maps
     a donor name of weapons.csv (the tracker's spelling) to a participant code.
@@ -366,6 +367,29 @@ def read_release(
     present = [*REQUIRED_FILES, *(n for n in OPTIONAL_FILES if (directory / n).is_file())]
 
     problems = _Problems()
+    info = _read_info(directory)
+    explorer, has_commitments, decimals = _read_explorer(directory, known_codes, problems)
+    parsed = ParsedRelease(
+        info=info,
+        digest=digest_of(directory, present),
+        files=present,
+        has_commitments=has_commitments,
+        explorer=explorer,
+        month_totals=_read_month_totals(directory, problems),
+        decimals=decimals or 6,
+    )
+    if "eu_aid_shares.csv" in present:
+        parsed.eu_shares = _read_eu_shares(directory, known_codes, problems)
+    if "procurement_trends.csv" in present:
+        parsed.procurement = _read_procurement(directory, problems)
+    if "weapons.csv" in present:
+        parsed.weapons = _read_weapons(directory, code_for_tracker_name, problems)
+    problems.raise_any()
+    return parsed
+
+
+def _read_info(directory: Path) -> ReleaseInfo:
+    """release_info.csv: exactly one row."""
     info_csv = _Csv(directory, "release_info.csv", RELEASE_COLUMNS)
     if len(info_csv.rows) != 1:
         raise KielFormatError("release_info.csv", 2, None, f"expected one row, found {len(info_csv.rows)}")
@@ -379,13 +403,19 @@ def read_release(
         ) from None
     if date_problem(date):
         raise KielFormatError("release_info.csv", row_no, "date", str(date_problem(date)))
-    info = ReleaseInfo(
+    return ReleaseInfo(
         number=info_csv.integer(row_no, values, "release"),
         period=info_csv.text(row_no, values, "period"),
         date=date,
         label=info_csv.text(row_no, values, "label"),
     )
 
+
+def _read_explorer(
+    directory: Path, known_codes: set[str], problems: _Problems
+) -> tuple[list[ExplorerRow], bool, int]:
+    """data_explorer.csv: its rows, whether it has the commitment columns, and the most decimals of
+    any amount (the release's rounding)."""
     explorer_csv = _Csv(directory, "data_explorer.csv", EXPLORER_COLUMNS)
     has_commitments = any(explorer_csv.has(c) for c in COMMITMENT_COLUMNS)
     if has_commitments:
@@ -432,7 +462,11 @@ def read_release(
                     pct_gdp=explorer_csv.decimal(row_no, values, "pct_gdp"),
                 )
             )
+    return explorer, has_commitments, decimals
 
+
+def _read_month_totals(directory: Path, problems: _Problems) -> list[MonthTotalRow]:
+    """total_allocations.csv: one row a month."""
     totals_csv = _Csv(directory, "total_allocations.csv", TOTALS_COLUMNS)
     month_totals: list[MonthTotalRow] = []
     seen_months: dict[tuple[int, int], int] = {}
@@ -457,109 +491,125 @@ def read_release(
                     },
                 )
             )
+    return month_totals
 
-    parsed = ParsedRelease(
-        info=info,
-        digest=digest_of(directory, present),
-        files=present,
-        has_commitments=has_commitments,
-        explorer=explorer,
-        month_totals=month_totals,
-        decimals=decimals or 6,
-    )
 
-    if "eu_aid_shares.csv" in present:
-        shares_csv = _Csv(directory, "eu_aid_shares.csv", EU_SHARE_COLUMNS)
-        seen_codes: set[str] = set()
-        for row_no, values in shares_csv.rows:
-            with problems.collect():
-                code = shares_csv.text(row_no, values, "iso").upper()
-                if code not in known_codes:
-                    raise KielFormatError("eu_aid_shares.csv", row_no, "iso", f"unknown donor code {code!r}")
-                if code in seen_codes:
-                    raise KielFormatError("eu_aid_shares.csv", row_no, "iso", f"second row for {code}")
-                seen_codes.add(code)
-                parsed.eu_shares.append(
-                    EuShareRow(
-                        row=row_no,
-                        code=code,
-                        country=shares_csv.clean(row_no, "country", values["country"].strip()),
-                        bilateral_pct_gdp=shares_csv.decimal(row_no, values, "bilateral_pct_gdp"),
-                        eu_share_pct_gdp=shares_csv.decimal(row_no, values, "eu_share_pct_gdp"),
-                        total_pct_gdp=shares_csv.decimal(row_no, values, "total_pct_gdp"),
-                        eu_share_bn=shares_csv.decimal(row_no, values, "eu_share_bn"),
-                    )
+def _read_eu_shares(directory: Path, known_codes: set[str], problems: _Problems) -> list[EuShareRow]:
+    """eu_aid_shares.csv: one row a member."""
+    shares_csv = _Csv(directory, "eu_aid_shares.csv", EU_SHARE_COLUMNS)
+    shares: list[EuShareRow] = []
+    seen_codes: set[str] = set()
+    for row_no, values in shares_csv.rows:
+        with problems.collect():
+            code = shares_csv.text(row_no, values, "iso").upper()
+            if code not in known_codes:
+                raise KielFormatError("eu_aid_shares.csv", row_no, "iso", f"unknown donor code {code!r}")
+            if code in seen_codes:
+                raise KielFormatError("eu_aid_shares.csv", row_no, "iso", f"second row for {code}")
+            seen_codes.add(code)
+            shares.append(
+                EuShareRow(
+                    row=row_no,
+                    code=code,
+                    country=shares_csv.clean(row_no, "country", values["country"].strip()),
+                    bilateral_pct_gdp=shares_csv.decimal(row_no, values, "bilateral_pct_gdp"),
+                    eu_share_pct_gdp=shares_csv.decimal(row_no, values, "eu_share_pct_gdp"),
+                    total_pct_gdp=shares_csv.decimal(row_no, values, "total_pct_gdp"),
+                    eu_share_bn=shares_csv.decimal(row_no, values, "eu_share_bn"),
                 )
+            )
+    return shares
 
-    if "procurement_trends.csv" in present:
-        proc_csv = _Csv(directory, "procurement_trends.csv", PROCUREMENT_COLUMNS)
-        seen_proc: set[tuple[int, int]] = set()
-        for row_no, values in proc_csv.rows:
-            with problems.collect():
-                year, month = proc_csv.month(row_no, values)
-                if (year, month) in seen_proc:
-                    raise KielFormatError(
-                        "procurement_trends.csv", row_no, "month", f"second row for {year}-{month:02d}"
-                    )
-                seen_proc.add((year, month))
-                parsed.procurement.append(
-                    ProcurementRow(
-                        row=row_no,
-                        year=year,
-                        month=month,
-                        stockpile=proc_csv.decimal(row_no, values, "stockpile"),
-                        procurement=proc_csv.decimal(row_no, values, "procurement"),
-                        unspecified=proc_csv.decimal(row_no, values, "unspecified"),
-                        nato_purl=proc_csv.decimal(row_no, values, "nato_purl"),
-                    )
+
+def _read_procurement(directory: Path, problems: _Problems) -> list[ProcurementRow]:
+    """procurement_trends.csv: one row a month."""
+    proc_csv = _Csv(directory, "procurement_trends.csv", PROCUREMENT_COLUMNS)
+    rows: list[ProcurementRow] = []
+    seen_proc: set[tuple[int, int]] = set()
+    for row_no, values in proc_csv.rows:
+        with problems.collect():
+            year, month = proc_csv.month(row_no, values)
+            if (year, month) in seen_proc:
+                raise KielFormatError(
+                    "procurement_trends.csv", row_no, "month", f"second row for {year}-{month:02d}"
                 )
-
-    if "weapons.csv" in present:
-        weapons_csv = _Csv(directory, "weapons.csv", WEAPONS_COLUMNS)
-        seen_weapons: dict[tuple[str, str], int] = {}
-        for row_no, values in weapons_csv.rows:
-            with problems.collect():
-                donor = weapons_csv.text(row_no, values, "donor")
-                mapped = code_for_tracker_name(donor)
-                if mapped is None:
-                    raise KielFormatError("weapons.csv", row_no, "donor", f"unknown donor {donor!r}")
-                code = mapped
-                category = weapons_csv.text(row_no, values, "category")
-                if (code, category) in seen_weapons:
-                    raise KielFormatError(
-                        "weapons.csv",
-                        row_no,
-                        "category",
-                        f"second row for {donor} / {category} (first: row {seen_weapons[(code, category)]})",
-                    )
-                seen_weapons[(code, category)] = row_no
-                models_text = weapons_csv.clean(row_no, "weapons_list", values["weapons_list"].strip())
-                models: list[dict[str, Any]] = []
-                for part in (p.strip() for p in models_text.split(";")):
-                    if not part:
-                        continue
-                    m = _WEAPON_MODEL.match(part)
-                    models.append(
-                        {"name": m["name"], "count": int(m["count"])} if m else {"name": part, "count": None}
-                    )
-                parsed.weapons.append(
-                    WeaponsRow(
-                        row=row_no,
-                        code=code,
-                        donor=donor,
-                        category=category,
-                        count=weapons_csv.integer(row_no, values, "number_of_weapons"),
-                        value_eur=weapons_csv.decimal(row_no, values, "monetary_value_eur"),
-                        models=models,
-                        models_text=models_text,
-                    )
+            seen_proc.add((year, month))
+            rows.append(
+                ProcurementRow(
+                    row=row_no,
+                    year=year,
+                    month=month,
+                    stockpile=proc_csv.decimal(row_no, values, "stockpile"),
+                    procurement=proc_csv.decimal(row_no, values, "procurement"),
+                    unspecified=proc_csv.decimal(row_no, values, "unspecified"),
+                    nato_purl=proc_csv.decimal(row_no, values, "nato_purl"),
                 )
-    problems.raise_any()
-    return parsed
+            )
+    return rows
 
 
-def _warning(file: str, row: int, check: str, detail: str) -> dict[str, Any]:
-    return {"file": file, "row": row, "check": check, "detail": detail}
+def _weapon_models(models_text: str) -> list[dict[str, Any]]:
+    """The entries of a weapons_list ("model (count); …"); an entry without a count has None."""
+    models: list[dict[str, Any]] = []
+    for part in (p.strip() for p in models_text.split(";")):
+        if not part:
+            continue
+        m = _WEAPON_MODEL.match(part)
+        models.append({"name": m["name"], "count": int(m["count"])} if m else {"name": part, "count": None})
+    return models
+
+
+def _read_weapons(
+    directory: Path, code_for_tracker_name: Callable[[str], str | None], problems: _Problems
+) -> list[WeaponsRow]:
+    """weapons.csv: one row a donor and category, the donor's tracker name mapped to its code."""
+    weapons_csv = _Csv(directory, "weapons.csv", WEAPONS_COLUMNS)
+    rows: list[WeaponsRow] = []
+    seen_weapons: dict[tuple[str, str], int] = {}
+    for row_no, values in weapons_csv.rows:
+        with problems.collect():
+            donor = weapons_csv.text(row_no, values, "donor")
+            code = code_for_tracker_name(donor)
+            if code is None:
+                raise KielFormatError("weapons.csv", row_no, "donor", f"unknown donor {donor!r}")
+            category = weapons_csv.text(row_no, values, "category")
+            if (code, category) in seen_weapons:
+                raise KielFormatError(
+                    "weapons.csv",
+                    row_no,
+                    "category",
+                    f"second row for {donor} / {category} (first: row {seen_weapons[(code, category)]})",
+                )
+            seen_weapons[(code, category)] = row_no
+            models_text = weapons_csv.clean(row_no, "weapons_list", values["weapons_list"].strip())
+            rows.append(
+                WeaponsRow(
+                    row=row_no,
+                    code=code,
+                    donor=donor,
+                    category=category,
+                    count=weapons_csv.integer(row_no, values, "number_of_weapons"),
+                    value_eur=weapons_csv.decimal(row_no, values, "monetary_value_eur"),
+                    models=_weapon_models(models_text),
+                    models_text=models_text,
+                )
+            )
+    return rows
+
+
+@dataclass(frozen=True)
+class IdentityWarning:
+    """A row that breaks one of the release's own identities: the file, the row (0: the file as a
+    whole), the identity and what the figures say. Kept with the release (`as_json`) and reported."""
+
+    file: str
+    row: int
+    check: str
+    detail: str
+
+    def as_json(self) -> dict[str, Any]:
+        """The warning as stored in `KielRelease.warnings` and answered by the API."""
+        return {"file": self.file, "row": self.row, "check": self.check, "detail": self.detail}
 
 
 def _fmt(value: Decimal) -> str:
@@ -568,22 +618,45 @@ def _fmt(value: Decimal) -> str:
 
 def check_identities(
     parsed: ParsedRelease, *, tracker_name_for: Callable[[str], str] | None = None
-) -> list[dict[str, Any]]:
+) -> list[IdentityWarning]:
     """Every row that breaks the release's own arithmetic, within the rounding tolerance (see module)."""
+    sums = _DonorSums()
+    return [
+        *_explorer_warnings(parsed, sums, tracker_name_for),
+        *_month_total_warnings(parsed, sums),
+        *_eu_share_warnings(parsed, sums),
+        *_weapons_warnings(parsed),
+    ]
+
+
+@dataclass
+class _DonorSums:
+    """What data_explorer.csv adds up to, per donor and per month (the other files are checked
+    against it)."""
+
+    gdp_of: dict[str, Decimal] = field(default_factory=dict)
+    rows_of: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    total_of: dict[str, Decimal] = field(default_factory=lambda: defaultdict(Decimal))
+    month_sum: dict[tuple[int, int], dict[str, Decimal]] = field(
+        default_factory=lambda: defaultdict(lambda: defaultdict(Decimal))
+    )
+    month_rows: dict[tuple[int, int], int] = field(default_factory=lambda: defaultdict(int))
+
+
+def _explorer_warnings(
+    parsed: ParsedRelease, sums: _DonorSums, tracker_name_for: Callable[[str], str] | None
+) -> list[IdentityWarning]:
+    """data_explorer.csv against itself (total, commitments, share of GDP, one GDP, the donor's
+    name); adds every row to `sums`."""
     h = parsed.half_unit
-    warnings: list[dict[str, Any]] = []
+    warnings: list[IdentityWarning] = []
     explorer_file = "data_explorer.csv"
-    gdp_of: dict[str, Decimal] = {}
-    rows_of: dict[str, int] = defaultdict(int)
-    total_of: dict[str, Decimal] = defaultdict(Decimal)
-    month_sum: dict[tuple[int, int], dict[str, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
-    month_rows: dict[tuple[int, int], int] = defaultdict(int)
     for r in parsed.explorer:
         v = r.values
         parts = v["military"] + v["financial"] + v["humanitarian"]
         if abs(v["total"] - parts) > 4 * h:
             warnings.append(
-                _warning(
+                IdentityWarning(
                     explorer_file,
                     r.row,
                     "total = military + financial + humanitarian",
@@ -595,7 +668,7 @@ def check_identities(
             expected = v["total"] + v["to_be_allocated"]
             if abs(v["commitments"] - expected) > 3 * h:
                 warnings.append(
-                    _warning(
+                    IdentityWarning(
                         explorer_file,
                         r.row,
                         "commitments = total + to_be_allocated",
@@ -609,7 +682,7 @@ def check_identities(
             tolerance = 100 * h / r.gdp + abs(r.pct_gdp) * Decimal("1e-14")
             if abs(r.pct_gdp - computed) > tolerance:
                 warnings.append(
-                    _warning(
+                    IdentityWarning(
                         explorer_file,
                         r.row,
                         "pct_gdp = 100 × total / gdp",
@@ -619,52 +692,58 @@ def check_identities(
                 )
         elif r.pct_gdp != 0:
             warnings.append(
-                _warning(
+                IdentityWarning(
                     explorer_file,
                     r.row,
                     "pct_gdp = 100 × total / gdp",
                     f"{r.code} {r.year}-{r.month:02d}: pct_gdp {_fmt(r.pct_gdp)} with no GDP (gdp = 0)",
                 )
             )
-        if r.code in gdp_of and gdp_of[r.code] != r.gdp:
+        if r.code in sums.gdp_of and sums.gdp_of[r.code] != r.gdp:
             warnings.append(
-                _warning(
+                IdentityWarning(
                     explorer_file,
                     r.row,
                     "one 2021 GDP per donor",
                     f"{r.code}: gdp {_fmt(r.gdp)} differs from the donor's earlier rows "
-                    f"({_fmt(gdp_of[r.code])}); the first is used",
+                    f"({_fmt(sums.gdp_of[r.code])}); the first is used",
                 )
             )
-        gdp_of.setdefault(r.code, r.gdp)
+        sums.gdp_of.setdefault(r.code, r.gdp)
         if tracker_name_for is not None:
             expected_name = tracker_name_for(r.code)
-            if expected_name and r.country != expected_name and rows_of[r.code] == 0:
+            if expected_name and r.country != expected_name and sums.rows_of[r.code] == 0:
                 warnings.append(
-                    _warning(
+                    IdentityWarning(
                         explorer_file,
                         r.row,
                         "donor name matches the participant's tracker name",
                         f"{r.code}: country {r.country!r}, participant's tracker name {expected_name!r}",
                     )
                 )
-        rows_of[r.code] += 1
-        total_of[r.code] += v["total"]
+        sums.rows_of[r.code] += 1
+        sums.total_of[r.code] += v["total"]
         for t in ("total", "military", "financial", "humanitarian"):
-            month_sum[(r.year, r.month)][t] += v[t]
-        month_rows[(r.year, r.month)] += 1
+            sums.month_sum[(r.year, r.month)][t] += v[t]
+        sums.month_rows[(r.year, r.month)] += 1
+    return warnings
 
+
+def _month_total_warnings(parsed: ParsedRelease, sums: _DonorSums) -> list[IdentityWarning]:
+    """total_allocations.csv against the sums of data_explorer.csv, month by month."""
+    h = parsed.half_unit
+    warnings: list[IdentityWarning] = []
     listed = set()
     for m in parsed.month_totals:
         key = (m.year, m.month)
         listed.add(key)
-        n = month_rows.get(key, 0)
+        n = sums.month_rows.get(key, 0)
         for t, published in m.values.items():
-            summed = month_sum[key][t] if key in month_sum else Decimal(0)
+            summed = sums.month_sum[key][t] if key in sums.month_sum else Decimal(0)
             if abs(published - summed) > (n + 1) * h:
                 column = "total_allocations" if t == "total" else t
                 warnings.append(
-                    _warning(
+                    IdentityWarning(
                         "total_allocations.csv",
                         m.row,
                         f"{column} = sum over donors",
@@ -672,83 +751,95 @@ def check_identities(
                         f"data_explorer.csv sum to {_fmt(summed)} (difference {_fmt(published - summed)})",
                     )
                 )
-    for key in sorted(set(month_rows) - listed):
+    for key in sorted(set(sums.month_rows) - listed):
         warnings.append(
-            _warning(
+            IdentityWarning(
                 "total_allocations.csv",
                 0,
                 "total_allocations = sum over donors",
                 f"{key[0]}-{key[1]:02d} has donor rows in data_explorer.csv but no row here",
             )
         )
+    return warnings
 
-    if parsed.eu_shares:
-        shares_file = "eu_aid_shares.csv"
-        pct_decimals = max(
-            _decimals(_fmt(x))
-            for s in parsed.eu_shares
-            for x in (s.bilateral_pct_gdp, s.eu_share_pct_gdp, s.total_pct_gdp)
+
+def _eu_share_warnings(parsed: ParsedRelease, sums: _DonorSums) -> list[IdentityWarning]:
+    """eu_aid_shares.csv against itself and data_explorer.csv."""
+    if not parsed.eu_shares:
+        return []
+    h = parsed.half_unit
+    warnings: list[IdentityWarning] = []
+    shares_file = "eu_aid_shares.csv"
+    pct_decimals = max(
+        _decimals(_fmt(x))
+        for s in parsed.eu_shares
+        for x in (s.bilateral_pct_gdp, s.eu_share_pct_gdp, s.total_pct_gdp)
+    )
+    hp = Decimal(5).scaleb(-(max(pct_decimals, 1) + 1))
+    share_sum = sum((s.eu_share_bn for s in parsed.eu_shares), Decimal(0))
+    eu_total = sums.total_of.get("EU", Decimal(0))
+    if abs(share_sum - eu_total) > (len(parsed.eu_shares) + sums.rows_of.get("EU", 0)) * h:
+        warnings.append(
+            IdentityWarning(
+                shares_file,
+                0,
+                "eu_share_bn sums to the EU institutions' total",
+                f"eu_share_bn sums to {_fmt(share_sum)}, the EU institutions' total is {_fmt(eu_total)}",
+            )
         )
-        hp = Decimal(5).scaleb(-(max(pct_decimals, 1) + 1))
-        share_sum = sum((s.eu_share_bn for s in parsed.eu_shares), Decimal(0))
-        eu_total = total_of.get("EU", Decimal(0))
-        if abs(share_sum - eu_total) > (len(parsed.eu_shares) + rows_of.get("EU", 0)) * h:
+    for s in parsed.eu_shares:
+        gdp = sums.gdp_of.get(s.code)
+        if gdp is None or gdp <= 0:
             warnings.append(
-                _warning(
-                    shares_file,
-                    0,
-                    "eu_share_bn sums to the EU institutions' total",
-                    f"eu_share_bn sums to {_fmt(share_sum)}, the EU institutions' total is {_fmt(eu_total)}",
+                IdentityWarning(
+                    shares_file, s.row, "member has a GDP", f"{s.code}: no 2021 GDP in data_explorer.csv"
                 )
             )
-        for s in parsed.eu_shares:
-            gdp = gdp_of.get(s.code)
-            if gdp is None or gdp <= 0:
-                warnings.append(
-                    _warning(
-                        shares_file, s.row, "member has a GDP", f"{s.code}: no 2021 GDP in data_explorer.csv"
-                    )
+            continue
+        bilateral = 100 * sums.total_of[s.code] / gdp
+        if abs(s.bilateral_pct_gdp - bilateral) > hp + 100 * sums.rows_of[s.code] * h / gdp:
+            warnings.append(
+                IdentityWarning(
+                    shares_file,
+                    s.row,
+                    "bilateral_pct_gdp = 100 × donor total / gdp",
+                    f"{s.code}: bilateral_pct_gdp {_fmt(s.bilateral_pct_gdp)} but data_explorer.csv "
+                    f"gives 100 × {_fmt(sums.total_of[s.code])} / {_fmt(gdp)} = "
+                    f"{_fmt(bilateral.quantize(Decimal('1e-6')))}",
                 )
-                continue
-            bilateral = 100 * total_of[s.code] / gdp
-            if abs(s.bilateral_pct_gdp - bilateral) > hp + 100 * rows_of[s.code] * h / gdp:
-                warnings.append(
-                    _warning(
-                        shares_file,
-                        s.row,
-                        "bilateral_pct_gdp = 100 × donor total / gdp",
-                        f"{s.code}: bilateral_pct_gdp {_fmt(s.bilateral_pct_gdp)} but data_explorer.csv "
-                        f"gives 100 × {_fmt(total_of[s.code])} / {_fmt(gdp)} = "
-                        f"{_fmt(bilateral.quantize(Decimal('1e-6')))}",
-                    )
+            )
+        eu_pct = 100 * s.eu_share_bn / gdp
+        if abs(s.eu_share_pct_gdp - eu_pct) > hp + 100 * h / gdp:
+            warnings.append(
+                IdentityWarning(
+                    shares_file,
+                    s.row,
+                    "eu_share_pct_gdp = 100 × eu_share_bn / gdp",
+                    f"{s.code}: eu_share_pct_gdp {_fmt(s.eu_share_pct_gdp)} but "
+                    f"100 × eu_share_bn / gdp = {_fmt(eu_pct.quantize(Decimal('1e-6')))}",
                 )
-            eu_pct = 100 * s.eu_share_bn / gdp
-            if abs(s.eu_share_pct_gdp - eu_pct) > hp + 100 * h / gdp:
-                warnings.append(
-                    _warning(
-                        shares_file,
-                        s.row,
-                        "eu_share_pct_gdp = 100 × eu_share_bn / gdp",
-                        f"{s.code}: eu_share_pct_gdp {_fmt(s.eu_share_pct_gdp)} but "
-                        f"100 × eu_share_bn / gdp = {_fmt(eu_pct.quantize(Decimal('1e-6')))}",
-                    )
+            )
+        summed_pct = s.bilateral_pct_gdp + s.eu_share_pct_gdp
+        if abs(s.total_pct_gdp - summed_pct) > 3 * hp:
+            warnings.append(
+                IdentityWarning(
+                    shares_file,
+                    s.row,
+                    "total_pct_gdp = bilateral_pct_gdp + eu_share_pct_gdp",
+                    f"{s.code}: total_pct_gdp {_fmt(s.total_pct_gdp)} but the sum is {_fmt(summed_pct)}",
                 )
-            summed_pct = s.bilateral_pct_gdp + s.eu_share_pct_gdp
-            if abs(s.total_pct_gdp - summed_pct) > 3 * hp:
-                warnings.append(
-                    _warning(
-                        shares_file,
-                        s.row,
-                        "total_pct_gdp = bilateral_pct_gdp + eu_share_pct_gdp",
-                        f"{s.code}: total_pct_gdp {_fmt(s.total_pct_gdp)} but the sum is {_fmt(summed_pct)}",
-                    )
-                )
+            )
+    return warnings
 
+
+def _weapons_warnings(parsed: ParsedRelease) -> list[IdentityWarning]:
+    """weapons.csv: each list of models adds up to the number of weapons."""
+    warnings: list[IdentityWarning] = []
     for w in parsed.weapons:
         counted = [m["count"] for m in w.models]
         if None in counted:
             warnings.append(
-                _warning(
+                IdentityWarning(
                     "weapons.csv",
                     w.row,
                     "weapons_list entries read 'model (count)'",
@@ -757,7 +848,7 @@ def check_identities(
             )
         elif sum(counted) != w.count:
             warnings.append(
-                _warning(
+                IdentityWarning(
                     "weapons.csv",
                     w.row,
                     "number_of_weapons = sum of weapons_list",

@@ -1,4 +1,4 @@
-"""Ingest services: importing a Kiel tracker release. The only code of this app that writes."""
+"""Tracker services: importing a Kiel tracker release. The only code of this app that writes."""
 
 from __future__ import annotations
 
@@ -33,7 +33,7 @@ class KielImportResult:
 
     release: KielRelease
     created: bool
-    warnings: list[dict[str, Any]] = field(default_factory=list)
+    warnings: list[kiel.IdentityWarning] = field(default_factory=list)
     previous_current: int | None = None
 
 
@@ -69,7 +69,11 @@ def import_kiel_release(*, actor: Any, directory: Path) -> KielImportResult:
         existing = KielRelease.objects.select_for_update().filter(number=parsed.info.number).first()
         if existing is not None:
             if existing.digest == parsed.digest:
-                return KielImportResult(release=existing, created=False, warnings=list(existing.warnings))
+                return KielImportResult(
+                    release=existing,
+                    created=False,
+                    warnings=[kiel.IdentityWarning(**w) for w in existing.warnings],
+                )
             raise Conflict(
                 f"Release {parsed.info.number} was imported already from different files "
                 f"(digest {existing.digest[:12]}…, these files {parsed.digest[:12]}…); "
@@ -87,82 +91,10 @@ def import_kiel_release(*, actor: Any, directory: Path) -> KielImportResult:
             digest=parsed.digest,
             files=parsed.files,
             has_commitments=parsed.has_commitments,
-            warnings=warnings,
+            warnings=[w.as_json() for w in warnings],
         )
-        flows = [
-            KielFlow(
-                release=release,
-                participant=participants[r.code],
-                year=r.year,
-                month=r.month,
-                type=FlowType(column),
-                value=value,
-            )
-            for r in parsed.explorer
-            for column, value in r.values.items()
-        ]
-        KielFlow.objects.bulk_create(flows, batch_size=2000)
-        gdps: dict[str, Any] = {}
-        for r in parsed.explorer:
-            gdps.setdefault(r.code, r.gdp)
-        KielGdp.objects.bulk_create(
-            [KielGdp(release=release, participant=participants[c], gdp_eur_bn=g) for c, g in gdps.items()]
-        )
-        KielEuShare.objects.bulk_create(
-            [
-                KielEuShare(
-                    release=release,
-                    participant=participants[s.code],
-                    bilateral_pct_gdp=s.bilateral_pct_gdp,
-                    eu_share_pct_gdp=s.eu_share_pct_gdp,
-                    total_pct_gdp=s.total_pct_gdp,
-                    eu_share_bn=s.eu_share_bn,
-                )
-                for s in parsed.eu_shares
-            ]
-        )
-        KielProcurement.objects.bulk_create(
-            [
-                KielProcurement(
-                    release=release,
-                    year=p.year,
-                    month=p.month,
-                    stockpile=p.stockpile,
-                    procurement=p.procurement,
-                    unspecified=p.unspecified,
-                    nato_purl=p.nato_purl,
-                )
-                for p in parsed.procurement
-            ]
-        )
-        KielWeapons.objects.bulk_create(
-            [
-                KielWeapons(
-                    release=release,
-                    participant=participants[w.code],
-                    category=w.category,
-                    count=w.count,
-                    value_eur=w.value_eur,
-                    models_list=w.models,
-                )
-                for w in parsed.weapons
-            ]
-        )
-        counts = {
-            "flows": len(flows),
-            "donor_months": len(parsed.explorer),
-            "donors": len(gdps),
-            "eu_shares": len(parsed.eu_shares),
-            "procurement_months": len(parsed.procurement),
-            "weapons": len(parsed.weapons),
-        }
-        release.counts = counts
-        current = KielRelease.objects.select_for_update().filter(is_current=True).first()
-        previous_current = current.number if current is not None else None
-        if current is None or current.number < release.number:
-            # Unset the old one first: at most one current release (unique constraint).
-            KielRelease.objects.filter(is_current=True).update(is_current=False)
-            release.is_current = True
+        release.counts = _store_rows(release, parsed, participants)
+        previous_current = _make_current_if_newest(release)
         release.save(update_fields=["counts", "is_current"])
         audit.record(
             actor=actor,
@@ -175,7 +107,7 @@ def import_kiel_release(*, actor: Any, directory: Path) -> KielImportResult:
                 "date": release.date,
                 "digest": release.digest,
                 "files": release.files,
-                "counts": counts,
+                "counts": release.counts,
                 "warnings": len(warnings),
                 "is_current": release.is_current,
                 "previous_current": previous_current,
@@ -185,3 +117,88 @@ def import_kiel_release(*, actor: Any, directory: Path) -> KielImportResult:
     return KielImportResult(
         release=release, created=True, warnings=warnings, previous_current=previous_current
     )
+
+
+def _store_rows(
+    release: KielRelease, parsed: kiel.ParsedRelease, participants: dict[str, Participant]
+) -> dict[str, int]:
+    """Write every row of the release; how many of each kind."""
+    flows = [
+        KielFlow(
+            release=release,
+            participant=participants[r.code],
+            year=r.year,
+            month=r.month,
+            type=FlowType(column),
+            value=value,
+        )
+        for r in parsed.explorer
+        for column, value in r.values.items()
+    ]
+    KielFlow.objects.bulk_create(flows, batch_size=2000)
+    gdps: dict[str, Any] = {}
+    for r in parsed.explorer:
+        gdps.setdefault(r.code, r.gdp)
+    KielGdp.objects.bulk_create(
+        [KielGdp(release=release, participant=participants[c], gdp_eur_bn=g) for c, g in gdps.items()]
+    )
+    KielEuShare.objects.bulk_create(
+        [
+            KielEuShare(
+                release=release,
+                participant=participants[s.code],
+                bilateral_pct_gdp=s.bilateral_pct_gdp,
+                eu_share_pct_gdp=s.eu_share_pct_gdp,
+                total_pct_gdp=s.total_pct_gdp,
+                eu_share_bn=s.eu_share_bn,
+            )
+            for s in parsed.eu_shares
+        ]
+    )
+    KielProcurement.objects.bulk_create(
+        [
+            KielProcurement(
+                release=release,
+                year=p.year,
+                month=p.month,
+                stockpile=p.stockpile,
+                procurement=p.procurement,
+                unspecified=p.unspecified,
+                nato_purl=p.nato_purl,
+            )
+            for p in parsed.procurement
+        ]
+    )
+    KielWeapons.objects.bulk_create(
+        [
+            KielWeapons(
+                release=release,
+                participant=participants[w.code],
+                category=w.category,
+                count=w.count,
+                value_eur=w.value_eur,
+                models_list=w.models,
+            )
+            for w in parsed.weapons
+        ]
+    )
+    return {
+        "flows": len(flows),
+        "donor_months": len(parsed.explorer),
+        "donors": len(gdps),
+        "eu_shares": len(parsed.eu_shares),
+        "procurement_months": len(parsed.procurement),
+        "weapons": len(parsed.weapons),
+    }
+
+
+def _make_current_if_newest(release: KielRelease) -> int | None:
+    """Make the release current if its number is above the current one's; the number of the
+    release that was current before (None if none was)."""
+    current = KielRelease.objects.select_for_update().filter(is_current=True).first()
+    previous_current = current.number if current is not None else None
+    if current is None or current.number < release.number:
+        # Unset the old one first: at most one current release (unique constraint).
+        KielRelease.objects.filter(is_current=True).update(is_current=False)
+        release.is_current = True
+    return previous_current

@@ -69,8 +69,8 @@ class Command(ClearinghouseCommand):
                 f"{len(result.warnings)} row(s) break the release's own identities (kept, reported):"
             )
             for w in result.warnings:
-                row = f", row {w['row']}" if w["row"] else ""
-                self.stdout.write(f"  {w['file']}{row}: {w['check']}: {w['detail']}")
+                row = f", row {w.row}" if w.row else ""
+                self.stdout.write(f"  {w.file}{row}: {w.check}: {w.detail}")
         else:
             self.stdout.write("Every identity of the release holds (within the file's rounding).")
 

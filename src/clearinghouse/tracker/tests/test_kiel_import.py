@@ -147,15 +147,15 @@ def test_broken_identities_are_reported_not_refused(personas: dict[str, Any], tm
     write_rows(broken, "total_allocations.csv", totals)
 
     result = services.import_kiel_release(actor=personas["coordinator"], directory=broken)
-    found = {(w["file"], w["row"], w["check"]) for w in result.warnings}
+    found = {(w.file, w.row, w.check) for w in result.warnings}
     assert ("data_explorer.csv", 3, "total = military + financial + humanitarian") in found
     assert ("data_explorer.csv", 3, "pct_gdp = 100 × total / gdp") in found  # pct_gdp was for 0.142911
     assert ("data_explorer.csv", 4, "commitments = total + to_be_allocated") in found
     assert ("total_allocations.csv", 2, "military = sum over donors") in found
     # Row 3's changed total also breaks its month's sum in total_allocations.csv (row 4: 2022-03).
     assert ("total_allocations.csv", 4, "total_allocations = sum over donors") in found
-    assert not any(w["file"] == "data_explorer.csv" and w["row"] == 5 for w in result.warnings)
-    assert result.release.warnings == result.warnings  # stored with the release
+    assert not any(w.file == "data_explorer.csv" and w.row == 5 for w in result.warnings)
+    assert result.release.warnings == [w.as_json() for w in result.warnings]  # stored with the release
     # Imported all the same, as published.
     assert KielFlow.objects.get(
         release=result.release, participant__code="AUS", year=2022, month=3, type="total"
@@ -419,5 +419,5 @@ def test_the_tolerance_follows_the_files_rounding() -> None:
             gdp=first.gdp,
             pct_gdp=100 * values["total"] / first.gdp,
         )
-        found = [w for w in kiel.check_identities(parsed) if w["check"].startswith("total = military")]
+        found = [w for w in kiel.check_identities(parsed) if w.check.startswith("total = military")]
         assert len(found) == expected
