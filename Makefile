@@ -61,4 +61,4 @@ lock:
 	@echo "requirements.lock regenerated: review the diff, then make test"
 
 clean:
-	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache .import_linter_cache
