@@ -12,7 +12,7 @@ from typing import Any
 
 from tests.access_rules import ALL, AUDITORS, COORDINATION, Rule
 
-APPS = ["catalog", "requirements", "pledges", "clearing", "funds", "ingest", "reports"]
+APPS = ["catalog", "requirements", "pledges", "clearing", "funds", "tracker", "reports"]
 
 
 def _token_id(personas: dict[str, Any]) -> dict[str, Any]:
@@ -85,6 +85,11 @@ PAGES: dict[str, Rule] = {
     "session-revoke": Rule(frozenset({"analyst", "admin"}), setup=_session_id, denied=(404,)),
     "user-list": Rule(ADMINS, denied=(403,)),
     "user-deactivate": Rule(ADMINS, setup=_new_account, denied=(403,)),
+    # The spreadsheet upload page: donor officers import pledges, the recipient's officers
+    # requirements; the others have nothing to import and get 403.
+    "spreadsheet-import": Rule(
+        frozenset({"donor_usa", "donor_deu", "donor_pol", "outsider", "recipient", "admin"}), denied=(403,)
+    ),
 }
 for _app in APPS:
     for _name in ("access", "access_pages"):

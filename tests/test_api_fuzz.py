@@ -40,11 +40,11 @@ def fuzz_data(personas: dict[str, Any]) -> dict[str, Any]:
     from clearinghouse.catalog.services import load_catalog
     from clearinghouse.demo import DEMO_ACCOUNTS
     from clearinghouse.funds import demo as funds_demo
-    from clearinghouse.ingest import services as ingest_services
-    from clearinghouse.ingest.tests.kiel_files import R29
     from clearinghouse.participants.services import create_user
     from clearinghouse.pledges import demo as pledges_demo
     from clearinghouse.requirements import demo as requirements_demo
+    from clearinghouse.tracker import services as ingest_services
+    from clearinghouse.tracker.tests.kiel_files import R29
 
     for username, participant, role in DEMO_ACCOUNTS:
         if username in personas:

@@ -45,9 +45,9 @@ def world(personas: dict[str, Any]) -> dict[str, Any]:
     from clearinghouse.clearing import services as clearing
     from clearinghouse.funds import services as funds
     from clearinghouse.funds.tests.factories import cash, committed_pledge, trio_fund
-    from clearinghouse.ingest import services as ingest
-    from clearinghouse.ingest.tests.kiel_files import R29
     from clearinghouse.pledges.tests import factories
+    from clearinghouse.tracker import services as ingest
+    from clearinghouse.tracker.tests.kiel_files import R29
 
     load_catalog()
     ingest.import_kiel_release(actor=personas["admin"], directory=R29)
@@ -100,8 +100,8 @@ LATER = {"/api/v1/kiel/revisions"}
 
 
 def _import_r31(personas: dict[str, Any]) -> None:
-    from clearinghouse.ingest import services as ingest
-    from clearinghouse.ingest.tests.kiel_files import R31_PREVIEW
+    from clearinghouse.tracker import services as ingest
+    from clearinghouse.tracker.tests.kiel_files import R31_PREVIEW
 
     ingest.import_kiel_release(actor=personas["admin"], directory=R31_PREVIEW)
 

@@ -16,11 +16,11 @@ from clearinghouse.core.auth import API_AUTH
 from clearinghouse.core.errors import DomainError
 from clearinghouse.core.openapi import complete
 from clearinghouse.funds.api import router as funds_router
-from clearinghouse.ingest.api import router as kiel_router
 from clearinghouse.participants.api import mandates_router, me_router, participants_router, users_router
 from clearinghouse.pledges.api import allocations_router, deliveries_router, pledges_router
 from clearinghouse.reports.api import router as reports_router
 from clearinghouse.requirements.api import router as requirements_router
+from clearinghouse.tracker.api import router as kiel_router
 
 
 class ClearinghouseAPI(NinjaAPI):

@@ -102,8 +102,9 @@ INSTALLED_APPS = [
     "clearinghouse.pledges",
     "clearinghouse.clearing",
     "clearinghouse.funds",
-    "clearinghouse.ingest",
+    "clearinghouse.tracker",
     "clearinghouse.reports",
+    "clearinghouse.apps.ProjectConfig",
 ]
 
 MIDDLEWARE = [
@@ -121,6 +122,7 @@ MIDDLEWARE = [
     "clearinghouse.core.middleware.SessionTimeoutMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "clearinghouse.core.middleware.DomainErrorPagesMiddleware",
 ]
 
 ROOT_URLCONF = "clearinghouse.urls"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib import admin
 from django.urls import include, path
 
+from clearinghouse import views
 from clearinghouse.api import api
 from clearinghouse.core import views as core_views
 from clearinghouse.core import views_account
@@ -12,7 +13,7 @@ from clearinghouse.participants import views as participant_views
 from clearinghouse.participants import views_users
 
 urlpatterns = [
-    path("", participant_views.home, name="home"),
+    path("", views.home, name="home"),
     path("login/", core_views.LoginView.as_view(), name="login"),
     path("logout/", core_views.LogoutView.as_view(), name="logout"),
     path("login/second-step/", views_account.login_mfa, name="login-mfa"),
@@ -26,6 +27,7 @@ urlpatterns = [
     path("users/<str:username>/deactivate/", views_users.user_deactivate, name="user-deactivate"),
     path("participants/", participant_views.participant_list, name="participant-list"),
     path("participants/<str:code>/", participant_views.participant_detail, name="participant-detail"),
+    path("import/", views.spreadsheet_import, name="spreadsheet-import"),
     path("audit/", core_views.audit_page, name="audit"),
     path("tokens/", core_views.tokens_page, name="tokens"),
     path("tokens/<int:token_id>/revoke/", core_views.revoke_token_page, name="token-revoke"),
@@ -34,7 +36,7 @@ urlpatterns = [
     path("", include("clearinghouse.pledges.urls")),
     path("", include("clearinghouse.clearing.urls")),
     path("", include("clearinghouse.funds.urls")),
-    path("", include("clearinghouse.ingest.urls")),
+    path("", include("clearinghouse.tracker.urls")),
     path("", include("clearinghouse.reports.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
@@ -15,7 +15,7 @@ from clearinghouse.clearing.forms import RunForm, ScenarioForm
 from clearinghouse.clearing.models import ClearingRun
 from clearinghouse.core.errors import DomainError, NotFound
 from clearinghouse.core.humanize import count_of, noun
-from clearinghouse.requirements.views import Confirmation, confirmed_act
+from clearinghouse.core.pages import Confirmation, confirmed_act
 
 
 def _cell_reader(request: HttpRequest) -> None:
@@ -55,10 +55,7 @@ def clearing_home(request: HttpRequest) -> HttpResponse:
 def run_detail(request: HttpRequest, run_id: int) -> HttpResponse:
     """A run: its proposals (to accept), what stays short and why, or a scenario's comparison."""
     _cell_reader(request)
-    try:
-        run = selectors.get_run(user=request.user, run_id=run_id)
-    except NotFound as exc:
-        raise Http404 from exc
+    run = selectors.get_run(user=request.user, run_id=run_id)
     shortfalls = run.explanations.get("shortfalls", []) if isinstance(run.explanations, dict) else []
     elements = run.parameters.get("elements", {})
     context = {
@@ -86,10 +83,7 @@ def run_accept(request: HttpRequest, run_id: int) -> HttpResponse:
     """Accept the ticked proposals as allocations, or all of them after a confirmation step."""
     _cell_writer(request)
     if request.POST.get("all"):
-        try:
-            run = selectors.get_run(user=request.user, run_id=run_id)
-        except NotFound as exc:
-            raise Http404 from exc
+        run = selectors.get_run(user=request.user, run_id=run_id)
         pending = selectors.proposal_list(user=request.user, run=run).filter(state="proposed")
         n = pending.count()
         units = sum(p.quantity for p in pending)
@@ -121,8 +115,8 @@ def run_accept(request: HttpRequest, run_id: int) -> HttpResponse:
         outcome = services.accept_proposals(
             actor=request.user, run_id=run_id, proposal_ids=ids, reason=request.POST.get("reason", "")
         )
-    except NotFound as exc:
-        raise Http404 from exc
+    except NotFound:
+        raise  # the 404 page (core.middleware)
     except DomainError as exc:
         messages.error(request, exc.message)
     else:

@@ -1,4 +1,4 @@
-"""Request id, the door an action came through, and session timeouts."""
+"""Request id, the door an action came through, session timeouts, and pages' domain refusals."""
 
 from __future__ import annotations
 
@@ -7,9 +7,12 @@ from collections.abc import Callable
 
 from django.conf import settings
 from django.contrib.auth import logout
-from django.http import HttpRequest, HttpResponse
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.handlers.exception import response_for_exception
+from django.http import Http404, HttpRequest, HttpResponse
 
 from clearinghouse.core.context import request_context
+from clearinghouse.core.errors import NotFound, PermissionDenied
 
 
 class RequestIdMiddleware:
@@ -55,3 +58,23 @@ class SessionTimeoutMiddleware:
                 if now - last >= 60 or "last_seen_at" not in request.session:
                     request.session["last_seen_at"] = now
         return self.get_response(request)
+
+
+class DomainErrorPagesMiddleware:
+    """Answer a page's domain refusals in one place, as the API's exception handlers do for the API:
+    a `NotFound` (missing or invisible: the same answer) is the 404 page, a `PermissionDenied` the
+    403 page. Views let them propagate; other domain errors are shown by the page that caught them.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if isinstance(exception, NotFound):
+            return response_for_exception(request, Http404(exception.message))
+        if isinstance(exception, PermissionDenied):
+            return response_for_exception(request, DjangoPermissionDenied(exception.message))
+        return None

@@ -121,13 +121,6 @@ def revoke_token_page(request: HttpRequest, token_id: int) -> HttpResponse:
                 "button": "Revoke the token",
             },
         )
-    try:
-        services.revoke_token(actor=request.user, token_id=token_id)
-    except DomainError as exc:
-        if exc.status == 404:
-            from django.http import Http404
-
-            raise Http404 from exc
-        raise
+    services.revoke_token(actor=request.user, token_id=token_id)
     messages.success(request, "Token revoked.")
     return redirect("tokens")

@@ -9,11 +9,8 @@ class FundsConfig(AppConfig):
     verbose_name = "Funds"
 
     def ready(self) -> None:
-        from django.apps import apps
+        from clearinghouse.funds.services import follow_pledge
+        from clearinghouse.pledges.signals import pledge_changed
 
-        if apps.is_installed("clearinghouse.pledges"):
-            from clearinghouse.funds.services import follow_pledge
-            from clearinghouse.pledges.signals import pledge_changed
-
-            # Credit follows the pledge: a withdrawn pledge's credit is reversed in the same transaction.
-            pledge_changed.connect(follow_pledge, dispatch_uid="funds.follow_pledge")
+        # Credit follows the pledge: a withdrawn pledge's credit is reversed in the same transaction.
+        pledge_changed.connect(follow_pledge, dispatch_uid="funds.follow_pledge")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from django.db import models
 
+from clearinghouse.pledges.choices import FIRM
+
 
 class BurdenKeyKind(models.TextChoices):
     """How a burden key's weights are obtained."""
@@ -27,5 +29,4 @@ class ContributionKind(models.TextChoices):
 
 
 # Pledge statuses that may be credited to a fund: the pledge is firm ("committed or delivered").
-CREDITABLE_PLEDGE_STATUSES = ("committed", "in_delivery", "delivered")
-PLEDGE_KINDS = ("in_kind", "financial")
+CREDITABLE_PLEDGE_STATUSES = FIRM

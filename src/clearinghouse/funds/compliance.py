@@ -243,14 +243,54 @@ def compute_status(
     years = sorted(targets)
     first, last = years[0], years[-1]
     current = min(max(as_of.year, first), last)
+    by_year, unfunded_by_year = _lines_by_year(members, targets, shares, credits)
+    if year is not None:
+        span = [year]
+        period = (year, year)
+    else:
+        span = [y for y in years if y <= current]
+        period = (first, current)
+    tranche_list = list(tranches)
+    remaining = [y for y in years if y >= current]
+    return Status(
+        as_of=as_of,
+        current_year=current,
+        period=period,
+        cumulative=year is None,
+        members=_member_totals(by_year, span),
+        by_year=by_year,
+        years=_progress(years, current, targets, by_year, unfunded_by_year),
+        target=cents(sum((targets[y] for y in span), ZERO)),
+        unfunded=sum((unfunded_by_year[y] for y in span), ZERO),
+        forecast=[
+            ForecastYear(
+                year=y,
+                target=cents(targets[y]),
+                scheduled=sum((t.converted for t in tranche_list if t.year == y), ZERO),
+            )
+            for y in remaining
+        ],
+        member_forecast=_member_forecast(shares[years[0]], by_year, tranche_list, remaining),
+        slippage=_slippage(tranche_list, first, current),
+        arrears=_arrears(years, current, by_year),
+    )
+
+
+def _lines_by_year(
+    members: Mapping[str, str],
+    targets: Mapping[int, Decimal],
+    shares: Mapping[int, ShareTable],
+    credits: Iterable[Credit],
+) -> tuple[dict[int, list[Line]], dict[int, Decimal]]:
+    """Each year's line per member (fair share, credited cash, in kind, not releasable), and each
+    year's unfunded part (the opted-out members' shares)."""
     credit_by: dict[tuple[str, int], list[Decimal]] = defaultdict(lambda: [ZERO, ZERO, ZERO])
     for c in credits:
         slot = credit_by[(c.participant, c.year)]
         slot[2 if not c.visible else 1 if c.kind == "in_kind" else 0] += c.converted
-
     by_year: dict[int, list[Line]] = {}
     unfunded_by_year: dict[int, Decimal] = {}
-    for y in years:
+    for y in sorted(targets):
         table = shares[y]
         lines = []
         for ms in table.members:
@@ -269,13 +309,11 @@ def compute_status(
             )
         by_year[y] = lines
         unfunded_by_year[y] = cents(table.unfunded * targets[y])
+    return by_year, unfunded_by_year
 
-    if year is not None:
-        span = [year]
-        period = (year, year)
-    else:
-        span = [y for y in years if y <= current]
-        period = (first, current)
+
+def _member_totals(by_year: Mapping[int, list[Line]], span: list[int]) -> list[Line]:
+    """Each member's lines added up over the years of `span`, largest share first."""
     totals: dict[str, Line] = {}
     for y in span:
         for line in by_year[y]:
@@ -289,8 +327,17 @@ def compute_status(
             t.credited_cash += line.credited_cash
             t.credited_in_kind += line.credited_in_kind
             t.credited_not_releasable += line.credited_not_releasable
-    member_lines = sorted(totals.values(), key=lambda m: (-m.share, m.participant))
+    return sorted(totals.values(), key=lambda m: (-m.share, m.participant))
 
+
+def _progress(
+    years: list[int],
+    current: int,
+    targets: Mapping[int, Decimal],
+    by_year: Mapping[int, list[Line]],
+    unfunded_by_year: Mapping[int, Decimal],
+) -> list[YearProgress]:
+    """The fund's progress year by year, with cumulative target and credit."""
     progress = []
     cum_target = cum_credited = ZERO
     for y in years:
@@ -315,29 +362,29 @@ def compute_status(
                 state="past" if y < current else ("current" if y == current else "future"),
             )
         )
+    return progress
 
-    # In arrears: credited to date falls short of the fair shares of the past years and the current one
-    # (a surplus paid early counts toward later years).
+
+def _arrears(years: list[int], current: int, by_year: Mapping[int, list[Line]]) -> list[str]:
+    """Members whose credit to date falls short of the fair shares of the past years and the current
+    one (a surplus paid early counts toward later years)."""
     to_date: dict[str, Decimal] = defaultdict(lambda: ZERO)
     for y in years:
         if y <= current:
             for line in by_year[y]:
                 to_date[line.participant] += line.fair_share - line.credited
-    arrears = sorted(code for code, balance in to_date.items() if balance > 0)
+    return sorted(code for code, balance in to_date.items() if balance > 0)
 
-    tranche_list = list(tranches)
-    remaining = [y for y in years if y >= current]
-    forecast = [
-        ForecastYear(
-            year=y,
-            target=cents(targets[y]),
-            scheduled=sum((t.converted for t in tranche_list if t.year == y), ZERO),
-        )
-        for y in remaining
-    ]
-    member_codes = [ms.participant for ms in shares[years[0]].members]
+
+def _member_forecast(
+    first_table: ShareTable,
+    by_year: Mapping[int, list[Line]],
+    tranche_list: list[Tranche],
+    remaining: list[int],
+) -> list[MemberForecast]:
+    """Each member's fair share of the remaining years against the tranches scheduled for them."""
     member_forecast = []
-    for code in member_codes:
+    for code in [ms.participant for ms in first_table.members]:
         fair = sum(
             (line.fair_share for y in remaining for line in by_year[y] if line.participant == code), ZERO
         )
@@ -347,24 +394,14 @@ def compute_status(
         if fair or sched:
             member_forecast.append(MemberForecast(code, fair, sched))
     member_forecast.sort(key=lambda f: (-f.remaining_fair_share, f.participant))
-    # Aggregated by member and year: the pledges themselves may not be releasable to the reader.
+    return member_forecast
+
+
+def _slippage(tranche_list: list[Tranche], first: int, current: int) -> list[Slip]:
+    """Tranches due in past years and not credited, aggregated by member and year: the pledges
+    themselves may not be releasable to the reader."""
     slipped: dict[tuple[int, str], list[Decimal]] = defaultdict(list)
     for tranche in tranche_list:
         if first <= tranche.year < current:
             slipped[(tranche.year, tranche.participant)].append(tranche.converted)
-    slippage = [Slip(p, y, len(v), sum(v, ZERO)) for (y, p), v in sorted(slipped.items())]
-    return Status(
-        as_of=as_of,
-        current_year=current,
-        period=period,
-        cumulative=year is None,
-        members=member_lines,
-        by_year=by_year,
-        years=progress,
-        target=cents(sum((targets[y] for y in span), ZERO)),
-        unfunded=sum((unfunded_by_year[y] for y in span), ZERO),
-        forecast=forecast,
-        member_forecast=member_forecast,
-        slippage=slippage,
-        arrears=arrears,
-    )
+    return [Slip(p, y, len(v), sum(v, ZERO)) for (y, p), v in sorted(slipped.items())]

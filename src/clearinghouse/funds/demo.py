@@ -11,6 +11,7 @@ from clearinghouse.core.errors import DomainError
 from clearinghouse.funds import services
 from clearinghouse.funds.choices import CREDITABLE_PLEDGE_STATUSES
 from clearinghouse.funds.models import BurdenKey, Contribution, Fund, FundOptOut
+from clearinghouse.pledges.models import Pledge
 
 FUND = "ukraine-fund"
 KEY = "alliance-gdp"
@@ -104,18 +105,13 @@ def _credit_pledges(admin: Any) -> None:
     """Credit some firm in-kind pledges of allies valued within the fund's years, if the pledges demo
     created any. Multi-year financial pledges stay uncredited: they show as predictability (future
     tranches) and slippage (past tranches)."""
-    if not services.pledges_available():
-        return
-    from django.apps import apps
-
-    pledge_model: Any = apps.get_model("pledges", "Pledge")
     fund = Fund.objects.get(slug=FUND)
     already = Contribution.objects.filter(fund=fund, kind="in_kind").count()
     if already >= MAX_IN_KIND or "in_kind" not in fund.counts_kinds:
         return
     today = dt.date.today()
     candidates = (
-        pledge_model.objects.filter(
+        Pledge.objects.filter(
             status__in=CREDITABLE_PLEDGE_STATUSES,
             kind="in_kind",
             owner__in=fund.group.members.all(),

@@ -6,9 +6,9 @@ from typing import Any
 
 from django import forms
 
+from clearinghouse.core import fx
 from clearinghouse.core.choices import Releasability
 from clearinghouse.core.money import AmountFormField
-from clearinghouse.funds import fx
 from clearinghouse.funds.models import Fund
 
 
@@ -43,7 +43,7 @@ class CashContributionForm(forms.Form):
         field.choices = [("", "—")] + [(c, f"{n} ({c})") for c, n in members]
         currency = self.fields["currency"]
         assert isinstance(currency, forms.ChoiceField)
-        currency.choices = [(c, c) for c in sorted(fx.supported_currencies())]
+        currency.choices = [(c, c) for c in sorted(fx.known_currencies())]
 
 
 class PledgeCreditForm(forms.Form):

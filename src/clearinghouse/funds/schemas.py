@@ -13,6 +13,7 @@ from typing import Any
 from ninja import Schema
 from pydantic import Field, field_serializer
 
+from clearinghouse.core import fx
 from clearinghouse.core.money import (
     AmountIn,
     MoneyOut,
@@ -26,7 +27,6 @@ from clearinghouse.core.money import (
 )
 from clearinghouse.core.validation import Date, Text
 from clearinghouse.core.validation import Line as TextLine
-from clearinghouse.funds import fx
 from clearinghouse.funds.compliance import Line, Status
 from clearinghouse.funds.models import Fund
 from clearinghouse.funds.shares import ShareTable

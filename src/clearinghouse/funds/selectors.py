@@ -22,10 +22,11 @@ from typing import Any
 
 from django.db.models import QuerySet
 
+from clearinghouse.core import fx
 from clearinghouse.core.errors import InvalidInput, NotFound
 from clearinghouse.core.money import round_to_currency
 from clearinghouse.core.releasability import sees_everything
-from clearinghouse.funds import fx, services
+from clearinghouse.funds import services
 from clearinghouse.funds.choices import CREDITABLE_PLEDGE_STATUSES
 from clearinghouse.funds.compliance import Credit, Status, Tranche, compute_status
 from clearinghouse.funds.models import (
@@ -37,7 +38,8 @@ from clearinghouse.funds.models import (
     FundYear,
     GdpFigure,
 )
-from clearinghouse.funds.services import pledges_available
+from clearinghouse.pledges.choices import PledgeKind
+from clearinghouse.pledges.models import PledgeTranche
 
 
 def fund_list(*, user: Any) -> QuerySet[Fund]:
@@ -155,16 +157,13 @@ def _credits(fund: Fund, *, as_of: dt.date, user: Any) -> list[Credit]:
 def _tranches(fund: Fund, members: list[str], as_of: dt.date, user: Any) -> list[Tranche]:
     """Tranches of members' firm multi-year financial pledges not credited to any fund, in the fund's
     currency at the ECB rate of `as_of` (a forecast at today's rate); only pledges the reader may see."""
-    if not pledges_available() or "financial" not in fund.counts_kinds:
+    if PledgeKind.FINANCIAL not in fund.counts_kinds:
         return []
-    from django.apps import apps
-
-    tranche_model: Any = apps.get_model("pledges", "PledgeTranche")
-    base = tranche_model.objects.all() if user is None else tranche_model.objects.restrict(user, "view")
+    base = PledgeTranche.objects.all() if user is None else PledgeTranche.objects.restrict(user, "view")
     rows = (
         base.filter(
             pledge__owner__code__in=members,
-            pledge__kind="financial",
+            pledge__kind=PledgeKind.FINANCIAL,
             pledge__status__in=CREDITABLE_PLEDGE_STATUSES,
             year__gte=fund.first_year,
             year__lte=fund.last_year,

@@ -10,16 +10,14 @@ from decimal import ROUND_DOWN, ROUND_HALF_EVEN, Decimal, InvalidOperation
 from importlib import resources
 from typing import Any
 
-from django.apps import apps
 from django.db import transaction
 
-from clearinghouse.core import audit, money, validation
+from clearinghouse.catalog.models import CapabilityArea
+from clearinghouse.core import audit, cleaning, fx, money
 from clearinghouse.core.choices import Releasability
 from clearinghouse.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
-from clearinghouse.funds import fx
 from clearinghouse.funds.choices import (
     CREDITABLE_PLEDGE_STATUSES,
-    PLEDGE_KINDS,
     BurdenKeyKind,
     ContributionKind,
     ShortfallPolicy,
@@ -35,7 +33,10 @@ from clearinghouse.funds.models import (
     GdpFigure,
 )
 from clearinghouse.funds.shares import ShareError, ShareTable, compute_shares
+from clearinghouse.participants import cleaning as participant_cleaning
 from clearinghouse.participants.models import Participant, ParticipantGroup
+from clearinghouse.pledges.choices import PledgeKind
+from clearinghouse.pledges.models import Pledge
 
 CENT = money.CENT
 MAX_RATE = Decimal(10) ** (money.RATE_DIGITS - money.RATE_PLACES) - Decimal(1).scaleb(-money.RATE_PLACES)
@@ -51,13 +52,6 @@ def _require_finance(actor: Any, what: str) -> None:
         raise PermissionDenied(f"Only finance officers and admins can {what}.")
 
 
-def parse_money(value: Any, *, field: str, allow_zero: bool = False, currency: str | None = None) -> Decimal:
-    """A positive amount within the limits every door shares (core.money)."""
-    amount = money.parse_amount(value, field, positive=not allow_zero, currency=currency)
-    assert amount is not None
-    return amount
-
-
 def parse_decimal(value: Any, *, field: str) -> Decimal:
     """A non-negative decimal (a key weight)."""
     try:
@@ -71,58 +65,26 @@ def parse_decimal(value: Any, *, field: str) -> Decimal:
     return d
 
 
-def parse_date(value: Any, *, field: str) -> dt.date:
-    if isinstance(value, dt.datetime):
-        value = value.date()
-    if not isinstance(value, dt.date):
-        try:
-            value = dt.date.fromisoformat(str(value).strip())
-        except ValueError:
-            raise InvalidInput(f"{value!r} is not a date (YYYY-MM-DD).", field=field) from None
-    return validation.clean_date(value, field)
-
-
-def parse_int(value: Any, *, field: str, low: int, high: int) -> int:
-    try:
-        number = int(str(value).strip())
-    except (TypeError, ValueError):
-        raise InvalidInput(f"{value!r} is not a whole number.", field=field) from None
-    if not low <= number <= high:
-        raise InvalidInput(f"{field} must be between {low} and {high}.", field=field)
-    return number
-
-
 def _currency(code: Any, *, field: str) -> str:
-    try:
-        return fx.validate_currency(str(code or ""), field=field)
-    except fx.FxError as exc:
-        raise InvalidInput(str(exc), field=field) from None
-
-
-def _participant(code: Any, *, field: str) -> Participant:
-    p = Participant.objects.filter(code=str(code or "").strip().upper()).first()
-    if p is None:
-        raise InvalidInput(f"Unknown participant {code!r}.", field=field)
-    return p
+    return fx.validate_currency(str(code or ""), field=field)
 
 
 def _releasability(value: Any, *, field: str = "releasability") -> str:
-    if value not in Releasability.values:
-        raise InvalidInput(
-            f"Unknown releasability {value!r}; use one of {', '.join(Releasability.values)}.", field=field
-        )
-    return str(value)
+    return cleaning.choice(value, field, Releasability)
 
 
 def _convert(
     amount: Decimal, currency: str, fund: Fund, on: dt.date, *, field: str = "amount"
 ) -> fx.Conversion:
-    try:
-        conversion = fx.convert(amount, currency, fund.currency, on)
-    except fx.FxError as exc:
-        raise InvalidInput(
-            str(exc), field=exc.field if exc.field != "fund_currency" else "currency"
-        ) from None
+    conversion = fx.convert(
+        amount,
+        currency,
+        fund.currency,
+        on,
+        rounding=ROUND_HALF_EVEN,
+        field="currency",
+        date_field="value_date",
+    )
     if conversion.rate > MAX_RATE:
         raise InvalidInput(
             f"The rate {conversion.rate} {fund.currency} per {currency} is beyond what the system keeps.",
@@ -194,14 +156,14 @@ def create_key_version(
     code = (key or "").strip().lower()
     if not code or not code.replace("-", "").replace("_", "").isalnum() or len(code) > 60:
         raise InvalidInput("A key code is a slug (letters, digits, hyphens).", field="key")
-    effective_year = parse_int(effective_year, field="effective_year", low=1900, high=2200)
+    effective_year = cleaning.integer(effective_year, "effective_year", minimum=1900, maximum=2200)
     if kind not in BurdenKeyKind.values:
         raise InvalidInput(f"Unknown key kind {kind!r}; use gdp or fixed.", field="kind")
     entries: dict[Participant, tuple[Decimal, str]] = {}
     if kind == BurdenKeyKind.GDP:
         if gdp_year is None:
             raise InvalidInput("A GDP key names the GDP year.", field="gdp_year")
-        gdp_year = parse_int(gdp_year, field="gdp_year", low=1900, high=2200)
+        gdp_year = cleaning.integer(gdp_year, "gdp_year", minimum=1900, maximum=2200)
         if weights:
             raise InvalidInput("A GDP key takes its weights from the GDP series.", field="weights")
         figures = GdpFigure.objects.select_related("participant").filter(year=gdp_year)
@@ -216,7 +178,7 @@ def create_key_version(
         if not weights:
             raise InvalidInput("A fixed key needs its table of weights (percentages).", field="weights")
         for pcode, value in weights.items():
-            participant = _participant(pcode, field=f"weights.{pcode}")
+            participant = participant_cleaning.participant(pcode, f"weights.{pcode}")
             entries[participant] = (parse_decimal(value, field=f"weights.{pcode}"), source)
         if sum(w for w, _ in entries.values()) <= 0:
             raise InvalidInput("The weights sum to zero.", field="weights")
@@ -286,21 +248,16 @@ def _check_key_covers(burden_key: BurdenKey, members: list[str], years: Iterable
 
 def _rules(data: Mapping[str, Any]) -> tuple[list[str], list[str]]:
     kinds = data.get("counts_kinds")
-    kinds = list(PLEDGE_KINDS) if kinds is None else list(kinds)
-    bad = [k for k in kinds if k not in PLEDGE_KINDS]
+    kinds = list(PledgeKind.values) if kinds is None else list(kinds)
+    bad = [k for k in kinds if k not in PledgeKind.values]
     if bad:
         raise InvalidInput(f"Unknown pledge kind {bad[0]!r}; use in_kind or financial.", field="counts_kinds")
     caps = [str(c).strip().lower() for c in (data.get("counts_capabilities") or [])]
-    if caps and apps.is_installed("clearinghouse.catalog"):
-        try:
-            area = apps.get_model("catalog", "CapabilityArea")
-        except LookupError:
-            area = None
-        if area is not None:
-            known = set(area.objects.filter(code__in=caps).values_list("code", flat=True))
-            unknown = [c for c in caps if c not in known]
-            if unknown:
-                raise InvalidInput(f"Unknown capability area {unknown[0]!r}.", field="counts_capabilities")
+    if caps:
+        known = set(CapabilityArea.objects.filter(code__in=caps).values_list("code", flat=True))
+        unknown = [c for c in caps if c not in known]
+        if unknown:
+            raise InvalidInput(f"Unknown capability area {unknown[0]!r}.", field="counts_capabilities")
     return sorted(set(kinds)), sorted(set(caps))
 
 
@@ -316,9 +273,9 @@ def create_fund(*, actor: Any, data: Mapping[str, Any]) -> Fund:
     if not name:
         raise InvalidInput("A fund needs a name.", field="name")
     currency = _currency(data.get("currency"), field="currency")
-    target = parse_money(data.get("target_amount"), field="target_amount", currency=currency)
-    first_year = parse_int(data.get("first_year"), field="first_year", low=1990, high=2200)
-    years = parse_int(data.get("years"), field="years", low=1, high=50)
+    target = cleaning.money(data.get("target_amount"), "target_amount", currency=currency)
+    first_year = cleaning.integer(data.get("first_year"), "first_year", minimum=1990, maximum=2200)
+    years = cleaning.integer(data.get("years"), "years", minimum=1, maximum=50)
     policy = data.get("shortfall_policy") or ShortfallPolicy.REDISTRIBUTE
     if policy not in ShortfallPolicy.values:
         raise InvalidInput(f"Unknown shortfall policy {policy!r}.", field="shortfall_policy")
@@ -334,13 +291,13 @@ def create_fund(*, actor: Any, data: Mapping[str, Any]) -> Fund:
     if schedule:
         targets: dict[int, Decimal] = {}
         for i, row in enumerate(schedule):
-            y = parse_int(
-                row.get("year"), field=f"yearly_targets.{i}.year", low=first_year, high=year_list[-1]
+            y = cleaning.integer(
+                row.get("year"), f"yearly_targets.{i}.year", minimum=first_year, maximum=year_list[-1]
             )
             if y in targets:
                 raise InvalidInput(f"Year {y} is scheduled twice.", field=f"yearly_targets.{i}.year")
-            targets[y] = parse_money(
-                row.get("target"), field=f"yearly_targets.{i}.target", allow_zero=True, currency=currency
+            targets[y] = cleaning.money(
+                row.get("target"), f"yearly_targets.{i}.target", positive=False, currency=currency
             )
         if sorted(targets) != year_list:
             raise InvalidInput(
@@ -426,7 +383,7 @@ def opt_out(*, actor: Any, slug: str, participant: str, reason: str = "") -> Fun
     """Record a member's constructive abstention from a fund."""
     with transaction.atomic():
         fund = _fund_for_write(actor, slug, "record opt-outs")
-        member = _participant(participant, field="participant")
+        member = participant_cleaning.participant(participant, "participant")
         if not fund.group.members.filter(pk=member.pk).exists():
             raise InvalidInput(f"{member.code} is not a member of {fund.group.code}.", field="participant")
         if FundOptOut.objects.filter(fund=fund, participant=member).exists():
@@ -488,7 +445,7 @@ def _credit_year(fund: Fund, year: Any, value_date: dt.date) -> int:
                 field="year",
             )
         return value_date.year
-    return parse_int(year, field="year", low=fund.first_year, high=fund.last_year)
+    return cleaning.integer(year, "year", minimum=fund.first_year, maximum=fund.last_year)
 
 
 def _contribution_after(c: Contribution) -> dict[str, Any]:
@@ -498,7 +455,7 @@ def _contribution_after(c: Contribution) -> dict[str, Any]:
 
 
 def _set_releasable_to(c: Contribution, codes: Iterable[str]) -> None:
-    participants = [_participant(code, field="releasable_to") for code in codes]
+    participants = [participant_cleaning.participant(code, "releasable_to") for code in codes]
     c.releasable_to.set(participants)
 
 
@@ -607,12 +564,12 @@ def _lock_member(member: Participant) -> None:
 
 
 def _prepare_cash(fund: Fund, data: Mapping[str, Any], today: dt.date) -> Preview:
-    member = _participant(data.get("participant"), field="participant")
+    member = participant_cleaning.participant(data.get("participant"), "participant")
     _member_of(fund, member, "participant")
     _not_opted_out(fund, member, "participant")
     currency = _currency(data.get("currency"), field="currency")
-    amount = parse_money(data.get("amount"), field="amount", currency=currency)
-    value_date = parse_date(data.get("value_date"), field="value_date")
+    amount = cleaning.money(data.get("amount"), "amount", currency=currency)
+    value_date = cleaning.date(data.get("value_date"), "value_date")
     if value_date > today:
         raise InvalidInput(f"The value date {value_date} is in the future.", field="value_date")
     year = _credit_year(fund, data.get("year"), value_date)
@@ -697,15 +654,6 @@ def record_cash_contribution(
     return contribution
 
 
-def pledges_available() -> bool:
-    """Whether the pledges app's models exist (in-kind credit needs them)."""
-    try:
-        apps.get_model("pledges", "Pledge")
-    except LookupError:
-        return False
-    return any(f.name == "pledge" for f in Contribution._meta.get_fields())
-
-
 def credit_pledge(
     *,
     actor: Any,
@@ -721,22 +669,16 @@ def credit_pledge(
     """Credit a committed or delivered pledge to a fund at its valuation; a pledge is credited once
     (among the entries in force), and one worth more than the member's fair share only when confirmed."""
     today = today or dt.date.today()
-    if not pledges_available():
-        raise Conflict("In-kind credit needs the pledges app, which is not installed.")
-    pledge_model: Any = apps.get_model("pledges", "Pledge")
     with transaction.atomic():
         fund = _fund_for_write(actor, slug, "credit pledges")
         try:
             pk = int(str(pledge_id))
         except (TypeError, ValueError):
             raise InvalidInput(f"{pledge_id!r} is not a pledge id.", field="pledge_id") from None
-        if (
-            not -(2**63) < pk < 2**63
-            or not pledge_model.objects.restrict(actor, "view").filter(pk=pk).exists()
-        ):
+        if not -(2**63) < pk < 2**63 or not Pledge.objects.restrict(actor, "view").filter(pk=pk).exists():
             raise InvalidInput(f"No pledge {pk}.", field="pledge_id")
         # Lock the plain row: PostgreSQL refuses FOR UPDATE with DISTINCT (restrict) or outer joins.
-        pledge = pledge_model.objects.select_for_update().get(pk=pk)
+        pledge = Pledge.objects.select_for_update().get(pk=pk)
         earlier = in_force().filter(pledge=pledge).select_related("fund").first()
         if earlier is not None:
             raise Conflict(
@@ -750,7 +692,7 @@ def credit_pledge(
             )
         if pledge.kind not in fund.counts_kinds:
             raise InvalidInput(f"{pledge.kind} pledges do not count toward {fund.slug}.", field="pledge_id")
-        if fund.counts_capabilities and pledge.item_type_id is not None:
+        if fund.counts_capabilities and pledge.item_type is not None:
             area = pledge.item_type.capability.code
             if area not in fund.counts_capabilities:
                 raise InvalidInput(
@@ -764,7 +706,7 @@ def credit_pledge(
         if value_date is None or value_date == "":
             on = pledge.available_from if pledge.available_from and pledge.available_from <= today else today
         else:
-            on = parse_date(value_date, field="value_date")
+            on = cleaning.date(value_date, "value_date")
             if on > today:
                 raise InvalidInput(f"The value date {on} is in the future.", field="value_date")
         credit_year = _credit_year(fund, year, on)

@@ -11,12 +11,12 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.paginator import Paginator
 from django.forms import Form
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
-from clearinghouse.core.errors import DomainError, NotFound
+from clearinghouse.core.errors import DomainError
 from clearinghouse.funds import selectors, services
 from clearinghouse.funds.choices import ContributionKind
 from clearinghouse.funds.forms import CashContributionForm, PledgeCreditForm, ReversalForm
@@ -25,10 +25,7 @@ from clearinghouse.funds.schemas import status_dict
 
 
 def _fund(request: HttpRequest, slug: str) -> Fund:
-    try:
-        return selectors.get_fund(user=request.user, slug=slug)
-    except NotFound as exc:
-        raise Http404 from exc
+    return selectors.get_fund(user=request.user, slug=slug)
 
 
 def _int(value: str | None) -> int | None:
@@ -228,10 +225,7 @@ def fund_reverse_contribution(request: HttpRequest, slug: str, contribution_id: 
     fund = _fund(request, slug)
     if not _can_write(request.user):
         raise DjangoPermissionDenied
-    try:
-        original = selectors.get_contribution(user=request.user, fund=fund, contribution_id=contribution_id)
-    except NotFound as exc:
-        raise Http404 from exc
+    original = selectors.get_contribution(user=request.user, fund=fund, contribution_id=contribution_id)
     form = ReversalForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -256,10 +250,7 @@ def fund_reverse_contribution(request: HttpRequest, slug: str, contribution_id: 
 @login_required
 def burden_key_detail(request: HttpRequest, code: str) -> HttpResponse:
     """A burden key's versions and weights, each with its source."""
-    try:
-        key = selectors.get_key(user=request.user, code=code)
-    except NotFound as exc:
-        raise Http404 from exc
+    key = selectors.get_key(user=request.user, code=code)
     versions = list(selectors.key_versions(user=request.user, key=key))
     totals = {v.pk: sum((w.weight for w in v.weights.all()), Decimal(0)) for v in versions}
     return render(

@@ -55,12 +55,15 @@ from time import perf_counter
 from typing import TYPE_CHECKING
 
 import numpy as np
+import numpy.typing as npt
 from ortools.graph.python import min_cost_flow
 
 if TYPE_CHECKING:
     from multiprocessing.connection import Connection
 
 from .model import AllocationTable, FloatArray, IntArray, Problem, ProblemArrays, ProblemError, Result
+
+BoolArray = npt.NDArray[np.bool_]
 
 #: Largest number of decimals honoured exactly in weights, costs and the penalty.
 MAX_DECIMALS = 6
@@ -192,75 +195,61 @@ def _components(n_types: int, rt_req: IntArray, rt_type: IntArray) -> IntArray:
     return np.array([find(t) for t in range(n_types)], dtype=np.int64)
 
 
-def build_network(a: ProblemArrays, s: Scaled) -> Network | None:
-    """Build the compressed network (``None`` when no unit can have positive worth)."""
-    P = a.periods
+@dataclass(frozen=True)
+class _Live:
+    """What can carry worth: the offers (indices) and requirement-type entries that survive pruning,
+    each type's connected-component root, and which roots have both supply and demand."""
+
+    off_idx: IntArray
+    rt_req: IntArray
+    rt_type: IntArray
+    root: IntArray
+    alive_root: BoolArray
+
+
+def _live(a: ProblemArrays, s: Scaled) -> _Live | None:
+    """Prune what can never have positive worth: requirements without quantity or weight, offers
+    costing at least the best weight any requirement gives their type, components without supply
+    or demand (``None`` when nothing is left)."""
     n_types = len(a.type_names)
-    # Requirements that can gain anything: positive quantity and weight (costs and
-    # lateness are never negative, so a non-positive weight can never give positive worth).
+    # Costs and lateness are never negative, so a non-positive weight can never give positive worth.
     req_ok = (a.req_qty > 0) & (s.weight > 0)
-    rt_req_all = a.rt_req
-    rt_keep = req_ok[rt_req_all]
-    rt_req = rt_req_all[rt_keep]
+    rt_keep = req_ok[a.rt_req]
+    rt_req = a.rt_req[rt_keep]
     rt_type = a.rt_type[rt_keep]
-    # The best weight any requirement offers for a type: offers costing at least that much
-    # can never be worth anything.
     best_weight = np.zeros(n_types, dtype=np.int64)
     np.maximum.at(best_weight, rt_type, s.weight[rt_req])
-    off_ok = (a.off_qty > 0) & (s.cost < best_weight[a.off_type])
-    off_idx = np.flatnonzero(off_ok)
+    off_idx = np.flatnonzero((a.off_qty > 0) & (s.cost < best_weight[a.off_type]))
     if off_idx.size == 0 or rt_req.size == 0:
         return None
-
     root = _components(n_types, rt_req, rt_type)
     # Supply and demand per component root; drop components missing one of them.
     supply = _sum_by(root[a.off_type[off_idx]], a.off_qty[off_idx], n_types)
     req_first = np.flatnonzero(np.r_[True, rt_req[1:] != rt_req[:-1]])
-    req_list = rt_req[req_first]  # active requirements, increasing
-    req_root = root[rt_type[req_first]]
-    demand = _sum_by(req_root, a.req_qty[req_list], n_types)
+    demand = _sum_by(root[rt_type[req_first]], a.req_qty[rt_req[req_first]], n_types)
     alive_root = (supply > 0) & (demand > 0)
     off_idx = off_idx[alive_root[root[a.off_type[off_idx]]]]
     keep_rt = alive_root[root[rt_type]]
     rt_req, rt_type = rt_req[keep_rt], rt_type[keep_rt]
     if off_idx.size == 0 or rt_req.size == 0:
         return None
+    return _Live(off_idx, rt_req, rt_type, root, alive_root)
 
-    # Dense component ids, and a ranking of types that makes each component's types
-    # contiguous: chain-node keys (type rank * P + period) then sort component by component.
-    roots_alive = np.flatnonzero(alive_root)
-    comp_of_root = np.full(n_types, -1, dtype=np.int64)
-    comp_of_root[roots_alive] = np.arange(roots_alive.size)
-    comp_of_type = comp_of_root[root]
-    n_comp = int(roots_alive.size)
-    type_order = np.lexsort((np.arange(n_types), comp_of_type))
-    trank = np.empty(n_types, dtype=np.int64)
-    trank[type_order] = np.arange(n_types)
-    comp_of_rank = comp_of_type[type_order]
 
-    o_type = a.off_type[off_idx]
-    o_key = trank[o_type] * P + a.off_avail[off_idx]
-    rt_key = trank[rt_type] * P + a.req_need[rt_req]
-    keys, node_of = _rank(np.concatenate([o_key, rt_key]), n_types * P)
-    o_node = node_of[: o_key.size]
-    rt_node = node_of[o_key.size :]
-    node_rank = keys // P
-    node_period = keys % P
-    node_comp = comp_of_rank[node_rank]
+@dataclass(frozen=True)
+class _Layout:
+    """Node ids: each component is [source, sink, its chain nodes, its requirement nodes]."""
 
-    # Requirements with one vs several accepted (alive) types.
-    first = np.flatnonzero(np.r_[True, rt_req[1:] != rt_req[:-1]])
-    n_acc = np.diff(np.r_[first, rt_req.size])
-    per_entry_n = np.repeat(n_acc, n_acc)
-    single = per_entry_n == 1
-    multi_entries = ~single
-    multi_reqs = rt_req[first[n_acc > 1]]
-    multi_comp = comp_of_type[rt_type[first[n_acc > 1]]]
-    # Requirement nodes ordered by component (stable, so by requirement within one).
-    m_order = np.argsort(multi_comp, kind="stable")
-    multi_reqs = multi_reqs[m_order]
-    multi_comp = multi_comp[m_order]
+    n_nodes: int
+    comp_base: IntArray
+    comp_size: IntArray
+    node_gid: IntArray  # chain node -> node id
+    rnode_gid: IntArray  # requirement node (several accepted types) -> node id
 
+
+def _layout(node_comp: IntArray, multi_comp: IntArray, n_comp: int) -> _Layout:
+    """Lay the components' nodes out one after the other (chain nodes and requirement nodes are
+    each already ordered by component)."""
     n_chain = np.bincount(node_comp, minlength=n_comp)
     n_rnode = np.bincount(multi_comp, minlength=n_comp)
     comp_size = 2 + n_chain + n_rnode
@@ -270,17 +259,130 @@ def build_network(a: ProblemArrays, s: Scaled) -> Network | None:
     np.cumsum(n_chain[:-1], out=chain_start[1:])
     rnode_start = np.zeros(n_comp, dtype=np.int64)
     np.cumsum(n_rnode[:-1], out=rnode_start[1:])
-    node_gid = comp_base[node_comp] + 2 + (np.arange(keys.size) - chain_start[node_comp])
+    node_gid = comp_base[node_comp] + 2 + (np.arange(node_comp.size) - chain_start[node_comp])
     rnode_gid = (
         comp_base[multi_comp]
         + 2
         + n_chain[multi_comp]
-        + (np.arange(multi_reqs.size) - rnode_start[multi_comp])
+        + (np.arange(multi_comp.size) - rnode_start[multi_comp])
     )
-    n_nodes = int(comp_size.sum())
-    src = comp_base
-    snk = comp_base + 1
+    return _Layout(int(comp_size.sum()), comp_base, comp_size, node_gid, rnode_gid)
 
+
+# An arc group: (tails, heads, capacities, costs, components), one entry per arc.
+ArcGroup = tuple[IntArray, IntArray, IntArray, IntArray, IntArray]
+
+
+def _concatenate(groups: dict[str, ArcGroup]) -> tuple[list[IntArray], dict[str, slice]]:
+    """The arcs of every group, in order (tails, heads, caps, costs, comps), and where each group sits."""
+    spans: dict[str, slice] = {}
+    start = 0
+    for name, group in groups.items():
+        spans[name] = slice(start, start + int(group[0].size))
+        start += int(group[0].size)
+    columns = [np.concatenate([g[i] for g in groups.values()]).astype(np.int64) for i in range(5)]
+    return columns, spans
+
+
+@dataclass(frozen=True)
+class _Nodes:
+    """The chain nodes (one per type and touched period, ordered by component, then type, then
+    period) and the requirement nodes (requirements accepting several types), with what the arcs
+    need to know of them."""
+
+    comp_of_type: IntArray
+    n_comp: int
+    type_order: IntArray
+    o_node: IntArray  # live offer -> chain node
+    rt_node: IntArray  # live requirement-type entry -> chain node
+    node_rank: IntArray
+    node_period: IntArray
+    node_comp: IntArray
+    first: IntArray  # first entry of each live requirement in rt_req
+    single: BoolArray  # entries of requirements with one accepted type
+    multi_reqs: IntArray  # requirements with several accepted types, by component
+    multi_comp: IntArray
+
+
+def _nodes(a: ProblemArrays, live: _Live) -> _Nodes:
+    """Dense component ids, and a ranking of types that makes each component's types contiguous:
+    chain-node keys (type rank * P + period), sorted component by component."""
+    P = a.periods
+    n_types = len(a.type_names)
+    off_idx, rt_req, rt_type = live.off_idx, live.rt_req, live.rt_type
+    roots_alive = np.flatnonzero(live.alive_root)
+    comp_of_root = np.full(n_types, -1, dtype=np.int64)
+    comp_of_root[roots_alive] = np.arange(roots_alive.size)
+    comp_of_type = comp_of_root[live.root]
+    n_comp = int(roots_alive.size)
+    type_order = np.lexsort((np.arange(n_types), comp_of_type))
+    trank = np.empty(n_types, dtype=np.int64)
+    trank[type_order] = np.arange(n_types)
+
+    o_key = trank[a.off_type[off_idx]] * P + a.off_avail[off_idx]
+    rt_key = trank[rt_type] * P + a.req_need[rt_req]
+    keys, node_of = _rank(np.concatenate([o_key, rt_key]), n_types * P)
+    o_node = node_of[: o_key.size]
+    rt_node = node_of[o_key.size :]
+    node_rank = keys // P
+    node_period = keys % P
+    node_comp = comp_of_type[type_order][node_rank]
+
+    # Requirements with one vs several accepted (alive) types; requirement nodes ordered by
+    # component (stable, so by requirement within one).
+    first = np.flatnonzero(np.r_[True, rt_req[1:] != rt_req[:-1]])
+    n_acc = np.diff(np.r_[first, rt_req.size])
+    single = np.repeat(n_acc, n_acc) == 1
+    multi_reqs = rt_req[first[n_acc > 1]]
+    multi_comp = comp_of_type[rt_type[first[n_acc > 1]]]
+    m_order = np.argsort(multi_comp, kind="stable")
+    multi_reqs, multi_comp = multi_reqs[m_order], multi_comp[m_order]
+
+    return _Nodes(
+        comp_of_type,
+        n_comp,
+        type_order,
+        o_node,
+        rt_node,
+        node_rank,
+        node_period,
+        node_comp,
+        first,
+        single,
+        multi_reqs,
+        multi_comp,
+    )
+
+
+def _links(
+    n: _Nodes, node_gid: IntArray, comp_flow: IntArray, penalty: int, step: int, name: str
+) -> dict[str, ArcGroup]:
+    """Arcs between chain nodes `step` touched periods apart of the same type: forward (holding
+    units, free) and back (late delivery, the lateness penalty a period), each with the component's
+    whole flow as capacity."""
+    i = np.flatnonzero(n.node_rank[step:] == n.node_rank[:-step])
+    gap = n.node_period[i + step] - n.node_period[i]
+    c = n.node_comp[i]
+    return {
+        f"{name}_forward": (node_gid[i], node_gid[i + step], comp_flow[c], np.zeros_like(gap), c),
+        f"{name}_back": (node_gid[i + step], node_gid[i], comp_flow[c], gap * penalty, c),
+    }
+
+
+def build_network(a: ProblemArrays, s: Scaled) -> Network | None:
+    """Build the compressed network (``None`` when no unit can have positive worth)."""
+    live = _live(a, s)
+    if live is None:
+        return None
+    off_idx, rt_req, rt_type = live.off_idx, live.rt_req, live.rt_type
+
+    n = _nodes(a, live)
+    comp_of_type, n_comp, node_comp = n.comp_of_type, n.n_comp, n.node_comp
+    o_node, rt_node = n.o_node, n.rt_node
+    first, single, multi_reqs, multi_comp = n.first, n.single, n.multi_reqs, n.multi_comp
+
+    lay = _layout(node_comp, multi_comp, n_comp)
+    node_gid, src, snk = lay.node_gid, lay.comp_base, lay.comp_base + 1
     # Component flow: what can possibly move (min of supply and demand).
     comp_supply = _sum_by(node_comp[o_node], a.off_qty[off_idx], n_comp)
     comp_demand = _sum_by(comp_of_type[rt_type[first]], a.req_qty[rt_req[first]], n_comp)
@@ -290,86 +392,70 @@ def build_network(a: ProblemArrays, s: Scaled) -> Network | None:
     # survives within a group.
     o_cost = s.cost[off_idx]
     order = np.lexsort((o_cost, o_node))
-    off_sorted = off_idx[order]
-    s_node = o_node[order]
-    s_cost = o_cost[order]
+    off_sorted, s_node, s_cost = off_idx[order], o_node[order], o_cost[order]
     new_group = np.r_[True, (s_node[1:] != s_node[:-1]) | (s_cost[1:] != s_cost[:-1])]
     g_start = np.flatnonzero(new_group)
-    off_group = np.cumsum(new_group) - 1
     g_node = s_node[g_start]
-    g_cap = np.add.reduceat(a.off_qty[off_sorted], g_start)
     g_comp = node_comp[g_node]
 
-    # Chain arcs between consecutive touched periods of the same type.
-    link = np.flatnonzero(node_rank[1:] == node_rank[:-1])
-    gap = node_period[link + 1] - node_period[link]
-    link_comp = node_comp[link]
-    big = comp_flow[link_comp]
-
-    # Requirement arcs.
-    s_req = rt_req[single]
-    s_rt_node = rt_node[single]
-    m_req = rt_req[multi_entries]
-    m_rt_node = rt_node[multi_entries]
+    s_req, s_rt_node = rt_req[single], rt_node[single]
+    m_req, m_rt_node = rt_req[~single], rt_node[~single]
     rnode_of_req = np.full(a.n_requirements, -1, dtype=np.int64)
-    rnode_of_req[multi_reqs] = rnode_gid
-
-    parts = [
-        # (tails, heads, caps, costs, comps)
-        (src[g_comp], node_gid[g_node], g_cap, s_cost[g_start], g_comp),
-        (node_gid[link], node_gid[link + 1], big, np.zeros_like(gap), link_comp),
-        (node_gid[link + 1], node_gid[link], big, gap * s.penalty, link_comp),
-        (
-            node_gid[s_rt_node],
-            snk[node_comp[s_rt_node]],
-            a.req_qty[s_req],
-            -s.weight[s_req],
-            node_comp[s_rt_node],
+    rnode_of_req[multi_reqs] = lay.rnode_gid
+    s_comp, m_comp = node_comp[s_rt_node], node_comp[m_rt_node]
+    groups: dict[str, ArcGroup] = {
+        "offers": (
+            src[g_comp],
+            node_gid[g_node],
+            np.add.reduceat(a.off_qty[off_sorted], g_start),
+            s_cost[g_start],
+            g_comp,
         ),
-        (
+        # Chain arcs between consecutive touched periods of the same type.
+        **_links(n, node_gid, comp_flow, s.penalty, 1, "chain"),
+        "single": (node_gid[s_rt_node], snk[s_comp], a.req_qty[s_req], -s.weight[s_req], s_comp),
+        "multi_type": (
             node_gid[m_rt_node],
             rnode_of_req[m_req],
             a.req_qty[m_req],
             np.zeros(m_req.size, np.int64),
-            node_comp[m_rt_node],
+            m_comp,
         ),
-        (rnode_gid, snk[multi_comp], a.req_qty[multi_reqs], -s.weight[multi_reqs], multi_comp),
-        (src, snk, comp_flow, np.zeros(n_comp, np.int64), np.arange(n_comp)),
-    ]
+        "multi_requirement": (
+            lay.rnode_gid,
+            snk[multi_comp],
+            a.req_qty[multi_reqs],
+            -s.weight[multi_reqs],
+            multi_comp,
+        ),
+        "bypass": (src, snk, comp_flow, np.zeros(n_comp, np.int64), np.arange(n_comp)),
+    }
     for step in SHORTCUT_STEPS:
-        i = np.flatnonzero(node_rank[step:] == node_rank[:-step])
-        g = node_period[i + step] - node_period[i]
-        c = node_comp[i]
-        parts.append((node_gid[i], node_gid[i + step], comp_flow[c], np.zeros_like(g), c))
-        parts.append((node_gid[i + step], node_gid[i], comp_flow[c], g * s.penalty, c))
-    sizes = np.cumsum([0] + [p[0].size for p in parts])
-    tails, heads, caps, costs, comps = (
-        np.concatenate([p[i] for p in parts]).astype(np.int64) for i in range(5)
-    )
+        groups.update(_links(n, node_gid, comp_flow, s.penalty, step, f"shortcut_{step}"))
+    (tails, heads, caps, costs, comps), spans = _concatenate(groups)
 
     max_cost = int(np.abs(costs).max()) if costs.size else 0
-    total = int(comp_flow.sum())
-    if max_cost * max(total, n_nodes + 1) >= _COST_LIMIT:
+    if max_cost * max(int(comp_flow.sum()), lay.n_nodes + 1) >= _COST_LIMIT:
         raise ProblemError(
             "weights, costs and lateness penalty are too large (or have too many decimals) "
             "for exact integer arithmetic"
         )
     return Network(
-        n_nodes=n_nodes,
+        n_nodes=lay.n_nodes,
         tails=tails,
         heads=heads,
         caps=caps,
         costs=costs,
         arc_comp=comps,
-        comp_base=comp_base,
-        comp_size=comp_size,
+        comp_base=lay.comp_base,
+        comp_size=lay.comp_size,
         comp_flow=comp_flow,
-        node_type=type_order[node_rank],
-        offer_arcs=slice(int(sizes[0]), int(sizes[1])),
-        single_arcs=slice(int(sizes[3]), int(sizes[4])),
-        multi_type_arcs=slice(int(sizes[4]), int(sizes[5])),
+        node_type=n.type_order[n.node_rank],
+        offer_arcs=spans["offers"],
+        single_arcs=spans["single"],
+        multi_type_arcs=spans["multi_type"],
         off_sorted=off_sorted,
-        off_group=off_group,
+        off_group=np.cumsum(new_group) - 1,
         off_node=s_node,
         single_rt_req=s_req,
         single_rt_node=s_rt_node,

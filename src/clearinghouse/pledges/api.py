@@ -11,7 +11,7 @@ from clearinghouse.core.openapi import FILE_RESPONSES
 from clearinghouse.core.pagination import LimitOffsetPagination
 from clearinghouse.core.schemas import ErrorOut
 from clearinghouse.core.validation import Id
-from clearinghouse.pledges import selectors, services
+from clearinghouse.pledges import selectors, services, spreadsheets
 from clearinghouse.pledges.choices import PledgeKind, PledgeStatus
 from clearinghouse.pledges.schemas import (
     AllocationIn,
@@ -87,9 +87,7 @@ def create_pledge(request: HttpRequest, payload: PledgeIn):  # type: ignore[no-u
 @pledges_router.get("/export", response={200: None, 422: ErrorOut}, openapi_extra=FILE_RESPONSES)
 def export_pledges(request: HttpRequest, format: str = "csv"):  # type: ignore[no-untyped-def]
     """Every pledge you may see as a `csv` or `xlsx` file, in the import's columns (re-imports cleanly)."""
-    from clearinghouse.ingest import spreadsheets
-
-    content, content_type, name = spreadsheets.export_file(user=request.user, kind="pledges", fmt=format)
+    content, content_type, name = spreadsheets.export_file(user=request.user, fmt=format)
     response = HttpResponse(content, content_type=content_type)
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response

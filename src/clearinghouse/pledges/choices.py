@@ -40,5 +40,9 @@ TRANSITIONS: dict[str, frozenset[str]] = {
 # and not finished, withdrawn or declined.
 ALLOCATABLE = frozenset({PledgeStatus.ACCEPTED, PledgeStatus.COMMITTED, PledgeStatus.IN_DELIVERY})
 TERMINAL = frozenset({PledgeStatus.DELIVERED, PledgeStatus.WITHDRAWN, PledgeStatus.DECLINED})
+# Firm: committed, on its way or delivered (what a fund may credit, what the reports count as allocated).
+FIRM = (PledgeStatus.COMMITTED, PledgeStatus.IN_DELIVERY, PledgeStatus.DELIVERED)
+# Live: neither withdrawn nor declined (what the reports count at all).
+LIVE = (PledgeStatus.OFFERED, PledgeStatus.ACCEPTED, *FIRM)
 # What the pipeline counts as still to come (offered is not yet agreed).
 PIPELINE = (PledgeStatus.OFFERED, PledgeStatus.ACCEPTED, PledgeStatus.COMMITTED, PledgeStatus.IN_DELIVERY)

@@ -1,7 +1,7 @@
 """Demo pledges that tell the real story, entered and moved along through the services.
 
 * In kind: the heavy-weapon deliveries of the Kiel Institute's tracker (Release 29, weapons.csv as
-  shipped with the ingest app): one pledge per donor and catalog item type, the models of a row
+  shipped with the tracker app): one pledge per donor and catalog item type, the models of a row
   mapped to item types by the reviewed `pledges/data/kiel_model_map.csv`, the row's value split
   across them by count × the catalog's reference price (`kiel_weapons`); a unit value far from its
   reference range is flagged (in the pledge's valuation source and notes, and as a warning).
@@ -27,7 +27,7 @@ import csv
 import datetime as dt
 import logging
 from collections.abc import Callable
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from importlib import resources
 from typing import Any
 
@@ -36,8 +36,9 @@ from django.utils import timezone
 
 from clearinghouse.catalog.models import ItemType
 from clearinghouse.catalog.selectors import reference_price
+from clearinghouse.core import fx
 from clearinghouse.participants.models import Participant, User
-from clearinghouse.pledges import fx, kiel_weapons, selectors, services
+from clearinghouse.pledges import kiel_weapons, selectors, services
 from clearinghouse.pledges.choices import PledgeStatus
 from clearinghouse.requirements import selectors as requirement_selectors
 from clearinghouse.requirements.demo import REQUIREMENTS
@@ -363,9 +364,13 @@ def _references(on: dt.date) -> Callable[[str], kiel_weapons.Reference]:
                 f"{kiel_weapons.MAP_FILE}: item type {code!r} is not in the catalog or has no reference "
                 f"price on {on}"
             )
-        in_eur = [fx.to_eur(p.unit_value, p.currency, on)[0] for p in item_type.prices.all()]
+        in_eur = [
+            fx.to_eur(p.unit_value, p.currency, on, rounding=ROUND_HALF_UP)[0] for p in item_type.prices.all()
+        ]
         return kiel_weapons.Reference(
-            fx.to_eur(price.unit_value, price.currency, on)[0], min(in_eur), max(in_eur)
+            fx.to_eur(price.unit_value, price.currency, on, rounding=ROUND_HALF_UP)[0],
+            min(in_eur),
+            max(in_eur),
         )
 
     return reference
@@ -377,7 +382,7 @@ def weapon_rows() -> list[tuple[kiel_weapons.RowSplit, dt.date]]:
     by_tracker_name = dict(Participant.objects.exclude(tracker_name="").values_list("tracker_name", "code"))
     mapping = kiel_weapons.load_map()
     text = (
-        resources.files("clearinghouse.ingest")
+        resources.files("clearinghouse.tracker")
         .joinpath("data", "kiel-r29", "weapons.csv")
         .read_text(encoding="utf-8")
     )

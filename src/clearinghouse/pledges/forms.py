@@ -7,11 +7,13 @@ from typing import Any
 
 from django import forms
 
+from clearinghouse.catalog.forms import item_type_choices
+from clearinghouse.core import cleaning, fx
 from clearinghouse.core.choices import Releasability
-from clearinghouse.pledges import fx
+from clearinghouse.core.forms import ServiceForm, set_choices
+from clearinghouse.participants.forms import participant_choices
+from clearinghouse.pledges import services
 from clearinghouse.pledges.choices import PledgeKind
-from clearinghouse.requirements import cleaning
-from clearinghouse.requirements.forms import ServiceForm, item_type_choices, participant_choices, set_choices
 
 _TRANCHE = re.compile(r"^\s*(\d{4})\s*[:=]\s*(\S+)\s*$")
 
@@ -66,24 +68,8 @@ class PledgeForm(ServiceForm):
     )
     notes = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
 
-    FIELDS = (
-        "donor",
-        "external_ref",
-        "kind",
-        "item_type",
-        "quantity",
-        "unit_value",
-        "valuation_source",
-        "amount",
-        "currency",
-        "purpose",
-        "available_from",
-        "announced_at",
-        "releasability",
-        "releasable_to",
-        "notes",
-        "tranches",
-    )
+    # What the page enters: the service's fields but `illustrative` (fixed by imports and the demo).
+    FIELDS = tuple(f for f in services.FIELDS if f != "illustrative")
 
     def __init__(
         self, *args: Any, user: Any, choose_donor: bool, editing: bool = False, **kwargs: Any

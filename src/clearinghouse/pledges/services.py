@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 from contextlib import contextmanager
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -21,24 +21,22 @@ from django.utils import timezone
 
 from clearinghouse.catalog.models import ItemType
 from clearinghouse.catalog.selectors import reference_price
-from clearinghouse.core import audit, money
+from clearinghouse.core import audit, cleaning, fx, money
 from clearinghouse.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from clearinghouse.core.etag import check_if_match
 from clearinghouse.core.humanize import count_of, noun
-from clearinghouse.participants.choices import Role
+from clearinghouse.participants import cleaning as participant_cleaning
 from clearinghouse.participants.models import Participant
-from clearinghouse.pledges import fx
-from clearinghouse.pledges.choices import ALLOCATABLE, TERMINAL, TRANSITIONS, PledgeKind, PledgeStatus
-from clearinghouse.pledges.models import Allocation, Delivery, Pledge, PledgeTranche
-from clearinghouse.pledges.signals import pledge_changed
-from clearinghouse.requirements import cleaning
-from clearinghouse.requirements.models import Requirement
-from clearinghouse.requirements.permissions import (
-    is_admin,
+from clearinghouse.participants.permissions import (
     is_coordination_cell,
     is_donor_officer_of,
     is_recipient_officer_of,
 )
+from clearinghouse.pledges import policies
+from clearinghouse.pledges.choices import ALLOCATABLE, TERMINAL, TRANSITIONS, PledgeKind, PledgeStatus
+from clearinghouse.pledges.models import Allocation, Delivery, Pledge, PledgeTranche
+from clearinghouse.pledges.signals import pledge_changed
+from clearinghouse.requirements.models import Requirement
 from clearinghouse.requirements.reasons import stated_reason, with_reason
 
 # The spreadsheet's columns, plus what the API adds.
@@ -169,7 +167,9 @@ def _clean(data: dict[str, Any]) -> tuple[dict[str, Any], list[Participant], lis
             if currency is None or currency == price.currency:
                 currency, unit_value = price.currency, price.unit_value
             else:
-                unit_value = fx.convert(price.unit_value, price.currency, currency, available_from)
+                unit_value = fx.convert(
+                    price.unit_value, price.currency, currency, available_from, rounding=ROUND_HALF_UP
+                ).converted
             values["valuation_source"] = (
                 f"catalog reference price {price.unit_value} {price.currency} valid from {price.valid_from}"
                 f" ({price.source})"
@@ -193,17 +193,17 @@ def _clean(data: dict[str, Any]) -> tuple[dict[str, Any], list[Participant], lis
         value_amount = amount
         tranches = _tranches(data.get("tranches"), amount, currency)
         values.update(item_type=None, quantity=None, unit_value=None, amount=amount)
-    value_eur, rate = fx.to_eur(value_amount, currency, available_from)
+    value_eur, rate = fx.to_eur(value_amount, currency, available_from, rounding=ROUND_HALF_UP)
     cause = "amount" if kind == PledgeKind.FINANCIAL else "quantity"
     money.check_derived(value_eur, cause, "the value in EUR")
     values.update(
         currency=currency,
         value_amount=value_amount,
         value_eur=value_eur,
-        fx_rate=rate.rate,
-        fx_date=rate.date,
+        fx_rate=rate.eur_from,
+        fx_date=rate.rate_date,
     )
-    return values, cleaning.participants(data.get("releasable_to"), "releasable_to"), tranches
+    return values, participant_cleaning.participants(data.get("releasable_to"), "releasable_to"), tranches
 
 
 def _as_data(pledge: Pledge, releasable_to: list[Participant], tranches: list[Any]) -> dict[str, Any]:
@@ -230,9 +230,9 @@ def _as_data(pledge: Pledge, releasable_to: list[Participant], tranches: list[An
 
 def _donor_for(actor: Any, value: Any) -> Participant:
     """The donor of a new pledge: must be the donor officer's own participant (admins: any)."""
-    if not (is_admin(actor) or actor.role == Role.DONOR_OFFICER):
+    if not policies.may_enter(actor):
         raise PermissionDenied("Only donor officers enter pledges.")
-    donor = cleaning.participant(value, "donor")
+    donor = participant_cleaning.participant(value, "donor")
     if not is_donor_officer_of(actor, donor.pk):
         raise PermissionDenied(
             f"A donor officer of {actor.participant.code} cannot enter pledges for {donor.code}."
@@ -428,16 +428,6 @@ def upsert_pledge(*, actor: Any, data: dict[str, Any]) -> tuple[Pledge, str]:
     return pledge, "unchanged" if pledge.version == existing[1] else "updated"
 
 
-def _may_move(actor: Any, pledge: Pledge, to: str) -> bool:
-    """Who may request each move: the cell accepts and declines; the donor withdraws; either commits
-    or reports the progress of a financial pledge."""
-    if to in (PledgeStatus.ACCEPTED, PledgeStatus.DECLINED):
-        return is_coordination_cell(actor)
-    if to == PledgeStatus.WITHDRAWN:
-        return is_donor_officer_of(actor, pledge.owner_id)
-    return is_donor_officer_of(actor, pledge.owner_id) or is_coordination_cell(actor)
-
-
 # Moves that cannot be undone and need a stated reason (kept in the audit event).
 REASON_REQUIRED: dict[str, str] = {
     PledgeStatus.DECLINED: "decline a pledge",
@@ -458,12 +448,12 @@ def transition_pledge(
     stated = stated_reason(reason)
     with transaction.atomic():
         pledge = _locked_pledge(actor, pledge_id)
-        if not _may_move(actor, pledge, target):
+        if not policies.may_move(actor, pledge, target):
             raise PermissionDenied(f"You may not move a pledge to {target}.")
         check_if_match(pledge, if_match)
         if target not in TRANSITIONS[pledge.status]:
             raise Conflict(f"cannot move pledge {pledge.pk} from {pledge.status} to {target}")
-        if pledge.kind == PledgeKind.IN_KIND and target in (PledgeStatus.IN_DELIVERY, PledgeStatus.DELIVERED):
+        if policies.moved_by_deliveries(pledge, target):
             raise Conflict(
                 f"cannot move pledge {pledge.pk} from {pledge.status} to {target}: an in-kind pledge gets "
                 "there through its recorded deliveries"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.urls import URLPattern, path
 
-from clearinghouse.pledges import views
+from clearinghouse.pledges import views, views_requirement
 
 urlpatterns: list[URLPattern] = [
     path("pledges/", views.pledge_list, name="pledge-list"),
@@ -19,4 +19,14 @@ urlpatterns: list[URLPattern] = [
     path("deliveries/<int:delivery_id>/confirm/", views.delivery_confirm, name="delivery-confirm"),
     path("allocations/<int:allocation_id>/change/", views.allocation_change, name="allocation-change"),
     path("allocations/<int:allocation_id>/release/", views.allocation_release, name="allocation-release"),
+    path(
+        "requirements/<int:requirement_id>/",
+        views_requirement.requirement_detail,
+        name="requirement-detail",
+    ),
+    path(
+        "requirements/<int:requirement_id>/allocate/",
+        views_requirement.requirement_allocate,
+        name="requirement-allocate",
+    ),
 ]

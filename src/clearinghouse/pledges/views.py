@@ -17,35 +17,41 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from clearinghouse.core.choices import Releasability
-from clearinghouse.core.errors import DomainError, NotFound, PermissionDenied
+from clearinghouse.core.errors import DomainError, NotFound
 from clearinghouse.core.etag import etag_for
 from clearinghouse.core.humanize import noun
+from clearinghouse.core.pages import (
+    ACCESS_ERRORS,
+    Confirmation,
+    act,
+    back_to,
+    confirmed_act,
+    page_of,
+    validation_response,
+)
 from clearinghouse.participants import selectors as participant_selectors
-from clearinghouse.participants.choices import Role
-from clearinghouse.pledges import selectors, services
-from clearinghouse.pledges.choices import ALLOCATABLE, TRANSITIONS, PledgeKind, PledgeStatus
-from clearinghouse.pledges.forms import PledgeForm
-from clearinghouse.pledges.models import Pledge
-from clearinghouse.requirements import selectors as requirement_selectors
-from clearinghouse.requirements.choices import RequirementStatus
-from clearinghouse.requirements.models import status_q
-from clearinghouse.requirements.permissions import (
+from clearinghouse.participants.permissions import (
     is_admin,
     is_coordination_cell,
     is_donor_officer_of,
     is_recipient_officer_of,
 )
-from clearinghouse.requirements.views import (
-    Confirmation,
-    act,
-    back_to,
-    confirmed_act,
-    coverage,
-    page_of,
-    timeline,
-    validation_response,
-    visible_or_404,
-)
+from clearinghouse.pledges import policies, selectors, services
+from clearinghouse.pledges.choices import ALLOCATABLE, TRANSITIONS, PledgeKind, PledgeStatus
+from clearinghouse.pledges.forms import PledgeForm
+from clearinghouse.pledges.models import Pledge
+from clearinghouse.pledges.timeline import timeline
+from clearinghouse.requirements import selectors as requirement_selectors
+from clearinghouse.requirements.choices import RequirementStatus
+from clearinghouse.requirements.models import status_q
+
+
+def coverage(allocated: int, delivered: int, total: int | None) -> tuple[str, str]:
+    """Widths of a coverage bar (allocated, delivered) as CSS percentages."""
+    if not total:
+        return "0", "0"
+    return (f"{min(100.0, 100 * allocated / total):.1f}", f"{min(100.0, 100 * delivered / total):.1f}")
+
 
 STATUS_BADGE: dict[str, str] = {
     PledgeStatus.OFFERED: "",
@@ -67,20 +73,9 @@ MOVE_LABEL: dict[str, str] = {
 }
 
 
-def _may_enter(user: Any) -> bool:
-    return is_admin(user) or user.role == Role.DONOR_OFFICER
-
-
 def _may_move(user: Any, pledge: Pledge, to: str) -> bool:
-    """Which buttons to show; the service decides (the cell accepts and declines, the donor withdraws,
-    either commits; an in-kind pledge is delivered through its deliveries)."""
-    if pledge.kind == PledgeKind.IN_KIND and to in (PledgeStatus.IN_DELIVERY, PledgeStatus.DELIVERED):
-        return False
-    if to in (PledgeStatus.ACCEPTED, PledgeStatus.DECLINED):
-        return is_coordination_cell(user)
-    if to == PledgeStatus.WITHDRAWN:
-        return is_donor_officer_of(user, pledge.owner_id)
-    return is_donor_officer_of(user, pledge.owner_id) or is_coordination_cell(user)
+    """Which buttons to show: the moves the service allows this user (pledges/policies.py)."""
+    return policies.may_move(user, pledge, to) and not policies.moved_by_deliveries(pledge, to)
 
 
 @login_required
@@ -121,7 +116,7 @@ def pledge_list(request: HttpRequest) -> HttpResponse:
             "donors": donors,
             "statuses": PledgeStatus.choices,
             "kinds": PledgeKind.choices,
-            "may_enter": _may_enter(request.user),
+            "may_enter": policies.may_enter(request.user),
         },
     )
 
@@ -149,7 +144,7 @@ def _detail_page(
     """The detail page; `delivery_form` re-shows a refused delivery with what the user typed and the
     error beside its field."""
     user = request.user
-    pledge = visible_or_404(lambda: selectors.get_pledge(user=user, pledge_id=pledge_id))
+    pledge = selectors.get_pledge(user=user, pledge_id=pledge_id)
     allocations = list(selectors.allocation_list(user=user, pledge=pledge.pk).select_related("requirement"))
     deliveries = list(
         selectors.delivery_list(user=user, pledge=pledge.pk).select_related("allocation__requirement")
@@ -208,8 +203,8 @@ def _form_page(
     if request.method == "POST" and form.is_valid():
         try:
             pledge = save()
-        except NotFound as exc:
-            raise Http404(exc.message) from exc
+        except NotFound:
+            raise  # the 404 page (core.middleware)
         except DomainError as exc:
             form.add_service_error(exc)
         else:
@@ -236,7 +231,7 @@ def _new_form(request: HttpRequest, data: Any, validate_url: str | None) -> Pled
 @require_http_methods(["GET", "POST"])
 def pledge_create(request: HttpRequest) -> HttpResponse:
     """Offer a pledge for your own participant (donor officers)."""
-    if not _may_enter(request.user):
+    if not policies.may_enter(request.user):
         raise DjangoPermissionDenied("Only donor officers enter pledges.")
     validate_url = reverse("pledge-validate")
     form = _new_form(request, request.POST or None, validate_url)
@@ -254,7 +249,7 @@ def pledge_create(request: HttpRequest) -> HttpResponse:
 @require_POST
 def pledge_validate(request: HttpRequest) -> HttpResponse:
     """Inline validation of the new-pledge form (HTMX): a dry run of the create."""
-    if not _may_enter(request.user):
+    if not policies.may_enter(request.user):
         raise DjangoPermissionDenied
     form = _new_form(request, request.POST, None)
     return validation_response(
@@ -263,7 +258,7 @@ def pledge_validate(request: HttpRequest) -> HttpResponse:
 
 
 def _editable(request: HttpRequest, pledge_id: int) -> Pledge:
-    pledge = visible_or_404(lambda: selectors.get_pledge(user=request.user, pledge_id=pledge_id))
+    pledge = selectors.get_pledge(user=request.user, pledge_id=pledge_id)
     if not is_donor_officer_of(request.user, pledge.owner_id):
         raise DjangoPermissionDenied("Only the donor's own officers change a pledge.")
     return pledge  # type: ignore[no-any-return]
@@ -353,7 +348,7 @@ def pledge_transition(request: HttpRequest, pledge_id: int) -> HttpResponse:
     withdrawing go through a confirmation step with a required reason."""
     to = request.POST.get("to") or ""
     label = PledgeStatus(to).label.lower() if to in PledgeStatus.values else to
-    pledge = visible_or_404(lambda: selectors.get_pledge(user=request.user, pledge_id=pledge_id))
+    pledge = selectors.get_pledge(user=request.user, pledge_id=pledge_id)
     # An irreversible move asks first; one that is not possible from here goes straight to the
     # service, which says why.
     if to in CONFIRMED_MOVES and to in TRANSITIONS[pledge.status]:
@@ -394,7 +389,7 @@ def pledge_transition(request: HttpRequest, pledge_id: int) -> HttpResponse:
 def _cell_allocation(request: HttpRequest, allocation_id: int) -> Any:
     if not is_coordination_cell(request.user):
         raise DjangoPermissionDenied("Only the coordination cell changes and releases allocations.")
-    return visible_or_404(lambda: selectors.get_allocation(user=request.user, allocation_id=allocation_id))
+    return selectors.get_allocation(user=request.user, allocation_id=allocation_id)
 
 
 def _allocation_label(a: Any) -> str:
@@ -524,10 +519,8 @@ def delivery_record(request: HttpRequest, pledge_id: int) -> HttpResponse:
             delivered_on=request.POST.get("delivered_on"),
             notes=request.POST.get("notes", ""),
         )
-    except NotFound as exc:
-        raise Http404(exc.message) from exc
-    except PermissionDenied as exc:
-        raise DjangoPermissionDenied(exc.message) from exc
+    except ACCESS_ERRORS:
+        raise
     except DomainError as exc:
         # Re-show the form as it was typed, with the reason beside the field it concerns.
         values = {k: request.POST.get(k, "") for k in ("allocation", "quantity", "delivered_on", "notes")}
@@ -543,7 +536,7 @@ def delivery_record(request: HttpRequest, pledge_id: int) -> HttpResponse:
 @require_POST
 def delivery_confirm(request: HttpRequest, delivery_id: int) -> HttpResponse:
     """Confirm receipt of a delivery (the recipient's officers)."""
-    delivery = visible_or_404(lambda: selectors.get_delivery(user=request.user, delivery_id=delivery_id))
+    delivery = selectors.get_delivery(user=request.user, delivery_id=delivery_id)
     return act(
         request,
         lambda: services.confirm_delivery(actor=request.user, delivery_id=delivery_id),

@@ -20,7 +20,7 @@ from openpyxl.styles import Font
 
 from clearinghouse.core import csv_cells
 from clearinghouse.core.money import figure_text, money_text
-from clearinghouse.ingest.formatting import decimal_text, rounded
+from clearinghouse.tracker.formatting import decimal_text, rounded
 
 REPORTS = ("totals", "donors", "groups", "weapons")
 FORMATS = ("json", "csv", "xlsx")

@@ -28,18 +28,14 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.apps import apps
-from django.core.exceptions import FieldError
-
 from clearinghouse.core.errors import InvalidInput
 from clearinghouse.core.releasability import sees_everything
 from clearinghouse.core.resilient import log_unreadable
 from clearinghouse.core.validation import date_problem
-from clearinghouse.ingest import selectors as ingest_selectors
-from clearinghouse.ingest.choices import FlowType
-from clearinghouse.ingest.models import KielEuShare, KielFlow, KielGdp, KielRelease, KielWeapons
 from clearinghouse.participants.choices import ParticipantKind
 from clearinghouse.participants.models import Participant, ParticipantGroup
+from clearinghouse.pledges.choices import FIRM, LIVE
+from clearinghouse.pledges.models import Pledge
 from clearinghouse.reports import linked
 from clearinghouse.reports.suppression import (
     MIN_CONTRIBUTORS,
@@ -51,6 +47,9 @@ from clearinghouse.reports.suppression import (
     ratio,
     withhold,
 )
+from clearinghouse.tracker import selectors as tracker_selectors
+from clearinghouse.tracker.choices import FlowType
+from clearinghouse.tracker.models import KielEuShare, KielFlow, KielGdp, KielRelease, KielWeapons
 
 SOURCES = ("tracker", "records")
 TYPES = ("military", "financial", "humanitarian", "total")
@@ -75,8 +74,7 @@ ILLUSTRATIVE_RULE = (
     "illustrative (demo or training) pledges are never counted on the public page; in signed-in "
     "reports they are counted and the label says how many"
 )
-ALLOCATED = ("committed", "in_delivery", "delivered")
-LIVE = ("offered", "accepted", *ALLOCATED)
+ALLOCATED = FIRM
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 BILLION_PLACES = 12  # EUR amounts (2 decimals) / 10^9 need 11; ratios are rounded to 12 decimals
 
@@ -135,7 +133,7 @@ def _participants() -> dict[str, Participant]:
 
 
 def _tracker_dataset(user: Any) -> Dataset:
-    release = ingest_selectors.current_release(user=user)
+    release = tracker_selectors.current_release(user=user)
     rows = (
         KielFlow.objects.restrict(user, "view")
         .filter(release=release)
@@ -161,16 +159,6 @@ def _tracker_dataset(user: Any) -> Dataset:
     )
 
 
-def pledge_model() -> Any:
-    """The pledges app's Pledge model, or InvalidInput when that app has none (records unavailable)."""
-    try:
-        return apps.get_model("pledges", "Pledge")
-    except LookupError:
-        raise InvalidInput(
-            "The contact group's records (pledges) are not available in this installation.", field="source"
-        ) from None
-
-
 def _illustrative_meta(visible: Any, *, public: bool) -> tuple[dict[str, Any], str]:
     """How many illustrative pledges the viewer's figures leave out (public) or include (signed in):
     counted among the pledges the viewer may see only, and the words the report's label adds."""
@@ -188,22 +176,18 @@ def _records_rows(user: Any, *, public: bool) -> tuple[list[tuple[Any, ...]], di
     """The live pledges the viewer may see (the public page: public ones), with what the reports use,
     and what the label says of illustrative pledges. On the public page an illustrative (demo or
     training) pledge is never counted: it is not a record of the contact group."""
-    pledge = pledge_model()
     if public:
-        visible = pledge.objects.filter(status__in=LIVE, releasability="public")
+        visible = Pledge.objects.filter(status__in=LIVE, releasability="public")
     else:
         # Visibility as a subquery, so the outer read needs no DISTINCT (and a row that cannot be
         # read is left out and logged rather than failing the whole report: core/resilient.py).
-        visible = pledge.objects.filter(
-            pk__in=pledge.objects.restrict(user, "view").values("pk"), status__in=LIVE
+        visible = Pledge.objects.filter(
+            pk__in=Pledge.objects.restrict(user, "view").values("pk"), status__in=LIVE
         )
     illustrative, label = _illustrative_meta(visible, public=public)
     live = visible.filter(illustrative=False) if public else visible
     fields = ("pk", "owner__code", "kind", "status", "available_from", "value_eur", "quantity")
-    try:
-        rows = list(live.values_list(*fields, "delivered_quantity", "item_type__capability__name"))
-    except FieldError:  # a catalogue without capability areas: one category
-        rows = [(*row, "In kind") for row in live.values_list(*fields, "delivered_quantity")]
+    rows = list(live.values_list(*fields, "delivered_quantity", "item_type__capability__name"))
     return rows, illustrative, label
 
 
@@ -352,24 +336,58 @@ def donors_report(
     if with_eu_share and ds.source != "tracker":
         raise InvalidInput("The EU share applies to the tracker's figures only.", field="with_eu_share")
 
-    def in_window(c: Contribution) -> bool:
-        if c.column != type:
-            return False
-        if start is None and end is None:
-            return True
-        if c.year is None or c.month is None:
-            return False
-        return (start is None or (c.year, c.month) >= start) and (end is None or (c.year, c.month) <= end)
-
-    selected = [c for c in ds.contributions if in_window(c)]
+    selected = [c for c in ds.contributions if c.column == type and _in_window(c, start, end)]
     cells = aggregate(selected, lambda c: c.donor, always_protect=ds.always_protect)
     if start is None and end is None:
         cells = {k: ds.cell(("donors", type, k), v) for k, v in cells.items()}
+    eu = _EuAttribution.of(user, ds, cells) if with_eu_share else None
     people = _participants()
     gdp = _gdp(ds.release)
-    shares: dict[str, Decimal] = {}
-    eu_value = eu_whole = Decimal(0)
-    if with_eu_share:
+    rows: list[dict[str, Any]] = []
+    for key, cell in cells.items():
+        row = _donor_row(str(key), cell, people, gdp, eu, per_gdp=per_gdp)
+        if row is not None:
+            rows.append(row)
+    if per_gdp:
+        sort_key = "pct_gdp"
+    elif with_eu_share:
+        sort_key = "value_with_eu_share_bn"
+    else:
+        sort_key = "value_eur_bn"
+    return {
+        **ds.meta,
+        "type": type,
+        "per_gdp": per_gdp,
+        "with_eu_share": with_eu_share,
+        "from_month": month_from or None,
+        "to_month": month_to or None,
+        "ranked_by": sort_key,
+        "donors": _ranked(rows, sort_key),
+    }
+
+
+def _in_window(c: Contribution, start: tuple[int, int] | None, end: tuple[int, int] | None) -> bool:
+    """Whether a contribution's month lies within [start, end] (any month when neither is given)."""
+    if start is None and end is None:
+        return True
+    if c.year is None or c.month is None:
+        return False
+    return (start is None or (c.year, c.month) >= start) and (end is None or (c.year, c.month) <= end)
+
+
+@dataclass(frozen=True)
+class _EuAttribution:
+    """Each EU member's share of the EU institutions' aid (eu_aid_shares.csv), and the institutions'
+    value in the window against their total over the whole release."""
+
+    shares: dict[str, Decimal]
+    eu_value: Decimal
+    eu_whole: Decimal
+
+    @classmethod
+    def of(cls, user: Any, ds: Dataset, cells: dict[Any, Cell]) -> _EuAttribution:
+        """Read the shares; the EU institutions' own cell is taken out of `cells` (its aid is
+        attributed to the members, each of which gets a cell)."""
         assert ds.release is not None
         shares = dict(
             KielEuShare.objects.restrict(user, "view")
@@ -381,49 +399,60 @@ def donors_report(
                 f"Release {ds.release.number} publishes no eu_aid_shares.csv.", field="with_eu_share"
             )
         eu_cell = cells.pop("EU", ZERO_CELL)
-        eu_value = eu_cell.value or Decimal(0)
         eu_whole = sum(
             (c.value for c in ds.contributions if c.donor == "EU" and c.column == FlowType.TOTAL), Decimal(0)
         )
         for code in shares:
             cells.setdefault(code, ZERO_CELL)
+        return cls(shares=shares, eu_value=eu_cell.value or Decimal(0), eu_whole=eu_whole)
 
-    rows: list[dict[str, Any]] = []
-    for key, cell in cells.items():
-        code = str(key)
-        p = people.get(code)
-        row: dict[str, Any] = {
-            "participant": code,
-            "name": p.name if p else code,
-            "kind": p.kind if p else "",
-            "value_eur_bn": cell.shown,
-            "suppressed": cell.suppressed,
-        }
-        value_cell = cell
-        if with_eu_share:
-            share: Decimal | None = None
-            if code in shares and eu_whole:
-                share = (shares[code] * eu_value / eu_whole).quantize(Decimal(1).scaleb(-BILLION_PLACES))
-            row["eu_share_bn"] = share
-            combined = None if cell.suppressed else (cell.value or Decimal(0)) + (share or Decimal(0))
-            row["value_with_eu_share_bn"] = combined
-            value_cell = Cell(value=combined, suppressed=cell.suppressed)
-        if per_gdp:
-            g = gdp.get(code)
-            if not g:
-                continue  # no GDP (the EU institutions): not ranked by share of GDP
-            row["gdp_eur_bn"] = g
-            row["pct_gdp"] = ratio(value_cell, Cell(value=g), scale=100).value
-            if with_eu_share:
-                row["bilateral_pct_gdp"] = ratio(cell, Cell(value=g), scale=100).value
-        rows.append(row)
+    def share_of(self, code: str) -> Decimal | None:
+        """The member's attributed share of the EU institutions' value in the window."""
+        if code not in self.shares or not self.eu_whole:
+            return None
+        return (self.shares[code] * self.eu_value / self.eu_whole).quantize(
+            Decimal(1).scaleb(-BILLION_PLACES)
+        )
 
+
+def _donor_row(
+    code: str,
+    cell: Cell,
+    people: dict[str, Any],
+    gdp: dict[str, Decimal],
+    eu: _EuAttribution | None,
+    *,
+    per_gdp: bool,
+) -> dict[str, Any] | None:
+    """One donor's row of the ranking (None: no GDP to rank it by)."""
+    p = people.get(code)
+    row: dict[str, Any] = {
+        "participant": code,
+        "name": p.name if p else code,
+        "kind": p.kind if p else "",
+        "value_eur_bn": cell.shown,
+        "suppressed": cell.suppressed,
+    }
+    value_cell = cell
+    if eu is not None:
+        share = eu.share_of(code)
+        row["eu_share_bn"] = share
+        combined = None if cell.suppressed else (cell.value or Decimal(0)) + (share or Decimal(0))
+        row["value_with_eu_share_bn"] = combined
+        value_cell = Cell(value=combined, suppressed=cell.suppressed)
     if per_gdp:
-        sort_key = "pct_gdp"
-    elif with_eu_share:
-        sort_key = "value_with_eu_share_bn"
-    else:
-        sort_key = "value_eur_bn"
+        g = gdp.get(code)
+        if not g:
+            return None  # no GDP (the EU institutions): not ranked by share of GDP
+        row["gdp_eur_bn"] = g
+        row["pct_gdp"] = ratio(value_cell, Cell(value=g), scale=100).value
+        if eu is not None:
+            row["bilateral_pct_gdp"] = ratio(cell, Cell(value=g), scale=100).value
+    return row
+
+
+def _ranked(rows: list[dict[str, Any]], sort_key: str) -> list[dict[str, Any]]:
+    """Rows with a value ranked by it (descending), then the withheld ones (rank None) by code."""
     shown = sorted(
         (r for r in rows if r.get(sort_key) is not None), key=lambda r: (-r[sort_key], r["participant"])
     )
@@ -432,16 +461,7 @@ def donors_report(
         r["rank"] = rank
     for r in withheld:
         r["rank"] = None
-    return {
-        **ds.meta,
-        "type": type,
-        "per_gdp": per_gdp,
-        "with_eu_share": with_eu_share,
-        "from_month": month_from or None,
-        "to_month": month_to or None,
-        "ranked_by": sort_key,
-        "donors": shown + withheld,
-    }
+    return shown + withheld
 
 
 def group_members() -> dict[str, set[str]]:

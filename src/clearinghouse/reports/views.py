@@ -12,9 +12,9 @@ from django.urls import reverse
 from django.utils.http import urlencode
 
 from clearinghouse.core.errors import DomainError, NotFound
-from clearinghouse.ingest.models import KielRelease
 from clearinghouse.reports import exports, selectors
 from clearinghouse.reports.filenames import export_name
+from clearinghouse.tracker.models import KielRelease
 
 TOP_DONORS = 15
 SHORT_GROUP_LABELS = {
@@ -244,8 +244,8 @@ def public_export(request: HttpRequest, report: str, fmt: str) -> HttpResponse:
             payload = selectors.groups_report(user=None, source=source, public=True)
         else:
             payload = selectors.weapons_report(user=None, source=source, public=True)
-    except NotFound as exc:
-        raise Http404(exc.message) from exc
+    except NotFound:
+        raise  # the 404 page (core.middleware)
     except DomainError as exc:
         return HttpResponse(exc.message, status=400, content_type="text/plain; charset=utf-8")
     if fmt == "csv":

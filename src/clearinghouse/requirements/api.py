@@ -12,7 +12,7 @@ from clearinghouse.core.openapi import FILE_RESPONSES
 from clearinghouse.core.pagination import LimitOffsetPagination
 from clearinghouse.core.schemas import ErrorOut
 from clearinghouse.core.validation import Id
-from clearinghouse.requirements import selectors, services
+from clearinghouse.requirements import selectors, services, spreadsheets
 from clearinghouse.requirements.choices import Priority, RequirementStatus
 from clearinghouse.requirements.schemas import CancelIn, RequirementIn, RequirementOut, RequirementPatch
 
@@ -62,9 +62,7 @@ def create_requirement(request: HttpRequest, payload: RequirementIn):  # type: i
 @router.get("/export", response={200: None, 422: ErrorOut}, openapi_extra=FILE_RESPONSES)
 def export_requirements(request: HttpRequest, format: str = "csv"):  # type: ignore[no-untyped-def]
     """Every requirement you may see as a `csv` or `xlsx` file in the import's columns (re-imports as is)."""
-    from clearinghouse.ingest import spreadsheets
-
-    content, content_type, name = spreadsheets.export_file(user=request.user, kind="requirements", fmt=format)
+    content, content_type, name = spreadsheets.export_file(user=request.user, fmt=format)
     response = HttpResponse(content, content_type=content_type)
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response

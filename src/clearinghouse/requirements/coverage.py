@@ -28,14 +28,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from django.apps import apps
 from django.db.models import Count, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.db.models.lookups import GreaterThanOrEqual
 
 from clearinghouse.core.releasability import sees_everything
 from clearinghouse.requirements.choices import RequirementStatus
-from clearinghouse.requirements.models import status_q
+from clearinghouse.requirements.models import Requirement, status_q
 
 MIN_DONORS = 3  # the same threshold as the reports' small cells
 BAND = 25  # percent of the quantity required
@@ -185,7 +184,9 @@ def band(units: int, quantity: int) -> tuple[int, int]:
 
 
 def _allocation_model() -> Any:
-    return apps.get_model("pledges", "Allocation")
+    # Allocations are the pledges app's rows that point at requirements: reached through the
+    # reverse relation the ORM gives `Requirement`, not by importing the app above this one.
+    return Requirement.allocations.rel.related_model
 
 
 def annotate(qs: QuerySet[Any], user: Any) -> QuerySet[Any]:

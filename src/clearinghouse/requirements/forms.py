@@ -1,117 +1,19 @@
-"""Forms of the requirement pages, and the machinery the pledge forms share with them.
-
-Validation is the services' own, never a second copy: each field is cleaned by the functions the
-services use for API bodies and spreadsheet rows (`requirements/cleaning.py`), so a field shows the
-same message the API and the import give; the whole record is then checked by the very service call
-a submit makes, run inside a transaction that is always rolled back (`dry_run`), so permissions,
-duplicates, valuation and currency rules are checked exactly as they will be on submit.
-"""
+"""Forms of the requirement pages (a `core.forms.ServiceForm`: the services' own validation)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from typing import Any, cast
+from typing import Any
 
 from django import forms
-from django.db import transaction
 
 from clearinghouse.catalog import selectors as catalog_selectors
+from clearinghouse.catalog.forms import item_type_choices
+from clearinghouse.core import cleaning
 from clearinghouse.core.choices import Releasability
-from clearinghouse.core.errors import DomainError
-from clearinghouse.participants import selectors as participant_selectors
-from clearinghouse.requirements import cleaning
+from clearinghouse.core.forms import ServiceForm, set_choices
+from clearinghouse.participants.forms import participant_choices
+from clearinghouse.requirements import services
 from clearinghouse.requirements.choices import Priority
-
-
-class _Rollback(Exception):
-    """Undoes a dry run."""
-
-
-def dry_run(call: Callable[[], Any]) -> DomainError | None:
-    """The domain error a service call raises, or None; whatever the call wrote is rolled back."""
-    try:
-        with transaction.atomic():
-            call()
-            raise _Rollback
-    except _Rollback:
-        return None
-    except DomainError as exc:
-        return exc
-
-
-def without_field(message: str, field: str | None) -> str:
-    """A service message without its leading "field: " (the form shows it beside the field)."""
-    if field and message.startswith(f"{field}: "):
-        return message[len(field) + 2 :]
-    return message
-
-
-def item_type_choices(user: Any) -> list[tuple[str, Any]]:
-    """Item types grouped by capability area, for a select."""
-    groups: dict[str, list[tuple[str, str]]] = {}
-    for item in catalog_selectors.item_type_list(user=user):
-        groups.setdefault(item.capability.name, []).append((item.code, f"{item.code} · {item.name}"))
-    return list(groups.items())
-
-
-def set_choices(form: forms.Form, name: str, choices: list[Any]) -> None:
-    """The choices of a select, read for the user."""
-    cast(forms.ChoiceField, form.fields[name]).choices = choices
-
-
-def participant_choices(user: Any) -> list[tuple[str, str]]:
-    return [(p.code, f"{p.code} · {p.name}") for p in participant_selectors.participant_list(user=user)]
-
-
-class ServiceForm(forms.Form):
-    """A form cleaned by the services' cleaning functions, showing service errors beside their field.
-
-    With `validate_url`, every input posts the whole form there on change (HTMX) and the answer
-    re-renders the fields' error lists.
-    """
-
-    # A service field that is not a form field -> the form field that shows its errors.
-    field_map: dict[str, str] = {}
-    etag = forms.CharField(required=False, widget=forms.HiddenInput)
-
-    def __init__(self, *args: Any, validate_url: str | None = None, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        if validate_url:
-            for name, field in self.fields.items():
-                if isinstance(field.widget, forms.HiddenInput) or field.disabled:
-                    continue
-                field.widget.attrs.update(
-                    {
-                        "hx-post": validate_url,
-                        "hx-trigger": "change",
-                        # A newer check replaces one still under way, so a stale answer never
-                        # overwrites a fresher one.
-                        "hx-sync": "closest form:replace",
-                        "hx-include": "closest form",
-                        "hx-target": "#err-form",
-                        "hx-swap": "innerHTML",
-                        "aria-describedby": f"err-{name}",
-                    }
-                )
-
-    def check(self, name: str, fn: Callable[..., Any], **kwargs: Any) -> Any:
-        """One of the services' cleaning functions on a field's value; its error becomes the field's."""
-        try:
-            return fn(self.cleaned_data.get(name), name, **kwargs)
-        except DomainError as exc:
-            raise forms.ValidationError(without_field(exc.message, exc.field)) from None
-
-    def add_service_error(self, exc: DomainError) -> None:
-        """Place a service's error beside the field it names (or above the form)."""
-        name = (exc.field or "").split(".")[0]
-        name = self.field_map.get(name, name)
-        if name in self.fields and not self.fields[name].disabled and name not in self.errors:
-            self.add_error(name, without_field(exc.message, exc.field))
-        else:
-            self.add_error(None, exc.message)
-
-    def data_for_service(self, fields: Iterable[str]) -> dict[str, Any]:
-        return {name: self.cleaned_data.get(name) for name in fields if name in self.fields}
 
 
 class RequirementForm(ServiceForm):
@@ -146,18 +48,9 @@ class RequirementForm(ServiceForm):
     )
     notes = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
 
-    FIELDS = (
-        "external_ref",
-        "capability",
-        "item_types",
-        "quantity",
-        "unit",
-        "priority",
-        "needed_by",
-        "releasability",
-        "releasable_to",
-        "notes",
-    )
+    # What the page enters: the service's fields but the owner (the officer's own participant) and
+    # `illustrative` (fixed by imports and the demo).
+    FIELDS = tuple(f for f in services.FIELDS if f not in ("owner", "illustrative"))
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from clearinghouse.core import cleaning
 from clearinghouse.core.errors import InvalidInput
-from clearinghouse.requirements import cleaning
 
 MAX_REASON_LENGTH = 2000
 AUDIT_KEY = "stated_reason"

@@ -7,16 +7,17 @@ from typing import Any
 from django.db import IntegrityError, transaction
 
 from clearinghouse.catalog.models import CapabilityArea, ItemType
-from clearinghouse.core import audit
+from clearinghouse.core import audit, cleaning
 from clearinghouse.core.choices import Releasability
 from clearinghouse.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from clearinghouse.core.etag import check_if_match
+from clearinghouse.participants import cleaning as participant_cleaning
 from clearinghouse.participants.choices import ParticipantKind
 from clearinghouse.participants.models import Participant
-from clearinghouse.requirements import cleaning, coverage
+from clearinghouse.participants.permissions import is_admin, is_recipient_officer_of
+from clearinghouse.requirements import coverage, policies
 from clearinghouse.requirements.choices import Priority
 from clearinghouse.requirements.models import Requirement
-from clearinghouse.requirements.permissions import is_admin, is_recipient_officer_of
 from clearinghouse.requirements.reasons import stated_reason, with_reason
 
 # The spreadsheet's columns, plus what the API adds (`unit`, `releasable_to`, `owner` for admins).
@@ -48,7 +49,7 @@ def _owner_for(actor: Any, value: Any) -> Participant:
             raise PermissionDenied("A recipient officer enters requirements only for their own participant.")
         return actor.participant
     if not cleaning.blank(value):
-        owner = cleaning.participant(value, "owner")
+        owner = participant_cleaning.participant(value, "owner")
     else:
         recipients = list(Participant.objects.filter(kind=ParticipantKind.RECIPIENT)[:2])
         if len(recipients) != 1:
@@ -90,7 +91,7 @@ def _clean(data: dict[str, Any]) -> tuple[dict[str, Any], list[ItemType], list[P
         "notes": cleaning.text(data.get("notes"), "notes", max_length=10_000),
         "illustrative": cleaning.boolean(data.get("illustrative"), "illustrative"),
     }
-    return values, item_types, cleaning.participants(data.get("releasable_to"), "releasable_to")
+    return values, item_types, participant_cleaning.participants(data.get("releasable_to"), "releasable_to")
 
 
 def _as_data(requirement: Requirement) -> dict[str, Any]:
@@ -122,7 +123,7 @@ def _duplicate_ref(owner: Participant, external_ref: str, exclude: int = 0) -> N
 
 def create_requirement(*, actor: Any, data: dict[str, Any]) -> Requirement:
     """Create a requirement owned by the actor's recipient participant (recipient officers, admins)."""
-    if not (is_admin(actor) or is_recipient_officer_of(actor, actor.participant_id)):
+    if not policies.may_enter(actor):
         raise PermissionDenied("Only the recipient's officers enter requirements.")
     cleaning.check_fields(data, FIELDS)
     with transaction.atomic():

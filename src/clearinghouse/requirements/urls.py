@@ -1,4 +1,4 @@
-"""Pages of the requirements app."""
+"""Pages of the requirements app (a requirement's own page is a pledges page: pledges/urls.py)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,6 @@ urlpatterns: list[URLPattern] = [
     path("requirements/", views.requirement_list, name="requirement-list"),
     path("requirements/new/", views.requirement_create, name="requirement-create"),
     path("requirements/new/validate/", views.requirement_validate, name="requirement-validate"),
-    path("requirements/<int:requirement_id>/", views.requirement_detail, name="requirement-detail"),
     path("requirements/<int:requirement_id>/edit/", views.requirement_edit, name="requirement-edit"),
     path(
         "requirements/<int:requirement_id>/edit/validate/",
@@ -18,7 +17,4 @@ urlpatterns: list[URLPattern] = [
         name="requirement-edit-validate",
     ),
     path("requirements/<int:requirement_id>/cancel/", views.requirement_cancel, name="requirement-cancel"),
-    path(
-        "requirements/<int:requirement_id>/allocate/", views.requirement_allocate, name="requirement-allocate"
-    ),
 ]

@@ -1,5 +1,7 @@
 """Pages of requirements: list with coverage bars, detail with allocations, deliveries and timeline,
-forms with inline validation. Also the helpers the pledge pages share (timeline, validation, actions).
+forms with inline validation. A requirement's own page (its allocations, deliveries and timeline)
+is in `pledges/views_requirement.py`: it shows pledges; the page helpers every app shares are in
+`core.pages`.
 
 Views are thin: they read through selectors and write through services; a record the user may not
 see is a 404 (like a missing one), an action the user's role does not allow is a 403.
@@ -7,40 +9,35 @@ see is a 404 (like a missing one), an action the user's role does not allow is a
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.core.paginator import Paginator
-from django.db.models import F
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 
 from clearinghouse.catalog import selectors as catalog_selectors
-from clearinghouse.core import selectors as core_selectors
-from clearinghouse.core.errors import DomainError, NotFound, PermissionDenied
+from clearinghouse.core.errors import DomainError, NotFound
 from clearinghouse.core.etag import etag_for
 from clearinghouse.core.humanize import count_of
-from clearinghouse.pledges import selectors as pledge_selectors
-from clearinghouse.pledges import services as pledge_services
-from clearinghouse.pledges.choices import ALLOCATABLE, PledgeKind
-from clearinghouse.requirements import coverage as coverage_rule
-from clearinghouse.requirements import selectors, services
-from clearinghouse.requirements.choices import Priority, RequirementStatus
-from clearinghouse.requirements.forms import RequirementForm, ServiceForm, dry_run
-from clearinghouse.requirements.models import Requirement
-from clearinghouse.requirements.permissions import (
-    is_admin,
-    is_coordination_cell,
+from clearinghouse.core.pages import (
+    Confirmation,
+    confirmed_act,
+    page_of,
+    validation_response,
+)
+from clearinghouse.participants.permissions import (
     is_recipient_officer_of,
 )
-from clearinghouse.requirements.reasons import AUDIT_KEY as REASON_KEY
+from clearinghouse.requirements import coverage as coverage_rule
+from clearinghouse.requirements import policies, selectors, services
+from clearinghouse.requirements.choices import Priority, RequirementStatus
+from clearinghouse.requirements.forms import RequirementForm
+from clearinghouse.requirements.models import Requirement
 
 PAGE_SIZE = 50
 # The list's status filter. "open" is what the home page counts as open: nothing or only part
@@ -64,243 +61,7 @@ STATUS_BADGE: dict[str, str] = {
 }
 
 
-# --- shared with the pledge pages ------------------------------------------------------------------
-
-
-def visible_or_404(read: Callable[[], Any]) -> Any:
-    """The record a selector returns; Http404 when it is missing or invisible (the same answer)."""
-    try:
-        return read()
-    except NotFound as exc:
-        raise Http404(exc.message) from exc
-
-
-def back_to(request: HttpRequest, default: str) -> str:
-    """Where an action returns: the page it was posted from (`next`, same site only), or `default`."""
-    target = request.POST.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
-        return target
-    return default
-
-
-def act(request: HttpRequest, call: Callable[[], Any], *, done: str, default: str) -> HttpResponse:
-    """Run an action's service call: 404/403 as such, any other refusal as a message on the page."""
-    try:
-        call()
-    except NotFound as exc:
-        raise Http404(exc.message) from exc
-    except PermissionDenied as exc:
-        raise DjangoPermissionDenied(exc.message) from exc
-    except DomainError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, done)
-    return redirect(back_to(request, default))
-
-
-@dataclass
-class Confirmation:
-    """The confirmation step of an irreversible or consequential action: what will happen, a reason
-    (required or optional) and any value still to be chosen (e.g. a new quantity). The first POST
-    (without `confirmed=yes`) shows it; the second carries the confirmation and does the action."""
-
-    title: str
-    question: str
-    action: str
-    cancel_url: str
-    button: str
-    reason_required: bool
-    consequences: list[str] = field(default_factory=list)
-    hidden: list[tuple[str, Any]] = field(default_factory=list)
-    fields: list[dict[str, Any]] = field(default_factory=list)
-    button_class: str = "danger"
-    reason: str = ""
-    errors: dict[str, str] = field(default_factory=dict)
-
-
-def confirmed_act(
-    request: HttpRequest,
-    confirmation: Confirmation,
-    call: Callable[[str], Any],
-    *,
-    done: str | Callable[[Any], str],
-) -> HttpResponse:
-    """Show the confirmation page, or, once confirmed, run `call(reason)`: 404/403 as such; a refusal
-    of the reason or of a value the page asks for shows beside it with what was typed; any other
-    refusal is a message on the page the action was taken from."""
-    confirmation.reason = request.POST.get("reason", "")
-    for f in confirmation.fields:
-        f["value"] = request.POST.get(f["name"], f.get("value", ""))
-    if request.POST.get("confirmed") != "yes":
-        return render(request, "requirements/confirm.html", {"confirm": confirmation})
-    try:
-        result = call(confirmation.reason)
-    except NotFound as exc:
-        raise Http404(exc.message) from exc
-    except PermissionDenied as exc:
-        raise DjangoPermissionDenied(exc.message) from exc
-    except DomainError as exc:
-        names = {"reason"} | {f["name"] for f in confirmation.fields}
-        if exc.field in names:
-            if exc.field == "reason":
-                confirmation.errors["reason"] = exc.message
-            for f in confirmation.fields:
-                if f["name"] == exc.field:
-                    f["error"] = exc.message
-            return render(request, "requirements/confirm.html", {"confirm": confirmation})
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, done(result) if callable(done) else done)
-    return redirect(back_to(request, confirmation.cancel_url))
-
-
-def page_of(request: HttpRequest, items: Any) -> Any:
-    return Paginator(items, PAGE_SIZE).get_page(request.GET.get("page"))
-
-
-def validation_response(request: HttpRequest, form: ServiceForm, call: Callable[[], Any]) -> HttpResponse:
-    """The answer to an inline (HTMX) validation: every field's error list, swapped out of band.
-
-    A field's own errors show beside it once it changed or holds a value, so fields the user has
-    not reached yet stay quiet; once every field passes, the whole record is checked by a dry run
-    of the service and its error shows beside the field it names.
-    """
-    changed = request.headers.get("HX-Trigger-Name") or ""
-    shown = {name for name in form.fields if name == changed or _has_value(request, form, name)}
-    if form.is_valid():
-        # Every field passed: the service's verdict on the whole record is the next thing to fix,
-        # wherever it points.
-        error = dry_run(call)
-        if error is not None:
-            form.add_service_error(error)
-            shown |= set(form.errors)
-    return render(request, "requirements/_validation.html", {"form": form, "shown": shown})
-
-
-def _has_value(request: HttpRequest, form: ServiceForm, name: str) -> bool:
-    return any(v.strip() for v in request.POST.getlist(form.add_prefix(name)))
-
-
-# Fields a timeline does not mention when they change: counters and values the services derive.
-_QUIET = {
-    "version",
-    "updated_at",
-    "created_at",
-    "value_amount",
-    "value_eur",
-    "fx_rate",
-    "fx_date",
-    "allocated_quantity",
-    "delivered_quantity",
-}
-
-
-def _changed(before: dict[str, Any] | None, after: dict[str, Any] | None) -> list[str]:
-    before, after = before or {}, after or {}
-    names = []
-    for key in sorted(set(before) | set(after)):
-        if key in _QUIET or before.get(key) == after.get(key):
-            continue
-        names.append(key.removesuffix("_id"))
-    return names
-
-
-def _units(quantity: Any) -> str:
-    return count_of(quantity, "unit") if isinstance(quantity, int) else f"{quantity} units"
-
-
-def _entry(event: Any, *, on_requirement: bool) -> dict[str, Any]:
-    """One audit event as a line of a record's lifecycle."""
-    before, after = event.before or {}, event.after or {}
-    kind, action, oid = event.object_type, event.action, event.object_id
-    text, badge = f"{action} {kind} #{oid}", ""
-    if kind == "pledges.pledge":
-        if action == "create":
-            text, badge = "Pledge entered: offered", "medium"
-        elif action == "transition":
-            reason = after.get("reason")
-            text = f"{before.get('status', '?')} → {after.get('status', '?')}"
-            if reason and reason != "requested":
-                text += f" ({reason})"
-            badge = "ok" if after.get("status") == "delivered" else ""
-        elif action == "update":
-            text = "Changed " + (", ".join(_changed(before, after)) or "nothing visible")
-    elif kind == "requirements.requirement":
-        if action == "create":
-            text, badge = "Requirement entered", "medium"
-        elif action == "transition" and after.get("cancelled"):
-            text, badge = "Cancelled", "bad"
-        elif action == "update":
-            text = "Changed " + (", ".join(_changed(before, after)) or "nothing visible")
-    elif kind == "pledges.allocation":
-        if action == "create":
-            other = (
-                f"of pledge #{after.get('pledge_id')}"
-                if on_requirement
-                else f"to requirement #{after.get('requirement_id')}"
-            )
-            text, badge = f"Allocated {_units(after.get('quantity'))} {other} (allocation #{oid})", "medium"
-        elif action == "update":
-            text = f"Allocation #{oid}: {before.get('quantity')} → {_units(after.get('quantity'))}"
-        elif action == "delete":
-            text = f"Allocation #{oid} released ({_units(before.get('quantity'))})"
-    elif kind == "pledges.delivery":
-        if action == "create":
-            text = (
-                f"Delivered {_units(after.get('quantity'))} on {after.get('delivered_on')} (delivery #{oid})"
-            )
-            badge = "warn"
-        elif action == "confirm":
-            text, badge = f"Receipt of delivery #{oid} confirmed", "ok"
-        elif action == "update":
-            text = f"Delivery #{oid} corrected: " + ", ".join(_changed(before, after))
-    return {
-        "when": event.created_at,
-        "actor": event.actor,
-        "participant": event.actor_participant,
-        "text": text,
-        "badge": badge,
-        "reason": after.get(REASON_KEY) or "",
-    }
-
-
-def timeline(
-    objects: Iterable[tuple[str, Any]], *, on_requirement: bool = False, limit: int = 200
-) -> tuple[list[dict[str, Any]], int]:
-    """The lifecycle of a record and of its allocations and deliveries, from the audit chain, with
-    how many earlier events were left out (the first one, the creation, always stays).
-
-    Only for objects the page's own selectors returned (the user may see them). One query per
-    few hundred objects: their histories are read as one UNION.
-    """
-    histories = [core_selectors.object_history(object_type=t, object_id=i).order_by() for t, i in objects]
-    events: list[Any] = []
-    for start in range(0, len(histories), _UNION_CHUNK):
-        first, *rest = histories[start : start + _UNION_CHUNK]
-        events.extend(first.union(*rest, all=True) if rest else first)
-    events.sort(key=lambda e: e.sequence)
-    omitted = max(0, len(events) - limit)
-    if omitted:
-        events = events[:1] + events[omitted + 1 :]
-    return [_entry(e, on_requirement=on_requirement) for e in events], omitted
-
-
-# SQLite allows at most 500 terms in one compound SELECT.
-_UNION_CHUNK = 400
-
-
-def coverage(allocated: int, delivered: int, total: int | None) -> tuple[str, str]:
-    """Widths of a coverage bar (allocated, delivered) as CSS percentages."""
-    if not total:
-        return "0", "0"
-    return (f"{min(100.0, 100 * allocated / total):.1f}", f"{min(100.0, 100 * delivered / total):.1f}")
-
-
 # --- requirement pages -----------------------------------------------------------------------------
-
-
-def _may_enter(user: Any) -> bool:
-    return is_admin(user) or is_recipient_officer_of(user, user.participant_id)
 
 
 def _filtered(request: HttpRequest) -> tuple[Any, dict[str, str]]:
@@ -353,65 +114,8 @@ def requirement_list(request: HttpRequest) -> HttpResponse:
             "capabilities": catalog_selectors.capability_list(user=request.user),
             "priorities": Priority.choices,
             "statuses": STATUS_FILTERS,
-            "may_enter": _may_enter(request.user),
+            "may_enter": policies.may_enter(request.user),
             "coverage_note": coverage_rule.NOTE,
-        },
-    )
-
-
-def _allocatable_pledges(user: Any, requirement: Requirement) -> list[Any]:
-    """In-kind pledges the cell may still allocate to this requirement (accepted type, units left)."""
-    return list(
-        pledge_selectors.pledge_list(user=user, kind=PledgeKind.IN_KIND)
-        .filter(
-            status__in=ALLOCATABLE,
-            item_type__in=[t.pk for t in requirement.item_types.all()],
-            allocated_quantity__lt=F("quantity"),
-        )
-        .order_by("available_from", "id")[:200]
-    )
-
-
-@login_required
-def requirement_detail(request: HttpRequest, requirement_id: int) -> HttpResponse:
-    """One requirement: coverage, allocations, deliveries (confirm receipt), lifecycle, actions."""
-    user = request.user
-    requirement = visible_or_404(lambda: selectors.get_requirement(user=user, requirement_id=requirement_id))
-    allocations = list(pledge_selectors.allocation_list(user=user, requirement=requirement.pk))
-    deliveries = list(pledge_selectors.delivery_list(user=user, requirement=requirement.pk))
-    is_owner = is_recipient_officer_of(user, requirement.owner_id)
-    seen = coverage_rule.of(requirement, user)
-    may_allocate = is_coordination_cell(user) and requirement.outstanding_quantity > 0
-    events, omitted = timeline(
-        [("requirements.requirement", requirement.pk)]
-        + [("pledges.allocation", a.pk) for a in allocations]
-        + [("pledges.delivery", d.pk) for d in deliveries],
-        on_requirement=True,
-    )
-    return render(
-        request,
-        "requirements/requirement_detail.html",
-        {
-            "requirement": requirement,
-            "cov": seen,
-            "coverage_note": coverage_rule.NOTE,
-            "badge": STATUS_BADGE.get(seen.status, ""),
-            "status_label": seen.status_label,
-            "bar": seen.bar,
-            "allocations": allocations,
-            "deliveries": deliveries,
-            "timeline": events,
-            "timeline_omitted": omitted,
-            "may_edit": is_owner and not requirement.cancelled,
-            # Offered only when the owner can tell it is allowed (else the service says why).
-            "may_cancel": is_owner
-            and not requirement.cancelled
-            and seen.allocated is not None
-            and seen.allocated == seen.delivered,
-            "may_confirm": is_owner,
-            "may_allocate": may_allocate,
-            "may_manage": is_coordination_cell(user),
-            "pledges": _allocatable_pledges(user, requirement) if may_allocate else [],
         },
     )
 
@@ -428,8 +132,8 @@ def _form_page(
     if request.method == "POST" and form.is_valid():
         try:
             requirement = save()
-        except NotFound as exc:
-            raise Http404(exc.message) from exc
+        except NotFound:
+            raise  # the 404 page (core.middleware)
         except DomainError as exc:
             form.add_service_error(exc)
         else:
@@ -446,7 +150,7 @@ def _form_page(
 @require_http_methods(["GET", "POST"])
 def requirement_create(request: HttpRequest) -> HttpResponse:
     """Enter a requirement (the recipient's officers)."""
-    if not _may_enter(request.user):
+    if not policies.may_enter(request.user):
         raise DjangoPermissionDenied("Only the recipient's officers enter requirements.")
     validate_url = reverse("requirement-validate")
     form = RequirementForm(request.POST or None, user=request.user, validate_url=validate_url)
@@ -464,7 +168,7 @@ def requirement_create(request: HttpRequest) -> HttpResponse:
 @require_POST
 def requirement_validate(request: HttpRequest) -> HttpResponse:
     """Inline validation of the new-requirement form (HTMX): a dry run of the create."""
-    if not _may_enter(request.user):
+    if not policies.may_enter(request.user):
         raise DjangoPermissionDenied
     form = RequirementForm(request.POST, user=request.user)
     return validation_response(
@@ -473,9 +177,7 @@ def requirement_validate(request: HttpRequest) -> HttpResponse:
 
 
 def _editable(request: HttpRequest, requirement_id: int) -> Requirement:
-    requirement = visible_or_404(
-        lambda: selectors.get_requirement(user=request.user, requirement_id=requirement_id)
-    )
+    requirement = selectors.get_requirement(user=request.user, requirement_id=requirement_id)
     if not is_recipient_officer_of(request.user, requirement.owner_id):
         raise DjangoPermissionDenied("Only the owning recipient's officers change a requirement.")
     return requirement  # type: ignore[no-any-return]
@@ -548,28 +250,4 @@ def requirement_cancel(request: HttpRequest, requirement_id: int) -> HttpRespons
             actor=request.user, requirement_id=requirement.pk, reason=reason
         ),
         done=f"Requirement #{requirement.pk} cancelled.",
-    )
-
-
-@login_required
-@require_POST
-def requirement_allocate(request: HttpRequest, requirement_id: int) -> HttpResponse:
-    """Allocate units of a pledge to this requirement (the coordination cell)."""
-    if not is_coordination_cell(request.user):
-        raise DjangoPermissionDenied("Only the coordination cell allocates pledges to requirements.")
-    pledge = request.POST.get("pledge") or ""
-    if not pledge.isdigit():
-        messages.error(request, "Choose a pledge to allocate.")
-        return redirect(back_to(request, reverse("requirement-detail", args=[requirement_id])))
-    return act(
-        request,
-        lambda: pledge_services.allocate(
-            actor=request.user,
-            pledge_id=int(pledge),
-            requirement_id=requirement_id,
-            quantity=request.POST.get("quantity"),
-            notes=request.POST.get("notes", ""),
-        ),
-        done=f"Pledge #{pledge} allocated to requirement #{requirement_id}.",
-        default=reverse("requirement-detail", args=[requirement_id]),
     )

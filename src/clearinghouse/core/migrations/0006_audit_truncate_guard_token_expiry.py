@@ -1,14 +1,18 @@
 """Refuse TRUNCATE of the audit table on PostgreSQL too; give tokens made before expiry existed one."""
 
 import datetime as dt
+import importlib
 
 from django.db import migrations
 
 
-def install(apps, schema_editor):
-    from clearinghouse.core.audit import install_append_only_guard
+# The same guard as 0003 (self-contained: its SQL is copied there), installed again for databases
+# migrated before the TRUNCATE trigger was part of it.
+_guard = importlib.import_module("clearinghouse.core.migrations.0003_auditevent_append_only")
 
-    install_append_only_guard(schema_editor.connection)
+
+def install(apps, schema_editor):
+    _guard.install(apps, schema_editor)
 
 
 def backfill_expiry(apps, schema_editor):

@@ -230,8 +230,8 @@ def test_api_verify_reports_checkpoints(anchored: int, personas: dict, api_clien
 
 
 def test_a_kiel_import_writes_a_checkpoint(personas: dict) -> None:
-    from clearinghouse.ingest import services as ingest_services
-    from clearinghouse.ingest.tests.kiel_files import R29
+    from clearinghouse.tracker import services as ingest_services
+    from clearinghouse.tracker.tests.kiel_files import R29
 
     assert not anchor.checkpoint_path().exists()
     ingest_services.import_kiel_release(actor=personas["admin"], directory=R29)
@@ -240,13 +240,14 @@ def test_a_kiel_import_writes_a_checkpoint(personas: dict) -> None:
 
 
 def test_a_spreadsheet_import_writes_a_checkpoint(personas: dict, tmp_path: Path) -> None:
-    from clearinghouse.ingest import spreadsheets
+    from clearinghouse import spreadsheets
+    from clearinghouse.pledges import spreadsheets as pledge_spreadsheets
     from clearinghouse.pledges.tests import factories
 
     factories.ensure_catalog()
     path = tmp_path / "pledges.csv"
     path.write_text(
-        ",".join(spreadsheets.PLEDGE_COLUMNS)
+        ",".join(pledge_spreadsheets.COLUMNS)
         + "\nUSA-CP-1,USA,in_kind,AMM-155-HE,100,,,,2024-02-01,contact_group,\n"
     )
     before = AuditEvent.objects.count()

@@ -35,9 +35,9 @@ def page(browser: Any) -> Iterator[Any]:
 @pytest.fixture
 def data(personas: dict[str, Any]) -> dict[str, Any]:
     from clearinghouse.funds.tests.factories import alliance_fund
-    from clearinghouse.ingest import services
-    from clearinghouse.ingest.tests.kiel_files import R29
     from clearinghouse.pledges.tests import factories
+    from clearinghouse.tracker import services
+    from clearinghouse.tracker.tests.kiel_files import R29
 
     factories.ensure_catalog()
     services.import_kiel_release(actor=personas["admin"], directory=R29)

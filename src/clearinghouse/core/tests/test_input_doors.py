@@ -174,7 +174,8 @@ def test_the_services_refuse_what_the_schemas_refuse(personas: dict[str, Any]) -
 def test_a_spreadsheet_with_a_control_character_or_a_year_one_date_imports_nothing(
     personas: dict[str, Any], tmp_path: Path
 ) -> None:
-    from clearinghouse.ingest.spreadsheets import PLEDGE_COLUMNS, import_file
+    from clearinghouse.pledges.spreadsheets import COLUMNS as PLEDGE_COLUMNS
+    from clearinghouse.spreadsheets import import_file
 
     factories.ensure_catalog()
     path = tmp_path / "p.csv"

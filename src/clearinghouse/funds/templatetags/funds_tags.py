@@ -53,6 +53,6 @@ def plain(value: Any) -> str:
 @register.filter
 def stale(rate_date: Any, value_date: Any) -> bool:
     """Whether an ECB rate is older than 5 business days before the value date."""
-    from clearinghouse.funds.fx import is_stale
+    from clearinghouse.core.fx import is_stale
 
     return bool(rate_date and value_date and is_stale(rate_date, value_date))

@@ -247,7 +247,7 @@ def test_a_contribution_larger_than_the_members_whole_fund_fair_share_needs_conf
 
 
 def test_a_stale_rate_is_shown_as_stale(personas: dict[str, Any], api_client: Any) -> None:
-    from clearinghouse.funds import fx
+    from clearinghouse.core import fx
 
     trio_fund(personas["admin"])
     # The ECB stopped publishing RUB in March 2022: a 2024 value date gets the last rate, two years old.

@@ -18,7 +18,7 @@ from clearinghouse.participants.models import CoordinationMandate, Participant, 
 pytestmark = pytest.mark.django_db
 
 # The release shipped in the package (a copy of shared/data/kiel-r29), so no ../shared is needed.
-KIEL_R29 = Path(__file__).resolve().parents[2] / "ingest" / "data" / "kiel-r29"
+KIEL_R29 = Path(__file__).resolve().parents[2] / "tracker" / "data" / "kiel-r29"
 
 
 def test_the_32_allies_with_accession_years(reference_data: None) -> None:

@@ -119,7 +119,7 @@ def _row_values() -> dict[tuple[str, str], Decimal]:
     from clearinghouse.participants.models import Participant
 
     codes = dict(Participant.objects.exclude(tracker_name="").values_list("tracker_name", "code"))
-    text = resources.files("clearinghouse.ingest").joinpath("data", "kiel-r29", "weapons.csv").read_text()
+    text = resources.files("clearinghouse.tracker").joinpath("data", "kiel-r29", "weapons.csv").read_text()
     return {
         (codes[r["donor"]], r["category"].lower().replace(" ", "-")): Decimal(r["monetary_value_eur"])
         for r in csv.DictReader(text.splitlines())

@@ -14,9 +14,10 @@ import pytest
 from django.core.management import call_command
 from django.urls import reverse
 
+from clearinghouse import spreadsheets
+from clearinghouse.core import tabular
 from clearinghouse.core.errors import InvalidInput
 from clearinghouse.core.models import AuditEvent
-from clearinghouse.ingest import spreadsheets
 from clearinghouse.pledges import services as pledge_services
 from clearinghouse.pledges.tests import factories
 from clearinghouse.requirements import services as requirement_services
@@ -152,7 +153,7 @@ def test_exports_carry_the_mark_and_import_again_unchanged(personas: dict[str, A
     content, _, name = spreadsheets.export_file(user=personas["recipient"], kind="requirements", fmt="xlsx")
     path = tmp_path / name
     path.write_bytes(content)
-    table = spreadsheets.read_table(path)
+    table = tabular.read_table(path)
     assert table[0][-1] == "illustrative" and table[1][-1] == "TRUE"
     summary = spreadsheets.import_file(actor=personas["recipient"], path=path, kind="requirements")
     assert summary.unchanged == 1

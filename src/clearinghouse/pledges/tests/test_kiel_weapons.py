@@ -48,7 +48,7 @@ def prices() -> dict[str, list[dict[str, str]]]:
 
 @pytest.fixture(scope="module")
 def weapons() -> list[dict[str, str]]:
-    return _rows("clearinghouse.ingest", "data", "kiel-r29", "weapons.csv")
+    return _rows("clearinghouse.tracker", "data", "kiel-r29", "weapons.csv")
 
 
 @pytest.fixture(scope="module")

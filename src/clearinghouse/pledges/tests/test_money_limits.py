@@ -21,10 +21,11 @@ from django.db import DataError, connection, models, transaction
 
 from clearinghouse.core.fields import ExactDecimalField
 from clearinghouse.core.models import AuditEvent
-from clearinghouse.ingest.spreadsheets import PLEDGE_COLUMNS, import_file
 from clearinghouse.pledges import services
 from clearinghouse.pledges.models import Pledge
+from clearinghouse.pledges.spreadsheets import COLUMNS as PLEDGE_COLUMNS
 from clearinghouse.pledges.tests import factories
+from clearinghouse.spreadsheets import import_file
 
 pytestmark = pytest.mark.django_db
 

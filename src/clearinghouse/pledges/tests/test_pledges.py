@@ -45,11 +45,11 @@ def test_fx_on_a_weekend_uses_the_last_rate_before_it_and_stores_its_date(person
 
 
 def test_fx_beyond_the_bundled_history_uses_its_last_rate(personas: dict[str, Any]) -> None:
-    from clearinghouse.pledges import fx
+    from clearinghouse.core import fx
 
     last = fx.converter().bounds["USD"].last_date
     p = factories.financial(personas, available_from=(last + dt.timedelta(days=400)).isoformat())
-    assert p.fx_date == last and p.fx_rate == fx.ecb_rate("USD", last).rate
+    assert p.fx_date == last and p.fx_rate == fx.ecb_rate("USD", "EUR", last).eur_from
 
 
 def test_euro_needs_no_conversion(personas: dict[str, Any]) -> None:

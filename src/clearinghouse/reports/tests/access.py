@@ -12,7 +12,7 @@ from tests.access_rules import ALL, Rule
 
 
 def _release(personas: dict[str, Any]) -> dict[str, Any]:
-    from clearinghouse.ingest.tests.kiel_files import tiny_release
+    from clearinghouse.tracker.tests.kiel_files import tiny_release
 
     tiny_release(7)
     return {}

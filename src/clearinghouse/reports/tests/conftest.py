@@ -16,9 +16,9 @@ def r29(django_db_setup: Any, django_db_blocker: Any) -> Iterator[Any]:
     """
     from django.db import transaction
 
-    from clearinghouse.ingest import services
-    from clearinghouse.ingest.tests.kiel_files import R29
     from clearinghouse.participants.services import create_user, load_reference_data
+    from clearinghouse.tracker import services
+    from clearinghouse.tracker.tests.kiel_files import R29
 
     with django_db_blocker.unblock():
         outer = transaction.atomic()

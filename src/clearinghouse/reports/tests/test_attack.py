@@ -22,12 +22,12 @@ from django.core.management import call_command
 from django.test import Client
 from openpyxl import load_workbook
 
+from clearinghouse.pledges.choices import FIRM, LIVE
 from clearinghouse.reports.tests.attacker import Figure, leaks
 
 pytestmark = pytest.mark.django_db
 
-ALLOCATED = ("committed", "in_delivery", "delivered")
-LIVE = ("offered", "accepted", *ALLOCATED)
+ALLOCATED = FIRM
 TYPES = ("military", "financial", "humanitarian", "total")
 VIEWERS = ("public", "donor-deu", "donor-pol", "recipient", "nonmember")
 

@@ -24,8 +24,8 @@ def page(browser: Any) -> Iterator[Any]:
 
 @pytest.fixture
 def release(personas: dict[str, Any]) -> Any:
-    from clearinghouse.ingest import services
-    from clearinghouse.ingest.tests.kiel_files import R29
+    from clearinghouse.tracker import services
+    from clearinghouse.tracker.tests.kiel_files import R29
 
     return services.import_kiel_release(actor=personas["admin"], directory=R29).release
 

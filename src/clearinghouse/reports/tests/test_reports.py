@@ -17,8 +17,8 @@ from django.core.management.base import CommandError
 from openpyxl import load_workbook
 
 from clearinghouse.core.errors import InvalidInput
-from clearinghouse.ingest.tests.kiel_files import R29, explorer_sums, rows
 from clearinghouse.reports import selectors
+from clearinghouse.tracker.tests.kiel_files import R29, explorer_sums, rows
 
 pytestmark = pytest.mark.django_db
 

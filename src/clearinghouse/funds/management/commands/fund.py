@@ -12,8 +12,9 @@ from typing import Any
 
 from django.core.management.base import CommandError, CommandParser
 
+from clearinghouse.core import fx
 from clearinghouse.core.commands import ClearinghouseCommand
-from clearinghouse.funds import fx, selectors, services
+from clearinghouse.funds import selectors, services
 from clearinghouse.funds.models import Fund
 from clearinghouse.funds.schemas import jsonable_status, shares_dict, status_dict
 

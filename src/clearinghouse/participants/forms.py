@@ -1,0 +1,11 @@
+"""Choices of participants for the forms of other apps."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from clearinghouse.participants import selectors as participant_selectors
+
+
+def participant_choices(user: Any) -> list[tuple[str, str]]:
+    return [(p.code, f"{p.code} · {p.name}") for p in participant_selectors.participant_list(user=user)]

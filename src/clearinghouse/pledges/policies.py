@@ -1,0 +1,30 @@
+"""Who may do what to pledges: the rules the services enforce (a 403) and the pages follow (which
+buttons and forms to show), written once. Visibility (404) is `restrict`'s, not these."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from clearinghouse.participants.choices import Role
+from clearinghouse.participants.permissions import is_admin, is_coordination_cell, is_donor_officer_of
+from clearinghouse.pledges.choices import PledgeKind, PledgeStatus
+
+
+def may_enter(user: Any) -> bool:
+    """Donor officers enter pledges (for their own participant); admins for any donor."""
+    return is_admin(user) or user.role == Role.DONOR_OFFICER
+
+
+def may_move(user: Any, pledge: Any, to: str) -> bool:
+    """Who may request each move: the cell accepts and declines; the donor withdraws; either commits
+    or reports the progress of a financial pledge."""
+    if to in (PledgeStatus.ACCEPTED, PledgeStatus.DECLINED):
+        return is_coordination_cell(user)
+    if to == PledgeStatus.WITHDRAWN:
+        return is_donor_officer_of(user, pledge.owner_id)
+    return is_donor_officer_of(user, pledge.owner_id) or is_coordination_cell(user)
+
+
+def moved_by_deliveries(pledge: Any, to: str) -> bool:
+    """An in-kind pledge reaches in_delivery and delivered through its recorded deliveries only."""
+    return pledge.kind == PledgeKind.IN_KIND and to in (PledgeStatus.IN_DELIVERY, PledgeStatus.DELIVERED)

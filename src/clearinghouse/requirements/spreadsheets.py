@@ -1,0 +1,141 @@
+"""Spreadsheets of requirements: import (CSV or XLSX, all or nothing) and export.
+
+The reading, the checks every kind shares and the one-transaction write are `core.tabular`'s; here
+are the columns, the row checks and the service a row goes through
+(`requirements.services.upsert_requirement`). Rows are keyed by external_ref (per owner): importing
+the same file again creates nothing, a changed row updates its requirement (audited by the
+service), an unchanged row writes nothing. Export writes exactly what the user may see (the same
+selectors as the pages and the API) with the import's columns, so an exported file imports again
+without changes.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from clearinghouse.catalog import selectors as catalog_selectors
+from clearinghouse.core import cleaning, tabular
+from clearinghouse.core.errors import PermissionDenied
+from clearinghouse.core.tabular import ImportSummary, Progress, RowChecker, SpreadsheetError, attempt
+from clearinghouse.requirements import policies, selectors, services
+from clearinghouse.requirements.choices import Priority
+
+KIND = "requirements"
+COLUMNS: tuple[str, ...] = (
+    "external_ref",
+    "capability",
+    "item_types",
+    "quantity",
+    "priority",
+    "needed_by",
+    "releasability",
+    "notes",
+    "illustrative",
+)
+# Columns a file may leave out: `illustrative` (demo or training data) is false for a new record and
+# unchanged for an existing one when the column is absent or its cell blank.
+OPTIONAL_COLUMNS = frozenset({"illustrative"})
+# A service error about a field that is not a column is reported at the column it comes from.
+FIELD_TO_COLUMN = {"owner": "external_ref", "unit": "quantity"}
+
+
+class RequirementChecker(RowChecker):
+    """Checks of a requirement row, with the catalog's codes fetched once."""
+
+    def __init__(self, *, actor: Any, sheet: tabular.Sheet) -> None:
+        super().__init__(actor=actor, sheet=sheet)
+        self.item_types = set(catalog_selectors.item_type_list(user=actor).values_list("code", flat=True))
+        self.capabilities = set(catalog_selectors.capability_list(user=actor).values_list("code", flat=True))
+
+    def item_type_list(self, row: int, data: dict[str, str]) -> None:
+        codes = self.field(row, cleaning.code_list, data["item_types"], "item_types")
+        if not codes:
+            raise self.sheet.error(row, "item_types", "required: one or more item type codes, separated by ;")
+        for code in codes:
+            if code not in self.item_types:
+                raise self.sheet.error(row, "item_types", f"unknown item type {code!r} (see the catalog)")
+
+    def capability(self, row: int, data: dict[str, str]) -> None:
+        capability = self.field(row, cleaning.text, data["capability"], "capability", max_length=40)
+        if capability and capability not in self.capabilities:
+            raise self.sheet.error(
+                row, "capability", f"unknown capability area {capability!r} (see the catalog)"
+            )
+
+    def check(self, row: int, data: dict[str, str]) -> tuple[dict[str, Any], list[SpreadsheetError]]:
+        """The row ready for the services, and every error found in it."""
+        errors: list[SpreadsheetError] = []
+        attempt(errors, self.reference, row, data, "")
+        attempt(errors, self.capability, row, data)
+        attempt(errors, self.item_type_list, row, data)
+        attempt(errors, self.field, row, cleaning.integer, data["quantity"], "quantity")
+        attempt(
+            errors,
+            self.field,
+            row,
+            cleaning.choice,
+            data["priority"],
+            "priority",
+            choices=Priority,
+            default=Priority.MEDIUM,
+        )
+        attempt(errors, self.field, row, cleaning.date, data["needed_by"], "needed_by", required=False)
+        self.common(row, data, errors)
+        return data, errors
+
+
+TABLE = tabular.TableKind(
+    kind=KIND,
+    columns=COLUMNS,
+    checker=RequirementChecker,
+    optional=OPTIONAL_COLUMNS,
+    field_to_column=FIELD_TO_COLUMN,
+)
+
+
+def may_import(actor: Any) -> None:
+    """Only the recipient's officers (and admins) import requirements."""
+    if not policies.may_enter(actor):
+        raise PermissionDenied("Only the recipient's officers import requirements.")
+
+
+def import_file(
+    *, actor: Any, path: Path, progress: Progress | None = None, name: str | None = None
+) -> ImportSummary:
+    """Import a CSV or XLSX file of requirements, all or nothing, as `actor` (see `core.tabular`)."""
+    may_import(actor)
+    return tabular.import_table(
+        TABLE,
+        actor=actor,
+        path=path,
+        upsert=lambda rows: services.upsert_requirement,
+        progress=progress,
+        name=name,
+    )
+
+
+def export_rows(*, user: Any, **filters: Any) -> tuple[tuple[str, ...], list[list[Any]]]:
+    """The columns and the rows (native values) of the requirements `user` may see, as the import
+    reads them."""
+    requirements = selectors.requirement_list(user=user, **filters)
+    return COLUMNS, [
+        [
+            r.external_ref,
+            r.capability.code,
+            ";".join(sorted(t.code for t in r.item_types.all())),
+            r.quantity,
+            r.priority,
+            r.needed_by,
+            r.releasability,
+            r.notes,
+            r.illustrative,
+        ]
+        for r in requirements
+    ]
+
+
+def export_file(*, user: Any, fmt: str, **filters: Any) -> tuple[bytes, str, str]:
+    """The requirements `user` may see as a file: (content, content type, file name)."""
+    chosen = {k: v for k, v in filters.items() if v}
+    return tabular.export_file(kind=KIND, fmt=fmt, read=lambda: export_rows(user=user, **chosen))

@@ -1,0 +1,11 @@
+"""Pages of the tracker app."""
+
+from __future__ import annotations
+
+from django.urls import URLPattern, path
+
+from clearinghouse.tracker import views
+
+urlpatterns: list[URLPattern] = [
+    path("kiel/releases/", views.releases_page, name="kiel-releases"),
+]

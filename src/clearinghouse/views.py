@@ -1,0 +1,130 @@
+"""Project pages that draw on several apps: the home dashboard, the spreadsheet upload page.
+
+They sit above every app (like `urls.py` and `api.py`), so no app imports another one above it to
+show its figures.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from itertools import groupby
+from pathlib import Path
+from typing import Any
+
+from django import forms
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_http_methods
+
+from clearinghouse import spreadsheets
+from clearinghouse.clearing import selectors as clearing_selectors
+from clearinghouse.core import tabular
+from clearinghouse.core.errors import DomainError
+from clearinghouse.core.forms import set_choices
+from clearinghouse.core.tabular import ImportErrors, ImportSummary
+from clearinghouse.participants import selectors as participant_selectors
+from clearinghouse.participants.choices import ParticipantKind
+from clearinghouse.participants.services import current_mandate
+from clearinghouse.pledges import policies as pledge_policies
+from clearinghouse.pledges import selectors as pledge_selectors
+from clearinghouse.pledges.choices import PledgeStatus
+from clearinghouse.requirements import policies as requirement_policies
+from clearinghouse.requirements import selectors as requirement_selectors
+from clearinghouse.requirements.choices import Priority
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    """Who leads the coordination, open requirements by priority, the pledge pipeline, shortfalls,
+    and who takes part."""
+    participants = list(participant_selectors.participant_list(user=request.user))
+    by_kind = [
+        (ParticipantKind(kind).label, list(items))
+        for kind, items in groupby(participants, key=lambda p: p.kind)
+    ]
+    pipeline = pledge_selectors.pipeline(user=request.user)
+    context = {
+        "by_kind": by_kind,
+        "mandate": current_mandate(),
+        "mandates": participant_selectors.mandate_list(user=request.user),
+        "open_by_priority": [
+            (Priority(p).label, p, n)
+            for p, n in requirement_selectors.open_by_priority(user=request.user).items()
+        ],
+        "pipeline": [(PledgeStatus(s).label, s, v) for s, v in pipeline.items()],
+        "shortfall": clearing_selectors.shortfalls(user=request.user),
+    }
+    return render(request, "home.html", context)
+
+
+# --- the spreadsheet upload page (requirements/spreadsheets.py, pledges/spreadsheets.py) ------------
+
+MAX_BYTES = tabular.MAX_FILE_BYTES
+
+
+def importable_kinds(user: Any) -> list[tuple[str, str]]:
+    """What the user may import: pledges (donor officers), requirements (the recipient's officers)."""
+    kinds = []
+    if requirement_policies.may_enter(user):
+        kinds.append(("requirements", "Requirements"))
+    if pledge_policies.may_enter(user):
+        kinds.append(("pledges", "Pledges"))
+    return kinds
+
+
+class UploadForm(forms.Form):
+    """A kind and a CSV or XLSX file."""
+
+    kind = forms.ChoiceField()
+    file = forms.FileField(help_text="CSV (UTF-8) or XLSX, with the columns below in the first row.")
+
+    def __init__(self, *args: Any, kinds: list[tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        set_choices(self, "kind", kinds)
+
+    def clean_file(self) -> Any:
+        upload = self.cleaned_data["file"]
+        if upload.size > MAX_BYTES:
+            raise forms.ValidationError(f"the file is larger than {MAX_BYTES // (1024 * 1024)} MB")
+        if Path(upload.name).suffix.lower() not in (".csv", ".xlsx"):
+            raise forms.ValidationError("use a .csv or an .xlsx file")
+        return upload
+
+
+def _import(user: Any, kind: str, upload: Any) -> ImportSummary:
+    # The importer reads by path and names the file in its errors: keep the name the user chose.
+    name = Path(upload.name).name
+    with tempfile.TemporaryDirectory(prefix="clearinghouse-upload-") as tmp:
+        path = Path(tmp) / f"upload{Path(name).suffix.lower()}"
+        with path.open("wb") as out:
+            for chunk in upload.chunks():
+                out.write(chunk)
+        return spreadsheets.import_file(actor=user, path=path, kind=kind, name=name)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def spreadsheet_import(request: HttpRequest) -> HttpResponse:
+    """Upload a spreadsheet of requirements or pledges: all or nothing, errors by file, row and column."""
+    kinds = importable_kinds(request.user)
+    if not kinds:
+        raise DjangoPermissionDenied("Only donor officers and the recipient's officers import spreadsheets.")
+    initial = {"kind": request.GET.get("kind")} if request.GET.get("kind") in dict(kinds) else {}
+    form = UploadForm(request.POST or None, request.FILES or None, kinds=kinds, initial=initial)
+    context: dict[str, Any] = {"form": form, "columns": spreadsheets.COLUMNS}
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        try:
+            context["summary"] = _import(request.user, form.cleaned_data["kind"], form.cleaned_data["file"])
+        except ImportErrors as exc:
+            context["error"] = (
+                exc.message if exc.total == 1 else f"{exc.file}: {exc.total} errors, nothing was imported."
+            )
+            context["errors"] = exc.lines if exc.total > 1 else []
+            status = 403 if exc.status == 403 else 422
+        except DomainError as exc:
+            context["error"] = exc.message
+            status = 403 if exc.status == 403 else 422
+    return render(request, "spreadsheet_import.html", context, status=status)
