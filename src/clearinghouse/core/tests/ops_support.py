@@ -61,6 +61,7 @@ class Installation:
     root: Path
     key_file: Path
     database_url: str = ""
+    extra_env: dict[str, str] = field(default_factory=dict)
     servers: list[Server] = field(default_factory=list)
 
     @property
@@ -81,6 +82,7 @@ class Installation:
         )
         if self.database_url:
             env["DATABASE_URL"] = self.database_url
+        env.update(self.extra_env)
         env.update(extra)
         return env
 
@@ -221,6 +223,7 @@ class Writers:
     token: str
     per_thread: int
     threads: int = 4
+    prefix: str = "w"
     acknowledged: list[str] = field(default_factory=list)
     failed: list[tuple[str, str]] = field(default_factory=list)
     started: threading.Event = field(default_factory=threading.Event)
@@ -230,13 +233,13 @@ class Writers:
     def _write(self, n: int) -> None:
         url = self.urls[n % len(self.urls)]
         for i in range(self.per_thread):
-            ref = f"w{n}-{i}"
+            ref = f"{self.prefix}{n}-{i}"
             try:
                 status, body = post_json(url + "/api/v1/pledges", pledge(ref), self.token)
             except OSError as exc:  # the server died under us: unknown whether it committed
                 with self._lock:
                     self.failed.append((ref, str(exc)))
-                continue
+                return
             with self._lock:
                 if status == 201:
                     self.acknowledged.append(ref)
