@@ -12,6 +12,7 @@ import os
 import shutil
 import sys
 import tempfile
+from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
@@ -71,6 +72,8 @@ class Command(BaseCommand):
             prefix="clearinghouse-metrics-"
         )
         os.environ["PROMETHEUS_MULTIPROC_DIR"] = metrics_dir
+        for stale in Path(metrics_dir).glob("*.db"):  # figures of an earlier run would add up with ours
+            stale.unlink()
         if "prometheus_client" in sys.modules:
             from prometheus_client import values
 
