@@ -48,9 +48,9 @@ class RedactSecrets(logging.Filter):
             message = str(record.msg)
         record.msg = redact(message)
         record.args = None
-        if record.exc_info:
-            record.exc_text = redact(logging.Formatter().formatException(record.exc_info))
-            record.exc_info = None
+        # The traceback is formatted once here, redacted, and cached where every formatter looks first.
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
         if record.exc_text:
             record.exc_text = redact(record.exc_text)
         for name in _FIELDS:
@@ -77,10 +77,10 @@ class JsonFormatter(logging.Formatter):
             value = getattr(record, name, None)
             if value is not None:
                 body[name] = value
-        if record.exc_info:
-            body["error"] = redact(self.formatException(record.exc_info))
-        elif record.exc_text:
+        if record.exc_text:
             body["error"] = redact(record.exc_text)
+        elif record.exc_info:
+            body["error"] = redact(self.formatException(record.exc_info))
         return json.dumps(body, default=str, ensure_ascii=False)
 
 
