@@ -12,7 +12,7 @@ import pytest
 from django.test import Client, override_settings
 
 from clearinghouse.core import health, logs, metrics
-from clearinghouse.core.tests.ops_support import free_port
+from clearinghouse.core.tests.ops_support import ON_POSTGRES, PG_ONLY, free_port
 
 pytestmark = pytest.mark.django_db
 
@@ -186,3 +186,11 @@ def test_each_request_is_one_log_line_with_user_and_route(
     assert record.status == 200 and record.method == "GET"  # type: ignore[attr-defined]
     assert "list_pledges" in record.route  # type: ignore[attr-defined]
     assert record.request_id == response["X-Request-ID"]  # type: ignore[attr-defined]
+
+
+@pytest.mark.skipif(not ON_POSTGRES, reason=PG_ONLY)
+def test_postgresql_connections_are_kept_and_checked_before_reuse() -> None:
+    from django.db import connection
+
+    assert connection.settings_dict["CONN_MAX_AGE"] == 600
+    assert connection.settings_dict["CONN_HEALTH_CHECKS"] is True

@@ -57,6 +57,17 @@ def test_serve_answers_serves_static_files_logs_json_and_stops_gracefully(instal
     assert count is not None and float(count.group(1)) >= 21, text[:2000]
     assert re.search(rb"clearinghouse_audit_chain_length [1-9]", text)
 
+    if (
+        installation.database_url
+    ):  # persistent connections: kept open between requests, one per thread at most
+        for _ in range(10):
+            get(server.url + "/api/v1/pledges", {"Authorization": f"Bearer {token}"})
+        [(open_connections,)] = installation.query(
+            "SELECT count(*) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+        assert 1 <= open_connections <= 2 * 2
+
     server.proc.send_signal(signal.SIGTERM)
     assert server.proc.wait(timeout=60) == 0
     log = server.log.read_text()
