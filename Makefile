@@ -26,8 +26,8 @@ demo: $(VENV)/.installed
 	$(BIN)/clearinghouse migrate --no-input -v 0
 	$(BIN)/clearinghouse createcachetable
 	$(BIN)/clearinghouse demo
-	@echo "Serving on http://127.0.0.1:$(PORT)/ (Ctrl-C to stop)"
-	$(BIN)/clearinghouse runserver 127.0.0.1:$(PORT) --noreload
+	@echo "Serving on http://127.0.0.1:$(PORT)/ under gunicorn (Ctrl-C to stop)"
+	$(BIN)/clearinghouse serve --host 127.0.0.1 --port $(PORT)
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check src tests conftest.py

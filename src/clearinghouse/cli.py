@@ -12,7 +12,17 @@ from pathlib import Path
 
 # Commands that may run before the database exists (and create it): setting up, and what never reads it.
 SETUP_COMMANDS = frozenset(
-    {"migrate", "createcachetable", "demo", "makemigrations", "check", "collectstatic", "help", "version"}
+    {
+        "migrate",
+        "createcachetable",
+        "demo",
+        "makemigrations",
+        "check",
+        "collectstatic",
+        "help",
+        "version",
+        "restore",  # into a new, empty database
+    }
 )
 
 # Commands served without Django: name -> "module:function" taking argv and returning an exit status.

@@ -80,6 +80,9 @@ def _secret_key() -> str:
 
 
 SECRET_KEY = _secret_key()
+# Key rotation: the new key in CLEARINGHOUSE_SECRET_KEY, the old ones here (comma-separated) until the
+# sessions and signed values made with them have expired (docs/operations.md).
+SECRET_KEY_FALLBACKS = env_list("CLEARINGHOUSE_SECRET_KEY_FALLBACKS", [])
 DEBUG = env_bool("CLEARINGHOUSE_DEBUG", False)
 ALLOWED_HOSTS = env_list("CLEARINGHOUSE_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env_list("CLEARINGHOUSE_CSRF_TRUSTED_ORIGINS", [])
@@ -112,6 +115,7 @@ MIDDLEWARE = [
     "clearinghouse.core.headers.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "clearinghouse.core.middleware.RequestIdMiddleware",
+    "clearinghouse.core.logs.RequestLogMiddleware",
     "clearinghouse.core.input_guard.InputGuardMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -148,7 +152,16 @@ TEMPLATES = [
 
 _database_url = os.environ.get("DATABASE_URL", "")
 if _database_url:
-    DATABASES = {"default": dj_database_url.parse(_database_url, conn_max_age=60)}
+    # Persistent connections, checked before reuse: each app thread keeps its connection across
+    # requests instead of opening one per request (CLEARINGHOUSE_DB_CONN_MAX_AGE seconds; 0 closes
+    # after each request, e.g. behind PgBouncer in transaction mode).
+    DATABASES = {
+        "default": dj_database_url.parse(
+            _database_url,
+            conn_max_age=env_int("CLEARINGHOUSE_DB_CONN_MAX_AGE", 600),
+            conn_health_checks=True,
+        )
+    }
 else:
     private_dir(DATA_DIR)
     _sqlite_file = DATA_DIR / "clearinghouse.sqlite3"
@@ -200,7 +213,8 @@ SECURE_REFERRER_POLICY = "same-origin"
 SECURE_SSL_REDIRECT = SESSION_COOKIE_SECURE
 SECURE_HSTS_SECONDS = env_int("CLEARINGHOUSE_HSTS_SECONDS", 365 * 24 * 3600) if SESSION_COOKIE_SECURE else 0
 SECURE_HSTS_INCLUDE_SUBDOMAINS = SESSION_COOKIE_SECURE
-SECURE_REDIRECT_EXEMPT: list[str] = []
+# Probes and scrapes come from inside the operator's network, often over plain HTTP.
+SECURE_REDIRECT_EXEMPT: list[str] = [r"^healthz$", r"^readyz$", r"^metrics$"]
 if env_bool("CLEARINGHOUSE_BEHIND_TLS_PROXY", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
@@ -218,7 +232,10 @@ OTP_TOTP_ISSUER = "Clearinghouse"
 TOKEN_MAX_DAYS = env_int("CLEARINGHOUSE_TOKEN_DAYS", 90)
 
 # The audit chain's anchors, outside the database: the key that seals events and signs checkpoints,
-# and the append-only file of checkpoints.
+# and the append-only file of checkpoints. Several app servers must share both: the key as the PEM text
+# itself in CLEARINGHOUSE_AUDIT_SIGNING_KEY (which wins over the file), or the same file on every host;
+# the checkpoint file on shared storage (docs/operations.md).
+CLEARINGHOUSE_AUDIT_SIGNING_KEY = env_str("CLEARINGHOUSE_AUDIT_SIGNING_KEY", "")
 CLEARINGHOUSE_AUDIT_SIGNING_KEY_FILE = Path(
     env_str("CLEARINGHOUSE_AUDIT_SIGNING_KEY_FILE", str(DATA_DIR / "audit-signing-key.pem"))
 )
@@ -254,12 +271,37 @@ STORAGES = {
 }
 WHITENOISE_USE_FINDERS = True
 
+# Who may read /metrics: client addresses in these networks (CIDR, comma-separated); 404 for the rest.
+CLEARINGHOUSE_METRICS_ALLOWED = env_list("CLEARINGHOUSE_METRICS_ALLOWED", ["127.0.0.1/32", "::1/128"])
+
+# Logs: JSON lines on stderr (CLEARINGHOUSE_LOG_FORMAT=text for plain lines), secrets redacted by a
+# filter on the handler; one line per request on `clearinghouse.request` (CLEARINGHOUSE_REQUEST_LOG).
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     # A 403 is one line in the log, not a traceback.
-    "filters": {"one_line_403": {"()": "clearinghouse.core.logfilters.OneLineForbidden"}},
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "loggers": {"django.request": {"filters": ["one_line_403"]}},
+    "filters": {
+        "one_line_403": {"()": "clearinghouse.core.logfilters.OneLineForbidden"},
+        "redact": {"()": "clearinghouse.core.logs.RedactSecrets"},
+    },
+    "formatters": {
+        "json": {"()": "clearinghouse.core.logs.JsonFormatter"},
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["redact"],
+            "formatter": env_str("CLEARINGHOUSE_LOG_FORMAT", "json"),
+        }
+    },
+    "loggers": {
+        "django.request": {"filters": ["one_line_403"]},
+        "clearinghouse.request": {
+            "level": "INFO" if env_bool("CLEARINGHOUSE_REQUEST_LOG", True) else "WARNING",
+        },
+    },
     "root": {"handlers": ["console"], "level": env_str("CLEARINGHOUSE_LOG_LEVEL", "WARNING")},
 }
+if LOGGING["handlers"]["console"]["formatter"] not in ("json", "text"):  # type: ignore[index]
+    raise ImproperlyConfigured("Unexpected value CLEARINGHOUSE_LOG_FORMAT, use 'json' or 'text'")

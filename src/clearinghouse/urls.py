@@ -7,13 +7,16 @@ from django.urls import include, path
 
 from clearinghouse import views
 from clearinghouse.api import api
+from clearinghouse.core import health, metrics, views_account
 from clearinghouse.core import views as core_views
-from clearinghouse.core import views_account
 from clearinghouse.participants import views as participant_views
 from clearinghouse.participants import views_users
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
+    path("metrics", metrics.metrics_view, name="metrics"),
     path("login/", core_views.LoginView.as_view(), name="login"),
     path("logout/", core_views.LogoutView.as_view(), name="logout"),
     path("login/second-step/", views_account.login_mfa, name="login-mfa"),

@@ -25,6 +25,7 @@ from clearinghouse.clearing.scenario_input import Horizon, clean_scenario
 from clearinghouse.core import audit
 from clearinghouse.core.errors import DomainError, InvalidInput, NotFound, PermissionDenied
 from clearinghouse.core.humanize import count_of
+from clearinghouse.core.metrics import observe_solve
 from clearinghouse.matching import explain as engine_explain
 from clearinghouse.matching import scenario as engine_scenario
 from clearinghouse.matching.engine import solve
@@ -167,7 +168,9 @@ def _solve(problem_doc: dict[str, Any]) -> tuple[Any, Any, dict[str, Any], float
     except ProblemError as exc:
         raise InvalidInput(f"scenario: {exc}", field="scenario") from exc
     result = solve(problem)
-    return problem, result, result_to_dict(result), time.perf_counter() - started
+    seconds = time.perf_counter() - started
+    observe_solve(seconds)
+    return problem, result, result_to_dict(result), seconds
 
 
 def _meta(built: BuiltProblem) -> dict[str, dict[str, Any]]:
@@ -289,6 +292,7 @@ def run_scenario(
     started = time.perf_counter()
     sc_result = solve(sc_problem)
     sc_seconds = time.perf_counter() - started
+    observe_solve(sc_seconds)
     comparison = engine_scenario.compare(
         base_problem, base_result, sc_problem, sc_result, requirement_meta=_meta(built)
     )

@@ -58,8 +58,30 @@ def _private_parent(path: Path) -> None:
         path.parent.mkdir(parents=True, mode=0o700)
 
 
+def _key_from_setting() -> Ed25519PrivateKey | None:
+    """The key given as PEM text in CLEARINGHOUSE_AUDIT_SIGNING_KEY (several servers share it so)."""
+    pem = str(getattr(settings, "CLEARINGHOUSE_AUDIT_SIGNING_KEY", "") or "").strip()
+    if not pem:
+        return None
+    cache_key = ("setting", float(hash(pem)))
+    key = _KEYS.get(cache_key)
+    if key is None:
+        try:
+            loaded = serialization.load_pem_private_key(pem.encode(), password=None)
+        except (ValueError, TypeError) as exc:
+            raise AnchorError(f"CLEARINGHOUSE_AUDIT_SIGNING_KEY is not a PEM private key: {exc}") from exc
+        if not isinstance(loaded, Ed25519PrivateKey):
+            raise AnchorError("CLEARINGHOUSE_AUDIT_SIGNING_KEY is not an Ed25519 key")
+        key = _KEYS[cache_key] = loaded
+    return key
+
+
 def private_key(*, create: bool = True) -> Ed25519PrivateKey | None:
-    """The Ed25519 signing key, generated once (mode 600) when missing and `create` is set."""
+    """The Ed25519 signing key: CLEARINGHOUSE_AUDIT_SIGNING_KEY's PEM if set, else the key file,
+    generated once (mode 600) when missing and `create` is set."""
+    from_setting = _key_from_setting()
+    if from_setting is not None:
+        return from_setting
     path = key_path()
     if not path.exists():
         if not create:

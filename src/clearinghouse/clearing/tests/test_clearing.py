@@ -233,3 +233,16 @@ def test_requirement_without_a_date_is_never_late_and_shows_in_shortfalls(
     data = selectors.shortfalls(user=personas["recipient"])
     assert ("ammunition", "no date") in {(r["capability"], r["month"]) for r in data["rows"]}
     assert page_client(personas["recipient"]).get("/").status_code == 200
+
+
+def test_a_run_records_its_solve_time_in_the_metrics(
+    situation: dict[str, Any], personas: dict[str, Any]
+) -> None:
+    from clearinghouse.core.metrics import SOLVE_TIME
+
+    def solved() -> float:
+        return next(s.value for m in SOLVE_TIME.collect() for s in m.samples if s.name.endswith("_count"))
+
+    before = solved()
+    services.run_matching(actor=personas["coordinator"], on=situation["today"])
+    assert solved() == before + 1
