@@ -83,12 +83,14 @@ class _Net:
     caps: IntArray
     costs: IntArray
     supply: int
-    offer_arcs: slice  # one arc per live offer
+    offer_arcs: slice  # one arc per group of live offers
     drop_arcs: slice
     entry_arcs: slice  # one arc per live (requirement, type) entry
     bypass: int
     live_off: IntArray
     off_node: IntArray  # base node (id) of each live offer
+    off_group: IntArray  # offer arc (group) of each live offer
+    off_qty: IntArray  # quantity of each live offer
     drop_base: IntArray  # base node id of every drop arc
     drop_class: IntArray  # class node id of every drop arc
     e_req: IntArray  # requirement of each entry
@@ -143,6 +145,13 @@ def build(a: ProblemArrays, weight: IntArray, cost: IntArray, penalty: int, fsca
     n_base = b_keys.size
     b_type, b_period = b_keys // P, b_keys % P
     o_bnode, e_bnode = b_inv[: live_off.size], b_inv[live_off.size :]
+    # Offers on the same base node at the same unit cost are interchangeable: one arc per group,
+    # split among them in input order afterwards (lexsort is stable).
+    order = np.lexsort((cost[live_off], o_bnode))
+    live_off, o_bnode = live_off[order], o_bnode[order]
+    o_cost = cost[live_off]
+    new_group = np.r_[True, (o_bnode[1:] != o_bnode[:-1]) | (o_cost[1:] != o_cost[:-1])]
+    g_start = np.flatnonzero(new_group)
     b_count = np.bincount(b_type, minlength=n_types)
     b_start = np.r_[0, np.cumsum(b_count)[:-1]]
 
@@ -190,7 +199,12 @@ def build(a: ProblemArrays, weight: IntArray, cost: IntArray, penalty: int, fsca
     u_cap = e_cap[u_first]
     u_cost = -e_fs[u_first] * weight[u_req]
     parts = [
-        (np.zeros(live_off.size, np.int64), base0 + o_bnode, a.off_qty[live_off], cost[live_off] * fscale),
+        (
+            np.zeros(g_start.size, np.int64),
+            base0 + o_bnode[g_start],
+            np.add.reduceat(a.off_qty[live_off], g_start),
+            o_cost[g_start] * fscale,
+        ),
         (base0 + same_b, base0 + same_b + 1, np.full(same_b.size, big), np.zeros(same_b.size, np.int64)),
         (base0 + cn_base, cls0 + np.arange(n_cnode), np.full(n_cnode, big), np.zeros(n_cnode, np.int64)),
         (cls0 + same_c + 1, cls0 + same_c, np.full(same_c.size, big), back_cost),
@@ -227,6 +241,8 @@ def build(a: ProblemArrays, weight: IntArray, cost: IntArray, penalty: int, fsca
         arc_root=arc_root,
         live_off=live_off,
         off_node=base0 + o_bnode,
+        off_group=np.cumsum(new_group) - 1,
+        off_qty=a.off_qty[live_off],
         drop_base=base0 + cn_base,
         drop_class=cls0 + np.arange(n_cnode),
         e_req=e_req,
@@ -359,6 +375,37 @@ def _highs(
     return e_pos, x[e_cols], bound
 
 
+_JOB: tuple[_Net, ProblemArrays, int, list[tuple[int, IntArray]]] | None = None
+
+
+def _lp_job(k: int) -> tuple[IntArray, FloatArray, float]:
+    assert _JOB is not None
+    net, a, fscale, comps = _JOB
+    return _highs(net, a, fscale, comps[k][1], integer=False)
+
+
+def _lps(
+    net: _Net, a: ProblemArrays, fscale: int, comps: list[tuple[int, IntArray]], workers: int
+) -> list[tuple[IntArray, FloatArray, float]]:
+    """The LP of every component, in ``workers`` forked processes (largest first)."""
+    from .engine import usable_workers
+
+    global _JOB
+    workers = usable_workers(workers, len(comps))
+    if workers == 1:
+        return [_highs(net, a, fscale, idx, integer=False) for _, idx in comps]
+    import multiprocessing
+
+    _JOB = (net, a, fscale, comps)
+    try:
+        order = sorted(range(len(comps)), key=lambda k: -comps[k][1].size)
+        with multiprocessing.get_context("fork").Pool(workers) as pool:
+            results = dict(zip(order, pool.map(_lp_job, order, chunksize=1), strict=True))
+    finally:
+        _JOB = None
+    return [results[k] for k in range(len(comps))]
+
+
 def _round(net: _Net, x: FloatArray) -> IntArray:
     """Entry caps from an LP/MIP solution: mixed entries rounded down, the requirement's room given
     to its most used type; other entries keep ``⌊q/f⌋``."""
@@ -383,7 +430,11 @@ def _round(net: _Net, x: FloatArray) -> IntArray:
 
 def _decompose(net: _Net, flows: IntArray) -> tuple[IntArray, IntArray, IntArray]:
     """(requirement positions, offer positions, units) from the flows (see the module doc)."""
-    o_flow = flows[net.offer_arcs]
+    g_flow = flows[net.offer_arcs]
+    q = net.off_qty
+    before = np.cumsum(q) - q
+    group_first = np.flatnonzero(np.r_[True, net.off_group[1:] != net.off_group[:-1]])
+    o_flow = np.clip(g_flow[net.off_group] - (before - before[group_first][net.off_group]), 0, q)
     d_flow = flows[net.drop_arcs]
     e_flow = flows[net.entry_arcs]
     # Stage A: base chains, forward only: offers' units against drop arcs' units, by base node.
@@ -447,12 +498,15 @@ def solve_factors(
     comps = _components_of(net)
     comp_bound: dict[int, float] = {}
     x = np.zeros(net.e_req.size, dtype=np.float64)
+    lp_comps = []
     for root, idx in comps:
         pos = idx[(idx >= net.entry_arcs.start) & (idx < net.entry_arcs.stop)] - net.entry_arcs.start
         if net.e_mixed[pos].any():
-            e_pos, values, comp_bound[root] = _highs(net, a, fscale, idx, integer=False)
-            x[e_pos] = values
-            method = "LP + rounding + min-cost flow repair"
+            lp_comps.append((root, idx))
+    for (root, _), (e_pos, values, b) in zip(lp_comps, _lps(net, a, fscale, lp_comps, workers), strict=True):
+        x[e_pos] = values
+        comp_bound[root] = b
+        method = "LP + rounding + min-cost flow repair"
     caps = net.caps.copy()
     caps[net.entry_arcs] = _round(net, x)
     t2 = perf_counter()

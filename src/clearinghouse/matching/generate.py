@@ -7,9 +7,11 @@
   accept 1-5 types of that family: the first is the preferred one, the others substitutes.
 * Weights come from a priority table (critical 1000, high 400, medium 150, low 50).
 * Quantities are log-normal; unit costs are small integers; the lateness penalty is 20.
-* With ``factors=True``, a share (:data:`FACTOR_SHARE`) of the requirements states equivalence
-  factors: its preferred type counts 1, each substitute one of :data:`FACTOR_CHOICES` (drawn
-  from a separate random stream, so the instance is otherwise the same as without factors).
+* With ``factors=True``, every item type gets a catalog default factor (the first type of each
+  family 1, the others one of :data:`FACTOR_CHOICES`), and a share (:data:`FACTOR_SHARE`) of the
+  requirements states factors: the defaults of its accepted types, a few
+  (:data:`OVERRIDE_SHARE`) overridden by another choice.  These draws come from a separate
+  random stream, so the instance is otherwise the same as without factors.
 
 The same arguments always give the same problem (numpy ``PCG64`` seeded by ``seed``).
 """
@@ -50,6 +52,8 @@ LATENESS_PENALTY = 20
 #: Share of requirements with factors, and the factors their substitutes draw from.
 FACTOR_SHARE = 0.3
 FACTOR_CHOICES = (0.25, 0.5, 1.0, 1.5, 2.0)
+#: Share of a factor requirement's accepted types whose factor overrides the catalog default.
+OVERRIDE_SHARE = 0.05
 
 
 def type_names() -> list[str]:
@@ -109,11 +113,16 @@ def generate(
     ]
     if factors:
         frng = np.random.default_rng([seed, 14])
+        default = frng.choice(FACTOR_CHOICES, size=n_types)
+        default[::TYPES_PER_FAMILY] = 1.0
         chosen = np.flatnonzero(frng.random(n_requirements) < FACTOR_SHARE).tolist()
-        draws = frng.choice(FACTOR_CHOICES, size=(n_requirements, 5)).tolist()
+        override = frng.random((n_requirements, 5)) < OVERRIDE_SHARE
+        draws = frng.choice(FACTOR_CHOICES, size=(n_requirements, 5))
         for i in chosen:
-            codes = item_types[i]
-            item_types[i] = {c: (1.0 if j == 0 else draws[i][j]) for j, c in enumerate(codes)}
+            row = pick_list[i][: k[i]]
+            item_types[i] = {
+                names[t]: float(draws[i, j] if override[i, j] else default[t]) for j, t in enumerate(row)
+            }
     donors = [f"D{d + 1:02d}" for d in range(N_DONORS)]
     arrays = build_arrays(
         periods,
