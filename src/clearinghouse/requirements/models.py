@@ -117,6 +117,11 @@ class Requirement(Releasable):
         }
 
     @property
+    def factor_items(self) -> list[tuple[str, str]]:
+        """(code, factor as written: ``0.5``, ``1``) of every acceptable type, for pages."""
+        return [(code, format(f.normalize(), "f")) for code, f in self.factors().items()]
+
+    @property
     def has_factors(self) -> bool:
         """Whether some acceptable type counts other than 1 unit per unit."""
         return any(f != 1 for f in self.factors().values())

@@ -99,3 +99,19 @@ def test_the_api_accepts_code_factor_and_reports_effective_factors(
         "/api/v1/requirements", {**body, "item_types": ["AD-NASAMS:20"]}, content_type="application/json"
     )
     assert bad.status_code == 422 and bad.json()["field"].endswith("item_types")
+
+
+def test_the_requirement_page_shows_its_factors(personas: dict[str, Any], page_client: Any) -> None:
+    load_catalog()
+    r = services.create_requirement(actor=personas["recipient"], data=dict(AIR_DEFENCE))
+    html = page_client(personas["recipient"]).get(f"/requirements/{r.pk}/").content.decode()
+    assert "Equivalence factors" in html
+    assert "one AD-NASAMS provides 0.4 Patriot-equivalent fire units" in html
+    assert "one AD-IRIST-SLM provides 0.5 Patriot-equivalent fire units" in html
+    plain = services.create_requirement(
+        actor=personas["recipient"], data={"external_ref": "AMM-1", "item_types": "AMM-155-HE", "quantity": 5}
+    )
+    assert (
+        "Equivalence factors"
+        not in page_client(personas["recipient"]).get(f"/requirements/{plain.pk}/").content.decode()
+    )
