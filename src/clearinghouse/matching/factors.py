@@ -47,9 +47,12 @@ from dataclasses import dataclass
 from time import perf_counter
 
 import numpy as np
+import numpy.typing as npt
 
 from .engine import _components
 from .model import FloatArray, IntArray, ProblemArrays, ProblemError
+
+BoolArray = npt.NDArray[np.bool_]
 
 #: Relative gap (of the bound) above which the LP rounding is followed by a MIP.
 TARGET_GAP = 1e-3
@@ -97,7 +100,7 @@ class _Net:
     e_fs: IntArray  # scaled factor of each entry
     e_node: IntArray  # class node id of each entry
     e_cap: IntArray  # ⌊q/f⌋ of each entry
-    e_mixed: IntArray  # bool-ish: entry of a mixed requirement
+    e_mixed: BoolArray  # entry of a mixed requirement
     uni_req: IntArray  # requirements with a requirement node
     uni_arc0: int  # first requirement -> sink arc
     q_scaled: IntArray  # quantity × F of every requirement
@@ -117,27 +120,79 @@ def _rank(keys: IntArray) -> tuple[IntArray, IntArray]:
     return uniq, inv.reshape(-1)
 
 
-def build(a: ProblemArrays, weight: IntArray, cost: IntArray, penalty: int, fscale: int) -> _Net | None:
-    """The offer-unit network (``None`` when no unit can have positive worth)."""
+def _classes(
+    b_type: IntArray, n_types: int, e_bnode: IntArray, e_type: IntArray, e_fs: IntArray, fscale: int
+) -> tuple[IntArray, IntArray, IntArray, IntArray, IntArray]:
+    """Classes (type, scaled factor), each with one node per base node of its type: (type and
+    factor of each class, class and base node of each class node, class node of each entry)."""
+    b_count = np.bincount(b_type, minlength=n_types)
+    b_start = np.r_[0, np.cumsum(b_count)[:-1]]
+    c_keys, e_class = _rank(e_type * (fscale * 10 + 1) + e_fs)
+    c_type, c_fs = c_keys // (fscale * 10 + 1), c_keys % (fscale * 10 + 1)
+    c_len = b_count[c_type]
+    c_start = np.r_[0, np.cumsum(c_len)[:-1]]
+    n_cnode = int(c_len.sum())
+    cn_class = np.repeat(np.arange(c_keys.size), c_len)
+    cn_base = b_start[c_type[cn_class]] + (np.arange(n_cnode) - c_start[cn_class])
+    e_cnode = c_start[e_class] + (e_bnode - b_start[e_type])
+    return c_type, c_fs, cn_class, cn_base, e_cnode
+
+
+def _requirement_kinds(
+    e_req: IntArray, e_fs: IntArray
+) -> tuple[IntArray, IntArray, BoolArray, BoolArray, BoolArray]:
+    """Per entry its requirement group; per group the requirement, whether its factors differ
+    (mixed) or it accepts several types at one factor (uniform); and the first entry of each group."""
+    e_first = np.r_[True, e_req[1:] != e_req[:-1]]
+    grp = np.cumsum(e_first) - 1
+    g_req = e_req[e_first]
+    g_n = np.bincount(grp)
+    g_fmin = np.full(g_req.size, np.iinfo(np.int64).max)
+    np.minimum.at(g_fmin, grp, e_fs)
+    g_fmax = np.zeros(g_req.size, dtype=np.int64)
+    np.maximum.at(g_fmax, grp, e_fs)
+    g_mixed = g_fmin != g_fmax
+    return grp, g_req, e_first, g_mixed, (g_n > 1) & ~g_mixed
+
+
+def _check_magnitude(costs: IntArray, supply: int, n_nodes: int) -> None:
+    max_cost = int(np.abs(costs).max()) if costs.size else 0
+    if max_cost * max(supply, n_nodes + 1) >= _COST_LIMIT:
+        raise ProblemError(
+            "weights, costs, factors and lateness penalty are too large (or have too many decimals) "
+            "for exact integer arithmetic"
+        )
+
+
+def _live(
+    a: ProblemArrays, weight: IntArray, cost: IntArray, fscale: int
+) -> tuple[IntArray, IntArray, IntArray, IntArray, IntArray] | None:
+    """Entries (requirement, type, scaled factor, cap ``⌊q/f⌋``) that can carry worth and the offers
+    that can (cheaper than the best worth their type can earn); ``None`` when nothing can."""
     assert a.rt_factor is not None
-    P = a.periods
-    n_types = len(a.type_names)
     fs_all = np.rint(a.rt_factor * fscale).astype(np.int64)
-    rt_req_all = a.rt_req
-    q_all = a.req_qty[rt_req_all]
-    cap_all = (q_all * fscale) // fs_all
-    keep = (weight[rt_req_all] > 0) & (cap_all > 0)
-    e_idx = np.flatnonzero(keep)
-    e_req, e_type, e_fs, e_cap = rt_req_all[e_idx], a.rt_type[e_idx], fs_all[e_idx], cap_all[e_idx]
-    if e_req.size == 0:
+    cap_all = (a.req_qty[a.rt_req] * fscale) // fs_all
+    e_idx = np.flatnonzero((weight[a.rt_req] > 0) & (cap_all > 0))
+    if e_idx.size == 0:
         return None
-    best = np.zeros(n_types, dtype=np.int64)
+    e_req, e_type, e_fs = a.rt_req[e_idx], a.rt_type[e_idx], fs_all[e_idx]
+    best = np.zeros(len(a.type_names), dtype=np.int64)
     np.maximum.at(best, e_type, e_fs * weight[e_req])
     live_off = np.flatnonzero((a.off_qty > 0) & (cost * fscale < best[a.off_type]))
     if live_off.size == 0:
         return None
-    o_type = a.off_type[live_off]
+    return e_req, e_type, e_fs, cap_all[e_idx], live_off
 
+
+def build(a: ProblemArrays, weight: IntArray, cost: IntArray, penalty: int, fscale: int) -> _Net | None:
+    """The offer-unit network (``None`` when no unit can have positive worth)."""
+    live = _live(a, weight, cost, fscale)
+    if live is None:
+        return None
+    e_req, e_type, e_fs, e_cap, live_off = live
+    P = a.periods
+    n_types = len(a.type_names)
+    o_type = a.off_type[live_off]
     # Base nodes: (type, period) of offers and entries.
     b_keys, b_inv = _rank(
         np.concatenate([o_type * P + a.off_avail[live_off], e_type * P + a.req_need[e_req]])
@@ -152,31 +207,9 @@ def build(a: ProblemArrays, weight: IntArray, cost: IntArray, penalty: int, fsca
     o_cost = cost[live_off]
     new_group = np.r_[True, (o_bnode[1:] != o_bnode[:-1]) | (o_cost[1:] != o_cost[:-1])]
     g_start = np.flatnonzero(new_group)
-    b_count = np.bincount(b_type, minlength=n_types)
-    b_start = np.r_[0, np.cumsum(b_count)[:-1]]
-
-    # Classes (type, scaled factor); each class has one node per base node of its type.
-    c_keys, e_class = _rank(e_type * (fscale * 10 + 1) + e_fs)
-    c_type, c_fs = c_keys // (fscale * 10 + 1), c_keys % (fscale * 10 + 1)
-    c_len = b_count[c_type]
-    c_start = np.r_[0, np.cumsum(c_len)[:-1]]
-    n_cnode = int(c_len.sum())
-    cn_class = np.repeat(np.arange(c_keys.size), c_len)
-    cn_j = np.arange(n_cnode) - c_start[cn_class]
-    cn_base = b_start[c_type[cn_class]] + cn_j
-    e_cnode = c_start[e_class] + (e_bnode - b_start[e_type])
-
-    # Requirements: mixed (several distinct factors) vs uniform multi-type vs single.
-    e_first = np.r_[True, e_req[1:] != e_req[:-1]]
-    grp = np.cumsum(e_first) - 1
-    g_req = e_req[e_first]
-    g_n = np.bincount(grp)
-    g_fmin = np.full(g_req.size, np.iinfo(np.int64).max)
-    np.minimum.at(g_fmin, grp, e_fs)
-    g_fmax = np.zeros(g_req.size, dtype=np.int64)
-    np.maximum.at(g_fmax, grp, e_fs)
-    g_mixed = g_fmin != g_fmax
-    g_uniform = (g_n > 1) & ~g_mixed
+    c_type, c_fs, cn_class, cn_base, e_cnode = _classes(b_type, n_types, e_bnode, e_type, e_fs, fscale)
+    n_cnode = cn_class.size
+    grp, g_req, e_first, g_mixed, g_uniform = _requirement_kinds(e_req, e_fs)
     e_mixed = g_mixed[grp]
     e_uniform = g_uniform[grp]
 
@@ -216,17 +249,11 @@ def build(a: ProblemArrays, weight: IntArray, cost: IntArray, penalty: int, fsca
     tails, heads, caps, costs = (np.concatenate([p[i] for p in parts]).astype(np.int64) for i in range(4))
     # Independent components: item types linked by requirements accepting several of them.
     root = _components(n_types, e_req, e_type)
-    node_root = np.full(n_nodes, -1, dtype=np.int64)
-    node_root[base0:cls0] = root[b_type]
-    node_root[cls0:rn0] = root[c_type[cn_class]]
-    node_root[rn0:] = root[e_type[u_first]]
+    node_root = np.concatenate(
+        [[-1, -1], root[b_type], root[c_type[cn_class]], root[e_type[u_first]]]
+    ).astype(np.int64)
     arc_root = node_root[np.where(tails >= 2, tails, heads)]
-    max_cost = int(np.abs(costs).max()) if costs.size else 0
-    if max_cost * max(supply, n_nodes + 1) >= _COST_LIMIT:
-        raise ProblemError(
-            "weights, costs, factors and lateness penalty are too large (or have too many decimals) "
-            "for exact integer arithmetic"
-        )
+    _check_magnitude(costs, supply, n_nodes)
     return _Net(
         n_nodes=n_nodes,
         tails=tails,

@@ -325,6 +325,42 @@ class ProblemArrays:
         return dataclasses.replace(self, periods=periods, lateness_penalty=lateness_penalty)
 
 
+def _type_codes(
+    flat: list[str], lengths: list[int], off_type: Sequence[str], flat_factors: list[float] | None
+) -> tuple[list[str], IntArray, IntArray, IntArray, FloatArray | None]:
+    """Item types coded as integers: (names, requirement pointers, accepted types, offer types,
+    factors parallel to the accepted types or ``None`` when all are 1)."""
+    # Type codes in order of first mention; requirement types first so that the codes
+    # of needed types are dense.
+    type_names = list(dict.fromkeys(chain(flat, off_type)))
+    code = {t: i for i, t in enumerate(type_names)}
+    rt_type = np.fromiter(map(code.__getitem__, flat), dtype=np.int64, count=len(flat))
+    rt_ptr = np.zeros(len(lengths) + 1, dtype=np.int64)
+    np.cumsum(np.asarray(lengths, dtype=np.int64), out=rt_ptr[1:])
+    if flat:
+        # Drop repeated types within a requirement (["A", "A"] means "A"), keeping the
+        # order of first mention.
+        rt_req = np.repeat(np.arange(len(lengths), dtype=np.int64), lengths)
+        key = rt_req * len(type_names) + rt_type
+        order = np.argsort(key, kind="stable")
+        sorted_key = key[order]
+        dup = sorted_key[1:] == sorted_key[:-1]
+        if dup.any():
+            keep = np.ones(key.size, dtype=bool)
+            keep[order[1:][dup]] = False
+            rt_type = rt_type[keep]
+            rt_ptr[1:] = np.cumsum(np.bincount(rt_req[keep], minlength=len(lengths)))
+            if flat_factors is not None:
+                flat_factors = [f for f, k in zip(flat_factors, keep.tolist(), strict=True) if k]
+    rt_factor = None
+    if flat_factors is not None:
+        rt_factor = np.fromiter(flat_factors, dtype=np.float64, count=len(flat_factors))
+        if np.all(rt_factor == 1.0):
+            rt_factor = None
+    otype = np.fromiter(map(code.__getitem__, off_type), dtype=np.int64, count=len(off_type))
+    return type_names, rt_ptr, rt_type, otype, rt_factor
+
+
 def build_arrays(
     periods: Any,
     lateness_penalty: Any,
@@ -382,34 +418,7 @@ def build_arrays(
     avail = _integers(off_avail, "available_from", olabel, 0, P - 1, "an integer period")
     cost = _numbers(off_cost, "unit_cost", olabel, non_negative=True)
 
-    # Type codes in order of first mention; requirement types first so that the codes
-    # of needed types are dense.
-    type_names = list(dict.fromkeys(chain(flat, off_type)))
-    code = {t: i for i, t in enumerate(type_names)}
-    rt_type = np.fromiter(map(code.__getitem__, flat), dtype=np.int64, count=len(flat))
-    rt_ptr = np.zeros(len(lengths) + 1, dtype=np.int64)
-    np.cumsum(np.asarray(lengths, dtype=np.int64), out=rt_ptr[1:])
-    if flat:
-        # Drop repeated types within a requirement (["A", "A"] means "A"), keeping the
-        # order of first mention.
-        rt_req = np.repeat(np.arange(len(lengths), dtype=np.int64), lengths)
-        key = rt_req * len(type_names) + rt_type
-        order = np.argsort(key, kind="stable")
-        sorted_key = key[order]
-        dup = sorted_key[1:] == sorted_key[:-1]
-        if dup.any():
-            keep = np.ones(key.size, dtype=bool)
-            keep[order[1:][dup]] = False
-            rt_type = rt_type[keep]
-            rt_ptr[1:] = np.cumsum(np.bincount(rt_req[keep], minlength=len(lengths)))
-            if flat_factors is not None:
-                flat_factors = [f for f, k in zip(flat_factors, keep.tolist(), strict=True) if k]
-    rt_factor = None
-    if flat_factors is not None:
-        rt_factor = np.fromiter(flat_factors, dtype=np.float64, count=len(flat_factors))
-        if np.all(rt_factor == 1.0):
-            rt_factor = None
-    otype = np.fromiter(map(code.__getitem__, off_type), dtype=np.int64, count=len(off_type))
+    type_names, rt_ptr, rt_type, otype, rt_factor = _type_codes(flat, lengths, off_type, flat_factors)
     return ProblemArrays(
         periods=P,
         lateness_penalty=lam,
