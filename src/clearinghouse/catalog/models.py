@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 
@@ -35,6 +38,21 @@ class ItemType(RestrictedModel):
     capability = models.ForeignKey(CapabilityArea, on_delete=models.PROTECT, related_name="item_types")
     unit = models.CharField(max_length=40, help_text='What a quantity counts, e.g. "rounds", "systems".')
     family = models.CharField(max_length=60, blank=True, help_text="Compatibility family, e.g. 155mm-NATO.")
+    equivalence_family = models.CharField(
+        max_length=60,
+        blank=True,
+        help_text="Capability family whose units this type is counted in, e.g. medium-range-air-defence.",
+    )
+    default_factor = models.DecimalField(
+        max_digits=6,
+        decimal_places=3,
+        default=Decimal("1"),
+        validators=[MinValueValidator(Decimal("0.001")), MaxValueValidator(Decimal("10"))],
+        help_text="Units of its equivalence family one unit of this type provides (catalog default; a "
+        "requirement may override it). Reviewed data: catalog/data/equivalence.csv.",
+    )
+    equivalence_rationale = models.CharField(max_length=300, blank=True)
+    equivalence_source = models.CharField(max_length=300, blank=True)
 
     class Meta:
         ordering = ("capability__sort_order", "code")

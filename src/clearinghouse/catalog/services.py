@@ -47,6 +47,56 @@ def _decimal(value: str, where: str) -> Decimal:
     return number
 
 
+#: Bounds of an equivalence factor (catalog default or a requirement's override).
+MIN_FACTOR = Decimal("0.001")
+MAX_FACTOR = Decimal("10")
+
+
+def equivalence_factor(value: Any, what: str, field: str = "factor") -> Decimal:
+    """An equivalence factor: a decimal number > 0 and at most 10, with at most 3 decimals."""
+    try:
+        factor = Decimal(str(value).strip())
+    except ArithmeticError:
+        factor = Decimal("NaN")
+    if (
+        not factor.is_finite()
+        or not MIN_FACTOR <= factor <= MAX_FACTOR
+        or factor != factor.quantize(MIN_FACTOR)
+    ):
+        raise InvalidInput(
+            f"{what} must be a number > 0 and at most 10 with at most 3 decimals, got {value!r}",
+            field=field,
+        )
+    return factor.quantize(MIN_FACTOR)
+
+
+NO_EQUIVALENCE: dict[str, Any] = {
+    "equivalence_family": "",
+    "default_factor": Decimal("1.000"),
+    "equivalence_rationale": "",
+    "equivalence_source": "",
+}
+
+
+def _equivalence(codes: set[str]) -> dict[str, dict[str, Any]]:
+    """Default factors per item type from equivalence.csv (reviewed data, one rationale and source
+    per row); types it does not name count 1 in no family."""
+    out: dict[str, dict[str, Any]] = {}
+    for n, row in enumerate(_data_rows("equivalence.csv"), start=2):
+        where = f"equivalence.csv row {n}"
+        if row["item_type"] not in codes:
+            raise InvalidInput(f"{where}: unknown item type {row['item_type']!r}", field="item_type")
+        if not row["rationale"].strip() or not row["source"].strip():
+            raise InvalidInput(f"{where}: a default factor needs a rationale and a source", field="source")
+        out[row["item_type"]] = {
+            "equivalence_family": row["equivalence_family"],
+            "default_factor": equivalence_factor(row["factor"], f"{where}: factor"),
+            "equivalence_rationale": row["rationale"],
+            "equivalence_source": row["source"],
+        }
+    return out
+
+
 @transaction.atomic
 def load_catalog(*, actor: Any = None) -> dict[str, int]:
     """Create or update capability areas, item types and reference prices from catalog/data/*.csv.
@@ -65,6 +115,7 @@ def load_catalog(*, actor: Any = None) -> dict[str, int]:
         )
         counts[outcome] += 1
     areas = {a.code: a for a in CapabilityArea.objects.all()}
+    equivalence = _equivalence({row["code"] for row in _data_rows("item_types.csv")})
     for n, row in enumerate(_data_rows("item_types.csv"), start=2):
         capability = areas.get(row["capability"])
         if capability is None:
@@ -74,10 +125,17 @@ def load_catalog(*, actor: Any = None) -> dict[str, int]:
         outcome = _upsert(
             ItemType,
             {"code": row["code"]},
-            {"name": row["name"], "capability": capability, "unit": row["unit"], "family": row["family"]},
+            {
+                "name": row["name"],
+                "capability": capability,
+                "unit": row["unit"],
+                "family": row["family"],
+                **equivalence.get(row["code"], NO_EQUIVALENCE),
+            },
             actor,
         )
         counts[outcome] += 1
+    types = {t.code: t for t in ItemType.objects.all()}
     types = {t.code: t for t in ItemType.objects.all()}
     for n, row in enumerate(_data_rows("prices.csv"), start=2):
         where = f"prices.csv row {n}"

@@ -9,7 +9,9 @@ temporary JSON file and measures
   (``python -m clearinghouse.matching.cli --input F --output G``: interpreter start,
   imports, reading, validation, build, solve, decomposition, bound, writing), median of
   runs, and its peak resident memory (``ru_maxrss`` of that child, from ``os.wait4``);
-* objective, bound, status, and the greedy baseline's objective as % of the optimum.
+* objective, bound, gap, status, and the greedy baseline's objective as % of the optimum;
+* for the horizons in ``factor_periods`` (default 60) the same instance again with equivalence
+  factors (``generate(..., factors=True)``), and its times as a multiple of the plain one.
 """
 
 from __future__ import annotations
@@ -83,19 +85,21 @@ def _fmt_num(x: float | None) -> str:
 
 
 HEADER = (
-    f"{'size':<7}{'P':>3} {'reqs':>7} {'offers':>8} {'w':>2} {'engine s':>9} {'e2e s':>7} {'cpu s':>6} "
+    f"{'size':<7}{'P':>3} {'f':>1} {'reqs':>7} {'offers':>8} {'w':>2} {'engine s':>9} {'e2e s':>7} "
+    f"{'cpu s':>6} "
     f"{'peak MiB':>9} "
-    f"{'objective':>15} {'bound':>15} {'status':>8} {'greedy %':>9}"
+    f"{'objective':>15} {'bound':>15} {'gap %':>7} {'status':>8} {'greedy %':>9}"
 )
 
 
 def _row_text(row: dict[str, Any]) -> str:
     return (
-        f"{row['size']:<7}{row['periods']:>3} {row['requirements']:>7,} {row['offers']:>8,} "
+        f"{row['size']:<7}{row['periods']:>3} {'y' if row['factors'] else '-':>1} "
+        f"{row['requirements']:>7,} {row['offers']:>8,} "
         f"{row['workers']:>2} "
         f"{row['engine_s']:>9.3f} {row['e2e_s']:>7.3f} {row['e2e_cpu_s']:>6.2f} {row['peak_mib']:>9.0f} "
-        f"{_fmt_num(row['objective']):>15} {_fmt_num(row['bound']):>15} {row['status']:>8} "
-        f"{row['greedy_pct']:>8.2f}%"
+        f"{_fmt_num(row['objective']):>15} {_fmt_num(row['bound']):>15} {row['gap_pct']:>7.3f} "
+        f"{row['status']:>8} " + ("        -" if row["greedy_pct"] is None else f"{row['greedy_pct']:>8.2f}%")
     )
 
 
@@ -107,6 +111,7 @@ def run_benchmark(
     *,
     repeats: int = 3,
     seed: int = 1,
+    factor_periods: Iterable[int] = (60,),
 ) -> list[dict[str, Any]]:
     """Run the benchmark, print a table to ``out`` and return its rows.
 
@@ -121,11 +126,14 @@ def run_benchmark(
     with tempfile.TemporaryDirectory(prefix="matching-bench-") as tmp:
         for name in sizes:
             n_req, n_off = SIZES[name]
-            for P in periods:
-                problem = generate(n_req, n_off, P, seed)
-                path = Path(tmp) / f"{name}-{P}.json"
+            for P, with_factors in [
+                (p, f) for p in periods for f in (False, True) if not f or p in factor_periods
+            ]:
+                problem = generate(n_req, n_off, P, seed, factors=with_factors)
+                tag = f"{name}-{P}{'-f' if with_factors else ''}"
+                path = Path(tmp) / f"{tag}.json"
                 path.write_bytes(orjson.dumps(problem_to_dict(problem)))
-                result_path = Path(tmp) / f"{name}-{P}.out.json"
+                result_path = Path(tmp) / f"{tag}.out.json"
 
                 workers = default_workers(problem)
                 engine_times = []
@@ -133,7 +141,8 @@ def run_benchmark(
                     t0 = perf_counter()
                     result = solve(problem, workers=workers)
                     engine_times.append(perf_counter() - t0)
-                heuristic = greedy(problem)
+                # The greedy baseline counts units (no factors): only for the plain instances.
+                heuristic = None if with_factors else greedy(problem)
 
                 walls, cpus, peaks = [], [], []
                 for _ in range(repeats):
@@ -151,6 +160,7 @@ def run_benchmark(
                 row = {
                     "size": name,
                     "periods": P,
+                    "factors": with_factors,
                     "requirements": n_req,
                     "offers": n_off,
                     "workers": workers,
@@ -161,9 +171,13 @@ def run_benchmark(
                     "peak_mib": max(peaks) / 1024,
                     "objective": opt,
                     "bound": result.bound,
+                    "gap_pct": 100.0 * (result.gap or 0) / result.bound if result.bound else 0.0,
+                    "method": result.method,
                     "status": result.status,
-                    "greedy_objective": heuristic.objective,
-                    "greedy_pct": 100.0 * heuristic.objective / opt if opt else 100.0,
+                    "greedy_objective": heuristic.objective if heuristic else None,
+                    "greedy_pct": (100.0 * heuristic.objective / opt if opt else 100.0)
+                    if heuristic
+                    else None,
                     "timings": result.timings,
                 }
                 rows.append(row)
@@ -172,10 +186,22 @@ def run_benchmark(
         f"(w = solver processes; engine = in-process build+solve+decompose+bound, median of {repeats}; "
         f"e2e = wall time of a fresh `python {' '.join(command('IN', 'OUT')[1:])}` process, median of "
         f"{repeats}; cpu = its user+sys CPU seconds (children included), median; peak = its max RSS; "
-        f"greedy % = greedy objective / optimum; 1-min load average {load_before:.2f} before, "
+        f"greedy % = greedy objective / optimum; f = y: the same instance with equivalence factors "
+        f"(gap % = (bound - objective) / bound); 1-min load average {load_before:.2f} before, "
         f"{os.getloadavg()[0] if hasattr(os, 'getloadavg') else float('nan'):.2f} after)",
         file=out,
     )
+    plain = {(r["size"], r["periods"]): r for r in rows if not r["factors"]}
+    for r in rows:
+        base = plain.get((r["size"], r["periods"]))
+        if r["factors"] and base:
+            print(
+                f"{r['size']} P={r['periods']} with factors: e2e {r['e2e_s']:.2f} s = "
+                f"{r['e2e_s'] / base['e2e_s']:.1f}x the {base['e2e_s']:.2f} s without, engine "
+                f"{r['engine_s'] / base['engine_s']:.1f}x, gap {r['gap_pct']:.3f} % of the bound, peak "
+                f"{r['peak_mib']:.0f} MiB; method: {r['method']}",
+                file=out,
+            )
     return rows
 
 
@@ -186,13 +212,24 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--periods", default="1,60", help="comma list of horizons")
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument(
+        "--factor-periods", default="60", help="horizons also run with equivalence factors (comma list)"
+    )
     args = parser.parse_args(argv)
     sizes = [s.strip() for s in args.sizes.split(",") if s.strip()]
     for s in sizes:
         if s not in SIZES:
             parser.error(f"unknown size {s!r} (choose from {', '.join(SIZES)})")
     periods = [int(p) for p in args.periods.split(",") if p.strip()]
-    run_benchmark(sizes, periods, repeats=args.repeats, seed=args.seed, via_cli=clearinghouse_match)
+    factor_periods = [int(p) for p in args.factor_periods.split(",") if p.strip()]
+    run_benchmark(
+        sizes,
+        periods,
+        repeats=args.repeats,
+        seed=args.seed,
+        via_cli=clearinghouse_match,
+        factor_periods=factor_periods,
+    )
     return 0
 
 

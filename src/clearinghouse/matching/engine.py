@@ -61,7 +61,16 @@ from ortools.graph.python import min_cost_flow
 if TYPE_CHECKING:
     from multiprocessing.connection import Connection
 
-from .model import AllocationTable, FloatArray, IntArray, Problem, ProblemArrays, ProblemError, Result
+from .model import (
+    AllocationTable,
+    FloatArray,
+    IntArray,
+    Problem,
+    ProblemArrays,
+    ProblemError,
+    Result,
+    number,
+)
 
 BoolArray = npt.NDArray[np.bool_]
 
@@ -537,6 +546,20 @@ def _solve_forked(tasks: Sequence[Task], workers: int) -> list[tuple[IntArray, i
     return [out[c] for c in range(len(tasks))]
 
 
+def usable_workers(workers: int, n_tasks: int) -> int:
+    """How many processes may solve ``n_tasks`` independent tasks (1 when forking is impossible)."""
+    workers = max(1, min(workers, n_tasks))
+    if workers > 1:
+        import multiprocessing
+
+        if "fork" not in multiprocessing.get_all_start_methods() or multiprocessing.current_process().daemon:
+            # No fork (Windows: spawning would re-import everything, not worth it), or we
+            # run inside a daemonic worker (e.g. a Celery prefork child), which may not
+            # have children: solve serially.
+            workers = 1
+    return workers
+
+
 def solve_network(net: Network, workers: int = 1) -> tuple[IntArray, int]:
     """Solve every component; returns (flow of every global arc, total cost)."""
     order = np.argsort(net.arc_comp, kind="stable")
@@ -554,15 +577,7 @@ def solve_network(net: Network, workers: int = 1) -> tuple[IntArray, int]:
                 int(net.comp_flow[c]),
             )
         )
-    workers = max(1, min(workers, len(tasks)))
-    if workers > 1:
-        import multiprocessing
-
-        if "fork" not in multiprocessing.get_all_start_methods() or multiprocessing.current_process().daemon:
-            # No fork (Windows: spawning would re-import everything, not worth it), or we
-            # run inside a daemonic worker (e.g. a Celery prefork child), which may not
-            # have children: solve serially.
-            workers = 1
+    workers = usable_workers(workers, len(tasks))
     results = _solve_many(tasks) if workers == 1 else _solve_forked(tasks, workers)
     flows = np.zeros(net.tails.size, dtype=np.int64)
     total = 0
@@ -713,6 +728,31 @@ def _in_units(value: int, scale: int) -> float:
     return value if scale == 1 else value / scale
 
 
+def _solve_with_factors(a: ProblemArrays, s: Scaled, t0: float, workers: int) -> Result:
+    """Problems where some factor differs from 1 (see :mod:`.factors` for the method)."""
+    from .factors import solve_factors
+
+    fr = solve_factors(a, s.weight, s.cost, s.penalty, s.scale, workers=workers)
+    provides = fr.qty * fr.factor
+    served = np.zeros(a.n_requirements, dtype=np.float64)
+    np.add.at(served, fr.req, provides)
+    unmet = dict(zip(a.req_ids, [number(v) for v in (a.req_qty - served).tolist()], strict=True))
+    objective = number(fr.worth / fr.divisor)
+    bound = fr.bound / fr.divisor
+    bound = number(max(objective, bound))
+    timings = dict(fr.timings)
+    timings["total"] = perf_counter() - t0
+    return Result(
+        status="OPTIMAL" if bound == objective else "FEASIBLE",
+        objective=objective,
+        bound=bound,
+        allocations=AllocationTable(a.req_ids, a.off_ids, fr.req, fr.off, fr.qty, provides),
+        unmet=unmet,
+        timings=timings,
+        method=fr.method,
+    )
+
+
 def solve(problem: Problem, *, workers: int = 1) -> Result:
     """Solve a problem exactly; ``workers > 1`` solves components in forked processes.
 
@@ -722,6 +762,8 @@ def solve(problem: Problem, *, workers: int = 1) -> Result:
     t0 = perf_counter()
     a = problem.arrays
     s = scale_problem(a)
+    if a.has_factors:
+        return _solve_with_factors(a, s, t0, workers)
     net = build_network(a, s)
     t1 = perf_counter()
     timings = {"build": t1 - t0}

@@ -40,12 +40,30 @@ from typing import Any
 import numpy as np
 
 from .engine import scale_problem
-from .model import IntArray, Problem, Result, allocation_arrays, unmet_array
+from .model import (
+    FloatArray,
+    IntArray,
+    Problem,
+    ProblemArrays,
+    Result,
+    allocation_arrays,
+    number,
+    provided_array,
+    unmet_array,
+)
 
 
-def _n(count: int, noun: str = "unit") -> str:
+def _n(count: float, noun: str = "unit") -> str:
     """``1 unit`` / ``3 units``."""
     return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+
+
+def _factors_of(a: ProblemArrays, r: int) -> FloatArray:
+    """Factors of requirement ``r``'s accepted types (1 each without factors)."""
+    lo, hi = int(a.rt_ptr[r]), int(a.rt_ptr[r + 1])
+    if a.rt_factor is None:
+        return np.ones(hi - lo, dtype=np.float64)
+    return a.rt_factor[lo:hi]
 
 
 def _fmt(value: float) -> str:
@@ -209,30 +227,43 @@ def explain_shortfalls(problem: Problem, result: Result, *, max_takers: int = 10
         n_r = int(a.req_need[r])
         w = int(s.weight[r])
         types = a.rt_type[a.rt_ptr[r] : a.rt_ptr[r + 1]]
-        entry: dict[str, Any] = {"requirement": rid, "unmet": int(unmet[r]), "needed_by": n_r}
+        short = number(float(unmet[r]))
+        entry: dict[str, Any] = {"requirement": rid, "unmet": short, "needed_by": n_r}
+        factors = _factors_of(a, r)
+        if short < float(factors.min()):
+            entry["reason"] = "whole_units"
+            entry["sentence"] = (
+                f"{rid} is short by {_n(short)}: less than one whole unit of any accepted type provides "
+                "(allocations are whole units)."
+            )
+            out.append(entry)
+            continue
+        f_of_type = dict(zip(types.tolist(), factors.tolist(), strict=True))
         offers = np.concatenate([o_order[o_start[t] : o_start[t + 1]] for t in types.tolist()])
         if offers.size == 0:
             names = ", ".join(a.type_names[t] for t in types.tolist())
             entry["reason"] = "no_compatible_offer"
             entry["sentence"] = (
-                f"{rid} is short by {_n(int(unmet[r]))}: nobody offers any of its accepted types ({names})."
+                f"{rid} is short by {_n(short)}: nobody offers any of its accepted types ({names})."
             )
             out.append(entry)
             continue
-        worth = w - lam * np.maximum(0, a.off_avail[offers] - n_r) - s.cost[offers]
+        f_off = np.fromiter((f_of_type[t] for t in a.off_type[offers].tolist()), np.float64, offers.size)
+        worth = f_off * (w - lam * np.maximum(0, a.off_avail[offers] - n_r)) - s.cost[offers]
         useful = offers[worth > 0]
         spare = int(left[useful].sum())
         if useful.size and spare > 0:
             entry["reason"] = "unallocated_capacity"
             entry["sentence"] = (
-                f"{rid} is short by {_n(int(unmet[r]))} although {_n(spare, 'worthwhile unit')} of "
+                f"{rid} is short by {_n(short)} although {_n(spare, 'worthwhile unit')} of "
                 "compatible offers were left unused (the allocation is not optimal)."
             )
         else:
             allocs = np.concatenate([al_order[al_start[t] : al_start[t + 1]] for t in types.tolist()])
             o = a_off[allocs]
             takers_r = a_req[allocs]
-            worth_here = w - lam * np.maximum(0, a.off_avail[o] - n_r) - s.cost[o]
+            f_o = np.fromiter((f_of_type[t] for t in a.off_type[o].tolist()), np.float64, o.size)
+            worth_here = f_o * (w - lam * np.maximum(0, a.off_avail[o] - n_r)) - s.cost[o]
             good = (worth_here > 0) & (takers_r != r)
             if good.any():
                 _takers(entry, a, s, r, allocs[good], worth_here[good], a_off, a_req, a_qty, max_takers)
@@ -245,7 +276,7 @@ def explain_shortfalls(problem: Problem, result: Result, *, max_takers: int = 10
                 )
                 entry["reason"] = "too_late"
                 entry["sentence"] = (
-                    f"{rid} is short by {_n(int(unmet[r]))}: {own}the other {_n(int(a.off_qty[late].sum()))} "
+                    f"{rid} is short by {_n(short)}: {own}the other {_n(int(a.off_qty[late].sum()))} "
                     f"of accepted types arrive too late or cost too much to be worth anything for it "
                     f"(needed by period {n_r}, the earliest of them available in period "
                     f"{int(a.off_avail[late].min())})."
@@ -253,7 +284,7 @@ def explain_shortfalls(problem: Problem, result: Result, *, max_takers: int = 10
             else:
                 entry["reason"] = "insufficient_supply"
                 entry["sentence"] = (
-                    f"{rid} is short by {_n(int(unmet[r]))}: it receives every one of the "
+                    f"{rid} is short by {_n(short)}: it receives every one of the "
                     f"{_n(int(a.off_qty[offers].sum()))} offered of its accepted types."
                 )
         out.append(entry)
@@ -312,6 +343,7 @@ def explain_allocations(problem: Problem, result: Result, *, max_displaced: int 
                 counts[i] = len(ranked) - (own in ranked_set)
     out: list[dict[str, Any]] = []
     ids, oids = a.req_ids, a.off_ids
+    prov = provided_array(problem, result)
     for i, (r, o, q) in enumerate(zip(a_req.tolist(), a_off.tolist(), a_qty.tolist(), strict=True)):
         names = [ids[x] for x in displaced[i]]
         n = int(counts[i])
@@ -327,6 +359,7 @@ def explain_allocations(problem: Problem, result: Result, *, max_displaced: int 
                 "requirement": ids[r],
                 "offer": oids[o],
                 "quantity": q,
+                "provides": number(float(prov[i])),
                 "displaced": names,
                 "displaced_count": n,
                 "sentence": sentence,

@@ -7,6 +7,11 @@
   accept 1-5 types of that family: the first is the preferred one, the others substitutes.
 * Weights come from a priority table (critical 1000, high 400, medium 150, low 50).
 * Quantities are log-normal; unit costs are small integers; the lateness penalty is 20.
+* With ``factors=True``, every item type gets a catalog default factor (the first type of each
+  family 1, the others one of :data:`FACTOR_CHOICES`), and a share (:data:`FACTOR_SHARE`) of the
+  requirements states factors: the defaults of its accepted types, a few
+  (:data:`OVERRIDE_SHARE`) overridden by another choice.  These draws come from a separate
+  random stream, so the instance is otherwise the same as without factors.
 
 The same arguments always give the same problem (numpy ``PCG64`` seeded by ``seed``).
 """
@@ -44,6 +49,11 @@ TYPES_PER_FAMILY = 10
 PRIORITIES = (("critical", 1000, 0.10), ("high", 400, 0.25), ("medium", 150, 0.40), ("low", 50, 0.25))
 N_DONORS = 40
 LATENESS_PENALTY = 20
+#: Share of requirements with factors, and the factors their substitutes draw from.
+FACTOR_SHARE = 0.3
+FACTOR_CHOICES = (0.25, 0.5, 1.0, 1.5, 2.0)
+#: Share of a factor requirement's accepted types whose factor overrides the catalog default.
+OVERRIDE_SHARE = 0.05
 
 
 def type_names() -> list[str]:
@@ -59,8 +69,10 @@ def priority_of(weight: float) -> str:
     return PRIORITIES[-1][0]
 
 
-def generate(n_requirements: int, n_offers: int, periods: int, seed: int) -> Problem:
-    """A realistic random problem; deterministic for a given ``seed``."""
+def generate(
+    n_requirements: int, n_offers: int, periods: int, seed: int, *, factors: bool = False
+) -> Problem:
+    """A realistic random problem; deterministic for a given ``seed`` (and ``factors``)."""
     rng = np.random.default_rng(seed)
     names = type_names()
     n_types = len(names)
@@ -96,7 +108,21 @@ def generate(n_requirements: int, n_offers: int, periods: int, seed: int) -> Pro
     width = len(str(max(n_requirements, 1)))
     owidth = len(str(max(n_offers, 1)))
     pick_list = picks.tolist()
-    item_types = [tuple(names[t] for t in row[:kk]) for row, kk in zip(pick_list, k.tolist(), strict=True)]
+    item_types: list[tuple[str, ...] | dict[str, float]] = [
+        tuple(names[t] for t in row[:kk]) for row, kk in zip(pick_list, k.tolist(), strict=True)
+    ]
+    if factors:
+        frng = np.random.default_rng([seed, 14])
+        default = frng.choice(FACTOR_CHOICES, size=n_types)
+        default[::TYPES_PER_FAMILY] = 1.0
+        chosen = np.flatnonzero(frng.random(n_requirements) < FACTOR_SHARE).tolist()
+        override = frng.random((n_requirements, 5)) < OVERRIDE_SHARE
+        draws = frng.choice(FACTOR_CHOICES, size=(n_requirements, 5))
+        for i in chosen:
+            row = pick_list[i][: k[i]]
+            item_types[i] = {
+                names[t]: float(draws[i, j] if override[i, j] else default[t]) for j, t in enumerate(row)
+            }
     donors = [f"D{d + 1:02d}" for d in range(N_DONORS)]
     arrays = build_arrays(
         periods,

@@ -3,7 +3,8 @@
 Input document::
 
     {"periods": P, "lateness_penalty": λ,
-     "requirements": [{"id", "item_types": [...], "quantity", "weight", "needed_by"}],
+     "requirements": [{"id", "item_types": [...] or {"CODE": factor, ...}, "quantity",
+                       "weight", "needed_by"}],
      "offers": [{"id", "donor", "item_type", "quantity", "available_from", "unit_cost"?}]}
 
 Unknown extra fields are ignored (so callers may carry metadata such as a requirement's
@@ -28,6 +29,7 @@ from .model import (
     ProblemError,
     Result,
     build_arrays,
+    number,
     show,
 )
 
@@ -135,7 +137,10 @@ def problem_to_dict(problem: Problem) -> dict[str, Any]:
     names = a.type_names
     flat = [names[t] for t in a.rt_type.tolist()]
     ptr = a.rt_ptr.tolist()
-    types = [flat[ptr[i] : ptr[i + 1]] for i in range(a.n_requirements)]
+    types: list[Any] = [flat[ptr[i] : ptr[i + 1]] for i in range(a.n_requirements)]
+    if a.rt_factor is not None:
+        fac = [number(f) for f in a.rt_factor.tolist()]
+        types = [dict(zip(t, fac[ptr[i] : ptr[i + 1]], strict=True)) for i, t in enumerate(types)]
     requirements = [
         {"id": r, "item_types": t, "quantity": q, "weight": w, "needed_by": n}
         for r, t, q, w, n in zip(
@@ -165,26 +170,40 @@ def problem_to_dict(problem: Problem) -> dict[str, Any]:
 def result_to_dict(result: Result, *, timings: bool = False) -> dict[str, Any]:
     """The JSON document of a result.
 
-    Exactly ``status``, ``objective``, ``bound``, ``allocations`` (list of
-    ``{"requirement", "offer", "quantity"}``) and ``unmet`` (one
-    ``{"requirement", "quantity"}`` per requirement, in input order); ``timings`` is
+    Exactly ``status``, ``objective``, ``bound``, ``gap`` (bound − objective, ``null`` without
+    a bound), ``allocations`` (list of ``{"requirement", "offer", "quantity", "provides"}``,
+    ``provides`` = quantity × factor in the requirement's units) and ``unmet`` (one
+    ``{"requirement", "quantity"}`` per requirement, in input order, in the requirement's
+    units); ``timings`` is
     added only on request because it differs from run to run.
     """
     allocs = result.allocations
     if isinstance(allocs, AllocationTable):
         rid, oid = allocs.req_ids, allocs.off_ids
+        prov = (
+            allocs.qty.tolist() if allocs.provides is None else [number(p) for p in allocs.provides.tolist()]
+        )
         allocations = [
-            {"requirement": rid[r], "offer": oid[o], "quantity": q}
-            for r, o, q in zip(allocs.req.tolist(), allocs.off.tolist(), allocs.qty.tolist(), strict=True)
+            {"requirement": rid[r], "offer": oid[o], "quantity": q, "provides": p}
+            for r, o, q, p in zip(
+                allocs.req.tolist(), allocs.off.tolist(), allocs.qty.tolist(), prov, strict=True
+            )
         ]
     else:
         allocations = [
-            {"requirement": a.requirement, "offer": a.offer, "quantity": a.quantity} for a in allocs
+            {
+                "requirement": a.requirement,
+                "offer": a.offer,
+                "quantity": a.quantity,
+                "provides": number(a.provided),
+            }
+            for a in allocs
         ]
     out: dict[str, Any] = {
         "status": result.status,
         "objective": result.objective,
         "bound": result.bound,
+        "gap": result.gap,
         "allocations": allocations,
         "unmet": [{"requirement": r, "quantity": q} for r, q in result.unmet.items()],
     }

@@ -35,6 +35,8 @@ MAX_QUANTITY = 10**12
 MAX_MAGNITUDE = 1e12
 #: Largest number of periods.
 MAX_PERIODS = 10**6
+#: Largest equivalence factor of an item type for a requirement (factors lie in (0, MAX_FACTOR]).
+MAX_FACTOR = 10
 
 T = TypeVar("T")
 
@@ -49,13 +51,18 @@ class ProblemError(ValueError):
 
 @dataclass(frozen=True, slots=True)
 class Requirement:
-    """A need: ``quantity`` units of any of ``item_types``, wanted by period ``needed_by``."""
+    """A need: ``quantity`` units of any of ``item_types``, wanted by period ``needed_by``.
+
+    ``factors`` (parallel to ``item_types``, ``None`` = 1 each) are the equivalence factors:
+    one unit of ``item_types[k]`` provides ``factors[k]`` units of the requirement.
+    """
 
     id: str
     item_types: tuple[str, ...]
     quantity: int
     weight: float
     needed_by: int
+    factors: tuple[float, ...] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,11 +79,20 @@ class Offer:
 
 @dataclass(frozen=True, slots=True)
 class Allocation:
-    """``quantity`` units of offer ``offer`` assigned to requirement ``requirement`` (ids)."""
+    """``quantity`` units of offer ``offer`` assigned to requirement ``requirement`` (ids).
+
+    ``provides`` is ``quantity × factor`` in the requirement's units (``None``: same as quantity).
+    """
 
     requirement: str
     offer: str
     quantity: int
+    provides: float | None = None
+
+    @property
+    def provided(self) -> float:
+        """Units of the requirement this allocation provides."""
+        return self.quantity if self.provides is None else self.provides
 
 
 def show(value: Any) -> str:
@@ -216,6 +232,28 @@ class ProblemArrays:
     off_qty: IntArray
     off_avail: IntArray
     off_cost: FloatArray
+    #: Factor of every (requirement, accepted type) entry, parallel to ``rt_type``; ``None`` when
+    #: every factor is 1 (the list form everywhere).
+    rt_factor: FloatArray | None = None
+
+    @property
+    def has_factors(self) -> bool:
+        """Whether some factor differs from 1."""
+        return self.rt_factor is not None and bool(np.any(self.rt_factor != 1.0))
+
+    def factor_of(self, req: IntArray, off: IntArray) -> FloatArray:
+        """Factor of offer ``off[k]``'s item type for requirement ``req[k]`` (1 without factors)."""
+        if self.rt_factor is None or req.size == 0:
+            return np.ones(req.size, dtype=np.float64)
+        n_types = len(self.type_names)
+        key = self.rt_req * n_types + self.rt_type
+        order = np.argsort(key, kind="stable")
+        skey = key[order]
+        want = req * n_types + self.off_type[off]
+        pos = np.minimum(np.searchsorted(skey, want), max(skey.size - 1, 0))
+        if skey.size == 0 or np.any(skey[pos] != want):
+            raise ProblemError("an allocation pairs an offer with a requirement not accepting its item type")
+        return self.rt_factor[order[pos]]
 
     @property
     def n_requirements(self) -> int:
@@ -245,9 +283,16 @@ class ProblemArrays:
     def requirement(self, i: int) -> Requirement:
         """Materialise requirement ``i`` as a dataclass."""
         names = self.type_names
-        types = tuple(names[t] for t in self.rt_type[self.rt_ptr[i] : self.rt_ptr[i + 1]].tolist())
+        lo, hi = int(self.rt_ptr[i]), int(self.rt_ptr[i + 1])
+        types = tuple(names[t] for t in self.rt_type[lo:hi].tolist())
+        factors = None if self.rt_factor is None else tuple(self.rt_factor[lo:hi].tolist())
         return Requirement(
-            self.req_ids[i], types, int(self.req_qty[i]), float(self.req_weight[i]), int(self.req_need[i])
+            self.req_ids[i],
+            types,
+            int(self.req_qty[i]),
+            float(self.req_weight[i]),
+            int(self.req_need[i]),
+            factors,
         )
 
     def offer(self, i: int) -> Offer:
@@ -278,6 +323,42 @@ class ProblemArrays:
                     f"{element_label(kind, i, ids[i])}: {name} {int(col[i])} is out of range 0..{periods - 1}"
                 )
         return dataclasses.replace(self, periods=periods, lateness_penalty=lateness_penalty)
+
+
+def _type_codes(
+    flat: list[str], lengths: list[int], off_type: Sequence[str], flat_factors: list[float] | None
+) -> tuple[list[str], IntArray, IntArray, IntArray, FloatArray | None]:
+    """Item types coded as integers: (names, requirement pointers, accepted types, offer types,
+    factors parallel to the accepted types or ``None`` when all are 1)."""
+    # Type codes in order of first mention; requirement types first so that the codes
+    # of needed types are dense.
+    type_names = list(dict.fromkeys(chain(flat, off_type)))
+    code = {t: i for i, t in enumerate(type_names)}
+    rt_type = np.fromiter(map(code.__getitem__, flat), dtype=np.int64, count=len(flat))
+    rt_ptr = np.zeros(len(lengths) + 1, dtype=np.int64)
+    np.cumsum(np.asarray(lengths, dtype=np.int64), out=rt_ptr[1:])
+    if flat:
+        # Drop repeated types within a requirement (["A", "A"] means "A"), keeping the
+        # order of first mention.
+        rt_req = np.repeat(np.arange(len(lengths), dtype=np.int64), lengths)
+        key = rt_req * len(type_names) + rt_type
+        order = np.argsort(key, kind="stable")
+        sorted_key = key[order]
+        dup = sorted_key[1:] == sorted_key[:-1]
+        if dup.any():
+            keep = np.ones(key.size, dtype=bool)
+            keep[order[1:][dup]] = False
+            rt_type = rt_type[keep]
+            rt_ptr[1:] = np.cumsum(np.bincount(rt_req[keep], minlength=len(lengths)))
+            if flat_factors is not None:
+                flat_factors = [f for f, k in zip(flat_factors, keep.tolist(), strict=True) if k]
+    rt_factor = None
+    if flat_factors is not None:
+        rt_factor = np.fromiter(flat_factors, dtype=np.float64, count=len(flat_factors))
+        if np.all(rt_factor == 1.0):
+            rt_factor = None
+    otype = np.fromiter(map(code.__getitem__, off_type), dtype=np.int64, count=len(off_type))
+    return type_names, rt_ptr, rt_type, otype, rt_factor
 
 
 def build_arrays(
@@ -311,6 +392,9 @@ def build_arrays(
         return element_label(offer_kind, i, off_ids[i])
 
     _unique_ids(req_ids, "requirements", "requirement", lambda i: f"requirements[{i}]")
+    flat_factors: list[float] | None = None
+    if req_types and dict in set(map(type, req_types)):
+        req_types, flat_factors = _split_factors(req_types, rlabel)
     if req_types and not set(map(type, req_types)) <= {list, tuple}:
         i = _first(req_types, lambda v: type(v) not in (list, tuple))
         raise ProblemError(
@@ -334,27 +418,7 @@ def build_arrays(
     avail = _integers(off_avail, "available_from", olabel, 0, P - 1, "an integer period")
     cost = _numbers(off_cost, "unit_cost", olabel, non_negative=True)
 
-    # Type codes in order of first mention; requirement types first so that the codes
-    # of needed types are dense.
-    type_names = list(dict.fromkeys(chain(flat, off_type)))
-    code = {t: i for i, t in enumerate(type_names)}
-    rt_type = np.fromiter(map(code.__getitem__, flat), dtype=np.int64, count=len(flat))
-    rt_ptr = np.zeros(len(lengths) + 1, dtype=np.int64)
-    np.cumsum(np.asarray(lengths, dtype=np.int64), out=rt_ptr[1:])
-    if flat:
-        # Drop repeated types within a requirement (["A", "A"] means "A"), keeping the
-        # order of first mention.
-        rt_req = np.repeat(np.arange(len(lengths), dtype=np.int64), lengths)
-        key = rt_req * len(type_names) + rt_type
-        order = np.argsort(key, kind="stable")
-        sorted_key = key[order]
-        dup = sorted_key[1:] == sorted_key[:-1]
-        if dup.any():
-            keep = np.ones(key.size, dtype=bool)
-            keep[order[1:][dup]] = False
-            rt_type = rt_type[keep]
-            rt_ptr[1:] = np.cumsum(np.bincount(rt_req[keep], minlength=len(lengths)))
-    otype = np.fromiter(map(code.__getitem__, off_type), dtype=np.int64, count=len(off_type))
+    type_names, rt_ptr, rt_type, otype, rt_factor = _type_codes(flat, lengths, off_type, flat_factors)
     return ProblemArrays(
         periods=P,
         lateness_penalty=lam,
@@ -371,7 +435,42 @@ def build_arrays(
         off_qty=oqty,
         off_avail=avail,
         off_cost=cost,
+        rt_factor=rt_factor,
     )
+
+
+def check_factor(value: Any) -> bool:
+    """Whether ``value`` is a valid equivalence factor: a number > 0 and at most :data:`MAX_FACTOR`."""
+    return type(value) in (int, float) and math.isfinite(value) and 0 < value <= MAX_FACTOR
+
+
+def _split_factors(req_types: Sequence[Any], label: Label) -> tuple[list[Any], list[float]]:
+    """Turn ``item_types`` given as lists or ``{"CODE": factor}`` objects into lists of codes and
+    the flat list of factors (1 for list entries), naming the first bad element."""
+    types: list[Any] = []
+    factors: list[float] = []
+    for i, value in enumerate(req_types):
+        if type(value) is dict:
+            if not value:
+                raise ProblemError(
+                    f"{label(i)}: item_types must be a non-empty list of strings or an object of "
+                    f"factors, got {show(value)}"
+                )
+            for code, factor in value.items():
+                if not code:
+                    raise ProblemError(f"{label(i)}: item_types has an empty item type code")
+                if not check_factor(factor):
+                    raise ProblemError(
+                        f"{label(i)}: item_types factor of {show(code)} must be a number > 0 and at most "
+                        f"{MAX_FACTOR}, got {show(factor)}"
+                    )
+                factors.append(float(factor))
+            types.append(list(value))
+        else:
+            types.append(value)
+            if type(value) in (list, tuple):
+                factors.extend([1.0] * len(value))
+    return types, factors
 
 
 def _arrays_from_objects(
@@ -387,7 +486,10 @@ def _arrays_from_objects(
         periods,
         penalty,
         [r.id for r in reqs],
-        [r.item_types for r in reqs],
+        [
+            r.item_types if r.factors is None else dict(zip(r.item_types, r.factors, strict=True))
+            for r in reqs
+        ],
         [r.quantity for r in reqs],
         [r.weight for r in reqs],
         [r.needed_by for r in reqs],
@@ -517,22 +619,33 @@ class Problem:
 class AllocationTable(Sequence[Allocation]):
     """Allocations stored as arrays of requirement / offer positions and quantities."""
 
-    __slots__ = ("req_ids", "off_ids", "req", "off", "qty")
+    __slots__ = ("req_ids", "off_ids", "req", "off", "qty", "provides")
 
     def __init__(
-        self, req_ids: Sequence[str], off_ids: Sequence[str], req: IntArray, off: IntArray, qty: IntArray
+        self,
+        req_ids: Sequence[str],
+        off_ids: Sequence[str],
+        req: IntArray,
+        off: IntArray,
+        qty: IntArray,
+        provides: FloatArray | None = None,
     ) -> None:
         self.req_ids = req_ids
         self.off_ids = off_ids
         self.req = req
         self.off = off
         self.qty = qty
+        #: quantity × factor per allocation (``None`` when every factor is 1).
+        self.provides = provides
 
     def __len__(self) -> int:
         return int(self.qty.size)
 
     def _make(self, i: int) -> Allocation:
-        return Allocation(self.req_ids[int(self.req[i])], self.off_ids[int(self.off[i])], int(self.qty[i]))
+        prov = None if self.provides is None else number(float(self.provides[i]))
+        return Allocation(
+            self.req_ids[int(self.req[i])], self.off_ids[int(self.off[i])], int(self.qty[i]), prov
+        )
 
     @overload
     def __getitem__(self, index: int) -> Allocation: ...
@@ -553,6 +666,9 @@ class AllocationTable(Sequence[Allocation]):
 
     def __iter__(self) -> Iterator[Allocation]:
         rid, oid = self.req_ids, self.off_ids
+        if self.provides is not None:
+            yield from (self._make(i) for i in range(len(self)))
+            return
         for r, o, q in zip(self.req.tolist(), self.off.tolist(), self.qty.tolist(), strict=True):
             yield Allocation(rid[r], oid[o], q)
 
@@ -573,16 +689,45 @@ class Result:
 
     ``objective`` is the total worth in the problem's units, ``bound`` an upper bound on
     any feasible worth (``None`` for heuristics); ``status`` is ``"OPTIMAL"`` when the
-    bound proves the objective optimal.  ``unmet`` maps every requirement id (in input
-    order) to its unserved quantity.  ``timings`` are seconds per phase.
+    bound proves the objective optimal (``"FEASIBLE"`` otherwise, with ``gap`` =
+    ``bound - objective``).  ``unmet`` maps every requirement id (in input order) to its
+    unserved quantity in the requirement's units (a float when factors make it fractional).
+    ``timings`` are seconds per phase.
     """
 
     status: str
     objective: float
     bound: float | None
     allocations: Sequence[Allocation]
-    unmet: Mapping[str, int]
+    unmet: Mapping[str, float]
     timings: dict[str, float] = field(default_factory=dict, compare=False)
+    #: How the result was obtained (``"min-cost flow"`` without factors).
+    method: str = field(default="min-cost flow", compare=False)
+
+    @property
+    def gap(self) -> float | None:
+        """``bound - objective`` (never negative), ``None`` without a bound."""
+        if self.bound is None:
+            return None
+        return number(max(0.0, self.bound - self.objective))
+
+
+def number(value: float) -> float:
+    """An integral float as an ``int`` (so JSON shows ``3``, not ``3.0``), else the float rounded
+    to 9 decimals (factors have at most 6, so this only removes binary noise)."""
+    if float(value).is_integer():
+        return int(value)
+    return round(value, 9)
+
+
+def provided_array(problem: Problem, result: Result) -> FloatArray:
+    """Units of its requirement each allocation provides (quantity × factor), in allocation order."""
+    allocs = result.allocations
+    if isinstance(allocs, AllocationTable):
+        if allocs.provides is not None:
+            return allocs.provides
+        return allocs.qty.astype(np.float64)
+    return np.fromiter((a.provided for a in allocs), dtype=np.float64, count=len(allocs))
 
 
 def allocation_arrays(problem: Problem, result: Result) -> tuple[IntArray, IntArray, IntArray]:
@@ -598,7 +743,7 @@ def allocation_arrays(problem: Problem, result: Result) -> tuple[IntArray, IntAr
     return req, off, qty
 
 
-def unmet_array(problem: Problem, result: Result) -> IntArray:
-    """Unmet quantity per requirement position."""
+def unmet_array(problem: Problem, result: Result) -> FloatArray:
+    """Unmet quantity per requirement position, in the requirement's units."""
     ids = problem.arrays.req_ids
-    return np.fromiter((result.unmet.get(r, 0) for r in ids), dtype=np.int64, count=len(ids))
+    return np.fromiter((result.unmet.get(r, 0) for r in ids), dtype=np.float64, count=len(ids))

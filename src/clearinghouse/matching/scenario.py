@@ -40,6 +40,7 @@ from .model import (
     Result,
     build_arrays,
     element_label,
+    number,
     show,
     unmet_array,
 )
@@ -206,8 +207,8 @@ def _difference(x: float, y: float) -> float:
     return d if isinstance(d, int) else round(d, 6)
 
 
-def _coverage(required: int, baseline: int, scenario: int) -> dict[str, Any]:
-    def ratio(x: int) -> float:
+def _coverage(required: int, baseline: float, scenario: float) -> dict[str, Any]:
+    def ratio(x: float) -> float:
         return 1.0 if required == 0 else round(x / required, 6)
 
     return {
@@ -243,12 +244,12 @@ def compare(
     b_unmet = unmet_array(baseline_problem, baseline_result)
     s_unmet = np.fromiter(
         (scenario_result.unmet.get(r, q) for r, q in zip(a.req_ids, required.tolist(), strict=True)),
-        dtype=np.int64,
+        dtype=np.float64,
         count=a.n_requirements,
     )
     changes: list[dict[str, Any]] = []
     for i in np.flatnonzero(s_unmet != b_unmet).tolist():
-        b, s = int(b_unmet[i]), int(s_unmet[i])
+        b, s = number(float(b_unmet[i])), number(float(s_unmet[i]))
         if s > b:
             status = "newly_short" if b == 0 else "shorter"
         else:
@@ -260,7 +261,7 @@ def compare(
                 "required": int(required[i]),
                 "baseline_unmet": b,
                 "scenario_unmet": s,
-                "change": s - b,
+                "change": number(s - b),
                 "status": status,
             }
         )
@@ -276,7 +277,11 @@ def compare(
                 value = requirement_meta.get(r, {}).get(key)
                 groups.setdefault("(unspecified)" if value is None else str(value), []).append(i)
             by[key] = {
-                value: _coverage(int(required[idx].sum()), int(b_alloc[idx].sum()), int(s_alloc[idx].sum()))
+                value: _coverage(
+                    int(required[idx].sum()),
+                    number(float(b_alloc[idx].sum())),
+                    number(float(s_alloc[idx].sum())),
+                )
                 for value, idx in sorted(groups.items())
             }
     return {
@@ -290,12 +295,17 @@ def compare(
             "shorter": sum(c["status"] == "shorter" for c in changes),
             "less_short": sum(c["status"] == "less_short" for c in changes),
             "recovered": sum(c["status"] == "recovered" for c in changes),
-            "additional_unmet_units": int((s_unmet - b_unmet).sum()),
-            "allocated_units": {"baseline": int(b_alloc.sum()), "scenario": int(s_alloc.sum())},
+            "additional_unmet_units": number(float((s_unmet - b_unmet).sum())),
+            "allocated_units": {
+                "baseline": number(float(b_alloc.sum())),
+                "scenario": number(float(s_alloc.sum())),
+            },
         },
         "requirements": changes,
         "coverage": {
-            "overall": _coverage(int(required.sum()), int(b_alloc.sum()), int(s_alloc.sum())),
+            "overall": _coverage(
+                int(required.sum()), number(float(b_alloc.sum())), number(float(s_alloc.sum()))
+            ),
             "by": by,
         },
     }

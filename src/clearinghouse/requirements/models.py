@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from django.db import models
@@ -25,6 +26,12 @@ class Requirement(Releasable):
     )
     item_types = models.ManyToManyField(
         "catalog.ItemType", related_name="requirements", help_text="Acceptable item types (substitutes)."
+    )
+    item_factors = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text='Equivalence factor overrides by item type code, e.g. {"AD-NASAMS": "0.500"}; a type not '
+        "named here counts its catalog default factor.",
     )
     quantity = models.PositiveIntegerField()
     unit = models.CharField(max_length=40, blank=True)
@@ -99,6 +106,25 @@ class Requirement(Releasable):
     def delivered_pct(self) -> float:
         """Delivered as a percentage of the quantity required, one decimal."""
         return round(100 * self.delivered_quantity / self.quantity, 1) if self.quantity else 0.0
+
+    def factors(self) -> dict[str, Decimal]:
+        """The effective equivalence factor of every acceptable item type (override or catalog
+        default), by code, in code order."""
+        overrides = self.item_factors or {}
+        return {
+            t.code: Decimal(overrides[t.code]) if t.code in overrides else t.default_factor
+            for t in sorted(self.item_types.all(), key=lambda t: t.code)
+        }
+
+    @property
+    def factor_items(self) -> list[tuple[str, str]]:
+        """(code, factor as written: ``0.5``, ``1``) of every acceptable type, for pages."""
+        return [(code, format(f.normalize(), "f")) for code, f in self.factors().items()]
+
+    @property
+    def has_factors(self) -> bool:
+        """Whether some acceptable type counts other than 1 unit per unit."""
+        return any(f != 1 for f in self.factors().values())
 
     @property
     def outstanding_quantity(self) -> int:

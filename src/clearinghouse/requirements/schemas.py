@@ -12,6 +12,7 @@ from clearinghouse.core.choices import Releasability
 from clearinghouse.core.schemas import IsoCountry
 from clearinghouse.core.validation import Date, Line, Text
 from clearinghouse.requirements.choices import Priority
+from clearinghouse.requirements.equivalence import format_factor
 
 
 class RequirementIn(Schema):
@@ -19,7 +20,12 @@ class RequirementIn(Schema):
     capability: Line | None = Field(
         None, max_length=40, description="Capability area code; default: that of the first item type."
     )
-    item_types: list[Line] = Field(..., min_length=1, description="Acceptable item type codes (substitutes).")
+    item_types: list[Line] = Field(
+        ...,
+        min_length=1,
+        description="Acceptable item type codes (substitutes), each optionally CODE:factor (the units of "
+        "this requirement one unit of the type provides; a bare code counts its catalog default factor).",
+    )
     quantity: int = Field(..., gt=0)
     unit: Line = Field("", max_length=40, description="Default: the unit of the first item type.")
     priority: Priority = Priority.MEDIUM
@@ -95,6 +101,10 @@ class RequirementOut(Schema):
     owner: str
     capability: str
     item_types: list[str]
+    item_factors: dict[str, str] = Field(
+        description="Effective equivalence factor of every acceptable item type (the requirement's "
+        "override or the catalog default), as decimal strings."
+    )
     quantity: int
     unit: str
     priority: str
@@ -155,6 +165,10 @@ class RequirementOut(Schema):
     @staticmethod
     def resolve_item_types(obj) -> list[str]:  # type: ignore[no-untyped-def]
         return sorted(t.code for t in obj.item_types.all())
+
+    @staticmethod
+    def resolve_item_factors(obj) -> dict[str, str]:  # type: ignore[no-untyped-def]
+        return {code: format_factor(f) for code, f in obj.factors().items()}
 
     @staticmethod
     def resolve_releasable_to(obj) -> list[str]:  # type: ignore[no-untyped-def]

@@ -17,6 +17,7 @@ from clearinghouse.participants.models import Participant
 from clearinghouse.participants.permissions import is_admin, is_recipient_officer_of
 from clearinghouse.requirements import coverage, policies
 from clearinghouse.requirements.choices import Priority
+from clearinghouse.requirements.equivalence import join_item_types, split_item_types, stored
 from clearinghouse.requirements.models import Requirement
 from clearinghouse.requirements.reasons import stated_reason, with_reason
 
@@ -62,7 +63,7 @@ def _owner_for(actor: Any, value: Any) -> Participant:
 
 def _clean(data: dict[str, Any]) -> tuple[dict[str, Any], list[ItemType], list[Participant]]:
     """Field values, acceptable item types and releasable_to participants from loosely typed input."""
-    codes = cleaning.code_list(data.get("item_types"), "item_types")
+    codes, overrides = split_item_types(data.get("item_types"))
     if not codes:
         raise InvalidInput("item_types: at least one acceptable item type is required", field="item_types")
     found = {t.code: t for t in ItemType.objects.filter(code__in=codes).select_related("capability")}
@@ -90,6 +91,7 @@ def _clean(data: dict[str, Any]) -> tuple[dict[str, Any], list[ItemType], list[P
         ),
         "notes": cleaning.text(data.get("notes"), "notes", max_length=10_000),
         "illustrative": cleaning.boolean(data.get("illustrative"), "illustrative"),
+        "item_factors": stored(overrides),
     }
     return values, item_types, participant_cleaning.participants(data.get("releasable_to"), "releasable_to")
 
@@ -99,7 +101,9 @@ def _as_data(requirement: Requirement) -> dict[str, Any]:
     return {
         "external_ref": requirement.external_ref,
         "capability": requirement.capability.code,
-        "item_types": [t.code for t in requirement.item_types.all()],
+        "item_types": join_item_types(
+            [t.code for t in requirement.item_types.all()], requirement.item_factors or {}
+        ),
         "quantity": requirement.quantity,
         "unit": requirement.unit,
         "priority": requirement.priority,

@@ -20,6 +20,7 @@ from clearinghouse.core.errors import PermissionDenied
 from clearinghouse.core.tabular import ImportSummary, Progress, RowChecker, SpreadsheetError, attempt
 from clearinghouse.requirements import policies, selectors, services
 from clearinghouse.requirements.choices import Priority
+from clearinghouse.requirements.equivalence import join_item_types, split_item_types
 
 KIND = "requirements"
 COLUMNS: tuple[str, ...] = (
@@ -49,9 +50,13 @@ class RequirementChecker(RowChecker):
         self.capabilities = set(catalog_selectors.capability_list(user=actor).values_list("code", flat=True))
 
     def item_type_list(self, row: int, data: dict[str, str]) -> None:
-        codes = self.field(row, cleaning.code_list, data["item_types"], "item_types")
+        codes, _ = self.field(row, split_item_types, data["item_types"], "item_types")
         if not codes:
-            raise self.sheet.error(row, "item_types", "required: one or more item type codes, separated by ;")
+            raise self.sheet.error(
+                row,
+                "item_types",
+                "required: one or more item type codes, separated by ; (CODE:factor to override a factor)",
+            )
         for code in codes:
             if code not in self.item_types:
                 raise self.sheet.error(row, "item_types", f"unknown item type {code!r} (see the catalog)")
@@ -123,7 +128,7 @@ def export_rows(*, user: Any, **filters: Any) -> tuple[tuple[str, ...], list[lis
         [
             r.external_ref,
             r.capability.code,
-            ";".join(sorted(t.code for t in r.item_types.all())),
+            ";".join(join_item_types(sorted(t.code for t in r.item_types.all()), r.item_factors or {})),
             r.quantity,
             r.priority,
             r.needed_by,

@@ -11,9 +11,10 @@ from typing import Any
 import pytest
 from django.core.management import call_command
 
-from clearinghouse.catalog import selectors
+from clearinghouse.catalog import selectors, services
 from clearinghouse.catalog.models import CapabilityArea, ItemPrice, ItemType
 from clearinghouse.catalog.services import load_catalog
+from clearinghouse.core.errors import InvalidInput
 from clearinghouse.core.models import AuditEvent
 
 pytestmark = pytest.mark.django_db
@@ -116,3 +117,30 @@ def test_api_lists_capabilities_and_filters_item_types(personas: dict[str, Any],
     assert [p["unit_value"] for p in shell["prices"]] == ["3000.00", "8000.00"]
     assert client.get("/api/v1/catalog/item-types/NOPE").status_code == 404
     assert api_client(None).get("/api/v1/catalog/item-types").status_code == 401
+
+
+def test_default_equivalence_factors_are_reviewed_data_with_a_rationale_and_source() -> None:
+    load_catalog()
+    factors = {
+        t.code: (t.equivalence_family, t.default_factor)
+        for t in ItemType.objects.filter(code__in=["AD-PATRIOT", "AD-SAMPT", "AD-NASAMS", "AD-IRIST-SLM"])
+    }
+    assert factors == {
+        "AD-PATRIOT": ("medium-range-air-defence", Decimal("1.000")),
+        "AD-SAMPT": ("medium-range-air-defence", Decimal("1.000")),
+        "AD-NASAMS": ("medium-range-air-defence", Decimal("0.500")),
+        "AD-IRIST-SLM": ("medium-range-air-defence", Decimal("0.500")),
+    }
+    stated = ItemType.objects.exclude(equivalence_family="")
+    assert stated.count() == 21
+    assert not stated.filter(equivalence_rationale="").exists()
+    assert not stated.filter(equivalence_source="").exists()
+    # Types the file does not name count 1 and belong to no family.
+    shell = ItemType.objects.get(code="AMM-155-HE")
+    assert (shell.equivalence_family, shell.default_factor) == ("", Decimal("1.000"))
+
+
+@pytest.mark.parametrize("value", ["0", "-1", "10.5", "0.0005", "abc", ""])
+def test_an_equivalence_factor_out_of_bounds_is_refused(value: str) -> None:
+    with pytest.raises(InvalidInput, match="must be a number > 0 and at most 10"):
+        services.equivalence_factor(value, "factor")

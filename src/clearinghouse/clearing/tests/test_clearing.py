@@ -178,8 +178,9 @@ def test_cli_match_file_without_database(tmp_path: Path) -> None:
     src.write_text(json.dumps(problem))
     call_command("match", "--input", str(src), "--output", str(dst))
     result = json.loads(dst.read_text())
-    assert result["allocations"] == [{"requirement": "R1", "offer": "O1", "quantity": 3}]
+    assert result["allocations"] == [{"requirement": "R1", "offer": "O1", "quantity": 3, "provides": 3}]
     assert result["objective"] == pytest.approx(3 * 90)
+    assert result["gap"] == 0
 
 
 @pytest.mark.django_db(transaction=True)

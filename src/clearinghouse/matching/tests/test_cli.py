@@ -32,7 +32,7 @@ def test_file_to_file(tmp_path: Path) -> None:
     out = tmp_path / "out.json"
     assert cli.run(["--input", src, "--output", str(out)]) == 0
     result = orjson.loads(out.read_bytes())
-    assert set(result) == {"status", "objective", "bound", "allocations", "unmet"}
+    assert set(result) == {"status", "objective", "bound", "gap", "allocations", "unmet"}
     assert result["status"] == "OPTIMAL" and result["objective"] == result["bound"] > 0
 
 

@@ -44,3 +44,22 @@ def test_benchmark_small() -> None:
     assert len(rows) == 1 and rows[0]["status"] == "OPTIMAL"
     assert rows[0]["e2e_s"] > 0 and rows[0]["peak_mib"] > 0
     assert "small" in out.getvalue() and "greedy %" in out.getvalue()
+
+
+def test_benchmark_runs_the_factor_instance_next_to_the_plain_one() -> None:
+    out = io.StringIO()
+    rows = bench.run_benchmark(sizes=("small",), periods=(6,), out=out, repeats=1, factor_periods=(6,))
+    assert [r["factors"] for r in rows] == [False, True]
+    plain, with_factors = rows
+    assert plain["gap_pct"] == 0 and 0 <= with_factors["gap_pct"] <= 0.1
+    assert with_factors["objective"] != plain["objective"]
+    assert "small P=6 with factors: e2e" in out.getvalue()
+
+
+def test_generate_with_factors_only_adds_factors() -> None:
+    plain, with_factors = generate(300, 900, 12, seed=3), generate(300, 900, 12, seed=3, factors=True)
+    a, b = plain.arrays, with_factors.arrays
+    assert a.rt_factor is None and b.rt_factor is not None
+    assert (a.rt_type == b.rt_type).all() and (a.off_qty == b.off_qty).all() and a.req_ids == b.req_ids
+    stated = b.rt_factor != 1
+    assert 0 < stated.mean() < 0.5

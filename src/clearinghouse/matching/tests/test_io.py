@@ -240,9 +240,9 @@ def test_problem_round_trip_and_table_equality() -> None:
 def test_result_to_dict_shape() -> None:
     p = parse_problem_bytes(orjson.dumps(doc()))
     out = result_to_dict(solve(p))
-    assert set(out) == {"status", "objective", "bound", "allocations", "unmet"}
+    assert set(out) == {"status", "objective", "bound", "gap", "allocations", "unmet"}
     assert out["status"] == "OPTIMAL" and out["objective"] == out["bound"]
-    assert set(out["allocations"][0]) == {"requirement", "offer", "quantity"}
+    assert set(out["allocations"][0]) == {"requirement", "offer", "quantity", "provides"}
     assert [u["requirement"] for u in out["unmet"]] == [f"R{i + 1}" for i in range(6)]
     assert "timings" in result_to_dict(solve(p), timings=True)
     orjson.dumps(out)
