@@ -263,3 +263,11 @@ LOGGING = {
     "loggers": {"django.request": {"filters": ["one_line_403"]}},
     "root": {"handlers": ["console"], "level": env_str("CLEARINGHOUSE_LOG_LEVEL", "WARNING")},
 }
+
+# Background jobs (core/jobs.py, docs/operations.md "Background jobs"): a Celery worker over this
+# broker when set (`clearinghouse worker`), else a thread pool inside each app process.
+CLEARINGHOUSE_BROKER_URL = env_str("CLEARINGHOUSE_BROKER_URL", "")
+CLEARINGHOUSE_JOB_QUEUE = env_str("CLEARINGHOUSE_JOB_QUEUE", "clearinghouse")
+CLEARINGHOUSE_JOB_THREADS = env_int("CLEARINGHOUSE_JOB_THREADS", 2)
+CLEARINGHOUSE_JOB_HEARTBEAT_SECONDS = env_int("CLEARINGHOUSE_JOB_HEARTBEAT_SECONDS", 2)
+CLEARINGHOUSE_JOB_STALE_SECONDS = env_int("CLEARINGHOUSE_JOB_STALE_SECONDS", 60)
