@@ -71,8 +71,8 @@ def run_job(
     return follow(command, job.pk, label=label or kind)
 
 
-def follow(command: BaseCommand, job_id: int, *, label: str) -> Job:
-    """Wait for a job with a progress bar on stderr; a failed job raises CommandError with its error."""
+def wait_with_bar(command: BaseCommand, job_id: int, *, label: str) -> Job:
+    """Follow a job to its end with a progress bar on the command's stderr (stdout keeps the outcome)."""
     from tqdm import tqdm
 
     stream = getattr(command.stderr, "_out", command.stderr)
@@ -81,7 +81,12 @@ def follow(command: BaseCommand, job_id: int, *, label: str) -> Job:
         def show(fraction: float) -> None:
             bar.update(round(fraction * 100) - bar.n)
 
-        job = jobs.wait(job_id, on_progress=show)
+        return jobs.wait(job_id, on_progress=show)
+
+
+def follow(command: BaseCommand, job_id: int, *, label: str) -> Job:
+    """Wait for a job with a progress bar on stderr; a failed job raises CommandError with its error."""
+    job = wait_with_bar(command, job_id, label=label)
     if job.state == JobState.FAILED:
         lines = (job.error or "failed").splitlines()
         for line in lines[1:]:

@@ -5,10 +5,12 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from clearinghouse.core import jobs
-from clearinghouse.core.job_commands import follow
+from clearinghouse.core.choices import JobState
+from clearinghouse.core.errors import NotFound
+from clearinghouse.core.job_commands import wait_with_bar
 
 
 class Command(BaseCommand):
@@ -28,15 +30,10 @@ class Command(BaseCommand):
         job_id = options["job_id"]
         try:
             job = jobs.operator_job(job_id=job_id)
-        except jobs.NotFound:
-            from django.core.management.base import CommandError
-
+        except NotFound:
             raise CommandError(f"no job {job_id}") from None
         if options["wait"] and not job.finished:
-            try:
-                job = follow(self, job_id, label=job.kind)
-            finally:
-                job = jobs.operator_job(job_id=job_id)
-                self.stdout.write(json.dumps(jobs.as_json(job), indent=2))
-            return
+            job = wait_with_bar(self, job_id, label=job.kind)
         self.stdout.write(json.dumps(jobs.as_json(job), indent=2))
+        if job.state == JobState.FAILED:
+            raise CommandError(f"job {job.pk} failed")
