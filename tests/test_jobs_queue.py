@@ -308,3 +308,44 @@ def test_the_upload_page_shows_the_progress_of_a_job_run_in_process(
     }
     # Somebody else's job: the 404 page.
     assert page_client(personas["donor_deu"]).get(f"/jobs/{job.pk}/").status_code == 404
+
+
+def test_a_scenario_and_a_kiel_release_run_as_jobs_in_process(
+    personas: dict[str, Any], api_client: Any
+) -> None:
+    from clearinghouse import jobs as job_kinds
+    from clearinghouse.tracker.models import KielRelease
+    from clearinghouse.tracker.tests.kiel_files import R29
+
+    factories.ensure_catalog()
+    client = api_client(personas["coordinator"])
+    with override_settings(CLEARINGHOUSE_BROKER_URL=""):
+        response = client.post(
+            "/api/v1/clearing/scenarios?async=true",
+            {"name": "without DEU", "exclude_donors": ["DEU"]},
+            content_type="application/json",
+        )
+        kiel = jobs.submit(
+            kind=job_kinds.IMPORT_KIEL, owner=personas["coordinator"], params={"directory": str(R29)}
+        )
+        jobs.wait_idle()
+    assert response.status_code == 202
+    scenario = client.get(f"/api/v1/jobs/{response.json()['id']}").json()
+    assert scenario["kind"] == "clearing.scenario" and scenario["state"] == "succeeded", scenario
+    run = ClearingRun.objects.get(pk=scenario["result"]["run"])
+    assert (run.kind, run.name) == ("scenario", "without DEU")
+    release = client.get(f"/api/v1/jobs/{kiel.pk}").json()
+    assert release["state"] == "succeeded", release
+    assert release["result"]["release"] == 29 and release["result"]["created"] is True
+    assert KielRelease.objects.get(number=29).is_current
+    # A scenario the service refuses when it runs: the job fails with the service's message.
+    with override_settings(CLEARINGHOUSE_BROKER_URL=""):
+        refused = client.post(
+            "/api/v1/clearing/scenarios?async=true",
+            {"exclude_donors": ["XXX"]},
+            content_type="application/json",
+        ).json()
+        jobs.wait_idle()
+    failed = client.get(f"/api/v1/jobs/{refused['id']}").json()
+    assert failed["state"] == "failed" and failed["result"] is None
+    assert "XXX" in failed["error"]
