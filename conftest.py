@@ -77,6 +77,17 @@ def _audit_anchors_in_tmp(request: pytest.FixtureRequest) -> Any:
         yield
 
 
+@pytest.fixture(autouse=True)
+def _jobs_in_process() -> Any:
+    """Background jobs run in the test's own process (core.jobs), even when a broker is exported
+    (CI's PostgreSQL pass): only the tests that start a worker send jobs to it, through their
+    `broker` fixture (tests/test_jobs_queue.py)."""
+    from django.test import override_settings
+
+    with override_settings(CLEARINGHOUSE_BROKER_URL=""):
+        yield
+
+
 @pytest.fixture
 def reference_data(db: Any) -> None:
     """Participants, groups and mandates from the shipped data files."""

@@ -30,6 +30,18 @@ def _session_id(personas: dict[str, Any]) -> dict[str, Any]:
     return {"session_id": row.pk}
 
 
+def _job_id(personas: dict[str, Any]) -> dict[str, Any]:
+    from clearinghouse.core.models import Job
+
+    # A finished job of the analyst's: the owner, coordinators and admins read it; others get 404.
+    job = Job.objects.create(kind="clearing.run", owner=personas["analyst"], state="succeeded", progress=1)
+    return {"job_id": job.pk}
+
+
+# Who reads the analyst's job (core.models.Job.view_q).
+JOB_READERS = frozenset({"analyst", "coordinator", "admin"})
+
+
 def _new_account(personas: dict[str, Any]) -> dict[str, Any]:
     from clearinghouse.participants.services import create_user
 
@@ -65,6 +77,7 @@ API: dict[tuple[str, str], Rule] = {
     ("GET", "/api/v1/audit/events"): Rule(AUDITORS),
     ("GET", "/api/v1/audit/verify"): Rule(AUDITORS),
     ("GET", "/api/v1/me"): Rule(ALL),
+    ("GET", "/api/v1/jobs/{job_id}"): Rule(JOB_READERS, setup=_job_id, denied=(404,)),
 }
 
 PAGES: dict[str, Rule] = {
@@ -84,6 +97,8 @@ PAGES: dict[str, Rule] = {
     "account-password": Rule(ALL),
     "session-revoke": Rule(frozenset({"analyst", "admin"}), setup=_session_id, denied=(404,)),
     "user-list": Rule(ADMINS, denied=(403,)),
+    # A background job's progress card (polled by the page that started it).
+    "job-progress": Rule(JOB_READERS, setup=_job_id, denied=(404,)),
     "user-deactivate": Rule(ADMINS, setup=_new_account, denied=(403,)),
     # The spreadsheet upload page: donor officers import pledges, the recipient's officers
     # requirements; the others have nothing to import and get 403.

@@ -10,7 +10,7 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from clearinghouse.catalog.api import router as catalog_router
 from clearinghouse.clearing.api import router as clearing_router
-from clearinghouse.core.api import audit_router, sessions_router, tokens_router
+from clearinghouse.core.api import audit_router, jobs_router, sessions_router, tokens_router
 from clearinghouse.core.api_docs import LocalSwagger
 from clearinghouse.core.auth import API_AUTH
 from clearinghouse.core.errors import DomainError
@@ -85,6 +85,7 @@ api.add_router("/mandates", mandates_router)
 api.add_router("/tokens", tokens_router)
 api.add_router("/sessions", sessions_router)
 api.add_router("/audit", audit_router)
+api.add_router("/jobs", jobs_router)
 api.add_router("/me", me_router)
 api.add_router("/users", users_router)
 api.add_router("/catalog", catalog_router)

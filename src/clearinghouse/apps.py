@@ -11,3 +11,7 @@ class ProjectConfig(AppConfig):
     name = "clearinghouse"
     label = "clearinghouse"
     verbose_name = "Clearinghouse"
+
+    def ready(self) -> None:
+        # The kinds of background job, known to app servers, commands and workers alike.
+        from clearinghouse import jobs  # noqa: F401

@@ -305,3 +305,11 @@ LOGGING = {
 }
 if LOGGING["handlers"]["console"]["formatter"] not in ("json", "text"):  # type: ignore[index]
     raise ImproperlyConfigured("Unexpected value CLEARINGHOUSE_LOG_FORMAT, use 'json' or 'text'")
+
+# Background jobs (core/jobs.py, docs/operations.md "Background jobs"): a Celery worker over this
+# broker when set (`clearinghouse worker`), else a thread pool inside each app process.
+CLEARINGHOUSE_BROKER_URL = env_str("CLEARINGHOUSE_BROKER_URL", "")
+CLEARINGHOUSE_JOB_QUEUE = env_str("CLEARINGHOUSE_JOB_QUEUE", "clearinghouse")
+CLEARINGHOUSE_JOB_THREADS = env_int("CLEARINGHOUSE_JOB_THREADS", 2)
+CLEARINGHOUSE_JOB_HEARTBEAT_SECONDS = env_int("CLEARINGHOUSE_JOB_HEARTBEAT_SECONDS", 2)
+CLEARINGHOUSE_JOB_STALE_SECONDS = env_int("CLEARINGHOUSE_JOB_STALE_SECONDS", 60)

@@ -34,6 +34,7 @@ urlpatterns = [
     path("audit/", core_views.audit_page, name="audit"),
     path("tokens/", core_views.tokens_page, name="tokens"),
     path("tokens/<int:token_id>/revoke/", core_views.revoke_token_page, name="token-revoke"),
+    path("jobs/<int:job_id>/", core_views.job_progress, name="job-progress"),
     path("", include("clearinghouse.catalog.urls")),
     path("", include("clearinghouse.requirements.urls")),
     path("", include("clearinghouse.pledges.urls")),

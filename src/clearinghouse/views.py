@@ -18,9 +18,10 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_http_methods
 
+from clearinghouse import jobs as job_kinds
 from clearinghouse import spreadsheets
 from clearinghouse.clearing import selectors as clearing_selectors
-from clearinghouse.core import tabular
+from clearinghouse.core import jobs, tabular
 from clearinghouse.core.errors import DomainError
 from clearinghouse.core.forms import set_choices
 from clearinghouse.core.tabular import ImportErrors, ImportSummary
@@ -79,6 +80,11 @@ class UploadForm(forms.Form):
 
     kind = forms.ChoiceField()
     file = forms.FileField(help_text="CSV (UTF-8) or XLSX, with the columns below in the first row.")
+    background = forms.BooleanField(
+        required=False,
+        label="In the background",
+        help_text="For a large file: the import runs as a job and this page shows its progress.",
+    )
 
     def __init__(self, *args: Any, kinds: list[tuple[str, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -115,7 +121,16 @@ def spreadsheet_import(request: HttpRequest) -> HttpResponse:
     form = UploadForm(request.POST or None, request.FILES or None, kinds=kinds, initial=initial)
     context: dict[str, Any] = {"form": form, "columns": spreadsheets.COLUMNS}
     status = 200
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and form.is_valid() and form.cleaned_data["background"]:
+        upload = form.cleaned_data["file"]
+        context["job"] = jobs.submit(
+            kind=job_kinds.SPREADSHEET_KINDS[form.cleaned_data["kind"]],
+            owner=request.user,
+            input_name=Path(upload.name).name,
+            input_bytes=b"".join(upload.chunks()),
+        )
+        status = 202
+    elif request.method == "POST" and form.is_valid():
         try:
             context["summary"] = _import(request.user, form.cleaned_data["kind"], form.cleaned_data["file"])
         except ImportErrors as exc:

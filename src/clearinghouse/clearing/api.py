@@ -3,10 +3,10 @@
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Router, Status
+from ninja import Query, Router, Status
 from ninja.pagination import paginate
 
-from clearinghouse.clearing import selectors, services
+from clearinghouse.clearing import jobs, selectors, services
 from clearinghouse.clearing.schemas import (
     AcceptIn,
     AcceptOut,
@@ -16,9 +16,10 @@ from clearinghouse.clearing.schemas import (
     RunSummaryOut,
     ScenarioIn,
 )
+from clearinghouse.core import jobs as core_jobs
 from clearinghouse.core.errors import PermissionDenied
 from clearinghouse.core.pagination import LimitOffsetPagination
-from clearinghouse.core.schemas import ErrorOut
+from clearinghouse.core.schemas import ErrorOut, JobOut
 from clearinghouse.core.validation import Id
 
 router = Router(tags=["clearing"])
@@ -37,9 +38,20 @@ def list_runs(request: HttpRequest, kind: str | None = None) -> Any:
     return selectors.run_list(user=request.user, kind=kind)
 
 
-@router.post("/runs", response={201: RunOut, 403: ErrorOut, 422: ErrorOut})
-def create_run(request: HttpRequest, payload: RunIn) -> Any:
-    """Solve the matching of current pledges to current requirements (coordination cell)."""
+ASYNC = Query(
+    False,
+    alias="async",
+    description="Run as a background job: 202 with the job (follow it at GET /api/v1/jobs/{id}).",
+)
+
+
+@router.post("/runs", response={201: RunOut, 202: JobOut, 403: ErrorOut, 422: ErrorOut})
+def create_run(request: HttpRequest, payload: RunIn, run_async: bool = ASYNC) -> Any:
+    """Solve the matching of current pledges to current requirements (coordination cell); with
+    `?async=true` as a background job (202 with the job)."""
+    if run_async:
+        job = jobs.start_run(actor=request.user, lateness_penalty=payload.lateness_penalty, name=payload.name)
+        return Status(202, core_jobs.as_json(job))
     run = services.run_matching(
         actor=request.user, lateness_penalty=payload.lateness_penalty, name=payload.name
     )
@@ -68,11 +80,15 @@ def accept(request: HttpRequest, run_id: Id, payload: AcceptIn) -> Any:
     return {"accepted": outcome.accepted, "refused": outcome.refused}
 
 
-@router.post("/scenarios", response={201: RunOut, 403: ErrorOut, 422: ErrorOut})
-def create_scenario(request: HttpRequest, payload: ScenarioIn) -> Any:
-    """Re-run with donors excluded, delayed or scaled, or hypothetical offers, compared with the baseline."""
+@router.post("/scenarios", response={201: RunOut, 202: JobOut, 403: ErrorOut, 422: ErrorOut})
+def create_scenario(request: HttpRequest, payload: ScenarioIn, run_async: bool = ASYNC) -> Any:
+    """Re-run with donors excluded, delayed or scaled, or hypothetical offers, compared with the
+    baseline; with `?async=true` as a background job (202 with the job)."""
     body = payload.model_dump(mode="json")
     penalty = body.pop("lateness_penalty")
+    if run_async:
+        job = jobs.start_scenario(actor=request.user, scenario=body, lateness_penalty=penalty)
+        return Status(202, core_jobs.as_json(job))
     run = services.run_scenario(actor=request.user, scenario=body, lateness_penalty=penalty)
     return Status(201, run)
 

@@ -27,6 +27,9 @@ class RunForm(forms.Form):
 
     name = forms.CharField(max_length=200, required=False)
     lateness_penalty = forms.DecimalField(min_value=0, max_digits=12, decimal_places=2, initial=100)
+    background = forms.BooleanField(
+        required=False, help_text="Run as a background job; the page shows its progress."
+    )
 
 
 class ScenarioForm(forms.Form):
@@ -59,6 +62,9 @@ class ScenarioForm(forms.Form):
     add_quantity = forms.IntegerField(min_value=1, required=False)
     add_available_from = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
     lateness_penalty = forms.DecimalField(min_value=0, max_digits=12, decimal_places=2, initial=100)
+    background = forms.BooleanField(
+        required=False, help_text="Run as a background job; the page shows its progress."
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
@@ -10,9 +12,10 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
-from clearinghouse.clearing import selectors, services
+from clearinghouse.clearing import jobs, selectors, services
 from clearinghouse.clearing.forms import RunForm, ScenarioForm
 from clearinghouse.clearing.models import ClearingRun
+from clearinghouse.core import jobs as core_jobs
 from clearinghouse.core.errors import DomainError, NotFound
 from clearinghouse.core.humanize import count_of, noun
 from clearinghouse.core.pages import Confirmation, confirmed_act
@@ -28,6 +31,13 @@ def _cell_writer(request: HttpRequest) -> None:
         raise DjangoPermissionDenied
 
 
+def _job(request: HttpRequest) -> Any:
+    """The background job named by `?job=` (its progress card on the page that started it), or None;
+    a job the user may not see is the 404 page."""
+    job_id = request.GET.get("job", "")
+    return core_jobs.get_job(user=request.user, job_id=int(job_id)) if job_id.isdigit() else None
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def clearing_home(request: HttpRequest) -> HttpResponse:
@@ -36,7 +46,18 @@ def clearing_home(request: HttpRequest) -> HttpResponse:
     form = RunForm(request.POST or None)
     if request.method == "POST":
         _cell_writer(request)
-        if form.is_valid():
+        if form.is_valid() and form.cleaned_data["background"]:
+            try:
+                job = jobs.start_run(
+                    actor=request.user,
+                    lateness_penalty=float(form.cleaned_data["lateness_penalty"]),
+                    name=form.cleaned_data["name"],
+                )
+            except DomainError as exc:
+                form.add_error(None, exc.message)
+            else:
+                return redirect(f"{reverse('clearing-home')}?job={job.pk}")
+        elif form.is_valid():
             try:
                 run = services.run_matching(
                     actor=request.user,
@@ -48,7 +69,7 @@ def clearing_home(request: HttpRequest) -> HttpResponse:
             else:
                 return redirect("clearing-run", run_id=run.pk)
     runs = selectors.run_list(user=request.user)[:50]
-    return render(request, "clearing/home.html", {"runs": runs, "form": form})
+    return render(request, "clearing/home.html", {"runs": runs, "form": form, "job": _job(request)})
 
 
 @login_required
@@ -132,7 +153,18 @@ def scenario(request: HttpRequest) -> HttpResponse:
     form = ScenarioForm(request.POST or None)
     if request.method == "POST":
         _cell_writer(request)
-        if form.is_valid():
+        if form.is_valid() and form.cleaned_data["background"]:
+            try:
+                job = jobs.start_scenario(
+                    actor=request.user,
+                    scenario=form.scenario(),
+                    lateness_penalty=float(form.cleaned_data["lateness_penalty"]),
+                )
+            except DomainError as exc:
+                form.add_service_error(exc.field, exc.message)
+            else:
+                return redirect(f"{reverse('clearing-scenario')}?job={job.pk}")
+        elif form.is_valid():
             try:
                 run = services.run_scenario(
                     actor=request.user,
@@ -144,7 +176,8 @@ def scenario(request: HttpRequest) -> HttpResponse:
             else:
                 return redirect("clearing-run", run_id=run.pk)
     scenarios = selectors.run_list(user=request.user, kind="scenario")[:20]
-    return render(request, "clearing/scenario.html", {"form": form, "scenarios": scenarios})
+    context = {"form": form, "scenarios": scenarios, "job": _job(request)}
+    return render(request, "clearing/scenario.html", context)
 
 
 @login_required

@@ -1,10 +1,10 @@
-"""API routes for tokens and the audit chain."""
+"""API routes for tokens, the audit chain, sessions and background jobs."""
 
 from django.http import HttpRequest
 from ninja import Router, Status
 from ninja.pagination import paginate
 
-from clearinghouse.core import account_services, audit, selectors, services
+from clearinghouse.core import account_services, audit, jobs, selectors, services
 from clearinghouse.core.errors import PermissionDenied
 from clearinghouse.core.models import AuditEvent
 from clearinghouse.core.pagination import LimitOffsetPagination
@@ -12,6 +12,7 @@ from clearinghouse.core.schemas import (
     AuditEventOut,
     AuditVerifyOut,
     ErrorOut,
+    JobOut,
     SessionOut,
     TokenCreatedOut,
     TokenIn,
@@ -22,6 +23,7 @@ from clearinghouse.core.validation import Id
 tokens_router = Router(tags=["tokens"])
 audit_router = Router(tags=["audit"])
 sessions_router = Router(tags=["sessions"])
+jobs_router = Router(tags=["jobs"])
 
 
 @tokens_router.get("", response=list[TokenOut])
@@ -99,3 +101,10 @@ def revoke_session(request: HttpRequest, session_id: int):  # type: ignore[no-un
     """End one of your browser sessions: whoever uses it is signed out at once."""
     account_services.revoke_session(actor=request.user, session_id=session_id)
     return Status(204, None)
+
+
+@jobs_router.get("/{job_id}", response={200: JobOut, 404: ErrorOut})
+def get_job(request: HttpRequest, job_id: Id):  # type: ignore[no-untyped-def]
+    """A background job you started (coordinators and admins: any job): state, progress, result or
+    error. A job whose worker died is answered `failed`, never `running` forever."""
+    return jobs.as_json(jobs.get_job(user=request.user, job_id=job_id))

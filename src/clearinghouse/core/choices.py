@@ -25,3 +25,12 @@ class AuditAction(models.TextChoices):
     TOKEN_CREATE = "token_create", "Token created"
     TOKEN_REVOKE = "token_revoke", "Token revoked"
     IMPORT = "import", "Import"
+
+
+class JobState(models.TextChoices):
+    """Where a background job is: waiting, running, or finished one way or the other."""
+
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "Running"
+    SUCCEEDED = "succeeded", "Succeeded"
+    FAILED = "failed", "Failed"

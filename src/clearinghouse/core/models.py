@@ -1,4 +1,4 @@
-"""Core models: the append-only audit chain, API tokens, and the releasable-record base."""
+"""Core models: the append-only audit chain, API tokens, the releasable-record base, background jobs."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from clearinghouse.core.choices import Releasability
+from clearinghouse.core.choices import JobState, Releasability
 from clearinghouse.core.releasability import visibility_q
 from clearinghouse.core.resilient import ResilientQuerySetMixin
 
@@ -237,3 +237,53 @@ class UserSession(RestrictedModel):
     @classmethod
     def write_q(cls, user: Any, action: str) -> Q | None:
         return cls.view_q(user)
+
+
+class Job(RestrictedModel):
+    """A long task (an import, a clearing run) run by a worker on behalf of its owner (`core.jobs`).
+
+    The task's own service writes and audits the records, all or nothing; the job row is plumbing
+    that says where the task is. `worker` names the process running it (host:pid) and `heartbeat`
+    when it last said it was alive, so that a job whose process died is reported failed, never
+    running forever. The uploaded file a job reads travels in `input_file` (shared by every app
+    server and worker through the database), cleared when the job ends.
+    """
+
+    kind = models.CharField(max_length=50)
+    state = models.CharField(max_length=10, choices=JobState.choices, default=JobState.QUEUED)
+    progress = models.FloatField(default=0.0, help_text="0 to 1.")
+    params = models.JSONField(default=dict, blank=True)
+    result = models.JSONField(null=True, blank=True)
+    error = models.TextField(blank=True)
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="jobs")
+    input_name = models.CharField(max_length=255, blank=True)
+    input_file = models.BinaryField(blank=True, default=b"", editable=False)
+    worker = models.CharField(max_length=200, blank=True, help_text="host:pid of the process running it.")
+    created_at = models.DateTimeField(default=timezone.now)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    heartbeat = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ("-created_at", "-id")
+        indexes = [models.Index(fields=("state", "heartbeat"), name="core_job_state_idx")]
+
+    def __str__(self) -> str:
+        return f"job {self.pk} {self.kind} ({self.state})"
+
+    @property
+    def finished(self) -> bool:
+        return self.state in (JobState.SUCCEEDED, JobState.FAILED)
+
+    @classmethod
+    def view_q(cls, user: Any) -> Q | None:
+        """The owner; coordinators and admins see every job. Anyone else: not found."""
+        if not getattr(user, "is_authenticated", False):
+            return None
+        if user.is_superuser or user.role in ("coordinator", "admin"):
+            return Q()
+        return Q(owner_id=user.pk)
+
+    @classmethod
+    def write_q(cls, user: Any, action: str) -> Q | None:
+        return None

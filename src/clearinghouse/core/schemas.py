@@ -83,3 +83,14 @@ class SessionOut(Schema):
     address: str
     user_agent: str
     mfa: bool
+
+
+class JobOut(Schema):
+    """A background job: where it is, how far, and its result or error (core/jobs.py)."""
+
+    id: int
+    kind: str
+    state: str = Field(description="queued, running, succeeded or failed.")
+    progress: float = Field(ge=0, le=1, description="0 to 1.")
+    result: dict[str, object] | None = Field(None, description="What the job did, once it succeeded.")
+    error: str | None = Field(None, description="Why it failed (the job changed nothing).")

@@ -1,4 +1,4 @@
-"""Core pages: sign-in, sign-out, the audit chain, personal API tokens."""
+"""Core pages: sign-in, sign-out, the audit chain, personal API tokens, a background job's progress."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
-from clearinghouse.core import account_services, audit, mfa, selectors, services, views_account
+from clearinghouse.core import account_services, audit, jobs, mfa, selectors, services, views_account
 from clearinghouse.core.errors import DomainError
 from clearinghouse.core.forms import ThrottledLoginForm
 from clearinghouse.core.models import AuditEvent
@@ -124,3 +124,11 @@ def revoke_token_page(request: HttpRequest, token_id: int) -> HttpResponse:
     services.revoke_token(actor=request.user, token_id=token_id)
     messages.success(request, "Token revoked.")
     return redirect("tokens")
+
+
+@login_required
+def job_progress(request: HttpRequest, job_id: int) -> HttpResponse:
+    """A background job's progress card (the partial the starting page polls with HTMX until the
+    job has finished). Only its owner, coordinators and admins: anyone else gets the 404 page."""
+    job = jobs.get_job(user=request.user, job_id=job_id)
+    return render(request, "core/_job_progress.html", {"job": job})

@@ -380,13 +380,15 @@ def test_spreadsheet_imports_dispatch_to_the_spreadsheets_module(
     personas: dict[str, Any], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     from clearinghouse import spreadsheets
+    from clearinghouse.core.tabular import ImportSummary
 
     calls: list[dict[str, Any]] = []
 
-    def import_file(*, actor: Any, path: Path, kind: str, progress: Any) -> str:
+    # Run as a job (clearinghouse.jobs), in this process without a broker: the same call, by path.
+    def import_file(*, actor: Any, path: Path, kind: str, progress: Any, name: str) -> ImportSummary:
         calls.append({"actor": actor.username, "path": path, "kind": kind})
-        progress("row 2 of 2")
-        return "2 requirements imported"
+        progress(1, 2)
+        return ImportSummary(kind=kind, file=name, rows=2, created=2, updated=0, unchanged=0)
 
     monkeypatch.setattr(spreadsheets, "import_file", import_file)
     out, err = StringIO(), StringIO()
@@ -394,8 +396,8 @@ def test_spreadsheet_imports_dispatch_to_the_spreadsheets_module(
         "import", "requirements", str(tmp_path / "r.xlsx"), "--as", "recipient", stdout=out, stderr=err
     )
     assert calls == [{"actor": "recipient", "path": tmp_path / "r.xlsx", "kind": "requirements"}]
-    assert "2 requirements imported" in out.getvalue()
-    assert "row 2 of 2" in err.getvalue()
+    assert "Imported 2 requirement rows from r.xlsx: 2 created" in out.getvalue()
+    assert "1/2" in err.getvalue()
 
 
 def test_the_tolerance_follows_the_files_rounding() -> None:

@@ -7,9 +7,11 @@ from typing import Any
 
 from django.core.management.base import CommandParser
 
-from clearinghouse.clearing import selectors, services
+from clearinghouse.clearing import jobs, selectors, services
+from clearinghouse.clearing.models import ClearingRun
 from clearinghouse.core.commands import ClearinghouseCommand
 from clearinghouse.core.humanize import count_of
+from clearinghouse.core.job_commands import add_wait_argument, run_job
 
 
 class Command(ClearinghouseCommand):
@@ -21,6 +23,7 @@ class Command(ClearinghouseCommand):
         run.add_argument("--lateness-penalty", type=float, default=services.DEFAULT_LATENESS_PENALTY)
         run.add_argument("--name", default="")
         run.add_argument("--as", dest="as_user", metavar="USERNAME", required=True)
+        add_wait_argument(run)
         acc = sub.add_parser("accept", help="Accept all (default) or the named proposals of a run.")
         acc.add_argument("run_id", type=int)
         acc.add_argument("--proposal", type=int, action="append", help="proposal id (repeatable)")
@@ -33,9 +36,17 @@ class Command(ClearinghouseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         actor = self.acting_user(options)
         if options["sub"] == "run":
-            run = services.run_matching(
-                actor=actor, lateness_penalty=options["lateness_penalty"], name=options["name"]
+            job = run_job(
+                self,
+                kind=jobs.CLEARING_RUN,
+                owner=actor,
+                params={"lateness_penalty": options["lateness_penalty"], "name": options["name"]},
+                wait=options["wait"],
+                label="clearing run",
             )
+            if job is None:
+                return
+            run = ClearingRun.objects.get(pk=(job.result or {})["run"])
             self.stdout.write(
                 f"run {run.pk}: {run.status}, objective {run.objective:g} (bound {run.bound:g}), "
                 f"{count_of(run.proposals.count(), 'proposal')}, digest {run.input_digest[:12]}"
