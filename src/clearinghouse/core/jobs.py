@@ -36,6 +36,7 @@ from django.contrib.auth import get_user_model
 from django.db import DatabaseError, close_old_connections, connection, transaction
 from django.utils import timezone
 
+from clearinghouse.core import metrics
 from clearinghouse.core.choices import JobState
 from clearinghouse.core.context import current_door, current_request_id_or_none, request_context
 from clearinghouse.core.errors import DomainError, NotFound
@@ -296,6 +297,10 @@ def _finish(
     if progress is not None:
         values["progress"] = progress
     Job.objects.filter(pk=job_id, state=JobState.RUNNING).update(**values)
+    job = Job.objects.filter(pk=job_id).only("kind", "started_at", "finished_at").first()
+    if job is not None and job.started_at is not None and job.finished_at is not None:
+        seconds = (job.finished_at - job.started_at).total_seconds()
+        metrics.observe_job(job.kind, seconds, state == JobState.SUCCEEDED)
 
 
 class _Heartbeat(threading.Thread):

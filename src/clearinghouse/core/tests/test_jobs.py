@@ -274,3 +274,23 @@ def test_the_in_process_worker_runs_a_job_and_writes_its_progress_while_it_runs(
     assert job.state == "succeeded" and job.progress == 1.0 and job.result == {"done": True}
     assert job.worker.startswith(socket.gethostname() + ":")
     assert connection.vendor in ("sqlite", "postgresql")
+
+
+@pytest.mark.django_db
+def test_finished_jobs_are_counted_in_the_metrics(
+    personas: dict[str, Any], test_kinds: dict[str, Any]
+) -> None:
+    from prometheus_client import REGISTRY
+
+    def sample(name: str, **labels: str) -> float:
+        return REGISTRY.get_sample_value(name, labels) or 0.0
+
+    ok_before = sample("clearinghouse_job_duration_seconds_count", kind="test.count", outcome="succeeded")
+    failed_before = sample("clearinghouse_job_failures_total", kind="test.crash")
+    jobs.run_inline(kind="test.count", owner=personas["coordinator"], params={"n": 1})
+    with pytest.raises(RuntimeError):
+        jobs.run_inline(kind="test.crash", owner=personas["coordinator"], params={})
+    assert sample("clearinghouse_job_duration_seconds_count", kind="test.count", outcome="succeeded") == (
+        ok_before + 1
+    )
+    assert sample("clearinghouse_job_failures_total", kind="test.crash") == failed_before + 1
