@@ -21,20 +21,21 @@ from typing import Any
 from django.db import connection, models, transaction
 from django.utils import timezone
 
-from clearinghouse.core import anchor
+from clearinghouse.core import anchor, bulk
 from clearinghouse.core.context import current_door, current_request_id_or_none, new_request_id
 from clearinghouse.core.models import AuditEvent
 
 GENESIS_HASH = "0" * 64
 # Any constant works: it only has to be the same for every writer of the chain.
 _PG_CHAIN_LOCK = 0x43484149  # "CHAI"
-# Events per INSERT statement of a bulk append (PostgreSQL takes up to 65,535 parameters).
-_BULK_BATCH = 1000
+
+
+_PLAIN_JSON = frozenset({str, int, bool})
 
 
 def jsonable(value: Any) -> Any:
     """Turn a value into plain JSON types, deterministically (Decimals and dates become strings)."""
-    if value is None or isinstance(value, bool | int | str):
+    if value is None or type(value) in _PLAIN_JSON or isinstance(value, bool | int | str):
         return value
     if isinstance(value, float):
         return repr(value)
@@ -133,6 +134,8 @@ class Change:
     object_id: Any = None
     before: dict[str, Any] | None = None
     after: dict[str, Any] | None = None
+    # before and after are already plain JSON types (a `snapshot`): not converted again.
+    json_ready: bool = False
 
 
 class _Author:
@@ -148,17 +151,26 @@ class _Author:
         self.origin = door.origin
 
 
-def _draft(author: _Author, change: Change, created_at: dt.datetime) -> AuditEvent | None:
+class _Draft:
+    """An event's fields before it is linked and inserted (bulk appends make thousands: lighter
+    than model instances; `bulk.insert` reads the same attribute names)."""
+
+    def __init__(self, **fields: Any) -> None:
+        self.__dict__.update(fields)
+
+
+def _draft(author: _Author, change: Change, created_at: dt.datetime) -> Any:
     """The event of a change, not yet linked into the chain; None when before == after."""
-    before_j = jsonable(change.before) if change.before is not None else None
-    after_j = jsonable(change.after) if change.after is not None else None
+    convert = (lambda v: v) if change.json_ready else jsonable
+    before_j = convert(change.before) if change.before is not None else None
+    after_j = convert(change.after) if change.after is not None else None
     if before_j is not None and after_j is not None and before_j == after_j:
         return None
     object_type, object_id = change.object_type, change.object_id
     if change.obj is not None:
         object_type = object_type or change.obj._meta.label_lower
         object_id = change.obj.pk if object_id is None else object_id
-    return AuditEvent(
+    return _Draft(
         created_at=created_at,
         actor=author.actor,
         actor_participant=author.participant,
@@ -173,7 +185,7 @@ def _draft(author: _Author, change: Change, created_at: dt.datetime) -> AuditEve
     )
 
 
-def _append(drafts: list[AuditEvent]) -> list[AuditEvent]:
+def _append(drafts: list[Any]) -> list[Any]:
     """Link drafts into the chain and insert them: under the chain's lock, the last event read once,
     sequence, previous hash, hash and seal computed in memory, every event written in one go."""
     if not drafts:
@@ -191,9 +203,10 @@ def _append(drafts: list[AuditEvent]) -> list[AuditEvent]:
         event.seal = seal(event.hash)
         prev_hash = event.hash
     if len(drafts) == 1:
-        drafts[0].save(force_insert=True)
-    else:
-        AuditEvent.objects.bulk_create(drafts, batch_size=_BULK_BATCH)
+        event = AuditEvent(**drafts[0].__dict__)
+        event.save(force_insert=True)
+        return [event]
+    bulk.insert(drafts, model=AuditEvent, with_pk=False)
     return drafts
 
 
@@ -220,18 +233,19 @@ def record(
     return _append([draft])[0] if draft is not None else None
 
 
-def record_many(*, actor: Any, changes: Iterable[Change]) -> list[AuditEvent]:
+def record_many(*, actor: Any, changes: Iterable[Change]) -> int:
     """Append one event per change (bulk imports), exactly as `record` would one after another,
     in one go: the chain's lock taken once, the hashes computed in memory, one bulk insert.
 
     Must run inside the service's transaction, like `record`; unchanged changes write nothing.
+    Returns how many events were appended.
     """
     if not connection.in_atomic_block:
         raise RuntimeError("audit.record_many must run inside the service's transaction")
     author = _Author(actor)
     created_at = _now()
     drafts = [d for d in (_draft(author, c, created_at) for c in changes) if d is not None]
-    return _append(drafts)
+    return len(_append(drafts))
 
 
 @dataclass(frozen=True)

@@ -488,7 +488,9 @@ class RowChecker:
 # how many were created, updated, unchanged, and the rows the services refused (with why).
 Writer = Callable[[list[tuple[int, dict[str, Any]]]], tuple[Counter[str], list[tuple[int, DomainError]]]]
 
-BATCH_ROWS = 2000  # rows checked, written and audited together
+BATCH_ROWS = 2000  # rows written and audited together
+KEEP_ROWS = 20_000  # a file of up to this many rows is checked once and kept; a larger one twice
+Row = tuple[int, dict[str, Any]]
 
 
 @dataclass(frozen=True)
@@ -514,10 +516,10 @@ def import_table(
 ) -> ImportSummary:
     """Import a CSV or XLSX file of one kind of record, all or nothing, as `actor`.
 
-    The file is read twice as a stream, never held whole: first every row is checked
-    (`table.checker(actor=, sheet=).check`) and every error reported; if none failed, the rows are
-    read and checked again and written in batches of BATCH_ROWS through `writer()` (bulk inserts,
-    one audit event per record), all in ONE transaction: any row the services refuse is reported
+    The file is read as a stream: first every row is checked (`table.checker(actor=, sheet=).check`)
+    and every error reported; if none failed, the checked rows (kept up to KEEP_ROWS, else read and
+    checked again) are written in batches of BATCH_ROWS through `writer()` (bulk inserts, one
+    audit event per record), all in ONE transaction: any row the services refuse is reported
     (every one of them) and the whole file is rolled back. `progress(done, total)` is called after
     each batch; `name` is the file name errors give (default: the path's own name).
     """
@@ -528,7 +530,16 @@ def import_table(
     if path.stat().st_size > MAX_FILE_BYTES:
         too_big(label, path.stat().st_size)
     errors = ErrorList(label)
-    total = sum(1 for _ in _checked_rows(table, actor, path, label, errors))
+    # The checked rows of a file up to KEEP_ROWS rows are kept from the first reading; a larger
+    # file is read and checked again while it is written, so memory stays bounded.
+    kept: list[Row] | None = []
+    total = 0
+    for row in _checked_rows(table, actor, path, label, errors):
+        total += 1
+        if kept is not None:
+            kept.append(row)
+            if len(kept) > KEEP_ROWS:
+                kept = None
     if not total and not errors.total:
         sheet = _sheet(table, path, label)[0]
         raise sheet.error(2, sheet.columns[0], "no data rows: the file has a header but nothing below it")
@@ -538,7 +549,8 @@ def import_table(
     with transaction.atomic():
         write = writer()
         sheet = _sheet(table, path, label)[0]
-        for batch in _batches(_checked_rows(table, actor, path, label, errors), BATCH_ROWS):
+        rows = kept if kept is not None else _checked_rows(table, actor, path, label, errors)
+        for batch in _batches(rows, BATCH_ROWS):
             outcome, refused = write(batch)
             counts.update(outcome)
             for number, exc in sorted(refused, key=lambda r: r[0]):
@@ -593,9 +605,6 @@ def _checked_rows(
             errors.add(problem)
         if not problems:
             yield number, clean
-
-
-Row = tuple[int, dict[str, Any]]
 
 
 def _batches(rows: Iterable[Row], size: int) -> Iterator[list[Row]]:

@@ -22,7 +22,7 @@ from django.utils import timezone
 
 from clearinghouse.catalog.models import ItemPrice, ItemType
 from clearinghouse.catalog.selectors import reference_price
-from clearinghouse.core import audit, cleaning, fx, money
+from clearinghouse.core import audit, bulk, cleaning, fx, money
 from clearinghouse.core.errors import (
     Conflict,
     DomainError,
@@ -364,20 +364,24 @@ def create_pledges(
         if errors:
             raise RowErrors(errors)
         with _database_rules("The pledges"):
-            Pledge.objects.bulk_create([p for p, _, _ in ready], batch_size=1000)
-        through = Pledge.releasable_to.through
-        through.objects.bulk_create(
-            [through(pledge_id=p.pk, participant_id=r.pk) for p, rt, _ in ready for r in rt],
-            batch_size=1000,
-        )
-        PledgeTranche.objects.bulk_create(
-            [PledgeTranche(pledge=p, year=y, amount=a) for p, _, tr in ready for y, a in tr],
-            batch_size=1000,
-        )
+            for entry, pk in zip(ready, bulk.reserve_ids(Pledge, len(ready)), strict=True):
+                entry[0].pk = pk
+            bulk.insert([p for p, _, _ in ready])
+            through = Pledge.releasable_to.through
+            bulk.insert(
+                [through(pledge_id=p.pk, participant_id=r.pk) for p, rt, _ in ready for r in rt],
+                with_pk=False,
+            )
+            bulk.insert(
+                [PledgeTranche(pledge=p, year=y, amount=a) for p, _, tr in ready for y, a in tr],
+                with_pk=False,
+            )
         audit.record_many(
             actor=actor,
             changes=(
-                audit.Change("create", p, after=pledge_snapshot(p, releasable_to=rt, tranches=tr))
+                audit.Change(
+                    "create", p, after=pledge_snapshot(p, releasable_to=rt, tranches=tr), json_ready=True
+                )
                 for p, rt, tr in ready
             ),
         )

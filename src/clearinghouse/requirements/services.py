@@ -8,7 +8,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 
 from clearinghouse.catalog.models import CapabilityArea, ItemType
-from clearinghouse.core import audit, cleaning
+from clearinghouse.core import audit, bulk, cleaning
 from clearinghouse.core.choices import Releasability
 from clearinghouse.core.errors import (
     Conflict,
@@ -227,20 +227,28 @@ def create_requirements(
             raise RowErrors(errors)
         try:
             with transaction.atomic():
-                Requirement.objects.bulk_create([r for r, _, _ in ready], batch_size=1000)
+                for (requirement, _, _), pk in zip(
+                    ready, bulk.reserve_ids(Requirement, len(ready)), strict=True
+                ):
+                    requirement.pk = pk
+                bulk.insert([r for r, _, _ in ready])
+                types, shared = Requirement.item_types.through, Requirement.releasable_to.through
+                bulk.insert(
+                    [types(requirement_id=r.pk, itemtype_id=t.pk) for r, ts, _ in ready for t in ts],
+                    with_pk=False,
+                )
+                bulk.insert(
+                    [shared(requirement_id=r.pk, participant_id=p.pk) for r, _, ps in ready for p in ps],
+                    with_pk=False,
+                )
         except IntegrityError as exc:
             raise Conflict(f"The requirements break a rule of the database: {exc}") from None
-        types, shared = Requirement.item_types.through, Requirement.releasable_to.through
-        types.objects.bulk_create(
-            [types(requirement_id=r.pk, itemtype_id=t.pk) for r, ts, _ in ready for t in ts], batch_size=1000
-        )
-        shared.objects.bulk_create(
-            [shared(requirement_id=r.pk, participant_id=p.pk) for r, _, ps in ready for p in ps],
-            batch_size=1000,
-        )
         audit.record_many(
             actor=actor,
-            changes=(audit.Change("create", r, after=_new_snapshot(r, ts, ps)) for r, ts, ps in ready),
+            changes=(
+                audit.Change("create", r, after=_new_snapshot(r, ts, ps), json_ready=True)
+                for r, ts, ps in ready
+            ),
         )
     return [r for r, _, _ in ready]
 
