@@ -81,6 +81,8 @@ def _secret_key() -> str:
 
 SECRET_KEY = _secret_key()
 DEBUG = env_bool("CLEARINGHOUSE_DEBUG", False)
+# `clearinghouse bench http` only: routes /bench/bare, the reference view of the load benchmark.
+BENCH = env_bool("CLEARINGHOUSE_BENCH", False)
 ALLOWED_HOSTS = env_list("CLEARINGHOUSE_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env_list("CLEARINGHOUSE_CSRF_TRUSTED_ORIGINS", [])
 

@@ -128,3 +128,8 @@ def spreadsheet_import(request: HttpRequest) -> HttpResponse:
             context["error"] = exc.message
             status = 403 if exc.status == 403 else 422
     return render(request, "spreadsheet_import.html", context, status=status)
+
+
+def bench_bare(request: HttpRequest) -> HttpResponse:
+    """A bare Django view (routed only under CLEARINGHOUSE_BENCH): the load benchmark's reference."""
+    return HttpResponse(b"ok", content_type="text/plain")

@@ -14,6 +14,7 @@ from typing import Any
 
 PASSWORD = "bench-password-not-secret"
 ACCOUNTS = {
+    "admin": ("NATO", "admin"),
     "coordinator": ("NATO", "coordinator"),
     "recipient": ("UKR", "recipient_officer"),
     "analyst": ("NATO", "analyst"),
@@ -32,7 +33,7 @@ def _peak_kib() -> int:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 
 
-def setup(pledges: int, requirements: int, workdir: Path) -> dict[str, Any]:
+def setup(pledges: int, requirements: int, workdir: Path, *, kiel: bool = False) -> dict[str, Any]:
     """A migrated database with the reference data, the catalog, one account per role used, and
     `pledges` / `requirements` records imported through the bulk import."""
     from django.core.management import call_command
@@ -54,6 +55,12 @@ def setup(pledges: int, requirements: int, workdir: Path) -> dict[str, Any]:
             user.set_password(PASSWORD)
             user.save(update_fields=["password"])
     start = time.perf_counter()
+    if kiel:
+        from clearinghouse import tracker
+        from clearinghouse.tracker.services import import_kiel_release
+
+        shipped = Path(tracker.__file__).parent / "data" / "kiel-r29"
+        import_kiel_release(actor=User.objects.get(username="admin"), directory=shipped)
     if requirements:
         path = write_csv(workdir / "requirements.csv", REQUIREMENT_COLUMNS, requirement_rows(requirements))
         _import("requirements", path, "recipient")
@@ -117,6 +124,24 @@ def import_rows(rows: int, workdir: Path) -> dict[str, Any]:
     }
 
 
+def credentials(username: str) -> dict[str, Any]:
+    """A session cookie (pages) and an API token (API) for `username`."""
+    from django.conf import settings
+    from django.test import Client
+
+    from clearinghouse.core.services import create_token
+    from clearinghouse.participants.models import User
+
+    user = User.objects.get(username=username)
+    client = Client()
+    client.force_login(user)
+    token = create_token(actor=user, user=user, name="bench")
+    return {
+        "cookie": f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}",
+        "token": token.raw,
+    }
+
+
 def state() -> dict[str, Any]:
     """What an interrupted import must leave unchanged: counts, the chain's end, and its check."""
     from clearinghouse.core import audit
@@ -142,6 +167,9 @@ def main(argv: list[str]) -> int:
     s.add_argument("--pledges", type=int, default=0)
     s.add_argument("--requirements", type=int, default=0)
     s.add_argument("--workdir", type=Path, required=True)
+    s.add_argument("--kiel", action="store_true", help="import the shipped Kiel release too")
+    c = sub.add_parser("credentials")
+    c.add_argument("--user", required=True)
     i = sub.add_parser("import")
     i.add_argument("--rows", type=int, required=True)
     i.add_argument("--workdir", type=Path, required=True)
@@ -155,7 +183,9 @@ def main(argv: list[str]) -> int:
 
     django.setup()
     if args.step == "setup":
-        out = setup(args.pledges, args.requirements, args.workdir)
+        out = setup(args.pledges, args.requirements, args.workdir, kiel=args.kiel)
+    elif args.step == "credentials":
+        out = credentials(args.user)
     elif args.step == "file":
         out = {"path": str(_pledge_file(args.out, args.rows))}
     elif args.step == "state":

@@ -72,8 +72,11 @@ def fresh_postgres(name: str, server: str = PG_SERVER) -> str:
 
 
 def targets(workdir: Path, database_url: str | None, *, label: str = "") -> list[Target]:
-    """SQLite in `workdir`, and PostgreSQL when reachable (or only the database `database_url` names)."""
+    """SQLite in `workdir`, and PostgreSQL when reachable (or only the database `database_url` names;
+    `sqlite`: SQLite only)."""
     base = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    if database_url == "sqlite":
+        return [Target("sqlite", {**base, "CLEARINGHOUSE_DATA_DIR": str(workdir / "sqlite")})]
     if database_url:
         kind = "postgresql" if database_url.startswith("postgres") else "sqlite"
         env = {**base, "CLEARINGHOUSE_DATA_DIR": str(workdir / "sqlite"), "DATABASE_URL": database_url}
