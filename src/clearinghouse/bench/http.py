@@ -2,7 +2,7 @@
 
 For each database (SQLite; PostgreSQL when reachable) it builds a database of N pledges (8 donors)
 and M requirements through the bulk import, with the shipped Kiel release; starts the application
-under gunicorn on 127.0.0.1 (`clearinghouse.wsgi`, gthread workers, CLEARINGHOUSE_BENCH=1 so that
+under gunicorn on 127.0.0.1 (`clearinghouse.wsgi`, gthread workers, CLEARINGHOUSE_BENCH=True so that
 the bare reference view `/bench/bare` exists); and drives every route at concurrency 1, 8 and 32
 with a bounded load generator: an asyncio HTTP/1.1 client with keep-alive connections, written
 here (no dependency), each of `concurrency` connections sending its next request when the last
@@ -25,6 +25,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -169,12 +170,14 @@ def _serve(env: dict[str, str], port: int, workers: int, threads: int) -> subpro
         "--log-level",
         "warning",
     ]
-    proc = subprocess.Popen(command, env={**env, "CLEARINGHOUSE_BENCH": "1"})  # noqa: S603
+    proc = subprocess.Popen(command, env={**env, "CLEARINGHOUSE_BENCH": "True"})  # noqa: S603
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         try:
-            with socket.create_connection(("127.0.0.1", port), timeout=1):
-                return proc
+            # The master listens before a worker is ready: wait for an answer.
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/bench/bare", timeout=5) as answer:  # noqa: S310
+                if answer.status == 200:
+                    return proc
         except OSError:
             if proc.poll() is not None:
                 raise RuntimeError("gunicorn exited at start") from None
