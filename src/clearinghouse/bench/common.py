@@ -71,7 +71,7 @@ def fresh_postgres(name: str, server: str = PG_SERVER) -> str:
     return f"{server}/{name}"
 
 
-def targets(workdir: Path, database_url: str | None, *, label: str = "") -> list[Target]:
+def targets(workdir: Path, database_url: str | None, *, label: str = "", fresh: bool = True) -> list[Target]:
     """SQLite in `workdir`, and PostgreSQL when reachable (or only the database `database_url` names;
     `sqlite`: SQLite only)."""
     base = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
@@ -84,7 +84,8 @@ def targets(workdir: Path, database_url: str | None, *, label: str = "") -> list
     out = [Target("sqlite", {**base, "CLEARINGHOUSE_DATA_DIR": str(workdir / "sqlite")})]
     why = postgres_reachable()
     if why is None:
-        url = fresh_postgres(PG_DATABASE + (f"_{label}" if label else ""))
+        name = PG_DATABASE + (f"_{label}" if label else "")
+        url = fresh_postgres(name) if fresh else f"{PG_SERVER}/{name}"
         out.append(
             Target("postgresql", {**base, "CLEARINGHOUSE_DATA_DIR": str(workdir / "pg"), "DATABASE_URL": url})
         )

@@ -225,6 +225,19 @@ def _table(label: str, outcomes: list[Outcome]) -> None:
         )
 
 
+def _run(target: Target, args: argparse.Namespace) -> tuple[list[Outcome], tuple[float, str]]:
+    """Serve the target's database, measure every route, stop the server, time a clearing run."""
+    creds, _ = run_child(["credentials", "--user", "analyst"], target.env)
+    port = _free_port()
+    server = _serve(target.env, port, args.workers, args.threads)
+    try:
+        outcomes = _measure(target, port, creds, args.seconds)
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=60)
+    return outcomes, _clearing(target.env)
+
+
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="clearinghouse bench http")
     parser.add_argument("--pledges", type=int, default=50_000)
@@ -232,12 +245,25 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--seconds", type=float, default=5.0, help="per route and concurrency")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=8)
-    parser.add_argument("--database-url", default=None)
+    parser.add_argument("--database-url", default=None, help="only this database (`sqlite`: SQLite only)")
+    parser.add_argument(
+        "--workdir",
+        type=Path,
+        default=None,
+        help="keep the built databases here and reuse them on the next run (default: built afresh)",
+    )
     args = parser.parse_args(argv)
     results: list[tuple[str, list[Outcome], tuple[float, str]]] = []
     with tempfile.TemporaryDirectory(prefix="ch-bench-http-") as tmp:
-        workdir = Path(tmp)
-        for target in targets(workdir, args.database_url, label="http"):
+        workdir = args.workdir or Path(tmp)
+        workdir.mkdir(parents=True, exist_ok=True)
+        reuse = args.workdir is not None and any(workdir.glob("*.built"))
+        for target in targets(workdir, args.database_url, label="http", fresh=not reuse):
+            marker = workdir / f"{target.label}.built"
+            if marker.exists():
+                print(f"{target.label}: reusing the database built before ({marker.read_text().strip()})")
+                results.append((target.label, *_run(target, args)))
+                continue
             print(
                 f"{target.label}: building {args.pledges:,} pledges and {args.requirements:,} requirements…"
             )
@@ -255,16 +281,8 @@ def main(argv: list[str]) -> int:
                 target.env,
             )
             print(f"  imported in {built['seconds']:.1f} s (set-up {wall:.1f} s)", flush=True)
-            creds, _ = run_child(["credentials", "--user", "analyst"], target.env)
-            port = _free_port()
-            server = _serve(target.env, port, args.workers, args.threads)
-            try:
-                outcomes = _measure(target, port, creds, args.seconds)
-            finally:
-                server.send_signal(signal.SIGTERM)
-                server.wait(timeout=60)
-            clearing = _clearing(target.env)
-            results.append((target.label, outcomes, clearing))
+            marker.write_text(f"{args.pledges} pledges, {args.requirements} requirements\n")
+            results.append((target.label, *_run(target, args)))
     for label, outcomes, (seconds, line) in results:
         _table(
             f"{label}: gunicorn {args.workers} workers x {args.threads} threads, "

@@ -114,24 +114,30 @@ def _remember(key: str, value: bytes) -> None:
             _local.popitem(last=False)
 
 
+def cached(name: str, user: Any, params: dict[str, Any], compute: Callable[[], Any]) -> Any:
+    """`compute()`, remembered under `name` and `params` for `user`'s audience at the data's version
+    (figures of records read through the visibility rules, like the reports: the home page's)."""
+    if connection.in_atomic_block:
+        return compute()
+    key = key_for(name, user, params)
+    hit = _get(key)
+    if hit is not None:
+        return pickle.loads(hit)  # noqa: S301
+    result = compute()
+    value = pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL)
+    _remember(key, value)
+    cache.set(key, value, TIMEOUT)
+    return result
+
+
 def cached_report(fn: F) -> F:
     """Remember a report function's result per report, parameters, audience and data version."""
 
     @functools.wraps(fn)
     def wrapper(*, user: Any, **params: Any) -> dict[str, Any]:
-        if connection.in_atomic_block:
-            # Inside a transaction that may still roll back (a write's, or a test's), figures are
-            # neither taken from nor kept in the cache: they may count what never commits.
-            return fn(user=user, **params)
-        key = key_for(fn.__name__, user, params)
-        hit = _get(key)
-        if hit is not None:
-            return pickle.loads(hit)  # type: ignore[no-any-return]  # noqa: S301
-        result = fn(user=user, **params)
-        value = pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL)
-        _remember(key, value)
-        cache.set(key, value, TIMEOUT)
-        return result
+        # Inside a transaction that may still roll back (a write's, or a test's), figures are
+        # neither taken from nor kept in the cache (`cached`): they may count what never commits.
+        return cached(fn.__name__, user, params, lambda: fn(user=user, **params))  # type: ignore[no-any-return]
 
     return wrapper  # type: ignore[return-value]
 
