@@ -46,8 +46,12 @@ pytest: $(VENV)/.installed-dev
 
 test: lint typecheck migrations-check pytest
 
+# Speed and memory (never part of `make test`): the matching engine, bulk imports (10,000 and 100,000
+# rows, SQLite and PostgreSQL when reachable), and the served app under load (50,000 pledges).
 bench: $(VENV)/.installed-dev
 	$(BIN)/clearinghouse bench matching
+	$(BIN)/clearinghouse bench import --rows 10000,100000
+	$(BIN)/clearinghouse bench http
 
 # Regenerate requirements.lock: resolve pyproject.toml's dependencies (with the dev extra) afresh
 # in a throw-away virtualenv and pin every installed distribution except the project itself.

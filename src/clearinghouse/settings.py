@@ -84,6 +84,8 @@ SECRET_KEY = _secret_key()
 # sessions and signed values made with them have expired (docs/operations.md).
 SECRET_KEY_FALLBACKS = env_list("CLEARINGHOUSE_SECRET_KEY_FALLBACKS", [])
 DEBUG = env_bool("CLEARINGHOUSE_DEBUG", False)
+# `clearinghouse bench http` only: routes /bench/bare, the reference view of the load benchmark.
+BENCH = env_bool("CLEARINGHOUSE_BENCH", False)
 ALLOWED_HOSTS = env_list("CLEARINGHOUSE_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env_list("CLEARINGHOUSE_CSRF_TRUSTED_ORIGINS", [])
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
@@ -45,5 +46,9 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
 ]
+
+if settings.BENCH:
+    # The reference of `clearinghouse bench http`: the whole middleware stack, no database work.
+    urlpatterns.append(path("bench/bare", views.bench_bare, name="bench-bare"))
 
 handler404 = "clearinghouse.core.views_errors.not_found"

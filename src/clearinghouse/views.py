@@ -31,6 +31,7 @@ from clearinghouse.participants.services import current_mandate
 from clearinghouse.pledges import policies as pledge_policies
 from clearinghouse.pledges import selectors as pledge_selectors
 from clearinghouse.pledges.choices import PledgeStatus
+from clearinghouse.reports import cache as report_cache
 from clearinghouse.requirements import policies as requirement_policies
 from clearinghouse.requirements import selectors as requirement_selectors
 from clearinghouse.requirements.choices import Priority
@@ -45,17 +46,25 @@ def home(request: HttpRequest) -> HttpResponse:
         (ParticipantKind(kind).label, list(items))
         for kind, items in groupby(participants, key=lambda p: p.kind)
     ]
-    pipeline = pledge_selectors.pipeline(user=request.user)
+    # The figures over every visible pledge and requirement, cached like the reports' (per audience,
+    # at the data's version: a write shows at once).
+    figures = report_cache.cached(
+        "home",
+        request.user,
+        {"source": "records"},
+        lambda: {
+            "pipeline": pledge_selectors.pipeline(user=request.user),
+            "open_by_priority": requirement_selectors.open_by_priority(user=request.user),
+            "shortfall": clearing_selectors.shortfalls(user=request.user),
+        },
+    )
     context = {
         "by_kind": by_kind,
         "mandate": current_mandate(),
         "mandates": participant_selectors.mandate_list(user=request.user),
-        "open_by_priority": [
-            (Priority(p).label, p, n)
-            for p, n in requirement_selectors.open_by_priority(user=request.user).items()
-        ],
-        "pipeline": [(PledgeStatus(s).label, s, v) for s, v in pipeline.items()],
-        "shortfall": clearing_selectors.shortfalls(user=request.user),
+        "open_by_priority": [(Priority(p).label, p, n) for p, n in figures["open_by_priority"].items()],
+        "pipeline": [(PledgeStatus(s).label, s, v) for s, v in figures["pipeline"].items()],
+        "shortfall": figures["shortfall"],
     }
     return render(request, "home.html", context)
 
@@ -143,3 +152,8 @@ def spreadsheet_import(request: HttpRequest) -> HttpResponse:
             context["error"] = exc.message
             status = 403 if exc.status == 403 else 422
     return render(request, "spreadsheet_import.html", context, status=status)
+
+
+def bench_bare(request: HttpRequest) -> HttpResponse:
+    """A bare Django view (routed only under CLEARINGHOUSE_BENCH): the load benchmark's reference."""
+    return HttpResponse(b"ok", content_type="text/plain")

@@ -21,6 +21,7 @@ import hmac
 import json
 import logging
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -155,6 +156,14 @@ def seal(event_hash: str, key: Ed25519PrivateKey | None = None) -> str:
     key = key or private_key()
     assert key is not None
     return hmac.new(_seal_key(key), event_hash.encode(), hashlib.sha256).hexdigest()
+
+
+def sealer(key: Ed25519PrivateKey | None = None) -> Callable[[str], str]:
+    """`seal` with the key derived once (bulk appends seal thousands of events)."""
+    key = key or private_key()
+    assert key is not None
+    derived = _seal_key(key)
+    return lambda event_hash: hmac.new(derived, event_hash.encode(), hashlib.sha256).hexdigest()
 
 
 def seal_matches(event_hash: str, event_seal: str, key: Ed25519PrivateKey) -> bool:

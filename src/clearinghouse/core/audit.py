@@ -12,6 +12,7 @@ import datetime as dt
 import hashlib
 import json
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -20,7 +21,7 @@ from typing import Any
 from django.db import connection, models, transaction
 from django.utils import timezone
 
-from clearinghouse.core import anchor
+from clearinghouse.core import anchor, bulk
 from clearinghouse.core.context import current_door, current_request_id_or_none, new_request_id
 from clearinghouse.core.models import AuditEvent
 
@@ -29,9 +30,12 @@ GENESIS_HASH = "0" * 64
 _PG_CHAIN_LOCK = 0x43484149  # "CHAI"
 
 
+_PLAIN_JSON = frozenset({str, int, bool})
+
+
 def jsonable(value: Any) -> Any:
     """Turn a value into plain JSON types, deterministically (Decimals and dates become strings)."""
-    if value is None or isinstance(value, bool | int | str):
+    if value is None or type(value) in _PLAIN_JSON or isinstance(value, bool | int | str):
         return value
     if isinstance(value, float):
         return repr(value)
@@ -120,6 +124,97 @@ def _transaction_request_id() -> str:
     return cached[1]
 
 
+@dataclass(frozen=True)
+class Change:
+    """One change to append to the chain (see `record` for the fields)."""
+
+    action: str
+    obj: models.Model | None = None
+    object_type: str | None = None
+    object_id: Any = None
+    before: dict[str, Any] | None = None
+    after: dict[str, Any] | None = None
+    # before and after are already plain JSON types (a `snapshot`): not converted again.
+    json_ready: bool = False
+
+
+class _Author:
+    """Who writes (actor, participant, request, door): the same for every event of one call."""
+
+    def __init__(self, actor: Any) -> None:
+        authenticated = getattr(actor, "is_authenticated", False)
+        door = current_door()
+        self.actor = actor.get_username() if authenticated else "system"
+        self.participant = actor.participant.code if authenticated and actor.participant_id else ""
+        self.request_id = _transaction_request_id()
+        self.via = door.via
+        self.origin = door.origin
+
+
+class _Draft:
+    """An event's fields before it is linked and inserted (bulk appends make thousands: lighter
+    than model instances; `bulk.insert` reads the same attribute names)."""
+
+    def __init__(self, **fields: Any) -> None:
+        self.__dict__.update(fields)
+
+
+def _draft(author: _Author, change: Change, created_at: dt.datetime) -> Any:
+    """The event of a change, not yet linked into the chain; None when before == after."""
+    convert = (lambda v: v) if change.json_ready else jsonable
+    before_j = convert(change.before) if change.before is not None else None
+    after_j = convert(change.after) if change.after is not None else None
+    if before_j is not None and after_j is not None and before_j == after_j:
+        return None
+    object_type, object_id = change.object_type, change.object_id
+    if change.obj is not None:
+        object_type = object_type or change.obj._meta.label_lower
+        object_id = change.obj.pk if object_id is None else object_id
+    return _Draft(
+        created_at=created_at,
+        actor=author.actor,
+        actor_participant=author.participant,
+        request_id=author.request_id,
+        action=change.action,
+        object_type=object_type or "",
+        object_id=str(object_id if object_id is not None else ""),
+        before=before_j,
+        after=after_j,
+        via=author.via,
+        origin=author.origin,
+    )
+
+
+def _append(drafts: list[Any]) -> list[Any]:
+    """Link drafts into the chain and insert them: under the chain's lock, the last event read once,
+    sequence, previous hash, hash and seal computed in memory, every event written in one go."""
+    if not drafts:
+        return drafts
+    seal = anchor.sealer(anchor.private_key())
+    _lock_chain()
+    last = AuditEvent.objects.order_by("-sequence").values("sequence", "hash").first()
+    prev_hash = last["hash"] if last else GENESIS_HASH
+    sequence = last["sequence"] if last else 0
+    for event in drafts:
+        sequence += 1
+        event.sequence = sequence
+        event.prev_hash = prev_hash
+        event.hash = compute_hash(event, prev_hash)
+        event.seal = seal(event.hash)
+        prev_hash = event.hash
+    if len(drafts) == 1:
+        event = AuditEvent(**drafts[0].__dict__)
+        event.save(force_insert=True)
+        return [event]
+    bulk.insert(drafts, model=AuditEvent, with_pk=False)
+    return drafts
+
+
+def _now() -> dt.datetime:
+    # Microseconds dropped: every database stores the value the hash was computed over.
+    return timezone.now().replace(microsecond=0)
+
+
 def record(
     *,
     actor: Any,
@@ -133,39 +228,24 @@ def record(
     """Append one event for a change; returns None (and writes nothing) when before == after."""
     if not connection.in_atomic_block:
         raise RuntimeError("audit.record must run inside the service's transaction")
-    before_j = jsonable(before) if before is not None else None
-    after_j = jsonable(after) if after is not None else None
-    if before_j is not None and after_j is not None and before_j == after_j:
-        return None
-    if obj is not None:
-        object_type = object_type or obj._meta.label_lower
-        object_id = obj.pk if object_id is None else object_id
-    key = anchor.private_key()
-    door = current_door()
-    _lock_chain()
-    last = AuditEvent.objects.order_by("-sequence").values("sequence", "hash").first()
-    prev_hash = last["hash"] if last else GENESIS_HASH
-    authenticated = getattr(actor, "is_authenticated", False)
-    event = AuditEvent(
-        sequence=(last["sequence"] + 1) if last else 1,
-        # Microseconds dropped: every database stores the value the hash was computed over.
-        created_at=timezone.now().replace(microsecond=0),
-        actor=actor.get_username() if authenticated else "system",
-        actor_participant=(actor.participant.code if authenticated and actor.participant_id else ""),
-        request_id=_transaction_request_id(),
-        action=action,
-        object_type=object_type or "",
-        object_id=str(object_id if object_id is not None else ""),
-        before=before_j,
-        after=after_j,
-        via=door.via,
-        origin=door.origin,
-        prev_hash=prev_hash,
-    )
-    event.hash = compute_hash(event, prev_hash)
-    event.seal = anchor.seal(event.hash, key)
-    event.save(force_insert=True)
-    return event
+    change = Change(action, obj, object_type, object_id, before, after)
+    draft = _draft(_Author(actor), change, _now())
+    return _append([draft])[0] if draft is not None else None
+
+
+def record_many(*, actor: Any, changes: Iterable[Change]) -> int:
+    """Append one event per change (bulk imports), exactly as `record` would one after another,
+    in one go: the chain's lock taken once, the hashes computed in memory, one bulk insert.
+
+    Must run inside the service's transaction, like `record`; unchanged changes write nothing.
+    Returns how many events were appended.
+    """
+    if not connection.in_atomic_block:
+        raise RuntimeError("audit.record_many must run inside the service's transaction")
+    author = _Author(actor)
+    created_at = _now()
+    drafts = [d for d in (_draft(author, c, created_at) for c in changes) if d is not None]
+    return len(_append(drafts))
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ empty). Participants named by code are cleaned by `participants.cleaning`.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Iterable
 from decimal import Decimal, InvalidOperation
 from typing import Any, Literal, overload
@@ -157,6 +158,12 @@ def immutable_flag(changes: dict[str, Any], field: str, stored: bool, what: str)
     return {k: v for k, v in changes.items() if k != field}
 
 
+@functools.cache
+def _values(choices: Any) -> frozenset[str]:
+    # `TextChoices.values` builds a new list on every call; imports ask for it on every cell.
+    return frozenset(choices.values)
+
+
 def choice(value: Any, field: str, choices: Any, *, default: str | None = None) -> str:
     """One of a TextChoices' values (case-insensitive), or the default when blank."""
     if blank(value):
@@ -164,7 +171,7 @@ def choice(value: Any, field: str, choices: Any, *, default: str | None = None) 
             raise InvalidInput(f"{field}: required; one of {', '.join(choices.values)}", field=field)
         return default
     v = str(getattr(value, "value", value)).strip().lower()
-    if v not in choices.values:
+    if v not in _values(choices):
         raise InvalidInput(f"{field}: {value!r} is not one of {', '.join(choices.values)}", field=field)
     return v
 

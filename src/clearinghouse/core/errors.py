@@ -45,3 +45,14 @@ class InvalidInput(DomainError):
     """Input that is well-formed but wrong; `field` names the path."""
 
     status = 422
+
+
+class RowErrors(DomainError):
+    """A bulk write refused: every refused row, by its index in the batch; nothing was written."""
+
+    status = 422
+
+    def __init__(self, errors: list[tuple[int, DomainError]]) -> None:
+        first = errors[0][1]
+        super().__init__(f"{len(errors)} rows refused; the first: {first.message}", field=first.field)
+        self.errors = errors

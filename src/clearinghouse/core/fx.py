@@ -102,6 +102,17 @@ def ecb_rate(
     """The ECB rate of `on`, or of the last publication day before it (see the module's rule).
 
     `field` is named when a currency is refused, `date_field` (default: `field`) when the date is.
+    Remembered: the bundled history does not change while the process runs (imports ask for the
+    same few hundred days again and again).
+    """
+    return _ecb_rate(from_, to, on, field, date_field)
+
+
+@lru_cache(maxsize=16_384)
+def _ecb_rate(from_: str, to: str, on: dt.date, field: str, date_field: str | None) -> Rate:
+    """The ECB rate of `on`, or of the last publication day before it (see the module's rule).
+
+    `field` is named when a currency is refused, `date_field` (default: `field`) when the date is.
     """
     date_field = date_field or field
     from_ = validate_currency(from_, field=field)

@@ -25,6 +25,7 @@ class RestrictedQuerySet(ResilientQuerySetMixin, models.QuerySet):
         view_q = model.view_q(user)
         if view_q is None:
             return self.none()
+        write_q = Q()
         if action == "view":
             qs = self.filter(view_q)
         else:
@@ -32,8 +33,11 @@ class RestrictedQuerySet(ResilientQuerySetMixin, models.QuerySet):
             if write_q is None:
                 return self.none()
             qs = self.filter(view_q).filter(write_q)
-        # releasable_to joins can duplicate rows; distinct keeps lists and counts honest.
-        return qs.distinct() if getattr(model, "uses_releasable_to", False) else qs
+        # releasable_to joins can duplicate rows; distinct keeps lists and counts honest. A reader
+        # who sees everything (an empty filter) joins nothing, and a DISTINCT over every row would
+        # only slow each list and its count down.
+        joins = bool(view_q.children) or (action != "view" and bool(write_q.children))
+        return qs.distinct() if getattr(model, "uses_releasable_to", False) and joins else qs
 
 
 class RestrictedModel(models.Model):

@@ -4,7 +4,8 @@ uses, the all-or-nothing import of one kind of record, and CSV/XLSX export.
 Reading stops at the first hard limit (file size, an XLSX's unpacked size, rows, columns, a cell's
 length) with an error naming the file, row and column; nothing is ever loaded whole. An import
 checks every row before writing anything, reports every error (the first MAX_ERRORS listed, the
-rest counted), and writes every row through the services in ONE transaction. The kinds of record
+rest counted), and writes every row through the services in ONE transaction, in batches (bulk
+inserts, one audit event per record). The kinds of record
 (requirements/spreadsheets.py, pledges/spreadsheets.py) bring their columns, row checks and
 upsert.
 """
@@ -16,6 +17,7 @@ import datetime as dt
 import difflib
 import io
 import zipfile
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -45,7 +47,7 @@ Progress = Callable[[int, int], None]
 # stream that stops at the first limit, never loaded whole).
 MAX_FILE_BYTES = 20 * 1024 * 1024  # the file as uploaded (CSV or XLSX)
 MAX_UNPACKED_BYTES = 100 * 1024 * 1024  # an XLSX's parts once decompressed
-MAX_ROWS = 20_000  # data rows below the header
+MAX_ROWS = 100_000  # data rows below the header
 MAX_COLUMNS = 30  # cells of a row that are read (the widest file has 11 columns)
 MAX_CELL_CHARS = 128 * 1024  # one cell (the csv module's own field limit)
 MAX_ERRORS = 100  # errors listed; the rest are counted
@@ -482,7 +484,13 @@ class RowChecker:
         attempt(errors, self.field, row, cleaning.boolean, data.get("illustrative"), "illustrative")
 
 
-Upsert = Callable[..., tuple[Any, str]]
+# Writes a batch of checked rows (numbered as the spreadsheet shows them) through the services:
+# how many were created, updated, unchanged, and the rows the services refused (with why).
+Writer = Callable[[list[tuple[int, dict[str, Any]]]], tuple[Counter[str], list[tuple[int, DomainError]]]]
+
+BATCH_ROWS = 2000  # rows written and audited together
+KEEP_ROWS = 20_000  # a file of up to this many rows is checked once and kept; a larger one twice
+Row = tuple[int, dict[str, Any]]
 
 
 @dataclass(frozen=True)
@@ -502,17 +510,18 @@ def import_table(
     *,
     actor: Any,
     path: Path,
-    upsert: Callable[[list[tuple[int, dict[str, Any]]]], Upsert],
+    writer: Callable[[], Writer],
     progress: Progress | None = None,
     name: str | None = None,
 ) -> ImportSummary:
     """Import a CSV or XLSX file of one kind of record, all or nothing, as `actor`.
 
-    Every row is checked (`table.checker(actor=, sheet=).check`) while the file streams in; if none
-    failed, `upsert(rows)` gives the function that writes one row through the services, and every
-    row is written in one transaction (a savepoint per row, so that every row the services refuse
-    is reported; then the whole file is rolled back). `progress(done, total)` is called as rows
-    are written; `name` is the file name errors give (default: the path's own name).
+    The file is read as a stream: first every row is checked (`table.checker(actor=, sheet=).check`)
+    and every error reported; if none failed, the checked rows (kept up to KEEP_ROWS, else read and
+    checked again) are written in batches of BATCH_ROWS through `writer()` (bulk inserts, one
+    audit event per record), all in ONE transaction: any row the services refuse is reported
+    (every one of them) and the whole file is rolled back. `progress(done, total)` is called after
+    each batch; `name` is the file name errors give (default: the path's own name).
     """
     path = Path(path)
     label = name or path.name
@@ -520,6 +529,49 @@ def import_table(
         raise InvalidInput(f"{label}: no such file", field="file")
     if path.stat().st_size > MAX_FILE_BYTES:
         too_big(label, path.stat().st_size)
+    errors = ErrorList(label)
+    # The checked rows of a file up to KEEP_ROWS rows are kept from the first reading; a larger
+    # file is read and checked again while it is written, so memory stays bounded.
+    kept: list[Row] | None = []
+    total = 0
+    for row in _checked_rows(table, actor, path, label, errors):
+        total += 1
+        if kept is not None:
+            kept.append(row)
+            if len(kept) > KEEP_ROWS:
+                kept = None
+    if not total and not errors.total:
+        sheet = _sheet(table, path, label)[0]
+        raise sheet.error(2, sheet.columns[0], "no data rows: the file has a header but nothing below it")
+    errors.raise_any()
+    counts: Counter[str] = Counter()
+    done = 0
+    with transaction.atomic():
+        write = writer()
+        sheet = _sheet(table, path, label)[0]
+        rows = kept if kept is not None else _checked_rows(table, actor, path, label, errors)
+        for batch in _batches(rows, BATCH_ROWS):
+            outcome, refused = write(batch)
+            counts.update(outcome)
+            for number, exc in sorted(refused, key=lambda r: r[0]):
+                errors.add(sheet.from_domain(number, exc, "external_ref"))
+            done += len(batch)
+            if progress is not None:
+                progress(done, total)
+        errors.raise_any()
+    audit.checkpoint_after_import()
+    return ImportSummary(
+        kind=table.kind,
+        file=label,
+        rows=total,
+        created=counts["created"],
+        updated=counts["updated"],
+        unchanged=counts["unchanged"],
+    )
+
+
+def _sheet(table: TableKind, path: Path, label: str) -> tuple[Sheet, Iterator[list[str]]]:
+    """The file's header, read, and the stream of its rows below it."""
     rows = iter_table(path, label, widest=len(table.columns))
     sheet = header(
         label,
@@ -529,39 +581,17 @@ def import_table(
         optional=table.optional,
         field_to_column=table.field_to_column,
     )
-    checked, errors = _checked_rows(sheet, rows, table.checker(actor=actor, sheet=sheet))
-    if not checked and not errors.total:
-        raise sheet.error(2, sheet.columns[0], "no data rows: the file has a header but nothing below it")
-    errors.raise_any()
-    counts = {"created": 0, "updated": 0, "unchanged": 0}
-    total = len(checked)
-    with transaction.atomic():
-        write = upsert(checked)
-        for done, (number, data) in enumerate(checked, start=1):
-            try:
-                # A savepoint per row: a row the services refuse is undone alone, so that every
-                # row's refusal is reported; then the whole file is rolled back.
-                with transaction.atomic():
-                    _, outcome = write(actor=actor, data=data)
-            except DomainError as exc:
-                errors.add(sheet.from_domain(number, exc, "external_ref"))
-                continue
-            counts[outcome] += 1
-            if progress is not None:
-                progress(done, total)
-        errors.raise_any()
-    audit.checkpoint_after_import()
-    return ImportSummary(kind=table.kind, file=label, rows=total, **counts)
+    return sheet, rows
 
 
 def _checked_rows(
-    sheet: Sheet, rows: Iterator[list[str]], checker: RowChecker
-) -> tuple[list[tuple[int, dict[str, Any]]], ErrorList]:
-    """The rows that passed every check (numbered as the spreadsheet shows them), and the errors of
-    the others. Checked while the file streams in; a hard limit (size, rows, columns, a huge cell)
-    stops at once."""
-    errors = ErrorList(sheet.name)
-    checked: list[tuple[int, dict[str, Any]]] = []
+    table: TableKind, actor: Any, path: Path, label: str, errors: ErrorList
+) -> Iterator[tuple[int, dict[str, Any]]]:
+    """The rows that pass every check (numbered as the spreadsheet shows them), read as a stream;
+    the errors of the others go to `errors`. A hard limit (size, rows, columns, a huge cell) stops
+    at once."""
+    sheet, rows = _sheet(table, path, label)
+    checker = table.checker(actor=actor, sheet=sheet)
     for number, cells in enumerate(rows, start=2):
         if not any(cells):
             continue
@@ -574,8 +604,18 @@ def _checked_rows(
         for problem in problems:
             errors.add(problem)
         if not problems:
-            checked.append((number, clean))
-    return checked, errors
+            yield number, clean
+
+
+def _batches(rows: Iterable[Row], size: int) -> Iterator[list[Row]]:
+    batch: list[Row] = []
+    for row in rows:
+        batch.append(row)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
 
 
 # --- export ----------------------------------------------------------------------------------------

@@ -12,14 +12,16 @@ again without changes.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections import Counter
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from django.db import transaction
+
 from clearinghouse.catalog import selectors as catalog_selectors
 from clearinghouse.core import cleaning, fx, tabular
-from clearinghouse.core.errors import PermissionDenied
+from clearinghouse.core.errors import DomainError, PermissionDenied, RowErrors
 from clearinghouse.core.tabular import FAILED, ImportSummary, Progress, RowChecker, SpreadsheetError, attempt
 from clearinghouse.participants import selectors as participant_selectors
 from clearinghouse.participants.permissions import is_coordination_cell
@@ -149,41 +151,63 @@ def import_file(
     """Import a CSV or XLSX file of pledges, all or nothing, as `actor` (see `core.tabular`)."""
     may_import(actor)
     return tabular.import_table(
-        TABLE, actor=actor, path=path, upsert=lambda rows: _upsert(actor, rows), progress=progress, name=name
+        TABLE, actor=actor, path=path, writer=lambda: _writer(actor), progress=progress, name=name
     )
 
 
-def _upsert(actor: Any, rows: list[tuple[int, dict[str, Any]]]) -> Callable[..., tuple[Any, str]]:
-    """`pledges.services.upsert_pledge`, with the existing pledges of the file's donors read once.
+def _writer(actor: Any) -> tabular.Writer:
+    """Writes a batch of rows as `pledges.services.upsert_pledge` would, row by row, but in bulk.
 
-    The same service calls (create_pledge or update_pledge, each audited), minus the per-row lookup;
-    and a row that states exactly what is stored (as an export writes it) is "unchanged" without a
-    call, since the service would find nothing to change. Anything less certain (a blank unit
-    value, which the service values again from the catalog) goes to the service.
+    The batch's existing pledges are read in one query. A row that states exactly what is stored
+    (as an export writes it) is "unchanged" without a call, since the service would find nothing to
+    change; a changed row goes through `update_pledge` (anything less certain, such as a blank unit
+    value that the service values again from the catalog, too); the new rows go through
+    `create_pledges` together (checked as `create_pledge` checks one, bulk inserts, one audit
+    event each). The catalog is read once for the whole file.
     """
-    donors = {data["donor"] for _, data in rows}
-    existing: dict[tuple[str, str], tuple[int, int, list[Any]]] = {
-        (p.owner.code, p.external_ref): (p.pk, p.version, _pledge_row(p))
-        for p in selectors.pledge_list(user=actor)
-        .filter(owner__code__in=donors)
-        .exclude(external_ref="")
-        .order_by()
-        .iterator(chunk_size=2000)
-    }
+    catalog = services.LoadedCatalog()
 
-    def upsert(*, actor: Any, data: dict[str, Any]) -> tuple[Any, str]:
-        key = (data["donor"], data["external_ref"].strip())
-        found = existing.get(key)
-        if found is None:
-            pledge = services.create_pledge(actor=actor, data=data)
-            existing[key] = (pledge.pk, pledge.version, [])
-            return pledge, "created"
-        if _same(found[2], data):
-            return None, "unchanged"
-        pledge = services.update_pledge(actor=actor, pledge_id=found[0], changes=data)
-        return pledge, "unchanged" if pledge.version == found[1] else "updated"
+    def write(batch: list[tuple[int, dict[str, Any]]]) -> tuple[Counter[str], list[tuple[int, DomainError]]]:
+        existing = {
+            (p.owner.code, p.external_ref): (p.pk, p.version, _pledge_row(p))
+            for p in selectors.pledge_list(user=actor)
+            .filter(
+                owner__code__in={data["donor"] for _, data in batch},
+                external_ref__in={data["external_ref"].strip() for _, data in batch},
+            )
+            .select_related("owner", "item_type")
+            .order_by()
+        }
+        counts: Counter[str] = Counter()
+        refused: list[tuple[int, DomainError]] = []
+        new: list[tuple[int, dict[str, Any]]] = []
+        for number, data in batch:
+            found = existing.get((data["donor"], data["external_ref"].strip()))
+            if found is None:
+                new.append((number, data))
+            elif _same(found[2], data):
+                counts["unchanged"] += 1
+            else:
+                try:
+                    with transaction.atomic():  # a refused row is undone alone, the others reported too
+                        pledge = services.update_pledge(actor=actor, pledge_id=found[0], changes=data)
+                except DomainError as exc:
+                    refused.append((number, exc))
+                    continue
+                counts["unchanged" if pledge.version == found[1] else "updated"] += 1
+        if new:
+            try:
+                with transaction.atomic():
+                    services.create_pledges(actor=actor, rows=[data for _, data in new], catalog=catalog)
+            except RowErrors as exc:
+                refused += [(new[index][0], error) for index, error in exc.errors]
+            except DomainError as exc:  # the database refused the batch as a whole
+                refused.append((new[0][0], exc))
+            else:
+                counts["created"] += len(new)
+        return counts, refused
 
-    return upsert
+    return write
 
 
 def _same(stored: list[Any], data: dict[str, Any]) -> bool:

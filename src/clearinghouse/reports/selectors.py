@@ -37,6 +37,7 @@ from clearinghouse.participants.models import Participant, ParticipantGroup
 from clearinghouse.pledges.choices import FIRM, LIVE
 from clearinghouse.pledges.models import Pledge
 from clearinghouse.reports import linked
+from clearinghouse.reports.cache import cached_report
 from clearinghouse.reports.suppression import (
     MIN_CONTRIBUTORS,
     ZERO_CELL,
@@ -274,6 +275,7 @@ def _row_cells(row: dict[str, Any], cells: dict[str, Cell]) -> dict[str, Any]:
     return row
 
 
+@cached_report
 def totals_report(
     *, user: Any, by: str = "year", source: str = "tracker", public: bool = False
 ) -> dict[str, Any]:
@@ -306,6 +308,7 @@ def _gdp(release: KielRelease | None) -> dict[str, Decimal]:
     return dict(KielGdp.objects.filter(release=release).values_list("participant__code", "gdp_eur_bn"))
 
 
+@cached_report
 def donors_report(
     *,
     user: Any,
@@ -484,6 +487,7 @@ def group_members() -> dict[str, set[str]]:
     }
 
 
+@cached_report
 def groups_report(*, user: Any, source: str = "tracker", public: bool = False) -> dict[str, Any]:
     """Aid by group of donors and type, and each group's share of all donors' military aid."""
     ds = dataset(user=user, source=source, public=public)
@@ -518,6 +522,7 @@ def groups_report(*, user: Any, source: str = "tracker", public: bool = False) -
     return {**ds.meta, "groups": groups, "all_donors": all_row}
 
 
+@cached_report
 def weapons_report(*, user: Any, source: str = "tracker", public: bool = False) -> dict[str, Any]:
     """Heavy weapons by category and donor: how many, and their value (EUR and EUR billion)."""
     ds = dataset(user=user, source=source, public=public)

@@ -1,0 +1,200 @@
+"""The benchmarks' child processes (`python -m clearinghouse.bench.child setup|import ...`): each
+runs on the database its environment names and prints one JSON line of what it measured."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+PASSWORD = "bench-password-not-secret"
+ACCOUNTS = {
+    "admin": ("NATO", "admin"),
+    "coordinator": ("NATO", "coordinator"),
+    "recipient": ("UKR", "recipient_officer"),
+    "analyst": ("NATO", "analyst"),
+    "auditor": ("NATO", "auditor"),
+}
+
+
+def _rss_kib() -> int:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    return 0
+
+
+def _peak_kib() -> int:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+
+def setup(pledges: int, requirements: int, workdir: Path, *, kiel: bool = False) -> dict[str, Any]:
+    """A migrated database with the reference data, the catalog, one account per role used, and
+    `pledges` / `requirements` records imported through the bulk import."""
+    from django.core.management import call_command
+
+    from clearinghouse.bench.common import DONORS, REQUIREMENT_COLUMNS, requirement_rows, write_csv
+    from clearinghouse.catalog.services import load_catalog
+    from clearinghouse.participants.models import User
+    from clearinghouse.participants.services import create_user, load_reference_data
+
+    call_command("migrate", verbosity=0, interactive=False)
+    call_command("createcachetable", verbosity=0)
+    load_reference_data()
+    load_catalog()
+    accounts = dict(ACCOUNTS)
+    accounts.update({f"donor-{code.lower()}": (code, "donor_officer") for code in DONORS})
+    for name, (participant, role) in accounts.items():
+        if not User.objects.filter(username=name).exists():
+            user = create_user(actor=None, username=name, participant=participant, role=role, password=None)
+            user.set_password(PASSWORD)
+            user.save(update_fields=["password"])
+    start = time.perf_counter()
+    if kiel:
+        from clearinghouse import tracker
+        from clearinghouse.tracker.services import import_kiel_release
+
+        shipped = Path(tracker.__file__).parent / "data" / "kiel-r29"
+        import_kiel_release(actor=User.objects.get(username="admin"), directory=shipped)
+    if requirements:
+        path = write_csv(workdir / "requirements.csv", REQUIREMENT_COLUMNS, requirement_rows(requirements))
+        _import("requirements", path, "recipient")
+    if pledges:
+        per = -(-pledges // len(DONORS))
+        for n, code in enumerate(DONORS):
+            count = min(per, pledges - n * per)
+            if count > 0:
+                path = _pledge_file(workdir / f"pledges-{code}.csv", count, start=n * per, donors=(code,))
+                _import("pledges", path, f"donor-{code.lower()}")
+    return {"seconds": time.perf_counter() - start}
+
+
+def _pledge_file(path: Path, count: int, *, start: int = 0, donors: tuple[str, ...] = ("USA",)) -> Path:
+    from clearinghouse.bench.common import PLEDGE_COLUMNS, pledge_rows, write_csv
+
+    return write_csv(path, PLEDGE_COLUMNS, pledge_rows(count, start=start, donors=donors))
+
+
+def _import(kind: str, path: Path, username: str) -> Any:
+    from clearinghouse import spreadsheets
+    from clearinghouse.core.context import request_context
+    from clearinghouse.participants.models import User
+
+    actor = User.objects.get(username=username)
+    with request_context(via="cli", origin="bench"):
+        return spreadsheets.import_file(actor=actor, path=path, kind=kind)
+
+
+def import_rows(rows: int, workdir: Path) -> dict[str, Any]:
+    """Time one import of `rows` new pledge rows (file written beforehand) and check the chain."""
+    from clearinghouse.core import audit
+    from clearinghouse.core.models import AuditEvent
+    from clearinghouse.pledges.models import Pledge
+
+    path = _pledge_file(workdir / f"pledges-{rows}.csv", rows, start=10_000_000)
+    before_events = AuditEvent.objects.count()
+    before_pledges = Pledge.objects.count()
+    rss_before = _rss_kib()
+    start, cpu = time.perf_counter(), time.process_time()
+    summary = _import("pledges", path, "donor-usa")
+    seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
+    peak = _peak_kib()
+    events = AuditEvent.objects.count() - before_events
+    created = Pledge.objects.count() - before_pledges
+    verify_start = time.perf_counter()
+    result = audit.verify()
+    return {
+        "rows": rows,
+        "created": summary.created,
+        "pledges_added": created,
+        "events_added": events,
+        "seconds": seconds,
+        "cpu_seconds": cpu,
+        "rows_per_s": rows / seconds,
+        "rss_before_mib": rss_before / 1024,
+        "peak_mib": peak / 1024,
+        "verify_ok": result.ok,
+        "verify_reason": result.reason,
+        "verify_seconds": time.perf_counter() - verify_start,
+    }
+
+
+def credentials(username: str) -> dict[str, Any]:
+    """A session cookie (pages) and an API token (API) for `username`."""
+    from django.conf import settings
+    from django.test import Client
+
+    from clearinghouse.core.services import create_token
+    from clearinghouse.participants.models import User
+
+    user = User.objects.get(username=username)
+    client = Client()
+    client.force_login(user)
+    token = create_token(actor=user, user=user, name="bench")
+    return {
+        "cookie": f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}",
+        "token": token.raw,
+    }
+
+
+def state() -> dict[str, Any]:
+    """What an interrupted import must leave unchanged: counts, the chain's end, and its check."""
+    from clearinghouse.core import audit
+    from clearinghouse.core.models import AuditEvent
+    from clearinghouse.pledges.models import Pledge, PledgeTranche
+
+    last = AuditEvent.objects.order_by("-sequence").values("sequence", "hash").first()
+    result = audit.verify()
+    return {
+        "pledges": Pledge.objects.count(),
+        "tranches": PledgeTranche.objects.count(),
+        "events": AuditEvent.objects.count(),
+        "last": last,
+        "verify_ok": result.ok,
+        "verify_reason": result.reason,
+    }
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="python -m clearinghouse.bench.child")
+    sub = parser.add_subparsers(dest="step", required=True)
+    s = sub.add_parser("setup")
+    s.add_argument("--pledges", type=int, default=0)
+    s.add_argument("--requirements", type=int, default=0)
+    s.add_argument("--workdir", type=Path, required=True)
+    s.add_argument("--kiel", action="store_true", help="import the shipped Kiel release too")
+    c = sub.add_parser("credentials")
+    c.add_argument("--user", required=True)
+    i = sub.add_parser("import")
+    i.add_argument("--rows", type=int, required=True)
+    i.add_argument("--workdir", type=Path, required=True)
+    f = sub.add_parser("file")
+    f.add_argument("--rows", type=int, required=True)
+    f.add_argument("--out", type=Path, required=True)
+    sub.add_parser("state")
+    args = parser.parse_args(argv)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "clearinghouse.settings")
+    import django
+
+    django.setup()
+    if args.step == "setup":
+        out = setup(args.pledges, args.requirements, args.workdir, kiel=args.kiel)
+    elif args.step == "credentials":
+        out = credentials(args.user)
+    elif args.step == "file":
+        out = {"path": str(_pledge_file(args.out, args.rows))}
+    elif args.step == "state":
+        out = state()
+    else:
+        out = import_rows(args.rows, args.workdir)
+    print(json.dumps(out))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
