@@ -8,6 +8,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 
+from clearinghouse.core.fields import ExactDecimalField
 from clearinghouse.core.models import RestrictedModel
 from clearinghouse.core.money import AmountField
 
@@ -43,7 +44,7 @@ class ItemType(RestrictedModel):
         blank=True,
         help_text="Capability family whose units this type is counted in, e.g. medium-range-air-defence.",
     )
-    default_factor = models.DecimalField(
+    default_factor = ExactDecimalField(
         max_digits=6,
         decimal_places=3,
         default=Decimal("1"),
