@@ -19,10 +19,7 @@ def _operations() -> list[tuple[str, str]]:
     from clearinghouse.api import api
 
     schema = api.get_openapi_schema()
-    ops = []
-    for path, methods in schema["paths"].items():
-        for method in methods:
-            ops.append((method.upper(), path))
+    ops = [(method.upper(), path) for path, methods in schema["paths"].items() for method in methods]
     return sorted(ops)
 
 

@@ -17,12 +17,11 @@ from typing import Any
 
 import orjson
 from django.db import transaction
-from django.utils import timezone
 
 from clearinghouse.clearing.choices import ProposalState, RunKind
 from clearinghouse.clearing.models import ClearingRun, Proposal
 from clearinghouse.clearing.scenario_input import Horizon, clean_scenario
-from clearinghouse.core import audit
+from clearinghouse.core import audit, clock
 from clearinghouse.core.errors import DomainError, InvalidInput, NotFound, PermissionDenied
 from clearinghouse.core.humanize import count_of
 from clearinghouse.matching import explain as engine_explain
@@ -81,7 +80,7 @@ def build_problem(
     Periods are calendar months from the month of `on` (period 0); a needed-by date in the past
     counts as period 0, and the horizon is capped at MAX_PERIODS months.
     """
-    on = on or timezone.localdate()
+    on = on or clock.today()
     origin = on.replace(day=1)
     reqs: dict[str, dict[str, Any]] = {}
     for r in (
@@ -200,7 +199,7 @@ def run_matching(
     }
     run = ClearingRun.objects.create(
         kind=RunKind.BASELINE,
-        name=name or f"Run of {timezone.now():%Y-%m-%d %H:%M}",
+        name=name or f"Run of {clock.now():%Y-%m-%d %H:%M}",
         created_by=actor,
         origin=built.origin,
         parameters={

@@ -20,7 +20,7 @@ from typing import Any
 from django.db import connection, models, transaction
 from django.utils import timezone
 
-from clearinghouse.core import anchor
+from clearinghouse.core import anchor, clock
 from clearinghouse.core.context import current_door, current_request_id_or_none, new_request_id
 from clearinghouse.core.models import AuditEvent
 
@@ -149,7 +149,7 @@ def record(
     event = AuditEvent(
         sequence=(last["sequence"] + 1) if last else 1,
         # Microseconds dropped: every database stores the value the hash was computed over.
-        created_at=timezone.now().replace(microsecond=0),
+        created_at=clock.now().replace(microsecond=0),
         actor=actor.get_username() if authenticated else "system",
         actor_participant=(actor.participant.code if authenticated and actor.participant_id else ""),
         request_id=_transaction_request_id(),

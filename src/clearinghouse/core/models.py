@@ -7,8 +7,8 @@ from typing import Any, ClassVar
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
-from django.utils import timezone
 
+from clearinghouse.core import clock
 from clearinghouse.core.choices import Releasability
 from clearinghouse.core.releasability import visibility_q
 from clearinghouse.core.resilient import ResilientQuerySetMixin
@@ -149,7 +149,7 @@ class ApiToken(RestrictedModel):
 
     @property
     def is_expired(self) -> bool:
-        return self.expires_at is not None and self.expires_at <= timezone.now()
+        return self.expires_at is not None and self.expires_at <= clock.now()
 
     @property
     def is_active(self) -> bool:

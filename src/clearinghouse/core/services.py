@@ -10,9 +10,8 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
 
-from clearinghouse.core import audit
+from clearinghouse.core import audit, clock
 from clearinghouse.core.errors import InvalidInput, NotFound, PermissionDenied
 from clearinghouse.core.models import ApiToken
 
@@ -54,7 +53,7 @@ def create_token(
             name=name[:100],
             prefix=raw[:12],
             digest=token_digest(raw),
-            expires_at=timezone.now() + dt.timedelta(days=days),
+            expires_at=clock.now() + dt.timedelta(days=days),
         )
         audit.record(
             actor=actor,
@@ -77,7 +76,7 @@ def revoke_token(*, actor: Any, token_id: int) -> ApiToken:
         if token is None:
             raise NotFound("Token not found.")
         if token.revoked_at is None:
-            token.revoked_at = timezone.now()
+            token.revoked_at = clock.now()
             token.save(update_fields=["revoked_at"])
             audit.record(
                 actor=actor,
@@ -99,7 +98,7 @@ def token_for(raw: str) -> ApiToken | None:
     """The unrevoked, unexpired token of an active user that `raw` is, or None; notes its use."""
     if not raw.startswith(TOKEN_PREFIX) or len(raw) > 100:
         return None
-    now = timezone.now()
+    now = clock.now()
     token = (
         ApiToken.objects.select_related("user", "user__participant")
         .filter(digest=token_digest(raw), revoked_at__isnull=True, expires_at__gt=now)

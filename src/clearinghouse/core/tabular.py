@@ -28,7 +28,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.exceptions import IllegalCharacterError, InvalidFileException
 
-from clearinghouse.core import audit, cleaning, csv_cells
+from clearinghouse.core import audit, cleaning, clock, csv_cells
 from clearinghouse.core.errors import DomainError, InvalidInput, PermissionDenied
 from clearinghouse.core.forms import without_field
 from clearinghouse.core.humanize import count_of
@@ -648,7 +648,7 @@ def export_file(
     `KIND-YYYY-MM-DD.FMT`). The format is checked before anything is read."""
     check_format(fmt)
     columns, rows = read()
-    name = f"{kind}-{dt.date.today().isoformat()}.{fmt}"
+    name = f"{kind}-{clock.today().isoformat()}.{fmt}"
     if fmt == "csv":
         return to_csv(columns, rows), CSV_TYPE, name
     return to_xlsx(columns, rows, title=kind), XLSX_TYPE, name

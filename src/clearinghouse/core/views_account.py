@@ -157,7 +157,7 @@ def account_page(request: HttpRequest) -> HttpResponse:
 def account_mfa(request: HttpRequest) -> HttpResponse:
     """Set up (or replace) your authenticator."""
     state = request.session.get("mfa_enrol")
-    if not isinstance(state, dict) or request.method == "GET" and request.GET.get("restart"):
+    if not isinstance(state, dict) or (request.method == "GET" and request.GET.get("restart")):
         state = {}
     return _enrol(request, request.user, state, CodeForm(request.POST or None), signed_in=True)
 

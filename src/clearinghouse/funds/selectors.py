@@ -22,7 +22,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 
-from clearinghouse.core import fx
+from clearinghouse.core import clock, fx
 from clearinghouse.core.errors import InvalidInput, NotFound
 from clearinghouse.core.money import round_to_currency
 from clearinghouse.core.releasability import sees_everything
@@ -210,7 +210,7 @@ def status_of(
     As of a date: the entries with a value date on or before it (a correction's reversal carries the
     value date of the entry it corrects, so the figures are restated; the reversal of a withdrawn
     pledge's credit counts from the withdrawal), and tranches converted at that date's rate."""
-    today = dt.date.today()
+    today = clock.today()
     as_of = as_of or today
     if year is not None and year not in fund.year_range:
         raise InvalidInput(f"The fund runs from {fund.first_year} to {fund.last_year}.", field="year")

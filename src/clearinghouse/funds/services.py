@@ -13,7 +13,7 @@ from typing import Any
 from django.db import transaction
 
 from clearinghouse.catalog.models import CapabilityArea
-from clearinghouse.core import audit, cleaning, fx, money
+from clearinghouse.core import audit, cleaning, clock, fx, money
 from clearinghouse.core.choices import Releasability
 from clearinghouse.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from clearinghouse.funds.choices import (
@@ -215,7 +215,7 @@ def key_version_for(burden_key: BurdenKey, year: int) -> BurdenKeyVersion | None
 
 
 def version_weights(version: BurdenKeyVersion) -> dict[str, Decimal]:
-    return {code: w for code, w in version.weights.values_list("participant__code", "weight")}
+    return dict(version.weights.values_list("participant__code", "weight"))
 
 
 # --- funds ----------------------------------------------------------------------------------------
@@ -598,7 +598,7 @@ def preview_cash_contribution(
     if fund is None:
         raise NotFound("Fund not found.")
     _require_finance(actor, "record contributions")
-    return _prepare_cash(fund, data, today or dt.date.today())
+    return _prepare_cash(fund, data, today or clock.today())
 
 
 def record_cash_contribution(
@@ -611,7 +611,7 @@ def record_cash_contribution(
 ) -> Contribution:
     """Credit a cash payment to a fund, converted at the ECB rate of its value date; one larger than
     the member's fair share of the whole fund only when confirmed."""
-    today = today or dt.date.today()
+    today = today or clock.today()
     with transaction.atomic():
         fund = _fund_for_write(actor, slug, "record contributions")
         p = _prepare_cash(fund, data, today)
@@ -668,7 +668,7 @@ def credit_pledge(
 ) -> Contribution:
     """Credit a committed or delivered pledge to a fund at its valuation; a pledge is credited once
     (among the entries in force), and one worth more than the member's fair share only when confirmed."""
-    today = today or dt.date.today()
+    today = today or clock.today()
     with transaction.atomic():
         fund = _fund_for_write(actor, slug, "credit pledges")
         try:
@@ -823,7 +823,7 @@ def follow_pledge(sender: Any, *, pledge: Any, actor: Any, **kwargs: Any) -> Non
     changed has its credit reversed and credited again at the new valuation, both at the credit's
     value date (the valuation is restated). Each entry is audited with the pledge's reason.
     """
-    today = dt.date.today()
+    today = clock.today()
     for credit in in_force().filter(pledge_id=pledge.pk).select_for_update().order_by("pk"):
         if pledge.status not in CREDITABLE_PLEDGE_STATUSES:
             _reverse(credit, actor=actor, reason=f"pledge {pledge.pk} {pledge.status}", on=today)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from decimal import Decimal
 from typing import Any
 
@@ -16,6 +15,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
+from clearinghouse.core import clock
 from clearinghouse.core.errors import DomainError
 from clearinghouse.funds import selectors, services
 from clearinghouse.funds.choices import ContributionKind
@@ -160,7 +160,7 @@ def fund_contribute(request: HttpRequest, slug: str) -> HttpResponse:
     fund = _fund(request, slug)
     if not _can_write(request.user):
         raise DjangoPermissionDenied
-    form = CashContributionForm(request.POST or None, fund=fund, initial={"value_date": dt.date.today()})
+    form = CashContributionForm(request.POST or None, fund=fund, initial={"value_date": clock.today()})
     preview = None
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data

@@ -517,7 +517,7 @@ class Problem:
 class AllocationTable(Sequence[Allocation]):
     """Allocations stored as arrays of requirement / offer positions and quantities."""
 
-    __slots__ = ("req_ids", "off_ids", "req", "off", "qty")
+    __slots__ = ("off", "off_ids", "qty", "req", "req_ids")
 
     def __init__(
         self, req_ids: Sequence[str], off_ids: Sequence[str], req: IntArray, off: IntArray, qty: IntArray

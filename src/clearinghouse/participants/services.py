@@ -14,9 +14,8 @@ from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
-from django.utils import timezone
 
-from clearinghouse.core import audit, validation
+from clearinghouse.core import audit, clock, validation
 from clearinghouse.core.errors import Conflict, InvalidInput, PermissionDenied
 from clearinghouse.participants.choices import ParticipantKind, Role
 from clearinghouse.participants.models import CoordinationMandate, Participant, ParticipantGroup, User
@@ -107,7 +106,7 @@ def load_reference_data(*, actor: Any = None) -> dict[str, int]:
 
 def current_mandate(on: dt.date | None = None) -> CoordinationMandate | None:
     """The mandate in force on a date (today by default)."""
-    on = on or dt.date.today()
+    on = on or clock.today()
     return (
         CoordinationMandate.objects.select_related("participant")
         .filter(start__lte=on)
@@ -228,9 +227,7 @@ def deactivate_user(*, actor: Any, username: str) -> User:
         user.is_active = False
         user.save(update_fields=["is_active"])
         ended = end_sessions(user=user)
-        revoked = ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(
-            revoked_at=timezone.now()
-        )
+        revoked = ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(revoked_at=clock.now())
         audit.record(
             actor=actor,
             action="deactivate",

@@ -17,11 +17,10 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.utils import timezone
 
 from clearinghouse.catalog.models import ItemType
 from clearinghouse.catalog.selectors import reference_price
-from clearinghouse.core import audit, cleaning, fx, money
+from clearinghouse.core import audit, cleaning, clock, fx, money
 from clearinghouse.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from clearinghouse.core.etag import check_if_match
 from clearinghouse.core.humanize import count_of, noun
@@ -686,7 +685,7 @@ def release_allocation(*, actor: Any, allocation_id: int, reason: Any = "") -> A
 
 def check_delivery_day(pledge: Pledge, day: dt.date) -> None:
     """A delivery happened: not after today, and not before its pledge was available."""
-    today = timezone.localdate()
+    today = clock.today()
     if day > today:
         raise InvalidInput(
             f"delivered_on: {day} is in the future (today is {today}); record a delivery once it happened",
@@ -826,7 +825,7 @@ def update_delivery(
 def confirm_delivery(*, actor: Any, delivery_id: int) -> Delivery:
     """The recipient's officers confirm receipt of a delivery (once)."""
     with transaction.atomic():
-        pledge, requirement, allocation, delivery = _locked_delivery(actor, delivery_id)
+        _, requirement, _, delivery = _locked_delivery(actor, delivery_id)
         if not is_recipient_officer_of(actor, requirement.owner_id):
             raise PermissionDenied("Only the recipient's officers confirm receipt.")
         if delivery.confirmed:
@@ -834,7 +833,7 @@ def confirm_delivery(*, actor: Any, delivery_id: int) -> Delivery:
                 f"delivery {delivery.pk} was already confirmed on {delivery.confirmed_at:%Y-%m-%d}"
             )
         before = audit.snapshot(delivery)
-        delivery.confirmed_at = timezone.now()
+        delivery.confirmed_at = clock.now()
         delivery.confirmed_by = actor
         _bump(delivery)
         audit.record(

@@ -4,7 +4,6 @@ validation. Reads go through selectors, writes through services (see requirement
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from django.contrib import messages
@@ -13,9 +12,9 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
+from clearinghouse.core import clock
 from clearinghouse.core.choices import Releasability
 from clearinghouse.core.errors import DomainError, NotFound
 from clearinghouse.core.etag import etag_for
@@ -191,7 +190,7 @@ def _detail_page(
             "deliverable": [a for a in allocations if a.quantity > a.delivered_quantity]
             if may_deliver
             else [],
-            "today": timezone.localdate().isoformat(),
+            "today": clock.today().isoformat(),
             "delivery_form": delivery_form or {"values": {}, "errors": {}},
         },
     )
@@ -223,7 +222,7 @@ def _new_form(request: HttpRequest, data: Any, validate_url: str | None) -> Pled
         user=request.user,
         choose_donor=is_admin(request.user),
         validate_url=validate_url,
-        initial={"releasability": Releasability.COORDINATION, "available_from": dt.date.today().isoformat()},
+        initial={"releasability": Releasability.COORDINATION, "available_from": clock.today().isoformat()},
     )
 
 

@@ -7,9 +7,8 @@ from pathlib import Path
 from typing import Any
 
 from django.db import transaction
-from django.utils import timezone
 
-from clearinghouse.core import audit
+from clearinghouse.core import audit, clock
 from clearinghouse.core.errors import Conflict, PermissionDenied
 from clearinghouse.participants.choices import Role
 from clearinghouse.participants.models import Participant
@@ -87,7 +86,7 @@ def import_kiel_release(*, actor: Any, directory: Path) -> KielImportResult:
             period=parsed.info.period,
             date=parsed.info.date,
             label=parsed.info.label,
-            imported_at=timezone.now(),
+            imported_at=clock.now(),
             digest=parsed.digest,
             files=parsed.files,
             has_commitments=parsed.has_commitments,

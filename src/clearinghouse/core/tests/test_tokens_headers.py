@@ -14,9 +14,8 @@ from typing import Any
 import pytest
 from django.core.management import call_command
 from django.test import Client, override_settings
-from django.utils import timezone
 
-from clearinghouse.core import services
+from clearinghouse.core import clock, services
 from clearinghouse.core.headers import content_security_policy
 from clearinghouse.core.models import ApiToken, AuditEvent
 
@@ -29,17 +28,17 @@ pytestmark = pytest.mark.django_db
 def test_tokens_expire_after_the_configured_days(personas: dict, settings: Any) -> None:
     settings.TOKEN_MAX_DAYS = 30
     new = services.create_token(actor=personas["analyst"], user=personas["analyst"], name="t")
-    left = new.token.expires_at - timezone.now()
+    left = new.token.expires_at - clock.now()
     assert dt.timedelta(days=29, hours=23) < left <= dt.timedelta(days=30)
     client = Client(HTTP_AUTHORIZATION=f"Bearer {new.raw}")
     assert client.get("/api/v1/me").status_code == 200
-    ApiToken.objects.filter(pk=new.token.pk).update(expires_at=timezone.now() - dt.timedelta(seconds=1))
+    ApiToken.objects.filter(pk=new.token.pk).update(expires_at=clock.now() - dt.timedelta(seconds=1))
     assert client.get("/api/v1/me").status_code == 401
 
 
 def test_a_token_may_be_shorter_but_never_longer(personas: dict, page_client: Any) -> None:
     short = services.create_token(actor=personas["analyst"], user=personas["analyst"], days=7)
-    assert (short.token.expires_at - timezone.now()).days == 6
+    assert (short.token.expires_at - clock.now()).days == 6
     from clearinghouse.core.errors import InvalidInput
 
     with pytest.raises(InvalidInput):
@@ -118,8 +117,10 @@ def test_every_inline_script_and_style_carries_the_nonce_and_no_template_uses_st
                 and "application/json" not in attrs
             ):
                 offenders.append(f"{template.name}: {match.group(0)}")
-        for match in re.finditer(r"\s(style|on[a-z]+|hx-on[:a-z-]*)=", text):
-            offenders.append(f"{template.name}: {match.group(0).strip()}")
+        offenders.extend(
+            f"{template.name}: {match.group(0).strip()}"
+            for match in re.finditer(r"\s(style|on[a-z]+|hx-on[:a-z-]*)=", text)
+        )
     assert offenders == []
 
 

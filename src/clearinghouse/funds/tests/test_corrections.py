@@ -14,6 +14,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 
+from clearinghouse.core import clock
 from clearinghouse.core.errors import Conflict, InvalidInput
 from clearinghouse.core.models import AuditEvent
 from clearinghouse.funds import selectors, services
@@ -72,7 +73,7 @@ def test_a_withdrawn_pledge_loses_its_credit_from_the_day_of_the_withdrawal(
     fund = trio_fund(personas["admin"])
     pledge = committed_pledge(personas, amount="100000.00")
     credit = services.credit_pledge(actor=personas["finance"], slug="trio", pledge_id=pledge.pk, year=2025)
-    yesterday = dt.date.today() - dt.timedelta(days=1)
+    yesterday = clock.today() - dt.timedelta(days=1)
     assert member(selectors.status_of(fund, year=2025), "DEU").credited_in_kind == D("100000.00")
 
     pledge_services.transition_pledge(
@@ -83,7 +84,7 @@ def test_a_withdrawn_pledge_loses_its_credit_from_the_day_of_the_withdrawal(
     assert (reversal.amount, reversal.converted_amount, reversal.value_date) == (
         D("-100000.00"),
         D("-100000.00"),
-        dt.date.today(),
+        clock.today(),
     )
     assert reversal.reason == f"pledge {pledge.pk} withdrawn"
     assert member(selectors.status_of(fund, year=2025), "DEU").credited == 0

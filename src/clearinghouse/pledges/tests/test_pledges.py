@@ -11,6 +11,7 @@ from django.db import IntegrityError, transaction
 
 from clearinghouse.catalog.models import ItemPrice
 from clearinghouse.catalog.services import load_catalog
+from clearinghouse.core import clock
 from clearinghouse.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from clearinghouse.core.models import AuditEvent
 from clearinghouse.pledges import selectors, services
@@ -221,7 +222,7 @@ ILLEGAL = [
     (s, t)
     for s in PledgeStatus.values
     for t in PledgeStatus.values
-    if t not in TRANSITIONS[s] and s != PledgeStatus.OFFERED or (s == t == PledgeStatus.OFFERED)
+    if (t not in TRANSITIONS[s] and s != PledgeStatus.OFFERED) or (s == t == PledgeStatus.OFFERED)
 ]
 PATH = {
     "offered": [],
@@ -400,7 +401,7 @@ def test_delivery_rules(personas: dict[str, Any]) -> None:
         )
     with pytest.raises(InvalidInput, match="in the future"):
         services.record_delivery(
-            actor=donor, allocation_id=a.pk, quantity=1, delivered_on=dt.date.today() + dt.timedelta(days=5)
+            actor=donor, allocation_id=a.pk, quantity=1, delivered_on=clock.today() + dt.timedelta(days=5)
         )
     d = services.record_delivery(actor=donor, allocation_id=a.pk, quantity=5, delivered_on="2024-03-01")
     d = services.update_delivery(actor=donor, delivery_id=d.pk, changes={"quantity": 7})

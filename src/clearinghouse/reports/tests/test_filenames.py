@@ -7,8 +7,8 @@ from html import unescape
 from typing import Any
 
 import pytest
-from django.utils import timezone
 
+from clearinghouse.core import clock
 from clearinghouse.reports.filenames import export_name
 
 pytestmark = pytest.mark.django_db
@@ -43,7 +43,7 @@ def test_public_downloads_are_named_apart_from_the_dashboards(r29: Any, client: 
 
 
 def test_names_say_table_source_and_release_or_date() -> None:
-    today = timezone.localdate().isoformat()
+    today = clock.today().isoformat()
     records = {"source": "records", "release": None, "by": "month"}
     assert export_name("totals", records, "csv") == f"totals-by-month-records-{today}.csv"
     window = {

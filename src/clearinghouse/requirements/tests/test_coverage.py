@@ -9,7 +9,6 @@ door changes: then nothing DEU gets can tell what the hidden allocation is.
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from io import StringIO
 from typing import Any
@@ -17,6 +16,7 @@ from typing import Any
 import pytest
 from django.core.management import call_command
 
+from clearinghouse.core import clock
 from clearinghouse.pledges import services as pledge_services
 from clearinghouse.pledges.models import Allocation, Pledge
 from clearinghouse.pledges.tests import factories
@@ -210,4 +210,4 @@ def test_allocations_do_not_date_themselves_through_the_requirement(
     )
     again = Requirement.objects.get(pk=requirement.pk)
     assert (again.version, again.updated_at, again.allocated_quantity) == (version, updated, 300)
-    assert again.updated_at <= dt.datetime.now(dt.UTC)
+    assert again.updated_at <= clock.now()
