@@ -5,6 +5,7 @@ from ninja import Router, Status
 from ninja.pagination import paginate
 
 from clearinghouse.core import account_services, audit, selectors, services
+from clearinghouse.core.actors import signed_in
 from clearinghouse.core.errors import PermissionDenied
 from clearinghouse.core.models import AuditEvent
 from clearinghouse.core.pagination import LimitOffsetPagination
@@ -37,7 +38,7 @@ def create_token(request: HttpRequest, payload: TokenIn):  # type: ignore[no-unt
     response carries it once. It expires after `days` (default and most: 90, set by the operator)."""
     new = services.create_token(
         actor=request.user,
-        user=request.user,
+        user=signed_in(request.user),
         name=payload.name,
         days=payload.days,
         by_token=getattr(request, "api_token", None) is not None,

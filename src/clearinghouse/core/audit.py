@@ -21,6 +21,7 @@ from django.db import connection, models, transaction
 from django.utils import timezone
 
 from clearinghouse.core import anchor, clock
+from clearinghouse.core.actors import Actor, account_or_none
 from clearinghouse.core.context import current_door, current_request_id_or_none, new_request_id
 from clearinghouse.core.models import AuditEvent
 
@@ -122,7 +123,7 @@ def _transaction_request_id() -> str:
 
 def record(
     *,
-    actor: Any,
+    actor: Actor | None,
     action: str,
     obj: models.Model | None = None,
     object_type: str | None = None,
@@ -145,13 +146,15 @@ def record(
     _lock_chain()
     last = AuditEvent.objects.order_by("-sequence").values("sequence", "hash").first()
     prev_hash = last["hash"] if last else GENESIS_HASH
-    authenticated = getattr(actor, "is_authenticated", False)
+    account = account_or_none(actor)
     event = AuditEvent(
         sequence=(last["sequence"] + 1) if last else 1,
         # Microseconds dropped: every database stores the value the hash was computed over.
         created_at=clock.now().replace(microsecond=0),
-        actor=actor.get_username() if authenticated else "system",
-        actor_participant=(actor.participant.code if authenticated and actor.participant_id else ""),
+        actor=account.get_username() if account is not None else "system",
+        actor_participant=(
+            account.participant.code if account is not None and account.participant_id else ""
+        ),
         request_id=_transaction_request_id(),
         action=action,
         object_type=object_type or "",

@@ -23,7 +23,7 @@ from clearinghouse.core.errors import DomainError
 class ThrottledLoginForm(AuthenticationForm):
     """The login form; the shared throttle (core.throttle) counts and refuses, this says why."""
 
-    error_messages: ClassVar[dict[str, str]] = {
+    error_messages = {  # noqa: RUF012 - Django's own instance attribute, declared per form
         **AuthenticationForm.error_messages,
         "throttled": "Too many failed sign-ins from here. Wait a few minutes and try again.",
     }

@@ -9,6 +9,7 @@ from django.db import models
 from django.db.models import Q
 
 from clearinghouse.core import clock
+from clearinghouse.core.actors import Actor, is_signed_in
 from clearinghouse.core.choices import Releasability
 from clearinghouse.core.releasability import visibility_q
 from clearinghouse.core.resilient import ResilientQuerySetMixin
@@ -19,7 +20,7 @@ class RestrictedQuerySet(ResilientQuerySetMixin, models.QuerySet):
 
     Lists leave out, and log, a record that cannot be read (`core.resilient`)."""
 
-    def restrict(self, user: Any, action: str = "view") -> RestrictedQuerySet:
+    def restrict(self, user: Actor | None, action: str = "view") -> RestrictedQuerySet:
         """Objects `user` may `action`; deny by default (unknown action or no rule: none)."""
         model: Any = self.model
         view_q = model.view_q(user)
@@ -45,12 +46,12 @@ class RestrictedModel(models.Model):
         abstract = True
 
     @classmethod
-    def view_q(cls, user: Any) -> Q | None:
+    def view_q(cls, user: Actor | None) -> Q | None:
         """Who may see: default every signed-in user."""
-        return Q() if getattr(user, "is_authenticated", False) else None
+        return Q() if is_signed_in(user) else None
 
     @classmethod
-    def write_q(cls, user: Any, action: str) -> Q | None:
+    def write_q(cls, user: Actor | None, action: str) -> Q | None:
         """Who may change or delete: default nobody."""
         return None
 
@@ -74,7 +75,7 @@ class Releasable(RestrictedModel):
         abstract = True
 
     @classmethod
-    def view_q(cls, user: Any) -> Q | None:
+    def view_q(cls, user: Actor | None) -> Q | None:
         return visibility_q(user)
 
 
@@ -113,19 +114,19 @@ class AuditEvent(models.Model):
         return f"#{self.sequence} {self.action} {self.object_type}:{self.object_id}"
 
     @classmethod
-    def view_q(cls, user: Any) -> Q | None:
+    def view_q(cls, user: Actor | None) -> Q | None:
         """Only auditors (and admins) read the chain."""
         return Q() if cls.readable_by(user) else None
 
     @staticmethod
-    def readable_by(user: Any) -> bool:
+    def readable_by(user: Actor | None) -> bool:
         """The one rule for who reads the audit chain, used by the API, the page and the navigation."""
-        if not getattr(user, "is_authenticated", False):
+        if not is_signed_in(user):
             return False
         return bool(user.is_superuser or user.role in ("auditor", "admin"))
 
     @classmethod
-    def write_q(cls, user: Any, action: str) -> Q | None:
+    def write_q(cls, user: Actor | None, action: str) -> Q | None:
         return None
 
 
@@ -156,14 +157,14 @@ class ApiToken(RestrictedModel):
         return self.revoked_at is None and not self.is_expired
 
     @classmethod
-    def view_q(cls, user: Any) -> Q | None:
+    def view_q(cls, user: Actor | None) -> Q | None:
         """People see their own tokens; admins see all."""
-        if not getattr(user, "is_authenticated", False):
+        if not is_signed_in(user):
             return None
         return Q() if user.is_superuser or user.role == "admin" else Q(user_id=user.pk)
 
     @classmethod
-    def write_q(cls, user: Any, action: str) -> Q | None:
+    def write_q(cls, user: Actor | None, action: str) -> Q | None:
         return cls.view_q(user)
 
 
@@ -201,12 +202,12 @@ class IdempotencyRecord(models.Model):
         return f"{self.user_id}:{self.key} {self.method} {self.path} -> {self.response_status}"
 
     @classmethod
-    def view_q(cls, user: Any) -> Q | None:
+    def view_q(cls, user: Actor | None) -> Q | None:
         """People see their own records; nobody else (they are plumbing, not business records)."""
-        return Q(user_id=user.pk) if getattr(user, "is_authenticated", False) else None
+        return Q(user_id=user.pk) if is_signed_in(user) else None
 
     @classmethod
-    def write_q(cls, user: Any, action: str) -> Q | None:
+    def write_q(cls, user: Actor | None, action: str) -> Q | None:
         return None
 
 
@@ -228,12 +229,12 @@ class UserSession(RestrictedModel):
         return f"{self.user} from {self.address or '?'} at {self.created_at:%Y-%m-%d %H:%M}"
 
     @classmethod
-    def view_q(cls, user: Any) -> Q | None:
+    def view_q(cls, user: Actor | None) -> Q | None:
         """People see their own sessions; admins see all."""
-        if not getattr(user, "is_authenticated", False):
+        if not is_signed_in(user):
             return None
         return Q() if user.is_superuser or user.role == "admin" else Q(user_id=user.pk)
 
     @classmethod
-    def write_q(cls, user: Any, action: str) -> Q | None:
+    def write_q(cls, user: Actor | None, action: str) -> Q | None:
         return cls.view_q(user)

@@ -12,6 +12,7 @@ from django.conf import settings
 from django.db import transaction
 
 from clearinghouse.core import audit, clock
+from clearinghouse.core.actors import Account, Actor, is_signed_in
 from clearinghouse.core.errors import InvalidInput, NotFound, PermissionDenied
 from clearinghouse.core.models import ApiToken
 
@@ -32,13 +33,13 @@ class NewToken:
 
 
 def create_token(
-    *, actor: Any, user: Any, name: str = "", days: int | None = None, by_token: bool = False
+    *, actor: Actor, user: Account, name: str = "", days: int | None = None, by_token: bool = False
 ) -> NewToken:
     """Create a personal API token for `user` (themselves, or anyone by an admin), valid for `days`
     (default and most: TOKEN_MAX_DAYS). A request authenticated by a token cannot make another."""
     if by_token:
         raise PermissionDenied("A token cannot create tokens: sign in, or use the CLI.")
-    if actor.pk != user.pk and not actor.has_role("admin"):
+    if actor.pk != user.pk and not (is_signed_in(actor) and actor.has_role("admin")):
         raise PermissionDenied("Only an admin can create a token for somebody else.")
     if not user.is_active:
         raise PermissionDenied(f"Account {user.username} is inactive.")
@@ -69,7 +70,7 @@ def create_token(
     return NewToken(token=token, raw=raw)
 
 
-def revoke_token(*, actor: Any, token_id: int) -> ApiToken:
+def revoke_token(*, actor: Actor, token_id: int) -> ApiToken:
     """Revoke a token; revoking a revoked token changes nothing."""
     with transaction.atomic():
         token = ApiToken.objects.restrict(actor, "change").select_for_update().filter(pk=token_id).first()

@@ -29,6 +29,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.utils.exceptions import IllegalCharacterError, InvalidFileException
 
 from clearinghouse.core import audit, cleaning, clock, csv_cells
+from clearinghouse.core.actors import Actor
 from clearinghouse.core.errors import DomainError, InvalidInput, PermissionDenied
 from clearinghouse.core.forms import without_field
 from clearinghouse.core.humanize import count_of
@@ -441,7 +442,7 @@ class RowChecker:
     """Checks of one row before anything is written: the cells every kind of file has (a reference,
     releasability, notes, illustrative); a subclass adds its own columns in `check`."""
 
-    def __init__(self, *, actor: Any, sheet: Sheet) -> None:
+    def __init__(self, *, actor: Actor, sheet: Sheet) -> None:
         self.actor = actor
         self.sheet = sheet
         self.seen: dict[tuple[str, str], int] = {}
@@ -500,7 +501,7 @@ class TableKind:
 def import_table(
     table: TableKind,
     *,
-    actor: Any,
+    actor: Actor,
     path: Path,
     upsert: Callable[[list[tuple[int, dict[str, Any]]]], Upsert],
     progress: Progress | None = None,

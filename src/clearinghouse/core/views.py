@@ -15,6 +15,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from clearinghouse.core import account_services, audit, mfa, selectors, services, views_account
+from clearinghouse.core.actors import signed_in
 from clearinghouse.core.errors import DomainError
 from clearinghouse.core.forms import ThrottledLoginForm
 from clearinghouse.core.models import AuditEvent
@@ -79,7 +80,7 @@ def tokens_page(request: HttpRequest) -> HttpResponse:
         try:
             days = int(days_text) if days_text else None
             new = services.create_token(
-                actor=request.user, user=request.user, name=request.POST.get("name", ""), days=days
+                actor=request.user, user=signed_in(request.user), name=request.POST.get("name", ""), days=days
             )
             new_raw = new.raw
         except ValueError:

@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
 from clearinghouse.core import clock
+from clearinghouse.core.actors import Actor, is_signed_in
 from clearinghouse.core.errors import DomainError
 from clearinghouse.funds import selectors, services
 from clearinghouse.funds.choices import ContributionKind
@@ -35,8 +36,8 @@ def _int(value: str | None) -> int | None:
         return None
 
 
-def _can_write(user: Any) -> bool:
-    return bool(user.has_role(*services.FINANCE_ROLES))
+def _can_write(user: Actor) -> bool:
+    return is_signed_in(user) and user.has_role(*services.FINANCE_ROLES)
 
 
 @login_required

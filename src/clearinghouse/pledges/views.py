@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from clearinghouse.core import clock
+from clearinghouse.core.actors import Actor
 from clearinghouse.core.choices import Releasability
 from clearinghouse.core.errors import DomainError, NotFound
 from clearinghouse.core.etag import etag_for
@@ -72,7 +73,7 @@ MOVE_LABEL: dict[str, str] = {
 }
 
 
-def _may_move(user: Any, pledge: Pledge, to: str) -> bool:
+def _may_move(user: Actor, pledge: Pledge, to: str) -> bool:
     """Which buttons to show: the moves the service allows this user (pledges/policies.py)."""
     return policies.may_move(user, pledge, to) and not policies.moved_by_deliveries(pledge, to)
 
@@ -120,7 +121,7 @@ def pledge_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _requirements_for(user: Any, pledge: Pledge) -> list[Any]:
+def _requirements_for(user: Actor, pledge: Pledge) -> list[Any]:
     """Requirements that accept the pledge's item type and still have units open."""
     if pledge.item_type is None:
         return []

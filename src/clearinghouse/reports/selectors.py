@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from clearinghouse.core.actors import Actor
 from clearinghouse.core.errors import InvalidInput
 from clearinghouse.core.releasability import sees_everything
 from clearinghouse.core.resilient import log_unreadable
@@ -132,7 +133,7 @@ def _participants() -> dict[str, Participant]:
     return {p.code: p for p in Participant.objects.all()}
 
 
-def _tracker_dataset(user: Any) -> Dataset:
+def _tracker_dataset(user: Actor | None) -> Dataset:
     release = tracker_selectors.current_release(user=user)
     rows = (
         KielFlow.objects.restrict(user, "view")
@@ -172,7 +173,7 @@ def _illustrative_meta(visible: Any, *, public: bool) -> tuple[dict[str, Any], s
     return meta, words
 
 
-def _records_rows(user: Any, *, public: bool) -> tuple[list[tuple[Any, ...]], dict[str, Any], str]:
+def _records_rows(user: Actor | None, *, public: bool) -> tuple[list[tuple[Any, ...]], dict[str, Any], str]:
     """The live pledges the viewer may see (the public page: public ones), with what the reports use,
     and what the label says of illustrative pledges. On the public page an illustrative (demo or
     training) pledge is never counted: it is not a record of the contact group."""
@@ -191,7 +192,7 @@ def _records_rows(user: Any, *, public: bool) -> tuple[list[tuple[Any, ...]], di
     return rows, illustrative, label
 
 
-def _records_dataset(user: Any, *, public: bool) -> Dataset:
+def _records_dataset(user: Actor | None, *, public: bool) -> Dataset:
     # Only what the viewer may see is read at all: hidden pledges enter no figure and no decision.
     protect = public or not sees_everything(user)
     contributions: list[Contribution] = []
@@ -258,7 +259,7 @@ def _records_dataset(user: Any, *, public: bool) -> Dataset:
     return ds
 
 
-def dataset(*, user: Any, source: str = "tracker", public: bool = False) -> Dataset:
+def dataset(*, user: Actor | None, source: str = "tracker", public: bool = False) -> Dataset:
     """The contributions of a source for this viewer (`public`: the public page's view of records)."""
     check_choice(source, SOURCES, "source")
     return _tracker_dataset(user) if source == "tracker" else _records_dataset(user, public=public)
@@ -275,7 +276,7 @@ def _row_cells(row: dict[str, Any], cells: dict[str, Cell]) -> dict[str, Any]:
 
 
 def totals_report(
-    *, user: Any, by: str = "year", source: str = "tracker", public: bool = False
+    *, user: Actor | None, by: str = "year", source: str = "tracker", public: bool = False
 ) -> dict[str, Any]:
     """Aid by year or month and type: military, financial, humanitarian, total, commitments."""
     check_choice(by, BY, "by")
@@ -308,7 +309,7 @@ def _gdp(release: KielRelease | None) -> dict[str, Decimal]:
 
 def donors_report(
     *,
-    user: Any,
+    user: Actor | None,
     type: str = "total",
     per_gdp: bool = False,
     with_eu_share: bool = False,
@@ -385,7 +386,7 @@ class _EuAttribution:
     eu_whole: Decimal
 
     @classmethod
-    def of(cls, user: Any, ds: Dataset, cells: dict[Any, Cell]) -> _EuAttribution:
+    def of(cls, user: Actor | None, ds: Dataset, cells: dict[Any, Cell]) -> _EuAttribution:
         """Read the shares; the EU institutions' own cell is taken out of `cells` (its aid is
         attributed to the members, each of which gets a cell)."""
         assert ds.release is not None
@@ -484,7 +485,7 @@ def group_members() -> dict[str, set[str]]:
     }
 
 
-def groups_report(*, user: Any, source: str = "tracker", public: bool = False) -> dict[str, Any]:
+def groups_report(*, user: Actor | None, source: str = "tracker", public: bool = False) -> dict[str, Any]:
     """Aid by group of donors and type, and each group's share of all donors' military aid."""
     ds = dataset(user=user, source=source, public=public)
     columns = ("military", "financial", "humanitarian", "total")
@@ -518,7 +519,7 @@ def groups_report(*, user: Any, source: str = "tracker", public: bool = False) -
     return {**ds.meta, "groups": groups, "all_donors": all_row}
 
 
-def weapons_report(*, user: Any, source: str = "tracker", public: bool = False) -> dict[str, Any]:
+def weapons_report(*, user: Actor | None, source: str = "tracker", public: bool = False) -> dict[str, Any]:
     """Heavy weapons by category and donor: how many, and their value (EUR and EUR billion)."""
     ds = dataset(user=user, source=source, public=public)
     people = _participants()

@@ -32,6 +32,7 @@ from django.db.models import Count, F, IntegerField, OuterRef, Q, QuerySet, Subq
 from django.db.models.functions import Coalesce
 from django.db.models.lookups import GreaterThanOrEqual
 
+from clearinghouse.core.actors import Actor
 from clearinghouse.core.releasability import sees_everything
 from clearinghouse.requirements.choices import RequirementStatus
 from clearinghouse.requirements.models import Requirement, status_q
@@ -189,7 +190,7 @@ def _allocation_model() -> Any:
     return Requirement.allocations.rel.related_model
 
 
-def annotate(qs: QuerySet[Any], user: Any) -> QuerySet[Any]:
+def annotate(qs: QuerySet[Any], user: Actor | None) -> QuerySet[Any]:
     """Add what coverage needs: the units the viewer sees allocated and delivered, and how many
     donors are behind the allocations it does not see (one query, whatever the number of rows)."""
     if sees_everything(user):
@@ -212,7 +213,7 @@ def annotate(qs: QuerySet[Any], user: Any) -> QuerySet[Any]:
     )
 
 
-def of(requirement: Any, user: Any) -> Coverage:
+def of(requirement: Any, user: Actor | None) -> Coverage:
     """The coverage of one requirement for `user` (annotated by `annotate`, or looked up now)."""
     if not hasattr(requirement, "hidden_donors"):
         model = type(requirement)

@@ -8,6 +8,7 @@ from django.db import IntegrityError, transaction
 
 from clearinghouse.catalog.models import CapabilityArea, ItemType
 from clearinghouse.core import audit, cleaning
+from clearinghouse.core.actors import Actor, signed_in
 from clearinghouse.core.choices import Releasability
 from clearinghouse.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from clearinghouse.core.etag import check_if_match
@@ -42,12 +43,12 @@ def snapshot(requirement: Requirement) -> dict[str, Any]:
     return audit.snapshot(requirement, exclude=("created_at", "updated_at"))
 
 
-def _owner_for(actor: Any, value: Any) -> Participant:
+def _owner_for(actor: Actor, value: Any) -> Participant:
     """The owner of a new requirement: the actor's recipient, or (admins) the one named or the only one."""
     if not is_admin(actor):
-        if not cleaning.blank(value) and str(value).strip().upper() != actor.participant.code:
+        if not cleaning.blank(value) and str(value).strip().upper() != signed_in(actor).participant.code:
             raise PermissionDenied("A recipient officer enters requirements only for their own participant.")
-        return actor.participant
+        return signed_in(actor).participant
     if not cleaning.blank(value):
         owner = participant_cleaning.participant(value, "owner")
     else:
@@ -121,7 +122,7 @@ def _duplicate_ref(owner: Participant, external_ref: str, exclude: int = 0) -> N
         )
 
 
-def create_requirement(*, actor: Any, data: dict[str, Any]) -> Requirement:
+def create_requirement(*, actor: Actor, data: dict[str, Any]) -> Requirement:
     """Create a requirement owned by the actor's recipient participant (recipient officers, admins)."""
     if not policies.may_enter(actor):
         raise PermissionDenied("Only the recipient's officers enter requirements.")
@@ -141,7 +142,7 @@ def create_requirement(*, actor: Any, data: dict[str, Any]) -> Requirement:
     return requirement
 
 
-def _locked(actor: Any, requirement_id: int) -> Requirement:
+def _locked(actor: Actor, requirement_id: int) -> Requirement:
     """The requirement, row-locked, if the actor can see it; NotFound otherwise."""
     if not Requirement.objects.restrict(actor, "view").filter(pk=requirement_id).exists():
         raise NotFound("Requirement not found.")
@@ -149,13 +150,13 @@ def _locked(actor: Any, requirement_id: int) -> Requirement:
     return Requirement.objects.select_for_update().get(pk=requirement_id)
 
 
-def _require_writer(actor: Any, requirement: Requirement) -> None:
+def _require_writer(actor: Actor, requirement: Requirement) -> None:
     if not is_recipient_officer_of(actor, requirement.owner_id):
         raise PermissionDenied("Only the owning recipient's officers change a requirement.")
 
 
 def update_requirement(
-    *, actor: Any, requirement_id: int, changes: dict[str, Any], if_match: str | None = None
+    *, actor: Actor, requirement_id: int, changes: dict[str, Any], if_match: str | None = None
 ) -> Requirement:
     """Change some fields of a requirement; the whole record is validated again. No change, no event."""
     cleaning.check_fields(changes, FIELDS)
@@ -208,7 +209,7 @@ def update_requirement(
     return requirement
 
 
-def _check_quantity(actor: Any, requirement: Requirement, quantity: int) -> None:
+def _check_quantity(actor: Actor, requirement: Requirement, quantity: int) -> None:
     """Refuse a quantity below what is allocated, telling the actor no more than it may know.
 
     Where the actor's view of the coverage is coarsened (docs/confidentiality.md), the refusal
@@ -237,7 +238,7 @@ def _check_quantity(actor: Any, requirement: Requirement, quantity: int) -> None
 
 
 def cancel_requirement(
-    *, actor: Any, requirement_id: int, if_match: str | None = None, reason: Any = ""
+    *, actor: Actor, requirement_id: int, if_match: str | None = None, reason: Any = ""
 ) -> Requirement:
     """Cancel a requirement that has nothing allocated and undelivered (release allocations first);
     the stated reason is required and kept in the audit event."""
@@ -276,7 +277,7 @@ def cancel_requirement(
     return requirement
 
 
-def upsert_requirement(*, actor: Any, data: dict[str, Any]) -> tuple[Requirement, str]:
+def upsert_requirement(*, actor: Actor, data: dict[str, Any]) -> tuple[Requirement, str]:
     """Create, or update the requirement with the same owner and external_ref (spreadsheet imports).
 
     Returns the requirement and what happened: "created", "updated" or "unchanged".

@@ -16,6 +16,7 @@ from typing import Any
 
 from clearinghouse.catalog import selectors as catalog_selectors
 from clearinghouse.core import cleaning, tabular
+from clearinghouse.core.actors import Actor
 from clearinghouse.core.errors import PermissionDenied
 from clearinghouse.core.tabular import ImportSummary, Progress, RowChecker, SpreadsheetError, attempt
 from clearinghouse.requirements import policies, selectors, services
@@ -43,7 +44,7 @@ FIELD_TO_COLUMN = {"owner": "external_ref", "unit": "quantity"}
 class RequirementChecker(RowChecker):
     """Checks of a requirement row, with the catalog's codes fetched once."""
 
-    def __init__(self, *, actor: Any, sheet: tabular.Sheet) -> None:
+    def __init__(self, *, actor: Actor, sheet: tabular.Sheet) -> None:
         super().__init__(actor=actor, sheet=sheet)
         self.item_types = set(catalog_selectors.item_type_list(user=actor).values_list("code", flat=True))
         self.capabilities = set(catalog_selectors.capability_list(user=actor).values_list("code", flat=True))
@@ -94,14 +95,14 @@ TABLE = tabular.TableKind(
 )
 
 
-def may_import(actor: Any) -> None:
+def may_import(actor: Actor) -> None:
     """Only the recipient's officers (and admins) import requirements."""
     if not policies.may_enter(actor):
         raise PermissionDenied("Only the recipient's officers import requirements.")
 
 
 def import_file(
-    *, actor: Any, path: Path, progress: Progress | None = None, name: str | None = None
+    *, actor: Actor, path: Path, progress: Progress | None = None, name: str | None = None
 ) -> ImportSummary:
     """Import a CSV or XLSX file of requirements, all or nothing, as `actor` (see `core.tabular`)."""
     may_import(actor)
@@ -115,7 +116,7 @@ def import_file(
     )
 
 
-def export_rows(*, user: Any, **filters: Any) -> tuple[tuple[str, ...], list[list[Any]]]:
+def export_rows(*, user: Actor, **filters: Any) -> tuple[tuple[str, ...], list[list[Any]]]:
     """The columns and the rows (native values) of the requirements `user` may see, as the import
     reads them."""
     requirements = selectors.requirement_list(user=user, **filters)
@@ -135,7 +136,7 @@ def export_rows(*, user: Any, **filters: Any) -> tuple[tuple[str, ...], list[lis
     ]
 
 
-def export_file(*, user: Any, fmt: str, **filters: Any) -> tuple[bytes, str, str]:
+def export_file(*, user: Actor, fmt: str, **filters: Any) -> tuple[bytes, str, str]:
     """The requirements `user` may see as a file: (content, content type, file name)."""
     chosen = {k: v for k, v in filters.items() if v}
     return tabular.export_file(kind=KIND, fmt=fmt, read=lambda: export_rows(user=user, **chosen))

@@ -8,6 +8,7 @@ from typing import Any
 from django.core.management.base import CommandError, CommandParser
 
 from clearinghouse import spreadsheets
+from clearinghouse.core.actors import Actor
 from clearinghouse.core.commands import ClearinghouseCommand
 from clearinghouse.core.tabular import ImportErrors
 from clearinghouse.tracker import services
@@ -40,7 +41,7 @@ class Command(ClearinghouseCommand):
         else:
             self._spreadsheet(actor, Path(options["file"]), options["sub"])
 
-    def _kiel(self, actor: Any, directory: Path) -> None:
+    def _kiel(self, actor: Actor, directory: Path) -> None:
         result = services.import_kiel_release(actor=actor, directory=directory)
         release = result.release
         if not result.created:
@@ -74,7 +75,7 @@ class Command(ClearinghouseCommand):
         else:
             self.stdout.write("Every identity of the release holds (within the file's rounding).")
 
-    def _spreadsheet(self, actor: Any, path: Path, kind: str) -> None:
+    def _spreadsheet(self, actor: Actor, path: Path, kind: str) -> None:
         from tqdm import tqdm
 
         bars: list[Any] = []
