@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from django.db import transaction
@@ -55,13 +55,15 @@ class _Rollback(Exception):
     pass
 
 
-def _call(client: Client, method: str, path: str, rule: Rule, personas: dict[str, Any], values: dict) -> int:
+def _call(
+    client: Client, method: str, path: str, rule: Rule, personas: dict[str, Any], values: dict[str, Any]
+) -> int:
     url = path.format(**values) + (f"?{rule.query}" if rule.query else "")
     body = json.dumps(rule.body(personas)) if rule.body else None
     fn = getattr(client, method.lower())
     response = fn(url, data=body, content_type="application/json") if body is not None else fn(url)
     assert response.status_code != 500
-    return response.status_code
+    return cast("int", response.status_code)
 
 
 @pytest.mark.parametrize("op", sorted(API), ids=lambda op: f"{op[0]} {op[1]}")

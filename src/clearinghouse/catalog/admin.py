@@ -13,7 +13,7 @@ class CapabilityAreaAdmin(ReadOnlyAdmin):
     list_display = ("code", "name", "sort_order")
 
 
-class ItemPriceInline(admin.TabularInline):
+class ItemPriceInline(admin.TabularInline):  # type: ignore[type-arg]  # not subscriptable at run time
     model = ItemPrice
     extra = 0
     can_delete = False

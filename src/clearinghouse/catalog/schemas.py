@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from typing import Any
 
 from ninja import Schema
 from pydantic import Field, field_serializer
@@ -40,8 +41,8 @@ class ItemTypeOut(Schema):
 
     @staticmethod
     def resolve_capability(obj) -> str:  # type: ignore[no-untyped-def]
-        return obj.capability.code
+        return str(obj.capability.code)
 
     @staticmethod
-    def resolve_prices(obj) -> list:  # type: ignore[no-untyped-def]
+    def resolve_prices(obj) -> list[Any]:  # type: ignore[no-untyped-def]
         return sorted(obj.prices.all(), key=lambda p: p.valid_from)

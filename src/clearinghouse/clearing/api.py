@@ -7,6 +7,7 @@ from ninja import Router, Status
 from ninja.pagination import paginate
 
 from clearinghouse.clearing import selectors, services
+from clearinghouse.clearing.models import ClearingRun
 from clearinghouse.clearing.schemas import (
     AcceptIn,
     AcceptOut,
@@ -25,7 +26,7 @@ router = Router(tags=["clearing"])
 
 
 def _cell_only(request: HttpRequest) -> None:
-    if services.ClearingRun.view_q(request.user) is None:
+    if ClearingRun.view_q(request.user) is None:
         raise PermissionDenied("Only the coordination cell, auditors and admins see clearing runs.")
 
 

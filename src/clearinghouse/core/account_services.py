@@ -5,6 +5,8 @@ The only code that writes these records; each change is one transaction with its
 
 from __future__ import annotations
 
+from typing import cast
+
 from django.contrib.auth import password_validation
 from django.contrib.sessions.backends.db import SessionStore
 from django.core.exceptions import ValidationError
@@ -74,7 +76,7 @@ def revoke_session(*, actor: Actor, session_id: int) -> UserSession:
             after=None,
         )
         row.delete()
-    return row
+    return cast("UserSession", row)
 
 
 def change_password(*, user: Account, old_password: str, new_password: str, keep_session: str | None) -> int:

@@ -39,7 +39,7 @@ def authenticator(user: Actor) -> TOTPDevice | None:
 
 def has_mfa(user: Actor) -> bool:
     """Whether the user has a confirmed authenticator."""
-    return TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+    return bool(TOTPDevice.objects.filter(user=user, confirmed=True).exists())
 
 
 def recovery_codes_left(user: Actor) -> int:

@@ -15,7 +15,7 @@ from clearinghouse.core.releasability import visibility_q
 from clearinghouse.core.resilient import ResilientQuerySetMixin
 
 
-class RestrictedQuerySet(ResilientQuerySetMixin, models.QuerySet):
+class RestrictedQuerySet(ResilientQuerySetMixin, models.QuerySet[Any]):
     """A queryset that can be narrowed to what a user may do (after NetBox's RestrictedQuerySet).
 
     Lists leave out, and log, a record that cannot be read (`core.resilient`)."""

@@ -72,4 +72,4 @@ def can_see(user: Actor | None, obj: Any) -> bool:
         return True
     if obj.releasability == Releasability.COORDINATION and user.is_recipient:
         return True
-    return obj.releasable_to.filter(pk=user.participant_id).exists()
+    return bool(obj.releasable_to.filter(pk=user.participant_id).exists())

@@ -6,7 +6,7 @@ import datetime as dt
 import hashlib
 import secrets
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.db import transaction
@@ -86,7 +86,7 @@ def revoke_token(*, actor: Actor, token_id: int) -> ApiToken:
                 before={"revoked": False},
                 after={"revoked": True, "user": token.user.username, "prefix": token.prefix},
             )
-    return token
+    return cast("ApiToken", token)
 
 
 def authenticate_token(raw: str) -> Any | None:
@@ -110,4 +110,4 @@ def token_for(raw: str) -> ApiToken | None:
     # Only touch last_used_at once a minute: a write per API call would serialise SQLite readers.
     if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
-    return token
+    return cast("ApiToken | None", token)

@@ -474,7 +474,7 @@ class RowChecker:
                 "each row needs its own reference",
             )
         self.seen[key] = row
-        return ref
+        return str(ref)
 
     def common(self, row: int, data: dict[str, str], errors: list[SpreadsheetError]) -> None:
         """The columns every kind has after its own: releasability, notes, illustrative."""

@@ -1,5 +1,7 @@
 """API routes of the funds app: funds, burden keys, status and shares, opt-outs and contributions."""
 
+from typing import Any
+
 from django.http import HttpRequest
 from ninja import Router, Status
 from ninja.pagination import paginate
@@ -36,7 +38,7 @@ router = Router(tags=["funds"])
 ERRORS = {403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
 
 
-def _key_out(key, versions) -> dict:  # type: ignore[no-untyped-def]
+def _key_out(key, versions) -> dict[str, Any]:  # type: ignore[no-untyped-def]
     return {
         "code": key.code,
         "name": key.name,
@@ -45,7 +47,7 @@ def _key_out(key, versions) -> dict:  # type: ignore[no-untyped-def]
     }
 
 
-def _version_out(v) -> dict:  # type: ignore[no-untyped-def]
+def _version_out(v) -> dict[str, Any]:  # type: ignore[no-untyped-def]
     return {
         "effective_year": v.effective_year,
         "kind": v.kind,

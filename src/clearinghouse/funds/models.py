@@ -333,7 +333,7 @@ class Contribution(Releasable):
     def reversed_by(self) -> Contribution | None:
         """The reversal entry of this one, if it was reversed."""
         try:
-            return self.reversal  # type: ignore[no-any-return]
+            return self.reversal
         except Contribution.DoesNotExist:
             return None
 

@@ -8,7 +8,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import ROUND_DOWN, ROUND_HALF_EVEN, Decimal, InvalidOperation
 from importlib import resources
-from typing import Any
+from typing import Any, cast
 
 from django.db import transaction
 
@@ -101,7 +101,7 @@ def _fund_for_write(actor: Actor, slug: str, what: str) -> Fund:
     if fund is None:
         raise NotFound("Fund not found.")
     _require_finance(actor, what)
-    return fund
+    return cast("Fund", fund)
 
 
 # --- GDP series and burden keys -------------------------------------------------------------------
@@ -188,7 +188,7 @@ def create_key_version(
         if burden_key is None:
             burden_key = BurdenKey.objects.create(code=code, name=name or code)
             audit.record(actor=actor, action="create", obj=burden_key, after=audit.snapshot(burden_key))
-        if burden_key.versions.filter(effective_year=effective_year).exists():
+        if BurdenKeyVersion.objects.filter(key=burden_key, effective_year=effective_year).exists():
             raise Conflict(f"Key {code} already has a version effective from {effective_year}.")
         version = BurdenKeyVersion.objects.create(
             key=burden_key,

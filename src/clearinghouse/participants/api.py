@@ -1,5 +1,7 @@
 """API routes for participants, coordination mandates and the signed-in person."""
 
+from typing import Any
+
 from django.http import HttpRequest
 from ninja import Router, Status
 from ninja.pagination import paginate
@@ -62,7 +64,7 @@ def me(request: HttpRequest):  # type: ignore[no-untyped-def]
     return {"username": user.username, "participant": user.participant.code, "role": user.role}  # type: ignore[union-attr]
 
 
-def _user_out(user) -> dict:  # type: ignore[no-untyped-def]
+def _user_out(user) -> dict[str, Any]:  # type: ignore[no-untyped-def]
     return {
         "username": user.username,
         "participant": user.participant.code,

@@ -86,7 +86,7 @@ class CoordinationMandate(RestrictedModel):
         return f"{self.participant.code} from {self.start}" + (f" to {self.end}" if self.end else "")
 
 
-class ClearinghouseUserManager(UserManager):
+class ClearinghouseUserManager(UserManager["User"]):
     """Users are read through `restrict` like everything else."""
 
     def get_queryset(self) -> RestrictedQuerySet:

@@ -35,7 +35,7 @@ class MandateOut(Schema):
 
     @staticmethod
     def resolve_participant(obj) -> str:  # type: ignore[no-untyped-def]
-        return obj.participant.code
+        return str(obj.participant.code)
 
 
 class HandoverIn(Schema):

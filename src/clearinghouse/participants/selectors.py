@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django.db.models import Q, QuerySet
 
@@ -31,7 +31,7 @@ def get_participant(*, user: Actor, code: str) -> Participant:
     p = Participant.objects.restrict(user, "view").filter(code=code.upper()).first()
     if p is None:
         raise NotFound("Participant not found.")
-    return p
+    return cast("Participant", p)
 
 
 def user_list(*, user: Actor) -> QuerySet[Any]:

@@ -8,7 +8,7 @@ from clearinghouse.participants.admin import ReadOnlyAdmin
 from clearinghouse.pledges.models import Allocation, Delivery, Pledge, PledgeTranche
 
 
-class TrancheInline(admin.TabularInline):
+class TrancheInline(admin.TabularInline):  # type: ignore[type-arg]  # not subscriptable at run time
     model = PledgeTranche
     extra = 0
     can_delete = False

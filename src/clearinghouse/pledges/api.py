@@ -1,5 +1,7 @@
 """API routes of the pledges app: pledges, allocations, deliveries."""
 
+from typing import Any
+
 from django.http import HttpRequest, HttpResponse
 from ninja import Body, Router
 from ninja.pagination import paginate
@@ -76,7 +78,7 @@ def list_pledges(  # type: ignore[no-untyped-def]
 def create_pledge(request: HttpRequest, payload: PledgeIn):  # type: ignore[no-untyped-def]
     """Offer a pledge for your own participant (donor officers). `Idempotency-Key` makes retries safe."""
 
-    def create() -> tuple[int, dict]:
+    def create() -> tuple[int, dict[str, Any]]:
         created = services.create_pledge(actor=request.user, data=payload.dict())
         pledge = selectors.get_pledge(user=request.user, pledge_id=created.pk)
         return 201, idempotency.to_json(PledgeOut.from_orm(pledge).model_dump())
@@ -157,7 +159,7 @@ def list_allocations(  # type: ignore[no-untyped-def]
 def create_allocation(request: HttpRequest, payload: AllocationIn):  # type: ignore[no-untyped-def]
     """Allocate units of an in-kind pledge to a requirement (the coordination cell)."""
 
-    def create() -> tuple[int, dict]:
+    def create() -> tuple[int, dict[str, Any]]:
         created = services.allocate(
             actor=request.user,
             pledge_id=payload.pledge,
@@ -235,7 +237,7 @@ def list_deliveries(  # type: ignore[no-untyped-def]
 def create_delivery(request: HttpRequest, payload: DeliveryIn):  # type: ignore[no-untyped-def]
     """Record a (partial) delivery against an allocation (the donor's officers or the cell)."""
 
-    def create() -> tuple[int, dict]:
+    def create() -> tuple[int, dict[str, Any]]:
         created = services.record_delivery(
             actor=request.user,
             allocation_id=payload.allocation,

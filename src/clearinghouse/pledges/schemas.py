@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from typing import Any, cast
 
 from ninja import Schema
 from pydantic import Field, field_serializer
@@ -127,7 +128,7 @@ class PledgeOut(Schema):
 
     @staticmethod
     def resolve_donor(obj) -> str:  # type: ignore[no-untyped-def]
-        return obj.owner.code
+        return str(obj.owner.code)
 
     @staticmethod
     def resolve_item_type(obj) -> str | None:  # type: ignore[no-untyped-def]
@@ -138,9 +139,9 @@ class PledgeOut(Schema):
         return sorted(p.code for p in obj.releasable_to.all())
 
     @staticmethod
-    def resolve_tranches(obj) -> list:  # type: ignore[no-untyped-def]
+    def resolve_tranches(obj) -> list[Any]:  # type: ignore[no-untyped-def]
         if isinstance(obj, dict):  # a stored answer replayed for the same Idempotency-Key
-            return obj["tranches"]
+            return cast("list[Any]", obj["tranches"])
         return [
             {"year": t.year, "amount": money_text(t.amount, obj.currency)}
             for t in sorted(obj.tranches.all(), key=lambda t: t.year)
@@ -185,15 +186,15 @@ class AllocationOut(Schema):
 
     @staticmethod
     def resolve_pledge(obj) -> int:  # type: ignore[no-untyped-def]
-        return obj.pledge_id
+        return cast("int", obj.pledge_id)
 
     @staticmethod
     def resolve_requirement(obj) -> int:  # type: ignore[no-untyped-def]
-        return obj.requirement_id
+        return cast("int", obj.requirement_id)
 
     @staticmethod
     def resolve_donor(obj) -> str:  # type: ignore[no-untyped-def]
-        return obj.pledge.owner.code
+        return str(obj.pledge.owner.code)
 
     @staticmethod
     def resolve_item_type(obj) -> str | None:  # type: ignore[no-untyped-def]
@@ -233,15 +234,15 @@ class DeliveryOut(Schema):
 
     @staticmethod
     def resolve_allocation(obj) -> int:  # type: ignore[no-untyped-def]
-        return obj.allocation_id
+        return cast("int", obj.allocation_id)
 
     @staticmethod
     def resolve_pledge(obj) -> int:  # type: ignore[no-untyped-def]
-        return obj.allocation.pledge_id
+        return cast("int", obj.allocation.pledge_id)
 
     @staticmethod
     def resolve_requirement(obj) -> int:  # type: ignore[no-untyped-def]
-        return obj.allocation.requirement_id
+        return cast("int", obj.allocation.requirement_id)
 
     @staticmethod
     def resolve_confirmed_by(obj) -> str | None:  # type: ignore[no-untyped-def]

@@ -14,7 +14,7 @@ import datetime as dt
 from collections.abc import Iterator
 from contextlib import contextmanager
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
+from typing import Any, cast
 
 from django.db import IntegrityError, transaction
 
@@ -284,11 +284,11 @@ def _locked_pledge(actor: Actor, pledge_id: int, *, field: str | None = None) ->
     if not Pledge.objects.restrict(actor, "view").filter(pk=pledge_id).exists():
         raise NotFound("Pledge not found.", field=field)
     # No select_related or DISTINCT: PostgreSQL refuses FOR UPDATE with either.
-    return Pledge.objects.select_for_update().get(pk=pledge_id)
+    return cast("Pledge", Pledge.objects.select_for_update().get(pk=pledge_id))
 
 
 def _lock_requirement(requirement_id: int) -> Requirement:
-    return Requirement.objects.select_for_update().get(pk=requirement_id)
+    return cast("Requirement", Requirement.objects.select_for_update().get(pk=requirement_id))
 
 
 def _bump(obj: Any) -> None:

@@ -261,7 +261,7 @@ def _editable(request: HttpRequest, pledge_id: int) -> Pledge:
     pledge = selectors.get_pledge(user=request.user, pledge_id=pledge_id)
     if not is_donor_officer_of(request.user, pledge.owner_id):
         raise DjangoPermissionDenied("Only the donor's own officers change a pledge.")
-    return pledge  # type: ignore[no-any-return]
+    return pledge
 
 
 def _edit_form(request: HttpRequest, pledge: Pledge, data: Any, validate_url: str | None) -> PledgeForm:

@@ -7,7 +7,8 @@ Each report answers JSON by default, or a file with `format=csv` or `format=xlsx
 from typing import Any, Literal
 
 from django.http import HttpRequest, HttpResponse
-from ninja import Query, Router
+from ninja import Router
+from ninja.params.functions import Query
 
 from clearinghouse.core.openapi import FILE_RESPONSES
 from clearinghouse.core.schemas import ErrorOut

@@ -1,6 +1,6 @@
 """API routes of the requirements app."""
 
-from typing import Literal
+from typing import Any, Literal
 
 from django.http import HttpRequest, HttpResponse
 from ninja import Router
@@ -51,7 +51,7 @@ def list_requirements(  # type: ignore[no-untyped-def]
 def create_requirement(request: HttpRequest, payload: RequirementIn):  # type: ignore[no-untyped-def]
     """Enter a requirement (the recipient's officers). Send `Idempotency-Key` to make retries safe."""
 
-    def create() -> tuple[int, dict]:
+    def create() -> tuple[int, dict[str, Any]]:
         created = services.create_requirement(actor=request.user, data=payload.dict())
         requirement = selectors.get_requirement(user=request.user, requirement_id=created.pk)
         return 201, idempotency.to_json(RequirementOut.from_orm(requirement).model_dump())

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django.db import models
 from django.db.models import F, Q
@@ -121,4 +121,4 @@ def status_q(status: str, *, prefix: str = "") -> Q:
         & Q(**{f"{p}allocated_quantity__lt": F(f"{p}quantity")}),
         RequirementStatus.OPEN: live & Q(**{f"{p}allocated_quantity": 0}),
     }
-    return rules[status]
+    return cast("Q", rules[status])

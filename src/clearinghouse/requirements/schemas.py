@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, cast
 
 from ninja import Schema
 from pydantic import Field
@@ -122,7 +122,7 @@ class RequirementOut(Schema):
 
     @staticmethod
     def resolve_owner(obj) -> str:  # type: ignore[no-untyped-def]
-        return obj.owner.code
+        return str(obj.owner.code)
 
     @staticmethod
     def resolve_status(obj, context) -> str:  # type: ignore[no-untyped-def]
@@ -130,27 +130,27 @@ class RequirementOut(Schema):
 
     @staticmethod
     def resolve_coverage_pct(obj, context) -> float | None:  # type: ignore[no-untyped-def]
-        return _coverage(obj, context).coverage_pct
+        return cast("float | None", _coverage(obj, context).coverage_pct)
 
     @staticmethod
     def resolve_delivered_pct(obj, context) -> float | None:  # type: ignore[no-untyped-def]
-        return _coverage(obj, context).delivered_pct
+        return cast("float | None", _coverage(obj, context).delivered_pct)
 
     @staticmethod
     def resolve_allocated_quantity(obj, context) -> int | None:  # type: ignore[no-untyped-def]
-        return _coverage(obj, context).allocated
+        return cast("int | None", _coverage(obj, context).allocated)
 
     @staticmethod
     def resolve_delivered_quantity(obj, context) -> int | None:  # type: ignore[no-untyped-def]
-        return _coverage(obj, context).delivered
+        return cast("int | None", _coverage(obj, context).delivered)
 
     @staticmethod
     def resolve_coverage(obj, context) -> dict[str, Any]:  # type: ignore[no-untyped-def]
-        return _coverage(obj, context).as_dict()
+        return cast("dict[str, Any]", _coverage(obj, context).as_dict())
 
     @staticmethod
     def resolve_capability(obj) -> str:  # type: ignore[no-untyped-def]
-        return obj.capability.code
+        return str(obj.capability.code)
 
     @staticmethod
     def resolve_item_types(obj) -> list[str]:  # type: ignore[no-untyped-def]

@@ -47,12 +47,13 @@ def requirement_list(
         qs = qs.filter(owner__code=owner.upper())
     if q:
         qs = qs.filter(Q(external_ref__icontains=q) | Q(notes__icontains=q))
-    return (
+    ordered: QuerySet[Requirement] = (
         qs.select_related("owner", "capability")
         .prefetch_related("item_types", "releasable_to")
         .annotate(priority_rank=PRIORITY_ORDER)
         .order_by("priority_rank", "needed_by", "id")
     )
+    return ordered
 
 
 def get_requirement(*, user: Actor, requirement_id: int) -> Requirement:

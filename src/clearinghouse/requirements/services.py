@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django.db import IntegrityError, transaction
 
@@ -147,7 +147,7 @@ def _locked(actor: Actor, requirement_id: int) -> Requirement:
     if not Requirement.objects.restrict(actor, "view").filter(pk=requirement_id).exists():
         raise NotFound("Requirement not found.")
     # No select_related: PostgreSQL refuses FOR UPDATE across outer joins, and DISTINCT with it.
-    return Requirement.objects.select_for_update().get(pk=requirement_id)
+    return cast("Requirement", Requirement.objects.select_for_update().get(pk=requirement_id))
 
 
 def _require_writer(actor: Actor, requirement: Requirement) -> None:

@@ -1,8 +1,9 @@
 """API routes of the Kiel tracker releases: the imported releases and what a release revised."""
 
 from django.http import HttpRequest
-from ninja import Query, Router
+from ninja import Router
 from ninja.pagination import paginate
+from ninja.params.functions import Query
 
 from clearinghouse.core.pagination import LimitOffsetPagination
 from clearinghouse.core.schemas import ErrorOut

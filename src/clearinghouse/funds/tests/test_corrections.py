@@ -8,7 +8,7 @@ import datetime as dt
 import io
 import json
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -48,7 +48,10 @@ def test_status_as_of_a_date_credits_only_what_was_due_by_then(
     cash(personas["finance"], "trio", "DEU", "800.00", "EUR", "2026-06-01", year=2025)
 
     def credited(on: str) -> Decimal:
-        return member(selectors.status_of(fund, year=2025, as_of=dt.date.fromisoformat(on)), "DEU").credited
+        return cast(
+            "Decimal",
+            member(selectors.status_of(fund, year=2025, as_of=dt.date.fromisoformat(on)), "DEU").credited,
+        )
 
     assert credited("2025-03-01") == D("100.00")
     assert credited("2025-03-13") == D("100.00")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from django.db.models import F
@@ -136,7 +136,7 @@ def test_the_tracker_rows_are_mapped_by_the_reviewed_map_and_split_by_reference_
     def unit(donor: str, item_type: str) -> Decimal:
         value = weapons.get(owner__code=donor, item_type__code=item_type).unit_value
         assert value is not None
-        return value
+        return cast("Decimal", value)
 
     # Item 13. Before: 47.95 m EUR for a US Avenger and for a US Patriot battery alike; 204 m EUR for a
     # German Patriot battery and an IRIS-T SLM fire unit alike.

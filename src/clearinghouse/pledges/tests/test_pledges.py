@@ -80,7 +80,7 @@ def test_euro_needs_no_conversion(personas: dict[str, Any]) -> None:
     ],
 )
 def test_bad_financial_pledges_are_refused_with_the_field(
-    personas: dict[str, Any], data: dict, field: str, words: str
+    personas: dict[str, Any], data: dict[str, Any], field: str, words: str
 ) -> None:
     with pytest.raises(InvalidInput) as exc:
         factories.financial(personas, **data)
@@ -139,7 +139,7 @@ def test_in_kind_is_valued_at_the_catalog_price_of_its_date_unless_the_donor_val
     ],
 )
 def test_bad_in_kind_pledges_are_refused_with_the_field(
-    personas: dict[str, Any], data: dict, field: str
+    personas: dict[str, Any], data: dict[str, Any], field: str
 ) -> None:
     if field == "donor":
         with pytest.raises(InvalidInput) as exc:

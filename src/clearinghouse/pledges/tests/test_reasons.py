@@ -4,7 +4,7 @@ requirement, change or release an allocation, through the API, the CLI and the p
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from django.core.management import call_command
@@ -22,7 +22,10 @@ pytestmark = pytest.mark.django_db
 
 
 def last_event(object_type: str, object_id: Any) -> AuditEvent:
-    return AuditEvent.objects.filter(object_type=object_type, object_id=str(object_id)).latest("sequence")
+    return cast(
+        "AuditEvent",
+        AuditEvent.objects.filter(object_type=object_type, object_id=str(object_id)).latest("sequence"),
+    )
 
 
 def no_inline_script(html: str) -> None:

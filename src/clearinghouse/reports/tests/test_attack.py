@@ -15,7 +15,7 @@ import json
 from collections.abc import Hashable, Iterator
 from decimal import Decimal
 from io import StringIO
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from django.core.management import call_command
@@ -168,7 +168,7 @@ def _fetch(client: Client, viewer: str, report: str, query: str) -> dict[str, An
         return list(csv.DictReader(io.StringIO(response.content.decode())))
     response = client.get(f"/api/v1/reports/{report}?source=records&{query}")
     assert response.status_code == 200, response.content
-    return response.json()
+    return cast("dict[str, Any] | list[dict[str, str]]", response.json())
 
 
 def _rows(payload: Any, key: str) -> list[dict[str, Any]]:
