@@ -26,7 +26,7 @@ def _python_files() -> list[Path]:
 
 def test_no_app_reaches_another_by_get_model() -> None:
     # import-linter cannot see `apps.get_model("pledges", ...)`: a hidden upward import.
-    found = []
+    found: list[str] = []
     for path in _python_files():
         found.extend(
             f"{path.relative_to(SRC)}:{node.lineno}"

@@ -10,7 +10,8 @@ from django.db import transaction
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from tests.access import API, NOT_PAGES, PAGES, Rule
+from tests.access import API, NOT_PAGES, PAGES
+from tests.access_rules import Rule
 
 pytestmark = pytest.mark.django_db
 

@@ -67,6 +67,7 @@ def test_edit_is_detected(tamperable: None) -> None:
 
 def test_json_edit_is_detected(tamperable: None) -> None:
     event = AuditEvent.objects.get(sequence=3)
+    assert event.after is not None
     after = dict(event.after)
     after["name"] = "Forged"
     AuditEvent.objects.filter(sequence=3).update(after=after)

@@ -176,7 +176,7 @@ def test_checkpoints_accumulate_and_every_one_is_checked(anchored: int) -> None:
     assert not result.ok and f"covers {second.sequence} events" in result.reason
 
 
-def _admin():
+def _admin() -> Any:
     from clearinghouse.participants.services import create_user
 
     return create_user(actor=None, username="anchor-admin", participant="NATO", role="admin", password=None)

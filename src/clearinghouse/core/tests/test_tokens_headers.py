@@ -28,6 +28,7 @@ pytestmark = pytest.mark.django_db
 def test_tokens_expire_after_the_configured_days(personas: dict[str, Any], settings: Any) -> None:
     settings.TOKEN_MAX_DAYS = 30
     new = services.create_token(actor=personas["analyst"], user=personas["analyst"], name="t")
+    assert new.token.expires_at is not None
     left = new.token.expires_at - clock.now()
     assert dt.timedelta(days=29, hours=23) < left <= dt.timedelta(days=30)
     client = Client(HTTP_AUTHORIZATION=f"Bearer {new.raw}")
@@ -38,6 +39,7 @@ def test_tokens_expire_after_the_configured_days(personas: dict[str, Any], setti
 
 def test_a_token_may_be_shorter_but_never_longer(personas: dict[str, Any], page_client: Any) -> None:
     short = services.create_token(actor=personas["analyst"], user=personas["analyst"], days=7)
+    assert short.token.expires_at is not None
     assert (short.token.expires_at - clock.now()).days == 6
     from clearinghouse.core.errors import InvalidInput
 

@@ -94,6 +94,7 @@ def test_a_withdrawn_pledge_loses_its_credit_from_the_day_of_the_withdrawal(
     # It counted until the withdrawal: the status of yesterday still shows it.
     assert member(selectors.status_of(fund, year=2025, as_of=yesterday), "DEU").credited == D("100000.00")
     event = AuditEvent.objects.get(action="reverse", object_id=str(reversal.pk))
+    assert event.after is not None
     assert (event.actor, event.after["reverses_id"], event.after["reason"]) == (
         "donor_deu",
         credit.pk,
@@ -232,6 +233,7 @@ def test_a_contribution_larger_than_the_members_whole_fund_fair_share_needs_conf
     ok = finance.post("/api/v1/funds/trio/contributions", {**body, "confirm": True}, content_type=JSON)
     assert ok.status_code == 201
     event = AuditEvent.objects.get(object_type="funds.contribution", object_id=str(ok.json()["id"]))
+    assert event.after is not None
     assert event.after["confirmed_above_fair_share"] == "750000.00"
     with pytest.raises(CommandError, match="confirm"):
         run("contribute", "trio", "FRA", "99999999999999", "ISK", "--date", "2025-03-14", "--as", "finance")

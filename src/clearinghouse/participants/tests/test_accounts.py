@@ -83,6 +83,7 @@ def test_deactivation_stops_sessions_and_tokens_at_once(
     assert api.get("/api/v1/me").status_code == 401
     assert not ApiToken.objects.filter(user=personas["donor_pol"], revoked_at__isnull=True).exists()
     event = AuditEvent.objects.get(action="deactivate")
+    assert event.before is not None and event.after is not None
     assert event.before["is_active"] is True and event.after["is_active"] is False
     assert event.after["sessions_ended"] == 1 and event.after["tokens_revoked"] == 1
     assert event.via == "cli-as" and event.actor == "admin"

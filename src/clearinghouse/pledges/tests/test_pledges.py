@@ -109,6 +109,7 @@ def test_in_kind_is_valued_at_the_catalog_price_of_its_date_unless_the_donor_val
     assert (old.unit_value, old.currency, old.value_eur) == (Decimal("3000.00"), "EUR", Decimal("30000.00"))
     assert new.unit_value == Decimal("8000.00") and "valid from 2024-01-01" in new.valuation_source
     # A later revision of the price list does not rewrite an earlier valuation.
+    assert old.item_type is not None
     ItemPrice.objects.create(
         item_type=old.item_type,
         unit_value=Decimal("1"),

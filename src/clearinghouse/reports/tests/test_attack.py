@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections import OrderedDict
 from collections.abc import Hashable, Iterator
 from decimal import Decimal
 from io import StringIO
@@ -276,7 +277,7 @@ def test_without_complementary_suppression_the_attacker_recovers_figures(
     from clearinghouse.reports import linked
 
     monkeypatch.setattr(linked, "protect", lambda cells, atoms, rules: _primary_only(cells))
-    monkeypatch.setattr(linked, "_CACHE", linked.OrderedDict())
+    monkeypatch.setattr(linked, "_CACHE", OrderedDict())
     pieces = _pieces(demo, "public")
     truth, donors = _truth(pieces)
     figures, _ = _published(Client(), "public", pieces, _members(demo, api_client))

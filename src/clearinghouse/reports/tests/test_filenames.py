@@ -23,7 +23,9 @@ def _filenames(client: Any, page: str) -> dict[str, str]:
     for link in links:
         response = client.get(link)
         assert response.status_code == 200, link
-        names[link] = re.search(r'filename="([^"]+)"', response["Content-Disposition"]).group(1)
+        found = re.search(r'filename="([^"]+)"', response["Content-Disposition"])
+        assert found is not None
+        names[link] = found.group(1)
     return names
 
 

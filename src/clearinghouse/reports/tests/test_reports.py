@@ -222,13 +222,14 @@ def test_heavy_weapons_by_category_and_donor(r29: Any) -> None:
 
 
 def test_bad_report_parameters_name_the_field(r29: Any) -> None:
-    for kwargs, field in (
+    cases: tuple[tuple[dict[str, Any], str], ...] = (
         ({"type": "naval"}, "type"),
         ({"month_from": "2024-13"}, "from"),
         ({"month_to": "March"}, "to"),
         ({"month_from": "2024-05", "month_to": "2024-01"}, "to"),
         ({"source": "rumours"}, "source"),
-    ):
+    )
+    for kwargs, field in cases:
         with pytest.raises(InvalidInput) as caught:
             selectors.donors_report(user=None, **kwargs)
         assert caught.value.field == field

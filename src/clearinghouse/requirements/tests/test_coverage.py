@@ -171,12 +171,15 @@ def test_covered_is_not_said_where_it_would_pin_the_hidden_part(
     # "covered" would say the hidden part is 1000 - 200 = 800 exactly.
     assert body["status"] == coverage.MOSTLY_COVERED
     assert body["coverage"]["allocated_band"] == [75, 100]
-    ids = lambda status: {  # noqa: E731
-        r["id"]
-        for r in api_client(personas["donor_deu"])
-        .get(f"/api/v1/requirements?status={status}")
-        .json()["items"]
-    }
+
+    def ids(status: str) -> set[int]:
+        return {
+            r["id"]
+            for r in api_client(personas["donor_deu"])
+            .get(f"/api/v1/requirements?status={status}")
+            .json()["items"]
+        }
+
     assert requirement.pk not in ids("covered") and requirement.pk in ids("mostly_covered")
 
 
