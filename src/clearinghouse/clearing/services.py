@@ -348,7 +348,7 @@ def _dated_comparison(comparison: dict[str, Any], built: BuiltProblem) -> dict[s
             return out
         return items
 
-    return enrich(comparison)  # type: ignore[no-any-return]
+    return enrich(comparison)  # type: ignore[no-any-return]  # enrich() walks JSON (Any)
 
 
 @dataclass(frozen=True)

@@ -117,7 +117,7 @@ def _transaction_request_id() -> str:
     cached = getattr(connection, "_clearinghouse_txn_rid", None)
     if cached is None or cached[0] != outer:
         cached = (outer, new_request_id())
-        connection._clearinghouse_txn_rid = cached  # type: ignore[attr-defined]
+        connection._clearinghouse_txn_rid = cached  # type: ignore[attr-defined]  # per-transaction memo
     return cached[1]
 
 

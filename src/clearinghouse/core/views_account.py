@@ -210,7 +210,7 @@ def account_password(request: HttpRequest) -> HttpResponse:
         except DomainError as exc:
             form.add_error(exc.field if exc.field in form.fields else None, exc.message)
         else:
-            update_session_auth_hash(request, request.user)  # type: ignore[arg-type]
+            update_session_auth_hash(request, signed_in(request.user))
             from django.contrib import messages
 
             messages.success(request, f"Password changed; {ended} other session(s) ended.")

@@ -105,7 +105,7 @@ def check_penalty(penalty: Any) -> float:
     """Validate the lateness penalty (a finite non-negative number)."""
     if type(penalty) not in (int, float) or not math.isfinite(penalty) or not 0 <= penalty <= MAX_MAGNITUDE:
         raise ProblemError(f"lateness_penalty must be a non-negative number, got {show(penalty)}")
-    return penalty  # type: ignore[no-any-return]
+    return penalty  # type: ignore[no-any-return]  # checked numeric above
 
 
 # --------------------------------------------------------------------------- column checks

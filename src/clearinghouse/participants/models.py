@@ -102,7 +102,7 @@ class User(AbstractUser):
     participant = models.ForeignKey(Participant, on_delete=models.PROTECT, related_name="users")
     role = models.CharField(max_length=20, choices=Role.choices)
 
-    objects = ClearinghouseUserManager()  # type: ignore[misc]
+    objects = ClearinghouseUserManager()  # type: ignore[misc]  # django-stubs: a custom manager on AbstractUser
 
     REQUIRED_FIELDS = ["email", "participant", "role"]
 

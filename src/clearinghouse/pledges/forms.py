@@ -95,7 +95,7 @@ class PledgeForm(ServiceForm):
         return self.check("available_from", cleaning.date)
 
     def clean_quantity(self) -> int | None:
-        return self.check("quantity", cleaning.integer, required=False)  # type: ignore[no-any-return]
+        return self.check("quantity", cleaning.integer, required=False)  # type: ignore[no-any-return]  # as the cleaner returns
 
     def clean_unit_value(self) -> Any:
         return self.check("unit_value", cleaning.money, required=False, positive=False)

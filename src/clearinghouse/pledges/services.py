@@ -211,7 +211,7 @@ def _as_data(pledge: Pledge, releasable_to: list[Participant], tranches: list[An
     return {
         "external_ref": pledge.external_ref,
         "kind": pledge.kind,
-        "item_type": pledge.item_type.code if pledge.item_type_id else None,  # type: ignore[union-attr]
+        "item_type": pledge.item_type.code if pledge.item_type is not None else None,
         "quantity": pledge.quantity,
         "unit_value": pledge.unit_value,
         "valuation_source": pledge.valuation_source,

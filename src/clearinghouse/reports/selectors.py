@@ -288,7 +288,7 @@ def totals_report(
         return (str(c.year) if by == "year" else f"{c.year}-{c.month:02d}", c.column)
 
     cells = aggregate(ds.contributions, period, always_protect=ds.always_protect)
-    periods = sorted({k[0] for k in cells})  # type: ignore[index]
+    periods = sorted({k[0] for k in cells})  # type: ignore[index]  # Hashable keys are tuples
     rows = []
     for p in periods:
         row_cells = {}
@@ -540,9 +540,9 @@ def weapons_report(*, user: Actor | None, source: str = "tracker", public: bool 
     by_pair = aggregate(contributions, lambda c: (c.category, c.donor, c.column), always_protect=protect)
     by_category = aggregate(contributions, lambda c: (c.category, c.column), always_protect=protect)
     by_donor = aggregate(contributions, lambda c: (c.donor, c.column), always_protect=protect)
-    by_pair = {k: ds.cell(("weapons", "pair", *k), v) for k, v in by_pair.items()}  # type: ignore[misc]
-    by_category = {k: ds.cell(("weapons", "category", *k), v) for k, v in by_category.items()}  # type: ignore[misc]
-    by_donor = {k: ds.cell(("weapons", "donor", *k), v) for k, v in by_donor.items()}  # type: ignore[misc]
+    by_pair = {k: ds.cell(("weapons", "pair", *k), v) for k, v in by_pair.items()}  # type: ignore[misc]  # Hashable keys are tuples
+    by_category = {k: ds.cell(("weapons", "category", *k), v) for k, v in by_category.items()}  # type: ignore[misc]  # Hashable keys are tuples
+    by_donor = {k: ds.cell(("weapons", "donor", *k), v) for k, v in by_donor.items()}  # type: ignore[misc]  # Hashable keys are tuples
 
     def figures(cells: dict[Any, Cell], key: tuple[str, ...], head: dict[str, Any]) -> dict[str, Any]:
         count = cells.get((*key, "count"), ZERO_CELL)
@@ -559,7 +559,7 @@ def weapons_report(*, user: Actor | None, source: str = "tracker", public: bool 
         return p.name if p else code
 
     rows = []
-    for category, code in sorted({(k[0], k[1]) for k in by_pair}):  # type: ignore[index]
+    for category, code in sorted({(k[0], k[1]) for k in by_pair}):  # type: ignore[index]  # Hashable keys are tuples
         row = figures(
             by_pair, (category, code), {"category": category, "participant": code, "name": name(code)}
         )
@@ -568,11 +568,11 @@ def weapons_report(*, user: Actor | None, source: str = "tracker", public: bool 
     rows.sort(key=lambda r: (r["category"], r["value_eur"] is None, -(r["value_eur"] or 0), r["participant"]))
     categories = [
         figures(by_category, (category,), {"category": category})
-        for category in sorted({k[0] for k in by_category})  # type: ignore[index]
+        for category in sorted({k[0] for k in by_category})  # type: ignore[index]  # Hashable keys are tuples
     ]
     donors = [
         figures(by_donor, (code,), {"participant": code, "name": name(code)})
-        for code in {k[0] for k in by_donor}  # type: ignore[index]
+        for code in {k[0] for k in by_donor}  # type: ignore[index]  # Hashable keys are tuples
     ]
     donors.sort(key=lambda r: (r["value_eur"] is None, -(r["value_eur"] or 0), r["participant"]))
     return {**ds.meta, "rows": rows, "by_category": categories, "by_donor": donors}

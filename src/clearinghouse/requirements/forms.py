@@ -68,7 +68,7 @@ class RequirementForm(ServiceForm):
         return str(self.check("external_ref", cleaning.text, max_length=100))
 
     def clean_quantity(self) -> int | None:
-        return self.check("quantity", cleaning.integer)  # type: ignore[no-any-return]
+        return self.check("quantity", cleaning.integer)  # type: ignore[no-any-return]  # check() returns what the cleaner returns
 
     def clean_needed_by(self) -> Any:
         return self.check("needed_by", cleaning.date, required=False)
