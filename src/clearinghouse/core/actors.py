@@ -32,7 +32,8 @@ Account: TypeAlias = "User"
 
 def is_signed_in(actor: Actor | None) -> TypeIs[User]:
     """Whether `actor` is a signed-in account: not the anonymous visitor, nor None (the system)."""
-    return actor is not None and actor.is_authenticated
+    # getattr, as the code did before the type: None (the system) is not signed in.
+    return bool(getattr(actor, "is_authenticated", False))
 
 
 def signed_in(actor: Actor | None) -> User:
