@@ -34,8 +34,9 @@ lint: $(VENV)/.installed-dev
 	$(BIN)/ruff format --check src tests conftest.py
 	$(BIN)/lint-imports
 
+# mypy --strict over src, tests and conftest.py (the `files` of [tool.mypy] in pyproject.toml).
 typecheck: $(VENV)/.installed-dev
-	$(BIN)/mypy src
+	$(BIN)/mypy
 
 migrations-check: $(VENV)/.installed-dev
 	$(BIN)/clearinghouse makemigrations --check --dry-run

@@ -63,7 +63,7 @@ def complete_second_factor(page: object, username: str) -> None:
     p: Any = page
 
     def path() -> str:
-        return urlparse(p.url).path
+        return str(urlparse(p.url).path)
 
     deadline = time.monotonic() + 30
     while not (path().startswith("/login/second-step/") or not path().startswith("/login/")):

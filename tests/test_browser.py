@@ -30,7 +30,7 @@ def login(page: Any, live_server: Any, username: str, password: str) -> None:
     complete_second_factor(page, username)
 
 
-def test_coordinator_logs_in_and_sees_home(page: Any, live_server: Any, personas: dict) -> None:
+def test_coordinator_logs_in_and_sees_home(page: Any, live_server: Any, personas: dict[str, Any]) -> None:
     login(page, live_server, "coordinator", PASSWORD)
     page.wait_for_selector("#lead")
     assert page.url.rstrip("/") == live_server.url
@@ -40,7 +40,7 @@ def test_coordinator_logs_in_and_sees_home(page: Any, live_server: Any, personas
 
 
 def test_wrong_password_shows_an_error_and_logs_nobody_in(
-    page: Any, live_server: Any, personas: dict
+    page: Any, live_server: Any, personas: dict[str, Any]
 ) -> None:
     login(page, live_server, "coordinator", "not-the-password")
     page.wait_for_selector("#login-error")

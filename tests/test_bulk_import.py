@@ -26,10 +26,10 @@ from clearinghouse.pledges.services import pledge_snapshot
 from clearinghouse.pledges.tests import factories
 from clearinghouse.requirements import services as requirement_services
 from clearinghouse.requirements.models import Requirement
+from clearinghouse.requirements.spreadsheets import COLUMNS as REQUIREMENT_COLUMNS
 from clearinghouse.spreadsheets import import_file
 from tests.test_spreadsheets import (
     PLEDGE_ROW,
-    REQUIREMENT_COLUMNS,
     REQUIREMENT_ROW,
     write_csv,
 )

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from django.db import transaction
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from tests.access import API, NOT_PAGES, PAGES, Rule
+from tests.access import API, NOT_PAGES, PAGES
+from tests.access_rules import Rule
 
 pytestmark = pytest.mark.django_db
 
@@ -19,10 +20,7 @@ def _operations() -> list[tuple[str, str]]:
     from clearinghouse.api import api
 
     schema = api.get_openapi_schema()
-    ops = []
-    for path, methods in schema["paths"].items():
-        for method in methods:
-            ops.append((method.upper(), path))
+    ops = [(method.upper(), path) for path, methods in schema["paths"].items() for method in methods]
     return sorted(ops)
 
 
@@ -58,13 +56,15 @@ class _Rollback(Exception):
     pass
 
 
-def _call(client: Client, method: str, path: str, rule: Rule, personas: dict[str, Any], values: dict) -> int:
+def _call(
+    client: Client, method: str, path: str, rule: Rule, personas: dict[str, Any], values: dict[str, Any]
+) -> int:
     url = path.format(**values) + (f"?{rule.query}" if rule.query else "")
     body = json.dumps(rule.body(personas)) if rule.body else None
     fn = getattr(client, method.lower())
     response = fn(url, data=body, content_type="application/json") if body is not None else fn(url)
     assert response.status_code != 500
-    return response.status_code
+    return cast("int", response.status_code)
 
 
 @pytest.mark.parametrize("op", sorted(API), ids=lambda op: f"{op[0]} {op[1]}")

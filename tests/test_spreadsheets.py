@@ -221,7 +221,8 @@ def test_importing_again_creates_nothing_and_a_changed_row_updates_its_record(
     catalog: dict[str, Any], tmp_path: Path
 ) -> None:
     donor = catalog["donor_usa"]
-    rows = pledge_rows(3) + [
+    rows = [
+        *pledge_rows(3),
         {
             **PLEDGE_ROW,
             "external_ref": "F-1",
@@ -294,7 +295,7 @@ def test_an_xlsx_file_with_typed_cells_imports(catalog: dict[str, Any], tmp_path
             3000.5,
             None,
             "EUR",
-            dt.datetime(2024, 2, 1),
+            dt.datetime(2024, 2, 1),  # noqa: DTZ001 - an Excel cell holds a naive datetime
             "public",
             "typed",
         ]

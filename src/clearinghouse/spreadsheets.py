@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from clearinghouse.core import tabular
+from clearinghouse.core.actors import Actor
 from clearinghouse.core.errors import InvalidInput
 from clearinghouse.core.tabular import ImportSummary, Progress
 from clearinghouse.pledges import spreadsheets as pledge_spreadsheets
@@ -25,13 +26,13 @@ def _module(kind: str) -> Any:
 
 
 def import_file(
-    *, actor: Any, path: Path, kind: str, progress: Progress | None = None, name: str | None = None
+    *, actor: Actor, path: Path, kind: str, progress: Progress | None = None, name: str | None = None
 ) -> ImportSummary:
     """Import a CSV or XLSX file of requirements or pledges, all or nothing, as `actor`."""
-    return _module(kind).import_file(actor=actor, path=path, progress=progress, name=name)  # type: ignore[no-any-return]
+    return _module(kind).import_file(actor=actor, path=path, progress=progress, name=name)  # type: ignore[no-any-return]  # module by kind
 
 
-def export_file(*, user: Any, kind: str, fmt: str, **filters: Any) -> tuple[bytes, str, str]:
+def export_file(*, user: Actor, kind: str, fmt: str, **filters: Any) -> tuple[bytes, str, str]:
     """What `user` may see of `kind` as a file: (content, content type, file name)."""
     tabular.check_format(fmt)
-    return _module(kind).export_file(user=user, fmt=fmt, **filters)  # type: ignore[no-any-return]
+    return _module(kind).export_file(user=user, fmt=fmt, **filters)  # type: ignore[no-any-return]  # module by kind

@@ -22,6 +22,7 @@ from clearinghouse import jobs as job_kinds
 from clearinghouse import spreadsheets
 from clearinghouse.clearing import selectors as clearing_selectors
 from clearinghouse.core import jobs, tabular
+from clearinghouse.core.actors import Actor
 from clearinghouse.core.errors import DomainError
 from clearinghouse.core.forms import set_choices
 from clearinghouse.core.tabular import ImportErrors, ImportSummary
@@ -74,7 +75,7 @@ def home(request: HttpRequest) -> HttpResponse:
 MAX_BYTES = tabular.MAX_FILE_BYTES
 
 
-def importable_kinds(user: Any) -> list[tuple[str, str]]:
+def importable_kinds(user: Actor) -> list[tuple[str, str]]:
     """What the user may import: pledges (donor officers), requirements (the recipient's officers)."""
     kinds = []
     if requirement_policies.may_enter(user):
@@ -108,7 +109,7 @@ class UploadForm(forms.Form):
         return upload
 
 
-def _import(user: Any, kind: str, upload: Any) -> ImportSummary:
+def _import(user: Actor, kind: str, upload: Any) -> ImportSummary:
     # The importer reads by path and names the file in its errors: keep the name the user chose.
     name = Path(upload.name).name
     with tempfile.TemporaryDirectory(prefix="clearinghouse-upload-") as tmp:

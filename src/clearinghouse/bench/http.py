@@ -175,7 +175,7 @@ def _serve(env: dict[str, str], port: int, workers: int, threads: int) -> subpro
     while time.monotonic() < deadline:
         try:
             # The master listens before a worker is ready: wait for an answer.
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/bench/bare", timeout=5) as answer:  # noqa: S310
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/bench/bare", timeout=5) as answer:
                 if answer.status == 200:
                     return proc
         except OSError:
@@ -200,7 +200,7 @@ def _measure(target: Target, port: int, creds: dict[str, str], seconds: float) -
 
 def _clearing(env: dict[str, str]) -> tuple[float, str]:
     start = time.perf_counter()
-    proc = subprocess.run(  # noqa: S603 (our own interpreter and module)
+    proc = subprocess.run(
         [sys.executable, "-m", "clearinghouse", "clearing", "run", "--as", "coordinator"],
         env=env,
         capture_output=True,

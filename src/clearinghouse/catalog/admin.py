@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import admin
+from django.http import HttpRequest
 
 from clearinghouse.catalog.models import CapabilityArea, ItemPrice, ItemType
 from clearinghouse.participants.admin import ReadOnlyAdmin
@@ -13,13 +16,13 @@ class CapabilityAreaAdmin(ReadOnlyAdmin):
     list_display = ("code", "name", "sort_order")
 
 
-class ItemPriceInline(admin.TabularInline):
+class ItemPriceInline(admin.TabularInline):  # type: ignore[type-arg]  # not subscriptable at run time
     model = ItemPrice
     extra = 0
     can_delete = False
     readonly_fields = ("unit_value", "currency", "source", "valid_from")
 
-    def has_add_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
 

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from typing import TYPE_CHECKING, Any
 
 from ninja import Schema
 from pydantic import Field, field_serializer
 
 from clearinghouse.core.money import MoneyOut, money_text
+
+if TYPE_CHECKING:
+    from clearinghouse.catalog.models import ItemType
 
 
 class CapabilityOut(Schema):
@@ -39,9 +43,9 @@ class ItemTypeOut(Schema):
     )
 
     @staticmethod
-    def resolve_capability(obj) -> str:  # type: ignore[no-untyped-def]
+    def resolve_capability(obj: ItemType) -> str:
         return obj.capability.code
 
     @staticmethod
-    def resolve_prices(obj) -> list:  # type: ignore[no-untyped-def]
+    def resolve_prices(obj: ItemType) -> list[Any]:
         return sorted(obj.prices.all(), key=lambda p: p.valid_from)

@@ -3,22 +3,22 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 from django.db.models import Prefetch, Q, QuerySet
 
 from clearinghouse.catalog.models import CapabilityArea, ItemPrice, ItemType
+from clearinghouse.core.actors import Actor
 from clearinghouse.core.errors import NotFound
 
 
-def capability_list(*, user: Any) -> QuerySet[CapabilityArea]:
+def capability_list(*, user: Actor) -> QuerySet[CapabilityArea]:
     """Capability areas in their display order."""
     return CapabilityArea.objects.restrict(user, "view").order_by("sort_order", "name")
 
 
 def item_type_list(
     *,
-    user: Any,
+    user: Actor,
     capability: str | None = None,
     family: str | None = None,
     q: str | None = None,
@@ -36,7 +36,7 @@ def item_type_list(
     ).order_by("capability__sort_order", "code")
 
 
-def get_item_type(*, user: Any, code: str) -> ItemType:
+def get_item_type(*, user: Actor, code: str) -> ItemType:
     """One item type by code, or NotFound."""
     item = item_type_list(user=user).filter(code=code).first()
     if item is None:

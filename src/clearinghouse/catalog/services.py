@@ -13,6 +13,7 @@ from django.db import transaction
 
 from clearinghouse.catalog.models import CapabilityArea, ItemPrice, ItemType
 from clearinghouse.core import audit, money
+from clearinghouse.core.actors import Actor
 from clearinghouse.core.errors import InvalidInput
 
 
@@ -21,7 +22,7 @@ def _data_rows(name: str) -> list[dict[str, str]]:
     return list(csv.DictReader(text.splitlines()))
 
 
-def _upsert(model: Any, lookup: dict[str, Any], values: dict[str, Any], actor: Any) -> str:
+def _upsert(model: Any, lookup: dict[str, Any], values: dict[str, Any], actor: Actor | None) -> str:
     """Create or update one row, auditing only real changes; returns created, updated or unchanged."""
     obj = model.objects.filter(**lookup).first()
     if obj is None:
@@ -98,7 +99,7 @@ def _equivalence(codes: set[str]) -> dict[str, dict[str, Any]]:
 
 
 @transaction.atomic
-def load_catalog(*, actor: Any = None) -> dict[str, int]:
+def load_catalog(*, actor: Actor | None = None) -> dict[str, int]:
     """Create or update capability areas, item types and reference prices from catalog/data/*.csv.
 
     Idempotent: a second run changes nothing and writes no audit event. Prices are keyed by item

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from clearinghouse.catalog import selectors
+from clearinghouse.core import clock
 
 
 @login_required
@@ -19,7 +18,7 @@ def catalog_list(request: HttpRequest) -> HttpResponse:
     q = (request.GET.get("q") or "").strip()
     items = selectors.item_type_list(user=request.user, capability=capability or None, q=q or None)
     page = Paginator(items, 100).get_page(request.GET.get("page"))
-    today = dt.date.today()
+    today = clock.today()
     rows = []
     for item in page.object_list:
         prices = sorted(item.prices.all(), key=lambda p: p.valid_from)  # prefetched: no query

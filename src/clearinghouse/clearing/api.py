@@ -7,6 +7,7 @@ from ninja import Query, Router, Status
 from ninja.pagination import paginate
 
 from clearinghouse.clearing import jobs, selectors, services
+from clearinghouse.clearing.models import ClearingRun
 from clearinghouse.clearing.schemas import (
     AcceptIn,
     AcceptOut,
@@ -26,7 +27,7 @@ router = Router(tags=["clearing"])
 
 
 def _cell_only(request: HttpRequest) -> None:
-    if services.ClearingRun.view_q(request.user) is None:
+    if ClearingRun.view_q(request.user) is None:
         raise PermissionDenied("Only the coordination cell, auditors and admins see clearing runs.")
 
 
@@ -38,15 +39,16 @@ def list_runs(request: HttpRequest, kind: str | None = None) -> Any:
     return selectors.run_list(user=request.user, kind=kind)
 
 
-ASYNC = Query(
-    False,
-    alias="async",
-    description="Run as a background job: 202 with the job (follow it at GET /api/v1/jobs/{id}).",
-)
-
-
 @router.post("/runs", response={201: RunOut, 202: JobOut, 403: ErrorOut, 422: ErrorOut})
-def create_run(request: HttpRequest, payload: RunIn, run_async: bool = ASYNC) -> Any:
+def create_run(
+    request: HttpRequest,
+    payload: RunIn,
+    run_async: bool = Query(  # type: ignore[type-arg]  # ninja types Query(default) loosely
+        False,
+        alias="async",
+        description="Run as a background job: 202 with the job (follow it at GET /api/v1/jobs/{id}).",
+    ),
+) -> Any:
     """Solve the matching of current pledges to current requirements (coordination cell); with
     `?async=true` as a background job (202 with the job)."""
     if run_async:
@@ -81,7 +83,15 @@ def accept(request: HttpRequest, run_id: Id, payload: AcceptIn) -> Any:
 
 
 @router.post("/scenarios", response={201: RunOut, 202: JobOut, 403: ErrorOut, 422: ErrorOut})
-def create_scenario(request: HttpRequest, payload: ScenarioIn, run_async: bool = ASYNC) -> Any:
+def create_scenario(
+    request: HttpRequest,
+    payload: ScenarioIn,
+    run_async: bool = Query(  # type: ignore[type-arg]  # ninja types Query(default) loosely
+        False,
+        alias="async",
+        description="Run as a background job: 202 with the job (follow it at GET /api/v1/jobs/{id}).",
+    ),
+) -> Any:
     """Re-run with donors excluded, delayed or scaled, or hypothetical offers, compared with the
     baseline; with `?async=true` as a background job (202 with the job)."""
     body = payload.model_dump(mode="json")

@@ -70,8 +70,8 @@ class ScenarioForm(forms.Form):
         super().__init__(*args, **kwargs)
         donors = Participant.objects.exclude(kind__in=["recipient", "coordinating_body"]).order_by("name")
         for name in ("exclude_donors", "delay_donor", "scale_donor", "add_donor"):
-            self.fields[name].queryset = donors  # type: ignore[attr-defined]
-        self.fields["add_item_type"].queryset = ItemType.objects.order_by("code")  # type: ignore[attr-defined]
+            self.fields[name].queryset = donors  # type: ignore[attr-defined]  # a ModelChoiceField
+        self.fields["add_item_type"].queryset = ItemType.objects.order_by("code")  # type: ignore[attr-defined]  # a ModelChoiceField
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

@@ -3,18 +3,17 @@ the proposals the coordination cell accepts into allocations."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
 from clearinghouse.clearing.choices import ProposalState, RunKind
+from clearinghouse.core.actors import Actor, is_signed_in
 from clearinghouse.core.models import RestrictedModel
 from clearinghouse.core.releasability import sees_everything
 
 
-def _cell_q(user: Any) -> Q | None:
+def _cell_q(user: Actor | None) -> Q | None:
     """Runs draw on every pledge, confidential ones included: only the coordination cell, auditors
     and admins see them (`sees_everything` is exactly that set)."""
     return Q() if sees_everything(user) else None
@@ -50,13 +49,13 @@ class ClearingRun(RestrictedModel):
         return f"Run {self.pk} ({self.kind})"
 
     @classmethod
-    def view_q(cls, user: Any) -> Q | None:
+    def view_q(cls, user: Actor | None) -> Q | None:
         return _cell_q(user)
 
     @classmethod
-    def write_q(cls, user: Any, action: str) -> Q | None:
+    def write_q(cls, user: Actor | None, action: str) -> Q | None:
         if (
-            getattr(user, "is_authenticated", False)
+            is_signed_in(user)
             and user.has_role("coordinator")
             and (user.is_coordination or user.has_role("admin"))
         ):
@@ -93,9 +92,9 @@ class Proposal(RestrictedModel):
         return f"{self.quantity} of pledge {self.pledge_id} → requirement {self.requirement_id}"
 
     @classmethod
-    def view_q(cls, user: Any) -> Q | None:
+    def view_q(cls, user: Actor | None) -> Q | None:
         return _cell_q(user)
 
     @classmethod
-    def write_q(cls, user: Any, action: str) -> Q | None:
+    def write_q(cls, user: Actor | None, action: str) -> Q | None:
         return ClearingRun.write_q(user, action)

@@ -9,6 +9,7 @@ from django.db.models import F, QuerySet
 
 from clearinghouse.clearing.models import ClearingRun, Proposal
 from clearinghouse.core import selectors as core_selectors
+from clearinghouse.core.actors import Actor
 from clearinghouse.core.errors import NotFound
 from clearinghouse.core.humanize import count_of
 from clearinghouse.core.releasability import sees_everything
@@ -17,7 +18,7 @@ from clearinghouse.requirements import selectors as requirement_selectors
 from clearinghouse.requirements.reasons import AUDIT_KEY as REASON_KEY
 
 
-def run_list(*, user: Any, kind: str | None = None) -> QuerySet[ClearingRun]:
+def run_list(*, user: Actor, kind: str | None = None) -> QuerySet[ClearingRun]:
     """Clearing runs the user may see (the coordination cell, auditors, admins), newest first."""
     qs = ClearingRun.objects.restrict(user, "view").select_related("created_by")
     if kind:
@@ -25,7 +26,7 @@ def run_list(*, user: Any, kind: str | None = None) -> QuerySet[ClearingRun]:
     return qs.order_by("-created_at", "-pk")
 
 
-def get_run(*, user: Any, run_id: int) -> ClearingRun:
+def get_run(*, user: Actor, run_id: int) -> ClearingRun:
     """One run, or NotFound."""
     run = run_list(user=user).filter(pk=run_id).first()
     if run is None:
@@ -33,7 +34,7 @@ def get_run(*, user: Any, run_id: int) -> ClearingRun:
     return run
 
 
-def proposal_list(*, user: Any, run: ClearingRun) -> QuerySet[Proposal]:
+def proposal_list(*, user: Actor, run: ClearingRun) -> QuerySet[Proposal]:
     """The proposals of a run, best worth first."""
     return (
         Proposal.objects.restrict(user, "view")
@@ -74,7 +75,7 @@ def run_history(*, run: ClearingRun) -> list[dict[str, Any]]:
     return out
 
 
-def shortfalls(*, user: Any) -> dict[str, Any]:
+def shortfalls(*, user: Actor) -> dict[str, Any]:
     """Required against allocated against delivered, by capability area and needed-by month.
 
     Quantities are summed within a capability area, so a row mixes the units of its item types;

@@ -17,12 +17,12 @@ from typing import Any
 
 import orjson
 from django.db import transaction
-from django.utils import timezone
 
 from clearinghouse.clearing.choices import ProposalState, RunKind
 from clearinghouse.clearing.models import ClearingRun, Proposal
 from clearinghouse.clearing.scenario_input import Horizon, clean_scenario
-from clearinghouse.core import audit
+from clearinghouse.core import audit, clock
+from clearinghouse.core.actors import Actor, signed_in
 from clearinghouse.core.errors import DomainError, InvalidInput, NotFound, PermissionDenied
 from clearinghouse.core.humanize import count_of
 from clearinghouse.core.metrics import observe_solve
@@ -48,7 +48,7 @@ def month_index(origin: dt.date, day: dt.date) -> int:
     return (day.year - origin.year) * 12 + (day.month - origin.month)
 
 
-def _require_cell(actor: Any) -> None:
+def _require_cell(actor: Actor) -> None:
     if ClearingRun.write_q(actor, "change") is None:
         raise PermissionDenied(
             "Only the coordination cell runs the clearing house and accepts its proposals."
@@ -82,7 +82,7 @@ def build_problem(
     Periods are calendar months from the month of `on` (period 0); a needed-by date in the past
     counts as period 0, and the horizon is capped at MAX_PERIODS months.
     """
-    on = on or timezone.localdate()
+    on = on or clock.today()
     origin = on.replace(day=1)
     reqs: dict[str, dict[str, Any]] = {}
     for r in (
@@ -182,7 +182,7 @@ def _meta(built: BuiltProblem) -> dict[str, dict[str, Any]]:
 @transaction.atomic
 def run_matching(
     *,
-    actor: Any,
+    actor: Actor,
     lateness_penalty: float = DEFAULT_LATENESS_PENALTY,
     name: str = "",
     on: dt.date | None = None,
@@ -203,8 +203,8 @@ def run_matching(
     }
     run = ClearingRun.objects.create(
         kind=RunKind.BASELINE,
-        name=name or f"Run of {timezone.now():%Y-%m-%d %H:%M}",
-        created_by=actor,
+        name=name or f"Run of {clock.now():%Y-%m-%d %H:%M}",
+        created_by=signed_in(actor),
         origin=built.origin,
         parameters={
             "lateness_penalty": lateness_penalty,
@@ -264,7 +264,7 @@ def _worth_table(problem: dict[str, Any]) -> Any:
 @transaction.atomic
 def run_scenario(
     *,
-    actor: Any,
+    actor: Actor,
     scenario: dict[str, Any],
     lateness_penalty: float = DEFAULT_LATENESS_PENALTY,
     on: dt.date | None = None,
@@ -300,7 +300,7 @@ def run_scenario(
     run = ClearingRun.objects.create(
         kind=RunKind.SCENARIO,
         name=str(scenario.get("name") or "Scenario"),
-        created_by=actor,
+        created_by=signed_in(actor),
         origin=built.origin,
         parameters={
             "lateness_penalty": lateness_penalty,
@@ -352,7 +352,7 @@ def _dated_comparison(comparison: dict[str, Any], built: BuiltProblem) -> dict[s
             return out
         return items
 
-    return enrich(comparison)  # type: ignore[no-any-return]
+    return enrich(comparison)  # type: ignore[no-any-return]  # enrich() walks JSON (Any)
 
 
 @dataclass(frozen=True)
@@ -397,7 +397,7 @@ def _changed_since_run(proposal: Proposal, run: ClearingRun) -> str:
 
 
 def accept_proposals(
-    *, actor: Any, run_id: int, proposal_ids: list[int] | None = None, reason: Any = ""
+    *, actor: Actor, run_id: int, proposal_ids: list[int] | None = None, reason: Any = ""
 ) -> AcceptOutcome:
     """Turn all (or the chosen) proposals of a run into allocations, each re-checked against current
     data; a proposal whose pledge or requirement changed since the run is refused with the reason.

@@ -5,7 +5,7 @@ The only code that writes these records; each change is one transaction with its
 
 from __future__ import annotations
 
-from typing import Any
+from typing import cast
 
 from django.contrib.auth import password_validation
 from django.contrib.sessions.backends.db import SessionStore
@@ -15,12 +15,13 @@ from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from clearinghouse.core import audit, mfa
+from clearinghouse.core.actors import Account, Actor, is_signed_in
 from clearinghouse.core.errors import InvalidInput, NotFound, PermissionDenied
 from clearinghouse.core.models import UserSession
 
 
 def record_signin(
-    *, user: Any, session_key: str, address: str, user_agent: str, mfa_used: bool
+    *, user: Account, session_key: str, address: str, user_agent: str, mfa_used: bool
 ) -> UserSession:
     """Note a new browser session so its owner can see and end it, and audit the sign-in."""
     with transaction.atomic():
@@ -47,7 +48,7 @@ def forget_session(*, session_key: str) -> None:
         UserSession.objects.filter(session_key=session_key).delete()
 
 
-def end_sessions(*, user: Any, keep: str | None = None) -> int:
+def end_sessions(*, user: Account, keep: str | None = None) -> int:
     """End every browser session of `user` except `keep`; returns how many (no audit: callers do)."""
     ended = 0
     for row in UserSession.objects.filter(user=user).exclude(session_key=keep or ""):
@@ -57,7 +58,7 @@ def end_sessions(*, user: Any, keep: str | None = None) -> int:
     return ended
 
 
-def revoke_session(*, actor: Any, session_id: int) -> UserSession:
+def revoke_session(*, actor: Actor, session_id: int) -> UserSession:
     """End one browser session (your own; an admin's, anybody's)."""
     with transaction.atomic():
         row = (
@@ -75,10 +76,10 @@ def revoke_session(*, actor: Any, session_id: int) -> UserSession:
             after=None,
         )
         row.delete()
-    return row
+    return cast("UserSession", row)
 
 
-def change_password(*, user: Any, old_password: str, new_password: str, keep_session: str | None) -> int:
+def change_password(*, user: Account, old_password: str, new_password: str, keep_session: str | None) -> int:
     """Change your password (the old one proves it is you); ends your other sessions, returns how many."""
     if not user.check_password(old_password):
         raise InvalidInput("Your current password is not correct.", field="old_password")
@@ -100,14 +101,14 @@ def change_password(*, user: Any, old_password: str, new_password: str, keep_ses
     return ended
 
 
-def start_enrolment(*, user: Any) -> TOTPDevice:
+def start_enrolment(*, user: Account) -> TOTPDevice:
     """A new, unconfirmed authenticator for `user` (replacing an earlier unconfirmed one)."""
     with transaction.atomic():
         TOTPDevice.objects.filter(user=user, confirmed=False).delete()
         return TOTPDevice.objects.create(user=user, name="authenticator", confirmed=False)
 
 
-def _new_recovery_codes(user: Any) -> list[str]:
+def _new_recovery_codes(user: Account) -> list[str]:
     StaticDevice.objects.filter(user=user).delete()
     device = StaticDevice.objects.create(user=user, name="recovery codes", confirmed=True)
     codes = [StaticToken.random_token() for _ in range(mfa.RECOVERY_CODES)]
@@ -115,7 +116,7 @@ def _new_recovery_codes(user: Any) -> list[str]:
     return codes
 
 
-def confirm_enrolment(*, user: Any, device_id: int, code: str) -> tuple[TOTPDevice, list[str]]:
+def confirm_enrolment(*, user: Account, device_id: int, code: str) -> tuple[TOTPDevice, list[str]]:
     """Confirm an authenticator with a code from it; returns it and new recovery codes (shown once)."""
     with transaction.atomic():
         device = (
@@ -141,7 +142,7 @@ def confirm_enrolment(*, user: Any, device_id: int, code: str) -> tuple[TOTPDevi
     return device, codes
 
 
-def set_authenticator(*, actor: Any, user: Any, key_hex: str) -> TOTPDevice:
+def set_authenticator(*, actor: Actor | None, user: Account, key_hex: str) -> TOTPDevice:
     """Give `user` a confirmed authenticator with a known secret (the demo's accounts; system only)."""
     if actor is not None:
         raise PermissionDenied("Only the system sets a known authenticator secret.")
@@ -158,7 +159,7 @@ def set_authenticator(*, actor: Any, user: Any, key_hex: str) -> TOTPDevice:
     return device
 
 
-def new_recovery_codes(*, user: Any) -> list[str]:
+def new_recovery_codes(*, user: Account) -> list[str]:
     """Replace your recovery codes (the old ones stop working); returns the new ones, shown once."""
     if not mfa.has_mfa(user):
         raise PermissionDenied("Set up an authenticator first.")
@@ -174,10 +175,10 @@ def new_recovery_codes(*, user: Any) -> list[str]:
     return codes
 
 
-def remove_mfa(*, actor: Any, user: Any) -> None:
+def remove_mfa(*, actor: Actor, user: Account) -> None:
     """Remove a user's second factor: by the user when their role does not require one, or by an admin
     for a lost device (the user then enrols again at the next sign-in); ends the user's sessions."""
-    is_admin = actor.has_role("admin")
+    is_admin = is_signed_in(actor) and actor.has_role("admin")
     if actor.pk != user.pk and not is_admin:
         raise PermissionDenied("Only an admin can reset somebody else's second factor.")
     if actor.pk == user.pk and mfa.required_for(user) and not is_admin:

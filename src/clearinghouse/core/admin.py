@@ -12,7 +12,7 @@ from clearinghouse.core.models import ApiToken, AuditEvent
 
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):
+class AuditEventAdmin(admin.ModelAdmin):  # type: ignore[type-arg]  # not subscriptable at run time
     list_display = ("sequence", "created_at", "actor", "action", "object_type", "object_id")
     list_filter = ("action", "object_type")
     search_fields = ("actor", "object_id", "request_id")
@@ -28,7 +28,7 @@ class AuditEventAdmin(admin.ModelAdmin):
 
 
 @admin.register(ApiToken)
-class ApiTokenAdmin(admin.ModelAdmin):
+class ApiTokenAdmin(admin.ModelAdmin):  # type: ignore[type-arg]  # not subscriptable at run time
     list_display = ("prefix", "user", "name", "created_at", "last_used_at", "revoked_at")
     readonly_fields = ("user", "name", "prefix", "digest", "created_at", "last_used_at", "revoked_at")
     actions = ["revoke"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import urlencode
 
 from django.contrib import admin
@@ -20,7 +21,7 @@ class ClearinghouseAdminSite(admin.AdminSite):
         verified = getattr(user, "is_verified", None)
         return bool(super().has_permission(request) and callable(verified) and verified())
 
-    def login(self, request: HttpRequest, extra_context: dict | None = None) -> HttpResponse:  # type: ignore[override]
+    def login(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> HttpResponse:
         """No second sign-in form: send people to the app's own (which the throttle and MFA guard)."""
         target = request.GET.get("next") or reverse("admin:index")
         return HttpResponseRedirect(f"{reverse('login')}?{urlencode({'next': target})}")

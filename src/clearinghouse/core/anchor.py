@@ -29,8 +29,8 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from django.conf import settings
-from django.utils import timezone
 
+from clearinghouse.core import clock
 from clearinghouse.core.models import AuditEvent
 
 logger = logging.getLogger(__name__)
@@ -221,7 +221,7 @@ def write_checkpoint(path: Path | None = None) -> Checkpoint:
     unsigned = Checkpoint(
         sequence=sequence,
         hash=head,
-        created_at=timezone.now().astimezone(dt.UTC).replace(microsecond=0).isoformat(),
+        created_at=clock.now().astimezone(dt.UTC).replace(microsecond=0).isoformat(),
         key_id=key_id(key.public_key()),
         signature="",
     )

@@ -12,7 +12,7 @@ import datetime as dt
 import hashlib
 import json
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -21,7 +21,8 @@ from typing import Any
 from django.db import connection, models, transaction
 from django.utils import timezone
 
-from clearinghouse.core import anchor, bulk
+from clearinghouse.core import anchor, bulk, clock
+from clearinghouse.core.actors import Actor, account_or_none
 from clearinghouse.core.context import current_door, current_request_id_or_none, new_request_id
 from clearinghouse.core.models import AuditEvent
 
@@ -120,7 +121,7 @@ def _transaction_request_id() -> str:
     cached = getattr(connection, "_clearinghouse_txn_rid", None)
     if cached is None or cached[0] != outer:
         cached = (outer, new_request_id())
-        connection._clearinghouse_txn_rid = cached  # type: ignore[attr-defined]
+        connection._clearinghouse_txn_rid = cached  # type: ignore[attr-defined]  # per-transaction memo
     return cached[1]
 
 
@@ -141,11 +142,11 @@ class Change:
 class _Author:
     """Who writes (actor, participant, request, door): the same for every event of one call."""
 
-    def __init__(self, actor: Any) -> None:
-        authenticated = getattr(actor, "is_authenticated", False)
+    def __init__(self, actor: Actor | None) -> None:
+        account = account_or_none(actor)
         door = current_door()
-        self.actor = actor.get_username() if authenticated else "system"
-        self.participant = actor.participant.code if authenticated and actor.participant_id else ""
+        self.actor = account.get_username() if account is not None else "system"
+        self.participant = account.participant.code if account is not None and account.participant_id else ""
         self.request_id = _transaction_request_id()
         self.via = door.via
         self.origin = door.origin
@@ -161,7 +162,7 @@ class _Draft:
 
 def _draft(author: _Author, change: Change, created_at: dt.datetime) -> Any:
     """The event of a change, not yet linked into the chain; None when before == after."""
-    convert = (lambda v: v) if change.json_ready else jsonable
+    convert: Callable[[Any], Any] = (lambda v: v) if change.json_ready else jsonable
     before_j = convert(change.before) if change.before is not None else None
     after_j = convert(change.after) if change.after is not None else None
     if before_j is not None and after_j is not None and before_j == after_j:
@@ -212,12 +213,12 @@ def _append(drafts: list[Any]) -> list[Any]:
 
 def _now() -> dt.datetime:
     # Microseconds dropped: every database stores the value the hash was computed over.
-    return timezone.now().replace(microsecond=0)
+    return clock.now().replace(microsecond=0)
 
 
 def record(
     *,
-    actor: Any,
+    actor: Actor | None,
     action: str,
     obj: models.Model | None = None,
     object_type: str | None = None,
@@ -233,7 +234,7 @@ def record(
     return _append([draft])[0] if draft is not None else None
 
 
-def record_many(*, actor: Any, changes: Iterable[Change]) -> int:
+def record_many(*, actor: Actor | None, changes: Iterable[Change]) -> int:
     """Append one event per change (bulk imports), exactly as `record` would one after another,
     in one go: the chain's lock taken once, the hashes computed in memory, one bulk insert.
 

@@ -14,7 +14,6 @@ target is emptied again.
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import json
 import os
@@ -30,7 +29,7 @@ from typing import Any
 from django.conf import settings
 from django.db import connection, connections
 
-from clearinghouse.core import anchor, audit
+from clearinghouse.core import anchor, audit, clock
 
 FORMAT = "clearinghouse-backup"
 VERSION = 1
@@ -134,7 +133,7 @@ def create(path: Path) -> Summary:
         manifest = {
             "format": FORMAT,
             "version": VERSION,
-            "created_at": dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat(),
+            "created_at": clock.now().replace(microsecond=0).isoformat(),
             "vendor": vendor,
             "database": db_file.name,
             "audit_events_at_least": events,
@@ -305,7 +304,7 @@ def _install_checkpoints(bundled: Path) -> None:
     """Put the bundle's checkpoints in place of the local file (kept aside if it had any), then anchor."""
     target = anchor.checkpoint_path()
     if target.exists() and target.stat().st_size > 0:
-        stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
+        stamp = clock.now().strftime("%Y%m%dT%H%M%SZ")
         target.replace(target.with_name(f"{target.name}.before-restore-{stamp}"))
     target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
@@ -321,4 +320,4 @@ def describe(path: Path) -> dict[str, Any]:
         return _read_bundle(path, Path(tmp))
 
 
-__all__ = ["BackupError", "Summary", "create", "restore", "describe", "database_is_empty"]
+__all__ = ["BackupError", "Summary", "create", "database_is_empty", "describe", "restore"]

@@ -19,7 +19,8 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from django.db import DEFAULT_DB_ALIAS, connection, connections, models
-from django.utils import timezone
+
+from clearinghouse.core import clock
 
 _PLAIN = (models.CharField, models.TextField, models.IntegerField, models.BooleanField, models.ForeignKey)
 _NOT_PLAIN = (models.DecimalField, models.JSONField)
@@ -32,7 +33,7 @@ def reserve_ids(model: type[models.Model], count: int) -> list[int]:
     if not connection.in_atomic_block:
         raise RuntimeError("bulk.reserve_ids must run inside the writing transaction")
     table = model._meta.db_table
-    column = model._meta.pk.column  # type: ignore[union-attr]
+    column = model._meta.pk.column
     with connection.cursor() as cur:
         if connection.vendor == "postgresql":
             cur.execute(
@@ -59,7 +60,7 @@ def insert(objs: Sequence[Any], *, model: type[models.Model] | None = None, with
     conn = connections[DEFAULT_DB_ALIAS]  # the connection itself: the proxy costs per access
     meta = (model or type(objs[0]))._meta
     fields = [f for f in meta.concrete_fields if with_pk or not f.primary_key]
-    now = timezone.now()
+    now = clock.now()
     for f in fields:
         if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False):
             for obj in objs:

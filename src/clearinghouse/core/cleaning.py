@@ -53,7 +53,7 @@ def text(value: Any, field: str, *, max_length: int, multiline: bool | None = No
     )
     if len(value) > max_length:
         raise InvalidInput(f"{field}: at most {max_length} characters, got {len(value)}", field=field)
-    return value
+    return str(value)
 
 
 @overload

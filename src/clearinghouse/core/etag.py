@@ -11,6 +11,8 @@ import hashlib
 import json
 from typing import Any
 
+from django.http import JsonResponse
+
 from clearinghouse.core.errors import PreconditionFailed
 
 
@@ -51,7 +53,7 @@ def check_if_match(obj: Any, if_match: str | None) -> None:
     )
 
 
-def tag_created(response: Any, label: str) -> Any:
+def tag_created(response: JsonResponse, label: str) -> JsonResponse:
     """Set the ETag of a JSON create response (first or replayed) from the body's id and version."""
     if 200 <= response.status_code < 300:
         body = json.loads(response.content or b"null")

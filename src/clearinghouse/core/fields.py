@@ -34,7 +34,7 @@ def _quantum(places: int) -> Decimal:
     return Decimal(1).scaleb(-places)
 
 
-class ExactDecimalField(models.DecimalField):
+class ExactDecimalField(models.DecimalField):  # type: ignore[type-arg]  # not subscriptable at run time
     """numeric(p, s) on PostgreSQL; a scaled 64-bit INTEGER on SQLite. Exact on both."""
 
     description = "Exact decimal (numeric on PostgreSQL, scaled integer on SQLite)"

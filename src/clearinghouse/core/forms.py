@@ -10,7 +10,7 @@ duplicates, valuation and currency rules are checked exactly as they will be on 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from typing import Any, cast
+from typing import Any, ClassVar, cast
 
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
@@ -23,7 +23,7 @@ from clearinghouse.core.errors import DomainError
 class ThrottledLoginForm(AuthenticationForm):
     """The login form; the shared throttle (core.throttle) counts and refuses, this says why."""
 
-    error_messages = {
+    error_messages = {  # noqa: RUF012 - Django's own instance attribute, declared per form
         **AuthenticationForm.error_messages,
         "throttled": "Too many failed sign-ins from here. Wait a few minutes and try again.",
     }
@@ -102,7 +102,7 @@ class ServiceForm(forms.Form):
     """
 
     # A service field that is not a form field -> the form field that shows its errors.
-    field_map: dict[str, str] = {}
+    field_map: ClassVar[dict[str, str]] = {}
     etag = forms.CharField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args: Any, validate_url: str | None = None, **kwargs: Any) -> None:

@@ -80,7 +80,7 @@ def validate_currency(code: Any, *, field: str = "currency") -> str:
             f"use one of {', '.join(sorted(known_currencies()))}",
             field=field,
         )
-    return code
+    return str(code)
 
 
 @dataclass(frozen=True)

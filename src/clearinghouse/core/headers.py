@@ -49,7 +49,7 @@ class SecurityHeadersMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         nonce = secrets.token_urlsafe(18)
-        request.csp_nonce = nonce  # type: ignore[attr-defined]
+        request.csp_nonce = nonce  # type: ignore[attr-defined]  # per-request attribute
         response = self.get_response(request)
         response.setdefault("Content-Security-Policy", content_security_policy(nonce))
         response.setdefault("Permissions-Policy", PERMISSIONS_POLICY)

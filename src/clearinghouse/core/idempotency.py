@@ -18,6 +18,7 @@ from django.db import IntegrityError, transaction
 from django.http import HttpRequest, JsonResponse
 from ninja.responses import NinjaJSONEncoder
 
+from clearinghouse.core.actors import signed_in
 from clearinghouse.core.errors import InvalidInput
 from clearinghouse.core.models import IdempotencyRecord
 
@@ -75,7 +76,7 @@ def run(request: HttpRequest, create: Callable[[], tuple[int, Any]]) -> JsonResp
     key = key.strip()
     if not key or len(key) > MAX_KEY_LENGTH:
         raise InvalidInput(f"{HEADER} must be 1 to {MAX_KEY_LENGTH} characters.", field=HEADER)
-    user: Any = request.user
+    user = signed_in(request.user)
     digest = request_digest(request.method or "POST", request.path, _body_of(request))
     try:
         with transaction.atomic():

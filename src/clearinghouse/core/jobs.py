@@ -34,9 +34,8 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import DatabaseError, close_old_connections, connection, transaction
-from django.utils import timezone
 
-from clearinghouse.core import metrics
+from clearinghouse.core import clock, metrics
 from clearinghouse.core.choices import JobState
 from clearinghouse.core.context import current_door, current_request_id_or_none, request_context
 from clearinghouse.core.errors import DomainError, NotFound
@@ -276,7 +275,7 @@ def wait_idle() -> None:
 
 def _claim(job_id: int) -> bool:
     """Move a queued job to running, by this process; False if it is not queued any more."""
-    now = timezone.now()
+    now = clock.now()
     return bool(
         Job.objects.filter(pk=job_id, state=JobState.QUEUED).update(
             state=JobState.RUNNING, started_at=now, heartbeat=now, worker=this_worker(), progress=0.0
@@ -291,7 +290,7 @@ def _finish(
         "state": state,
         "result": result,
         "error": error,
-        "finished_at": timezone.now(),
+        "finished_at": clock.now(),
         "input_file": b"",
     }
     if progress is not None:
@@ -317,7 +316,7 @@ class _Heartbeat(threading.Thread):
             while not self.stopped.wait(heartbeat_seconds()):
                 try:
                     Job.objects.filter(pk=self.ctx.job_id, state=JobState.RUNNING).update(
-                        heartbeat=timezone.now(), progress=self.ctx.fraction
+                        heartbeat=clock.now(), progress=self.ctx.fraction
                     )
                 except DatabaseError:
                     # SQLite: the task holds the only write lock until it commits. The process
@@ -421,7 +420,7 @@ def _fail_if_stale(job: Job, now: Any) -> bool:
 
 def sweep() -> int:
     """Mark failed every queued or running job whose worker is gone; how many were."""
-    now = timezone.now()
+    now = clock.now()
     jobs = Job.objects.filter(state__in=(JobState.QUEUED, JobState.RUNNING)).defer("input_file")
     return sum(_fail_if_stale(job, now) for job in jobs)
 
@@ -440,7 +439,7 @@ def _checked(qs: Any, job_id: int) -> Job:
     job = qs.filter(pk=job_id).first()
     if job is None:
         raise NotFound("No such job.")
-    if not job.finished and _fail_if_stale(job, timezone.now()):
+    if not job.finished and _fail_if_stale(job, clock.now()):
         job = qs.get(pk=job_id)
     return job  # type: ignore[no-any-return]
 

@@ -20,27 +20,29 @@ from django_otp import DEVICE_ID_SESSION_KEY, verify_token
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from clearinghouse.core.actors import Actor
+
 RECOVERY_CODES = 10
 
 
-def required_for(user: Any) -> bool:
+def required_for(user: Actor) -> bool:
     """Whether this account must sign in with a second factor."""
     return bool(
         getattr(user, "is_superuser", False) or getattr(user, "role", "") in settings.MFA_REQUIRED_ROLES
     )
 
 
-def authenticator(user: Any) -> TOTPDevice | None:
+def authenticator(user: Actor) -> TOTPDevice | None:
     """The user's confirmed authenticator (TOTP device), if any."""
     return TOTPDevice.objects.filter(user=user, confirmed=True).order_by("pk").first()
 
 
-def has_mfa(user: Any) -> bool:
+def has_mfa(user: Actor) -> bool:
     """Whether the user has a confirmed authenticator."""
-    return TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+    return bool(TOTPDevice.objects.filter(user=user, confirmed=True).exists())
 
 
-def recovery_codes_left(user: Any) -> int:
+def recovery_codes_left(user: Actor) -> int:
     """How many unused recovery codes the user has."""
     device = StaticDevice.objects.filter(user=user, confirmed=True).first()
     return device.token_set.count() if device else 0
@@ -56,7 +58,7 @@ def qr_data_uri(device: TOTPDevice) -> str:
     return str(segno.make(device.config_url, error="m").svg_data_uri(scale=4, border=2))
 
 
-def check_code(user: Any, code: str) -> Any | None:
+def check_code(user: Actor, code: str) -> Any | None:
     """The device that accepts `code` (a TOTP code, or a recovery code, which is then used up)."""
     code = "".join(code.split()).lower()
     if not code or len(code) > 16:

@@ -29,7 +29,7 @@ class RequestIdMiddleware:
         via = "api" if request.path.startswith("/api/") else "page"
         origin = request.META.get("REMOTE_ADDR") or ""
         with request_context(via=via, origin=origin) as rid:
-            request.request_id = rid  # type: ignore[attr-defined]
+            request.request_id = rid  # type: ignore[attr-defined]  # per-request attribute
             response = self.get_response(request)
         response["X-Request-ID"] = rid
         return response

@@ -7,19 +7,20 @@ from typing import Any, ClassVar
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
-from django.utils import timezone
 
+from clearinghouse.core import clock
+from clearinghouse.core.actors import Actor, is_signed_in
 from clearinghouse.core.choices import JobState, Releasability
 from clearinghouse.core.releasability import visibility_q
 from clearinghouse.core.resilient import ResilientQuerySetMixin
 
 
-class RestrictedQuerySet(ResilientQuerySetMixin, models.QuerySet):
+class RestrictedQuerySet(ResilientQuerySetMixin, models.QuerySet[Any]):
     """A queryset that can be narrowed to what a user may do (after NetBox's RestrictedQuerySet).
 
     Lists leave out, and log, a record that cannot be read (`core.resilient`)."""
 
-    def restrict(self, user: Any, action: str = "view") -> RestrictedQuerySet:
+    def restrict(self, user: Actor | None, action: str = "view") -> RestrictedQuerySet:
         """Objects `user` may `action`; deny by default (unknown action or no rule: none)."""
         model: Any = self.model
         view_q = model.view_q(user)
@@ -49,12 +50,12 @@ class RestrictedModel(models.Model):
         abstract = True
 
     @classmethod
-    def view_q(cls, user: Any) -> Q | None:
+    def view_q(cls, user: Actor | None) -> Q | None:
         """Who may see: default every signed-in user."""
-        return Q() if getattr(user, "is_authenticated", False) else None
+        return Q() if is_signed_in(user) else None
 
     @classmethod
-    def write_q(cls, user: Any, action: str) -> Q | None:
+    def write_q(cls, user: Actor | None, action: str) -> Q | None:
         """Who may change or delete: default nobody."""
         return None
 
@@ -78,7 +79,7 @@ class Releasable(RestrictedModel):
         abstract = True
 
     @classmethod
-    def view_q(cls, user: Any) -> Q | None:
+    def view_q(cls, user: Actor | None) -> Q | None:
         return visibility_q(user)
 
 
@@ -117,19 +118,19 @@ class AuditEvent(models.Model):
         return f"#{self.sequence} {self.action} {self.object_type}:{self.object_id}"
 
     @classmethod
-    def view_q(cls, user: Any) -> Q | None:
+    def view_q(cls, user: Actor | None) -> Q | None:
         """Only auditors (and admins) read the chain."""
         return Q() if cls.readable_by(user) else None
 
     @staticmethod
-    def readable_by(user: Any) -> bool:
+    def readable_by(user: Actor | None) -> bool:
         """The one rule for who reads the audit chain, used by the API, the page and the navigation."""
-        if not getattr(user, "is_authenticated", False):
+        if not is_signed_in(user):
             return False
         return bool(user.is_superuser or user.role in ("auditor", "admin"))
 
     @classmethod
-    def write_q(cls, user: Any, action: str) -> Q | None:
+    def write_q(cls, user: Actor | None, action: str) -> Q | None:
         return None
 
 
@@ -153,21 +154,21 @@ class ApiToken(RestrictedModel):
 
     @property
     def is_expired(self) -> bool:
-        return self.expires_at is not None and self.expires_at <= timezone.now()
+        return self.expires_at is not None and self.expires_at <= clock.now()
 
     @property
     def is_active(self) -> bool:
         return self.revoked_at is None and not self.is_expired
 
     @classmethod
-    def view_q(cls, user: Any) -> Q | None:
+    def view_q(cls, user: Actor | None) -> Q | None:
         """People see their own tokens; admins see all."""
-        if not getattr(user, "is_authenticated", False):
+        if not is_signed_in(user):
             return None
         return Q() if user.is_superuser or user.role == "admin" else Q(user_id=user.pk)
 
     @classmethod
-    def write_q(cls, user: Any, action: str) -> Q | None:
+    def write_q(cls, user: Actor | None, action: str) -> Q | None:
         return cls.view_q(user)
 
 
@@ -205,12 +206,12 @@ class IdempotencyRecord(models.Model):
         return f"{self.user_id}:{self.key} {self.method} {self.path} -> {self.response_status}"
 
     @classmethod
-    def view_q(cls, user: Any) -> Q | None:
+    def view_q(cls, user: Actor | None) -> Q | None:
         """People see their own records; nobody else (they are plumbing, not business records)."""
-        return Q(user_id=user.pk) if getattr(user, "is_authenticated", False) else None
+        return Q(user_id=user.pk) if is_signed_in(user) else None
 
     @classmethod
-    def write_q(cls, user: Any, action: str) -> Q | None:
+    def write_q(cls, user: Actor | None, action: str) -> Q | None:
         return None
 
 
@@ -232,14 +233,14 @@ class UserSession(RestrictedModel):
         return f"{self.user} from {self.address or '?'} at {self.created_at:%Y-%m-%d %H:%M}"
 
     @classmethod
-    def view_q(cls, user: Any) -> Q | None:
+    def view_q(cls, user: Actor | None) -> Q | None:
         """People see their own sessions; admins see all."""
-        if not getattr(user, "is_authenticated", False):
+        if not is_signed_in(user):
             return None
         return Q() if user.is_superuser or user.role == "admin" else Q(user_id=user.pk)
 
     @classmethod
-    def write_q(cls, user: Any, action: str) -> Q | None:
+    def write_q(cls, user: Actor | None, action: str) -> Q | None:
         return cls.view_q(user)
 
 
@@ -263,7 +264,7 @@ class Job(RestrictedModel):
     input_name = models.CharField(max_length=255, blank=True)
     input_file = models.BinaryField(blank=True, default=b"", editable=False)
     worker = models.CharField(max_length=200, blank=True, help_text="host:pid of the process running it.")
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(default=clock.now)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     heartbeat = models.DateTimeField(null=True, blank=True)

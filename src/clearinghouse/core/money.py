@@ -51,17 +51,17 @@ AMOUNT_IN_PATTERN = r"^[0-9]{1,15}(\.[0-9]{1,2})?$"
 # --- model fields -------------------------------------------------------------------------------
 
 
-def AmountField(**kwargs: Any) -> ExactDecimalField:  # noqa: N802 (a field factory reads like a class)
+def AmountField(**kwargs: Any) -> ExactDecimalField:  # a field factory: named like the class it makes
     """An amount entered by a person or a file: numeric(17, 2)."""
     return ExactDecimalField(max_digits=AMOUNT_DIGITS, decimal_places=PLACES, **kwargs)
 
 
-def DerivedAmountField(**kwargs: Any) -> ExactDecimalField:  # noqa: N802
+def DerivedAmountField(**kwargs: Any) -> ExactDecimalField:
     """An amount the system computes (a valuation, a conversion): numeric(18, 2)."""
     return ExactDecimalField(max_digits=DERIVED_DIGITS, decimal_places=PLACES, **kwargs)
 
 
-def RateField(**kwargs: Any) -> ExactDecimalField:  # noqa: N802
+def RateField(**kwargs: Any) -> ExactDecimalField:
     """An exchange rate: numeric(18, 10)."""
     return ExactDecimalField(max_digits=RATE_DIGITS, decimal_places=RATE_PLACES, **kwargs)
 

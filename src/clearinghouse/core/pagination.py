@@ -62,4 +62,4 @@ class LimitOffsetPagination(NinjaLimitOffsetPagination):
         limit: int = Field(settings.NINJA_PAGINATION_PER_PAGE, ge=1, le=settings.NINJA_PAGINATION_MAX_LIMIT)
         offset: int = Field(0, ge=0, le=MAX_ID)
 
-    Output = Page  # type: ignore[assignment]
+    Output = Page  # type: ignore[assignment]  # ninja declares Output as a Schema class

@@ -61,7 +61,7 @@ def ping(timeout: float = 2.0) -> None:
         conn.ensure_connection(max_retries=1, timeout=timeout)
 
 
-@worker_ready.connect
+@worker_ready.connect  # type: ignore[untyped-decorator]  # celery has no annotations
 def _housekeeping(**_: Any) -> None:
     jobs.start_housekeeping()
 

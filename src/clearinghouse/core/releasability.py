@@ -15,23 +15,24 @@ from typing import Any
 
 from django.db.models import Q
 
+from clearinghouse.core.actors import Actor, is_signed_in
 from clearinghouse.core.choices import Releasability
 
 
-def sees_everything(user: Any) -> bool:
+def sees_everything(user: Actor | None) -> bool:
     """Auditors, admins and the coordinating body's users see every marking."""
-    if not getattr(user, "is_authenticated", False):
+    if not is_signed_in(user):
         return False
     return bool(user.is_superuser or user.role in ("auditor", "admin") or user.is_coordination)
 
 
-def in_contact_group(user: Any) -> bool:
+def in_contact_group(user: Actor | None) -> bool:
     """Whether `user` acts for a member of the contact group: the one membership test of this rule.
 
     Today the participant's `in_contact_group` flag (the coordinating body and the recipient are
     members whatever their flag says); a dated membership of the contact group body replaces it here.
     """
-    if not getattr(user, "is_authenticated", False):
+    if not is_signed_in(user):
         return False
     participant = getattr(user, "participant", None)
     if participant is None:
@@ -39,10 +40,10 @@ def in_contact_group(user: Any) -> bool:
     return bool(participant.in_contact_group or user.is_coordination or user.is_recipient)
 
 
-def visibility_q(user: Any, *, prefix: str = "") -> Q:
+def visibility_q(user: Actor | None, *, prefix: str = "") -> Q:
     """A filter selecting the records `user` may see; `prefix` reaches a releasable related object."""
     p = prefix
-    if not getattr(user, "is_authenticated", False):
+    if not is_signed_in(user):
         return Q(**{f"{p}releasability": Releasability.PUBLIC})
     if sees_everything(user):
         return Q()
@@ -57,11 +58,11 @@ def visibility_q(user: Any, *, prefix: str = "") -> Q:
     return q
 
 
-def can_see(user: Any, obj: Any) -> bool:
+def can_see(user: Actor | None, obj: Any) -> bool:
     """The same rule for one object already in memory (used where a query would be wasteful)."""
     if obj.releasability == Releasability.PUBLIC:
         return True
-    if not getattr(user, "is_authenticated", False):
+    if not is_signed_in(user):
         return False
     if sees_everything(user):
         return True
@@ -71,4 +72,4 @@ def can_see(user: Any, obj: Any) -> bool:
         return True
     if obj.releasability == Releasability.COORDINATION and user.is_recipient:
         return True
-    return obj.releasable_to.filter(pk=user.participant_id).exists()
+    return bool(obj.releasable_to.filter(pk=user.participant_id).exists())

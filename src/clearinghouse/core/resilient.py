@@ -37,7 +37,7 @@ def log_unreadable(what: str, ident: Any, exc: BaseException) -> None:
     logger.error("%s %s cannot be read and is left out (%s: %s)", what, ident, type(exc).__name__, exc)
 
 
-class ResilientQuerySetMixin(QuerySet):
+class ResilientQuerySetMixin(QuerySet[Any]):
     """A queryset whose lists leave out (and log) the records that cannot be read.
 
     (Django's private queryset attributes are not in its type stubs: `qs: Any` reaches them.)

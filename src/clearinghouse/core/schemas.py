@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated
+from typing import Annotated, Any
 
 from ninja import Schema
 from pydantic import Field, StringConstraints
@@ -58,8 +58,8 @@ class AuditEventOut(Schema):
     action: str
     object_type: str
     object_id: str
-    before: dict | None
-    after: dict | None
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
     via: str = Field(description="page, api, cli, or cli-as (an account named with --as, unverified).")
     origin: str = Field(description="Client address, or the OS account and host of a CLI run.")
     prev_hash: str

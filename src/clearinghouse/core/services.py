@@ -6,13 +6,13 @@ import datetime as dt
 import hashlib
 import secrets
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
 
-from clearinghouse.core import audit
+from clearinghouse.core import audit, clock
+from clearinghouse.core.actors import Account, Actor, is_signed_in
 from clearinghouse.core.errors import InvalidInput, NotFound, PermissionDenied
 from clearinghouse.core.models import ApiToken
 
@@ -33,13 +33,13 @@ class NewToken:
 
 
 def create_token(
-    *, actor: Any, user: Any, name: str = "", days: int | None = None, by_token: bool = False
+    *, actor: Actor, user: Account, name: str = "", days: int | None = None, by_token: bool = False
 ) -> NewToken:
     """Create a personal API token for `user` (themselves, or anyone by an admin), valid for `days`
     (default and most: TOKEN_MAX_DAYS). A request authenticated by a token cannot make another."""
     if by_token:
         raise PermissionDenied("A token cannot create tokens: sign in, or use the CLI.")
-    if actor.pk != user.pk and not actor.has_role("admin"):
+    if actor.pk != user.pk and not (is_signed_in(actor) and actor.has_role("admin")):
         raise PermissionDenied("Only an admin can create a token for somebody else.")
     if not user.is_active:
         raise PermissionDenied(f"Account {user.username} is inactive.")
@@ -54,7 +54,7 @@ def create_token(
             name=name[:100],
             prefix=raw[:12],
             digest=token_digest(raw),
-            expires_at=timezone.now() + dt.timedelta(days=days),
+            expires_at=clock.now() + dt.timedelta(days=days),
         )
         audit.record(
             actor=actor,
@@ -70,14 +70,14 @@ def create_token(
     return NewToken(token=token, raw=raw)
 
 
-def revoke_token(*, actor: Any, token_id: int) -> ApiToken:
+def revoke_token(*, actor: Actor, token_id: int) -> ApiToken:
     """Revoke a token; revoking a revoked token changes nothing."""
     with transaction.atomic():
         token = ApiToken.objects.restrict(actor, "change").select_for_update().filter(pk=token_id).first()
         if token is None:
             raise NotFound("Token not found.")
         if token.revoked_at is None:
-            token.revoked_at = timezone.now()
+            token.revoked_at = clock.now()
             token.save(update_fields=["revoked_at"])
             audit.record(
                 actor=actor,
@@ -86,7 +86,7 @@ def revoke_token(*, actor: Any, token_id: int) -> ApiToken:
                 before={"revoked": False},
                 after={"revoked": True, "user": token.user.username, "prefix": token.prefix},
             )
-    return token
+    return cast("ApiToken", token)
 
 
 def authenticate_token(raw: str) -> Any | None:
@@ -99,7 +99,7 @@ def token_for(raw: str) -> ApiToken | None:
     """The unrevoked, unexpired token of an active user that `raw` is, or None; notes its use."""
     if not raw.startswith(TOKEN_PREFIX) or len(raw) > 100:
         return None
-    now = timezone.now()
+    now = clock.now()
     token = (
         ApiToken.objects.select_related("user", "user__participant")
         .filter(digest=token_digest(raw), revoked_at__isnull=True, expires_at__gt=now)
@@ -110,4 +110,4 @@ def token_for(raw: str) -> ApiToken | None:
     # Only touch last_used_at once a minute: a write per API call would serialise SQLite readers.
     if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
-    return token
+    return cast("ApiToken | None", token)

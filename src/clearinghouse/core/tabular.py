@@ -30,7 +30,8 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.exceptions import IllegalCharacterError, InvalidFileException
 
-from clearinghouse.core import audit, cleaning, csv_cells
+from clearinghouse.core import audit, cleaning, clock, csv_cells
+from clearinghouse.core.actors import Actor
 from clearinghouse.core.errors import DomainError, InvalidInput, PermissionDenied
 from clearinghouse.core.forms import without_field
 from clearinghouse.core.humanize import count_of
@@ -443,7 +444,7 @@ class RowChecker:
     """Checks of one row before anything is written: the cells every kind of file has (a reference,
     releasability, notes, illustrative); a subclass adds its own columns in `check`."""
 
-    def __init__(self, *, actor: Any, sheet: Sheet) -> None:
+    def __init__(self, *, actor: Actor, sheet: Sheet) -> None:
         self.actor = actor
         self.sheet = sheet
         self.seen: dict[tuple[str, str], int] = {}
@@ -475,7 +476,7 @@ class RowChecker:
                 "each row needs its own reference",
             )
         self.seen[key] = row
-        return ref
+        return str(ref)
 
     def common(self, row: int, data: dict[str, str], errors: list[SpreadsheetError]) -> None:
         """The columns every kind has after its own: releasability, notes, illustrative."""
@@ -508,7 +509,7 @@ class TableKind:
 def import_table(
     table: TableKind,
     *,
-    actor: Any,
+    actor: Actor,
     path: Path,
     writer: Callable[[], Writer],
     progress: Progress | None = None,
@@ -688,7 +689,7 @@ def export_file(
     `KIND-YYYY-MM-DD.FMT`). The format is checked before anything is read."""
     check_format(fmt)
     columns, rows = read()
-    name = f"{kind}-{dt.date.today().isoformat()}.{fmt}"
+    name = f"{kind}-{clock.today().isoformat()}.{fmt}"
     if fmt == "csv":
         return to_csv(columns, rows), CSV_TYPE, name
     return to_xlsx(columns, rows, title=kind), XLSX_TYPE, name

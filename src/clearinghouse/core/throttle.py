@@ -112,7 +112,7 @@ class ThrottledModelBackend(ModelBackend):
     """The model backend behind the shared throttle: a locked pair or address is refused before the
     password is even checked, and every wrong password is counted and audited."""
 
-    def authenticate(  # type: ignore[override]
+    def authenticate(
         self,
         request: HttpRequest | None,
         username: str | None = None,

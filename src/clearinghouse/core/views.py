@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import time
+from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
@@ -15,6 +17,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from clearinghouse.core import account_services, audit, jobs, mfa, selectors, services, views_account
+from clearinghouse.core.actors import signed_in
 from clearinghouse.core.errors import DomainError
 from clearinghouse.core.forms import ThrottledLoginForm
 from clearinghouse.core.models import AuditEvent
@@ -28,7 +31,7 @@ class LoginView(auth_views.LoginView):
     template_name = "core/login.html"
     redirect_authenticated_user = True
 
-    def form_valid(self, form):  # type: ignore[no-untyped-def]
+    def form_valid(self, form: AuthenticationForm) -> HttpResponse:
         user = form.get_user()
         if mfa.has_mfa(user) or mfa.required_for(user):
             self.request.session[views_account.PENDING_KEY] = {
@@ -44,7 +47,7 @@ class LoginView(auth_views.LoginView):
 class LogoutView(auth_views.LogoutView):
     """Sign out (POST only, with CSRF); the session's record goes with it."""
 
-    def post(self, request, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         key = request.session.session_key
         if key:
             account_services.forget_session(session_key=key)
@@ -79,7 +82,7 @@ def tokens_page(request: HttpRequest) -> HttpResponse:
         try:
             days = int(days_text) if days_text else None
             new = services.create_token(
-                actor=request.user, user=request.user, name=request.POST.get("name", ""), days=days
+                actor=request.user, user=signed_in(request.user), name=request.POST.get("name", ""), days=days
             )
             new_raw = new.raw
         except ValueError:

@@ -17,6 +17,7 @@ from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from clearinghouse.core import account_services, mfa, selectors, throttle
+from clearinghouse.core.actors import Account, signed_in
 from clearinghouse.core.errors import DomainError
 from clearinghouse.core.forms import CodeForm, PasswordChangeForm
 
@@ -25,7 +26,7 @@ PENDING_SECONDS = 5 * 60
 BACKEND = "clearinghouse.core.throttle.ThrottledModelBackend"
 
 
-def complete_signin(request: HttpRequest, user: Any, device: Any | None) -> None:
+def complete_signin(request: HttpRequest, user: Account, device: Any | None) -> None:
     """Sign `user` in (a new session key), bind the second factor, note and audit the session."""
     request.session.pop(PENDING_KEY, None)
     auth_login(request, user, backend=BACKEND)
@@ -92,7 +93,7 @@ def login_mfa(request: HttpRequest) -> HttpResponse:
 
 
 def _enrol(
-    request: HttpRequest, user: Any, state: dict[str, Any], form: CodeForm, *, signed_in: bool
+    request: HttpRequest, user: Account, state: dict[str, Any], form: CodeForm, *, signed_in: bool
 ) -> HttpResponse:
     """Show a new authenticator's secret and QR code; confirm it with a code; show recovery codes once."""
     device = TOTPDevice.objects.filter(pk=state.get("device"), user=user, confirmed=False).first()
@@ -136,7 +137,7 @@ def _enrol(
 @login_required
 def account_page(request: HttpRequest) -> HttpResponse:
     """Your account: second factor, recovery codes, password, sessions and tokens."""
-    user: Any = request.user
+    user = signed_in(request.user)
     sessions = selectors.session_list(user=user).filter(user=user)
     return render(
         request,
@@ -157,9 +158,9 @@ def account_page(request: HttpRequest) -> HttpResponse:
 def account_mfa(request: HttpRequest) -> HttpResponse:
     """Set up (or replace) your authenticator."""
     state = request.session.get("mfa_enrol")
-    if not isinstance(state, dict) or request.method == "GET" and request.GET.get("restart"):
+    if not isinstance(state, dict) or (request.method == "GET" and request.GET.get("restart")):
         state = {}
-    return _enrol(request, request.user, state, CodeForm(request.POST or None), signed_in=True)
+    return _enrol(request, signed_in(request.user), state, CodeForm(request.POST or None), signed_in=True)
 
 
 @login_required
@@ -167,7 +168,7 @@ def account_mfa(request: HttpRequest) -> HttpResponse:
 def account_recovery_codes(request: HttpRequest) -> HttpResponse:
     """New recovery codes (the old ones stop working), shown once."""
     try:
-        codes = account_services.new_recovery_codes(user=request.user)
+        codes = account_services.new_recovery_codes(user=signed_in(request.user))
     except DomainError as exc:
         raise Http404 from exc
     return render(request, "core/recovery_codes.html", {"codes": codes, "next": reverse("account")})
@@ -180,7 +181,7 @@ def account_mfa_remove(request: HttpRequest) -> HttpResponse:
     if mfa.required_for(request.user) or not mfa.has_mfa(request.user):
         return redirect("account")
     if request.method == "POST" and request.POST.get("confirm") == "yes":
-        account_services.remove_mfa(actor=request.user, user=request.user)
+        account_services.remove_mfa(actor=request.user, user=signed_in(request.user))
         return redirect("account")
     return render(
         request,
@@ -201,7 +202,7 @@ def account_password(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             ended = account_services.change_password(
-                user=request.user,
+                user=signed_in(request.user),
                 old_password=form.cleaned_data["old_password"],
                 new_password=form.cleaned_data["new_password"],
                 keep_session=request.session.session_key,
@@ -209,7 +210,7 @@ def account_password(request: HttpRequest) -> HttpResponse:
         except DomainError as exc:
             form.add_error(exc.field if exc.field in form.fields else None, exc.message)
         else:
-            update_session_auth_hash(request, request.user)  # type: ignore[arg-type]
+            update_session_auth_hash(request, signed_in(request.user))
             from django.contrib import messages
 
             messages.success(request, f"Password changed; {ended} other session(s) ended.")

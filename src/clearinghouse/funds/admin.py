@@ -19,7 +19,7 @@ from clearinghouse.funds.models import (
 )
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnlyAdmin(admin.ModelAdmin):  # type: ignore[type-arg]  # not subscriptable at run time
     """Browse only: an admin edit would bypass the service, its checks and the audit chain."""
 
     def has_add_permission(self, request: HttpRequest) -> bool:
@@ -32,7 +32,7 @@ class ReadOnlyAdmin(admin.ModelAdmin):
         return False
 
 
-class FundYearInline(admin.TabularInline):
+class FundYearInline(admin.TabularInline):  # type: ignore[type-arg]  # not subscriptable at run time
     model = FundYear
     extra = 0
     can_delete = False

@@ -1,5 +1,9 @@
 """API routes of the funds app: funds, burden keys, status and shares, opt-outs and contributions."""
 
+from collections.abc import Iterable
+from typing import Any
+
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from ninja import Router, Status
 from ninja.pagination import paginate
@@ -10,6 +14,7 @@ from clearinghouse.core.schemas import ErrorOut
 from clearinghouse.core.validation import Date, Id, Year
 from clearinghouse.funds import selectors, services
 from clearinghouse.funds.choices import ContributionKind
+from clearinghouse.funds.models import BurdenKey, BurdenKeyVersion, Contribution, Fund, FundOptOut
 from clearinghouse.funds.schemas import (
     CashIn,
     ContributionOut,
@@ -36,7 +41,7 @@ router = Router(tags=["funds"])
 ERRORS = {403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
 
 
-def _key_out(key, versions) -> dict:  # type: ignore[no-untyped-def]
+def _key_out(key: BurdenKey, versions: Iterable[BurdenKeyVersion]) -> dict[str, Any]:
     return {
         "code": key.code,
         "name": key.name,
@@ -45,7 +50,7 @@ def _key_out(key, versions) -> dict:  # type: ignore[no-untyped-def]
     }
 
 
-def _version_out(v) -> dict:  # type: ignore[no-untyped-def]
+def _version_out(v: BurdenKeyVersion) -> dict[str, Any]:
     return {
         "effective_year": v.effective_year,
         "kind": v.kind,
@@ -65,13 +70,13 @@ def _version_out(v) -> dict:  # type: ignore[no-untyped-def]
 
 @router.get("", response=list[FundOut])
 @paginate(LimitOffsetPagination)
-def list_funds(request: HttpRequest):  # type: ignore[no-untyped-def]
+def list_funds(request: HttpRequest) -> QuerySet[Fund]:
     """Funds, by first year."""
     return selectors.fund_list(user=request.user).prefetch_related("year_targets", "opt_outs__participant")
 
 
 @router.post("", response={201: FundOut, **ERRORS})
-def create_fund(request: HttpRequest, payload: FundIn):  # type: ignore[no-untyped-def]
+def create_fund(request: HttpRequest, payload: FundIn) -> Status[Any]:
     """Create a fund (finance officers); the target is split evenly unless a yearly schedule is given."""
     data = payload.dict()
     if payload.yearly_targets is not None:
@@ -81,7 +86,7 @@ def create_fund(request: HttpRequest, payload: FundIn):  # type: ignore[no-untyp
 
 @router.get("/keys", response=list[KeyOut])
 @paginate(LimitOffsetPagination)
-def list_keys(request: HttpRequest):  # type: ignore[no-untyped-def]
+def list_keys(request: HttpRequest) -> list[dict[str, Any]]:
     """Burden keys with every version and its weights (GDP in EUR bn, or percentages)."""
     return [
         _key_out(k, selectors.key_versions(user=request.user, key=k))
@@ -90,7 +95,7 @@ def list_keys(request: HttpRequest):  # type: ignore[no-untyped-def]
 
 
 @router.post("/keys", response={201: KeyVersionOut, **ERRORS})
-def create_key_version(request: HttpRequest, payload: KeyVersionIn):  # type: ignore[no-untyped-def]
+def create_key_version(request: HttpRequest, payload: KeyVersionIn) -> Status[Any]:
     """Add a burden-key version taking effect in a year: GDP of a year, or a fixed table (finance)."""
     version = services.create_key_version(
         actor=request.user,
@@ -107,7 +112,7 @@ def create_key_version(request: HttpRequest, payload: KeyVersionIn):  # type: ig
 
 
 @router.get("/keys/{code}", response={200: KeyOut, 404: ErrorOut})
-def get_key(request: HttpRequest, code: str):  # type: ignore[no-untyped-def]
+def get_key(request: HttpRequest, code: str) -> dict[str, Any]:
     """One burden key with its versions."""
     key = selectors.get_key(user=request.user, code=code)
     return _key_out(key, selectors.key_versions(user=request.user, key=key))
@@ -115,7 +120,7 @@ def get_key(request: HttpRequest, code: str):  # type: ignore[no-untyped-def]
 
 @router.get("/gdp", response=list[GdpOut])
 @paginate(LimitOffsetPagination)
-def list_gdp(request: HttpRequest, year: Year | None = None):  # type: ignore[no-untyped-def]
+def list_gdp(request: HttpRequest, year: Year | None = None) -> list[dict[str, Any]]:
     """The shipped GDP series (EUR billion) with the source of every figure."""
     return [
         {
@@ -129,21 +134,19 @@ def list_gdp(request: HttpRequest, year: Year | None = None):  # type: ignore[no
 
 
 @router.get("/{slug}", response={200: FundOut, 404: ErrorOut})
-def get_fund(request: HttpRequest, slug: str):  # type: ignore[no-untyped-def]
+def get_fund(request: HttpRequest, slug: str) -> Fund:
     """One fund with its yearly targets and opt-outs."""
     return selectors.get_fund(user=request.user, slug=slug)
 
 
 @router.patch("/{slug}", response={200: FundOut, **ERRORS})
-def update_fund(request: HttpRequest, slug: str, payload: FundPatch):  # type: ignore[no-untyped-def]
+def update_fund(request: HttpRequest, slug: str, payload: FundPatch) -> Fund:
     """Change a fund's name, notes, shortfall policy or crediting rule (finance officers)."""
     return services.update_fund(actor=request.user, slug=slug, changes=payload.dict(exclude_unset=True))
 
 
 @router.get("/{slug}/status", response={200: StatusOut, 404: ErrorOut, 422: ErrorOut}, by_alias=True)
-def fund_status(  # type: ignore[no-untyped-def]
-    request: HttpRequest, slug: str, year: Year | None = None, as_of: Date | None = None
-):
+def fund_status(request: HttpRequest, slug: str, year: Year | None = None, as_of: Date | None = None) -> Any:
     """Compliance of every member (fair share, credited, gap, met %), cumulative to date or for `year`;
     the fund's totals and progress over the years; predictability and slippage. Amounts are decimal
     strings in the fund's currency. `as_of` sets "today": credit counts from its value date (a
@@ -156,7 +159,7 @@ def fund_status(  # type: ignore[no-untyped-def]
 
 
 @router.get("/{slug}/shares", response={200: SharesOut, 404: ErrorOut, 422: ErrorOut})
-def fund_shares(request: HttpRequest, slug: str, year: Year | None = None):  # type: ignore[no-untyped-def]
+def fund_shares(request: HttpRequest, slug: str, year: Year | None = None) -> dict[str, Any]:
     """Shares in force in a year (default the first): weight, exact value, rounded share and adjustment."""
     fund = selectors.get_fund(user=request.user, slug=slug)
     y = fund.first_year if year is None else year
@@ -167,14 +170,14 @@ def fund_shares(request: HttpRequest, slug: str, year: Year | None = None):  # t
 
 
 @router.get("/{slug}/opt-outs", response={200: list[OptOutOut], 404: ErrorOut})
-def list_opt_outs(request: HttpRequest, slug: str):  # type: ignore[no-untyped-def]
+def list_opt_outs(request: HttpRequest, slug: str) -> list[FundOptOut]:
     """Members that opted out of the fund (constructive abstention)."""
     fund = selectors.get_fund(user=request.user, slug=slug)
     return list(selectors.opt_outs(user=request.user, fund=fund))
 
 
 @router.post("/{slug}/opt-outs", response={201: OptOutOut, **ERRORS})
-def create_opt_out(request: HttpRequest, slug: str, payload: OptOutIn):  # type: ignore[no-untyped-def]
+def create_opt_out(request: HttpRequest, slug: str, payload: OptOutIn) -> Status[Any]:
     """Record a member's opt-out (finance officers); the fund's shortfall policy applies."""
     return Status(
         201,
@@ -185,7 +188,7 @@ def create_opt_out(request: HttpRequest, slug: str, payload: OptOutIn):  # type:
 
 
 @router.delete("/{slug}/opt-outs/{participant}", response={204: None, **ERRORS})
-def delete_opt_out(request: HttpRequest, slug: str, participant: str):  # type: ignore[no-untyped-def]
+def delete_opt_out(request: HttpRequest, slug: str, participant: str) -> Status[Any]:
     """Withdraw a member's opt-out (finance officers)."""
     services.cancel_opt_out(actor=request.user, slug=slug, participant=participant)
     return Status(204, None)
@@ -193,13 +196,13 @@ def delete_opt_out(request: HttpRequest, slug: str, participant: str):  # type: 
 
 @router.get("/{slug}/contributions", response={200: list[ContributionOut], 404: ErrorOut})
 @paginate(LimitOffsetPagination)
-def list_contributions(  # type: ignore[no-untyped-def]
+def list_contributions(
     request: HttpRequest,
     slug: str,
     participant: str | None = None,
     year: Year | None = None,
     kind: ContributionKind | None = None,
-):
+) -> QuerySet[Contribution]:
     """The fund's contributions that are releasable to you, reversal entries included (compliance
     figures show every member's totals)."""
     fund = selectors.get_fund(user=request.user, slug=slug)
@@ -209,7 +212,7 @@ def list_contributions(  # type: ignore[no-untyped-def]
 
 
 @router.post("/{slug}/contributions", response={201: ContributionOut, **ERRORS})
-def create_contribution(request: HttpRequest, slug: str, payload: CashIn):  # type: ignore[no-untyped-def]
+def create_contribution(request: HttpRequest, slug: str, payload: CashIn) -> Status[Any]:
     """Record a cash contribution (finance officers), converted at the ECB rate of its value date. One
     larger than the member's fair share of the whole fund is refused (422, field `confirm`) unless
     `"confirm": true`; a member that opted out cannot contribute."""
@@ -217,14 +220,14 @@ def create_contribution(request: HttpRequest, slug: str, payload: CashIn):  # ty
 
 
 @router.get("/{slug}/contributions/{contribution_id}", response={200: ContributionOut, 404: ErrorOut})
-def get_contribution(request: HttpRequest, slug: str, contribution_id: Id):  # type: ignore[no-untyped-def]
+def get_contribution(request: HttpRequest, slug: str, contribution_id: Id) -> Contribution:
     """One contribution, if releasable to you."""
     fund = selectors.get_fund(user=request.user, slug=slug)
     return selectors.get_contribution(user=request.user, fund=fund, contribution_id=contribution_id)
 
 
 @router.post("/{slug}/pledge-credits", response={201: ContributionOut, **ERRORS})
-def credit_pledge(request: HttpRequest, slug: str, payload: PledgeCreditIn):  # type: ignore[no-untyped-def]
+def credit_pledge(request: HttpRequest, slug: str, payload: PledgeCreditIn) -> Status[Any]:
     """Credit a committed or delivered pledge at its valuation (finance officers); once across all funds."""
     return Status(
         201,
@@ -242,9 +245,9 @@ def credit_pledge(request: HttpRequest, slug: str, payload: PledgeCreditIn):  # 
 
 
 @router.post("/{slug}/contributions/{contribution_id}/reversal", response={201: ContributionOut, **ERRORS})
-def reverse_contribution(  # type: ignore[no-untyped-def]
+def reverse_contribution(
     request: HttpRequest, slug: str, contribution_id: int, payload: ReversalIn
-):
+) -> Status[Any]:
     """Correct a contribution by a reversal entry (finance officers): the original stays as it was,
     both are listed, and the reversal carries the original's value date, so the compliance figures
     count neither, at any date."""

@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from clearinghouse.core import clock
 from clearinghouse.core.errors import DomainError
 from clearinghouse.funds import services
 from clearinghouse.funds.choices import CREDITABLE_PLEDGE_STATUSES
@@ -109,7 +110,7 @@ def _credit_pledges(admin: Any) -> None:
     already = Contribution.objects.filter(fund=fund, kind="in_kind").count()
     if already >= MAX_IN_KIND or "in_kind" not in fund.counts_kinds:
         return
-    today = dt.date.today()
+    today = clock.today()
     candidates = (
         Pledge.objects.filter(
             status__in=CREDITABLE_PLEDGE_STATUSES,

@@ -3,21 +3,20 @@ targets and opt-outs, and contributions (cash, or pledges credited in kind) in a
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 
+from clearinghouse.core.actors import Actor, is_signed_in
 from clearinghouse.core.fields import ExactDecimalField
 from clearinghouse.core.models import Releasable, RestrictedModel
 from clearinghouse.core.money import AmountField, DerivedAmountField, RateField
 from clearinghouse.funds.choices import BurdenKeyKind, ContributionKind, ShortfallPolicy
 
 
-def _finance_q(user: Any) -> Q | None:
+def _finance_q(user: Actor | None) -> Q | None:
     """Finance officers and admins keep the fund's books."""
-    if getattr(user, "is_authenticated", False) and user.has_role("finance_officer"):
+    if is_signed_in(user) and user.has_role("finance_officer"):
         return Q()
     return None
 
@@ -65,7 +64,7 @@ class BurdenKey(RestrictedModel):
         return self.name
 
     @classmethod
-    def write_q(cls, user: Any, action: str) -> Q | None:
+    def write_q(cls, user: Actor | None, action: str) -> Q | None:
         return _finance_q(user)
 
 
@@ -105,7 +104,7 @@ class BurdenKeyVersion(RestrictedModel):
         return f"{self.key.code} from {self.effective_year}"
 
     @classmethod
-    def write_q(cls, user: Any, action: str) -> Q | None:
+    def write_q(cls, user: Actor | None, action: str) -> Q | None:
         return _finance_q(user)
 
 
@@ -190,7 +189,7 @@ class Fund(RestrictedModel):
         return range(self.first_year, self.first_year + self.years)
 
     @classmethod
-    def write_q(cls, user: Any, action: str) -> Q | None:
+    def write_q(cls, user: Actor | None, action: str) -> Q | None:
         return _finance_q(user)
 
 
@@ -243,7 +242,7 @@ class FundOptOut(RestrictedModel):
         return f"{self.participant_id} out of {self.fund_id}"
 
     @classmethod
-    def write_q(cls, user: Any, action: str) -> Q | None:
+    def write_q(cls, user: Actor | None, action: str) -> Q | None:
         return _finance_q(user)
 
 
@@ -334,10 +333,10 @@ class Contribution(Releasable):
     def reversed_by(self) -> Contribution | None:
         """The reversal entry of this one, if it was reversed."""
         try:
-            return self.reversal  # type: ignore[no-any-return]
+            return self.reversal
         except Contribution.DoesNotExist:
             return None
 
     @classmethod
-    def write_q(cls, user: Any, action: str) -> Q | None:
+    def write_q(cls, user: Actor | None, action: str) -> Q | None:
         return _finance_q(user)

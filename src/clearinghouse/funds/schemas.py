@@ -124,7 +124,7 @@ class OptOutOut(Schema):
 
     @staticmethod
     def resolve_participant(obj: Any) -> str:
-        return obj.participant.code
+        return str(obj.participant.code)
 
 
 class CashIn(Schema):
@@ -189,15 +189,15 @@ class ContributionOut(Schema):
 
     @staticmethod
     def resolve_fund(obj: Any) -> str:
-        return obj.fund.slug
+        return str(obj.fund.slug)
 
     @staticmethod
     def resolve_participant(obj: Any) -> str:
-        return obj.owner.code
+        return str(obj.owner.code)
 
     @staticmethod
     def resolve_fund_currency(obj: Any) -> str:
-        return obj.fund.currency
+        return str(obj.fund.currency)
 
     @staticmethod
     def resolve_pledge_id(obj: Any) -> int | None:

@@ -18,11 +18,11 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from decimal import Decimal
-from typing import Any
 
 from django.db.models import QuerySet
 
-from clearinghouse.core import fx
+from clearinghouse.core import clock, fx
+from clearinghouse.core.actors import Actor
 from clearinghouse.core.errors import InvalidInput, NotFound
 from clearinghouse.core.money import round_to_currency
 from clearinghouse.core.releasability import sees_everything
@@ -42,7 +42,7 @@ from clearinghouse.pledges.choices import PledgeKind
 from clearinghouse.pledges.models import PledgeTranche
 
 
-def fund_list(*, user: Any) -> QuerySet[Fund]:
+def fund_list(*, user: Actor) -> QuerySet[Fund]:
     """Funds the user may see."""
     return (
         Fund.objects.restrict(user, "view")
@@ -51,7 +51,7 @@ def fund_list(*, user: Any) -> QuerySet[Fund]:
     )
 
 
-def get_fund(*, user: Any, slug: str) -> Fund:
+def get_fund(*, user: Actor, slug: str) -> Fund:
     """One fund by slug, or NotFound."""
     fund = fund_list(user=user).filter(slug=slug).first()
     if fund is None:
@@ -59,19 +59,19 @@ def get_fund(*, user: Any, slug: str) -> Fund:
     return fund
 
 
-def key_list(*, user: Any) -> QuerySet[BurdenKey]:
+def key_list(*, user: Actor) -> QuerySet[BurdenKey]:
     """Burden keys with their versions."""
     return BurdenKey.objects.restrict(user, "view").prefetch_related("versions").order_by("code")
 
 
-def get_key(*, user: Any, code: str) -> BurdenKey:
+def get_key(*, user: Actor, code: str) -> BurdenKey:
     key = key_list(user=user).filter(code=code).first()
     if key is None:
         raise NotFound("Burden key not found.")
     return key
 
 
-def key_versions(*, user: Any, key: BurdenKey) -> QuerySet[BurdenKeyVersion]:
+def key_versions(*, user: Actor, key: BurdenKey) -> QuerySet[BurdenKeyVersion]:
     return (
         BurdenKeyVersion.objects.restrict(user, "view")
         .filter(key=key)
@@ -80,7 +80,7 @@ def key_versions(*, user: Any, key: BurdenKey) -> QuerySet[BurdenKeyVersion]:
     )
 
 
-def gdp_series(*, user: Any, year: int | None = None) -> QuerySet[GdpFigure]:
+def gdp_series(*, user: Actor, year: int | None = None) -> QuerySet[GdpFigure]:
     qs = GdpFigure.objects.restrict(user, "view").select_related("participant")
     if year is not None:
         qs = qs.filter(year=year)
@@ -88,7 +88,12 @@ def gdp_series(*, user: Any, year: int | None = None) -> QuerySet[GdpFigure]:
 
 
 def contribution_list(
-    *, user: Any, fund: Fund, participant: str | None = None, year: int | None = None, kind: str | None = None
+    *,
+    user: Actor,
+    fund: Fund,
+    participant: str | None = None,
+    year: int | None = None,
+    kind: str | None = None,
 ) -> QuerySet[Contribution]:
     """The fund's contributions the user may see (releasability), newest value date first."""
     qs = (
@@ -106,14 +111,14 @@ def contribution_list(
     return qs.order_by("-value_date", "-id")
 
 
-def get_contribution(*, user: Any, fund: Fund, contribution_id: int) -> Contribution:
+def get_contribution(*, user: Actor, fund: Fund, contribution_id: int) -> Contribution:
     c = contribution_list(user=user, fund=fund).filter(pk=contribution_id).first()
     if c is None:
         raise NotFound("Contribution not found.")
     return c
 
 
-def opt_outs(*, user: Any, fund: Fund) -> QuerySet[FundOptOut]:
+def opt_outs(*, user: Actor, fund: Fund) -> QuerySet[FundOptOut]:
     return FundOptOut.objects.restrict(user, "view").filter(fund=fund).select_related("participant")
 
 
@@ -124,12 +129,12 @@ def _members(fund: Fund) -> dict[str, str]:
 share_tables = services.share_tables
 
 
-def sees_every_contribution(user: Any) -> bool:
+def sees_every_contribution(user: Actor | None) -> bool:
     """Whether every marking is releasable to `user` (None: the operator's console)."""
     return user is None or sees_everything(user)
 
 
-def _credits(fund: Fund, *, as_of: dt.date, user: Any) -> list[Credit]:
+def _credits(fund: Fund, *, as_of: dt.date, user: Actor | None) -> list[Credit]:
     """Every entry (originals and reversals) with a value date on or before `as_of`, summed in
     Python (exact; SQL's SUM can overflow 64 bits on SQLite), split by what the reader may see."""
     # Deliberately not restricted: a member's figures per year are public to every reader.
@@ -154,7 +159,7 @@ def _credits(fund: Fund, *, as_of: dt.date, user: Any) -> list[Credit]:
     ]
 
 
-def _tranches(fund: Fund, members: list[str], as_of: dt.date, user: Any) -> list[Tranche]:
+def _tranches(fund: Fund, members: list[str], as_of: dt.date, user: Actor | None) -> list[Tranche]:
     """Tranches of members' firm multi-year financial pledges not credited to any fund, in the fund's
     currency at the ECB rate of `as_of` (a forecast at today's rate); only pledges the reader may see."""
     if PledgeKind.FINANCIAL not in fund.counts_kinds:
@@ -195,7 +200,7 @@ def _tranches(fund: Fund, members: list[str], as_of: dt.date, user: Any) -> list
     return out
 
 
-def fund_status(*, user: Any, slug: str, year: int | None = None, as_of: dt.date | None = None) -> Status:
+def fund_status(*, user: Actor, slug: str, year: int | None = None, as_of: dt.date | None = None) -> Status:
     """Compliance of every member (cumulative to date, or for one year), the fund's progress over the
     years, predictability and slippage, as of a date (today by default), as `user` may see them."""
     fund = get_fund(user=user, slug=slug)
@@ -203,14 +208,14 @@ def fund_status(*, user: Any, slug: str, year: int | None = None, as_of: dt.date
 
 
 def status_of(
-    fund: Fund, *, year: int | None = None, as_of: dt.date | None = None, user: Any = None
+    fund: Fund, *, year: int | None = None, as_of: dt.date | None = None, user: Actor | None = None
 ) -> Status:
     """The status of a fund already read for `user` (None: the operator's console, which sees all).
 
     As of a date: the entries with a value date on or before it (a correction's reversal carries the
     value date of the entry it corrects, so the figures are restated; the reversal of a withdrawn
     pledge's credit counts from the withdrawal), and tranches converted at that date's rate."""
-    today = dt.date.today()
+    today = clock.today()
     as_of = as_of or today
     if year is not None and year not in fund.year_range:
         raise InvalidInput(f"The fund runs from {fund.first_year} to {fund.last_year}.", field="year")

@@ -8,12 +8,13 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import ROUND_DOWN, ROUND_HALF_EVEN, Decimal, InvalidOperation
 from importlib import resources
-from typing import Any
+from typing import Any, cast
 
 from django.db import transaction
 
 from clearinghouse.catalog.models import CapabilityArea
-from clearinghouse.core import audit, cleaning, fx, money
+from clearinghouse.core import audit, cleaning, clock, fx, money
+from clearinghouse.core.actors import Actor, is_signed_in, signed_in
 from clearinghouse.core.choices import Releasability
 from clearinghouse.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from clearinghouse.funds.choices import (
@@ -47,8 +48,8 @@ FINANCE_ROLES = ("finance_officer",)
 # --- input helpers (every failure names its field) -----------------------------------------------
 
 
-def _require_finance(actor: Any, what: str) -> None:
-    if actor is None or not getattr(actor, "is_authenticated", False) or not actor.has_role(*FINANCE_ROLES):
+def _require_finance(actor: Actor, what: str) -> None:
+    if not is_signed_in(actor) or not actor.has_role(*FINANCE_ROLES):
         raise PermissionDenied(f"Only finance officers and admins can {what}.")
 
 
@@ -94,13 +95,13 @@ def _convert(
     return conversion
 
 
-def _fund_for_write(actor: Any, slug: str, what: str) -> Fund:
+def _fund_for_write(actor: Actor, slug: str, what: str) -> Fund:
     """The fund (locked), NotFound if the actor cannot see it, PermissionDenied if they cannot write."""
     fund = Fund.objects.restrict(actor, "view").select_for_update().filter(slug=slug).first()
     if fund is None:
         raise NotFound("Fund not found.")
     _require_finance(actor, what)
-    return fund
+    return cast("Fund", fund)
 
 
 # --- GDP series and burden keys -------------------------------------------------------------------
@@ -112,7 +113,7 @@ def gdp_rows() -> list[dict[str, str]]:
     return list(csv.DictReader(text.splitlines()))
 
 
-def load_gdp_series(*, actor: Any = None) -> dict[str, int]:
+def load_gdp_series(*, actor: Actor | None = None) -> dict[str, int]:
     """Create or update the GDP figures from the shipped file; idempotent (no event when unchanged)."""
     created = updated = 0
     with transaction.atomic():
@@ -141,7 +142,7 @@ def load_gdp_series(*, actor: Any = None) -> dict[str, int]:
 
 def create_key_version(
     *,
-    actor: Any,
+    actor: Actor,
     key: str,
     effective_year: int,
     kind: str,
@@ -187,7 +188,7 @@ def create_key_version(
         if burden_key is None:
             burden_key = BurdenKey.objects.create(code=code, name=name or code)
             audit.record(actor=actor, action="create", obj=burden_key, after=audit.snapshot(burden_key))
-        if burden_key.versions.filter(effective_year=effective_year).exists():
+        if BurdenKeyVersion.objects.filter(key=burden_key, effective_year=effective_year).exists():
             raise Conflict(f"Key {code} already has a version effective from {effective_year}.")
         version = BurdenKeyVersion.objects.create(
             key=burden_key,
@@ -215,7 +216,7 @@ def key_version_for(burden_key: BurdenKey, year: int) -> BurdenKeyVersion | None
 
 
 def version_weights(version: BurdenKeyVersion) -> dict[str, Decimal]:
-    return {code: w for code, w in version.weights.values_list("participant__code", "weight")}
+    return dict(version.weights.values_list("participant__code", "weight"))
 
 
 # --- funds ----------------------------------------------------------------------------------------
@@ -261,7 +262,7 @@ def _rules(data: Mapping[str, Any]) -> tuple[list[str], list[str]]:
     return sorted(set(kinds)), sorted(set(caps))
 
 
-def create_fund(*, actor: Any, data: Mapping[str, Any]) -> Fund:
+def create_fund(*, actor: Actor, data: Mapping[str, Any]) -> Fund:
     """Create a fund with its yearly targets (split evenly unless `yearly_targets` is given)."""
     _require_finance(actor, "create funds")
     slug = str(data.get("slug") or "").strip().lower()
@@ -343,7 +344,7 @@ def create_fund(*, actor: Any, data: Mapping[str, Any]) -> Fund:
 UPDATABLE = ("name", "notes", "shortfall_policy", "counts_kinds", "counts_capabilities")
 
 
-def update_fund(*, actor: Any, slug: str, changes: Mapping[str, Any]) -> Fund:
+def update_fund(*, actor: Actor, slug: str, changes: Mapping[str, Any]) -> Fund:
     """Change a fund's name, notes, shortfall policy or crediting rule; no change, no event."""
     unknown = [k for k in changes if k not in UPDATABLE]
     if unknown:
@@ -379,7 +380,7 @@ def update_fund(*, actor: Any, slug: str, changes: Mapping[str, Any]) -> Fund:
     return fund
 
 
-def opt_out(*, actor: Any, slug: str, participant: str, reason: str = "") -> FundOptOut:
+def opt_out(*, actor: Actor, slug: str, participant: str, reason: str = "") -> FundOptOut:
     """Record a member's constructive abstention from a fund."""
     with transaction.atomic():
         fund = _fund_for_write(actor, slug, "record opt-outs")
@@ -408,7 +409,7 @@ def opt_out(*, actor: Any, slug: str, participant: str, reason: str = "") -> Fun
     return record
 
 
-def cancel_opt_out(*, actor: Any, slug: str, participant: str) -> None:
+def cancel_opt_out(*, actor: Actor, slug: str, participant: str) -> None:
     """Withdraw a member's opt-out: it owes its key share again."""
     with transaction.atomic():
         fund = _fund_for_write(actor, slug, "withdraw opt-outs")
@@ -591,19 +592,19 @@ def _prepare_cash(fund: Fund, data: Mapping[str, Any], today: dt.date) -> Previe
 
 
 def preview_cash_contribution(
-    *, actor: Any, slug: str, data: Mapping[str, Any], today: dt.date | None = None
+    *, actor: Actor, slug: str, data: Mapping[str, Any], today: dt.date | None = None
 ) -> Preview:
     """Check and convert a cash contribution without recording it (what the confirmation step shows)."""
     fund = Fund.objects.restrict(actor, "view").filter(slug=slug).first()
     if fund is None:
         raise NotFound("Fund not found.")
     _require_finance(actor, "record contributions")
-    return _prepare_cash(fund, data, today or dt.date.today())
+    return _prepare_cash(fund, data, today or clock.today())
 
 
 def record_cash_contribution(
     *,
-    actor: Any,
+    actor: Actor,
     slug: str,
     data: Mapping[str, Any],
     confirm: bool = False,
@@ -611,7 +612,7 @@ def record_cash_contribution(
 ) -> Contribution:
     """Credit a cash payment to a fund, converted at the ECB rate of its value date; one larger than
     the member's fair share of the whole fund only when confirmed."""
-    today = today or dt.date.today()
+    today = today or clock.today()
     with transaction.atomic():
         fund = _fund_for_write(actor, slug, "record contributions")
         p = _prepare_cash(fund, data, today)
@@ -644,7 +645,7 @@ def record_cash_contribution(
             fx_date=p.conversion.rate_date,
             reference=p.reference,
             notes=str(data.get("notes") or ""),
-            created_by=actor,
+            created_by=signed_in(actor),
         )
         _set_releasable_to(contribution, data.get("releasable_to") or [])
         after = _contribution_after(contribution)
@@ -656,7 +657,7 @@ def record_cash_contribution(
 
 def credit_pledge(
     *,
-    actor: Any,
+    actor: Actor,
     slug: str,
     pledge_id: Any,
     year: Any = None,
@@ -668,7 +669,7 @@ def credit_pledge(
 ) -> Contribution:
     """Credit a committed or delivered pledge to a fund at its valuation; a pledge is credited once
     (among the entries in force), and one worth more than the member's fair share only when confirmed."""
-    today = today or dt.date.today()
+    today = today or clock.today()
     with transaction.atomic():
         fund = _fund_for_write(actor, slug, "credit pledges")
         try:
@@ -738,7 +739,7 @@ def credit_pledge(
             fx_date=conversion.rate_date,
             reference=pledge.external_ref or "",
             notes=notes,
-            created_by=actor,
+            created_by=signed_in(actor),
         )
         if releasability is None:
             contribution.releasable_to.set(pledge.releasable_to.all())
@@ -752,7 +753,7 @@ def credit_pledge(
 # --- corrections: reversal entries -------------------------------------------------------------
 
 
-def _reverse(original: Contribution, *, actor: Any, reason: str, on: dt.date) -> Contribution:
+def _reverse(original: Contribution, *, actor: Actor, reason: str, on: dt.date) -> Contribution:
     """The reversal entry of `original` (already locked and in force), value-dated `on`, audited."""
     entry = Contribution.objects.create(
         fund=original.fund,
@@ -770,14 +771,16 @@ def _reverse(original: Contribution, *, actor: Any, reason: str, on: dt.date) ->
         reference=original.reference,
         reverses=original,
         reason=reason,
-        created_by=actor if getattr(actor, "is_authenticated", False) else None,
+        created_by=actor if is_signed_in(actor) else None,
     )
     entry.releasable_to.set(original.releasable_to.all())
     audit.record(actor=actor, action="reverse", obj=entry, after=_contribution_after(entry))
     return entry
 
 
-def reverse_contribution(*, actor: Any, slug: str | None, contribution_id: Any, reason: str) -> Contribution:
+def reverse_contribution(
+    *, actor: Actor, slug: str | None, contribution_id: Any, reason: str
+) -> Contribution:
     """Correct a contribution by a reversal entry; the original is kept unchanged and both are shown.
 
     The reversal carries the original's value date: the entry was wrong from the start, so a status as
@@ -815,7 +818,7 @@ def reverse_contribution(*, actor: Any, slug: str | None, contribution_id: Any, 
         return _reverse(original, actor=actor, reason=reason, on=original.value_date)
 
 
-def follow_pledge(sender: Any, *, pledge: Any, actor: Any, **kwargs: Any) -> None:
+def follow_pledge(sender: Any, *, pledge: Any, actor: Actor, **kwargs: Any) -> None:
     """Credit follows the pledge (receiver of `pledges.signals.pledge_changed`, in its transaction).
 
     A credited pledge that is no longer committed, in delivery or delivered (withdrawn, declined) has
@@ -823,7 +826,7 @@ def follow_pledge(sender: Any, *, pledge: Any, actor: Any, **kwargs: Any) -> Non
     changed has its credit reversed and credited again at the new valuation, both at the credit's
     value date (the valuation is restated). Each entry is audited with the pledge's reason.
     """
-    today = dt.date.today()
+    today = clock.today()
     for credit in in_force().filter(pledge_id=pledge.pk).select_for_update().order_by("pk"):
         if pledge.status not in CREDITABLE_PLEDGE_STATUSES:
             _reverse(credit, actor=actor, reason=f"pledge {pledge.pk} {pledge.status}", on=today)
@@ -847,7 +850,7 @@ def follow_pledge(sender: Any, *, pledge: Any, actor: Any, **kwargs: Any) -> Non
             fx_date=conversion.rate_date,
             reference=credit.reference,
             notes=f"pledge {pledge.pk} re-valued; replaces contribution {credit.pk}",
-            created_by=actor if getattr(actor, "is_authenticated", False) else None,
+            created_by=actor if is_signed_in(actor) else None,
         )
         again.releasable_to.set(credit.releasable_to.all())
         audit.record(actor=actor, action="create", obj=again, after=_contribution_after(again))

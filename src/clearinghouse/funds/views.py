@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from decimal import Decimal
 from typing import Any
 
@@ -16,6 +15,8 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
+from clearinghouse.core import clock
+from clearinghouse.core.actors import Actor, is_signed_in
 from clearinghouse.core.errors import DomainError
 from clearinghouse.funds import selectors, services
 from clearinghouse.funds.choices import ContributionKind
@@ -35,8 +36,8 @@ def _int(value: str | None) -> int | None:
         return None
 
 
-def _can_write(user: Any) -> bool:
-    return bool(user.has_role(*services.FINANCE_ROLES))
+def _can_write(user: Actor) -> bool:
+    return is_signed_in(user) and user.has_role(*services.FINANCE_ROLES)
 
 
 @login_required
@@ -160,7 +161,7 @@ def fund_contribute(request: HttpRequest, slug: str) -> HttpResponse:
     fund = _fund(request, slug)
     if not _can_write(request.user):
         raise DjangoPermissionDenied
-    form = CashContributionForm(request.POST or None, fund=fund, initial={"value_date": dt.date.today()})
+    form = CashContributionForm(request.POST or None, fund=fund, initial={"value_date": clock.today()})
     preview = None
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data

@@ -117,7 +117,7 @@ def scale_problem(a: ProblemArrays) -> Scaled:
         scale=scale,
         weight=np.rint(a.req_weight * scale).astype(np.int64),
         cost=np.rint(a.off_cost * scale).astype(np.int64),
-        penalty=int(round(a.lateness_penalty * scale)),
+        penalty=round(a.lateness_penalty * scale),
     )
 
 

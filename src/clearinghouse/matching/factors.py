@@ -476,7 +476,7 @@ def _decompose(net: _Net, flows: IntArray) -> tuple[IntArray, IntArray, IntArray
     sd2 = sd2[np.argsort(-net.drop_class[sd2], kind="stable")]
     se = np.flatnonzero(e_flow > 0)
     se = se[np.argsort(-net.e_node[se], kind="stable")]
-    b_drop, b_ent, b_qty = _pair(sd2, d_flow[sd2], se, e_flow[se])
+    _b_drop, b_ent, b_qty = _pair(sd2, d_flow[sd2], se, e_flow[se])
     # Merge drop arc by drop arc: put stage A's segments in stage B's drop order.
     pos = np.empty(d_flow.size, dtype=np.int64)
     pos[sd2] = np.arange(sd2.size)

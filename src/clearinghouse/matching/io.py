@@ -123,8 +123,8 @@ def _numbers(values: FloatArray) -> list[Any]:
     # Integral columns are written as JSON integers so that "weight": 1000 round-trips
     # as 1000 rather than 1000.0.
     if values.size and np.all(values == np.rint(values)) and np.all(np.abs(values) < 2**53):
-        return values.astype(np.int64).tolist()  # type: ignore[no-any-return]
-    return values.tolist()  # type: ignore[no-any-return]
+        return values.astype(np.int64).tolist()  # type: ignore[no-any-return]  # numpy types tolist() as Any
+    return values.tolist()  # type: ignore[no-any-return]  # numpy types tolist() as Any
 
 
 def _number(value: float) -> float:

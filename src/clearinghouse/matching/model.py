@@ -121,7 +121,7 @@ def check_penalty(penalty: Any) -> float:
     """Validate the lateness penalty (a finite non-negative number)."""
     if type(penalty) not in (int, float) or not math.isfinite(penalty) or not 0 <= penalty <= MAX_MAGNITUDE:
         raise ProblemError(f"lateness_penalty must be a non-negative number, got {show(penalty)}")
-    return penalty  # type: ignore[no-any-return]
+    return penalty  # type: ignore[no-any-return]  # checked numeric above
 
 
 # --------------------------------------------------------------------------- column checks
@@ -619,7 +619,7 @@ class Problem:
 class AllocationTable(Sequence[Allocation]):
     """Allocations stored as arrays of requirement / offer positions and quantities."""
 
-    __slots__ = ("req_ids", "off_ids", "req", "off", "qty", "provides")
+    __slots__ = ("off", "off_ids", "provides", "qty", "req", "req_ids")
 
     def __init__(
         self,

@@ -10,7 +10,7 @@ from django.http import HttpRequest
 from clearinghouse.participants.models import CoordinationMandate, Participant, ParticipantGroup, User
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnlyAdmin(admin.ModelAdmin):  # type: ignore[type-arg]  # not subscriptable at run time
     """Writes go through services (audited); the admin only shows."""
 
     def has_add_permission(self, request: HttpRequest) -> bool:

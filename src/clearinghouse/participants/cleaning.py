@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from clearinghouse.core.cleaning import code_list, text
 from clearinghouse.core.errors import InvalidInput
@@ -17,7 +17,7 @@ def participant(value: Any, field: str) -> Participant:
     found = Participant.objects.filter(code=code).first()
     if found is None:
         raise InvalidInput(f"{field}: unknown participant {code!r}", field=field)
-    return found
+    return cast("Participant", found)
 
 
 def participants(value: Any, field: str) -> list[Participant]:

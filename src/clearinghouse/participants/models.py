@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.db.models import F, Q
 
+from clearinghouse.core.actors import Actor, is_signed_in
 from clearinghouse.core.models import RestrictedModel, RestrictedQuerySet
 from clearinghouse.participants.choices import ParticipantKind, Role
 
@@ -87,13 +86,13 @@ class CoordinationMandate(RestrictedModel):
         return f"{self.participant.code} from {self.start}" + (f" to {self.end}" if self.end else "")
 
 
-class ClearinghouseUserManager(UserManager):
+class ClearinghouseUserManager(UserManager["User"]):
     """Users are read through `restrict` like everything else."""
 
     def get_queryset(self) -> RestrictedQuerySet:
         return RestrictedQuerySet(self.model, using=self._db)
 
-    def restrict(self, user: Any, action: str = "view") -> RestrictedQuerySet:
+    def restrict(self, user: Actor | None, action: str = "view") -> RestrictedQuerySet:
         return self.get_queryset().restrict(user, action)
 
 
@@ -103,7 +102,7 @@ class User(AbstractUser):
     participant = models.ForeignKey(Participant, on_delete=models.PROTECT, related_name="users")
     role = models.CharField(max_length=20, choices=Role.choices)
 
-    objects = ClearinghouseUserManager()  # type: ignore[misc]
+    objects = ClearinghouseUserManager()  # type: ignore[misc]  # django-stubs: a custom manager on AbstractUser
 
     REQUIRED_FIELDS = ["email", "participant", "role"]
 
@@ -124,14 +123,14 @@ class User(AbstractUser):
         return self.is_active and (self.role in roles or self.role == Role.ADMIN or self.is_superuser)
 
     @classmethod
-    def view_q(cls, user: Any) -> Q | None:
+    def view_q(cls, user: Actor | None) -> Q | None:
         """People see the accounts of their own participant; coordination, auditors and admins see all."""
-        if not getattr(user, "is_authenticated", False):
+        if not is_signed_in(user):
             return None
         if user.is_superuser or user.role in (Role.ADMIN, Role.AUDITOR) or user.is_coordination:
             return Q()
         return Q(participant_id=user.participant_id)
 
     @classmethod
-    def write_q(cls, user: Any, action: str) -> Q | None:
-        return Q() if getattr(user, "is_authenticated", False) and user.has_role(Role.ADMIN) else None
+    def write_q(cls, user: Actor | None, action: str) -> Q | None:
+        return Q() if is_signed_in(user) and user.has_role(Role.ADMIN) else None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING
 
 from ninja import Schema
 from pydantic import Field
@@ -10,6 +11,9 @@ from pydantic import Field
 from clearinghouse.core.schemas import IsoCountry
 from clearinghouse.core.validation import Date, Text
 from clearinghouse.participants.choices import Role
+
+if TYPE_CHECKING:
+    from clearinghouse.participants.models import CoordinationMandate, Participant
 
 
 class ParticipantOut(Schema):
@@ -22,7 +26,7 @@ class ParticipantOut(Schema):
     groups: list[str] = Field(default_factory=list)
 
     @staticmethod
-    def resolve_groups(obj) -> list[str]:  # type: ignore[no-untyped-def]
+    def resolve_groups(obj: Participant) -> list[str]:
         return sorted(g.code for g in obj.groups.all())
 
 
@@ -34,7 +38,7 @@ class MandateOut(Schema):
     notes: str
 
     @staticmethod
-    def resolve_participant(obj) -> str:  # type: ignore[no-untyped-def]
+    def resolve_participant(obj: CoordinationMandate) -> str:
         return obj.participant.code
 
 

@@ -7,16 +7,15 @@ import datetime as dt
 import secrets
 from dataclasses import dataclass
 from importlib import resources
-from typing import Any
 
 import pycountry
 from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
-from django.utils import timezone
 
-from clearinghouse.core import audit, validation
+from clearinghouse.core import audit, clock, validation
+from clearinghouse.core.actors import Actor, is_signed_in
 from clearinghouse.core.errors import Conflict, InvalidInput, PermissionDenied
 from clearinghouse.participants.choices import ParticipantKind, Role
 from clearinghouse.participants.models import CoordinationMandate, Participant, ParticipantGroup, User
@@ -40,7 +39,7 @@ def validate_code(code: str) -> str:
 
 
 @transaction.atomic
-def load_reference_data(*, actor: Any = None) -> dict[str, int]:
+def load_reference_data(*, actor: Actor | None = None) -> dict[str, int]:
     """Create or update participants, groups and the initial mandates from the shipped data files.
 
     Idempotent: a second run changes nothing and writes no audit event.
@@ -107,7 +106,7 @@ def load_reference_data(*, actor: Any = None) -> dict[str, int]:
 
 def current_mandate(on: dt.date | None = None) -> CoordinationMandate | None:
     """The mandate in force on a date (today by default)."""
-    on = on or dt.date.today()
+    on = on or clock.today()
     return (
         CoordinationMandate.objects.select_related("participant")
         .filter(start__lte=on)
@@ -117,10 +116,12 @@ def current_mandate(on: dt.date | None = None) -> CoordinationMandate | None:
     )
 
 
-def hand_over(*, actor: Any, to: str, on: dt.date, notes: str = "") -> CoordinationMandate:
+def hand_over(*, actor: Actor, to: str, on: dt.date, notes: str = "") -> CoordinationMandate:
     """Close the open coordination mandate on `on` and open one for participant `to` from that day."""
-    if not actor.has_role(Role.COORDINATOR, Role.ADMIN) or not (
-        actor.is_coordination or actor.has_role(Role.ADMIN)
+    if (
+        not is_signed_in(actor)
+        or not actor.has_role(Role.COORDINATOR, Role.ADMIN)
+        or not (actor.is_coordination or actor.has_role(Role.ADMIN))
     ):
         raise PermissionDenied("Only the coordination cell or an admin can hand over the coordination.")
     validation.clean_date(on, "on")
@@ -151,10 +152,10 @@ def hand_over(*, actor: Any, to: str, on: dt.date, notes: str = "") -> Coordinat
 
 
 def create_user(
-    *, actor: Any, username: str, participant: str, role: str, password: str | None, email: str = ""
+    *, actor: Actor | None, username: str, participant: str, role: str, password: str | None, email: str = ""
 ) -> User:
     """Create an account for a participant in a role (admins; or the system when actor is None)."""
-    if actor is not None and not actor.has_role(Role.ADMIN):
+    if actor is not None and not (is_signed_in(actor) and actor.has_role(Role.ADMIN)):
         raise PermissionDenied("Only an admin can create accounts.")
     if role not in Role.values:
         raise InvalidInput(f"Unknown role {role!r}; use one of {', '.join(Role.values)}.", field="role")
@@ -200,7 +201,9 @@ class NewAccount:
     password: str
 
 
-def create_account(*, actor: Any, username: str, participant: str, role: str, email: str = "") -> NewAccount:
+def create_account(
+    *, actor: Actor | None, username: str, participant: str, role: str, email: str = ""
+) -> NewAccount:
     """Create an account for any participant with a generated password (admins, or the CLI operator)."""
     password = secrets.token_urlsafe(15)
     user = create_user(
@@ -209,12 +212,12 @@ def create_account(*, actor: Any, username: str, participant: str, role: str, em
     return NewAccount(user=user, password=password)
 
 
-def deactivate_user(*, actor: Any, username: str) -> User:
+def deactivate_user(*, actor: Actor | None, username: str) -> User:
     """Deactivate an account: it cannot sign in, its sessions end and its tokens are revoked at once."""
     from clearinghouse.core.account_services import end_sessions
     from clearinghouse.core.models import ApiToken
 
-    if actor is not None and not actor.has_role(Role.ADMIN):
+    if actor is not None and not (is_signed_in(actor) and actor.has_role(Role.ADMIN)):
         raise PermissionDenied("Only an admin can deactivate accounts.")
     with transaction.atomic():
         user = User.objects.select_for_update().filter(username=username).first()
@@ -228,9 +231,7 @@ def deactivate_user(*, actor: Any, username: str) -> User:
         user.is_active = False
         user.save(update_fields=["is_active"])
         ended = end_sessions(user=user)
-        revoked = ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(
-            revoked_at=timezone.now()
-        )
+        revoked = ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(revoked_at=clock.now())
         audit.record(
             actor=actor,
             action="deactivate",
@@ -245,12 +246,12 @@ def deactivate_user(*, actor: Any, username: str) -> User:
     return user
 
 
-def reset_password(*, actor: Any, username: str) -> NewAccount:
+def reset_password(*, actor: Actor | None, username: str) -> NewAccount:
     """Give an account a new generated password (a lost password; admins or the CLI operator); its
     sessions end. The password is returned once and never stored in clear."""
     from clearinghouse.core.account_services import end_sessions
 
-    if actor is not None and not actor.has_role(Role.ADMIN):
+    if actor is not None and not (is_signed_in(actor) and actor.has_role(Role.ADMIN)):
         raise PermissionDenied("Only an admin can reset passwords.")
     password = secrets.token_urlsafe(15)
     with transaction.atomic():

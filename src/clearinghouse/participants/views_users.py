@@ -11,6 +11,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
+from clearinghouse.core.actors import is_signed_in
 from clearinghouse.core.errors import DomainError
 from clearinghouse.participants import selectors, services
 from clearinghouse.participants.choices import Role
@@ -26,14 +27,14 @@ class AccountForm(forms.Form):
     email = forms.EmailField(required=False)
 
     def __init__(self, *args: object, **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
-        self.fields["participant"].choices = [  # type: ignore[attr-defined]
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]  # passed through to forms.Form
+        self.fields["participant"].choices = [  # type: ignore[attr-defined]  # a ChoiceField
             (p.code, f"{p.code} — {p.name}") for p in Participant.objects.order_by("code")
         ]
 
 
 def _require_admin(request: HttpRequest) -> None:
-    if not request.user.has_role(Role.ADMIN):  # type: ignore[union-attr]
+    if not (is_signed_in(request.user) and request.user.has_role(Role.ADMIN)):
         raise DjangoPermissionDenied
 
 

@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import admin
+from django.http import HttpRequest
 
 from clearinghouse.participants.admin import ReadOnlyAdmin
 from clearinghouse.pledges.models import Allocation, Delivery, Pledge, PledgeTranche
 
 
-class TrancheInline(admin.TabularInline):
+class TrancheInline(admin.TabularInline):  # type: ignore[type-arg]  # not subscriptable at run time
     model = PledgeTranche
     extra = 0
     can_delete = False
     readonly_fields = ("year", "amount")
 
-    def has_add_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
 

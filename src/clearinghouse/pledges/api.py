@@ -1,6 +1,9 @@
 """API routes of the pledges app: pledges, allocations, deliveries."""
 
-from django.http import HttpRequest, HttpResponse
+from typing import Any
+
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from ninja import Body, Router
 from ninja.pagination import paginate
 
@@ -13,6 +16,7 @@ from clearinghouse.core.schemas import ErrorOut
 from clearinghouse.core.validation import Id
 from clearinghouse.pledges import selectors, services, spreadsheets
 from clearinghouse.pledges.choices import PledgeKind, PledgeStatus
+from clearinghouse.pledges.models import Allocation, Delivery, Pledge
 from clearinghouse.pledges.schemas import (
     AllocationIn,
     AllocationOut,
@@ -41,7 +45,7 @@ def _if_match(request: HttpRequest) -> str | None:
 # --- pledges ---------------------------------------------------------------------------------------
 
 
-def _pledge(request: HttpRequest, response: HttpResponse, pledge_id: Id):  # type: ignore[no-untyped-def]
+def _pledge(request: HttpRequest, response: HttpResponse, pledge_id: Id) -> Pledge:
     pledge = selectors.get_pledge(user=request.user, pledge_id=pledge_id)
     response["ETag"] = etag_for(pledge)
     return pledge
@@ -49,7 +53,7 @@ def _pledge(request: HttpRequest, response: HttpResponse, pledge_id: Id):  # typ
 
 @pledges_router.get("", response=list[PledgeOut])
 @paginate(LimitOffsetPagination)
-def list_pledges(  # type: ignore[no-untyped-def]
+def list_pledges(
     request: HttpRequest,
     donor: str | None = None,
     status: PledgeStatus | None = None,
@@ -58,7 +62,7 @@ def list_pledges(  # type: ignore[no-untyped-def]
     capability: str | None = None,
     releasability: Releasability | None = None,
     q: str | None = None,
-):
+) -> QuerySet[Pledge]:
     """Pledges you may see, newest first; filter by donor, status, kind, item type, capability, marking."""
     return selectors.pledge_list(
         user=request.user,
@@ -73,10 +77,10 @@ def list_pledges(  # type: ignore[no-untyped-def]
 
 
 @pledges_router.post("", response={201: PledgeOut, **ERRORS})
-def create_pledge(request: HttpRequest, payload: PledgeIn):  # type: ignore[no-untyped-def]
+def create_pledge(request: HttpRequest, payload: PledgeIn) -> JsonResponse:
     """Offer a pledge for your own participant (donor officers). `Idempotency-Key` makes retries safe."""
 
-    def create() -> tuple[int, dict]:
+    def create() -> tuple[int, dict[str, Any]]:
         created = services.create_pledge(actor=request.user, data=payload.dict())
         pledge = selectors.get_pledge(user=request.user, pledge_id=created.pk)
         return 201, idempotency.to_json(PledgeOut.from_orm(pledge).model_dump())
@@ -85,7 +89,7 @@ def create_pledge(request: HttpRequest, payload: PledgeIn):  # type: ignore[no-u
 
 
 @pledges_router.get("/export", response={200: None, 422: ErrorOut}, openapi_extra=FILE_RESPONSES)
-def export_pledges(request: HttpRequest, format: str = "csv"):  # type: ignore[no-untyped-def]
+def export_pledges(request: HttpRequest, format: str = "csv") -> HttpResponse:
     """Every pledge you may see as a `csv` or `xlsx` file, in the import's columns (re-imports cleanly)."""
     content, content_type, name = spreadsheets.export_file(user=request.user, fmt=format)
     response = HttpResponse(content, content_type=content_type)
@@ -94,15 +98,15 @@ def export_pledges(request: HttpRequest, format: str = "csv"):  # type: ignore[n
 
 
 @pledges_router.get("/{pledge_id}", response={200: PledgeOut, 404: ErrorOut})
-def get_pledge(request: HttpRequest, response: HttpResponse, pledge_id: Id):  # type: ignore[no-untyped-def]
+def get_pledge(request: HttpRequest, response: HttpResponse, pledge_id: Id) -> Pledge:
     """One pledge; the `ETag` header is what a later PATCH sends as `If-Match`."""
     return _pledge(request, response, pledge_id)
 
 
 @pledges_router.patch("/{pledge_id}", response={200: PledgeOut, **ERRORS})
-def update_pledge(  # type: ignore[no-untyped-def]
+def update_pledge(
     request: HttpRequest, response: HttpResponse, pledge_id: Id, payload: PledgePatch
-):
+) -> Pledge:
     """Change some fields of your own pledge; it is valued again. A stale `If-Match` gets 412."""
     services.update_pledge(
         actor=request.user,
@@ -114,9 +118,9 @@ def update_pledge(  # type: ignore[no-untyped-def]
 
 
 @pledges_router.post("/{pledge_id}/transition", response={200: PledgeOut, **ERRORS})
-def transition_pledge(  # type: ignore[no-untyped-def]
+def transition_pledge(
     request: HttpRequest, response: HttpResponse, pledge_id: Id, payload: TransitionIn
-):
+) -> Pledge:
     """Move a pledge along offered → accepted → committed → in_delivery → delivered (or withdrawn,
     declined). The cell accepts and declines; the donor withdraws; an illegal move gets 409."""
     services.transition_pledge(
@@ -132,7 +136,7 @@ def transition_pledge(  # type: ignore[no-untyped-def]
 # --- allocations -----------------------------------------------------------------------------------
 
 
-def _allocation(request: HttpRequest, response: HttpResponse, allocation_id: Id):  # type: ignore[no-untyped-def]
+def _allocation(request: HttpRequest, response: HttpResponse, allocation_id: Id) -> Allocation:
     allocation = selectors.get_allocation(user=request.user, allocation_id=allocation_id)
     response["ETag"] = etag_for(allocation)
     return allocation
@@ -140,13 +144,13 @@ def _allocation(request: HttpRequest, response: HttpResponse, allocation_id: Id)
 
 @allocations_router.get("", response=list[AllocationOut])
 @paginate(LimitOffsetPagination)
-def list_allocations(  # type: ignore[no-untyped-def]
+def list_allocations(
     request: HttpRequest,
     pledge: Id | None = None,
     requirement: Id | None = None,
     donor: str | None = None,
     source: str | None = None,
-):
+) -> QuerySet[Allocation]:
     """Allocations whose pledge and requirement you may both see."""
     return selectors.allocation_list(
         user=request.user, pledge=pledge, requirement=requirement, donor=donor, source=source
@@ -154,10 +158,10 @@ def list_allocations(  # type: ignore[no-untyped-def]
 
 
 @allocations_router.post("", response={201: AllocationOut, **ERRORS})
-def create_allocation(request: HttpRequest, payload: AllocationIn):  # type: ignore[no-untyped-def]
+def create_allocation(request: HttpRequest, payload: AllocationIn) -> JsonResponse:
     """Allocate units of an in-kind pledge to a requirement (the coordination cell)."""
 
-    def create() -> tuple[int, dict]:
+    def create() -> tuple[int, dict[str, Any]]:
         created = services.allocate(
             actor=request.user,
             pledge_id=payload.pledge,
@@ -172,15 +176,15 @@ def create_allocation(request: HttpRequest, payload: AllocationIn):  # type: ign
 
 
 @allocations_router.get("/{allocation_id}", response={200: AllocationOut, 404: ErrorOut})
-def get_allocation(request: HttpRequest, response: HttpResponse, allocation_id: Id):  # type: ignore[no-untyped-def]
+def get_allocation(request: HttpRequest, response: HttpResponse, allocation_id: Id) -> Allocation:
     """One allocation."""
     return _allocation(request, response, allocation_id)
 
 
 @allocations_router.patch("/{allocation_id}", response={200: AllocationOut, **ERRORS})
-def update_allocation(  # type: ignore[no-untyped-def]
+def update_allocation(
     request: HttpRequest, response: HttpResponse, allocation_id: Id, payload: AllocationPatch
-):
+) -> Allocation:
     """Change an allocation's quantity (not below what was delivered) or notes (the coordination cell);
     an optional `reason` is kept in the audit chain."""
     changes = payload.dict(exclude_unset=True)
@@ -196,9 +200,9 @@ def update_allocation(  # type: ignore[no-untyped-def]
 
 
 @allocations_router.post("/{allocation_id}/release", response={200: AllocationOut, 204: None, **ERRORS})
-def release_allocation(  # type: ignore[no-untyped-def]
+def release_allocation(
     request: HttpRequest, response: HttpResponse, allocation_id: Id, payload: Body[ReleaseIn | None] = None
-):
+) -> Allocation | HttpResponse:
     """Give back the undelivered units (the cell); 204 when nothing was delivered and it is gone. An
     optional body `{"reason": "..."}` is kept in the audit chain."""
     reason = payload.reason if payload is not None else ""
@@ -210,7 +214,7 @@ def release_allocation(  # type: ignore[no-untyped-def]
 # --- deliveries ------------------------------------------------------------------------------------
 
 
-def _delivery(request: HttpRequest, response: HttpResponse, delivery_id: Id):  # type: ignore[no-untyped-def]
+def _delivery(request: HttpRequest, response: HttpResponse, delivery_id: Id) -> Delivery:
     delivery = selectors.get_delivery(user=request.user, delivery_id=delivery_id)
     response["ETag"] = etag_for(delivery)
     return delivery
@@ -218,13 +222,13 @@ def _delivery(request: HttpRequest, response: HttpResponse, delivery_id: Id):  #
 
 @deliveries_router.get("", response=list[DeliveryOut])
 @paginate(LimitOffsetPagination)
-def list_deliveries(  # type: ignore[no-untyped-def]
+def list_deliveries(
     request: HttpRequest,
     allocation: Id | None = None,
     pledge: Id | None = None,
     requirement: Id | None = None,
     confirmed: bool | None = None,
-):
+) -> QuerySet[Delivery]:
     """Deliveries you may see, in date order."""
     return selectors.delivery_list(
         user=request.user, allocation=allocation, pledge=pledge, requirement=requirement, confirmed=confirmed
@@ -232,10 +236,10 @@ def list_deliveries(  # type: ignore[no-untyped-def]
 
 
 @deliveries_router.post("", response={201: DeliveryOut, **ERRORS})
-def create_delivery(request: HttpRequest, payload: DeliveryIn):  # type: ignore[no-untyped-def]
+def create_delivery(request: HttpRequest, payload: DeliveryIn) -> JsonResponse:
     """Record a (partial) delivery against an allocation (the donor's officers or the cell)."""
 
-    def create() -> tuple[int, dict]:
+    def create() -> tuple[int, dict[str, Any]]:
         created = services.record_delivery(
             actor=request.user,
             allocation_id=payload.allocation,
@@ -250,15 +254,15 @@ def create_delivery(request: HttpRequest, payload: DeliveryIn):  # type: ignore[
 
 
 @deliveries_router.get("/{delivery_id}", response={200: DeliveryOut, 404: ErrorOut})
-def get_delivery(request: HttpRequest, response: HttpResponse, delivery_id: Id):  # type: ignore[no-untyped-def]
+def get_delivery(request: HttpRequest, response: HttpResponse, delivery_id: Id) -> Delivery:
     """One delivery."""
     return _delivery(request, response, delivery_id)
 
 
 @deliveries_router.patch("/{delivery_id}", response={200: DeliveryOut, **ERRORS})
-def update_delivery(  # type: ignore[no-untyped-def]
+def update_delivery(
     request: HttpRequest, response: HttpResponse, delivery_id: Id, payload: DeliveryPatch
-):
+) -> Delivery:
     """Correct an unconfirmed delivery (quantity, date) or any delivery's notes."""
     services.update_delivery(
         actor=request.user,
@@ -270,7 +274,7 @@ def update_delivery(  # type: ignore[no-untyped-def]
 
 
 @deliveries_router.post("/{delivery_id}/confirm", response={200: DeliveryOut, **ERRORS})
-def confirm_delivery(request: HttpRequest, response: HttpResponse, delivery_id: Id):  # type: ignore[no-untyped-def]
+def confirm_delivery(request: HttpRequest, response: HttpResponse, delivery_id: Id) -> Delivery:
     """Confirm receipt (the recipient's officers)."""
     services.confirm_delivery(actor=request.user, delivery_id=delivery_id)
     return _delivery(request, response, delivery_id)

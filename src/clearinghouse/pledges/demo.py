@@ -32,11 +32,10 @@ from importlib import resources
 from typing import Any
 
 from django.db import transaction
-from django.utils import timezone
 
 from clearinghouse.catalog.models import ItemType
 from clearinghouse.catalog.selectors import reference_price
-from clearinghouse.core import fx
+from clearinghouse.core import clock, fx
 from clearinghouse.participants.models import Participant, User
 from clearinghouse.pledges import kiel_weapons, selectors, services
 from clearinghouse.pledges.choices import PledgeStatus
@@ -251,7 +250,7 @@ class _Story:
         self.admin = admin
         self.coordinator = User.objects.select_related("participant").get(username="coordinator")
         self.recipient = User.objects.select_related("participant").get(username="recipient")
-        self.today = timezone.localdate()
+        self.today = clock.today()
         self.accounts = {
             code: User.objects.select_related("participant").get(username=name)
             for code, name in ACCOUNTS.items()

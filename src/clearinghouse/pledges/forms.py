@@ -9,6 +9,7 @@ from django import forms
 
 from clearinghouse.catalog.forms import item_type_choices
 from clearinghouse.core import cleaning, fx
+from clearinghouse.core.actors import Actor, signed_in
 from clearinghouse.core.choices import Releasability
 from clearinghouse.core.forms import ServiceForm, set_choices
 from clearinghouse.participants.forms import participant_choices
@@ -72,7 +73,7 @@ class PledgeForm(ServiceForm):
     FIELDS = tuple(f for f in services.FIELDS if f != "illustrative")
 
     def __init__(
-        self, *args: Any, user: Any, choose_donor: bool, editing: bool = False, **kwargs: Any
+        self, *args: Any, user: Actor, choose_donor: bool, editing: bool = False, **kwargs: Any
     ) -> None:
         super().__init__(*args, **kwargs)
         if choose_donor:
@@ -94,7 +95,7 @@ class PledgeForm(ServiceForm):
         return self.check("available_from", cleaning.date)
 
     def clean_quantity(self) -> int | None:
-        return self.check("quantity", cleaning.integer, required=False)  # type: ignore[no-any-return]
+        return self.check("quantity", cleaning.integer, required=False)  # type: ignore[no-any-return]  # as the cleaner returns
 
     def clean_unit_value(self) -> Any:
         return self.check("unit_value", cleaning.money, required=False, positive=False)
@@ -118,7 +119,7 @@ class PledgeForm(ServiceForm):
     def for_service(self) -> dict[str, Any]:
         """The pledge as the services take it (the donor is the officer's own participant)."""
         data = self.data_for_service(self.FIELDS)
-        data.setdefault("donor", self.user.participant.code)
+        data.setdefault("donor", signed_in(self.user).participant.code)
         return data
 
     def changes(self) -> dict[str, Any]:

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 
+from clearinghouse.core.actors import Actor, is_signed_in
 from clearinghouse.core.models import Releasable, RestrictedModel
 from clearinghouse.core.money import AmountField, DerivedAmountField, RateField
 from clearinghouse.core.releasability import visibility_q
@@ -140,17 +139,17 @@ class PledgeTranche(RestrictedModel):
         return f"{self.year}: {self.amount}"
 
     @classmethod
-    def view_q(cls, user: Any) -> Q | None:
+    def view_q(cls, user: Actor | None) -> Q | None:
         """Visible with its pledge."""
         return visibility_q(user, prefix="pledge__")
 
 
-def _allocation_visibility(user: Any, pledge: str, requirement: str) -> Q:
+def _allocation_visibility(user: Actor | None, pledge: str, requirement: str) -> Q:
     """Whoever sees both ends; and the pledge's own donor, who must follow (and deliver) its items
     wherever the cell allocated them, even to a requirement not released to it."""
     both = visibility_q(user, prefix=pledge) & visibility_q(user, prefix=requirement)
     # An empty Q means "everything", but Q() | q is just q: keep the empty one as it is.
-    if not both or not getattr(user, "is_authenticated", False):
+    if not both or not is_signed_in(user):
         return both
     return both | Q(**{f"{pledge}owner_id": user.participant_id})
 
@@ -197,7 +196,7 @@ class Allocation(RestrictedModel):
         return f"Allocation {self.pk}: {self.quantity} of pledge {self.pledge_id} to {self.requirement_id}"
 
     @classmethod
-    def view_q(cls, user: Any) -> Q | None:
+    def view_q(cls, user: Actor | None) -> Q | None:
         return _allocation_visibility(user, "pledge__", "requirement__")
 
 
@@ -244,5 +243,5 @@ class Delivery(RestrictedModel):
         return self.confirmed_at is not None
 
     @classmethod
-    def view_q(cls, user: Any) -> Q | None:
+    def view_q(cls, user: Actor | None) -> Q | None:
         return _allocation_visibility(user, "allocation__pledge__", "allocation__requirement__")

@@ -5,17 +5,18 @@ from __future__ import annotations
 
 from typing import Any
 
+from clearinghouse.core.actors import Actor, is_signed_in
 from clearinghouse.participants.choices import Role
 from clearinghouse.participants.permissions import is_admin, is_coordination_cell, is_donor_officer_of
 from clearinghouse.pledges.choices import PledgeKind, PledgeStatus
 
 
-def may_enter(user: Any) -> bool:
+def may_enter(user: Actor) -> bool:
     """Donor officers enter pledges (for their own participant); admins for any donor."""
-    return is_admin(user) or user.role == Role.DONOR_OFFICER
+    return is_admin(user) or (is_signed_in(user) and user.role == Role.DONOR_OFFICER)
 
 
-def may_move(user: Any, pledge: Any, to: str) -> bool:
+def may_move(user: Actor, pledge: Any, to: str) -> bool:
     """Who may request each move: the cell accepts and declines; the donor withdraws; either commits
     or reports the progress of a financial pledge."""
     if to in (PledgeStatus.ACCEPTED, PledgeStatus.DECLINED):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from typing import TYPE_CHECKING, Any, cast
 
 from ninja import Schema
 from pydantic import Field, field_serializer
@@ -17,6 +18,9 @@ from clearinghouse.core.money import AmountIn, MoneyOrNoneOut, MoneyText, RateOr
 from clearinghouse.core.schemas import IsoCountry
 from clearinghouse.core.validation import Date, Line, Text
 from clearinghouse.pledges.choices import PledgeKind, PledgeStatus
+
+if TYPE_CHECKING:
+    from clearinghouse.pledges.models import Allocation, Delivery, Pledge
 
 # An amount in a request: a decimal string (or a JSON number of at most 15 significant digits), at most
 # 2 decimals, at most 999,999,999,999,999.99 (core.money: the same limits at every door).
@@ -126,21 +130,21 @@ class PledgeOut(Schema):
     updated_at: dt.datetime
 
     @staticmethod
-    def resolve_donor(obj) -> str:  # type: ignore[no-untyped-def]
+    def resolve_donor(obj: Pledge) -> str:
         return obj.owner.code
 
     @staticmethod
-    def resolve_item_type(obj) -> str | None:  # type: ignore[no-untyped-def]
-        return obj.item_type.code if obj.item_type_id else None
+    def resolve_item_type(obj: Pledge) -> str | None:
+        return obj.item_type.code if obj.item_type is not None else None
 
     @staticmethod
-    def resolve_releasable_to(obj) -> list[str]:  # type: ignore[no-untyped-def]
+    def resolve_releasable_to(obj: Pledge) -> list[str]:
         return sorted(p.code for p in obj.releasable_to.all())
 
     @staticmethod
-    def resolve_tranches(obj) -> list:  # type: ignore[no-untyped-def]
+    def resolve_tranches(obj: Pledge | dict[str, Any]) -> list[Any]:
         if isinstance(obj, dict):  # a stored answer replayed for the same Idempotency-Key
-            return obj["tranches"]
+            return cast("list[Any]", obj["tranches"])
         return [
             {"year": t.year, "amount": money_text(t.amount, obj.currency)}
             for t in sorted(obj.tranches.all(), key=lambda t: t.year)
@@ -184,24 +188,24 @@ class AllocationOut(Schema):
     created_by: str | None
 
     @staticmethod
-    def resolve_pledge(obj) -> int:  # type: ignore[no-untyped-def]
+    def resolve_pledge(obj: Allocation) -> int:
         return obj.pledge_id
 
     @staticmethod
-    def resolve_requirement(obj) -> int:  # type: ignore[no-untyped-def]
+    def resolve_requirement(obj: Allocation) -> int:
         return obj.requirement_id
 
     @staticmethod
-    def resolve_donor(obj) -> str:  # type: ignore[no-untyped-def]
+    def resolve_donor(obj: Allocation) -> str:
         return obj.pledge.owner.code
 
     @staticmethod
-    def resolve_item_type(obj) -> str | None:  # type: ignore[no-untyped-def]
-        return obj.pledge.item_type.code if obj.pledge.item_type_id else None
+    def resolve_item_type(obj: Allocation) -> str | None:
+        return obj.pledge.item_type.code if obj.pledge.item_type is not None else None
 
     @staticmethod
-    def resolve_created_by(obj) -> str | None:  # type: ignore[no-untyped-def]
-        return obj.created_by.username if obj.created_by_id else None
+    def resolve_created_by(obj: Allocation) -> str | None:
+        return obj.created_by.username if obj.created_by is not None else None
 
 
 class DeliveryIn(Schema):
@@ -232,17 +236,17 @@ class DeliveryOut(Schema):
     created_at: dt.datetime
 
     @staticmethod
-    def resolve_allocation(obj) -> int:  # type: ignore[no-untyped-def]
+    def resolve_allocation(obj: Delivery) -> int:
         return obj.allocation_id
 
     @staticmethod
-    def resolve_pledge(obj) -> int:  # type: ignore[no-untyped-def]
+    def resolve_pledge(obj: Delivery) -> int:
         return obj.allocation.pledge_id
 
     @staticmethod
-    def resolve_requirement(obj) -> int:  # type: ignore[no-untyped-def]
+    def resolve_requirement(obj: Delivery) -> int:
         return obj.allocation.requirement_id
 
     @staticmethod
-    def resolve_confirmed_by(obj) -> str | None:  # type: ignore[no-untyped-def]
-        return obj.confirmed_by.username if obj.confirmed_by_id else None
+    def resolve_confirmed_by(obj: Delivery) -> str | None:
+        return obj.confirmed_by.username if obj.confirmed_by is not None else None

@@ -7,6 +7,7 @@ from typing import Any
 
 from django.db.models import Q, QuerySet
 
+from clearinghouse.core.actors import Actor
 from clearinghouse.core.errors import NotFound
 from clearinghouse.pledges.choices import PledgeStatus
 from clearinghouse.pledges.models import Allocation, Delivery, Pledge
@@ -14,7 +15,7 @@ from clearinghouse.pledges.models import Allocation, Delivery, Pledge
 
 def pledge_list(
     *,
-    user: Any,
+    user: Actor,
     donor: str | None = None,
     status: str | None = None,
     kind: str | None = None,
@@ -46,7 +47,7 @@ def pledge_list(
     )
 
 
-def get_pledge(*, user: Any, pledge_id: int) -> Pledge:
+def get_pledge(*, user: Actor, pledge_id: int) -> Pledge:
     """One pledge the user may see; NotFound (same answer) when missing or invisible."""
     pledge = pledge_list(user=user).filter(pk=pledge_id).first()
     if pledge is None:
@@ -54,14 +55,14 @@ def get_pledge(*, user: Any, pledge_id: int) -> Pledge:
     return pledge
 
 
-def get_pledge_by_ref(*, user: Any, donor: str, external_ref: str) -> Pledge | None:
+def get_pledge_by_ref(*, user: Actor, donor: str, external_ref: str) -> Pledge | None:
     """The visible pledge of `donor` with this external reference, or None."""
     if not external_ref:
         return None
     return pledge_list(user=user, donor=donor).filter(external_ref=external_ref).first()
 
 
-def pipeline(*, user: Any) -> dict[str, dict[str, Any]]:
+def pipeline(*, user: Actor) -> dict[str, dict[str, Any]]:
     """Visible pledges per status: how many and their value in EUR (the home page's pipeline)."""
     ids = pledge_list(user=user).order_by().values("pk")
     out: dict[str, dict[str, Any]] = {s: {"count": 0, "value_eur": Decimal(0)} for s in PledgeStatus.values}
@@ -74,7 +75,7 @@ def pipeline(*, user: Any) -> dict[str, dict[str, Any]]:
 
 def allocation_list(
     *,
-    user: Any,
+    user: Actor,
     pledge: int | None = None,
     requirement: int | None = None,
     donor: str | None = None,
@@ -93,7 +94,7 @@ def allocation_list(
     return qs.select_related("pledge", "pledge__owner", "pledge__item_type", "created_by").order_by("id")
 
 
-def get_allocation(*, user: Any, allocation_id: int) -> Allocation:
+def get_allocation(*, user: Actor, allocation_id: int) -> Allocation:
     """One allocation the user may see; NotFound (same answer) when missing or invisible."""
     allocation = allocation_list(user=user).filter(pk=allocation_id).first()
     if allocation is None:
@@ -103,7 +104,7 @@ def get_allocation(*, user: Any, allocation_id: int) -> Allocation:
 
 def delivery_list(
     *,
-    user: Any,
+    user: Actor,
     allocation: int | None = None,
     pledge: int | None = None,
     requirement: int | None = None,
@@ -122,7 +123,7 @@ def delivery_list(
     return qs.select_related("allocation", "confirmed_by", "created_by").order_by("delivered_on", "id")
 
 
-def get_delivery(*, user: Any, delivery_id: int) -> Delivery:
+def get_delivery(*, user: Actor, delivery_id: int) -> Delivery:
     """One delivery the user may see; NotFound (same answer) when missing or invisible."""
     delivery = delivery_list(user=user).filter(pk=delivery_id).first()
     if delivery is None:

@@ -15,14 +15,14 @@ import datetime as dt
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
+from typing import Any, cast
 
 from django.db import IntegrityError, transaction
-from django.utils import timezone
 
 from clearinghouse.catalog.models import ItemPrice, ItemType
 from clearinghouse.catalog.selectors import reference_price
-from clearinghouse.core import audit, bulk, cleaning, fx, money
+from clearinghouse.core import audit, bulk, cleaning, clock, fx, money
+from clearinghouse.core.actors import Actor, signed_in
 from clearinghouse.core.errors import (
     Conflict,
     DomainError,
@@ -266,7 +266,7 @@ def _as_data(pledge: Pledge, releasable_to: list[Participant], tranches: list[An
     return {
         "external_ref": pledge.external_ref,
         "kind": pledge.kind,
-        "item_type": pledge.item_type.code if pledge.item_type_id else None,  # type: ignore[union-attr]
+        "item_type": pledge.item_type.code if pledge.item_type is not None else None,
         "quantity": pledge.quantity,
         "unit_value": pledge.unit_value,
         "valuation_source": pledge.valuation_source,
@@ -283,14 +283,14 @@ def _as_data(pledge: Pledge, releasable_to: list[Participant], tranches: list[An
     }
 
 
-def _donor_for(actor: Any, value: Any) -> Participant:
+def _donor_for(actor: Actor, value: Any) -> Participant:
     """The donor of a new pledge: must be the donor officer's own participant (admins: any)."""
     if not policies.may_enter(actor):
         raise PermissionDenied("Only donor officers enter pledges.")
     donor = participant_cleaning.participant(value, "donor")
     if not is_donor_officer_of(actor, donor.pk):
         raise PermissionDenied(
-            f"A donor officer of {actor.participant.code} cannot enter pledges for {donor.code}."
+            f"A donor officer of {signed_in(actor).participant.code} cannot enter pledges for {donor.code}."
         )
     return donor
 
@@ -314,13 +314,13 @@ def _set_tranches(pledge: Pledge, tranches: list[tuple[int, Decimal]], *, new: b
         )
 
 
-def create_pledge(*, actor: Any, data: dict[str, Any]) -> Pledge:
+def create_pledge(*, actor: Actor, data: dict[str, Any]) -> Pledge:
     """Create an offered pledge for the actor's own participant, valued in its currency and in EUR."""
     cleaning.check_fields(data, FIELDS)
     return _create(actor, _donor_for(actor, data.get("donor")), data)
 
 
-def _create(actor: Any, donor: Participant, data: dict[str, Any]) -> Pledge:
+def _create(actor: Actor, donor: Participant, data: dict[str, Any]) -> Pledge:
     with transaction.atomic():
         values, releasable_to, tranches = _clean(data)
         _duplicate_ref(donor, values["external_ref"])
@@ -335,7 +335,7 @@ def _create(actor: Any, donor: Participant, data: dict[str, Any]) -> Pledge:
 
 
 def create_pledges(
-    *, actor: Any, rows: Sequence[dict[str, Any]], catalog: LoadedCatalog | None = None
+    *, actor: Actor, rows: Sequence[dict[str, Any]], catalog: LoadedCatalog | None = None
 ) -> list[Pledge]:
     """Create offered pledges in bulk (spreadsheet imports): each row checked and valued exactly as
     `create_pledge` does, one audit event each, written with bulk inserts.
@@ -414,16 +414,16 @@ def _refuse_duplicates(
         taken.add(key)
 
 
-def _locked_pledge(actor: Any, pledge_id: int, *, field: str | None = None) -> Pledge:
+def _locked_pledge(actor: Actor, pledge_id: int, *, field: str | None = None) -> Pledge:
     """The pledge, row-locked, if the actor can see it; NotFound otherwise."""
     if not Pledge.objects.restrict(actor, "view").filter(pk=pledge_id).exists():
         raise NotFound("Pledge not found.", field=field)
     # No select_related or DISTINCT: PostgreSQL refuses FOR UPDATE with either.
-    return Pledge.objects.select_for_update().get(pk=pledge_id)
+    return cast("Pledge", Pledge.objects.select_for_update().get(pk=pledge_id))
 
 
 def _lock_requirement(requirement_id: int) -> Requirement:
-    return Requirement.objects.select_for_update().get(pk=requirement_id)
+    return cast("Requirement", Requirement.objects.select_for_update().get(pk=requirement_id))
 
 
 def _bump(obj: Any) -> None:
@@ -438,7 +438,7 @@ def _count(requirement: Requirement) -> None:
     requirement.save(update_fields=["allocated_quantity", "delivered_quantity"])
 
 
-def _settle(actor: Any, pledge: Pledge) -> None:
+def _settle(actor: Actor, pledge: Pledge) -> None:
     """An in-kind pledge in delivery whose units are all allocated and all delivered is delivered."""
     if (
         pledge.kind == PledgeKind.IN_KIND
@@ -449,7 +449,7 @@ def _settle(actor: Any, pledge: Pledge) -> None:
         _move(actor, pledge, PledgeStatus.DELIVERED, reason="all units allocated and delivered")
 
 
-def _move(actor: Any, pledge: Pledge, to: str, *, reason: str, stated: str = "") -> None:
+def _move(actor: Actor, pledge: Pledge, to: str, *, reason: str, stated: str = "") -> None:
     before = {"status": pledge.status}
     pledge.status = to
     with _database_rules(f"Pledge {pledge.pk}"):
@@ -465,7 +465,7 @@ def _move(actor: Any, pledge: Pledge, to: str, *, reason: str, stated: str = "")
 
 
 def update_pledge(
-    *, actor: Any, pledge_id: int, changes: dict[str, Any], if_match: str | None = None
+    *, actor: Actor, pledge_id: int, changes: dict[str, Any], if_match: str | None = None
 ) -> Pledge:
     """Change some fields of the actor's own pledge; the whole record is validated and valued again."""
     cleaning.check_fields(changes, FIELDS)
@@ -544,7 +544,7 @@ def update_pledge(
     return pledge
 
 
-def upsert_pledge(*, actor: Any, data: dict[str, Any]) -> tuple[Pledge, str]:
+def upsert_pledge(*, actor: Actor, data: dict[str, Any]) -> tuple[Pledge, str]:
     """Create, or update the pledge with the same donor and external_ref (spreadsheet imports).
 
     Returns the pledge and what happened: "created", "updated" or "unchanged".
@@ -571,7 +571,7 @@ REASON_REQUIRED: dict[str, str] = {
 
 
 def transition_pledge(
-    *, actor: Any, pledge_id: int, to: str, if_match: str | None = None, reason: Any = ""
+    *, actor: Actor, pledge_id: int, to: str, if_match: str | None = None, reason: Any = ""
 ) -> Pledge:
     """Move a pledge along its lifecycle; an illegal move is a Conflict naming both states.
 
@@ -601,7 +601,7 @@ def transition_pledge(
     return pledge
 
 
-def _release_all(actor: Any, pledge: Pledge, stated: str = "") -> None:
+def _release_all(actor: Actor, pledge: Pledge, stated: str = "") -> None:
     for allocation in Allocation.objects.filter(pledge=pledge).order_by("requirement_id", "pk"):
         requirement = _lock_requirement(allocation.requirement_id)
         allocation = Allocation.objects.select_for_update().get(pk=allocation.pk)
@@ -611,7 +611,7 @@ def _release_all(actor: Any, pledge: Pledge, stated: str = "") -> None:
 # --- allocations -----------------------------------------------------------------------------------
 
 
-def _locked_allocation(actor: Any, allocation_id: int) -> tuple[Pledge, Requirement, Allocation]:
+def _locked_allocation(actor: Actor, allocation_id: int) -> tuple[Pledge, Requirement, Allocation]:
     """An allocation the actor can see, with its pledge and requirement, all row-locked in lock order."""
     ids = (
         Allocation.objects.restrict(actor, "view")
@@ -669,7 +669,7 @@ def _check_allocatable(pledge: Pledge, requirement: Requirement) -> None:
 
 def allocate(
     *,
-    actor: Any,
+    actor: Actor,
     pledge_id: int,
     requirement_id: int,
     quantity: Any,
@@ -702,7 +702,7 @@ def allocate(
                 quantity=units,
                 source=source,
                 notes=cleaning.text(notes, "notes", max_length=10_000),
-                created_by=actor,
+                created_by=signed_in(actor),
             )
             pledge.allocated_quantity += units
             requirement.allocated_quantity += units
@@ -715,7 +715,7 @@ def allocate(
 
 def update_allocation(
     *,
-    actor: Any,
+    actor: Actor,
     allocation_id: int,
     changes: dict[str, Any],
     if_match: str | None = None,
@@ -767,7 +767,7 @@ def update_allocation(
 
 
 def _release(
-    actor: Any, pledge: Pledge, requirement: Requirement, allocation: Allocation, stated: str = ""
+    actor: Actor, pledge: Pledge, requirement: Requirement, allocation: Allocation, stated: str = ""
 ) -> Allocation | None:
     """Shrink an allocation to what was delivered (deleting it when nothing was); the rows are locked."""
     freed = allocation.quantity - allocation.delivered_quantity
@@ -803,7 +803,7 @@ def _release(
     return allocation
 
 
-def release_allocation(*, actor: Any, allocation_id: int, reason: Any = "") -> Allocation | None:
+def release_allocation(*, actor: Actor, allocation_id: int, reason: Any = "") -> Allocation | None:
     """Give back an allocation's undelivered units (the cell); returns None when nothing was delivered
     and the allocation is gone. A stated reason is kept in the audit event."""
     if not is_coordination_cell(actor):
@@ -821,7 +821,7 @@ def release_allocation(*, actor: Any, allocation_id: int, reason: Any = "") -> A
 
 def check_delivery_day(pledge: Pledge, day: dt.date) -> None:
     """A delivery happened: not after today, and not before its pledge was available."""
-    today = timezone.localdate()
+    today = clock.today()
     if day > today:
         raise InvalidInput(
             f"delivered_on: {day} is in the future (today is {today}); record a delivery once it happened",
@@ -835,12 +835,12 @@ def check_delivery_day(pledge: Pledge, day: dt.date) -> None:
         )
 
 
-def _may_deliver(actor: Any, pledge: Pledge) -> bool:
+def _may_deliver(actor: Actor, pledge: Pledge) -> bool:
     return is_donor_officer_of(actor, pledge.owner_id) or is_coordination_cell(actor)
 
 
 def record_delivery(
-    *, actor: Any, allocation_id: int, quantity: Any, delivered_on: Any, notes: str = ""
+    *, actor: Actor, allocation_id: int, quantity: Any, delivered_on: Any, notes: str = ""
 ) -> Delivery:
     """Record units delivered against an allocation (the donor's officers or the cell).
 
@@ -871,7 +871,7 @@ def record_delivery(
                 quantity=units,
                 delivered_on=day,
                 notes=cleaning.text(notes, "notes", max_length=10_000),
-                created_by=actor,
+                created_by=signed_in(actor),
             )
             allocation.delivered_quantity += units
             pledge.delivered_quantity += units
@@ -886,7 +886,7 @@ def record_delivery(
     return delivery
 
 
-def _locked_delivery(actor: Any, delivery_id: int) -> tuple[Pledge, Requirement, Allocation, Delivery]:
+def _locked_delivery(actor: Actor, delivery_id: int) -> tuple[Pledge, Requirement, Allocation, Delivery]:
     allocation_id = (
         Delivery.objects.restrict(actor, "view")
         .filter(pk=delivery_id)
@@ -900,7 +900,7 @@ def _locked_delivery(actor: Any, delivery_id: int) -> tuple[Pledge, Requirement,
 
 
 def update_delivery(
-    *, actor: Any, delivery_id: int, changes: dict[str, Any], if_match: str | None = None
+    *, actor: Actor, delivery_id: int, changes: dict[str, Any], if_match: str | None = None
 ) -> Delivery:
     """Correct an unconfirmed delivery's quantity or date, or any delivery's notes."""
     cleaning.check_fields(changes, DELIVERY_FIELDS)
@@ -958,10 +958,10 @@ def update_delivery(
     return delivery
 
 
-def confirm_delivery(*, actor: Any, delivery_id: int) -> Delivery:
+def confirm_delivery(*, actor: Actor, delivery_id: int) -> Delivery:
     """The recipient's officers confirm receipt of a delivery (once)."""
     with transaction.atomic():
-        pledge, requirement, allocation, delivery = _locked_delivery(actor, delivery_id)
+        _, requirement, _, delivery = _locked_delivery(actor, delivery_id)
         if not is_recipient_officer_of(actor, requirement.owner_id):
             raise PermissionDenied("Only the recipient's officers confirm receipt.")
         if delivery.confirmed:
@@ -969,8 +969,8 @@ def confirm_delivery(*, actor: Any, delivery_id: int) -> Delivery:
                 f"delivery {delivery.pk} was already confirmed on {delivery.confirmed_at:%Y-%m-%d}"
             )
         before = audit.snapshot(delivery)
-        delivery.confirmed_at = timezone.now()
-        delivery.confirmed_by = actor
+        delivery.confirmed_at = clock.now()
+        delivery.confirmed_by = signed_in(actor)
         _bump(delivery)
         audit.record(
             actor=actor, action="confirm", obj=delivery, before=before, after=audit.snapshot(delivery)

@@ -21,6 +21,7 @@ from django.db import transaction
 
 from clearinghouse.catalog import selectors as catalog_selectors
 from clearinghouse.core import cleaning, fx, tabular
+from clearinghouse.core.actors import Actor, signed_in
 from clearinghouse.core.errors import DomainError, PermissionDenied, RowErrors
 from clearinghouse.core.tabular import FAILED, ImportSummary, Progress, RowChecker, SpreadsheetError, attempt
 from clearinghouse.participants import selectors as participant_selectors
@@ -53,7 +54,7 @@ FIELD_TO_COLUMN = {"tranches": "amount", "owner": "external_ref", "pledge": "ite
 class PledgeChecker(RowChecker):
     """Checks of a pledge row, with the codes the file may use fetched once."""
 
-    def __init__(self, *, actor: Any, sheet: tabular.Sheet) -> None:
+    def __init__(self, *, actor: Actor, sheet: tabular.Sheet) -> None:
         super().__init__(actor=actor, sheet=sheet)
         self.item_types = set(catalog_selectors.item_type_list(user=actor).values_list("code", flat=True))
         self.participants = set(
@@ -71,12 +72,11 @@ class PledgeChecker(RowChecker):
                 "donor",
                 f"unknown donor {data['donor'][:40]!r}: use the participant's code (e.g. USA, DEU)",
             )
-        if not is_coordination_cell(self.actor) and donor != self.actor.participant.code:
+        if not is_coordination_cell(self.actor) and donor != (own := signed_in(self.actor).participant.code):
             raise self.sheet.error(
                 row,
                 "donor",
-                f"{donor} is not your participant: an officer of {self.actor.participant.code} imports "
-                f"only {self.actor.participant.code}'s pledges",
+                f"{donor} is not your participant: an officer of {own} imports only {own}'s pledges",
                 status=PermissionDenied.status,
             )
         return donor
@@ -139,14 +139,14 @@ TABLE = tabular.TableKind(
 )
 
 
-def may_import(actor: Any) -> None:
+def may_import(actor: Actor) -> None:
     """Only donor officers (for their own participant) and admins import pledges."""
     if not policies.may_enter(actor):
         raise PermissionDenied("Only donor officers import pledges (for their own participant).")
 
 
 def import_file(
-    *, actor: Any, path: Path, progress: Progress | None = None, name: str | None = None
+    *, actor: Actor, path: Path, progress: Progress | None = None, name: str | None = None
 ) -> ImportSummary:
     """Import a CSV or XLSX file of pledges, all or nothing, as `actor` (see `core.tabular`)."""
     may_import(actor)
@@ -155,7 +155,7 @@ def import_file(
     )
 
 
-def _writer(actor: Any) -> tabular.Writer:
+def _writer(actor: Actor) -> tabular.Writer:
     """Writes a batch of rows as `pledges.services.upsert_pledge` would, row by row, but in bulk.
 
     The batch's existing pledges are read in one query. A row that states exactly what is stored
@@ -262,13 +262,13 @@ def _pledge_row(p: Any) -> list[Any]:
 # --- export ----------------------------------------------------------------------------------------
 
 
-def export_rows(*, user: Any, **filters: Any) -> tuple[tuple[str, ...], list[list[Any]]]:
+def export_rows(*, user: Actor, **filters: Any) -> tuple[tuple[str, ...], list[list[Any]]]:
     """The columns and the rows (native values) of the pledges `user` may see, as the import reads them."""
     pledges = selectors.pledge_list(user=user, **filters).order_by("owner__code", "id")
     return COLUMNS, [_pledge_row(p) for p in pledges.iterator(chunk_size=2000)]
 
 
-def export_file(*, user: Any, fmt: str, **filters: Any) -> tuple[bytes, str, str]:
+def export_file(*, user: Actor, fmt: str, **filters: Any) -> tuple[bytes, str, str]:
     """The pledges `user` may see as a file: (content, content type, file name)."""
     chosen = {k: v for k, v in filters.items() if v}
     return tabular.export_file(kind=KIND, fmt=fmt, read=lambda: export_rows(user=user, **chosen))

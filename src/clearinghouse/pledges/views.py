@@ -4,7 +4,6 @@ validation. Reads go through selectors, writes through services (see requirement
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from django.contrib import messages
@@ -13,9 +12,10 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
+from clearinghouse.core import clock
+from clearinghouse.core.actors import Actor
 from clearinghouse.core.choices import Releasability
 from clearinghouse.core.errors import DomainError, NotFound
 from clearinghouse.core.etag import etag_for
@@ -73,7 +73,7 @@ MOVE_LABEL: dict[str, str] = {
 }
 
 
-def _may_move(user: Any, pledge: Pledge, to: str) -> bool:
+def _may_move(user: Actor, pledge: Pledge, to: str) -> bool:
     """Which buttons to show: the moves the service allows this user (pledges/policies.py)."""
     return policies.may_move(user, pledge, to) and not policies.moved_by_deliveries(pledge, to)
 
@@ -121,7 +121,7 @@ def pledge_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _requirements_for(user: Any, pledge: Pledge) -> list[Any]:
+def _requirements_for(user: Actor, pledge: Pledge) -> list[Any]:
     """Requirements that accept the pledge's item type and still have units open."""
     if pledge.item_type is None:
         return []
@@ -191,7 +191,7 @@ def _detail_page(
             "deliverable": [a for a in allocations if a.quantity > a.delivered_quantity]
             if may_deliver
             else [],
-            "today": timezone.localdate().isoformat(),
+            "today": clock.today().isoformat(),
             "delivery_form": delivery_form or {"values": {}, "errors": {}},
         },
     )
@@ -223,7 +223,7 @@ def _new_form(request: HttpRequest, data: Any, validate_url: str | None) -> Pled
         user=request.user,
         choose_donor=is_admin(request.user),
         validate_url=validate_url,
-        initial={"releasability": Releasability.COORDINATION, "available_from": dt.date.today().isoformat()},
+        initial={"releasability": Releasability.COORDINATION, "available_from": clock.today().isoformat()},
     )
 
 
@@ -261,7 +261,7 @@ def _editable(request: HttpRequest, pledge_id: int) -> Pledge:
     pledge = selectors.get_pledge(user=request.user, pledge_id=pledge_id)
     if not is_donor_officer_of(request.user, pledge.owner_id):
         raise DjangoPermissionDenied("Only the donor's own officers change a pledge.")
-    return pledge  # type: ignore[no-any-return]
+    return pledge
 
 
 def _edit_form(request: HttpRequest, pledge: Pledge, data: Any, validate_url: str | None) -> PledgeForm:

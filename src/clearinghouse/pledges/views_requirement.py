@@ -15,6 +15,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from clearinghouse.core.actors import Actor
 from clearinghouse.core.pages import act, back_to
 from clearinghouse.participants.permissions import is_coordination_cell, is_recipient_officer_of
 from clearinghouse.pledges import selectors as pledge_selectors
@@ -27,7 +28,7 @@ from clearinghouse.requirements.models import Requirement
 from clearinghouse.requirements.views import STATUS_BADGE
 
 
-def _allocatable_pledges(user: Any, requirement: Requirement) -> list[Any]:
+def _allocatable_pledges(user: Actor, requirement: Requirement) -> list[Any]:
     """In-kind pledges the cell may still allocate to this requirement (accepted type, units left)."""
     return list(
         pledge_selectors.pledge_list(user=user, kind=PledgeKind.IN_KIND)

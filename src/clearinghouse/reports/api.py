@@ -7,7 +7,8 @@ Each report answers JSON by default, or a file with `format=csv` or `format=xlsx
 from typing import Any, Literal
 
 from django.http import HttpRequest, HttpResponse
-from ninja import Query, Router
+from ninja import Router
+from ninja.params.functions import Query
 
 from clearinghouse.core.openapi import FILE_RESPONSES
 from clearinghouse.core.schemas import ErrorOut
@@ -23,7 +24,7 @@ AidType = Literal["military", "financial", "humanitarian", "total"]
 ERRORS = {404: ErrorOut, 422: ErrorOut}
 
 
-def respond(report: str, payload: dict[str, Any], fmt: str) -> Any:
+def respond(report: str, payload: dict[str, Any], fmt: str) -> dict[str, Any] | HttpResponse:
     """The payload itself (JSON), or the report as a CSV or XLSX attachment."""
     if fmt == "json":
         return payload
@@ -39,18 +40,18 @@ def respond(report: str, payload: dict[str, Any], fmt: str) -> Any:
 @router.get(
     "/totals", response={200: ReportTotalsOut, **ERRORS}, exclude_unset=True, openapi_extra=FILE_RESPONSES
 )
-def totals(  # type: ignore[no-untyped-def]
+def totals(
     request: HttpRequest,
     by: Literal["year", "month"] = "year",
     source: Source = "tracker",
     format: Format = "json",
-):
+) -> dict[str, Any] | HttpResponse:
     """Aid by year or month: military, financial, humanitarian, total, commitments (EUR billion)."""
     return respond("totals", selectors.totals_report(user=request.user, by=by, source=source), format)
 
 
 @router.get("/donors", response={200: DonorsOut, **ERRORS}, exclude_unset=True, openapi_extra=FILE_RESPONSES)
-def donors(  # type: ignore[no-untyped-def]
+def donors(
     request: HttpRequest,
     type: AidType = "total",
     per_gdp: bool = False,
@@ -59,7 +60,7 @@ def donors(  # type: ignore[no-untyped-def]
     month_to: str | None = Query(None, alias="to", description="Last month, YYYY-MM"),
     source: Source = "tracker",
     format: Format = "json",
-):
+) -> dict[str, Any] | HttpResponse:
     """Donors ranked by amount of one type of aid, or by its percent of 2021 GDP (`per_gdp`)."""
     payload = selectors.donors_report(
         user=request.user,
@@ -74,9 +75,9 @@ def donors(  # type: ignore[no-untyped-def]
 
 
 @router.get("/groups", response={200: GroupsOut, **ERRORS}, exclude_unset=True, openapi_extra=FILE_RESPONSES)
-def groups(  # type: ignore[no-untyped-def]
+def groups(
     request: HttpRequest, source: Source = "tracker", format: Format = "json"
-):
+) -> dict[str, Any] | HttpResponse:
     """Allies, partners, organisations, EU27, continental Europe (with and without the EU), USA."""
     return respond("groups", selectors.groups_report(user=request.user, source=source), format)
 
@@ -84,8 +85,8 @@ def groups(  # type: ignore[no-untyped-def]
 @router.get(
     "/weapons", response={200: WeaponsOut, **ERRORS}, exclude_unset=True, openapi_extra=FILE_RESPONSES
 )
-def weapons(  # type: ignore[no-untyped-def]
+def weapons(
     request: HttpRequest, source: Source = "tracker", format: Format = "json"
-):
+) -> dict[str, Any] | HttpResponse:
     """Heavy weapons by category and donor: count and value."""
     return respond("weapons", selectors.weapons_report(user=request.user, source=source), format)

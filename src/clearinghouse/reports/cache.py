@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import pickle  # noqa: S403 (our own values, in our own database)
+import pickle
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
@@ -72,7 +72,7 @@ def records_version() -> str:
 def tracker_version() -> str:
     """The current release (id and digest) and the last event of the participants' reference data."""
     release = KielRelease.objects.filter(is_current=True).values_list("pk", "digest").first()
-    labels = [m._meta.label_lower for m in Participant._meta.app_config.get_models()]  # type: ignore[union-attr]
+    labels = [m._meta.label_lower for m in Participant._meta.app_config.get_models()]
     people = (
         AuditEvent.objects.filter(object_type__in=labels)
         .order_by("-sequence")

@@ -9,7 +9,6 @@ Decimal, with a second sheet naming the source. Text tables round for people (3 
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import io
 from dataclasses import dataclass
 from decimal import Decimal
@@ -18,7 +17,7 @@ from typing import Any
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
-from clearinghouse.core import csv_cells
+from clearinghouse.core import clock, csv_cells
 from clearinghouse.core.money import figure_text, money_text
 from clearinghouse.tracker.formatting import decimal_text, rounded
 
@@ -65,7 +64,7 @@ def table(report: str, payload: dict[str, Any]) -> tuple[list[Column], list[dict
     """The columns and rows of a report payload, as exported and shown."""
     if report == "totals":
         cols = [Column("period", "period")] + [Column(c, c, "bn") for c in payload["columns"]]
-        return cols + [Column("suppressed", "suppressed")], payload["rows"]
+        return [*cols, Column("suppressed", "suppressed")], payload["rows"]
     if report == "donors":
         cols = [
             Column("rank", "rank", "int"),
@@ -82,7 +81,7 @@ def table(report: str, payload: dict[str, Any]) -> tuple[list[Column], list[dict
             cols += [Column("gdp_eur_bn", "gdp_2021_eur_bn", "bn"), Column("pct_gdp", "pct_gdp", "pct")]
             if payload["with_eu_share"]:
                 cols.append(Column("bilateral_pct_gdp", "bilateral_pct_gdp", "pct"))
-        return cols + [Column("suppressed", "suppressed")], payload["donors"]
+        return [*cols, Column("suppressed", "suppressed")], payload["donors"]
     if report == "groups":
         cols = [
             Column("group", "group"),
@@ -149,7 +148,7 @@ def about(payload: dict[str, Any]) -> list[tuple[str, str]]:
         lines += [("release", release["label"]), ("published", release["date"])]
     if "suppression" in payload:
         lines.append(("suppression", payload["suppression"]["rule"]))
-    lines.append(("exported", dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()))
+    lines.append(("exported", clock.now().replace(microsecond=0).isoformat()))
     return lines
 
 

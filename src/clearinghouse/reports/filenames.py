@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from django.utils import timezone
+from clearinghouse.core import clock
 
 
 def _slug(value: Any) -> str:
@@ -35,7 +35,7 @@ def export_name(report: str, payload: dict[str, Any], fmt: str, *, public: bool 
             parts.append(f"{first or 'start'}-to-{last or 'end'}")
     parts.append(str(payload.get("source") or "tracker"))
     release = payload.get("release")
-    parts.append(f"r{release['number']}" if release else timezone.localdate().isoformat())
+    parts.append(f"r{release['number']}" if release else clock.today().isoformat())
     if public:
         parts.append("public")
     return "-".join(_slug(p) for p in parts if p) + f".{fmt}"

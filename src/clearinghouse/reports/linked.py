@@ -146,5 +146,5 @@ def describe(result: frozenset[Hashable]) -> dict[str, Any]:
     """How many cells of each table are withheld (for logs and tests)."""
     counts: dict[str, int] = defaultdict(int)
     for key in result:
-        counts[str(key[0])] += 1  # type: ignore[index]
+        counts[str(key[0])] += 1  # type: ignore[index]  # keys are tuples
     return dict(counts)

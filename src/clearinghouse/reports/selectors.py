@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from clearinghouse.core.actors import Actor
 from clearinghouse.core.errors import InvalidInput
 from clearinghouse.core.releasability import sees_everything
 from clearinghouse.core.resilient import log_unreadable
@@ -133,7 +134,7 @@ def _participants() -> dict[str, Participant]:
     return {p.code: p for p in Participant.objects.all()}
 
 
-def _tracker_dataset(user: Any) -> Dataset:
+def _tracker_dataset(user: Actor | None) -> Dataset:
     release = tracker_selectors.current_release(user=user)
     rows = (
         KielFlow.objects.restrict(user, "view")
@@ -173,7 +174,7 @@ def _illustrative_meta(visible: Any, *, public: bool) -> tuple[dict[str, Any], s
     return meta, words
 
 
-def _records_rows(user: Any, *, public: bool) -> tuple[list[tuple[Any, ...]], dict[str, Any], str]:
+def _records_rows(user: Actor | None, *, public: bool) -> tuple[list[tuple[Any, ...]], dict[str, Any], str]:
     """The live pledges the viewer may see (the public page: public ones), with what the reports use,
     and what the label says of illustrative pledges. On the public page an illustrative (demo or
     training) pledge is never counted: it is not a record of the contact group."""
@@ -192,7 +193,7 @@ def _records_rows(user: Any, *, public: bool) -> tuple[list[tuple[Any, ...]], di
     return rows, illustrative, label
 
 
-def _records_dataset(user: Any, *, public: bool) -> Dataset:
+def _records_dataset(user: Actor | None, *, public: bool) -> Dataset:
     # Only what the viewer may see is read at all: hidden pledges enter no figure and no decision.
     protect = public or not sees_everything(user)
     contributions: list[Contribution] = []
@@ -259,7 +260,7 @@ def _records_dataset(user: Any, *, public: bool) -> Dataset:
     return ds
 
 
-def dataset(*, user: Any, source: str = "tracker", public: bool = False) -> Dataset:
+def dataset(*, user: Actor | None, source: str = "tracker", public: bool = False) -> Dataset:
     """The contributions of a source for this viewer (`public`: the public page's view of records)."""
     check_choice(source, SOURCES, "source")
     return _tracker_dataset(user) if source == "tracker" else _records_dataset(user, public=public)
@@ -277,7 +278,7 @@ def _row_cells(row: dict[str, Any], cells: dict[str, Cell]) -> dict[str, Any]:
 
 @cached_report
 def totals_report(
-    *, user: Any, by: str = "year", source: str = "tracker", public: bool = False
+    *, user: Actor | None, by: str = "year", source: str = "tracker", public: bool = False
 ) -> dict[str, Any]:
     """Aid by year or month and type: military, financial, humanitarian, total, commitments."""
     check_choice(by, BY, "by")
@@ -289,7 +290,7 @@ def totals_report(
         return (str(c.year) if by == "year" else f"{c.year}-{c.month:02d}", c.column)
 
     cells = aggregate(ds.contributions, period, always_protect=ds.always_protect)
-    periods = sorted({k[0] for k in cells})  # type: ignore[index]
+    periods = sorted({k[0] for k in cells})  # type: ignore[index]  # Hashable keys are tuples
     rows = []
     for p in periods:
         row_cells = {}
@@ -311,7 +312,7 @@ def _gdp(release: KielRelease | None) -> dict[str, Decimal]:
 @cached_report
 def donors_report(
     *,
-    user: Any,
+    user: Actor | None,
     type: str = "total",
     per_gdp: bool = False,
     with_eu_share: bool = False,
@@ -388,7 +389,7 @@ class _EuAttribution:
     eu_whole: Decimal
 
     @classmethod
-    def of(cls, user: Any, ds: Dataset, cells: dict[Any, Cell]) -> _EuAttribution:
+    def of(cls, user: Actor | None, ds: Dataset, cells: dict[Any, Cell]) -> _EuAttribution:
         """Read the shares; the EU institutions' own cell is taken out of `cells` (its aid is
         attributed to the members, each of which gets a cell)."""
         assert ds.release is not None
@@ -488,7 +489,7 @@ def group_members() -> dict[str, set[str]]:
 
 
 @cached_report
-def groups_report(*, user: Any, source: str = "tracker", public: bool = False) -> dict[str, Any]:
+def groups_report(*, user: Actor | None, source: str = "tracker", public: bool = False) -> dict[str, Any]:
     """Aid by group of donors and type, and each group's share of all donors' military aid."""
     ds = dataset(user=user, source=source, public=public)
     columns = ("military", "financial", "humanitarian", "total")
@@ -523,7 +524,7 @@ def groups_report(*, user: Any, source: str = "tracker", public: bool = False) -
 
 
 @cached_report
-def weapons_report(*, user: Any, source: str = "tracker", public: bool = False) -> dict[str, Any]:
+def weapons_report(*, user: Actor | None, source: str = "tracker", public: bool = False) -> dict[str, Any]:
     """Heavy weapons by category and donor: how many, and their value (EUR and EUR billion)."""
     ds = dataset(user=user, source=source, public=public)
     people = _participants()
@@ -544,9 +545,9 @@ def weapons_report(*, user: Any, source: str = "tracker", public: bool = False) 
     by_pair = aggregate(contributions, lambda c: (c.category, c.donor, c.column), always_protect=protect)
     by_category = aggregate(contributions, lambda c: (c.category, c.column), always_protect=protect)
     by_donor = aggregate(contributions, lambda c: (c.donor, c.column), always_protect=protect)
-    by_pair = {k: ds.cell(("weapons", "pair", *k), v) for k, v in by_pair.items()}  # type: ignore[misc]
-    by_category = {k: ds.cell(("weapons", "category", *k), v) for k, v in by_category.items()}  # type: ignore[misc]
-    by_donor = {k: ds.cell(("weapons", "donor", *k), v) for k, v in by_donor.items()}  # type: ignore[misc]
+    by_pair = {k: ds.cell(("weapons", "pair", *k), v) for k, v in by_pair.items()}  # type: ignore[misc]  # Hashable keys are tuples
+    by_category = {k: ds.cell(("weapons", "category", *k), v) for k, v in by_category.items()}  # type: ignore[misc]  # Hashable keys are tuples
+    by_donor = {k: ds.cell(("weapons", "donor", *k), v) for k, v in by_donor.items()}  # type: ignore[misc]  # Hashable keys are tuples
 
     def figures(cells: dict[Any, Cell], key: tuple[str, ...], head: dict[str, Any]) -> dict[str, Any]:
         count = cells.get((*key, "count"), ZERO_CELL)
@@ -563,7 +564,7 @@ def weapons_report(*, user: Any, source: str = "tracker", public: bool = False) 
         return p.name if p else code
 
     rows = []
-    for category, code in sorted({(k[0], k[1]) for k in by_pair}):  # type: ignore[index]
+    for category, code in sorted({(k[0], k[1]) for k in by_pair}):  # type: ignore[index]  # Hashable keys are tuples
         row = figures(
             by_pair, (category, code), {"category": category, "participant": code, "name": name(code)}
         )
@@ -572,11 +573,11 @@ def weapons_report(*, user: Any, source: str = "tracker", public: bool = False) 
     rows.sort(key=lambda r: (r["category"], r["value_eur"] is None, -(r["value_eur"] or 0), r["participant"]))
     categories = [
         figures(by_category, (category,), {"category": category})
-        for category in sorted({k[0] for k in by_category})  # type: ignore[index]
+        for category in sorted({k[0] for k in by_category})  # type: ignore[index]  # Hashable keys are tuples
     ]
     donors = [
         figures(by_donor, (code,), {"participant": code, "name": name(code)})
-        for code in {k[0] for k in by_donor}  # type: ignore[index]
+        for code in {k[0] for k in by_donor}  # type: ignore[index]  # Hashable keys are tuples
     ]
     donors.sort(key=lambda r: (r["value_eur"] is None, -(r["value_eur"] or 0), r["participant"]))
     return {**ds.meta, "rows": rows, "by_category": categories, "by_donor": donors}

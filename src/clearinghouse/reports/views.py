@@ -11,6 +11,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils.http import urlencode
 
+from clearinghouse.core.actors import Actor
 from clearinghouse.core.errors import DomainError, NotFound
 from clearinghouse.reports import exports, selectors
 from clearinghouse.reports.filenames import export_name
@@ -106,7 +107,9 @@ def _export_links(view: str, report: str, params: dict[str, Any]) -> dict[str, s
     }
 
 
-def _report_context(user: Any, *, source: str, public: bool, params: dict[str, str]) -> dict[str, Any]:
+def _report_context(
+    user: Actor | None, *, source: str, public: bool, params: dict[str, str]
+) -> dict[str, Any]:
     """Everything the dashboard (or the public page) shows for one source."""
     donor_type = params.get("type") or "total"
     month_from = params.get("from") or None

@@ -1,8 +1,9 @@
 """API routes of the requirements app."""
 
-from typing import Literal
+from typing import Any, Literal
 
-from django.http import HttpRequest, HttpResponse
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from ninja import Router
 from ninja.pagination import paginate
 
@@ -14,6 +15,7 @@ from clearinghouse.core.schemas import ErrorOut
 from clearinghouse.core.validation import Id
 from clearinghouse.requirements import selectors, services, spreadsheets
 from clearinghouse.requirements.choices import Priority, RequirementStatus
+from clearinghouse.requirements.models import Requirement
 from clearinghouse.requirements.schemas import CancelIn, RequirementIn, RequirementOut, RequirementPatch
 
 router = Router(tags=["requirements"])
@@ -21,7 +23,7 @@ router = Router(tags=["requirements"])
 ERRORS = {403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 412: ErrorOut, 422: ErrorOut}
 
 
-def _detail(request: HttpRequest, response: HttpResponse, requirement_id: Id):  # type: ignore[no-untyped-def]
+def _detail(request: HttpRequest, response: HttpResponse, requirement_id: Id) -> Requirement:
     requirement = selectors.get_requirement(user=request.user, requirement_id=requirement_id)
     response["ETag"] = etag_for(requirement)
     return requirement
@@ -29,14 +31,14 @@ def _detail(request: HttpRequest, response: HttpResponse, requirement_id: Id):  
 
 @router.get("", response=list[RequirementOut])
 @paginate(LimitOffsetPagination)
-def list_requirements(  # type: ignore[no-untyped-def]
+def list_requirements(
     request: HttpRequest,
     capability: str | None = None,
     priority: Priority | None = None,
     status: RequirementStatus | Literal["mostly_covered"] | None = None,
     item_type: str | None = None,
     q: str | None = None,
-):
+) -> QuerySet[Requirement]:
     """Requirements you may see, most urgent first; filter by capability, priority, status, item type.
 
     Coverage and status count every allocation, including those from pledges not releasable to you,
@@ -48,10 +50,10 @@ def list_requirements(  # type: ignore[no-untyped-def]
 
 
 @router.post("", response={201: RequirementOut, **ERRORS})
-def create_requirement(request: HttpRequest, payload: RequirementIn):  # type: ignore[no-untyped-def]
+def create_requirement(request: HttpRequest, payload: RequirementIn) -> JsonResponse:
     """Enter a requirement (the recipient's officers). Send `Idempotency-Key` to make retries safe."""
 
-    def create() -> tuple[int, dict]:
+    def create() -> tuple[int, dict[str, Any]]:
         created = services.create_requirement(actor=request.user, data=payload.dict())
         requirement = selectors.get_requirement(user=request.user, requirement_id=created.pk)
         return 201, idempotency.to_json(RequirementOut.from_orm(requirement).model_dump())
@@ -60,7 +62,7 @@ def create_requirement(request: HttpRequest, payload: RequirementIn):  # type: i
 
 
 @router.get("/export", response={200: None, 422: ErrorOut}, openapi_extra=FILE_RESPONSES)
-def export_requirements(request: HttpRequest, format: str = "csv"):  # type: ignore[no-untyped-def]
+def export_requirements(request: HttpRequest, format: str = "csv") -> HttpResponse:
     """Every requirement you may see as a `csv` or `xlsx` file in the import's columns (re-imports as is)."""
     content, content_type, name = spreadsheets.export_file(user=request.user, fmt=format)
     response = HttpResponse(content, content_type=content_type)
@@ -69,15 +71,15 @@ def export_requirements(request: HttpRequest, format: str = "csv"):  # type: ign
 
 
 @router.get("/{requirement_id}", response={200: RequirementOut, 404: ErrorOut})
-def get_requirement(request: HttpRequest, response: HttpResponse, requirement_id: Id):  # type: ignore[no-untyped-def]
+def get_requirement(request: HttpRequest, response: HttpResponse, requirement_id: Id) -> Requirement:
     """One requirement, with its coverage; the `ETag` header is what a later PATCH sends as `If-Match`."""
     return _detail(request, response, requirement_id)
 
 
 @router.patch("/{requirement_id}", response={200: RequirementOut, **ERRORS})
-def update_requirement(  # type: ignore[no-untyped-def]
+def update_requirement(
     request: HttpRequest, response: HttpResponse, requirement_id: Id, payload: RequirementPatch
-):
+) -> Requirement:
     """Change some fields (the owning recipient's officers); a stale `If-Match` gets 412."""
     services.update_requirement(
         actor=request.user,
@@ -89,9 +91,9 @@ def update_requirement(  # type: ignore[no-untyped-def]
 
 
 @router.post("/{requirement_id}/cancel", response={200: RequirementOut, **ERRORS})
-def cancel_requirement(  # type: ignore[no-untyped-def]
+def cancel_requirement(
     request: HttpRequest, response: HttpResponse, requirement_id: Id, payload: CancelIn
-):
+) -> Requirement:
     """Cancel a requirement with nothing allocated and undelivered (the owning recipient's officers),
     giving the reason (`{"reason": "..."}`, required; kept in the audit chain)."""
     services.cancel_requirement(

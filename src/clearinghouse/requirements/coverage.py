@@ -32,6 +32,7 @@ from django.db.models import Count, F, IntegerField, OuterRef, Q, QuerySet, Subq
 from django.db.models.functions import Coalesce
 from django.db.models.lookups import GreaterThanOrEqual
 
+from clearinghouse.core.actors import Actor
 from clearinghouse.core.releasability import sees_everything
 from clearinghouse.requirements.choices import RequirementStatus
 from clearinghouse.requirements.models import Requirement, status_q
@@ -189,30 +190,33 @@ def _allocation_model() -> Any:
     return Requirement.allocations.rel.related_model
 
 
-def annotate(qs: QuerySet[Any], user: Any) -> QuerySet[Any]:
+def annotate(qs: QuerySet[Any], user: Actor | None) -> QuerySet[Any]:
     """Add what coverage needs: the units the viewer sees allocated and delivered, and how many
     donors are behind the allocations it does not see (one query, whatever the number of rows)."""
+    annotated: QuerySet[Any]
     if sees_everything(user):
-        return qs.annotate(
+        annotated = qs.annotate(
             seen_allocated=F("allocated_quantity"),
             seen_delivered=F("delivered_quantity"),
             hidden_donors=Value(0, output_field=IntegerField()),
         )
+        return annotated
     allocation = _allocation_model()
     visible = allocation.objects.restrict(user, "view").values("pk")
     mine = allocation.objects.filter(requirement=OuterRef("pk")).order_by().values("requirement")
     seen = mine.filter(pk__in=visible)
     hidden = mine.exclude(pk__in=visible)
-    return qs.annotate(
+    annotated = qs.annotate(
         seen_allocated=Coalesce(Subquery(seen.annotate(n=Sum("quantity")).values("n")), 0),
         seen_delivered=Coalesce(Subquery(seen.annotate(n=Sum("delivered_quantity")).values("n")), 0),
         hidden_donors=Coalesce(
             Subquery(hidden.annotate(n=Count("pledge__owner", distinct=True)).values("n")), 0
         ),
     )
+    return annotated
 
 
-def of(requirement: Any, user: Any) -> Coverage:
+def of(requirement: Any, user: Actor | None) -> Coverage:
     """The coverage of one requirement for `user` (annotated by `annotate`, or looked up now)."""
     if not hasattr(requirement, "hidden_donors"):
         model = type(requirement)

@@ -9,6 +9,7 @@ from django import forms
 from clearinghouse.catalog import selectors as catalog_selectors
 from clearinghouse.catalog.forms import item_type_choices
 from clearinghouse.core import cleaning
+from clearinghouse.core.actors import Actor
 from clearinghouse.core.choices import Releasability
 from clearinghouse.core.forms import ServiceForm, set_choices
 from clearinghouse.participants.forms import participant_choices
@@ -52,7 +53,7 @@ class RequirementForm(ServiceForm):
     # `illustrative` (fixed by imports and the demo).
     FIELDS = tuple(f for f in services.FIELDS if f not in ("owner", "illustrative"))
 
-    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, user: Actor, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         set_choices(
             self,
@@ -67,7 +68,7 @@ class RequirementForm(ServiceForm):
         return str(self.check("external_ref", cleaning.text, max_length=100))
 
     def clean_quantity(self) -> int | None:
-        return self.check("quantity", cleaning.integer)  # type: ignore[no-any-return]
+        return self.check("quantity", cleaning.integer)  # type: ignore[no-any-return]  # check() returns what the cleaner returns
 
     def clean_needed_by(self) -> Any:
         return self.check("needed_by", cleaning.date, required=False)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from django.db import models
 from django.db.models import F, Q
@@ -147,4 +147,4 @@ def status_q(status: str, *, prefix: str = "") -> Q:
         & Q(**{f"{p}allocated_quantity__lt": F(f"{p}quantity")}),
         RequirementStatus.OPEN: live & Q(**{f"{p}allocated_quantity": 0}),
     }
-    return rules[status]
+    return cast("Q", rules[status])

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ninja import Schema
 from pydantic import Field
@@ -13,6 +13,10 @@ from clearinghouse.core.schemas import IsoCountry
 from clearinghouse.core.validation import Date, Line, Text
 from clearinghouse.requirements.choices import Priority
 from clearinghouse.requirements.equivalence import format_factor
+
+if TYPE_CHECKING:
+    from clearinghouse.requirements.coverage import Coverage
+    from clearinghouse.requirements.models import Requirement
 
 
 class RequirementIn(Schema):
@@ -83,15 +87,15 @@ class CoverageOut(Schema):
     note: str
 
 
-def _coverage(obj: Any, context: Any) -> Any:
+def _coverage(obj: Requirement, context: dict[str, Any] | None) -> Coverage:
     """The requirement's coverage for the caller (annotated by the selectors; looked up otherwise)."""
     from clearinghouse.requirements import coverage
 
     request = context["request"] if context else None
-    cached = getattr(obj, "_coverage_for", None)
+    cached: Coverage | None = getattr(obj, "_coverage_for", None)
     if cached is None:
         cached = coverage.of(obj, getattr(request, "user", None))
-        obj._coverage_for = cached
+        obj._coverage_for = cached  # type: ignore[attr-defined]  # memo on the instance
     return cached
 
 
@@ -131,45 +135,45 @@ class RequirementOut(Schema):
     updated_at: dt.datetime
 
     @staticmethod
-    def resolve_owner(obj) -> str:  # type: ignore[no-untyped-def]
+    def resolve_owner(obj: Requirement) -> str:
         return obj.owner.code
 
     @staticmethod
-    def resolve_status(obj, context) -> str:  # type: ignore[no-untyped-def]
-        return str(_coverage(obj, context).status)
+    def resolve_status(obj: Requirement, context: dict[str, Any] | None) -> str:
+        return _coverage(obj, context).status
 
     @staticmethod
-    def resolve_coverage_pct(obj, context) -> float | None:  # type: ignore[no-untyped-def]
+    def resolve_coverage_pct(obj: Requirement, context: dict[str, Any] | None) -> float | None:
         return _coverage(obj, context).coverage_pct
 
     @staticmethod
-    def resolve_delivered_pct(obj, context) -> float | None:  # type: ignore[no-untyped-def]
+    def resolve_delivered_pct(obj: Requirement, context: dict[str, Any] | None) -> float | None:
         return _coverage(obj, context).delivered_pct
 
     @staticmethod
-    def resolve_allocated_quantity(obj, context) -> int | None:  # type: ignore[no-untyped-def]
+    def resolve_allocated_quantity(obj: Requirement, context: dict[str, Any] | None) -> int | None:
         return _coverage(obj, context).allocated
 
     @staticmethod
-    def resolve_delivered_quantity(obj, context) -> int | None:  # type: ignore[no-untyped-def]
+    def resolve_delivered_quantity(obj: Requirement, context: dict[str, Any] | None) -> int | None:
         return _coverage(obj, context).delivered
 
     @staticmethod
-    def resolve_coverage(obj, context) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+    def resolve_coverage(obj: Requirement, context: dict[str, Any] | None) -> dict[str, Any]:
         return _coverage(obj, context).as_dict()
 
     @staticmethod
-    def resolve_capability(obj) -> str:  # type: ignore[no-untyped-def]
+    def resolve_capability(obj: Requirement) -> str:
         return obj.capability.code
 
     @staticmethod
-    def resolve_item_types(obj) -> list[str]:  # type: ignore[no-untyped-def]
+    def resolve_item_types(obj: Requirement) -> list[str]:
         return sorted(t.code for t in obj.item_types.all())
 
     @staticmethod
-    def resolve_item_factors(obj) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    def resolve_item_factors(obj: Requirement) -> dict[str, str]:
         return {code: format_factor(f) for code, f in obj.factors().items()}
 
     @staticmethod
-    def resolve_releasable_to(obj) -> list[str]:  # type: ignore[no-untyped-def]
+    def resolve_releasable_to(obj: Requirement) -> list[str]:
         return sorted(p.code for p in obj.releasable_to.all())

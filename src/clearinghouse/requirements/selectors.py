@@ -6,6 +6,7 @@ from typing import Any
 
 from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
 
+from clearinghouse.core.actors import Actor
 from clearinghouse.core.errors import NotFound
 from clearinghouse.requirements import coverage
 from clearinghouse.requirements.choices import PRIORITY_RANK, Priority
@@ -20,7 +21,7 @@ PRIORITY_ORDER = Case(
 
 def requirement_list(
     *,
-    user: Any,
+    user: Actor,
     capability: str | None = None,
     priority: str | None = None,
     status: str | None = None,
@@ -46,15 +47,16 @@ def requirement_list(
         qs = qs.filter(owner__code=owner.upper())
     if q:
         qs = qs.filter(Q(external_ref__icontains=q) | Q(notes__icontains=q))
-    return (
+    ordered: QuerySet[Requirement] = (
         qs.select_related("owner", "capability")
         .prefetch_related("item_types", "releasable_to")
         .annotate(priority_rank=PRIORITY_ORDER)
         .order_by("priority_rank", "needed_by", "id")
     )
+    return ordered
 
 
-def get_requirement(*, user: Any, requirement_id: int) -> Requirement:
+def get_requirement(*, user: Actor, requirement_id: int) -> Requirement:
     """One requirement the user may see; NotFound (same answer) when missing or invisible."""
     requirement = requirement_list(user=user).filter(pk=requirement_id).first()
     if requirement is None:
@@ -62,14 +64,14 @@ def get_requirement(*, user: Any, requirement_id: int) -> Requirement:
     return requirement
 
 
-def get_requirement_by_ref(*, user: Any, external_ref: str, owner: str | None = None) -> Requirement | None:
+def get_requirement_by_ref(*, user: Actor, external_ref: str, owner: str | None = None) -> Requirement | None:
     """The visible requirement with this external reference (of `owner`, if given), or None."""
     if not external_ref:
         return None
     return requirement_list(user=user, owner=owner).filter(external_ref=external_ref).first()
 
 
-def open_by_priority(*, user: Any) -> dict[str, int]:
+def open_by_priority(*, user: Actor) -> dict[str, int]:
     """How many visible requirements still need allocations (not fully covered, as far as the user
     may know), per priority."""
     ids = requirement_list(user=user, status=coverage.NOT_FULLY_COVERED).order_by().values("pk")

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
 from django.db import IntegrityError, transaction
 
 from clearinghouse.catalog.models import CapabilityArea, ItemType
 from clearinghouse.core import audit, bulk, cleaning
+from clearinghouse.core.actors import Actor, signed_in
 from clearinghouse.core.choices import Releasability
 from clearinghouse.core.errors import (
     Conflict,
@@ -51,12 +52,12 @@ def snapshot(requirement: Requirement) -> dict[str, Any]:
     return audit.snapshot(requirement, exclude=("created_at", "updated_at"))
 
 
-def _owner_for(actor: Any, value: Any) -> Participant:
+def _owner_for(actor: Actor, value: Any) -> Participant:
     """The owner of a new requirement: the actor's recipient, or (admins) the one named or the only one."""
     if not is_admin(actor):
-        if not cleaning.blank(value) and str(value).strip().upper() != actor.participant.code:
+        if not cleaning.blank(value) and str(value).strip().upper() != signed_in(actor).participant.code:
             raise PermissionDenied("A recipient officer enters requirements only for their own participant.")
-        return actor.participant
+        return signed_in(actor).participant
     if not cleaning.blank(value):
         owner = participant_cleaning.participant(value, "owner")
     else:
@@ -171,7 +172,7 @@ def _duplicate_ref(owner: Participant, external_ref: str, exclude: int = 0) -> N
         )
 
 
-def create_requirement(*, actor: Any, data: dict[str, Any]) -> Requirement:
+def create_requirement(*, actor: Actor, data: dict[str, Any]) -> Requirement:
     """Create a requirement owned by the actor's recipient participant (recipient officers, admins)."""
     if not policies.may_enter(actor):
         raise PermissionDenied("Only the recipient's officers enter requirements.")
@@ -192,7 +193,7 @@ def create_requirement(*, actor: Any, data: dict[str, Any]) -> Requirement:
 
 
 def create_requirements(
-    *, actor: Any, rows: Sequence[dict[str, Any]], catalog: LoadedCatalog | None = None
+    *, actor: Actor, rows: Sequence[dict[str, Any]], catalog: LoadedCatalog | None = None
 ) -> list[Requirement]:
     """Create requirements in bulk (spreadsheet imports): each row checked exactly as
     `create_requirement` checks one, one audit event each, written with bulk inserts.
@@ -276,21 +277,21 @@ def _new_snapshot(
     return data
 
 
-def _locked(actor: Any, requirement_id: int) -> Requirement:
+def _locked(actor: Actor, requirement_id: int) -> Requirement:
     """The requirement, row-locked, if the actor can see it; NotFound otherwise."""
     if not Requirement.objects.restrict(actor, "view").filter(pk=requirement_id).exists():
         raise NotFound("Requirement not found.")
     # No select_related: PostgreSQL refuses FOR UPDATE across outer joins, and DISTINCT with it.
-    return Requirement.objects.select_for_update().get(pk=requirement_id)
+    return cast("Requirement", Requirement.objects.select_for_update().get(pk=requirement_id))
 
 
-def _require_writer(actor: Any, requirement: Requirement) -> None:
+def _require_writer(actor: Actor, requirement: Requirement) -> None:
     if not is_recipient_officer_of(actor, requirement.owner_id):
         raise PermissionDenied("Only the owning recipient's officers change a requirement.")
 
 
 def update_requirement(
-    *, actor: Any, requirement_id: int, changes: dict[str, Any], if_match: str | None = None
+    *, actor: Actor, requirement_id: int, changes: dict[str, Any], if_match: str | None = None
 ) -> Requirement:
     """Change some fields of a requirement; the whole record is validated again. No change, no event."""
     cleaning.check_fields(changes, FIELDS)
@@ -343,7 +344,7 @@ def update_requirement(
     return requirement
 
 
-def _check_quantity(actor: Any, requirement: Requirement, quantity: int) -> None:
+def _check_quantity(actor: Actor, requirement: Requirement, quantity: int) -> None:
     """Refuse a quantity below what is allocated, telling the actor no more than it may know.
 
     Where the actor's view of the coverage is coarsened (docs/confidentiality.md), the refusal
@@ -372,7 +373,7 @@ def _check_quantity(actor: Any, requirement: Requirement, quantity: int) -> None
 
 
 def cancel_requirement(
-    *, actor: Any, requirement_id: int, if_match: str | None = None, reason: Any = ""
+    *, actor: Actor, requirement_id: int, if_match: str | None = None, reason: Any = ""
 ) -> Requirement:
     """Cancel a requirement that has nothing allocated and undelivered (release allocations first);
     the stated reason is required and kept in the audit event."""
@@ -411,7 +412,7 @@ def cancel_requirement(
     return requirement
 
 
-def upsert_requirement(*, actor: Any, data: dict[str, Any]) -> tuple[Requirement, str]:
+def upsert_requirement(*, actor: Actor, data: dict[str, Any]) -> tuple[Requirement, str]:
     """Create, or update the requirement with the same owner and external_ref (spreadsheet imports).
 
     Returns the requirement and what happened: "created", "updated" or "unchanged".

@@ -19,6 +19,7 @@ from django.db import transaction
 
 from clearinghouse.catalog import selectors as catalog_selectors
 from clearinghouse.core import cleaning, tabular
+from clearinghouse.core.actors import Actor
 from clearinghouse.core.errors import DomainError, PermissionDenied, RowErrors
 from clearinghouse.core.tabular import ImportSummary, Progress, RowChecker, SpreadsheetError, attempt
 from clearinghouse.requirements import policies, selectors, services
@@ -48,7 +49,7 @@ FIELD_TO_COLUMN = {"owner": "external_ref", "unit": "quantity"}
 class RequirementChecker(RowChecker):
     """Checks of a requirement row, with the catalog's codes fetched once."""
 
-    def __init__(self, *, actor: Any, sheet: tabular.Sheet) -> None:
+    def __init__(self, *, actor: Actor, sheet: tabular.Sheet) -> None:
         super().__init__(actor=actor, sheet=sheet)
         self.item_types = set(catalog_selectors.item_type_list(user=actor).values_list("code", flat=True))
         self.capabilities = set(catalog_selectors.capability_list(user=actor).values_list("code", flat=True))
@@ -103,14 +104,14 @@ TABLE = tabular.TableKind(
 )
 
 
-def may_import(actor: Any) -> None:
+def may_import(actor: Actor) -> None:
     """Only the recipient's officers (and admins) import requirements."""
     if not policies.may_enter(actor):
         raise PermissionDenied("Only the recipient's officers import requirements.")
 
 
 def import_file(
-    *, actor: Any, path: Path, progress: Progress | None = None, name: str | None = None
+    *, actor: Actor, path: Path, progress: Progress | None = None, name: str | None = None
 ) -> ImportSummary:
     """Import a CSV or XLSX file of requirements, all or nothing, as `actor` (see `core.tabular`)."""
     may_import(actor)
@@ -119,7 +120,7 @@ def import_file(
     )
 
 
-def _writer(actor: Any) -> tabular.Writer:
+def _writer(actor: Actor) -> tabular.Writer:
     """Writes a batch of rows as `requirements.services.upsert_requirement` would, row by row, but
     the new ones together (`create_requirements`: bulk inserts, one audit event each); a row whose
     reference exists goes through `upsert_requirement` (which updates it, or finds it unchanged)."""
@@ -160,7 +161,7 @@ def _writer(actor: Any) -> tabular.Writer:
     return write
 
 
-def export_rows(*, user: Any, **filters: Any) -> tuple[tuple[str, ...], list[list[Any]]]:
+def export_rows(*, user: Actor, **filters: Any) -> tuple[tuple[str, ...], list[list[Any]]]:
     """The columns and the rows (native values) of the requirements `user` may see, as the import
     reads them."""
     requirements = selectors.requirement_list(user=user, **filters)
@@ -180,7 +181,7 @@ def export_rows(*, user: Any, **filters: Any) -> tuple[tuple[str, ...], list[lis
     ]
 
 
-def export_file(*, user: Any, fmt: str, **filters: Any) -> tuple[bytes, str, str]:
+def export_file(*, user: Actor, fmt: str, **filters: Any) -> tuple[bytes, str, str]:
     """The requirements `user` may see as a file: (content, content type, file name)."""
     chosen = {k: v for k, v in filters.items() if v}
     return tabular.export_file(kind=KIND, fmt=fmt, read=lambda: export_rows(user=user, **chosen))

@@ -180,7 +180,7 @@ def _editable(request: HttpRequest, requirement_id: int) -> Requirement:
     requirement = selectors.get_requirement(user=request.user, requirement_id=requirement_id)
     if not is_recipient_officer_of(request.user, requirement.owner_id):
         raise DjangoPermissionDenied("Only the owning recipient's officers change a requirement.")
-    return requirement  # type: ignore[no-any-return]
+    return requirement
 
 
 def _update(request: HttpRequest, requirement_id: int, form: RequirementForm) -> Any:

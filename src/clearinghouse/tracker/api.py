@@ -1,13 +1,18 @@
 """API routes of the Kiel tracker releases: the imported releases and what a release revised."""
 
+from typing import Any
+
+from django.db.models import QuerySet
 from django.http import HttpRequest
-from ninja import Query, Router
+from ninja import Router
 from ninja.pagination import paginate
+from ninja.params.functions import Query
 
 from clearinghouse.core.pagination import LimitOffsetPagination
 from clearinghouse.core.schemas import ErrorOut
 from clearinghouse.core.validation import Id
 from clearinghouse.tracker import selectors
+from clearinghouse.tracker.models import KielRelease
 from clearinghouse.tracker.schemas import ReleaseOut, RevisionOut
 
 router = Router(tags=["kiel"])
@@ -15,24 +20,24 @@ router = Router(tags=["kiel"])
 
 @router.get("/releases", response=list[ReleaseOut])
 @paginate(LimitOffsetPagination)
-def list_releases(request: HttpRequest):  # type: ignore[no-untyped-def]
+def list_releases(request: HttpRequest) -> QuerySet[KielRelease]:
     """Imported releases of the Kiel tracker, newest first, with the rows that break their identities."""
     return selectors.release_list(user=request.user)
 
 
 @router.get("/releases/{number}", response={200: ReleaseOut, 404: ErrorOut})
-def get_release(request: HttpRequest, number: Id):  # type: ignore[no-untyped-def]
+def get_release(request: HttpRequest, number: Id) -> KielRelease:
     """One imported release by its number."""
     return selectors.get_release(user=request.user, number=number)
 
 
 @router.get("/revisions", response={200: list[RevisionOut], 422: ErrorOut})
 @paginate(LimitOffsetPagination)
-def list_revisions(  # type: ignore[no-untyped-def]
+def list_revisions(
     request: HttpRequest,
     from_release: Id | None = Query(None, alias="from", description="Older release (default: second latest)"),
     to_release: Id | None = Query(None, alias="to", description="Newer release (default: latest)"),
-):
+) -> list[dict[str, Any]]:
     """Values that differ between two releases: donor, month, type, old, new (EUR billion)."""
     old, new, changes = selectors.revisions(
         user=request.user, from_release=from_release, to_release=to_release

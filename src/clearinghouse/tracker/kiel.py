@@ -751,15 +751,15 @@ def _month_total_warnings(parsed: ParsedRelease, sums: _DonorSums) -> list[Ident
                         f"data_explorer.csv sum to {_fmt(summed)} (difference {_fmt(published - summed)})",
                     )
                 )
-    for key in sorted(set(sums.month_rows) - listed):
-        warnings.append(
-            IdentityWarning(
-                "total_allocations.csv",
-                0,
-                "total_allocations = sum over donors",
-                f"{key[0]}-{key[1]:02d} has donor rows in data_explorer.csv but no row here",
-            )
+    warnings.extend(
+        IdentityWarning(
+            "total_allocations.csv",
+            0,
+            "total_allocations = sum over donors",
+            f"{key[0]}-{key[1]:02d} has donor rows in data_explorer.csv but no row here",
         )
+        for key in sorted(set(sums.month_rows) - listed)
+    )
     return warnings
 
 

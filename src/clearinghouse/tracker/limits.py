@@ -17,7 +17,7 @@ from clearinghouse.tracker.models import KielEuShare, KielFlow, KielGdp, KielPro
 
 
 def _field(model: type, name: str) -> ExactDecimalField:
-    field = model._meta.get_field(name)  # type: ignore[attr-defined]
+    field = model._meta.get_field(name)  # type: ignore[attr-defined]  # model: any model class
     assert isinstance(field, ExactDecimalField)
     return field
 

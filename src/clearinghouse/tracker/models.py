@@ -10,11 +10,10 @@ reach it: the API and the dashboard ask for a sign-in, the public page does not)
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.db import models
 from django.db.models import Q
 
+from clearinghouse.core.actors import Actor
 from clearinghouse.core.fields import ExactDecimalField
 from clearinghouse.core.models import RestrictedModel
 from clearinghouse.core.money import AmountField
@@ -28,11 +27,11 @@ class PublicTrackerModel(RestrictedModel):
         abstract = True
 
     @classmethod
-    def view_q(cls, user: Any) -> Q | None:
+    def view_q(cls, user: Actor | None) -> Q | None:
         return Q()
 
     @classmethod
-    def write_q(cls, user: Any, action: str) -> Q | None:
+    def write_q(cls, user: Actor | None, action: str) -> Q | None:
         return None
 
 

@@ -4,21 +4,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
 
 from django.db.models import QuerySet
 
+from clearinghouse.core.actors import Actor
 from clearinghouse.core.errors import InvalidInput, NotFound
 from clearinghouse.tracker.choices import AID_TYPES, FlowType
 from clearinghouse.tracker.models import KielFlow, KielRelease
 
 
-def release_list(*, user: Any) -> QuerySet[KielRelease]:
+def release_list(*, user: Actor | None) -> QuerySet[KielRelease]:
     """Every imported release, newest number first."""
     return KielRelease.objects.restrict(user, "view").order_by("-number")
 
 
-def get_release(*, user: Any, number: int) -> KielRelease:
+def get_release(*, user: Actor | None, number: int) -> KielRelease:
     """One release by its number, or NotFound."""
     release = release_list(user=user).filter(number=number).first()
     if release is None:
@@ -26,7 +26,7 @@ def get_release(*, user: Any, number: int) -> KielRelease:
     return release
 
 
-def current_release(*, user: Any) -> KielRelease:
+def current_release(*, user: Actor | None) -> KielRelease:
     """The release the reports use (the highest number imported), or NotFound when none is."""
     release = release_list(user=user).filter(is_current=True).first()
     if release is None:
@@ -58,7 +58,7 @@ class Revision:
         return (self.new or Decimal(0)) - (self.old or Decimal(0))
 
 
-def _pick(user: Any, number: int, field: str, imported: list[int]) -> KielRelease:
+def _pick(user: Actor | None, number: int, field: str, imported: list[int]) -> KielRelease:
     release = release_list(user=user).filter(number=number).first()
     if release is None:
         listed = ", ".join(str(n) for n in imported) or "none"
@@ -67,7 +67,7 @@ def _pick(user: Any, number: int, field: str, imported: list[int]) -> KielReleas
 
 
 def revision_releases(
-    *, user: Any, from_release: int | None = None, to_release: int | None = None
+    *, user: Actor | None, from_release: int | None = None, to_release: int | None = None
 ) -> tuple[KielRelease, KielRelease]:
     """The two releases to compare: by default the two latest (older first)."""
     imported = list(release_list(user=user).values_list("number", flat=True))
@@ -105,7 +105,7 @@ def compared_types(old: KielRelease, new: KielRelease) -> list[str]:
 
 
 def revisions(
-    *, user: Any, from_release: int | None = None, to_release: int | None = None
+    *, user: Actor | None, from_release: int | None = None, to_release: int | None = None
 ) -> tuple[KielRelease, KielRelease, list[Revision]]:
     """Every (donor, month, type) whose value differs between two releases, by donor, month, type.
 

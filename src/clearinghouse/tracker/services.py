@@ -7,9 +7,9 @@ from pathlib import Path
 from typing import Any
 
 from django.db import transaction
-from django.utils import timezone
 
-from clearinghouse.core import audit
+from clearinghouse.core import audit, clock
+from clearinghouse.core.actors import Actor, is_signed_in
 from clearinghouse.core.errors import Conflict, PermissionDenied
 from clearinghouse.participants.choices import Role
 from clearinghouse.participants.models import Participant
@@ -37,16 +37,16 @@ class KielImportResult:
     previous_current: int | None = None
 
 
-def can_import(user: Any) -> bool:
+def can_import(user: Actor) -> bool:
     """The coordination cell (a coordinator of the coordinating body) or an admin."""
-    if not getattr(user, "is_authenticated", False) or not user.is_active:
+    if not is_signed_in(user) or not user.is_active:
         return False
     if user.is_superuser or user.role == Role.ADMIN:
         return True
     return bool(user.role == Role.COORDINATOR and user.is_coordination)
 
 
-def import_kiel_release(*, actor: Any, directory: Path) -> KielImportResult:
+def import_kiel_release(*, actor: Actor, directory: Path) -> KielImportResult:
     """Import a release directory all or nothing; the same release again changes nothing.
 
     Malformed files raise `KielFormatError` (file, row, column) before anything is written. Rows
@@ -87,7 +87,7 @@ def import_kiel_release(*, actor: Any, directory: Path) -> KielImportResult:
             period=parsed.info.period,
             date=parsed.info.date,
             label=parsed.info.label,
-            imported_at=timezone.now(),
+            imported_at=clock.now(),
             digest=parsed.digest,
             files=parsed.files,
             has_commitments=parsed.has_commitments,

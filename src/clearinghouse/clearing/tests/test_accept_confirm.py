@@ -41,6 +41,7 @@ def test_accept_all_asks_first_then_keeps_the_reason(
     created = AuditEvent.objects.get(
         object_type="pledges.allocation", object_id=str(allocation.pk), action="create"
     )
+    assert created.after is not None
     assert created.after["stated_reason"] == "Agreed at the cell meeting"
     page = coordinator.get(done["Location"]).content.decode()
     assert f"{n} proposals accepted as allocations." in page

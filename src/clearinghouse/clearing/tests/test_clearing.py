@@ -37,7 +37,7 @@ def test_problem_maps_priorities_months_and_residuals(situation: dict[str, Any])
 def test_run_is_optimal_stored_and_audited(situation: dict[str, Any], personas: dict[str, Any]) -> None:
     run = services.run_matching(actor=personas["coordinator"], on=situation["today"])
     assert run.status == "OPTIMAL" and run.objective == pytest.approx(run.bound)
-    by_req = {}
+    by_req: dict[int, int] = {}
     for p in run.proposals.all():
         by_req[p.requirement_id] = by_req.get(p.requirement_id, 0) + p.quantity
     # The critical need takes 1,000 of the 1,200 shells; the low one gets the 200 left.

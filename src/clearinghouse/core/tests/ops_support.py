@@ -39,7 +39,7 @@ def _admin_pg(sql: str) -> None:
 
     parts = urlsplit(PG_URL)
     with psycopg.connect(urlunsplit(parts._replace(path="/postgres")), autocommit=True) as conn:
-        conn.execute(sql)  # type: ignore[arg-type]
+        conn.execute(sql)
 
 
 @contextmanager
@@ -143,12 +143,12 @@ class Installation:
             import psycopg
 
             with psycopg.connect(self.database_url) as conn:
-                return list(conn.execute(sql).fetchall())  # type: ignore[arg-type]
-        conn = sqlite3.connect(self.data_dir / "clearinghouse.sqlite3")
+                return list(conn.execute(sql).fetchall())
+        db = sqlite3.connect(self.data_dir / "clearinghouse.sqlite3")
         try:
-            return list(conn.execute(sql).fetchall())
+            return list(db.execute(sql).fetchall())
         finally:
-            conn.close()
+            db.close()
 
     def pledge_refs(self) -> list[str]:
         return [r[0] for r in self.query("SELECT external_ref FROM pledges_pledge WHERE external_ref <> ''")]
@@ -183,7 +183,7 @@ class Server:
 def get(url: str, headers: dict[str, str] | None = None) -> tuple[int, bytes]:
     request = urllib.request.Request(url, headers=headers or {})
     try:
-        with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310 - 127.0.0.1 only
+        with urllib.request.urlopen(request, timeout=30) as response:
             return int(response.status), response.read()
     except urllib.error.HTTPError as exc:
         return int(exc.code), exc.read()
@@ -197,7 +197,7 @@ def post_json(url: str, body: dict[str, Any], token: str) -> tuple[int, dict[str
         method="POST",
     )
     try:
-        with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310 - 127.0.0.1 only
+        with urllib.request.urlopen(request, timeout=60) as response:
             return int(response.status), json.loads(response.read() or b"{}")
     except urllib.error.HTTPError as exc:
         return int(exc.code), {"error": exc.read().decode(errors="replace")}

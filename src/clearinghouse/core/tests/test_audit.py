@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import pytest
 from django.core.management import call_command
@@ -18,7 +19,7 @@ from clearinghouse.participants.models import CoordinationMandate
 pytestmark = pytest.mark.django_db
 
 
-def _raw(sql: str, params: list | None = None) -> None:
+def _raw(sql: str, params: list[Any] | None = None) -> None:
     with connection.cursor() as cur:
         cur.execute(sql, params or [])
 
@@ -31,7 +32,7 @@ def test_reference_load_is_audited_once(reference_data: None) -> None:
     assert audit.verify().ok
 
 
-def test_handover_writes_two_linked_events(personas: dict) -> None:
+def test_handover_writes_two_linked_events(personas: dict[str, Any]) -> None:
     before = AuditEvent.objects.count()
     services.hand_over(actor=personas["coordinator"], to="GBR", on=dt.date(2026, 6, 1), notes="test")
     events = list(AuditEvent.objects.order_by("sequence")[before:])
@@ -66,6 +67,7 @@ def test_edit_is_detected(tamperable: None) -> None:
 
 def test_json_edit_is_detected(tamperable: None) -> None:
     event = AuditEvent.objects.get(sequence=3)
+    assert event.after is not None
     after = dict(event.after)
     after["name"] = "Forged"
     AuditEvent.objects.filter(sequence=3).update(after=after)

@@ -10,6 +10,7 @@ import datetime as dt
 import json
 import stat
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.conf import settings
@@ -25,7 +26,7 @@ from clearinghouse.participants import services
 pytestmark = pytest.mark.django_db
 
 
-def _raw(sql: str, params: list | None = None) -> None:
+def _raw(sql: str, params: list[Any] | None = None) -> None:
     with connection.cursor() as cur:
         cur.execute(sql, params or [])
 
@@ -175,7 +176,7 @@ def test_checkpoints_accumulate_and_every_one_is_checked(anchored: int) -> None:
     assert not result.ok and f"covers {second.sequence} events" in result.reason
 
 
-def _admin():  # type: ignore[no-untyped-def]
+def _admin() -> Any:
     from clearinghouse.participants.services import create_user
 
     return create_user(actor=None, username="anchor-admin", participant="NATO", role="admin", password=None)
@@ -219,7 +220,7 @@ def test_verify_without_checkpoints_warns(reference_data: None) -> None:
     assert result.ok and "no checkpoints" in " ".join(result.warnings)
 
 
-def test_api_verify_reports_checkpoints(anchored: int, personas: dict, api_client) -> None:  # type: ignore[no-untyped-def]
+def test_api_verify_reports_checkpoints(anchored: int, personas: dict[str, Any], api_client) -> None:
     client = api_client(personas["auditor"])
     body = client.get("/api/v1/audit/verify").json()
     assert body["ok"] is True and body["checkpoints"] == 1
@@ -229,7 +230,7 @@ def test_api_verify_reports_checkpoints(anchored: int, personas: dict, api_clien
     assert body["ok"] is False and "removed" in body["reason"]
 
 
-def test_a_kiel_import_writes_a_checkpoint(personas: dict) -> None:
+def test_a_kiel_import_writes_a_checkpoint(personas: dict[str, Any]) -> None:
     from clearinghouse.tracker import services as ingest_services
     from clearinghouse.tracker.tests.kiel_files import R29
 
@@ -239,7 +240,7 @@ def test_a_kiel_import_writes_a_checkpoint(personas: dict) -> None:
     assert len(marks) == 1 and marks[0].sequence == AuditEvent.objects.count()
 
 
-def test_a_spreadsheet_import_writes_a_checkpoint(personas: dict, tmp_path: Path) -> None:
+def test_a_spreadsheet_import_writes_a_checkpoint(personas: dict[str, Any], tmp_path: Path) -> None:
     from clearinghouse import spreadsheets
     from clearinghouse.pledges import spreadsheets as pledge_spreadsheets
     from clearinghouse.pledges.tests import factories

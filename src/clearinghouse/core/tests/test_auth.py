@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from typing import Any
 
 import pytest
 from conftest import PASSWORD
@@ -15,7 +16,9 @@ from clearinghouse.core.services import token_digest
 pytestmark = pytest.mark.django_db
 
 
-def test_cli_token_is_the_last_line_and_works(personas: dict, capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_token_is_the_last_line_and_works(
+    personas: dict[str, Any], capsys: pytest.CaptureFixture[str]
+) -> None:
     call_command("token", "create", "analyst")
     raw = capsys.readouterr().out.strip().splitlines()[-1]
     assert ApiToken.objects.filter(digest=token_digest(raw)).exists()
@@ -24,7 +27,7 @@ def test_cli_token_is_the_last_line_and_works(personas: dict, capsys: pytest.Cap
     assert response.status_code == 200 and response.json()["username"] == "analyst"
 
 
-def test_revoked_token_is_refused(personas: dict, api_client) -> None:
+def test_revoked_token_is_refused(personas: dict[str, Any], api_client) -> None:
     client = Client()
     client.force_login(personas["analyst"])
     created = client.post("/api/v1/tokens", {"name": "script"}, content_type="application/json")
@@ -38,30 +41,30 @@ def test_revoked_token_is_refused(personas: dict, api_client) -> None:
     assert bearer.get("/api/v1/me").status_code == 401
 
 
-def test_nobody_revokes_another_persons_token(personas: dict, api_client) -> None:
+def test_nobody_revokes_another_persons_token(personas: dict[str, Any], api_client) -> None:
     other = Client()
     other.force_login(personas["donor_usa"])
     token_id = other.post("/api/v1/tokens", {}, content_type="application/json").json()["id"]
     assert api_client(personas["donor_deu"]).delete(f"/api/v1/tokens/{token_id}").status_code == 404
 
 
-def test_bad_bearer_is_401(personas: dict) -> None:
+def test_bad_bearer_is_401(personas: dict[str, Any]) -> None:
     assert Client(HTTP_AUTHORIZATION="Bearer chs_nope").get("/api/v1/me").status_code == 401
     assert Client().get("/api/v1/participants").status_code == 401
 
 
-def test_session_api_needs_csrf_for_writes(personas: dict) -> None:
+def test_session_api_needs_csrf_for_writes(personas: dict[str, Any]) -> None:
     client = Client(enforce_csrf_checks=True)
     client.force_login(personas["analyst"])
     assert client.get("/api/v1/me").status_code == 200
     assert client.post("/api/v1/tokens", {}, content_type="application/json").status_code == 403
 
 
-def test_passwords_are_argon2(personas: dict) -> None:
+def test_passwords_are_argon2(personas: dict[str, Any]) -> None:
     assert personas["analyst"].password.startswith("argon2")
 
 
-def test_login_and_logout(personas: dict) -> None:
+def test_login_and_logout(personas: dict[str, Any]) -> None:
     client = Client()
     response = client.post("/login/", {"username": "analyst", "password": PASSWORD})
     assert response.status_code == 302
@@ -70,7 +73,7 @@ def test_login_and_logout(personas: dict) -> None:
     assert client.get("/").status_code == 302
 
 
-def test_login_is_throttled(personas: dict) -> None:
+def test_login_is_throttled(personas: dict[str, Any]) -> None:
     client = Client()
     for _ in range(5):
         assert client.post("/login/", {"username": "analyst", "password": "wrong"}).status_code == 200
@@ -79,7 +82,7 @@ def test_login_is_throttled(personas: dict) -> None:
     assert client.get("/").status_code == 302
 
 
-def test_idle_session_expires(personas: dict, settings) -> None:
+def test_idle_session_expires(personas: dict[str, Any], settings) -> None:
     client = Client()
     client.post("/login/", {"username": "analyst", "password": PASSWORD})
     assert client.get("/").status_code == 200
@@ -89,7 +92,7 @@ def test_idle_session_expires(personas: dict, settings) -> None:
     assert client.get("/").status_code == 302
 
 
-def test_absolute_session_lifetime(personas: dict, settings) -> None:
+def test_absolute_session_lifetime(personas: dict[str, Any], settings) -> None:
     client = Client()
     client.post("/login/", {"username": "analyst", "password": PASSWORD})
     session = client.session

@@ -55,7 +55,7 @@ def _tables(inst: Installation) -> list[str]:
 
 def _counts(inst: Installation) -> dict[str, int]:
     names = [t for t in _tables(inst) if t.startswith(("pledges_", "core_auditevent", "participants_"))]
-    return {t: int(inst.query(f'SELECT count(*) FROM "{t}"')[0][0]) for t in names}  # noqa: S608
+    return {t: int(inst.query(f'SELECT count(*) FROM "{t}"')[0][0]) for t in names}
 
 
 def _restore_and_verify(target: Installation, backup: Path) -> str:
@@ -110,7 +110,7 @@ def test_restore_refuses_a_database_that_is_not_empty(new_installation: NewInsta
     assert "audit chain intact" in source.run("audit", "verify").stdout  # untouched
 
 
-def _repack(backup: Path, out: Path, change: Callable[[Path], None], *, fix_manifest: bool) -> None:
+def _repack(backup: Path, out: Path, change: Callable[[Path], object], *, fix_manifest: bool) -> None:
     """Unpack a backup, let `change` alter the unpacked files, pack again (checksums updated if told)."""
     work = out.parent / (out.name + ".d")
     work.mkdir()
@@ -146,10 +146,10 @@ def _rewrite_an_event(work: Path, source: Installation) -> None:
     with pg_database() as scratch:
         dump = work / "database.pgdump"
         subprocess.run(["pg_restore", "--no-owner", "--dbname", scratch, str(dump)], check=True)
-        with psycopg.connect(scratch, autocommit=True) as conn:
-            conn.execute("ALTER TABLE core_auditevent DISABLE TRIGGER USER")
-            conn.execute("UPDATE core_auditevent SET actor = 'somebody-else' WHERE sequence = 2")
-            conn.execute("ALTER TABLE core_auditevent ENABLE TRIGGER USER")
+        with psycopg.connect(scratch, autocommit=True) as pg:
+            pg.execute("ALTER TABLE core_auditevent DISABLE TRIGGER USER")
+            pg.execute("UPDATE core_auditevent SET actor = 'somebody-else' WHERE sequence = 2")
+            pg.execute("ALTER TABLE core_auditevent ENABLE TRIGGER USER")
         subprocess.run(["pg_dump", "--format=custom", "--no-owner", "--file", str(dump), scratch], check=True)
 
 

@@ -84,7 +84,7 @@ def test_an_unreadable_record_is_left_out_and_logged_and_every_page_answers(
 def test_a_record_with_a_year_one_date_is_left_out_of_the_reports(
     two_pledges: tuple[Any, Any], personas: dict[str, Any], page_client: Any, caplog: pytest.LogCaptureFixture
 ) -> None:
-    good, bad = two_pledges
+    _, bad = two_pledges
     _plant("UPDATE pledges_pledge SET available_from = '0001-01-01' WHERE id = %s", bad.pk)
     caplog.set_level(logging.ERROR, logger="clearinghouse.unreadable")
     pages = page_client(personas["coordinator"])
@@ -99,7 +99,7 @@ def test_a_control_character_written_around_the_services_leaves_the_xlsx_export_
 ) -> None:
     from openpyxl import load_workbook
 
-    good, bad = two_pledges
+    _, bad = two_pledges
     _plant("UPDATE pledges_pledge SET notes = 'a' || char(0) || 'b' WHERE id = %s", bad.pk)
     caplog.set_level(logging.ERROR, logger="clearinghouse.unreadable")
     response = api_client(personas["coordinator"]).get("/api/v1/pledges/export?format=xlsx")
@@ -121,7 +121,7 @@ class _Item(Schema):
 
 
 def test_a_page_leaves_out_an_item_its_schema_cannot_show(caplog: pytest.LogCaptureFixture) -> None:
-    paged = type("PagedItem", (Page,), {"__annotations__": {"items": list[_Item]}})
+    paged: Any = type("PagedItem", (Page,), {"__annotations__": {"items": list[_Item]}})
     caplog.set_level(logging.ERROR, logger="clearinghouse.unreadable")
     page = paged.model_validate({"items": [{"id": 1, "name": "a"}, {"id": 2, "name": "b"}], "count": 2})
     assert [i.id for i in page.items] == [1]

@@ -14,10 +14,11 @@ DEPLOY = Path(__file__).resolve().parents[4] / "deploy"
 
 
 def _commands() -> list[list[str]]:
-    found: list[list[str]] = []
-    for line in (DEPLOY / "Dockerfile").read_text().splitlines():
-        if line.startswith("CMD "):
-            found.append(json.loads(line[4:]))
+    found: list[list[str]] = [
+        json.loads(line[4:])
+        for line in (DEPLOY / "Dockerfile").read_text().splitlines()
+        if line.startswith("CMD ")
+    ]
     compose = yaml.safe_load((DEPLOY / "compose.yaml").read_text())
     for service in compose["services"].values():
         command = service.get("command")

@@ -51,7 +51,7 @@ def test_the_data_migration_stops_at_a_value_the_new_column_cannot_hold() -> Non
     with connection.cursor() as cursor:
         cursor.execute('CREATE TEMP TABLE "money_probe" ("id" integer PRIMARY KEY, "amount" decimal NULL)')
         cursor.execute('INSERT INTO "money_probe" VALUES (7, %s)', ["999999999999999999.99"])
-        with pytest.raises(DataError, match="money_probe.amount of row 7"):
+        with pytest.raises(DataError, match=r"money_probe\.amount of row 7"):
             rescale_sqlite_columns(_Editor(), [("money_probe", "amount", 17, 2)])
         cursor.execute('DROP TABLE "money_probe"')
 

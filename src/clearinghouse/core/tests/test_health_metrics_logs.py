@@ -182,10 +182,10 @@ def test_each_request_is_one_log_line_with_user_and_route(
     response = api_client(personas["analyst"]).get("/api/v1/pledges")
     assert response.status_code == 200
     [record] = [r for r in caplog.records if r.name == "clearinghouse.request"]
-    assert record.user == "analyst"  # type: ignore[attr-defined]
-    assert record.status == 200 and record.method == "GET"  # type: ignore[attr-defined]
-    assert "list_pledges" in record.route  # type: ignore[attr-defined]
-    assert record.request_id == response["X-Request-ID"]  # type: ignore[attr-defined]
+    assert record.user == "analyst"
+    assert record.status == 200 and record.method == "GET"
+    assert "list_pledges" in record.route
+    assert record.request_id == response["X-Request-ID"]
 
 
 @pytest.mark.skipif(not ON_POSTGRES, reason=PG_ONLY)

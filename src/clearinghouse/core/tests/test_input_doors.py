@@ -162,12 +162,12 @@ def test_the_pledge_form_shows_the_error_beside_the_field_and_keeps_what_was_typ
 
 def test_the_services_refuse_what_the_schemas_refuse(personas: dict[str, Any]) -> None:
     factories.ensure_catalog()
-    with pytest.raises(InvalidInput, match="^external_ref: control character"):
+    with pytest.raises(InvalidInput, match=r"^external_ref: control character"):
         services.create_pledge(actor=personas["donor_usa"], data=_pledge(external_ref="x\x00y"))
-    with pytest.raises(InvalidInput, match="^available_from: 2101-01-01 is outside"):
+    with pytest.raises(InvalidInput, match=r"^available_from: 2101-01-01 is outside"):
         services.create_pledge(actor=personas["donor_usa"], data=_pledge(available_from="2101-01-01"))
     pledge = factories.pledge(personas)
-    with pytest.raises(InvalidInput, match="^notes: control character"):
+    with pytest.raises(InvalidInput, match=r"^notes: control character"):
         services.update_pledge(actor=personas["donor_usa"], pledge_id=pledge.pk, changes={"notes": "\x1b"})
 
 

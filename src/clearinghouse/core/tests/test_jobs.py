@@ -15,9 +15,8 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test import override_settings
-from django.utils import timezone
 
-from clearinghouse.core import jobs
+from clearinghouse.core import clock, jobs
 from clearinghouse.core.errors import InvalidInput, NotFound
 from clearinghouse.core.jobs import JobContext
 from clearinghouse.core.models import Job
@@ -148,7 +147,7 @@ def _dead_pid() -> int:
 
 
 def _running(owner: Any, worker: str, heartbeat_age: float) -> Job:
-    now = timezone.now()
+    now = clock.now()
     return Job.objects.create(
         kind="test.count",
         owner=owner,
@@ -192,7 +191,7 @@ def test_a_job_on_another_host_is_failed_when_its_heartbeat_stops(personas: dict
     assert quiet.finished_at is not None
     assert beating.state == "running"
     # The housekeeping command does the same.
-    Job.objects.filter(pk=beating.pk).update(heartbeat=timezone.now() - timedelta(seconds=60))
+    Job.objects.filter(pk=beating.pk).update(heartbeat=clock.now() - timedelta(seconds=60))
     out = _call("jobs", "sweep")
     assert out == "1 stale job(s) marked failed"
     beating.refresh_from_db()

@@ -46,7 +46,7 @@ def _last_sequence() -> int:
 # --- one throttle for every door --------------------------------------------------------------------
 
 
-def test_the_admin_login_is_the_throttled_login(personas: dict) -> None:
+def test_the_admin_login_is_the_throttled_login(personas: dict[str, Any]) -> None:
     # Eight wrong passwords, then the right one: the admin's door used to let that in.
     client = _client()
     response = client.get("/admin/login/?next=/admin/")
@@ -58,7 +58,7 @@ def test_the_admin_login_is_the_throttled_login(personas: dict) -> None:
     assert client.get("/admin/").status_code == 302
 
 
-def test_django_authenticate_shares_the_throttle(personas: dict) -> None:
+def test_django_authenticate_shares_the_throttle(personas: dict[str, Any]) -> None:
     from django.contrib.auth import authenticate
     from django.test import RequestFactory
 
@@ -70,7 +70,7 @@ def test_django_authenticate_shares_the_throttle(personas: dict) -> None:
     assert authenticate(other, username="analyst", password=PASSWORD) is not None
 
 
-def test_a_success_does_not_reset_the_address_count_for_other_usernames(personas: dict) -> None:
+def test_a_success_does_not_reset_the_address_count_for_other_usernames(personas: dict[str, Any]) -> None:
     client = _client("10.0.0.2")
     # Spraying many usernames from one address (fewer than the per-pair limit each) ...
     for victim in ("auditor", "donor_usa", "donor_deu", "donor_pol"):
@@ -86,7 +86,7 @@ def test_a_success_does_not_reset_the_address_count_for_other_usernames(personas
     assert b"Too many failed sign-ins" in response.content
 
 
-def test_guessing_at_a_named_account_does_not_lock_its_owner_out(personas: dict) -> None:
+def test_guessing_at_a_named_account_does_not_lock_its_owner_out(personas: dict[str, Any]) -> None:
     attacker = _client("203.0.113.5")
     for _ in range(30):
         _sign_in(attacker, "auditor", "wrong-password")
@@ -95,7 +95,7 @@ def test_guessing_at_a_named_account_does_not_lock_its_owner_out(personas: dict)
     assert _sign_in(owner, "auditor").status_code == 302
 
 
-def test_the_wait_grows_with_each_failure(settings) -> None:  # type: ignore[no-untyped-def]
+def test_the_wait_grows_with_each_failure(settings) -> None:
     from clearinghouse.core.throttle import _wait
 
     settings.LOGIN_LOCKOUT_SECONDS = 900
@@ -104,7 +104,7 @@ def test_the_wait_grows_with_each_failure(settings) -> None:  # type: ignore[no-
     assert waits[4:] == [30, 60, 120, 240, 480, 900, 900]
 
 
-def test_failures_and_lockouts_are_audited(personas: dict) -> None:
+def test_failures_and_lockouts_are_audited(personas: dict[str, Any]) -> None:
     since = _last_sequence()
     client = _client("10.0.0.3")
     for _ in range(5):
@@ -116,7 +116,7 @@ def test_failures_and_lockouts_are_audited(personas: dict) -> None:
     assert event.after["username"] == "analyst"
 
 
-def test_a_successful_sign_in_is_audited_and_recorded_as_a_session(personas: dict) -> None:
+def test_a_successful_sign_in_is_audited_and_recorded_as_a_session(personas: dict[str, Any]) -> None:
     since = _last_sequence()
     client = _client("10.0.0.4")
     assert _sign_in(client, "analyst").status_code == 302
@@ -128,7 +128,7 @@ def test_a_successful_sign_in_is_audited_and_recorded_as_a_session(personas: dic
 # --- a second factor ---------------------------------------------------------------------------------
 
 
-def test_a_required_role_without_an_authenticator_enrols_at_first_sign_in(personas: dict) -> None:
+def test_a_required_role_without_an_authenticator_enrols_at_first_sign_in(personas: dict[str, Any]) -> None:
     client = _client()
     response = _sign_in(client, "coordinator")
     assert response.status_code == 302 and response["Location"] == "/login/second-step/"
@@ -152,7 +152,7 @@ def _enrolled(user: Any) -> TOTPDevice:
     return TOTPDevice.objects.create(user=user, name="phone", confirmed=True)
 
 
-def test_a_user_with_an_authenticator_gives_a_code_after_the_password(personas: dict) -> None:
+def test_a_user_with_an_authenticator_gives_a_code_after_the_password(personas: dict[str, Any]) -> None:
     device = _enrolled(personas["finance"])
     client = _client()
     assert _sign_in(client, "finance")["Location"] == "/login/second-step/"
@@ -164,7 +164,7 @@ def test_a_user_with_an_authenticator_gives_a_code_after_the_password(personas: 
     assert UserSession.objects.get(user=personas["finance"]).mfa
 
 
-def test_a_recovery_code_works_once(personas: dict) -> None:
+def test_a_recovery_code_works_once(personas: dict[str, Any]) -> None:
     from clearinghouse.core import account_services
 
     _enrolled(personas["finance"])
@@ -178,7 +178,7 @@ def test_a_recovery_code_works_once(personas: dict) -> None:
     assert second.get("/").status_code == 302
 
 
-def test_wrong_codes_count_in_the_shared_throttle(personas: dict) -> None:
+def test_wrong_codes_count_in_the_shared_throttle(personas: dict[str, Any]) -> None:
     device = _enrolled(personas["finance"])
     client = _client("10.0.0.9")
     _sign_in(client, "finance")
@@ -188,7 +188,7 @@ def test_wrong_codes_count_in_the_shared_throttle(personas: dict) -> None:
     assert response.status_code == 200 and b"Too many failed sign-ins" in response.content
 
 
-def test_optional_roles_sign_in_with_the_password_and_may_turn_mfa_on(personas: dict) -> None:
+def test_optional_roles_sign_in_with_the_password_and_may_turn_mfa_on(personas: dict[str, Any]) -> None:
     client = _client()
     assert _sign_in(client, "analyst")["Location"] == "/"
     client.get("/account/authenticator/?restart=1")
@@ -199,7 +199,7 @@ def test_optional_roles_sign_in_with_the_password_and_may_turn_mfa_on(personas: 
     assert _sign_in(client, "analyst")["Location"] == "/login/second-step/"
 
 
-def test_an_unverified_session_of_a_required_role_is_signed_out(personas: dict) -> None:
+def test_an_unverified_session_of_a_required_role_is_signed_out(personas: dict[str, Any]) -> None:
     client = Client()
     client.force_login(personas["coordinator"])  # a session made without the second step
     assert client.get("/").status_code == 302
@@ -207,21 +207,21 @@ def test_an_unverified_session_of_a_required_role_is_signed_out(personas: dict) 
     assert client.get("/api/v1/me").status_code == 401
 
 
-def test_the_admin_site_requires_a_verified_session(personas: dict, page_client: Any) -> None:
+def test_the_admin_site_requires_a_verified_session(personas: dict[str, Any], page_client: Any) -> None:
     assert page_client(personas["admin"]).get("/admin/").status_code == 200
     client = Client()
     client.force_login(personas["admin"])
     assert client.get("/admin/").status_code == 302
 
 
-def test_bearer_tokens_are_not_asked_for_a_code(personas: dict, api_client: Any) -> None:
+def test_bearer_tokens_are_not_asked_for_a_code(personas: dict[str, Any], api_client: Any) -> None:
     assert api_client(personas["coordinator"]).get("/api/v1/me").status_code == 200
 
 
 # --- sessions and passwords --------------------------------------------------------------------------
 
 
-def test_a_user_sees_and_ends_their_sessions(personas: dict) -> None:
+def test_a_user_sees_and_ends_their_sessions(personas: dict[str, Any]) -> None:
     laptop, phone = _client("10.1.0.1"), _client("10.1.0.2")
     _sign_in(laptop, "analyst")
     _sign_in(phone, "analyst")
@@ -237,7 +237,7 @@ def test_a_user_sees_and_ends_their_sessions(personas: dict) -> None:
     assert AuditEvent.objects.filter(action="session_revoke").count() == 1
 
 
-def test_nobody_ends_another_persons_session(personas: dict, page_client: Any) -> None:
+def test_nobody_ends_another_persons_session(personas: dict[str, Any], page_client: Any) -> None:
     victim = _client("10.1.0.3")
     _sign_in(victim, "analyst")
     row = UserSession.objects.get(user=personas["analyst"])
@@ -246,7 +246,7 @@ def test_nobody_ends_another_persons_session(personas: dict, page_client: Any) -
     assert victim.get("/").status_code == 200
 
 
-def test_sessions_api(personas: dict, api_client: Any) -> None:
+def test_sessions_api(personas: dict[str, Any], api_client: Any) -> None:
     browser = _client("10.1.0.4")
     _sign_in(browser, "analyst")
     api = api_client(personas["analyst"])
@@ -256,7 +256,7 @@ def test_sessions_api(personas: dict, api_client: Any) -> None:
     assert browser.get("/").status_code == 302
 
 
-def test_changing_the_password_ends_the_other_sessions(personas: dict) -> None:
+def test_changing_the_password_ends_the_other_sessions(personas: dict[str, Any]) -> None:
     laptop, phone = _client("10.2.0.1"), _client("10.2.0.2")
     _sign_in(laptop, "analyst")
     _sign_in(phone, "analyst")
@@ -273,7 +273,7 @@ def test_changing_the_password_ends_the_other_sessions(personas: dict) -> None:
     assert _sign_in(_client("10.2.0.3"), "analyst", new).status_code == 302
 
 
-def test_a_wrong_current_password_changes_nothing(personas: dict) -> None:
+def test_a_wrong_current_password_changes_nothing(personas: dict[str, Any]) -> None:
     client = _client()
     _sign_in(client, "analyst")
     response = client.post(

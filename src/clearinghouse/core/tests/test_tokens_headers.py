@@ -14,9 +14,8 @@ from typing import Any
 import pytest
 from django.core.management import call_command
 from django.test import Client, override_settings
-from django.utils import timezone
 
-from clearinghouse.core import services
+from clearinghouse.core import clock, services
 from clearinghouse.core.headers import content_security_policy
 from clearinghouse.core.models import ApiToken, AuditEvent
 
@@ -26,20 +25,22 @@ pytestmark = pytest.mark.django_db
 # --- tokens ------------------------------------------------------------------------------------------
 
 
-def test_tokens_expire_after_the_configured_days(personas: dict, settings: Any) -> None:
+def test_tokens_expire_after_the_configured_days(personas: dict[str, Any], settings: Any) -> None:
     settings.TOKEN_MAX_DAYS = 30
     new = services.create_token(actor=personas["analyst"], user=personas["analyst"], name="t")
-    left = new.token.expires_at - timezone.now()
+    assert new.token.expires_at is not None
+    left = new.token.expires_at - clock.now()
     assert dt.timedelta(days=29, hours=23) < left <= dt.timedelta(days=30)
     client = Client(HTTP_AUTHORIZATION=f"Bearer {new.raw}")
     assert client.get("/api/v1/me").status_code == 200
-    ApiToken.objects.filter(pk=new.token.pk).update(expires_at=timezone.now() - dt.timedelta(seconds=1))
+    ApiToken.objects.filter(pk=new.token.pk).update(expires_at=clock.now() - dt.timedelta(seconds=1))
     assert client.get("/api/v1/me").status_code == 401
 
 
-def test_a_token_may_be_shorter_but_never_longer(personas: dict, page_client: Any) -> None:
+def test_a_token_may_be_shorter_but_never_longer(personas: dict[str, Any], page_client: Any) -> None:
     short = services.create_token(actor=personas["analyst"], user=personas["analyst"], days=7)
-    assert (short.token.expires_at - timezone.now()).days == 6
+    assert short.token.expires_at is not None
+    assert (short.token.expires_at - clock.now()).days == 6
     from clearinghouse.core.errors import InvalidInput
 
     with pytest.raises(InvalidInput):
@@ -48,7 +49,7 @@ def test_a_token_may_be_shorter_but_never_longer(personas: dict, page_client: An
     assert b"from 1 to 90 days" in response.content and b'value="long"' in response.content
 
 
-def test_the_expiry_is_shown(personas: dict, page_client: Any, api_client: Any) -> None:
+def test_the_expiry_is_shown(personas: dict[str, Any], page_client: Any, api_client: Any) -> None:
     new = services.create_token(actor=personas["analyst"], user=personas["analyst"], name="shown")
     page = page_client(personas["analyst"]).get("/tokens/")
     assert f"{new.token.expires_at:%Y-%m-%d}".encode() in page.content
@@ -56,7 +57,7 @@ def test_the_expiry_is_shown(personas: dict, page_client: Any, api_client: Any) 
     assert all(item["expires_at"] for item in items)
 
 
-def test_a_token_cannot_create_tokens(personas: dict, api_client: Any) -> None:
+def test_a_token_cannot_create_tokens(personas: dict[str, Any], api_client: Any) -> None:
     response = api_client(personas["admin"]).post(
         "/api/v1/tokens", {"name": "x"}, content_type="application/json"
     )
@@ -64,7 +65,9 @@ def test_a_token_cannot_create_tokens(personas: dict, api_client: Any) -> None:
     assert ApiToken.objects.filter(name="x").count() == 0
 
 
-def test_a_signed_in_session_creates_tokens_through_the_api(personas: dict, page_client: Any) -> None:
+def test_a_signed_in_session_creates_tokens_through_the_api(
+    personas: dict[str, Any], page_client: Any
+) -> None:
     client = page_client(personas["analyst"])
     csrf = client.get("/tokens/").cookies["csrftoken"].value
     client.cookies["csrftoken"] = csrf
@@ -74,7 +77,7 @@ def test_a_signed_in_session_creates_tokens_through_the_api(personas: dict, page
     assert response.status_code == 201 and response.json()["token"].startswith("chs_")
 
 
-def test_revoking_a_token_on_the_page_asks_first(personas: dict, page_client: Any) -> None:
+def test_revoking_a_token_on_the_page_asks_first(personas: dict[str, Any], page_client: Any) -> None:
     new = services.create_token(actor=personas["analyst"], user=personas["analyst"], name="script")
     client = page_client(personas["analyst"])
     listing = client.get("/tokens/").content.decode()
@@ -92,7 +95,7 @@ def test_revoking_a_token_on_the_page_asks_first(personas: dict, page_client: An
 # --- headers ------------------------------------------------------------------------------------------
 
 
-def test_pages_carry_a_nonce_policy_without_unsafe_inline(personas: dict, page_client: Any) -> None:
+def test_pages_carry_a_nonce_policy_without_unsafe_inline(personas: dict[str, Any], page_client: Any) -> None:
     response = page_client(personas["coordinator"]).get("/")
     policy = response["Content-Security-Policy"]
     assert "unsafe-inline" not in policy and "unsafe-eval" not in policy
@@ -118,8 +121,10 @@ def test_every_inline_script_and_style_carries_the_nonce_and_no_template_uses_st
                 and "application/json" not in attrs
             ):
                 offenders.append(f"{template.name}: {match.group(0)}")
-        for match in re.finditer(r"\s(style|on[a-z]+|hx-on[:a-z-]*)=", text):
-            offenders.append(f"{template.name}: {match.group(0).strip()}")
+        offenders.extend(
+            f"{template.name}: {match.group(0).strip()}"
+            for match in re.finditer(r"\s(style|on[a-z]+|hx-on[:a-z-]*)=", text)
+        )
     assert offenders == []
 
 
@@ -131,7 +136,9 @@ def test_the_nonce_changes_with_every_answer() -> None:
     )
 
 
-def test_authenticated_answers_are_not_stored(personas: dict, page_client: Any, api_client: Any) -> None:
+def test_authenticated_answers_are_not_stored(
+    personas: dict[str, Any], page_client: Any, api_client: Any
+) -> None:
     assert page_client(personas["analyst"]).get("/pledges/")["Cache-Control"] == "no-store"
     assert api_client(personas["analyst"]).get("/api/v1/pledges")["Cache-Control"] == "no-store"
     # What anybody may see (the public page) stays cacheable.
@@ -192,7 +199,7 @@ def test_the_policy_allows_same_origin_scripts_and_styles_for_swagger() -> None:
 # --- the audit chain names its door, and never a client's request id ------------------------------------
 
 
-def test_a_client_request_id_is_not_trusted(personas: dict, api_client: Any) -> None:
+def test_a_client_request_id_is_not_trusted(personas: dict[str, Any], api_client: Any) -> None:
     client = api_client(personas["analyst"])
     response = client.post(
         "/api/v1/tokens", {"name": "x"}, content_type="application/json", HTTP_X_REQUEST_ID="forged-id-123"
@@ -202,7 +209,7 @@ def test_a_client_request_id_is_not_trusted(personas: dict, api_client: Any) -> 
     assert not AuditEvent.objects.filter(request_id="forged-id-123").exists()
 
 
-def test_api_events_carry_the_door_and_the_address(personas: dict) -> None:
+def test_api_events_carry_the_door_and_the_address(personas: dict[str, Any]) -> None:
     from clearinghouse.core.services import create_token
 
     raw = create_token(actor=personas["admin"], user=personas["admin"]).raw
@@ -213,7 +220,9 @@ def test_api_events_carry_the_door_and_the_address(personas: dict) -> None:
     assert (event.via, event.origin, event.actor) == ("api", "192.0.2.44", "admin")
 
 
-def test_cli_actions_taken_with_as_are_marked(personas: dict, capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_actions_taken_with_as_are_marked(
+    personas: dict[str, Any], capsys: pytest.CaptureFixture[str]
+) -> None:
     call_command("token", "create", "analyst", "--as", "admin")
     event = AuditEvent.objects.filter(action="token_create").last()
     assert event is not None and event.via == "cli-as" and event.actor == "admin"

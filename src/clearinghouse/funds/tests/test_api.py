@@ -158,14 +158,15 @@ def test_create_fund_validates_input(personas: dict[str, Any], api_client: Any) 
         "group": "trio",
         "burden_key": "trio-key",
     }
-    for change, field in [
+    cases: list[tuple[dict[str, Any], str]] = [
         ({"currency": "ABC"}, "currency"),
         ({"group": "nobody"}, "group"),
         ({"burden_key": "none"}, "burden_key"),
         ({"target_amount": "-3"}, "target_amount"),
         ({"slug": "keys"}, "slug"),
         ({"counts_kinds": ["cash"]}, "counts_kinds"),
-    ]:
+    ]
+    for change, field in cases:
         r = post(client, "/api/v1/funds", {**body, **change})
         assert r.status_code == 422 and r.json()["field"] == field, (change, r.content)
     assert post(client, "/api/v1/funds", body).status_code == 201

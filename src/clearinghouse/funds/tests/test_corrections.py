@@ -8,12 +8,13 @@ import datetime as dt
 import io
 import json
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 
+from clearinghouse.core import clock
 from clearinghouse.core.errors import Conflict, InvalidInput
 from clearinghouse.core.models import AuditEvent
 from clearinghouse.funds import selectors, services
@@ -47,7 +48,10 @@ def test_status_as_of_a_date_credits_only_what_was_due_by_then(
     cash(personas["finance"], "trio", "DEU", "800.00", "EUR", "2026-06-01", year=2025)
 
     def credited(on: str) -> Decimal:
-        return member(selectors.status_of(fund, year=2025, as_of=dt.date.fromisoformat(on)), "DEU").credited
+        return cast(
+            "Decimal",
+            member(selectors.status_of(fund, year=2025, as_of=dt.date.fromisoformat(on)), "DEU").credited,
+        )
 
     assert credited("2025-03-01") == D("100.00")
     assert credited("2025-03-13") == D("100.00")
@@ -72,7 +76,7 @@ def test_a_withdrawn_pledge_loses_its_credit_from_the_day_of_the_withdrawal(
     fund = trio_fund(personas["admin"])
     pledge = committed_pledge(personas, amount="100000.00")
     credit = services.credit_pledge(actor=personas["finance"], slug="trio", pledge_id=pledge.pk, year=2025)
-    yesterday = dt.date.today() - dt.timedelta(days=1)
+    yesterday = clock.today() - dt.timedelta(days=1)
     assert member(selectors.status_of(fund, year=2025), "DEU").credited_in_kind == D("100000.00")
 
     pledge_services.transition_pledge(
@@ -83,13 +87,14 @@ def test_a_withdrawn_pledge_loses_its_credit_from_the_day_of_the_withdrawal(
     assert (reversal.amount, reversal.converted_amount, reversal.value_date) == (
         D("-100000.00"),
         D("-100000.00"),
-        dt.date.today(),
+        clock.today(),
     )
     assert reversal.reason == f"pledge {pledge.pk} withdrawn"
     assert member(selectors.status_of(fund, year=2025), "DEU").credited == 0
     # It counted until the withdrawal: the status of yesterday still shows it.
     assert member(selectors.status_of(fund, year=2025, as_of=yesterday), "DEU").credited == D("100000.00")
     event = AuditEvent.objects.get(action="reverse", object_id=str(reversal.pk))
+    assert event.after is not None
     assert (event.actor, event.after["reverses_id"], event.after["reason"]) == (
         "donor_deu",
         credit.pk,
@@ -228,6 +233,7 @@ def test_a_contribution_larger_than_the_members_whole_fund_fair_share_needs_conf
     ok = finance.post("/api/v1/funds/trio/contributions", {**body, "confirm": True}, content_type=JSON)
     assert ok.status_code == 201
     event = AuditEvent.objects.get(object_type="funds.contribution", object_id=str(ok.json()["id"]))
+    assert event.after is not None
     assert event.after["confirmed_above_fair_share"] == "750000.00"
     with pytest.raises(CommandError, match="confirm"):
         run("contribute", "trio", "FRA", "99999999999999", "ISK", "--date", "2025-03-14", "--as", "finance")

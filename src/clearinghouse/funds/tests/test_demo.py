@@ -46,7 +46,7 @@ def test_demo_credits_committed_in_kind_pledges_of_allies_once(personas: dict[st
     from clearinghouse.funds.tests.factories import committed_pledge
 
     load_catalog()
-    in_kind = {"kind": "in_kind", "item_type": "AD-NASAMS", "quantity": 2, "amount": None}
+    in_kind: dict[str, Any] = {"kind": "in_kind", "item_type": "AD-NASAMS", "quantity": 2, "amount": None}
     firm = committed_pledge(personas, donor="POL", available_from="2025-04-05", **in_kind)  # a Saturday
     early = committed_pledge(personas, external_ref="EARLY", available_from="2024-05-02", **in_kind)
     tranches = [{"year": 2025, "amount": "100.00"}, {"year": 2026, "amount": "100.00"}]

@@ -345,7 +345,7 @@ def test_contributions_follow_their_releasability_but_compliance_counts_them_all
 def test_bad_input_is_refused_naming_the_field_and_writes_nothing(personas: dict[str, Any]) -> None:
     trio_fund(personas["admin"])
     good = {"participant": "DEU", "amount": "10.00", "currency": "EUR", "value_date": "2024-03-01"}
-    cases = {
+    cases: dict[str, list[dict[str, Any]]] = {
         "amount": [{"amount": "-5"}, {"amount": "abc"}, {"amount": "1.005"}, {"amount": "0"}],
         "currency": [{"currency": "XYZ"}, {"currency": "UAH"}, {"currency": ""}],
         "value_date": [{"value_date": "2024-02-30"}, {"value_date": "2999-01-01"}],

@@ -21,7 +21,7 @@ D = Decimal
 KEY = {"AAA": D("50"), "BBB": D("30"), "CCC": D("20")}
 
 
-def shares(table) -> dict[str, Decimal]:  # type: ignore[no-untyped-def]
+def shares(table) -> dict[str, Decimal]:
     return {m.participant: m.share for m in table.members}
 
 

@@ -12,6 +12,7 @@ from typing import Any
 from django.core.management.base import CommandError, CommandParser
 
 from clearinghouse import jobs
+from clearinghouse.core.actors import Actor
 from clearinghouse.core.commands import ClearinghouseCommand
 from clearinghouse.core.job_commands import add_wait_argument, file_input, run_job
 from clearinghouse.core.tabular import ImportErrors
@@ -47,7 +48,7 @@ class Command(ClearinghouseCommand):
         else:
             self._spreadsheet(actor, Path(options["file"]), options["sub"], wait=options["wait"])
 
-    def _kiel(self, actor: Any, directory: Path, *, wait: bool) -> None:
+    def _kiel(self, actor: Actor, directory: Path, *, wait: bool) -> None:
         # The directory as given: a worker reads it on its own machine (shared storage, or a copy).
         job = run_job(
             self,
@@ -93,7 +94,7 @@ class Command(ClearinghouseCommand):
         else:
             self.stdout.write("Every identity of the release holds (within the file's rounding).")
 
-    def _spreadsheet(self, actor: Any, path: Path, kind: str, *, wait: bool) -> None:
+    def _spreadsheet(self, actor: Actor, path: Path, kind: str, *, wait: bool) -> None:
         from tqdm import tqdm
 
         bars: list[Any] = []

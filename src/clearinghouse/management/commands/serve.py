@@ -38,7 +38,7 @@ DEFAULT_THREADS = 4  # per worker: requests mostly wait on the database, so thre
 
 class Command(BaseCommand):
     help = "Serve the app under gunicorn (production). `runserver` is for development only."
-    requires_system_checks: list[str] = []  # the master never touches the database; workers do
+    requires_system_checks: list[str] = []  # noqa: RUF012 - the master never touches the database; workers do
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--host", default=os.environ.get("CLEARINGHOUSE_HOST", "127.0.0.1"))
@@ -77,7 +77,7 @@ class Command(BaseCommand):
         if "prometheus_client" in sys.modules:
             from prometheus_client import values
 
-            values.ValueClass = values.get_value_class()
+            values.ValueClass = values.get_value_class()  # type: ignore[no-untyped-call]
         connections.close_all()  # nothing the workers would inherit
         host = options["host"]
         bind = f"[{host}]:{options['port']}" if ":" in host else f"{host}:{options['port']}"

@@ -25,7 +25,7 @@ def lp_optimum(problem: Problem) -> float:
     pairs = [(i, j) for i, r in enumerate(reqs) for j, o in enumerate(offs) if o.item_type in r.item_types]
     if not pairs:
         return 0.0
-    h = highspy.Highs()
+    h = highspy.Highs()  # type: ignore[no-untyped-call]  # highspy has no annotations
     h.setOptionValue("output_flag", False)
     inf = highspy.kHighsInf
     n = len(pairs)

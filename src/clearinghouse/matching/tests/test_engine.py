@@ -36,18 +36,17 @@ def problems(draw: st.DrawFn) -> Problem:
                 needed_by=draw(st.integers(0, periods - 1)),
             )
         )
-    offers = []
-    for j in range(draw(st.integers(0, 8))):
-        offers.append(
-            Offer(
-                id=f"O{j}",
-                donor=draw(st.sampled_from(["X", "Y", "Z"])),
-                item_type=draw(st.sampled_from(types + ["UNUSED"])),
-                quantity=draw(st.integers(0, 6)),
-                available_from=draw(st.integers(0, periods - 1)),
-                unit_cost=draw(st.sampled_from([0, 0, 1, 3.5, 8])),
-            )
+    offers = [
+        Offer(
+            id=f"O{j}",
+            donor=draw(st.sampled_from(["X", "Y", "Z"])),
+            item_type=draw(st.sampled_from([*types, "UNUSED"])),
+            quantity=draw(st.integers(0, 6)),
+            available_from=draw(st.integers(0, periods - 1)),
+            unit_cost=draw(st.sampled_from([0, 0, 1, 3.5, 8])),
         )
+        for j in range(draw(st.integers(0, 8)))
+    ]
     return Problem(periods, penalty, reqs, offers)
 
 

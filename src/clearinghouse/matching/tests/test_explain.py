@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from clearinghouse.matching.engine import solve
 from clearinghouse.matching.explain import explain, explain_allocations, explain_shortfalls
 from clearinghouse.matching.generate import generate
@@ -9,7 +11,7 @@ from clearinghouse.matching.greedy import greedy
 from clearinghouse.matching.model import Offer, Problem, Requirement
 
 
-def by_req(problem: Problem, result=None) -> dict:  # type: ignore[no-untyped-def]
+def by_req(problem: Problem, result=None) -> dict[str, Any]:
     result = result or solve(problem)
     return {e["requirement"]: e for e in explain_shortfalls(problem, result)}
 

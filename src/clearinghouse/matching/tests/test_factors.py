@@ -50,7 +50,7 @@ def milp_optimum(problem: Problem) -> float:
                 worth.append(fw[1])
     if not pairs:
         return 0.0
-    h = highspy.Highs()
+    h = highspy.Highs()  # type: ignore[no-untyped-call]  # highspy has no annotations
     h.setOptionValue("output_flag", False)
     h.setOptionValue("mip_rel_gap", 0.0)
     n = len(pairs)

@@ -55,12 +55,12 @@ def test_cli_refuses_bad_input_in_one_line(reference_data: None, args: list[str]
     assert not User.objects.filter(username__in=["x1", "bad name!", "x2"]).exists()
 
 
-def test_cli_refuses_a_duplicate(personas: dict) -> None:
+def test_cli_refuses_a_duplicate(personas: dict[str, Any]) -> None:
     with pytest.raises(CommandError, match="exists already"):
         call_command("user", "create", "analyst", "--participant", "NATO", "--role", "analyst")
 
 
-def test_cli_lists_accounts_as_json(personas: dict, capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_lists_accounts_as_json(personas: dict[str, Any], capsys: pytest.CaptureFixture[str]) -> None:
     call_command("user", "list", "--format", "json")
     data = json.loads(capsys.readouterr().out)
     rows = {r["username"]: r for r in data["items"]}
@@ -69,7 +69,7 @@ def test_cli_lists_accounts_as_json(personas: dict, capsys: pytest.CaptureFixtur
 
 
 def test_deactivation_stops_sessions_and_tokens_at_once(
-    personas: dict, capsys: pytest.CaptureFixture[str]
+    personas: dict[str, Any], capsys: pytest.CaptureFixture[str]
 ) -> None:
     browser = Client(REMOTE_ADDR="10.3.0.2")
     from conftest import PASSWORD
@@ -83,19 +83,20 @@ def test_deactivation_stops_sessions_and_tokens_at_once(
     assert api.get("/api/v1/me").status_code == 401
     assert not ApiToken.objects.filter(user=personas["donor_pol"], revoked_at__isnull=True).exists()
     event = AuditEvent.objects.get(action="deactivate")
+    assert event.before is not None and event.after is not None
     assert event.before["is_active"] is True and event.after["is_active"] is False
     assert event.after["sessions_ended"] == 1 and event.after["tokens_revoked"] == 1
     assert event.via == "cli-as" and event.actor == "admin"
     assert browser.post("/login/", {"username": "donor_pol", "password": PASSWORD}).status_code == 200
 
 
-def test_only_admins_manage_accounts(personas: dict) -> None:
+def test_only_admins_manage_accounts(personas: dict[str, Any]) -> None:
     with pytest.raises(CommandError, match="Only an admin"):
         call_command("user", "deactivate", "donor_pol", "--as", "coordinator")
     assert User.objects.get(username="donor_pol").is_active
 
 
-def test_admins_create_and_deactivate_accounts_on_a_page(personas: dict, page_client: Any) -> None:
+def test_admins_create_and_deactivate_accounts_on_a_page(personas: dict[str, Any], page_client: Any) -> None:
     admin = page_client(personas["admin"])
     response = admin.post(
         "/users/", {"username": "new-officer", "participant": "CHN", "role": "donor_officer"}
@@ -116,7 +117,7 @@ def test_admins_create_and_deactivate_accounts_on_a_page(personas: dict, page_cl
     assert page_client(personas["coordinator"]).get("/users/").status_code == 403
 
 
-def test_the_api_creates_and_deactivates_accounts(personas: dict, api_client: Any) -> None:
+def test_the_api_creates_and_deactivates_accounts(personas: dict[str, Any], api_client: Any) -> None:
     admin = api_client(personas["admin"])
     response = admin.post(
         "/api/v1/users",
@@ -138,11 +139,13 @@ def test_the_api_creates_and_deactivates_accounts(personas: dict, api_client: An
     assert api_client(personas["donor_usa"]).post("/api/v1/users/api-officer/deactivate").status_code == 404
 
 
-def test_nobody_deactivates_themselves(personas: dict, api_client: Any) -> None:
+def test_nobody_deactivates_themselves(personas: dict[str, Any], api_client: Any) -> None:
     assert api_client(personas["admin"]).post("/api/v1/users/admin/deactivate").status_code == 409
 
 
-def test_lost_password_and_lost_authenticator(personas: dict, capsys: pytest.CaptureFixture[str]) -> None:
+def test_lost_password_and_lost_authenticator(
+    personas: dict[str, Any], capsys: pytest.CaptureFixture[str]
+) -> None:
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
     call_command("user", "reset-password", "finance", "--as", "admin")

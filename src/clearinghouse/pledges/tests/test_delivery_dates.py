@@ -9,8 +9,8 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.urls import reverse
-from django.utils import timezone
 
+from clearinghouse.core import clock
 from clearinghouse.core.errors import InvalidInput
 from clearinghouse.pledges import services
 from clearinghouse.pledges.models import Delivery
@@ -46,7 +46,7 @@ def test_service_refuses_a_delivery_before_the_pledge_is_available(personas: dic
 
 def test_service_refuses_a_delivery_after_today(personas: dict[str, Any]) -> None:
     allocation = _allocation(personas)
-    today = timezone.localdate()
+    today = clock.today()
     with pytest.raises(InvalidInput) as info:
         _deliver(personas, allocation, today + dt.timedelta(days=1))
     assert info.value.field == "delivered_on" and "is in the future" in info.value.message
@@ -75,7 +75,7 @@ def test_api_create_and_correct_refuse_bad_dates(personas: dict[str, Any], api_c
         content_type="application/json",
     )
     assert moved.status_code == 422 and "cannot predate its pledge" in moved.json()["detail"]
-    future = (timezone.localdate() + dt.timedelta(days=3)).isoformat()
+    future = (clock.today() + dt.timedelta(days=3)).isoformat()
     later = client.patch(
         f"/api/v1/deliveries/{made.json()['id']}", {"delivered_on": future}, content_type="application/json"
     )

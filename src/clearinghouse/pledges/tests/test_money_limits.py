@@ -44,7 +44,7 @@ FINANCIAL = {
 def _column_type(table: str, column: str) -> str:
     with connection.cursor() as cursor:
         if connection.vendor == "sqlite":
-            cursor.execute(f'SELECT typeof("{column}") FROM "{table}"')  # noqa: S608
+            cursor.execute(f'SELECT typeof("{column}") FROM "{table}"')
             return ",".join(sorted({r[0] for r in cursor.fetchall()}))
         cursor.execute(
             "SELECT data_type, numeric_precision, numeric_scale FROM information_schema.columns "

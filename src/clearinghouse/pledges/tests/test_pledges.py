@@ -11,6 +11,7 @@ from django.db import IntegrityError, transaction
 
 from clearinghouse.catalog.models import ItemPrice
 from clearinghouse.catalog.services import load_catalog
+from clearinghouse.core import clock
 from clearinghouse.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from clearinghouse.core.models import AuditEvent
 from clearinghouse.pledges import selectors, services
@@ -79,7 +80,7 @@ def test_euro_needs_no_conversion(personas: dict[str, Any]) -> None:
     ],
 )
 def test_bad_financial_pledges_are_refused_with_the_field(
-    personas: dict[str, Any], data: dict, field: str, words: str
+    personas: dict[str, Any], data: dict[str, Any], field: str, words: str
 ) -> None:
     with pytest.raises(InvalidInput) as exc:
         factories.financial(personas, **data)
@@ -108,6 +109,7 @@ def test_in_kind_is_valued_at_the_catalog_price_of_its_date_unless_the_donor_val
     assert (old.unit_value, old.currency, old.value_eur) == (Decimal("3000.00"), "EUR", Decimal("30000.00"))
     assert new.unit_value == Decimal("8000.00") and "valid from 2024-01-01" in new.valuation_source
     # A later revision of the price list does not rewrite an earlier valuation.
+    assert old.item_type is not None
     ItemPrice.objects.create(
         item_type=old.item_type,
         unit_value=Decimal("1"),
@@ -138,7 +140,7 @@ def test_in_kind_is_valued_at_the_catalog_price_of_its_date_unless_the_donor_val
     ],
 )
 def test_bad_in_kind_pledges_are_refused_with_the_field(
-    personas: dict[str, Any], data: dict, field: str
+    personas: dict[str, Any], data: dict[str, Any], field: str
 ) -> None:
     if field == "donor":
         with pytest.raises(InvalidInput) as exc:
@@ -221,7 +223,7 @@ ILLEGAL = [
     (s, t)
     for s in PledgeStatus.values
     for t in PledgeStatus.values
-    if t not in TRANSITIONS[s] and s != PledgeStatus.OFFERED or (s == t == PledgeStatus.OFFERED)
+    if (t not in TRANSITIONS[s] and s != PledgeStatus.OFFERED) or (s == t == PledgeStatus.OFFERED)
 ]
 PATH = {
     "offered": [],
@@ -400,7 +402,7 @@ def test_delivery_rules(personas: dict[str, Any]) -> None:
         )
     with pytest.raises(InvalidInput, match="in the future"):
         services.record_delivery(
-            actor=donor, allocation_id=a.pk, quantity=1, delivered_on=dt.date.today() + dt.timedelta(days=5)
+            actor=donor, allocation_id=a.pk, quantity=1, delivered_on=clock.today() + dt.timedelta(days=5)
         )
     d = services.record_delivery(actor=donor, allocation_id=a.pk, quantity=5, delivered_on="2024-03-01")
     d = services.update_delivery(actor=donor, delivery_id=d.pk, changes={"quantity": 7})

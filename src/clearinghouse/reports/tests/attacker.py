@@ -44,7 +44,7 @@ class Attacker:
 
     def __init__(self, pieces: Iterable[Hashable], figures: Iterable[Figure]) -> None:
         self.index = {p: i for i, p in enumerate(sorted(set(pieces), key=repr))}
-        self.highs = highspy.Highs()
+        self.highs = highspy.Highs()  # type: ignore[no-untyped-call]  # highspy has no annotations
         self.highs.setOptionValue("output_flag", False)
         n = len(self.index)
         inf = highspy.kHighsInf

@@ -12,10 +12,11 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections import OrderedDict
 from collections.abc import Hashable, Iterator
 from decimal import Decimal
 from io import StringIO
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from django.core.management import call_command
@@ -168,7 +169,7 @@ def _fetch(client: Client, viewer: str, report: str, query: str) -> dict[str, An
         return list(csv.DictReader(io.StringIO(response.content.decode())))
     response = client.get(f"/api/v1/reports/{report}?source=records&{query}")
     assert response.status_code == 200, response.content
-    return response.json()
+    return cast("dict[str, Any] | list[dict[str, str]]", response.json())
 
 
 def _rows(payload: Any, key: str) -> list[dict[str, Any]]:
@@ -276,7 +277,7 @@ def test_without_complementary_suppression_the_attacker_recovers_figures(
     from clearinghouse.reports import linked
 
     monkeypatch.setattr(linked, "protect", lambda cells, atoms, rules: _primary_only(cells))
-    monkeypatch.setattr(linked, "_CACHE", linked.OrderedDict())
+    monkeypatch.setattr(linked, "_CACHE", OrderedDict())
     pieces = _pieces(demo, "public")
     truth, donors = _truth(pieces)
     figures, _ = _published(Client(), "public", pieces, _members(demo, api_client))

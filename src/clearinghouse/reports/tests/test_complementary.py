@@ -72,8 +72,8 @@ def test_a_cell_withheld_alone_is_a_subtraction_and_complementary_cells_close_th
     cells, atoms = _table(values, donors)
     # Single-atom cells are one donor each: every inner cell is primary. Make only one so.
     cells = {k: CellSpec(spec.atoms, primary=k == ("cell", 1, 1)) for k, spec in cells.items()}
-    truth = {a: float(v) for a, v in atoms.items()}
-    owners = {a: ("A" if a == (1, 1) else f"D{i}") for i, a in enumerate(values)}
+    truth: dict[Hashable, float] = {a: float(v) for a, v in atoms.items()}
+    owners: dict[Hashable, str] = {a: ("A" if a == (1, 1) else f"D{i}") for i, a in enumerate(values)}
     # Withholding only the primary cell leaks it: the row total minus the other cells.
     only_primary = _figures(cells, atoms, frozenset({("cell", 1, 1)}))
     assert attacker.leaks(only_primary, truth, owners)
@@ -81,7 +81,7 @@ def test_a_cell_withheld_alone_is_a_subtraction_and_complementary_cells_close_th
     assert ("cell", 1, 1) in result.withheld and result.complementary
     assert attacker.leaks(_figures(cells, atoms, result.withheld), truth, owners) == []
     # The classic pattern: at least one more cell in its row, one in its column and one opposite.
-    hidden = {k[1:] for k in result.withheld if k[0] == "cell"}
+    hidden = {k[1:] for k in result.withheld if isinstance(k, tuple) and k[0] == "cell"}
     assert any(r == 1 and c != 1 for r, c in hidden) and any(c == 1 and r != 1 for r, c in hidden)
 
 
@@ -154,12 +154,13 @@ def _linked_cells(
 def test_no_withheld_cell_of_generated_linked_tables_can_be_narrowed_down(
     cube: tuple[dict[tuple[str, int, int], Decimal], dict[str, set[str]]],
 ) -> None:
-    pieces, groups = cube
-    cells = _linked_cells(pieces, groups)
+    cube_pieces, groups = cube
+    pieces: dict[Hashable, Decimal] = dict(cube_pieces.items())
+    cells = _linked_cells(cube_pieces, groups)
     result = protect(cells, pieces, linked.PROTECTION)
     assert {k for k, spec in cells.items() if spec.primary} <= result.withheld
-    truth = {p: float(v) for p, v in pieces.items()}
-    owners = {p: p[0] for p in pieces}
+    truth: dict[Hashable, float] = {p: float(v) for p, v in cube_pieces.items()}
+    owners: dict[Hashable, str] = {p: p[0] for p in cube_pieces}
     assert attacker.leaks(_figures(cells, pieces, result.withheld), truth, owners) == []
     assert protect(cells, pieces, linked.PROTECTION).withheld == result.withheld  # deterministic
 

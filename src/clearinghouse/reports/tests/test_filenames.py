@@ -7,8 +7,8 @@ from html import unescape
 from typing import Any
 
 import pytest
-from django.utils import timezone
 
+from clearinghouse.core import clock
 from clearinghouse.reports.filenames import export_name
 
 pytestmark = pytest.mark.django_db
@@ -23,7 +23,9 @@ def _filenames(client: Any, page: str) -> dict[str, str]:
     for link in links:
         response = client.get(link)
         assert response.status_code == 200, link
-        names[link] = re.search(r'filename="([^"]+)"', response["Content-Disposition"]).group(1)
+        found = re.search(r'filename="([^"]+)"', response["Content-Disposition"])
+        assert found is not None
+        names[link] = found.group(1)
     return names
 
 
@@ -43,7 +45,7 @@ def test_public_downloads_are_named_apart_from_the_dashboards(r29: Any, client: 
 
 
 def test_names_say_table_source_and_release_or_date() -> None:
-    today = timezone.localdate().isoformat()
+    today = clock.today().isoformat()
     records = {"source": "records", "release": None, "by": "month"}
     assert export_name("totals", records, "csv") == f"totals-by-month-records-{today}.csv"
     window = {

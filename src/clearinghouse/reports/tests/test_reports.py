@@ -175,7 +175,7 @@ def test_eu27_and_continental_europe(r29: Any, csv_sums: dict[str, Any]) -> None
     eu27 = EU27.split()
     assert groups["eu27"]["total"] == total(eu27) == Decimal("96.951044")
     assert groups["eu27"]["members"] == sorted(eu27)
-    continental = eu27 + ["GBR", "NOR", "CHE", "ISL"]
+    continental = [*eu27, "GBR", "NOR", "CHE", "ISL"]
     for t in ("military", "financial", "humanitarian", "total"):
         assert groups["continental_europe"][t] == total(continental, t)
         assert groups["continental_europe_with_eu"][t] == total([*continental, "EU"], t)
@@ -222,13 +222,14 @@ def test_heavy_weapons_by_category_and_donor(r29: Any) -> None:
 
 
 def test_bad_report_parameters_name_the_field(r29: Any) -> None:
-    for kwargs, field in (
+    cases: tuple[tuple[dict[str, Any], str], ...] = (
         ({"type": "naval"}, "type"),
         ({"month_from": "2024-13"}, "from"),
         ({"month_to": "March"}, "to"),
         ({"month_from": "2024-05", "month_to": "2024-01"}, "to"),
         ({"source": "rumours"}, "source"),
-    ):
+    )
+    for kwargs, field in cases:
         with pytest.raises(InvalidInput) as caught:
             selectors.donors_report(user=None, **kwargs)
         assert caught.value.field == field
@@ -258,7 +259,7 @@ def test_the_api_serves_the_same_figures_as_exact_decimal_strings(
     assert "pct_gdp" not in plain["donors"][0]
     assert Decimal(plain["donors"][0]["value_eur_bn"]) == csv_sums["by_donor"]["USA"]["total"]
     groups = client.get("/api/v1/reports/groups").json()
-    assert [g["group"] for g in groups["groups"]][0] == "allies"
+    assert groups["groups"][0]["group"] == "allies"
     assert round(Decimal(groups["groups"][0]["share_of_military"]), 3) == Decimal("0.993")
     weapons = client.get("/api/v1/reports/weapons").json()
     assert {c["category"] for c in weapons["by_category"]} == {

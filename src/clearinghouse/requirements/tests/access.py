@@ -10,7 +10,7 @@ RECIPIENT = frozenset({"recipient", "admin"})
 # Who sees a requirement marked `coordination`: its owner (UKR), the coordinating body's users
 # (NATO: coordinator, finance, analyst, auditor, admin); not the donors nor the outsider.
 # A contact-group requirement is seen by every member's users; the non-member (CHN) gets 404.
-HIDDEN = {name: (404,) for name in NON_MEMBERS}
+HIDDEN: dict[str, tuple[int, ...]] = dict.fromkeys(NON_MEMBERS, (404,))
 SEES_COORDINATION = frozenset({"coordinator", "recipient", "finance", "analyst", "auditor", "admin"})
 
 

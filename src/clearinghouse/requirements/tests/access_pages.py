@@ -44,6 +44,6 @@ PAGES: dict[str, Rule] = {
         RECIPIENT,
         setup=_requirement("contact_group"),
         denied=(403,),
-        expect={name: (404,) for name in NON_MEMBERS},
+        expect=dict.fromkeys(NON_MEMBERS, (404,)),
     ),
 }

@@ -9,7 +9,6 @@ door changes: then nothing DEU gets can tell what the hidden allocation is.
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from io import StringIO
 from typing import Any
@@ -17,6 +16,7 @@ from typing import Any
 import pytest
 from django.core.management import call_command
 
+from clearinghouse.core import clock
 from clearinghouse.pledges import services as pledge_services
 from clearinghouse.pledges.models import Allocation, Pledge
 from clearinghouse.pledges.tests import factories
@@ -171,12 +171,15 @@ def test_covered_is_not_said_where_it_would_pin_the_hidden_part(
     # "covered" would say the hidden part is 1000 - 200 = 800 exactly.
     assert body["status"] == coverage.MOSTLY_COVERED
     assert body["coverage"]["allocated_band"] == [75, 100]
-    ids = lambda status: {  # noqa: E731
-        r["id"]
-        for r in api_client(personas["donor_deu"])
-        .get(f"/api/v1/requirements?status={status}")
-        .json()["items"]
-    }
+
+    def ids(status: str) -> set[int]:
+        return {
+            r["id"]
+            for r in api_client(personas["donor_deu"])
+            .get(f"/api/v1/requirements?status={status}")
+            .json()["items"]
+        }
+
     assert requirement.pk not in ids("covered") and requirement.pk in ids("mostly_covered")
 
 
@@ -210,4 +213,4 @@ def test_allocations_do_not_date_themselves_through_the_requirement(
     )
     again = Requirement.objects.get(pk=requirement.pk)
     assert (again.version, again.updated_at, again.allocated_quantity) == (version, updated, 300)
-    assert again.updated_at <= dt.datetime.now(dt.UTC)
+    assert again.updated_at <= clock.now()

@@ -55,7 +55,7 @@ def test_the_recipient_enters_a_requirement_with_substitutes(personas: dict[str,
     ],
 )
 def test_bad_input_names_the_field_and_writes_nothing(
-    personas: dict[str, Any], data: dict, field: str
+    personas: dict[str, Any], data: dict[str, Any], field: str
 ) -> None:
     factories.ensure_catalog()
     events = AuditEvent.objects.count()

@@ -14,6 +14,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from clearinghouse.core import clock
+
 R29 = Path(__file__).resolve().parents[1] / "data" / "kiel-r29"  # the copy shipped with the package
 R31_PREVIEW = Path(__file__).resolve().parent / "data" / "kiel-r31-preview"
 
@@ -69,7 +71,6 @@ def explorer_sums(directory: Path = R29) -> dict[str, Any]:
 
 def tiny_release(number: int = 1, *, current: bool = True, military_usa: str = "1.5") -> Any:
     """A small release written straight to the tables (for authorisation and page tests only)."""
-    from django.utils import timezone
 
     from clearinghouse.participants.models import Participant
     from clearinghouse.tracker.models import KielFlow, KielGdp, KielRelease, KielWeapons
@@ -81,7 +82,7 @@ def tiny_release(number: int = 1, *, current: bool = True, military_usa: str = "
         period="01/2024",
         date=dt.date(2024, 2, 1),
         label=f"Ukraine Support Tracker, Release {number} (01/2024)",
-        imported_at=timezone.now(),
+        imported_at=clock.now(),
         digest=f"{number:064d}",
         is_current=current,
         counts={"flows": 8},

@@ -29,7 +29,7 @@ FLOW_COLUMNS = ("total", "financial", "humanitarian", "military", "commitments",
 
 def _stored_types(table: str, column: str) -> set[str]:
     with connection.cursor() as cursor:
-        cursor.execute(f'SELECT DISTINCT typeof("{column}") FROM "{table}"')  # noqa: S608
+        cursor.execute(f'SELECT DISTINCT typeof("{column}") FROM "{table}"')
         return {r[0] for r in cursor.fetchall()}
 
 
@@ -42,12 +42,7 @@ def test_every_figure_of_a_shipped_release_reads_back_as_the_files_text(
         (f.participant_id, f.year, f.month, f.type): f.value
         for f in KielFlow.objects.filter(release=release).select_related("participant")
     }
-    codes = {
-        p: c
-        for p, c in KielFlow.objects.filter(release=release).values_list(
-            "participant_id", "participant__code"
-        )
-    }
+    codes = dict(KielFlow.objects.filter(release=release).values_list("participant_id", "participant__code"))
     by_code = {(codes[p], y, m, t): v for (p, y, m, t), v in flows.items()}
     checked = 0
     for r in rows(directory, "data_explorer.csv"):

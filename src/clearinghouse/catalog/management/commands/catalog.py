@@ -35,7 +35,10 @@ class Command(ClearinghouseCommand):
             return
         # Reference data, readable by every signed-in user: the CLI reads it as the system.
         items = []
-        for item in selectors.item_type_list(user=_System(), capability=options["capability"]):
+        for item in selectors.item_type_list(
+            user=_System(),  # type: ignore[arg-type]  # a stand-in reader, not a User
+            capability=options["capability"],
+        ):
             price = selectors.current_price(item)
             items.append(
                 {

@@ -8,7 +8,7 @@ import datetime as dt
 import io
 import json
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from django.core.management.base import CommandError, CommandParser
 
@@ -252,7 +252,7 @@ class Command(ClearinghouseCommand):
         fund = Fund.objects.select_related("group", "burden_key").filter(slug=slug).first()
         if fund is None:
             raise CommandError(f"no fund {slug!r}")
-        return fund
+        return cast("Fund", fund)
 
     def do_list(self, options: dict[str, Any]) -> None:
         for f in Fund.objects.select_related("group", "burden_key").order_by("first_year", "slug"):

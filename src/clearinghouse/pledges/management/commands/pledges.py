@@ -11,6 +11,7 @@ from typing import Any
 
 from django.core.management.base import CommandError, CommandParser
 
+from clearinghouse.core.actors import Actor
 from clearinghouse.core.audit import jsonable
 from clearinghouse.core.commands import ClearinghouseCommand
 from clearinghouse.core.humanize import count_of
@@ -91,7 +92,7 @@ class Command(ClearinghouseCommand):
         else:
             self._list(user, options)
 
-    def _list(self, user: Any, options: dict[str, Any]) -> None:
+    def _list(self, user: Actor, options: dict[str, Any]) -> None:
         pledges = selectors.pledge_list(
             user=user, donor=options["donor"], status=options["status"], kind=options["kind"]
         )
