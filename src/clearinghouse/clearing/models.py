@@ -12,6 +12,7 @@ from django.db.models import Q
 from clearinghouse.clearing.choices import ProposalState, RunKind
 from clearinghouse.core.models import RestrictedModel
 from clearinghouse.core.releasability import sees_everything
+from clearinghouse.participants.permissions import is_coordination_cell
 
 
 def _cell_q(user: Any) -> Q | None:
@@ -55,13 +56,8 @@ class ClearingRun(RestrictedModel):
 
     @classmethod
     def write_q(cls, user: Any, action: str) -> Q | None:
-        if (
-            getattr(user, "is_authenticated", False)
-            and user.has_role("coordinator")
-            and (user.is_coordination or user.has_role("admin"))
-        ):
-            return Q()
-        return None
+        # The coordination powers follow the active delivery-coordination mandate (one test).
+        return Q() if is_coordination_cell(user) else None
 
 
 class Proposal(RestrictedModel):
