@@ -18,12 +18,13 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_http_methods
 
-from clearinghouse import spreadsheets
+from clearinghouse import briefing, spreadsheets
 from clearinghouse.clearing import selectors as clearing_selectors
 from clearinghouse.core import tabular
 from clearinghouse.core.errors import DomainError
 from clearinghouse.core.forms import set_choices
 from clearinghouse.core.tabular import ImportErrors, ImportSummary
+from clearinghouse.governance import selectors as governance_selectors
 from clearinghouse.participants import selectors as participant_selectors
 from clearinghouse.participants.choices import ParticipantKind
 from clearinghouse.participants.services import current_mandate
@@ -128,3 +129,27 @@ def spreadsheet_import(request: HttpRequest) -> HttpResponse:
             context["error"] = exc.message
             status = 403 if exc.status == 403 else 422
     return render(request, "spreadsheet_import.html", context, status=status)
+
+
+@login_required
+def meeting_detail(request: HttpRequest, meeting_id: int) -> HttpResponse:
+    """A meeting of a body, and since the body's previous meeting: new and changed pledges, deliveries,
+    shortfalls then and now by capability, fund compliance, decisions taken and pending."""
+    meeting = governance_selectors.get_meeting(user=request.user, meeting_id=meeting_id)
+    return render(
+        request,
+        "meeting_detail.html",
+        {"meeting": meeting, "data": briefing.since_previous(meeting, request.user)},
+    )
+
+
+@login_required
+def meeting_briefing(request: HttpRequest, meeting_id: int) -> HttpResponse:
+    """The briefing pack of a meeting as a PDF, made for the signed-in reader."""
+    meeting = governance_selectors.get_meeting(user=request.user, meeting_id=meeting_id)
+    content = briefing.pdf(briefing.since_previous(meeting, request.user), request.user)
+    response = HttpResponse(content, content_type="application/pdf")
+    response["Content-Disposition"] = (
+        f'attachment; filename="briefing-{meeting.body.code}-{meeting.date}.pdf"'
+    )
+    return response

@@ -52,7 +52,8 @@ class PledgeIn(Schema):
     currency: Currency | None = Field(None, min_length=3, max_length=3, description="ISO 4217, e.g. EUR.")
     purpose: Line = Field("", max_length=300)
     available_from: Date = Field(..., description="The value date; EUR conversion uses its ECB rate.")
-    announced_at: Line = Field("", max_length=200, description="Where it was announced.")
+    announced_at: Line = Field("", max_length=200, description="Where it was announced (outside events).")
+    meeting: int | None = Field(None, description="The id of the meeting it was announced at.")
     releasability: Releasability = Releasability.COORDINATION
     releasable_to: list[IsoCountry] = Field(default_factory=list)
     notes: Text = Field("", max_length=10_000)
@@ -77,6 +78,7 @@ class PledgePatch(Schema):
     purpose: Line | None = Field(None, max_length=300)
     available_from: Date | None = None
     announced_at: Line | None = Field(None, max_length=200)
+    meeting: int | None = None
     releasability: Releasability | None = None
     releasable_to: list[IsoCountry] | None = None
     notes: Text | None = Field(None, max_length=10_000)
@@ -110,6 +112,7 @@ class PledgeOut(Schema):
     purpose: str
     available_from: dt.date
     announced_at: str
+    meeting: int | None = Field(None, description="The meeting it was announced at.")
     releasability: str
     releasable_to: list[str]
     notes: str
@@ -124,6 +127,10 @@ class PledgeOut(Schema):
     version: int
     created_at: dt.datetime
     updated_at: dt.datetime
+
+    @staticmethod
+    def resolve_meeting(obj) -> int | None:  # type: ignore[no-untyped-def]
+        return obj.meeting_id  # type: ignore[no-any-return]
 
     @staticmethod
     def resolve_donor(obj) -> str:  # type: ignore[no-untyped-def]
