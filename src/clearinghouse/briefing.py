@@ -67,16 +67,15 @@ def _window(qs: Any, field_name: str, since: dt.date | None, until: dt.date) -> 
 
 def _shortfalls(user: Any, since: dt.date | None, until: dt.date) -> tuple[list[dict[str, Any]], bool]:
     """By capability: required, allocated, delivered and short now (the clearing house's rule of what
-    the reader may know); and, for readers who see everything, undelivered then and now."""
+    the reader may know); and, for readers who see everything, what of today's requirements was
+    undelivered at the previous meeting (deliveries up to its date) and is undelivered now."""
     now = clearing_selectors.shortfalls(user=user)["capabilities"]
     rows = {r["capability"]: dict(r) for r in now}
     then_shown = sees_everything(user) and since is not None
     if then_shown:
         required: dict[str, int] = defaultdict(int)
         delivered: dict[str, int] = defaultdict(int)
-        for r in requirement_selectors.requirement_list(user=user).filter(
-            cancelled=False, created_at__date__lte=since
-        ):
+        for r in requirement_selectors.requirement_list(user=user).filter(cancelled=False):
             required[r.capability.code] += r.quantity
         for d in (
             pledge_selectors.delivery_list(user=user)
@@ -211,6 +210,43 @@ def pdf(data: SincePrevious, user: Any) -> bytes:
         line(f"{n}. {item}")
     if not meeting.agenda:
         line("No agenda recorded.")
+    _shortfall_section(doc, data, epw)
+    _record_sections(doc, data, epw)
+    return bytes(doc.output())
+
+
+def _chart(doc: Any, rows: list[dict[str, Any]], width: float) -> None:
+    """Horizontal bars: delivered and allocated as a share of required, one bar per capability."""
+    if not rows:
+        return
+    label_w, bar_w = 55.0, width - 75.0
+    doc.set_font("Helvetica", "", 8)
+    for r in rows:
+        required = r["required"] or 1
+        y = doc.get_y()
+        doc.cell(label_w, 5, _latin(r["capability_name"])[:34])
+        x = doc.get_x()
+        doc.set_draw_color(120, 120, 120)
+        doc.rect(x, y + 1, bar_w, 3)
+        doc.set_fill_color(170, 190, 220)
+        doc.rect(x, y + 1, bar_w * min(1.0, r["allocated"] / required), 3, style="F")
+        doc.set_fill_color(40, 90, 160)
+        doc.rect(x, y + 1, bar_w * min(1.0, r["delivered"] / required), 3, style="F")
+        doc.set_x(x + bar_w + 2)
+        doc.cell(18, 5, f"{round(100 * r['delivered'] / required)}%", new_x="LMARGIN", new_y="NEXT")
+    doc.set_font("Helvetica", "", 7)
+    doc.cell(0, 4, "Dark: delivered; light: allocated; frame: required.", new_x="LMARGIN", new_y="NEXT")
+    doc.set_font("Helvetica", "", 9)
+
+
+def _latin(text: str) -> str:
+    """The core PDF fonts are Latin-1: replace what they cannot draw."""
+    return text.replace("\u2013", "-").replace("\u2014", "-").encode("latin-1", "replace").decode("latin-1")
+
+
+def _shortfall_section(doc: Any, data: SincePrevious, epw: float) -> None:
+    """Shortfalls by capability: the chart, then the figures."""
+    h, line = _writers(doc, epw)
     h("Shortfalls by capability")
     _chart(doc, data.shortfalls, epw)
     for r in data.shortfalls:
@@ -225,6 +261,12 @@ def pdf(data: SincePrevious, user: Any) -> bytes:
         )
     if not data.shortfalls:
         line("No requirements visible to this reader.")
+
+
+def _record_sections(doc: Any, data: SincePrevious, epw: float) -> None:
+    """Pledges since the previous meeting, deliveries, fund compliance, decisions."""
+    meeting = data.meeting
+    h, line = _writers(doc, epw)
     h("Pledges announced since the previous meeting")
     for p in data.new_pledges:
         line(_pledge_line(p) + (" - announced at this meeting" if p.meeting_id == meeting.pk else ""))
@@ -262,33 +304,16 @@ def pdf(data: SincePrevious, user: Any) -> bytes:
         h("Decisions taken since the previous meeting")
         for dec in data.decisions_taken:
             line(f"#{dec.pk} {dec.title}: {dec.status}")
-    return bytes(doc.output())
 
 
-def _chart(doc: Any, rows: list[dict[str, Any]], width: float) -> None:
-    """Horizontal bars: delivered and allocated as a share of required, one bar per capability."""
-    if not rows:
-        return
-    label_w, bar_w = 55.0, width - 75.0
-    doc.set_font("Helvetica", "", 8)
-    for r in rows:
-        required = r["required"] or 1
-        y = doc.get_y()
-        doc.cell(label_w, 5, _latin(r["capability_name"])[:34])
-        x = doc.get_x()
-        doc.set_draw_color(120, 120, 120)
-        doc.rect(x, y + 1, bar_w, 3)
-        doc.set_fill_color(170, 190, 220)
-        doc.rect(x, y + 1, bar_w * min(1.0, r["allocated"] / required), 3, style="F")
-        doc.set_fill_color(40, 90, 160)
-        doc.rect(x, y + 1, bar_w * min(1.0, r["delivered"] / required), 3, style="F")
-        doc.set_x(x + bar_w + 2)
-        doc.cell(18, 5, f"{round(100 * r['delivered'] / required)}%", new_x="LMARGIN", new_y="NEXT")
-    doc.set_font("Helvetica", "", 7)
-    doc.cell(0, 4, "Dark: delivered; light: allocated; frame: required.", new_x="LMARGIN", new_y="NEXT")
-    doc.set_font("Helvetica", "", 9)
+def _writers(doc: Any, epw: float) -> tuple[Any, Any]:
+    def h(text: str) -> None:
+        doc.ln(3)
+        doc.set_font("Helvetica", "B", 12)
+        doc.cell(0, 7, _latin(text), new_x="LMARGIN", new_y="NEXT")
+        doc.set_font("Helvetica", "", 9)
 
+    def line(text: str) -> None:
+        doc.multi_cell(epw, 5, _latin(text), new_x="LMARGIN", new_y="NEXT")
 
-def _latin(text: str) -> str:
-    """The core PDF fonts are Latin-1: replace what they cannot draw."""
-    return text.replace("\u2013", "-").replace("\u2014", "-").encode("latin-1", "replace").decode("latin-1")
+    return h, line

@@ -301,26 +301,18 @@ def exempted(decision: Decision) -> list[str]:
     )
 
 
-def adopted_exemption(*, participant: Participant, subject: str, subject_ref: str) -> Decision | None:
-    """The adopted decision that exempts `participant` from the thing `subject_ref` names, if any.
-
-    A fund opt-out cites such a decision: either a decision on the opt-out itself naming the member,
-    or the fund's decision on which the member took the position `exempt`."""
-    on_opt_out = Decision.objects.filter(
-        status=DecisionStatus.ADOPTED,
-        subject=Subject.FUND_OPT_OUT,
-        subject_ref=subject_ref,
-        subject_participant=participant,
-    ).first()
-    if on_opt_out is not None:
-        return on_opt_out
-    return Decision.objects.filter(
-        status=DecisionStatus.ADOPTED,
-        subject=subject,
-        subject_ref=subject_ref,
-        positions__participant=participant,
-        positions__position=Position.EXEMPT,
-    ).first()
+def grants_opt_out(decision: Decision, *, participant: Participant, fund_slug: str) -> bool:
+    """Whether an adopted `decision` exempts `participant` from the fund `fund_slug`: the fund's
+    decision on which the member took the position `exempt`, or a decision on this opt-out naming it."""
+    if decision.status != DecisionStatus.ADOPTED:
+        return False
+    if decision.subject == Subject.FUND_OPT_OUT:
+        return decision.subject_participant_id == participant.pk and decision.subject_ref == fund_slug
+    return (
+        decision.subject == Subject.FUND
+        and decision.subject_ref == fund_slug
+        and decision.positions.filter(participant=participant, position=Position.EXEMPT).exists()
+    )
 
 
 # --- meetings ---------------------------------------------------------------------------------

@@ -33,9 +33,10 @@ class Command(ClearinghouseCommand):
         if reader.is_authenticated:
             meeting = selectors.get_meeting(user=reader, meeting_id=options["meeting_id"])
         else:  # the operator's console making the public pack: the meeting itself is not secret
-            meeting = Meeting.objects.select_related("body").filter(pk=options["meeting_id"]).first()
-            if meeting is None:
+            found = Meeting.objects.select_related("body").filter(pk=options["meeting_id"]).first()
+            if found is None:
                 raise NotFound(f"Meeting {options['meeting_id']} not found.")
+            meeting = found
         data = briefing.since_previous(meeting, reader)
         path = Path(options["output"])
         path.write_bytes(briefing.pdf(data, reader))
