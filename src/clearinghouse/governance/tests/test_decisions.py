@@ -218,3 +218,27 @@ def test_cli_propose_position_close_show(bodies: dict) -> None:
     shown = run("show", str(d["id"]))
     assert shown["positions"][-1] == {**shown["positions"][-1], "participant": "USA", "position": "agree"}
     assert {p["participant"]: p["recorded_by"] for p in shown["positions"]}["POL"] == "donor_pol"
+
+
+def test_fund_opt_out_cites_the_adopted_decision_that_exempts_the_member(bodies: dict) -> None:
+    from clearinghouse.funds import services as fund_services
+    from clearinghouse.funds.tests.factories import trio_fund
+
+    trio_fund(bodies["admin"])
+    _small_body()
+    fund_decision = _propose(bodies, subject="fund", subject_ref="trio")
+    _positions(bodies, fund_decision, USA="agree", DEU="agree", POL="exempt")
+    with pytest.raises(InvalidInput, match="not an adopted decision") as exc:  # still open
+        fund_services.opt_out(
+            actor=bodies["finance"], slug="trio", participant="POL", decision=fund_decision.pk
+        )
+    assert exc.value.field == "decision"
+    services.close_decision(actor=bodies["coordinator"], decision_id=fund_decision.pk)
+    with pytest.raises(InvalidInput, match="exempting DEU"):  # DEU agreed: the decision grants it nothing
+        fund_services.opt_out(
+            actor=bodies["finance"], slug="trio", participant="DEU", decision=fund_decision.pk
+        )
+    out = fund_services.opt_out(
+        actor=bodies["finance"], slug="trio", participant="POL", decision=fund_decision.pk
+    )
+    assert out.decision_id == fund_decision.pk
