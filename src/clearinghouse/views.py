@@ -26,7 +26,7 @@ from clearinghouse.core.forms import set_choices
 from clearinghouse.core.tabular import ImportErrors, ImportSummary
 from clearinghouse.governance import selectors as governance_selectors
 from clearinghouse.participants import selectors as participant_selectors
-from clearinghouse.participants.choices import ParticipantKind
+from clearinghouse.participants.choices import MandateFunction, ParticipantKind
 from clearinghouse.participants.services import current_mandate
 from clearinghouse.pledges import policies as pledge_policies
 from clearinghouse.pledges import selectors as pledge_selectors
@@ -49,7 +49,9 @@ def home(request: HttpRequest) -> HttpResponse:
     context = {
         "by_kind": by_kind,
         "mandate": current_mandate(),
-        "mandates": participant_selectors.mandate_list(user=request.user),
+        "mandates": participant_selectors.mandate_list(user=request.user).filter(
+            function=MandateFunction.DELIVERY_COORDINATION
+        ),
         "open_by_priority": [
             (Priority(p).label, p, n)
             for p, n in requirement_selectors.open_by_priority(user=request.user).items()

@@ -25,7 +25,7 @@ from clearinghouse.core.money import (
     money_text,
     plain_text,
 )
-from clearinghouse.core.validation import Date, Text
+from clearinghouse.core.validation import Date, Id, Text
 from clearinghouse.core.validation import Line as TextLine
 from clearinghouse.funds.compliance import Line, Status
 from clearinghouse.funds.models import Fund
@@ -115,7 +115,7 @@ class FundOut(Schema):
 class OptOutIn(Schema):
     participant: str = Field(description="ISO alpha-3 code of the member.")
     reason: TextLine = Field("", max_length=300)
-    decision: int | None = Field(None, description="The adopted decision that granted the opt-out.")
+    decision: Id | None = Field(None, description="The adopted decision that granted the opt-out.")
 
 
 class OptOutOut(Schema):

@@ -8,6 +8,7 @@ from django.http import HttpRequest
 from ninja import Router, Status
 
 from clearinghouse.core.schemas import ErrorOut
+from clearinghouse.core.validation import Id
 from clearinghouse.governance import selectors, services
 from clearinghouse.governance.schemas import (
     DecisionIn,
@@ -57,7 +58,7 @@ def create_meeting(request: HttpRequest, payload: MeetingIn) -> Any:
 
 
 @meetings_router.get("/{meeting_id}", response={200: dict[str, Any], 404: ErrorOut})
-def get_meeting(request: HttpRequest, meeting_id: int) -> dict[str, Any]:
+def get_meeting(request: HttpRequest, meeting_id: Id) -> dict[str, Any]:
     """One meeting: body, date, format, place, chairs, agenda, attendance, documents, minutes."""
     return meeting_dict(selectors.get_meeting(user=request.user, meeting_id=meeting_id))
 
@@ -79,13 +80,13 @@ def propose_decision(request: HttpRequest, payload: DecisionIn) -> Any:
 
 
 @decisions_router.get("/{decision_id}", response={200: dict[str, Any], 404: ErrorOut})
-def get_decision(request: HttpRequest, decision_id: int) -> dict[str, Any]:
+def get_decision(request: HttpRequest, decision_id: Id) -> dict[str, Any]:
     """One decision with its positions and the members it exempts."""
     return decision_dict(selectors.get_decision(user=request.user, decision_id=decision_id))
 
 
 @decisions_router.post("/{decision_id}/positions", response={201: dict[str, Any], **ERRORS})
-def record_position(request: HttpRequest, decision_id: int, payload: PositionIn) -> Any:
+def record_position(request: HttpRequest, decision_id: Id, payload: PositionIn) -> Any:
     """Record a member's position (the secretariat, or the member's own officer)."""
     selectors.get_decision(user=request.user, decision_id=decision_id)
     services.record_position(
@@ -99,7 +100,7 @@ def record_position(request: HttpRequest, decision_id: int, payload: PositionIn)
 
 
 @decisions_router.post("/{decision_id}/close", response={200: dict[str, Any], **ERRORS})
-def close_decision(request: HttpRequest, decision_id: int) -> dict[str, Any]:
+def close_decision(request: HttpRequest, decision_id: Id) -> dict[str, Any]:
     """Close under the procedure: `adopted` or `blocked` (409 while it cannot close yet)."""
     selectors.get_decision(user=request.user, decision_id=decision_id)
     return decision_dict(services.close_decision(actor=request.user, decision_id=decision_id))
@@ -122,7 +123,7 @@ def propose_handover(request: HttpRequest, payload: HandoverIn) -> Any:
 
 
 @handovers_router.post("/{handover_id}/accept", response={200: dict[str, Any], **ERRORS})
-def accept_handover(request: HttpRequest, handover_id: int) -> dict[str, Any]:
+def accept_handover(request: HttpRequest, handover_id: Id) -> dict[str, Any]:
     """The incoming participant accepts an adopted handover; the mandates change from its date."""
     services.accept_handover(actor=request.user, handover_id=handover_id)
     return handover_dict(selectors.handover_list(user=request.user).get(pk=handover_id))

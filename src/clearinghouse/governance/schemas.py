@@ -7,6 +7,7 @@ from typing import Any
 
 from ninja import Schema
 
+from clearinghouse.core.validation import Date, Id
 from clearinghouse.governance import services
 from clearinghouse.governance.choices import MembershipRole
 from clearinghouse.governance.models import Body, Decision, Handover, Meeting
@@ -16,11 +17,11 @@ class DecisionIn(Schema):
     body: str
     title: str
     procedure: str | None = None
-    deadline: dt.date | None = None
+    deadline: Date | None = None
     subject: str | None = None
     subject_ref: str | None = None
     subject_participant: str | None = None
-    meeting: int | None = None
+    meeting: Id | None = None
 
 
 class PositionIn(Schema):
@@ -36,7 +37,7 @@ class DocumentIn(Schema):
 
 class MeetingIn(Schema):
     body: str
-    date: dt.date
+    date: Date
     title: str
     format: str | None = None
     agenda: list[str] = []
@@ -51,7 +52,7 @@ class MeetingIn(Schema):
 class HandoverIn(Schema):
     body: str
     to: str
-    effective: dt.date
+    effective: Date
     title: str = ""
 
 

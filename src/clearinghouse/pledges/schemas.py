@@ -15,7 +15,7 @@ from pydantic import Field, field_serializer
 from clearinghouse.core.choices import Releasability
 from clearinghouse.core.money import AmountIn, MoneyOrNoneOut, MoneyText, RateOrNoneOut, money_text
 from clearinghouse.core.schemas import IsoCountry
-from clearinghouse.core.validation import Date, Line, Text
+from clearinghouse.core.validation import Date, Id, Line, Text
 from clearinghouse.pledges.choices import PledgeKind, PledgeStatus
 
 # An amount in a request: a decimal string (or a JSON number of at most 15 significant digits), at most
@@ -53,7 +53,7 @@ class PledgeIn(Schema):
     purpose: Line = Field("", max_length=300)
     available_from: Date = Field(..., description="The value date; EUR conversion uses its ECB rate.")
     announced_at: Line = Field("", max_length=200, description="Where it was announced (outside events).")
-    meeting: int | None = Field(None, description="The id of the meeting it was announced at.")
+    meeting: Id | None = Field(None, description="The id of the meeting it was announced at.")
     releasability: Releasability = Releasability.COORDINATION
     releasable_to: list[IsoCountry] = Field(default_factory=list)
     notes: Text = Field("", max_length=10_000)
@@ -78,7 +78,7 @@ class PledgePatch(Schema):
     purpose: Line | None = Field(None, max_length=300)
     available_from: Date | None = None
     announced_at: Line | None = Field(None, max_length=200)
-    meeting: int | None = None
+    meeting: Id | None = None
     releasability: Releasability | None = None
     releasable_to: list[IsoCountry] | None = None
     notes: Text | None = Field(None, max_length=10_000)

@@ -242,3 +242,32 @@ def test_fund_opt_out_cites_the_adopted_decision_that_exempts_the_member(bodies:
         actor=bodies["finance"], slug="trio", participant="POL", decision=fund_decision.pk
     )
     assert out.decision_id == fund_decision.pk
+
+
+def test_pages_list_detail_record_and_close(bodies: dict, page_client: Any) -> None:
+    _small_body()
+    d = _propose(bodies, procedure="consensus")
+    officer = page_client(bodies["donor_deu"])
+    html = officer.get(f"/governance/decisions/{d.pk}/").content.decode()
+    # DEU's officer may record DEU's position only; no close button for it.
+    assert 'value="DEU"' in html and 'value="POL"' not in html and "Close under" not in html
+    r = officer.post(f"/governance/decisions/{d.pk}/position/", {"participant": "DEU", "position": "exempt"})
+    assert r.status_code == 302
+    coord = page_client(bodies["coordinator"])
+    html = coord.get(f"/governance/decisions/{d.pk}/").content.decode()
+    assert (
+        "Exempted from the decision" in html
+        and "donor_deu" in html
+        and "No position yet from: POL, USA" in html
+    )
+    coord.post(f"/governance/decisions/{d.pk}/close/")
+    assert Decision.objects.get(pk=d.pk).status == "open"  # refused: USA and POL are missing
+    for code in ("USA", "POL"):
+        coord.post(f"/governance/decisions/{d.pk}/position/", {"participant": code, "position": "agree"})
+    coord.post(f"/governance/decisions/{d.pk}/close/")
+    assert Decision.objects.get(pk=d.pk).status == "adopted"
+    assert officer.post(f"/governance/decisions/{d.pk}/close/").status_code == 403
+    listing = coord.get("/governance/decisions/?body=trio").content.decode()
+    assert f"/governance/decisions/{d.pk}/" in listing
+    assert coord.get("/governance/").status_code == 200
+    assert "Lead nation" in coord.get("/governance/bodies/coalition-drones/").content.decode()
