@@ -49,6 +49,13 @@ def _adopted_handover(p: dict[str, Any]) -> dict[str, Any]:
     return {"handover_id": h.pk}
 
 
+def _catalog(p: dict[str, Any]) -> dict[str, Any]:
+    from clearinghouse.pledges.tests.factories import ensure_catalog
+
+    ensure_catalog()
+    return _bodies(p)
+
+
 def _only(setup: Any, p: dict[str, Any]) -> dict[str, Any]:
     """Set up the records, but the page takes no path value."""
     setup(p)
@@ -56,6 +63,16 @@ def _only(setup: Any, p: dict[str, Any]) -> dict[str, Any]:
 
 
 API: dict[tuple[str, str], Rule] = {
+    ("GET", "/api/v1/clearing/coalitions/{code}"): Rule(
+        ALL, setup=lambda p: {**_bodies(p), "code": "coalition-drones"}
+    ),
+    # The secretariat or the coalition's lead nations (USA leads the artillery coalition).
+    ("POST", "/api/v1/clearing/coalitions/{code}/roadmap"): Rule(
+        COORDINATION | {"donor_usa"},
+        setup=lambda p: {**_catalog(p), "code": "coalition-artillery"},
+        body=lambda p: {"capability": "ammunition", "year": 2026, "quantity": 10},
+        denied=(403,),
+    ),
     ("GET", "/api/v1/bodies"): Rule(ALL, setup=_bodies),
     ("GET", "/api/v1/bodies/{code}"): Rule(ALL, setup=lambda p: {**_bodies(p), "code": "udcg"}),
     ("GET", "/api/v1/meetings"): Rule(ALL, setup=_meeting),
@@ -99,6 +116,7 @@ API: dict[tuple[str, str], Rule] = {
 }
 
 PAGES: dict[str, Rule] = {
+    "coalition-detail": Rule(ALL, setup=lambda p: {**_bodies(p), "code": "coalition-drones"}),
     "governance-home": Rule(ALL, setup=_bodies),
     "body-detail": Rule(ALL, setup=lambda p: {**_bodies(p), "code": "udcg"}),
     "decision-list": Rule(ALL, setup=lambda p: _only(_decision, p)),
