@@ -16,6 +16,7 @@ from clearinghouse.core.auth import API_AUTH
 from clearinghouse.core.errors import DomainError
 from clearinghouse.core.openapi import complete
 from clearinghouse.funds.api import router as funds_router
+from clearinghouse.governance.api import bodies_router, decisions_router, handovers_router, meetings_router
 from clearinghouse.participants.api import mandates_router, me_router, participants_router, users_router
 from clearinghouse.pledges.api import allocations_router, deliveries_router, pledges_router
 from clearinghouse.reports.api import router as reports_router
@@ -82,6 +83,10 @@ def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 
 api.add_router("/participants", participants_router)
 api.add_router("/mandates", mandates_router)
+api.add_router("/bodies", bodies_router)
+api.add_router("/meetings", meetings_router)
+api.add_router("/decisions", decisions_router)
+api.add_router("/handovers", handovers_router)
 api.add_router("/tokens", tokens_router)
 api.add_router("/sessions", sessions_router)
 api.add_router("/audit", audit_router)

@@ -34,7 +34,7 @@ DEMO_ACCOUNTS: list[tuple[str, str, str]] = [
 ]
 
 # Apps whose `demo.seed(admin)` runs after the accounts exist, in this order (each is idempotent).
-DEMO_APPS: list[str] = ["catalog", "requirements", "pledges", "clearing", "tracker", "funds"]
+DEMO_APPS: list[str] = ["governance", "catalog", "requirements", "pledges", "clearing", "tracker", "funds"]
 
 
 def _passwords_file() -> Path:
@@ -109,4 +109,27 @@ def run() -> list[tuple[str, str, str, str, str]]:
     admin = User.objects.get(username="admin")
     for app in DEMO_APPS:
         importlib.import_module(f"clearinghouse.{app}.demo").seed(admin)
+    _announced_at_meetings(admin)
     return accounts
+
+
+# Demo pledges announced at the contact group's meetings (illustrative links): external ref -> date.
+ANNOUNCED_AT = {
+    "USA-AMMO-155-2025": "2025-01-09",
+    "GBR-2025": "2025-02-12",
+    "DEU-GEPARD-2025": "2025-04-11",
+    "NOR-NANSEN-2025": "2025-06-04",
+}
+
+
+def _announced_at_meetings(admin: Any) -> None:
+    """Link demo pledges to the meeting they were announced at (governance meets pledges here)."""
+    from clearinghouse.governance.models import Meeting
+    from clearinghouse.pledges.models import Pledge
+    from clearinghouse.pledges.services import update_pledge
+
+    for ref, date in ANNOUNCED_AT.items():
+        meeting = Meeting.objects.filter(body__code="udcg", date=date).first()
+        pledge = Pledge.objects.filter(external_ref=ref, meeting__isnull=True).first()
+        if meeting is not None and pledge is not None:
+            update_pledge(actor=admin, pledge_id=pledge.pk, changes={"meeting": meeting.pk})

@@ -102,6 +102,7 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_static",
     "clearinghouse.core",
     "clearinghouse.participants",
+    "clearinghouse.governance",
     "clearinghouse.catalog",
     "clearinghouse.requirements",
     "clearinghouse.pledges",

@@ -36,6 +36,11 @@ urlpatterns = [
     path("tokens/", core_views.tokens_page, name="tokens"),
     path("tokens/<int:token_id>/revoke/", core_views.revoke_token_page, name="token-revoke"),
     path("jobs/<int:job_id>/", core_views.job_progress, name="job-progress"),
+    path("governance/meetings/<int:meeting_id>/", views.meeting_detail, name="meeting-detail"),
+    path(
+        "governance/meetings/<int:meeting_id>/briefing.pdf", views.meeting_briefing, name="meeting-briefing"
+    ),
+    path("", include("clearinghouse.governance.urls")),
     path("", include("clearinghouse.catalog.urls")),
     path("", include("clearinghouse.requirements.urls")),
     path("", include("clearinghouse.pledges.urls")),

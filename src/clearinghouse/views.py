@@ -18,16 +18,17 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_http_methods
 
+from clearinghouse import briefing, spreadsheets
 from clearinghouse import jobs as job_kinds
-from clearinghouse import spreadsheets
 from clearinghouse.clearing import selectors as clearing_selectors
 from clearinghouse.core import jobs, tabular
 from clearinghouse.core.actors import Actor
 from clearinghouse.core.errors import DomainError
 from clearinghouse.core.forms import set_choices
 from clearinghouse.core.tabular import ImportErrors, ImportSummary
+from clearinghouse.governance import selectors as governance_selectors
 from clearinghouse.participants import selectors as participant_selectors
-from clearinghouse.participants.choices import ParticipantKind
+from clearinghouse.participants.choices import MandateFunction, ParticipantKind
 from clearinghouse.participants.services import current_mandate
 from clearinghouse.pledges import policies as pledge_policies
 from clearinghouse.pledges import selectors as pledge_selectors
@@ -62,7 +63,9 @@ def home(request: HttpRequest) -> HttpResponse:
     context = {
         "by_kind": by_kind,
         "mandate": current_mandate(),
-        "mandates": participant_selectors.mandate_list(user=request.user),
+        "mandates": participant_selectors.mandate_list(user=request.user).filter(
+            function=MandateFunction.DELIVERY_COORDINATION
+        ),
         "open_by_priority": [(Priority(p).label, p, n) for p, n in figures["open_by_priority"].items()],
         "pipeline": [(PledgeStatus(s).label, s, v) for s, v in figures["pipeline"].items()],
         "shortfall": figures["shortfall"],
@@ -158,3 +161,27 @@ def spreadsheet_import(request: HttpRequest) -> HttpResponse:
 def bench_bare(request: HttpRequest) -> HttpResponse:
     """A bare Django view (routed only under CLEARINGHOUSE_BENCH): the load benchmark's reference."""
     return HttpResponse(b"ok", content_type="text/plain")
+
+
+@login_required
+def meeting_detail(request: HttpRequest, meeting_id: int) -> HttpResponse:
+    """A meeting of a body, and since the body's previous meeting: new and changed pledges, deliveries,
+    shortfalls then and now by capability, fund compliance, decisions taken and pending."""
+    meeting = governance_selectors.get_meeting(user=request.user, meeting_id=meeting_id)
+    return render(
+        request,
+        "meeting_detail.html",
+        {"meeting": meeting, "data": briefing.since_previous(meeting, request.user)},
+    )
+
+
+@login_required
+def meeting_briefing(request: HttpRequest, meeting_id: int) -> HttpResponse:
+    """The briefing pack of a meeting as a PDF, made for the signed-in reader."""
+    meeting = governance_selectors.get_meeting(user=request.user, meeting_id=meeting_id)
+    content = briefing.pdf(briefing.since_previous(meeting, request.user), request.user)
+    response = HttpResponse(content, content_type="application/pdf")
+    response["Content-Disposition"] = (
+        f'attachment; filename="briefing-{meeting.body.code}-{meeting.date}.pdf"'
+    )
+    return response

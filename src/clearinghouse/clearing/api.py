@@ -12,6 +12,7 @@ from clearinghouse.clearing.schemas import (
     AcceptIn,
     AcceptOut,
     ProposalOut,
+    RoadmapTargetIn,
     RunIn,
     RunOut,
     RunSummaryOut,
@@ -55,9 +56,53 @@ def create_run(
         job = jobs.start_run(actor=request.user, lateness_penalty=payload.lateness_penalty, name=payload.name)
         return Status(202, core_jobs.as_json(job))
     run = services.run_matching(
-        actor=request.user, lateness_penalty=payload.lateness_penalty, name=payload.name
+        actor=request.user,
+        lateness_penalty=payload.lateness_penalty,
+        name=payload.name,
+        coalition=payload.coalition,
     )
     return Status(201, run)
+
+
+def _coalition_dict(view: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "code": view["body"].code,
+        "name": view["body"].name,
+        "members": view["members"],
+        "leads": view["leads"],
+        "roadmap": [
+            {"capability": t.capability.code, "year": t.year, "quantity": t.quantity, "source": t.source}
+            for t in view["roadmap"]
+        ],
+        "requirements": [
+            {"id": r.pk, "capability": r.capability.code, "quantity": r.quantity}
+            for r in view["requirements"]
+        ],
+        "pledges": [
+            {
+                "id": p.pk,
+                "donor": p.owner.code,
+                "item_type": p.item_type.code if p.item_type else None,
+                "quantity": p.quantity,
+            }
+            for p in view["pledges"]
+        ],
+    }
+
+
+@router.get("/coalitions/{code}", response={200: dict[str, Any], 404: ErrorOut})
+def get_coalition(request: HttpRequest, code: str) -> dict[str, Any]:
+    """A capability coalition at work: roadmap, requirements in its capability areas, members' pledges."""
+    return _coalition_dict(selectors.coalition_view(user=request.user, code=code))
+
+
+@router.post(
+    "/coalitions/{code}/roadmap", response={200: dict[str, Any], 403: ErrorOut, 404: ErrorOut, 422: ErrorOut}
+)
+def set_roadmap_target(request: HttpRequest, code: str, payload: RoadmapTargetIn) -> dict[str, Any]:
+    """Set the coalition's target for a capability area and year (secretariat or lead nations)."""
+    services.set_roadmap_target(actor=request.user, coalition=code, **payload.dict())
+    return _coalition_dict(selectors.coalition_view(user=request.user, code=code))
 
 
 @router.get("/runs/{run_id}", response={200: RunOut, 403: ErrorOut, 404: ErrorOut})

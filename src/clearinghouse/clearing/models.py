@@ -8,9 +8,10 @@ from django.db import models
 from django.db.models import Q
 
 from clearinghouse.clearing.choices import ProposalState, RunKind
-from clearinghouse.core.actors import Actor, is_signed_in
+from clearinghouse.core.actors import Actor
 from clearinghouse.core.models import RestrictedModel
 from clearinghouse.core.releasability import sees_everything
+from clearinghouse.participants.permissions import is_coordination_cell
 
 
 def _cell_q(user: Actor | None) -> Q | None:
@@ -54,13 +55,8 @@ class ClearingRun(RestrictedModel):
 
     @classmethod
     def write_q(cls, user: Actor | None, action: str) -> Q | None:
-        if (
-            is_signed_in(user)
-            and user.has_role("coordinator")
-            and (user.is_coordination or user.has_role("admin"))
-        ):
-            return Q()
-        return None
+        # The coordination powers follow the active delivery-coordination mandate (one test).
+        return Q() if is_coordination_cell(user) else None
 
 
 class Proposal(RestrictedModel):
@@ -98,3 +94,30 @@ class Proposal(RestrictedModel):
     @classmethod
     def write_q(cls, user: Actor | None, action: str) -> Q | None:
         return ClearingRun.write_q(user, action)
+
+
+class RoadmapTarget(RestrictedModel):
+    """A capability coalition's roadmap: a target quantity of a capability area for a year.
+
+    Lives with the clearing house (above catalog and governance): a coalition's scope for the
+    clearing is its members' pledges and the requirements in its roadmap's capability areas."""
+
+    body = models.ForeignKey("governance.Body", on_delete=models.CASCADE, related_name="roadmap_targets")
+    capability = models.ForeignKey("catalog.CapabilityArea", on_delete=models.PROTECT, related_name="+")
+    year = models.PositiveSmallIntegerField()
+    quantity = models.PositiveIntegerField()
+    notes = models.TextField(blank=True)
+    source = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ("body", "year", "capability__sort_order")
+        constraints = [
+            models.UniqueConstraint(
+                fields=("body", "capability", "year"),
+                name="clearing_roadmap_one_target_per_year",
+                violation_error_message="A coalition has one target per capability area and year.",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.body_id} {self.year} {self.capability_id}: {self.quantity}"

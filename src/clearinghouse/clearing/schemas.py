@@ -14,6 +14,19 @@ from clearinghouse.core.validation import Line
 class RunIn(Schema):
     lateness_penalty: float = Field(100, ge=0, description="Worth lost per unit for each month late.")
     name: Line = Field("", max_length=200)
+    coalition: Line | None = Field(
+        None,
+        max_length=40,
+        description="Run over this capability coalition's scope only (e.g. coalition-drones).",
+    )
+
+
+class RoadmapTargetIn(Schema):
+    capability: Line = Field(..., max_length=40)
+    year: int = Field(..., ge=2022, le=2100)
+    quantity: int = Field(..., ge=0, le=2_000_000_000)
+    notes: Line = Field("", max_length=2000)
+    source: Line = Field("", max_length=300)
 
 
 class HypotheticalOfferIn(Schema):

@@ -7,12 +7,14 @@ from typing import Any
 
 from django.db.models import F, QuerySet
 
-from clearinghouse.clearing.models import ClearingRun, Proposal
+from clearinghouse.clearing.models import ClearingRun, Proposal, RoadmapTarget
 from clearinghouse.core import selectors as core_selectors
 from clearinghouse.core.actors import Actor
 from clearinghouse.core.errors import NotFound
 from clearinghouse.core.humanize import count_of
 from clearinghouse.core.releasability import sees_everything
+from clearinghouse.governance import selectors as governance_selectors
+from clearinghouse.pledges import selectors as pledge_selectors
 from clearinghouse.requirements import coverage
 from clearinghouse.requirements import selectors as requirement_selectors
 from clearinghouse.requirements.reasons import AUDIT_KEY as REASON_KEY
@@ -181,4 +183,41 @@ def comparison_view(comparison: dict[str, Any] | None) -> dict[str, Any]:
         "overall": pct(coverage.get("overall", {})),
         "groups": groups,
         "changes": changes,
+    }
+
+
+def coalition_view(*, user: Any, code: str) -> dict[str, Any]:
+    """A capability coalition at work: its roadmap (targets by capability and year), the requirements
+    in its capability areas with coverage as the reader may know it, and its members' pledges there."""
+    body = governance_selectors.get_body(user=user, code=code)
+    if body.kind != "coalition":
+        raise NotFound("Coalition not found.")
+    members = list(body.members_on().order_by("participant__code"))
+    roadmap = list(
+        RoadmapTarget.objects.restrict(user, "view")
+        .filter(body=body)
+        .select_related("capability")
+        .order_by("year")
+    )
+    capabilities = sorted({t.capability.code for t in roadmap})
+    requirements = list(
+        requirement_selectors.requirement_list(user=user)
+        .filter(cancelled=False, capability__code__in=capabilities)
+        .select_related("capability")
+        .order_by("capability__sort_order", "id")
+    )
+    pledges = list(
+        pledge_selectors.pledge_list(user=user).filter(
+            owner__code__in=[m.participant.code for m in members],
+            item_type__capability__code__in=capabilities,
+        )
+    )
+    return {
+        "body": body,
+        "members": [m.participant.code for m in members],
+        "leads": [m.participant.code for m in members if m.role == "lead"],
+        "roadmap": roadmap,
+        "capabilities": capabilities,
+        "requirements": requirements,
+        "pledges": pledges,
     }

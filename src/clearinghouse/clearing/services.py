@@ -18,19 +18,23 @@ from typing import Any
 import orjson
 from django.db import transaction
 
+from clearinghouse.catalog.models import CapabilityArea
 from clearinghouse.clearing.choices import ProposalState, RunKind
-from clearinghouse.clearing.models import ClearingRun, Proposal
+from clearinghouse.clearing.models import ClearingRun, Proposal, RoadmapTarget
 from clearinghouse.clearing.scenario_input import Horizon, clean_scenario
-from clearinghouse.core import audit, clock
+from clearinghouse.core import audit, cleaning, clock
 from clearinghouse.core.actors import Actor, signed_in
 from clearinghouse.core.errors import DomainError, InvalidInput, NotFound, PermissionDenied
 from clearinghouse.core.humanize import count_of
 from clearinghouse.core.metrics import observe_solve
+from clearinghouse.governance.choices import BodyKind
+from clearinghouse.governance.models import Body
 from clearinghouse.matching import explain as engine_explain
 from clearinghouse.matching import scenario as engine_scenario
 from clearinghouse.matching.engine import solve
 from clearinghouse.matching.io import load_problem, result_to_dict
 from clearinghouse.matching.model import ProblemError
+from clearinghouse.participants.permissions import is_coordination_cell
 from clearinghouse.pledges import services as pledge_services
 from clearinghouse.pledges.models import Pledge
 from clearinghouse.requirements.models import Requirement
@@ -74,8 +78,41 @@ class BuiltProblem:
     digest: str = field(default="")
 
 
+@dataclass(frozen=True)
+class Scope:
+    """A coalition's scope: requirements in its capability areas, pledges of its members."""
+
+    coalition: str
+    capabilities: tuple[str, ...]
+    donors: tuple[str, ...]
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "coalition": self.coalition,
+            "capabilities": list(self.capabilities),
+            "donors": list(self.donors),
+        }
+
+
+def coalition_scope(code: str) -> Scope:
+    """The scope of coalition `code`: its roadmap's capability areas and today's members."""
+    body = Body.objects.filter(code=str(code).lower(), kind=BodyKind.COALITION).first()
+    if body is None:
+        raise InvalidInput(f"coalition: unknown coalition {code!r}", field="coalition")
+    capabilities = tuple(
+        sorted(set(RoadmapTarget.objects.filter(body=body).values_list("capability__code", flat=True)))
+    )
+    if not capabilities:
+        raise InvalidInput(f"coalition: {body.code} has no roadmap yet", field="coalition")
+    donors = tuple(sorted(m.participant.code for m in body.members_on()))
+    return Scope(coalition=body.code, capabilities=capabilities, donors=donors)
+
+
 def build_problem(
-    *, on: dt.date | None = None, lateness_penalty: float = DEFAULT_LATENESS_PENALTY
+    *,
+    on: dt.date | None = None,
+    lateness_penalty: float = DEFAULT_LATENESS_PENALTY,
+    scope: Scope | None = None,
 ) -> BuiltProblem:
     """Open requirement residuals and unallocated units of in-kind pledges, as an engine problem.
 
@@ -85,12 +122,16 @@ def build_problem(
     on = on or clock.today()
     origin = on.replace(day=1)
     reqs: dict[str, dict[str, Any]] = {}
-    for r in (
-        Requirement.objects.filter(cancelled=False)
-        .select_related("capability")
-        .prefetch_related("item_types")
-        .order_by("pk")
-    ):
+    requirements = Requirement.objects.filter(cancelled=False)
+    pledges = Pledge.objects.filter(
+        kind="in_kind", status__in=MATCHABLE_PLEDGE_STATUSES, item_type__isnull=False
+    )
+    if scope is not None:
+        requirements = requirements.filter(capability__code__in=scope.capabilities)
+        pledges = pledges.filter(
+            owner__code__in=scope.donors, item_type__capability__code__in=scope.capabilities
+        )
+    for r in requirements.select_related("capability").prefetch_related("item_types").order_by("pk"):
         residual = r.quantity - r.allocated_quantity
         if residual <= 0:
             continue
@@ -104,11 +145,7 @@ def build_problem(
             "capability": r.capability.code,
         }
     offers: dict[str, dict[str, Any]] = {}
-    for p in (
-        Pledge.objects.filter(kind="in_kind", status__in=MATCHABLE_PLEDGE_STATUSES, item_type__isnull=False)
-        .select_related("item_type", "owner")
-        .order_by("pk")
-    ):
+    for p in pledges.select_related("item_type", "owner").order_by("pk"):
         residual = (p.quantity or 0) - p.allocated_quantity
         if residual <= 0 or p.item_type is None:
             continue
@@ -186,13 +223,16 @@ def run_matching(
     lateness_penalty: float = DEFAULT_LATENESS_PENALTY,
     name: str = "",
     on: dt.date | None = None,
+    coalition: str | None = None,
 ) -> ClearingRun:
-    """Solve the matching of current offers to current needs and store the run with its proposals."""
+    """Solve the matching of current offers to current needs and store the run with its proposals;
+    with `coalition`, over that coalition's scope only (its members' pledges, its capability areas)."""
     _require_cell(actor)
     if lateness_penalty < 0:
         raise InvalidInput("The lateness penalty cannot be negative.", field="lateness_penalty")
+    scope = coalition_scope(coalition) if coalition else None
     built_at = time.perf_counter()
-    built = build_problem(on=on, lateness_penalty=lateness_penalty)
+    built = build_problem(on=on, lateness_penalty=lateness_penalty, scope=scope)
     build_seconds = time.perf_counter() - built_at
     problem, result, result_doc, solve_seconds = _solve(built.problem)
     explanations = engine_explain.explain(problem, result)
@@ -211,6 +251,7 @@ def run_matching(
             "weights": PRIORITY_WEIGHTS,
             "periods": built.problem["periods"],
             "elements": {"requirements": built.requirements, "offers": built.offers},
+            **({"scope": scope.as_json()} if scope else {}),
         },
         input_digest=built.digest,
         problem=built.problem,
@@ -244,6 +285,7 @@ def run_matching(
             "objective": run.objective,
             "proposals": len(result_doc["allocations"]),
             "lateness_penalty": lateness_penalty,
+            **({"coalition": scope.coalition} if scope else {}),
         },
     )
     return run
@@ -482,3 +524,53 @@ def accept_proposals(
             ),
         )
     return AcceptOutcome(accepted=accepted, refused=refused)
+
+
+# --- capability coalitions: roadmaps ----------------------------------------------------------
+
+
+def set_roadmap_target(
+    *,
+    actor: Any,
+    coalition: str,
+    capability: str,
+    year: Any,
+    quantity: Any,
+    notes: str = "",
+    source: str = "",
+) -> RoadmapTarget:
+    """Set a coalition's target for a capability area and year (the secretariat, or a coordinator or
+    donor officer of one of the coalition's lead nations)."""
+    body = Body.objects.filter(code=str(coalition).lower(), kind=BodyKind.COALITION).first()
+    if body is None:
+        raise NotFound("Coalition not found.")
+    leads = {m.participant_id for m in body.members_on() if m.role == "lead"}
+    lead_officer = bool(
+        getattr(actor, "is_authenticated", False)
+        and actor.role in ("coordinator", "donor_officer")
+        and actor.participant_id in leads
+    )
+    if not (is_coordination_cell(actor) or lead_officer):
+        raise PermissionDenied(f"Only the secretariat or {body.code}'s lead nations set its roadmap.")
+    area = CapabilityArea.objects.filter(code=cleaning.text(capability, "capability", max_length=40)).first()
+    if area is None:
+        raise InvalidInput(f"capability: unknown capability area {capability!r}", field="capability")
+    clean_year = cleaning.integer(year, "year", minimum=2022, maximum=2100)
+    clean_quantity = cleaning.integer(quantity, "quantity", minimum=0, maximum=2_000_000_000)
+    with transaction.atomic():
+        target = RoadmapTarget.objects.filter(body=body, capability=area, year=clean_year).first()
+        before = audit.snapshot(target) if target else None
+        if target is None:
+            target = RoadmapTarget(body=body, capability=area, year=clean_year, quantity=0)
+        target.quantity = clean_quantity
+        target.notes = cleaning.text(notes, "notes", max_length=2000)
+        target.source = cleaning.text(source, "source", max_length=300)
+        target.save()
+        audit.record(
+            actor=actor,
+            action="update" if before else "create",
+            obj=target,
+            before=before,
+            after=audit.snapshot(target),
+        )
+    return target

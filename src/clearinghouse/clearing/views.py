@@ -63,6 +63,7 @@ def clearing_home(request: HttpRequest) -> HttpResponse:
                     actor=request.user,
                     lateness_penalty=float(form.cleaned_data["lateness_penalty"]),
                     name=form.cleaned_data["name"],
+                    coalition=request.POST.get("coalition") or None,
                 )
             except DomainError as exc:
                 form.add_error(None, exc.message)
@@ -185,3 +186,16 @@ def shortfalls(request: HttpRequest) -> HttpResponse:
     """Required against allocated against delivered, by capability area and month."""
     data = selectors.shortfalls(user=request.user)
     return render(request, "clearing/shortfalls.html", {"data": data})
+
+
+@login_required
+def coalition_detail(request: HttpRequest, code: str) -> HttpResponse:
+    """A capability coalition at work: roadmap, requirements in its areas, its members' pledges, and
+    (for the coordination cell) a clearing run over its scope."""
+    view = selectors.coalition_view(user=request.user, code=code)
+    may_run = ClearingRun.write_q(request.user, "change") is not None
+    return render(
+        request,
+        "clearing/coalition.html",
+        {**view, "may_run": may_run and bool(view["roadmap"]), "form": RunForm()},
+    )

@@ -29,15 +29,18 @@ def sees_everything(user: Actor | None) -> bool:
 def in_contact_group(user: Actor | None) -> bool:
     """Whether `user` acts for a member of the contact group: the one membership test of this rule.
 
-    Today the participant's `in_contact_group` flag (the coordinating body and the recipient are
-    members whatever their flag says); a dated membership of the contact group body replaces it here.
+    The participant's membership of the contact group body `udcg` today (its dated membership,
+    governance; the `in_contact_group` flag until the bodies are loaded): the coordinating body and
+    the recipient are members whatever it says.
     """
     if not is_signed_in(user):
         return False
     participant = getattr(user, "participant", None)
     if participant is None:
         return False
-    return bool(participant.in_contact_group or user.is_coordination or user.is_recipient)
+    if user.is_coordination or user.is_recipient:
+        return True
+    return bool(participant.is_contact_group_member())
 
 
 def visibility_q(user: Actor | None, *, prefix: str = "") -> Q:

@@ -182,7 +182,11 @@ def create_opt_out(request: HttpRequest, slug: str, payload: OptOutIn) -> Status
     return Status(
         201,
         services.opt_out(
-            actor=request.user, slug=slug, participant=payload.participant, reason=payload.reason
+            actor=request.user,
+            slug=slug,
+            participant=payload.participant,
+            reason=payload.reason,
+            decision=payload.decision,
         ),
     )
 

@@ -12,6 +12,7 @@ from clearinghouse.core.errors import DomainError
 from clearinghouse.funds import services
 from clearinghouse.funds.choices import CREDITABLE_PLEDGE_STATUSES
 from clearinghouse.funds.models import BurdenKey, Contribution, Fund, FundOptOut
+from clearinghouse.governance import demo as governance_demo
 from clearinghouse.pledges.models import Pledge
 
 FUND = "ukraine-fund"
@@ -79,7 +80,11 @@ def seed(admin: Any) -> None:
         )
     if not FundOptOut.objects.filter(fund__slug=FUND, participant__code="HUN").exists():
         services.opt_out(
-            actor=admin, slug=FUND, participant="HUN", reason="Constructive abstention (Council decision)."
+            actor=admin,
+            slug=FUND,
+            participant="HUN",
+            reason="Constructive abstention (Council decision).",
+            decision=governance_demo.fund_decision_id(),
         )
     for member, amount, currency, value_date, reference, releasability in CASH:
         if Contribution.objects.filter(owner__code=member, reference=reference).exists():

@@ -226,6 +226,15 @@ class FundOptOut(RestrictedModel):
     fund = models.ForeignKey(Fund, on_delete=models.CASCADE, related_name="opt_outs")
     participant = models.ForeignKey("participants.Participant", on_delete=models.PROTECT, related_name="+")
     reason = models.CharField(max_length=300, blank=True)
+    decision = models.ForeignKey(
+        "governance.Decision",
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+        help_text="The adopted decision that granted the opt-out (the member's `exempt` position, or a "
+        "decision on the opt-out itself).",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -25,7 +25,7 @@ from clearinghouse.core.money import (
     money_text,
     plain_text,
 )
-from clearinghouse.core.validation import Date, Text
+from clearinghouse.core.validation import Date, Id, Text
 from clearinghouse.core.validation import Line as TextLine
 from clearinghouse.funds.compliance import Line, Status
 from clearinghouse.funds.models import Fund
@@ -115,12 +115,18 @@ class FundOut(Schema):
 class OptOutIn(Schema):
     participant: str = Field(description="ISO alpha-3 code of the member.")
     reason: TextLine = Field("", max_length=300)
+    decision: Id | None = Field(None, description="The adopted decision that granted the opt-out.")
 
 
 class OptOutOut(Schema):
     participant: str
     reason: str
+    decision: int | None = None
     created_at: dt.datetime
+
+    @staticmethod
+    def resolve_decision(obj: Any) -> int | None:
+        return obj.decision_id  # type: ignore[no-any-return]
 
     @staticmethod
     def resolve_participant(obj: Any) -> str:

@@ -34,6 +34,8 @@ from clearinghouse.funds.models import (
     GdpFigure,
 )
 from clearinghouse.funds.shares import ShareError, ShareTable, compute_shares
+from clearinghouse.governance import services as governance_services
+from clearinghouse.governance.models import Decision
 from clearinghouse.participants import cleaning as participant_cleaning
 from clearinghouse.participants.models import Participant, ParticipantGroup
 from clearinghouse.pledges.choices import PledgeKind
@@ -380,11 +382,32 @@ def update_fund(*, actor: Actor, slug: str, changes: Mapping[str, Any]) -> Fund:
     return fund
 
 
-def opt_out(*, actor: Actor, slug: str, participant: str, reason: str = "") -> FundOptOut:
-    """Record a member's constructive abstention from a fund."""
+def _granting_decision(fund: Fund, member: Participant, decision: Any) -> Decision | None:
+    """The decision an opt-out cites: adopted, and exempting `member` from this fund (its `exempt`
+    position on the fund's decision, or a decision on this opt-out naming it); None when not cited."""
+    if cleaning.blank(decision):
+        return None
+    decision_id = cleaning.integer(decision, "decision", minimum=1)
+    found = Decision.objects.filter(pk=decision_id).first()
+    if found is None:
+        raise InvalidInput(f"decision: no decision {decision_id}", field="decision")
+    if not governance_services.grants_opt_out(found, participant=member, fund_slug=fund.slug):
+        raise InvalidInput(
+            f"decision: decision {decision_id} is not an adopted decision exempting {member.code} "
+            f"from {fund.slug}",
+            field="decision",
+        )
+    return cast("Decision | None", found)
+
+
+def opt_out(
+    *, actor: Actor, slug: str, participant: str, reason: str = "", decision: Any = None
+) -> FundOptOut:
+    """Record a member's constructive abstention from a fund, citing the decision that granted it."""
     with transaction.atomic():
         fund = _fund_for_write(actor, slug, "record opt-outs")
         member = participant_cleaning.participant(participant, "participant")
+        granted_by = _granting_decision(fund, member, decision)
         if not fund.group.members.filter(pk=member.pk).exists():
             raise InvalidInput(f"{member.code} is not a member of {fund.group.code}.", field="participant")
         if FundOptOut.objects.filter(fund=fund, participant=member).exists():
@@ -404,7 +427,9 @@ def opt_out(*, actor: Actor, slug: str, participant: str, reason: str = "") -> F
                     )
                 except ShareError as exc:
                     raise Conflict(f"Opt-out refused: {exc}.") from None
-        record = FundOptOut.objects.create(fund=fund, participant=member, reason=reason[:300])
+        record = FundOptOut.objects.create(
+            fund=fund, participant=member, reason=reason[:300], decision=granted_by
+        )
         audit.record(actor=actor, action="create", obj=record, after=audit.snapshot(record))
     return record
 

@@ -25,3 +25,10 @@ class Role(models.TextChoices):
     ANALYST = "analyst", "Analyst"
     AUDITOR = "auditor", "Auditor"
     ADMIN = "admin", "Admin"
+
+
+class MandateFunction(models.TextChoices):
+    """What a mandate confers: the contact group's chair, or the coordination of deliveries (powers)."""
+
+    CHAIR = "chair", "Chair of the contact group"
+    DELIVERY_COORDINATION = "delivery_coordination", "Coordination of deliveries"

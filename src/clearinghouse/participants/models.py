@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import Count, F, Q
 
+from clearinghouse.core import clock
 from clearinghouse.core.actors import Actor, is_signed_in
 from clearinghouse.core.models import RestrictedModel, RestrictedQuerySet
-from clearinghouse.participants.choices import ParticipantKind, Role
+from clearinghouse.participants.choices import MandateFunction, ParticipantKind, Role
+
+# The body whose dated membership is the contact group (the `contact_group` marking follows it).
+CONTACT_GROUP_BODY = "udcg"
 
 
 class Participant(RestrictedModel):
@@ -43,6 +49,22 @@ class Participant(RestrictedModel):
     def is_ally(self) -> bool:
         return self.kind == ParticipantKind.ALLY
 
+    def is_contact_group_member(self, on: dt.date | None = None) -> bool:
+        """Whether this participant is a member of the contact group (body `udcg`) on `on` (today).
+
+        The dated membership of the body decides once the bodies are loaded (governance); before
+        that, the `in_contact_group` flag of the shipped data. One query, read through the reverse
+        relation (governance sits above participants)."""
+        on = on or clock.today()
+        memberships = self.body_memberships.model.objects.filter(body__code=CONTACT_GROUP_BODY)
+        counts = memberships.aggregate(
+            loaded=Count("pk"),
+            mine=Count("pk", filter=Q(participant_id=self.pk, start__lte=on) & ~Q(end__lte=on)),
+        )
+        if not counts["loaded"]:
+            return bool(self.in_contact_group)
+        return bool(counts["mine"])
+
 
 class ParticipantGroup(RestrictedModel):
     """A named set of participants: the alliance, EU27, continental Europe, ..."""
@@ -59,12 +81,21 @@ class ParticipantGroup(RestrictedModel):
 
 
 class CoordinationMandate(RestrictedModel):
-    """Who leads the coordination, from `start` (inclusive) to `end` (exclusive; open when null)."""
+    """A function held by a participant from `start` (inclusive) to `end` (exclusive; open when null).
+
+    `function` is `delivery_coordination` (whoever holds it on a date has the coordination powers:
+    `permissions.is_coordination_cell`) or `chair` of the contact group (`co_chair` marks a co-chair).
+    """
 
     participant = models.ForeignKey(Participant, on_delete=models.PROTECT, related_name="mandates")
+    function = models.CharField(
+        max_length=30, choices=MandateFunction.choices, default=MandateFunction.DELIVERY_COORDINATION
+    )
+    co_chair = models.BooleanField(default=False)
     start = models.DateField()
     end = models.DateField(null=True, blank=True)
     notes = models.TextField(blank=True)
+    source = models.CharField(max_length=300, blank=True, help_text="Official or press page, and its date.")
 
     class Meta:
         ordering = ("start",)
@@ -75,15 +106,22 @@ class CoordinationMandate(RestrictedModel):
                 violation_error_message="A mandate must end after it starts.",
             ),
             models.UniqueConstraint(
-                fields=("end",),
-                condition=Q(end__isnull=True),
-                name="participants_mandate_one_open",
-                violation_error_message="Only one mandate can be open at a time.",
+                fields=("function",),
+                condition=Q(end__isnull=True, co_chair=False),
+                name="participants_mandate_one_open_per_function",
+                violation_error_message="Only one mandate of a function can be open at a time.",
+            ),
+            models.CheckConstraint(
+                condition=Q(co_chair=False) | Q(function=MandateFunction.CHAIR),
+                name="participants_mandate_co_chair_only_chair",
+                violation_error_message="Only the chair can be co-held.",
             ),
         ]
 
     def __str__(self) -> str:
-        return f"{self.participant.code} from {self.start}" + (f" to {self.end}" if self.end else "")
+        return f"{self.function} {self.participant.code} from {self.start}" + (
+            f" to {self.end}" if self.end else ""
+        )
 
 
 class ClearinghouseUserManager(UserManager["User"]):

@@ -36,6 +36,9 @@ class MandateOut(Schema):
     start: dt.date
     end: dt.date | None
     notes: str
+    function: str = "delivery_coordination"
+    co_chair: bool = False
+    source: str = ""
 
     @staticmethod
     def resolve_participant(obj: CoordinationMandate) -> str:

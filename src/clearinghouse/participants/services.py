@@ -17,8 +17,9 @@ from django.db import transaction
 from clearinghouse.core import audit, clock, validation
 from clearinghouse.core.actors import Actor, is_signed_in
 from clearinghouse.core.errors import Conflict, InvalidInput, PermissionDenied
-from clearinghouse.participants.choices import ParticipantKind, Role
+from clearinghouse.participants.choices import MandateFunction, ParticipantKind, Role
 from clearinghouse.participants.models import CoordinationMandate, Participant, ParticipantGroup, User
+from clearinghouse.participants.permissions import is_coordination_cell
 
 ORGANISATION_CODES = {"EU", "NATO"}
 
@@ -92,45 +93,65 @@ def load_reference_data(*, actor: Actor | None = None) -> dict[str, int]:
             before=group_before,
             after=audit.snapshot(group),
         )
-    if not CoordinationMandate.objects.exists():
-        for row in _data_rows("mandates.csv"):
-            mandate = CoordinationMandate.objects.create(
-                participant=Participant.objects.get(code=row["participant"]),
-                start=dt.date.fromisoformat(row["start"]),
-                end=dt.date.fromisoformat(row["end"]) if row["end"] else None,
-                notes=row["notes"],
-            )
-            audit.record(actor=actor, action="create", obj=mandate, after=audit.snapshot(mandate))
+    shipped = set(CoordinationMandate.objects.values_list("function", flat=True))
+    for row in _data_rows("mandates.csv"):
+        if row["function"] in shipped:
+            continue  # a function's history is shipped once; later changes are handovers
+        mandate = CoordinationMandate.objects.create(
+            participant=Participant.objects.get(code=row["participant"]),
+            function=MandateFunction(row["function"]),
+            co_chair=row["co_chair"] == "true",
+            start=dt.date.fromisoformat(row["start"]),
+            end=dt.date.fromisoformat(row["end"]) if row["end"] else None,
+            notes=row["notes"],
+            source=row["source"],
+        )
+        audit.record(actor=actor, action="create", obj=mandate, after=audit.snapshot(mandate))
     return {"created": created, "updated": updated}
 
 
-def current_mandate(on: dt.date | None = None) -> CoordinationMandate | None:
-    """The mandate in force on a date (today by default)."""
+def current_mandate(
+    on: dt.date | None = None, *, function: str = MandateFunction.DELIVERY_COORDINATION
+) -> CoordinationMandate | None:
+    """The mandate of `function` in force on a date (today by default); for the chair, the chair's."""
     on = on or clock.today()
     return (
         CoordinationMandate.objects.select_related("participant")
-        .filter(start__lte=on)
+        .filter(start__lte=on, function=function, co_chair=False)
         .exclude(end__lte=on)
         .order_by("-start")
         .first()
     )
 
 
-def hand_over(*, actor: Actor, to: str, on: dt.date, notes: str = "") -> CoordinationMandate:
-    """Close the open coordination mandate on `on` and open one for participant `to` from that day."""
-    if (
-        not is_signed_in(actor)
-        or not actor.has_role(Role.COORDINATOR, Role.ADMIN)
-        or not (actor.is_coordination or actor.has_role(Role.ADMIN))
-    ):
+def hand_over(
+    *, actor: Actor, to: str, on: dt.date, notes: str = "", source: str = ""
+) -> CoordinationMandate:
+    """Close the open delivery-coordination mandate on `on` and open one for `to` from that day.
+
+    The coordination cell's direct handover (kept for the existing doors); a governed handover goes
+    through `governance.services` (an adopted decision and the incoming participant's acceptance)."""
+    if not is_coordination_cell(actor):
         raise PermissionDenied("Only the coordination cell or an admin can hand over the coordination.")
+    return transfer_coordination(actor=actor, to=to, on=on, notes=notes, source=source)
+
+
+def transfer_coordination(
+    *, actor: Actor, to: str, on: dt.date, notes: str = "", source: str = ""
+) -> CoordinationMandate:
+    """The mechanics of a handover, for a caller that has checked who may do it: the open mandate
+    ends on `on` and `to`'s opens from that day; the history stays."""
     validation.clean_date(on, "on")
     notes = validation.clean_text(notes, "notes", multiline=True)
     with transaction.atomic():
         successor = Participant.objects.filter(code=to.upper()).first()
         if successor is None:
             raise InvalidInput(f"Unknown participant {to!r}.", field="to")
-        current = CoordinationMandate.objects.select_for_update().filter(end__isnull=True).first()
+        current = (
+            CoordinationMandate.objects.select_for_update()
+            .filter(end__isnull=True, function=MandateFunction.DELIVERY_COORDINATION)
+            .first()
+        )
         if current is None:
             raise Conflict("There is no open mandate to hand over.")
         if current.participant_id == successor.pk:
@@ -146,7 +167,13 @@ def hand_over(*, actor: Actor, to: str, on: dt.date, notes: str = "") -> Coordin
         audit.record(
             actor=actor, action="handover", obj=current, before=before, after=audit.snapshot(current)
         )
-        new = CoordinationMandate.objects.create(participant=successor, start=on, notes=notes)
+        new = CoordinationMandate.objects.create(
+            participant=successor,
+            function=MandateFunction.DELIVERY_COORDINATION,
+            start=on,
+            notes=notes,
+            source=source,
+        )
         audit.record(actor=actor, action="handover", obj=new, after=audit.snapshot(new))
     return new
 

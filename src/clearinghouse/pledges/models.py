@@ -35,7 +35,17 @@ class Pledge(Releasable):
     currency = models.CharField(max_length=3, help_text="ISO 4217.")
     purpose = models.CharField(max_length=300, blank=True)
     available_from = models.DateField(help_text="The value date: FX conversion uses the rate of this day.")
-    announced_at = models.CharField(max_length=200, blank=True, help_text="Where it was announced.")
+    announced_at = models.CharField(
+        max_length=200, blank=True, help_text="Where it was announced, for events outside the system."
+    )
+    meeting = models.ForeignKey(
+        "governance.Meeting",
+        on_delete=models.PROTECT,
+        related_name="pledges",
+        null=True,
+        blank=True,
+        help_text="The meeting it was announced at (a meeting in the system).",
+    )
     notes = models.TextField(blank=True)
     value_amount = DerivedAmountField(null=True, blank=True)
     value_eur = DerivedAmountField(null=True, blank=True)

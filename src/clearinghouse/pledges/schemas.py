@@ -16,7 +16,7 @@ from pydantic import Field, field_serializer
 from clearinghouse.core.choices import Releasability
 from clearinghouse.core.money import AmountIn, MoneyOrNoneOut, MoneyText, RateOrNoneOut, money_text
 from clearinghouse.core.schemas import IsoCountry
-from clearinghouse.core.validation import Date, Line, Text
+from clearinghouse.core.validation import Date, Id, Line, Text
 from clearinghouse.pledges.choices import PledgeKind, PledgeStatus
 
 if TYPE_CHECKING:
@@ -56,7 +56,8 @@ class PledgeIn(Schema):
     currency: Currency | None = Field(None, min_length=3, max_length=3, description="ISO 4217, e.g. EUR.")
     purpose: Line = Field("", max_length=300)
     available_from: Date = Field(..., description="The value date; EUR conversion uses its ECB rate.")
-    announced_at: Line = Field("", max_length=200, description="Where it was announced.")
+    announced_at: Line = Field("", max_length=200, description="Where it was announced (outside events).")
+    meeting: Id | None = Field(None, description="The id of the meeting it was announced at.")
     releasability: Releasability = Releasability.COORDINATION
     releasable_to: list[IsoCountry] = Field(default_factory=list)
     notes: Text = Field("", max_length=10_000)
@@ -81,6 +82,7 @@ class PledgePatch(Schema):
     purpose: Line | None = Field(None, max_length=300)
     available_from: Date | None = None
     announced_at: Line | None = Field(None, max_length=200)
+    meeting: Id | None = None
     releasability: Releasability | None = None
     releasable_to: list[IsoCountry] | None = None
     notes: Text | None = Field(None, max_length=10_000)
@@ -114,6 +116,7 @@ class PledgeOut(Schema):
     purpose: str
     available_from: dt.date
     announced_at: str
+    meeting: int | None = Field(None, description="The meeting it was announced at.")
     releasability: str
     releasable_to: list[str]
     notes: str
@@ -128,6 +131,10 @@ class PledgeOut(Schema):
     version: int
     created_at: dt.datetime
     updated_at: dt.datetime
+
+    @staticmethod
+    def resolve_meeting(obj: Pledge) -> int | None:
+        return obj.meeting_id
 
     @staticmethod
     def resolve_donor(obj: Pledge) -> str:

@@ -33,6 +33,7 @@ from clearinghouse.core.errors import (
 )
 from clearinghouse.core.etag import check_if_match
 from clearinghouse.core.humanize import count_of, noun
+from clearinghouse.governance.models import Meeting
 from clearinghouse.participants import cleaning as participant_cleaning
 from clearinghouse.participants.models import Participant
 from clearinghouse.participants.permissions import (
@@ -61,6 +62,7 @@ FIELDS = (
     "purpose",
     "available_from",
     "announced_at",
+    "meeting",
     "releasability",
     "releasable_to",
     "notes",
@@ -68,7 +70,9 @@ FIELDS = (
     "illustrative",
 )
 # What may still change once a pledge is delivered, withdrawn or declined.
-ALWAYS_EDITABLE = frozenset({"external_ref", "announced_at", "notes", "releasability", "releasable_to"})
+ALWAYS_EDITABLE = frozenset(
+    {"external_ref", "announced_at", "meeting", "notes", "releasability", "releasable_to"}
+)
 # What the value in EUR depends on.
 VALUATION_INPUTS = ("item_type", "quantity", "unit_value", "amount", "currency", "available_from")
 ALLOCATION_FIELDS = ("quantity", "notes")
@@ -174,6 +178,17 @@ class LoadedCatalog(Catalog):
         return [self.by_code[c] for c in codes]
 
 
+def _meeting(value: Any) -> Meeting | None:
+    """The meeting a pledge was announced at, by id (None when not given)."""
+    if cleaning.blank(value):
+        return None
+    meeting_id = cleaning.integer(value, "meeting", minimum=1)
+    meeting = Meeting.objects.filter(pk=meeting_id).first()
+    if meeting is None:
+        raise InvalidInput(f"meeting: no meeting {meeting_id}", field="meeting")
+    return cast("Meeting | None", meeting)
+
+
 def _clean(
     data: dict[str, Any], catalog: Catalog | None = None
 ) -> tuple[dict[str, Any], list[Participant], list[tuple[int, Decimal]]]:
@@ -188,6 +203,7 @@ def _clean(
         "available_from": available_from,
         "purpose": cleaning.text(data.get("purpose"), "purpose", max_length=300),
         "announced_at": cleaning.text(data.get("announced_at"), "announced_at", max_length=200),
+        "meeting": _meeting(data.get("meeting")),
         "notes": cleaning.text(data.get("notes"), "notes", max_length=10_000),
         "releasability": cleaning.releasability(data.get("releasability")),
         "valuation_source": cleaning.text(data.get("valuation_source"), "valuation_source", max_length=300),
@@ -275,6 +291,7 @@ def _as_data(pledge: Pledge, releasable_to: list[Participant], tranches: list[An
         "purpose": pledge.purpose,
         "available_from": pledge.available_from,
         "announced_at": pledge.announced_at,
+        "meeting": pledge.meeting_id,
         "notes": pledge.notes,
         "releasability": pledge.releasability,
         "releasable_to": [p.code for p in releasable_to],

@@ -53,17 +53,27 @@ def test_every_tracker_donor_is_a_participant(reference_data: None) -> None:
 
 
 def test_initial_mandates(reference_data: None) -> None:
-    mandates = list(CoordinationMandate.objects.order_by("start"))
+    mandates = list(CoordinationMandate.objects.filter(function="delivery_coordination").order_by("start"))
     assert [(m.participant.code, m.start) for m in mandates] == [
         ("USA", dt.date(2022, 4, 26)),
         ("NATO", dt.date(2025, 1, 1)),
     ]
     assert _mandate_holder(dt.date(2023, 1, 1)) == "USA"
     assert _mandate_holder(dt.date(2026, 1, 1)) == "NATO"
+    # The chair of the contact group: the US, then the UK with Germany as co-chair (public dates).
+    chairs = CoordinationMandate.objects.filter(function="chair").order_by("start", "co_chair")
+    assert [(m.participant.code, m.start, m.co_chair) for m in chairs] == [
+        ("USA", dt.date(2022, 4, 26), False),
+        ("GBR", dt.date(2025, 2, 12), False),
+        ("DEU", dt.date(2025, 2, 12), True),
+    ]
+    assert all(m.source for m in CoordinationMandate.objects.all())
+    chair = services.current_mandate(dt.date(2025, 3, 1), function="chair")
+    assert chair is not None and chair.participant.code == "GBR"
 
 
 def test_handover_closes_and_opens_leaving_history(personas: dict[str, Any]) -> None:
-    first = CoordinationMandate.objects.get(participant__code="USA")
+    first = CoordinationMandate.objects.get(participant__code="USA", function="delivery_coordination")
     snapshot = (first.start, first.end, first.notes)
     new = services.hand_over(actor=personas["coordinator"], to="GBR", on=dt.date(2027, 1, 1))
     first.refresh_from_db()

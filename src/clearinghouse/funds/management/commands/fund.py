@@ -220,6 +220,7 @@ class Command(ClearinghouseCommand):
         oo.add_argument("slug")
         oo.add_argument("participant")
         oo.add_argument("--reason", default="")
+        oo.add_argument("--decision", type=int, default=None, help="The adopted decision that granted it.")
         oo.add_argument("--as", dest="as_user", metavar="USERNAME", required=True)
 
         cr = sub.add_parser("create", help="Create a fund.")
@@ -366,7 +367,11 @@ class Command(ClearinghouseCommand):
     def do_opt_out(self, options: dict[str, Any]) -> None:
         actor = self.acting_user(options)
         o = services.opt_out(
-            actor=actor, slug=options["slug"], participant=options["participant"], reason=options["reason"]
+            actor=actor,
+            slug=options["slug"],
+            participant=options["participant"],
+            reason=options["reason"],
+            decision=options["decision"],
         )
         self.stdout.write(f"{o.participant.code} opted out of {o.fund.slug} ({o.fund.shortfall_policy}).")
 

@@ -33,8 +33,9 @@ class Command(ClearinghouseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["sub"] == "list":
-            for m in CoordinationMandate.objects.select_related("participant").order_by("start"):
-                self.stdout.write(f"{m.participant.code}\t{m.start}\t{m.end or 'open'}")
+            for m in CoordinationMandate.objects.select_related("participant").order_by("function", "start"):
+                role = f"{m.function}{' (co-chair)' if m.co_chair else ''}"
+                self.stdout.write(f"{m.participant.code}\t{m.start}\t{m.end or 'open'}\t{role}")
             return
         actor = self.acting_user(options)
         new = services.hand_over(

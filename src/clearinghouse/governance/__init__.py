@@ -1,0 +1,1 @@
+"""Governance: bodies with dated membership, meetings, decisions by procedure, mandate handovers."""

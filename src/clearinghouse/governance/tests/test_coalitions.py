@@ -1,0 +1,51 @@
+"""Capability coalitions at work: roadmap, requirements view, members' pledges, clearing over the scope."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from clearinghouse.clearing import services as clearing_services
+from clearinghouse.clearing.models import Proposal
+from clearinghouse.core.errors import InvalidInput, PermissionDenied
+from clearinghouse.pledges.tests import factories
+
+pytestmark = pytest.mark.django_db
+
+
+def test_roadmap_view_and_clearing_over_the_coalition_scope(bodies: dict[str, Any], api_client: Any) -> None:
+    factories.ensure_catalog()
+    need = factories.requirement(bodies)  # ammunition, 1000 rounds of 155mm
+    inside = factories.accepted(bodies, donor="donor_usa")  # USA: a member of the artillery coalition
+    outside = factories.accepted(bodies, donor="outsider")  # JPN is not a member
+    with pytest.raises(InvalidInput, match="no roadmap"):
+        clearing_services.run_matching(actor=bodies["coordinator"], coalition="coalition-artillery")
+    # A lead nation's officer (USA leads artillery) sets the roadmap; another donor may not.
+    with pytest.raises(PermissionDenied):
+        clearing_services.set_roadmap_target(
+            actor=bodies["donor_deu"],
+            coalition="coalition-artillery",
+            capability="ammunition",
+            year=2026,
+            quantity=1,
+        )
+    r = api_client(bodies["donor_usa"]).post(
+        "/api/v1/clearing/coalitions/coalition-artillery/roadmap",
+        {"capability": "ammunition", "year": 2026, "quantity": 500000, "source": "test"},
+        content_type="application/json",
+    )
+    assert r.status_code == 200, r.content
+    view = api_client(bodies["analyst"]).get("/api/v1/clearing/coalitions/coalition-artillery").json()
+    assert view["roadmap"] == [
+        {"capability": "ammunition", "year": 2026, "quantity": 500000, "source": "test"}
+    ]
+    assert set(view["leads"]) == {"FRA", "USA"}
+    assert [x["id"] for x in view["requirements"]] == [need.pk]
+    assert {x["id"] for x in view["pledges"]} == {inside.pk}
+    run = clearing_services.run_matching(actor=bodies["coordinator"], coalition="coalition-artillery")
+    assert run.parameters["scope"]["coalition"] == "coalition-artillery"
+    pledged = set(Proposal.objects.filter(run=run).values_list("pledge_id", flat=True))
+    assert pledged == {inside.pk} and outside.pk not in pledged
+    everyone = clearing_services.run_matching(actor=bodies["coordinator"])
+    assert outside.pk in set(Proposal.objects.filter(run=everyone).values_list("pledge_id", flat=True))
