@@ -40,15 +40,19 @@ def list_runs(request: HttpRequest, kind: str | None = None) -> Any:
     return selectors.run_list(user=request.user, kind=kind)
 
 
+# `?async=true`: run as a background job (202 with the job).
+ASYNC: Any = Query(  # type: ignore[type-arg]  # ninja types Query(default) loosely
+    False,
+    alias="async",
+    description="Run as a background job: 202 with the job (follow it at GET /api/v1/jobs/{id}).",
+)
+
+
 @router.post("/runs", response={201: RunOut, 202: JobOut, 403: ErrorOut, 422: ErrorOut})
 def create_run(
     request: HttpRequest,
     payload: RunIn,
-    run_async: bool = Query(  # type: ignore[type-arg]  # ninja types Query(default) loosely
-        False,
-        alias="async",
-        description="Run as a background job: 202 with the job (follow it at GET /api/v1/jobs/{id}).",
-    ),
+    run_async: bool = ASYNC,
 ) -> Any:
     """Solve the matching of current pledges to current requirements (coordination cell); with
     `?async=true` as a background job (202 with the job)."""
@@ -131,11 +135,7 @@ def accept(request: HttpRequest, run_id: Id, payload: AcceptIn) -> Any:
 def create_scenario(
     request: HttpRequest,
     payload: ScenarioIn,
-    run_async: bool = Query(  # type: ignore[type-arg]  # ninja types Query(default) loosely
-        False,
-        alias="async",
-        description="Run as a background job: 202 with the job (follow it at GET /api/v1/jobs/{id}).",
-    ),
+    run_async: bool = ASYNC,
 ) -> Any:
     """Re-run with donors excluded, delayed or scaled, or hypothetical offers, compared with the
     baseline; with `?async=true` as a background job (202 with the job)."""
