@@ -73,11 +73,56 @@ def _audit_head() -> tuple[int, str] | None:
 
 
 @dataclass
-class Snapshot:
-    """Rows one build step wrote, table by table (column attnames to values), and the state it started
-    from: the keys already in those tables and the head of the audit chain."""
+class Table:
+    """The rows one build step wrote into one table, ready for an INSERT (values prepared for the
+    database at capture time; `fresh` columns, `auto_now`/`auto_now_add`, take the time of restoring)."""
 
-    rows: dict[Any, list[dict[str, Any]]] = field(default_factory=dict)
+    model: Any
+    sql: str
+    rows: list[list[Any]]
+    fresh: list[tuple[int, Any]]
+
+    @classmethod
+    def capture(cls, model: Any, pks: set[Any]) -> Table:
+        from django.db import connection
+
+        fields = list(model._meta.concrete_fields)
+        quote = connection.ops.quote_name
+        sql = (
+            f"INSERT INTO {quote(model._meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) "
+            f"VALUES ({', '.join(['%s'] * len(fields))})"
+        )
+        rows = [
+            [f.get_db_prep_save(getattr(obj, f.attname), connection) for f in fields]
+            for obj in model._default_manager.filter(pk__in=pks).order_by("pk")
+        ]
+        fresh = [
+            (i, f)
+            for i, f in enumerate(fields)
+            if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)
+        ]
+        return cls(model, sql, rows, fresh)
+
+    def params(self) -> list[list[Any]]:
+        if not self.fresh:
+            return self.rows
+        from django.db import connection
+        from django.utils import timezone
+
+        now = timezone.now()
+        values = {
+            i: f.get_db_prep_save(now.date() if f.get_internal_type() == "DateField" else now, connection)
+            for i, f in self.fresh
+        }
+        return [[values.get(i, v) for i, v in enumerate(row)] for row in self.rows]
+
+
+@dataclass
+class Snapshot:
+    """The rows one build step wrote, and the state it started from: the keys already in those tables
+    and the head of the audit chain."""
+
+    tables: list[Table] = field(default_factory=list)
     before: dict[Any, set[Any]] = field(default_factory=dict)
     head: tuple[int, str] | None = None
 
@@ -90,16 +135,19 @@ class Snapshot:
         for model in _models():
             new = _pks(model) - before[model]
             if new:
-                columns = [f.attname for f in model._meta.concrete_fields]
-                snapshot.rows[model] = list(
-                    model._default_manager.filter(pk__in=new).order_by("pk").values(*columns)
-                )
+                snapshot.tables.append(Table.capture(model, new))
                 snapshot.before[model] = before[model]
         return snapshot
 
     def applies(self) -> bool:
         """The database is in the state the snapshot was taken from (so restoring equals building)."""
-        return _audit_head() == self.head and all(_pks(m) == keys for m, keys in self.before.items())
+        if _audit_head() != self.head:
+            return False
+        for model, keys in self.before.items():
+            same = not model._default_manager.exists() if not keys else _pks(model) == keys
+            if not same:
+                return False
+        return True
 
     def restore(self) -> None:
         from django.core.management.color import no_style
@@ -107,15 +155,12 @@ class Snapshot:
 
         # One transaction: the foreign keys (deferred on SQLite and PostgreSQL) are checked at its end,
         # so the tables may be filled in any order.
-        with transaction.atomic():
-            for model, rows in self.rows.items():
-                model._default_manager.bulk_create([model(**row) for row in rows])
+        with transaction.atomic(), connection.cursor() as cursor:
+            for table in self.tables:
+                cursor.executemany(table.sql, table.params())
             # PostgreSQL: explicit keys do not move the sequences; move them past the rows restored.
-            sql = connection.ops.sequence_reset_sql(no_style(), list(self.rows))
-            if sql:
-                with connection.cursor() as cursor:
-                    for statement in sql:
-                        cursor.execute(statement)
+            for statement in connection.ops.sequence_reset_sql(no_style(), [t.model for t in self.tables]):
+                cursor.execute(statement)
 
 
 class Step:
