@@ -6,10 +6,13 @@ captured and, in every later test, inserted again in one transaction. A test see
 services would have left: the same rows, the same primary keys, the same audit chain, sealed with
 the worker's signing key (written into the test's temporary key file before the rows go in).
 
-Restoring is only taken when it is sure to be equivalent: the tables it fills must be empty and the
-test's key file absent or holding the worker's key. Otherwise the data is built through the services
-again, as it always was. Non-transactional tests roll the restored rows back with everything else;
-transactional tests flush them, and the next test restores them again.
+Restoring is only taken when it is sure to be equivalent: the tables it fills must hold the keys they
+held when the rows were captured (usually none), the audit chain must end where it ended then, and the
+test's key file must be absent or hold the worker's key. Otherwise the data is built through the
+services again, as it always was (and captured for the next test in that state).
+
+Non-transactional tests roll the restored rows back with everything else; transactional tests flush
+them, and the next test restores them again.
 
 Django code is imported inside the functions so that the pure engine's tests need no Django.
 """
@@ -164,19 +167,22 @@ class Snapshot:
 
 
 class Step:
-    """One build step (`build`, through the services), captured at its first run in this process and
-    restored afterwards when the database is in the state it was captured from."""
+    """One build step (`build`, through the services): captured each time it has to be built, and
+    restored instead whenever the database is in a state it was captured from (usually the empty
+    database of a fresh test; also, e.g., the state a module-scoped fixture leaves for its tests)."""
+
+    KEEP = 4
 
     def __init__(self, build: Callable[[], None]) -> None:
         self.build = build
-        self.snapshot: Snapshot | None = None
+        self.snapshots: list[Snapshot] = []
 
     def run(self) -> None:
         if not _use_worker_key():
             self.build()  # the test brought its own signing key: seal through the services
-        elif self.snapshot is None:
-            self.snapshot = Snapshot.around(self.build)
-        elif self.snapshot.applies():
-            self.snapshot.restore()
-        else:
-            self.build()
+            return
+        for snapshot in self.snapshots:
+            if snapshot.applies():
+                snapshot.restore()
+                return
+        self.snapshots = [Snapshot.around(self.build), *self.snapshots][: self.KEEP]
