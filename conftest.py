@@ -5,9 +5,11 @@ Imports of Django code stay inside fixtures so that the pure engine's tests (mat
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from tests.snapshot import Step
 
 PERSONAS: dict[str, tuple[str, str]] = {
     # name: (participant, role)
@@ -25,6 +27,23 @@ PERSONAS: dict[str, tuple[str, str]] = {
     "nonmember": ("CHN", "analyst"),
 }
 PASSWORD = "correct-horse-battery-staple-42"
+
+
+# Argon2 (the shipped hasher) is slow on purpose; the tests hash with MD5 and still read Argon2 hashes.
+# core/tests/test_auth.py checks that the shipped settings hash with Argon2.
+TEST_PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.MD5PasswordHasher",
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+]
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup: Any) -> Iterator[None]:
+    """pytest-django's test databases, with the cheap password hasher for the whole session."""
+    from django.test import override_settings
+
+    with override_settings(PASSWORD_HASHERS=TEST_PASSWORD_HASHERS):
+        yield
 
 
 def _uses_transactional_db(request: pytest.FixtureRequest) -> bool:
@@ -88,28 +107,41 @@ def _jobs_in_process() -> Any:
         yield
 
 
-@pytest.fixture
-def reference_data(db: Any) -> None:
-    """Participants, groups and mandates from the shipped data files."""
+def _load_reference_data() -> None:
     from clearinghouse.participants.services import load_reference_data
 
     load_reference_data()
 
 
+def _create_personas() -> None:
+    from clearinghouse.participants.models import User
+    from clearinghouse.participants.services import create_user
+
+    for name, (participant, role) in PERSONAS.items():
+        create_user(actor=None, username=name, participant=participant, role=role, password=None)
+    # The shared test password, hashed once per process (the cheap test hasher; see _test_settings).
+    User.objects.filter(username__in=PERSONAS).update(password=_password_hash())
+
+
+# Built through the services by the first test of a worker that asks, restored from rows afterwards.
+_REFERENCE_DATA = Step(_load_reference_data)
+_PERSONAS = Step(_create_personas)
+
+
+@pytest.fixture
+def reference_data(db: Any) -> None:
+    """Participants, groups and mandates from the shipped data files."""
+    _REFERENCE_DATA.run()
+
+
 @pytest.fixture
 def personas(reference_data: None) -> dict[str, Any]:
     """One account per role, an outsider (a donor officer of another participant) and a non-member."""
-    from clearinghouse.participants.services import create_user
+    from clearinghouse.participants.models import User
 
-    users = {
-        name: create_user(actor=None, username=name, participant=participant, role=role, password=None)
-        for name, (participant, role) in PERSONAS.items()
-    }
-    # Argon2 is slow on purpose; hash the shared test password once per session, not per persona.
-    for user in users.values():
-        user.password = _password_hash()
-        user.save(update_fields=["password"])
-    return users
+    _PERSONAS.run()
+    users = User.objects.select_related("participant").in_bulk(list(PERSONAS), field_name="username")
+    return {name: users[name] for name in PERSONAS}
 
 
 _HASH: list[str] = []
@@ -174,9 +206,10 @@ def verify_session_with_second_factor(client: Any, user: Any) -> None:
     session.save()
 
 
-@pytest.fixture(scope="module")
-def browser() -> Any:
-    """Debian's Chromium driven by Playwright (modules using it call tests.browser.require_chromium())."""
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    """Debian's Chromium driven by Playwright, started once per test process (modules using it call
+    tests.browser.require_chromium()); every test gets its own contexts from `open_page`."""
     from playwright.sync_api import sync_playwright
     from tests.browser import CHROMIUM, LAUNCH_ARGS
 
@@ -184,3 +217,27 @@ def browser() -> Any:
         b = pw.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
         yield b
         b.close()
+
+
+@pytest.fixture
+def open_page(browser: Any) -> Iterator[Any]:
+    """`open_page(width=1366, height=800, init_script=None)`: a signed-out page in a fresh browser context
+    (its own cookies and storage); every context is closed after the test."""
+    contexts: list[Any] = []
+
+    def make(*, width: int = 1366, height: int = 800, init_script: str | None = None) -> Any:
+        context = browser.new_context(viewport={"width": width, "height": height})
+        contexts.append(context)
+        if init_script is not None:
+            context.add_init_script(init_script)
+        return context.new_page()
+
+    yield make
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
+def page(open_page: Any) -> Any:
+    """A signed-out page, 1366×800, in its own browser context."""
+    return open_page()

@@ -87,6 +87,20 @@ def complete_second_factor(page: object, username: str) -> None:
     p.wait_for_url(lambda url: not urlparse(url).path.startswith("/login/"))
 
 
+def sign_in(page: object, live_server: Any, username: str, password: str | None = None) -> None:
+    """Sign in through the login page as a person would: the password step, then the second step when
+    the account's role asks for one (enrolling the authenticator the first time). `password` defaults
+    to the personas' shared password; a wrong one leaves the page on the login form."""
+    from conftest import PASSWORD
+
+    p: Any = page
+    p.goto(f"{live_server.url}/login/")
+    p.fill("#id_username", username)
+    p.fill("#id_password", PASSWORD if password is None else password)
+    p.click("button[type=submit]")
+    complete_second_factor(p, username)
+
+
 def wait_until(page: object, expression: str, timeout: float = 15.0) -> None:
     """Poll a JavaScript expression until it is true. `page.wait_for_function("…")` evaluates the string
     inside the page, which its Content-Security-Policy (no `unsafe-eval`) refuses; `evaluate` does not."""

@@ -7,14 +7,12 @@ from __future__ import annotations
 import csv
 import io
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import PASSWORD
 
-from tests.browser import complete_second_factor, require_chromium
+from tests.browser import require_chromium, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 require_chromium()
@@ -27,20 +25,9 @@ LISTEN = (
 
 
 @pytest.fixture
-def page(browser: Any) -> Iterator[Any]:
-    context = browser.new_context(viewport={"width": 1366, "height": 800})
-    context.add_init_script(LISTEN)
-    p = context.new_page()
-    yield p
-    context.close()
-
-
-def sign_in(page: Any, live_server: Any, username: str) -> None:
-    page.goto(f"{live_server.url}/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.click("button[type=submit]")
-    complete_second_factor(page, username)
+def page(open_page: Any) -> Any:
+    """A page that records Content-Security-Policy violations in `window.__csp`."""
+    return open_page(init_script=LISTEN)
 
 
 def wait_for_state(page: Any, state: str) -> None:

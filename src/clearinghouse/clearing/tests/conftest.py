@@ -6,6 +6,7 @@ import datetime as dt
 from typing import Any
 
 import pytest
+from tests.snapshot import Step
 
 from clearinghouse.catalog.services import load_catalog
 from clearinghouse.pledges import services as pledge_services
@@ -14,9 +15,11 @@ from clearinghouse.requirements import services as requirement_services
 TODAY = dt.date(2026, 11, 15)
 
 
-@pytest.fixture
-def situation(personas: dict[str, Any]) -> dict[str, Any]:
+def _build_situation() -> None:
     """Two critical needs compete for 155 mm shells; one need has nothing compatible at all."""
+    from clearinghouse.participants.models import User
+
+    personas = {u.username: u for u in User.objects.select_related("participant")}
     load_catalog()
     rec = personas["recipient"]
 
@@ -55,17 +58,29 @@ def situation(personas: dict[str, Any]) -> dict[str, Any]:
             )
         return p
 
+    need("REQ-155", ["AMM-155-HE", "AMM-155-PGM"], 1000, "critical", dt.date(2026, 12, 31), "ammunition")
+    need("REQ-155-L", ["AMM-155-HE"], 500, "low", dt.date(2026, 12, 31), "ammunition")
+    need("REQ-WIN", ["WIN-CLOTHING"], 300, "medium", dt.date(2027, 1, 31), "winter-equipment")
+    offer(personas["donor_usa"], "USA-155", "AMM-155-HE", 800, dt.date(2026, 11, 1))
+    offer(personas["donor_deu"], "DEU-155", "AMM-155-PGM", 400, dt.date(2026, 12, 1), status="accepted")
+
+
+# Built through the services once per test process, restored from its rows afterwards (tests/snapshot.py).
+_SITUATION = Step(_build_situation)
+
+
+@pytest.fixture
+def situation(personas: dict[str, Any]) -> dict[str, Any]:
+    """Two critical needs compete for 155 mm shells; one need has nothing compatible at all."""
+    from clearinghouse.pledges.models import Pledge
+    from clearinghouse.requirements.models import Requirement
+
+    _SITUATION.run()
     reqs = {
-        "shells": need(
-            "REQ-155", ["AMM-155-HE", "AMM-155-PGM"], 1000, "critical", dt.date(2026, 12, 31), "ammunition"
-        ),
-        "shells-low": need("REQ-155-L", ["AMM-155-HE"], 500, "low", dt.date(2026, 12, 31), "ammunition"),
-        "winter": need("REQ-WIN", ["WIN-CLOTHING"], 300, "medium", dt.date(2027, 1, 31), "winter-equipment"),
+        key: Requirement.objects.get(external_ref=ref)
+        for key, ref in (("shells", "REQ-155"), ("shells-low", "REQ-155-L"), ("winter", "REQ-WIN"))
     }
     pledges = {
-        "usa": offer(personas["donor_usa"], "USA-155", "AMM-155-HE", 800, dt.date(2026, 11, 1)),
-        "deu": offer(
-            personas["donor_deu"], "DEU-155", "AMM-155-PGM", 400, dt.date(2026, 12, 1), status="accepted"
-        ),
+        key: Pledge.objects.get(external_ref=ref) for key, ref in (("usa", "USA-155"), ("deu", "DEU-155"))
     }
     return {"requirements": reqs, "pledges": pledges, "today": TODAY}

@@ -61,7 +61,17 @@ def test_session_api_needs_csrf_for_writes(personas: dict[str, Any]) -> None:
 
 
 def test_passwords_are_argon2(personas: dict[str, Any]) -> None:
-    assert personas["analyst"].password.startswith("argon2")
+    # The test session hashes with MD5 for speed (conftest.TEST_PASSWORD_HASHERS); the shipped settings
+    # module is what a deployment runs.
+    from django.test import override_settings
+
+    from clearinghouse import settings as shipped
+
+    user = personas["analyst"]
+    with override_settings(PASSWORD_HASHERS=shipped.PASSWORD_HASHERS):
+        user.set_password("another-correct-horse-battery")
+        assert user.password.startswith("argon2")
+        assert user.check_password("another-correct-horse-battery")
 
 
 def test_login_and_logout(personas: dict[str, Any]) -> None:

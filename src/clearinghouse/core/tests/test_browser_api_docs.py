@@ -12,12 +12,11 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 require_chromium()
 
 
-def test_api_docs_render_offline(browser: Any, live_server: Any) -> None:
+def test_api_docs_render_offline(open_page: Any, live_server: Any) -> None:
     own = urlparse(live_server.url).netloc
     outside: list[str] = []
     errors: list[str] = []
-    context = browser.new_context()
-    page = context.new_page()
+    page = open_page()
 
     def only_own(route: Any) -> None:
         if urlparse(route.request.url).netloc == own:
@@ -28,13 +27,10 @@ def test_api_docs_render_offline(browser: Any, live_server: Any) -> None:
 
     page.route("**/*", only_own)
     page.on("pageerror", lambda exc: errors.append(str(exc)))
-    try:
-        page.goto(f"{live_server.url}/api/v1/docs")
-        page.wait_for_selector(".swagger-ui .opblock-tag-section", timeout=60_000)
-        title = page.inner_text(".swagger-ui .info .title")
-        tags = page.locator(".swagger-ui .opblock-tag").all_inner_texts()
-    finally:
-        context.close()
+    page.goto(f"{live_server.url}/api/v1/docs")
+    page.wait_for_selector(".swagger-ui .opblock-tag-section", timeout=60_000)
+    title = page.inner_text(".swagger-ui .info .title")
+    tags = page.locator(".swagger-ui .opblock-tag").all_inner_texts()
     assert "Clearinghouse API" in title
     assert any("pledges" in t for t in tags)
     assert outside == [] and errors == []

@@ -3,12 +3,10 @@ report no violation; the second sign-in step is completed as a person with an au
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from conftest import PASSWORD
-from tests.browser import complete_second_factor, require_chromium
+from tests.browser import require_chromium, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 require_chromium()
@@ -22,14 +20,11 @@ LISTEN = (
 
 
 @pytest.fixture
-def page(browser: Any) -> Iterator[Any]:
-    context = browser.new_context(viewport={"width": 1366, "height": 800})
-    context.add_init_script(LISTEN)
-    p = context.new_page()
+def page(open_page: Any) -> Any:
+    p = open_page(init_script=LISTEN)
     p.console_errors = []
     p.on("console", lambda m: p.console_errors.append(m.text) if m.type == "error" else None)
-    yield p
-    context.close()
+    return p
 
 
 @pytest.fixture
@@ -43,14 +38,6 @@ def data(personas: dict[str, Any]) -> dict[str, Any]:
     services.import_kiel_release(actor=personas["admin"], directory=R29)
     fund = alliance_fund(personas["admin"])
     return {"fund": fund.slug}
-
-
-def sign_in(page: Any, live_server: Any, username: str) -> None:
-    page.goto(f"{live_server.url}/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.click("button[type=submit]")
-    complete_second_factor(page, username)
 
 
 def violations(page: Any) -> list[str]:

@@ -3,23 +3,18 @@ caught by the preview, confirmed, then corrected by a reversal."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from conftest import PASSWORD
-from tests.browser import complete_second_factor, require_chromium
+from tests.browser import require_chromium, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 require_chromium()
 
 
 @pytest.fixture
-def page(browser: Any) -> Iterator[Any]:
-    context = browser.new_context(viewport={"width": 1366, "height": 900})
-    p = context.new_page()
-    yield p
-    context.close()
+def page(open_page: Any) -> Any:
+    return open_page(height=900)
 
 
 def test_a_typo_is_previewed_confirmed_and_reversed_and_the_charts_draw(
@@ -35,11 +30,7 @@ def test_a_typo_is_previewed_confirmed_and_reversed_and_the_charts_draw(
     page.on(
         "console", lambda m: errors.append(m.text) if m.type == "error" and "resource" not in m.text else None
     )
-    page.goto(f"{live_server.url}/login/")
-    page.fill("#id_username", "finance")
-    page.fill("#id_password", PASSWORD)
-    page.click("button[type=submit]")
-    complete_second_factor(page, "finance")  # finance officers sign in with an authenticator
+    sign_in(page, live_server, "finance")  # finance officers sign in with an authenticator
     page.wait_for_selector("header nav")
 
     page.goto(f"{live_server.url}/funds/trio/contribute/")

@@ -2,38 +2,23 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from conftest import PASSWORD
-from tests.browser import complete_second_factor, require_chromium
+from tests.browser import require_chromium, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 require_chromium()
 
 
 @pytest.fixture
-def pages(browser: Any) -> Iterator[Any]:
+def pages(open_page: Any) -> Any:
     """Opens one signed-out page per call, each in its own context (its own session cookie)."""
-    contexts: list[Any] = []
-
-    def open_page() -> Any:
-        context = browser.new_context(viewport={"width": 1366, "height": 900})
-        contexts.append(context)
-        return context.new_page()
-
-    yield open_page
-    for context in contexts:
-        context.close()
+    return lambda: open_page(height=900)
 
 
 def login(page: Any, live_server: Any, username: str) -> None:
-    page.goto(f"{live_server.url}/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.click("button[type=submit]")
-    complete_second_factor(page, username)
+    sign_in(page, live_server, username)
     page.wait_for_selector("header nav")
 
 

@@ -2,24 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from conftest import PASSWORD
-from tests.browser import complete_second_factor, require_chromium, wait_until
+from tests.browser import require_chromium, sign_in, wait_until
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 require_chromium()
 
 
 @pytest.fixture
-def page(browser: Any) -> Iterator[Any]:
+def page(open_page: Any) -> Any:
     # A laptop screen: the dashboard must read well at 1366×768.
-    context = browser.new_context(viewport={"width": 1366, "height": 768})
-    p = context.new_page()
-    yield p
-    context.close()
+    return open_page(height=768)
 
 
 @pytest.fixture
@@ -30,12 +25,8 @@ def release(personas: dict[str, Any]) -> Any:
     return services.import_kiel_release(actor=personas["admin"], directory=R29).release
 
 
-def login(page: Any, live_server: Any, username: str, password: str) -> None:
-    page.goto(f"{live_server.url}/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", password)
-    page.click("button[type=submit]")
-    complete_second_factor(page, username)
+def login(page: Any, live_server: Any, username: str) -> None:
+    sign_in(page, live_server, username)
     page.wait_for_selector("header .who")
 
 
@@ -49,7 +40,7 @@ def charts_rendered(page: Any) -> list[str]:
 
 
 def test_the_dashboard_draws_its_charts_under_the_release(page: Any, live_server: Any, release: Any) -> None:
-    login(page, live_server, "analyst", PASSWORD)
+    login(page, live_server, "analyst")
     page.click("header nav >> text=Transparency")
     page.wait_for_url(f"{live_server.url}/reports/")
     assert charts_rendered(page) == CHARTS
@@ -73,7 +64,7 @@ def test_the_dashboard_draws_its_charts_under_the_release(page: Any, live_server
 
 
 def test_the_source_toggle_shows_the_records_apart(page: Any, live_server: Any, release: Any) -> None:
-    login(page, live_server, "donor_pol", PASSWORD)
+    login(page, live_server, "donor_pol")
     page.goto(f"{live_server.url}/reports/")
     page.click("#toggle-records")
     page.wait_for_selector("#records-note")
