@@ -140,3 +140,6 @@ NOT_PAGES |= {
     "decision-position",
     "decision-close",
 }
+# Operator endpoints, not pages: /healthz and /readyz answer everyone (probes), /metrics only the
+# networks in CLEARINGHOUSE_METRICS_ALLOWED (tested in core/tests/test_health_metrics_logs.py).
+NOT_PAGES |= {"healthz", "readyz", "metrics"}

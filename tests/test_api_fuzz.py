@@ -102,7 +102,7 @@ def _known_path_parameters(personas: dict[str, Any]) -> dict[str, dict[str, Any]
         },
         "/api/v1/deliveries/{delivery_id}": {"delivery_id": Delivery.objects.earliest("pk").pk},
         "/api/v1/deliveries/{delivery_id}/confirm": {"delivery_id": Delivery.objects.earliest("pk").pk},
-        "/api/v1/funds/keys/{code}": {"code": BurdenKey.objects.earliest("pk").code},
+        "/api/v1/burden-keys/{code}": {"code": BurdenKey.objects.earliest("pk").code},
         "/api/v1/funds/{slug}": fund,
         "/api/v1/funds/{slug}/status": fund,
         "/api/v1/funds/{slug}/shares": fund,

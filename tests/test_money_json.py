@@ -22,7 +22,7 @@ pytestmark = pytest.mark.django_db
 # less lateness penalties; timings are seconds; coverage, allocated and delivered percentages are shares
 # of a requirement's quantity (units, not money).
 NOT_MONEY = re.compile(
-    r"(^|\.)(objective|bound|worth_per_unit|lateness_penalty|coverage_pct|delivered_pct|allocated_pct|allocated_pct_max|delivered_pct_max|baseline_pct|"
+    r"(^|\.)(progress|objective|bound|worth_per_unit|lateness_penalty|coverage_pct|delivered_pct|allocated_pct|allocated_pct_max|delivered_pct_max|baseline_pct|"
     r"scenario_pct|change_pct)$|(^|\.)(timings|parameters|explanations|problem|result|comparison|scenario)\."
 )
 
@@ -73,7 +73,24 @@ def world(personas: dict[str, Any]) -> dict[str, Any]:
     allocation = delivery.allocation
     requirement, pledge = allocation.requirement, allocation.pledge
     run = clearing.run_matching(actor=personas["coordinator"], name="money")
+    from clearinghouse.core.models import Job
+    from clearinghouse.governance import services as governance
+
+    governance.load_bodies()
+    meeting = governance.create_meeting(
+        actor=personas["coordinator"],
+        data={"body": "udcg", "date": "2025-06-04", "title": "UDCG", "format": "in_person"},
+    )
+    decision = governance.propose_decision(
+        actor=personas["coordinator"], data={"body": "nac", "title": "A fund", "procedure": "consensus"}
+    )
+    job = Job.objects.create(
+        kind="clearing.run", owner=personas["admin"], state="succeeded", progress=1.0, result={"run": run.pk}
+    )
     return {
+        "meeting_id": meeting.pk,
+        "decision_id": decision.pk,
+        "job_id": job.pk,
         "code": "USA",
         "item_code": "AMM-155-HE",
         "key": "trio-key",
@@ -112,7 +129,11 @@ def _url(path: str, ids: dict[str, Any]) -> str:
         if name == "code":
             if "/catalog/" in path:
                 return str(ids["item_code"])
-            return str(ids["key"] if "/funds/" in path else ids["code"])
+            if "/bodies/" in path:
+                return "udcg"
+            if "/coalitions/" in path:
+                return "coalition-artillery"
+            return str(ids["key"] if "/burden-keys/" in path else ids["code"])
         return str(ids[name])
 
     return re.sub(r"\{(\w+)\}", fill, path)

@@ -15,6 +15,7 @@ from clearinghouse.core.api_docs import LocalSwagger
 from clearinghouse.core.auth import API_AUTH
 from clearinghouse.core.errors import DomainError
 from clearinghouse.core.openapi import complete
+from clearinghouse.funds.api import gdp_router, keys_router
 from clearinghouse.funds.api import router as funds_router
 from clearinghouse.governance.api import bodies_router, decisions_router, handovers_router, meetings_router
 from clearinghouse.participants.api import mandates_router, me_router, participants_router, users_router
@@ -100,5 +101,7 @@ api.add_router("/allocations", allocations_router)
 api.add_router("/deliveries", deliveries_router)
 api.add_router("/clearing", clearing_router)
 api.add_router("/funds", funds_router)
+api.add_router("/burden-keys", keys_router)
+api.add_router("/gdp", gdp_router)
 api.add_router("/kiel", kiel_router)
 api.add_router("/reports", reports_router)

@@ -37,6 +37,10 @@ from clearinghouse.funds.schemas import (
 )
 
 router = Router(tags=["funds"])
+# Burden keys and the GDP series sit beside the funds, not under /funds: a path such as
+# /funds/keys would also be the fund whose slug is "keys".
+keys_router = Router(tags=["funds"])
+gdp_router = Router(tags=["funds"])
 
 ERRORS = {403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
 
@@ -84,7 +88,7 @@ def create_fund(request: HttpRequest, payload: FundIn) -> Status[Any]:
     return Status(201, services.create_fund(actor=request.user, data=data))
 
 
-@router.get("/keys", response=list[KeyOut])
+@keys_router.get("", response=list[KeyOut])
 @paginate(LimitOffsetPagination)
 def list_keys(request: HttpRequest) -> list[dict[str, Any]]:
     """Burden keys with every version and its weights (GDP in EUR bn, or percentages)."""
@@ -94,7 +98,7 @@ def list_keys(request: HttpRequest) -> list[dict[str, Any]]:
     ]
 
 
-@router.post("/keys", response={201: KeyVersionOut, **ERRORS})
+@keys_router.post("", response={201: KeyVersionOut, **ERRORS})
 def create_key_version(request: HttpRequest, payload: KeyVersionIn) -> Status[Any]:
     """Add a burden-key version taking effect in a year: GDP of a year, or a fixed table (finance)."""
     version = services.create_key_version(
@@ -111,14 +115,14 @@ def create_key_version(request: HttpRequest, payload: KeyVersionIn) -> Status[An
     return Status(201, _version_out(version))
 
 
-@router.get("/keys/{code}", response={200: KeyOut, 404: ErrorOut})
+@keys_router.get("/{code}", response={200: KeyOut, 404: ErrorOut})
 def get_key(request: HttpRequest, code: str) -> dict[str, Any]:
     """One burden key with its versions."""
     key = selectors.get_key(user=request.user, code=code)
     return _key_out(key, selectors.key_versions(user=request.user, key=key))
 
 
-@router.get("/gdp", response=list[GdpOut])
+@gdp_router.get("", response=list[GdpOut])
 @paginate(LimitOffsetPagination)
 def list_gdp(request: HttpRequest, year: Year | None = None) -> list[dict[str, Any]]:
     """The shipped GDP series (EUR billion) with the source of every figure."""

@@ -132,7 +132,7 @@ def test_fund_key_and_shares_routes(personas: dict[str, Any], api_client: Any) -
     client = api_client(personas["recipient"])
     fund = client.get("/api/v1/funds/trio").json()
     assert fund["yearly_targets"] == [{"year": y, "target": "500000.00"} for y in (2024, 2025, 2026)]
-    key = client.get("/api/v1/funds/keys/trio-key").json()
+    key = client.get("/api/v1/burden-keys/trio-key").json()
     assert key["versions"][0]["weights"][0] == {
         "participant": "DEU",
         "weight": "50",
