@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import logging
 from collections import Counter
+from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any, cast
 
@@ -25,25 +27,69 @@ ACCOUNTS = [
 ]
 
 
-@pytest.fixture
-def seeded(reference_data: None) -> dict[str, Any]:
+@pytest.fixture(scope="module")
+def seeded(
+    django_db_setup: Any, django_db_blocker: Any, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[dict[str, Any]]:
+    """The demo, seeded once for the module inside a transaction rolled back at the module's end.
+
+    Each test still runs in its own savepoint (pytest-django's `db`), rolled back after it, so a test
+    that writes (the second run of the seed) leaves the next test the fresh demo. The audit key and
+    checkpoints of the seed go to a temporary directory, and the demo's warnings are kept for the
+    test that reads them.
+    """
+    from django.db import transaction
+    from django.test import override_settings
+
     from clearinghouse.catalog.services import load_catalog
-    from clearinghouse.participants.services import create_user
+    from clearinghouse.participants.services import create_user, load_reference_data
     from clearinghouse.pledges import demo as pledges_demo
     from clearinghouse.requirements import demo as requirements_demo
 
-    users = {
-        name: create_user(actor=None, username=name, participant=code, role=role, password=None)
-        for name, code, role in ACCOUNTS
-    }
-    load_catalog(actor=users["admin"])
+    tmp = tmp_path_factory.mktemp("demo-audit")
+    records: list[logging.LogRecord] = []
+    handler = _Keep(records)
+    demo_logger = logging.getLogger("clearinghouse.demo")
+    with (
+        django_db_blocker.unblock(),
+        override_settings(
+            CLEARINGHOUSE_AUDIT_SIGNING_KEY_FILE=tmp / "audit-signing-key.pem",
+            CLEARINGHOUSE_CHECKPOINT_FILE=tmp / "audit-checkpoints.jsonl",
+        ),
+    ):
+        outer = transaction.atomic()
+        outer.__enter__()
+        demo_logger.addHandler(handler)
+        try:
+            load_reference_data()
+            users = {
+                name: create_user(actor=None, username=name, participant=code, role=role, password=None)
+                for name, code, role in ACCOUNTS
+            }
+            load_catalog(actor=users["admin"])
 
-    def seed() -> None:
-        requirements_demo.seed(users["admin"])
-        pledges_demo.seed(users["admin"])
+            def seed() -> None:
+                requirements_demo.seed(users["admin"])
+                pledges_demo.seed(users["admin"])
 
-    seed()
-    return {"users": users, "seed": seed}
+            seed()
+            demo_logger.removeHandler(handler)
+            yield {"users": users, "seed": seed, "records": records}
+        finally:
+            demo_logger.removeHandler(handler)
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)
+
+
+class _Keep(logging.Handler):
+    """Keeps the records logged while the demo is seeded (as caplog would, for the set-up phase)."""
+
+    def __init__(self, records: list[logging.LogRecord]) -> None:
+        super().__init__(logging.NOTSET)
+        self.records = records
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
 
 
 def test_the_demo_tells_the_story_and_a_second_run_adds_nothing(seeded: dict[str, Any]) -> None:
@@ -130,7 +176,7 @@ def _row_values() -> dict[tuple[str, str], Decimal]:
 
 
 def test_the_tracker_rows_are_mapped_by_the_reviewed_map_and_split_by_reference_prices(
-    caplog: pytest.LogCaptureFixture, seeded: dict[str, Any]
+    seeded: dict[str, Any],
 ) -> None:
     """Issue 9, items 13 and 14, through the demo itself."""
     weapons = Pledge.objects.filter(external_ref__startswith="KIEL-R29-")
@@ -161,7 +207,7 @@ def test_the_tracker_rows_are_mapped_by_the_reviewed_map_and_split_by_reference_
     assert "outside 0.25×–4×" in raven.notes
     patriot = weapons.get(owner__code="USA", item_type__code="AD-PATRIOT")
     assert "FLAGGED" not in patriot.valuation_source and "Valuation flag" not in patriot.notes
-    warnings = [r.getMessage() for r in caplog.get_records("setup") if r.name == "clearinghouse.demo"]
+    warnings = [r.getMessage() for r in seeded["records"] if r.name == "clearinghouse.demo"]
     assert any("GBR AD-RAVEN" in w for w in warnings)
     assert not any("AD-PATRIOT" in w for w in warnings)
 
