@@ -7,10 +7,11 @@ when a route has no entry. Core routes are listed here; each app lists its own i
 
 from __future__ import annotations
 
+import datetime as dt
 import importlib
 from typing import Any
 
-from tests.access_rules import ALL, AUDITORS, COORDINATION, Rule
+from tests.access_rules import ALL, AUDITORS, Rule
 
 APPS = ["governance", "catalog", "requirements", "pledges", "clearing", "funds", "tracker", "reports"]
 
@@ -51,12 +52,22 @@ def _new_account(personas: dict[str, Any]) -> dict[str, Any]:
 
 ADMINS = frozenset({"admin"})
 
+
+def _adopted_handover_body(p: dict[str, Any]) -> dict[str, Any]:
+    from clearinghouse.governance.tests.factories import adopted_handover
+
+    handover = adopted_handover(p["admin"], "GBR", dt.date(2027, 1, 1))
+    return {"to": "GBR", "on": "2027-01-01", "decision": handover.decision_id}
+
+
 API: dict[tuple[str, str], Rule] = {
     ("GET", "/api/v1/participants"): Rule(ALL),
     ("GET", "/api/v1/participants/{code}"): Rule(ALL, setup=lambda p: {"code": "USA"}),
     ("GET", "/api/v1/mandates"): Rule(ALL),
+    # The acceptance of an adopted handover decision: by the incoming participant's coordinator (no
+    # persona acts for GBR) or an admin.
     ("POST", "/api/v1/mandates/handover"): Rule(
-        COORDINATION, ok=(201,), body=lambda p: {"to": "GBR", "on": "2027-01-01"}
+        ADMINS, ok=(201,), body=_adopted_handover_body, denied=(403,)
     ),
     ("GET", "/api/v1/tokens"): Rule(ALL),
     # The matrix calls with bearer tokens, and a token cannot create tokens (sessions can: test_security).

@@ -17,7 +17,13 @@ from clearinghouse.core.errors import DomainError
 from clearinghouse.core.openapi import complete
 from clearinghouse.funds.api import gdp_router, keys_router
 from clearinghouse.funds.api import router as funds_router
-from clearinghouse.governance.api import bodies_router, decisions_router, handovers_router, meetings_router
+from clearinghouse.governance.api import (
+    bodies_router,
+    decisions_router,
+    handovers_router,
+    mandate_handover_router,
+    meetings_router,
+)
 from clearinghouse.participants.api import mandates_router, me_router, participants_router, users_router
 from clearinghouse.pledges.api import allocations_router, deliveries_router, pledges_router
 from clearinghouse.reports.api import router as reports_router
@@ -84,6 +90,7 @@ def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 
 api.add_router("/participants", participants_router)
 api.add_router("/mandates", mandates_router)
+api.add_router("/mandates", mandate_handover_router)
 api.add_router("/bodies", bodies_router)
 api.add_router("/meetings", meetings_router)
 api.add_router("/decisions", decisions_router)

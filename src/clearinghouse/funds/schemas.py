@@ -115,7 +115,11 @@ class FundOut(Schema):
 class OptOutIn(Schema):
     participant: str = Field(description="ISO alpha-3 code of the member.")
     reason: TextLine = Field("", max_length=300)
-    decision: Id | None = Field(None, description="The adopted decision that granted the opt-out.")
+    decision: Id | None = Field(
+        None,
+        description="Required: the adopted decision that granted the opt-out (422 `decision` when "
+        "missing, not adopted or not exempting this member from this fund).",
+    )
 
 
 class OptOutOut(Schema):

@@ -382,11 +382,15 @@ def update_fund(*, actor: Actor, slug: str, changes: Mapping[str, Any]) -> Fund:
     return fund
 
 
-def _granting_decision(fund: Fund, member: Participant, decision: Any) -> Decision | None:
-    """The decision an opt-out cites: adopted, and exempting `member` from this fund (its `exempt`
-    position on the fund's decision, or a decision on this opt-out naming it); None when not cited."""
+def _granting_decision(fund: Fund, member: Participant, decision: Any) -> Decision:
+    """The decision an opt-out cites (required): adopted, and exempting `member` from this fund (its
+    `exempt` position on the fund's decision, or a decision on this opt-out naming it)."""
     if cleaning.blank(decision):
-        return None
+        raise InvalidInput(
+            f"decision: required — an opt-out cites the adopted decision that exempted {member.code} "
+            f"from {fund.slug} (its `exempt` position on the fund's decision, or a decision on the opt-out)",
+            field="decision",
+        )
     decision_id = cleaning.integer(decision, "decision", minimum=1)
     found = Decision.objects.filter(pk=decision_id).first()
     if found is None:
@@ -397,7 +401,7 @@ def _granting_decision(fund: Fund, member: Participant, decision: Any) -> Decisi
             f"from {fund.slug}",
             field="decision",
         )
-    return cast("Decision | None", found)
+    return cast("Decision", found)
 
 
 def opt_out(

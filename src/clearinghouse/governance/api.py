@@ -13,6 +13,7 @@ from clearinghouse.governance import selectors, services
 from clearinghouse.governance.schemas import (
     DecisionIn,
     HandoverIn,
+    MandateHandoverIn,
     MeetingIn,
     PositionIn,
     body_dict,
@@ -20,11 +21,14 @@ from clearinghouse.governance.schemas import (
     handover_dict,
     meeting_dict,
 )
+from clearinghouse.participants.schemas import MandateOut
 
 bodies_router = Router(tags=["governance"])
 meetings_router = Router(tags=["governance"])
 decisions_router = Router(tags=["governance"])
 handovers_router = Router(tags=["governance"])
+#: `POST /api/v1/mandates/handover`, mounted beside participants' `mandates` router.
+mandate_handover_router = Router(tags=["mandates"])
 
 ERRORS = {403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
 
@@ -68,7 +72,10 @@ def list_decisions(
     request: HttpRequest, body: str | None = None, status: str | None = None
 ) -> dict[str, Any]:
     """Decisions, latest first."""
-    items = [decision_dict(d) for d in selectors.decision_list(user=request.user, body=body, status=status)]
+    items = [
+        decision_dict(d, request.user)
+        for d in selectors.decision_list(user=request.user, body=body, status=status)
+    ]
     return {"items": items, "count": len(items)}
 
 
@@ -76,13 +83,13 @@ def list_decisions(
 def propose_decision(request: HttpRequest, payload: DecisionIn) -> Any:
     """Open a decision of a body (the secretariat)."""
     data = {k: v for k, v in payload.dict().items() if v is not None}
-    return Status(201, decision_dict(services.propose_decision(actor=request.user, data=data)))
+    return Status(201, decision_dict(services.propose_decision(actor=request.user, data=data), request.user))
 
 
 @decisions_router.get("/{decision_id}", response={200: dict[str, Any], 404: ErrorOut})
 def get_decision(request: HttpRequest, decision_id: Id) -> dict[str, Any]:
     """One decision with its positions and the members it exempts."""
-    return decision_dict(selectors.get_decision(user=request.user, decision_id=decision_id))
+    return decision_dict(selectors.get_decision(user=request.user, decision_id=decision_id), request.user)
 
 
 @decisions_router.post("/{decision_id}/positions", response={201: dict[str, Any], **ERRORS})
@@ -96,14 +103,16 @@ def record_position(request: HttpRequest, decision_id: Id, payload: PositionIn) 
         position=payload.position,
         note=payload.note,
     )
-    return Status(201, decision_dict(selectors.get_decision(user=request.user, decision_id=decision_id)))
+    return Status(
+        201, decision_dict(selectors.get_decision(user=request.user, decision_id=decision_id), request.user)
+    )
 
 
 @decisions_router.post("/{decision_id}/close", response={200: dict[str, Any], **ERRORS})
 def close_decision(request: HttpRequest, decision_id: Id) -> dict[str, Any]:
     """Close under the procedure: `adopted` or `blocked` (409 while it cannot close yet)."""
     selectors.get_decision(user=request.user, decision_id=decision_id)
-    return decision_dict(services.close_decision(actor=request.user, decision_id=decision_id))
+    return decision_dict(services.close_decision(actor=request.user, decision_id=decision_id), request.user)
 
 
 @handovers_router.get("", response=dict[str, Any])
@@ -127,3 +136,11 @@ def accept_handover(request: HttpRequest, handover_id: Id) -> dict[str, Any]:
     """The incoming participant accepts an adopted handover; the mandates change from its date."""
     services.accept_handover(actor=request.user, handover_id=handover_id)
     return handover_dict(selectors.handover_list(user=request.user).get(pk=handover_id))
+
+
+@mandate_handover_router.post("/handover", response={201: MandateOut, **ERRORS})
+def mandate_handover(request: HttpRequest, payload: MandateHandoverIn) -> Any:
+    """The incoming participant's coordinator accepts an adopted handover decision (`decision`,
+    with its `to` and `on`): 422 `decision` without one, 409 while it is not adopted."""
+    mandate = services.hand_over(actor=request.user, to=payload.to, on=payload.on, decision=payload.decision)
+    return Status(201, mandate)

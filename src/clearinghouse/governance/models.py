@@ -126,6 +126,11 @@ class Decision(RestrictedModel):
     meeting = models.ForeignKey(
         Meeting, null=True, blank=True, on_delete=models.PROTECT, related_name="decisions"
     )
+    requirements = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="Ids of the requirements a `requirements` decision endorses once adopted.",
+    )
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     closed_by = models.ForeignKey(

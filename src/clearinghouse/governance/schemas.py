@@ -8,8 +8,9 @@ from typing import Any
 from ninja import Schema
 from pydantic import Field
 
+from clearinghouse.core.actors import Actor
 from clearinghouse.core.validation import Date, Id
-from clearinghouse.governance import services
+from clearinghouse.governance import services, subjects
 from clearinghouse.governance.choices import MembershipRole
 from clearinghouse.governance.models import Body, Decision, Handover, Meeting
 
@@ -23,6 +24,11 @@ class DecisionIn(Schema):
     subject_ref: str | None = None
     subject_participant: str | None = None
     meeting: Id | None = None
+    requirements: list[Id] | None = Field(
+        None,
+        description="Ids of the requirements to endorse (subject `requirements`): they become endorsed "
+        "when the decision is closed adopted; nothing changes when it is blocked.",
+    )
 
 
 class PositionIn(Schema):
@@ -57,6 +63,15 @@ class HandoverIn(Schema):
     title: str = ""
 
 
+class MandateHandoverIn(Schema):
+    to: str = Field(description="Code of the participant that takes over the delivery coordination.")
+    on: Date = Field(description="First day of its mandate: the handover decision's effective date.")
+    decision: Id | None = Field(
+        None,
+        description="Required: the adopted handover decision (POST /api/v1/handovers) this accepts.",
+    )
+
+
 def body_dict(body: Body, on: dt.date | None = None) -> dict[str, Any]:
     members = list(body.members_on(on).order_by("participant__code"))
     return {
@@ -70,7 +85,14 @@ def body_dict(body: Body, on: dt.date | None = None) -> dict[str, Any]:
     }
 
 
-def decision_dict(decision: Decision) -> dict[str, Any]:
+def _requirement_ids(decision: Decision, reader: Actor | None) -> list[int]:
+    if reader is None or not decision.requirements:
+        return list(decision.requirements)
+    return [r["id"] for r in subjects.requirements().describe(reader, decision)]
+
+
+def decision_dict(decision: Decision, reader: Actor | None = None) -> dict[str, Any]:
+    """A decision; with `reader`, the requirements it endorses are those the reader may see."""
     positions = list(decision.positions.select_related("participant", "recorded_by"))
     return {
         "id": decision.pk,
@@ -83,6 +105,7 @@ def decision_dict(decision: Decision) -> dict[str, Any]:
         "subject_ref": decision.subject_ref,
         "subject_participant": decision.subject_participant.code if decision.subject_participant else None,
         "meeting": decision.meeting_id,
+        "requirements": _requirement_ids(decision, reader),
         "positions": [
             {
                 "participant": p.participant.code,

@@ -11,8 +11,9 @@ from typing import Any, cast
 from django.db import transaction
 
 from clearinghouse.core import audit, cleaning, clock
+from clearinghouse.core.actors import Actor, signed_in
 from clearinghouse.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
-from clearinghouse.governance import policies
+from clearinghouse.governance import policies, subjects
 from clearinghouse.governance.choices import (
     BodyKind,
     DecisionStatus,
@@ -48,7 +49,7 @@ def today() -> dt.date:
 
 
 @transaction.atomic
-def load_bodies(*, actor: Any = None) -> dict[str, int]:
+def load_bodies(*, actor: Actor | None = None) -> dict[str, int]:
     """Create the shipped bodies and their memberships (bodies.csv, memberships.csv); idempotent.
 
     A membership already present (same body, participant, start) is left as it is: later changes
@@ -106,7 +107,7 @@ def is_member(body: Body, participant: Participant, on: dt.date | None = None) -
 
 @transaction.atomic
 def add_member(
-    *, actor: Any, body: str, participant: str, start: dt.date, role: str = "member", source: str
+    *, actor: Actor, body: str, participant: str, start: dt.date, role: str = "member", source: str
 ) -> BodyMembership:
     """Open a membership of a body from `start` (the secretariat)."""
     if not policies.may_manage(actor):
@@ -127,7 +128,7 @@ def add_member(
 
 
 @transaction.atomic
-def end_membership(*, actor: Any, body: str, participant: str, end: dt.date) -> BodyMembership:
+def end_membership(*, actor: Actor, body: str, participant: str, end: dt.date) -> BodyMembership:
     """End a participant's open membership on `end` (exclusive); the row stays as history."""
     if not policies.may_manage(actor):
         raise PermissionDenied("Only the secretariat records a body's membership.")
@@ -162,6 +163,7 @@ DECISION_FIELDS = (
     "subject_ref",
     "subject_participant",
     "meeting",
+    "requirements",
 )
 
 
@@ -177,7 +179,7 @@ def _open_decision(decision_id: int, *, lock: bool = True) -> Decision:
     return cast("Decision", decision)
 
 
-def propose_decision(*, actor: Any, data: dict[str, Any]) -> Decision:
+def propose_decision(*, actor: Actor, data: dict[str, Any]) -> Decision:
     """Open a decision of a body (the secretariat); `procedure` defaults to the body's own."""
     if not policies.may_manage(actor):
         raise PermissionDenied(
@@ -201,6 +203,22 @@ def propose_decision(*, actor: Any, data: dict[str, Any]) -> Decision:
         subject_participant = participant_cleaning.participant(
             data["subject_participant"], "subject_participant"
         )
+    requirement_ids: list[int] = []
+    if not cleaning.blank(data.get("requirements")):
+        if cleaning.blank(data.get("subject")):
+            subject = Subject.REQUIREMENTS
+        if subject != Subject.REQUIREMENTS:
+            raise InvalidInput(
+                "requirements: only a decision on `requirements` endorses requirements", field="requirements"
+            )
+        raw = data["requirements"]
+        if not isinstance(raw, list):
+            raw = [part for part in str(raw).replace(",", " ").split() if part]
+        requirement_ids = subjects.requirements().check(actor, raw)
+    if subject == Subject.REQUIREMENTS and not requirement_ids:
+        raise InvalidInput(
+            "requirements: required (the ids of the requirements to endorse)", field="requirements"
+        )
     meeting = None
     if not cleaning.blank(data.get("meeting")):
         meeting_id = cleaning.integer(data["meeting"], "meeting", minimum=1)
@@ -217,14 +235,15 @@ def propose_decision(*, actor: Any, data: dict[str, Any]) -> Decision:
             subject_ref=cleaning.text(data.get("subject_ref"), "subject_ref", max_length=100),
             subject_participant=subject_participant,
             meeting=meeting,
-            created_by=actor,
+            requirements=requirement_ids,
+            created_by=signed_in(actor),
         )
         audit.record(actor=actor, action="create", obj=decision, after=audit.snapshot(decision))
     return decision
 
 
 def record_position(
-    *, actor: Any, decision_id: int, participant: Any, position: Any, note: Any = ""
+    *, actor: Actor, decision_id: int, participant: Any, position: Any, note: Any = ""
 ) -> DecisionPosition:
     """Record (or restate, while open) a member's position; the secretariat or the member's own officer."""
     member = participant_cleaning.participant(participant, "participant")
@@ -246,7 +265,7 @@ def record_position(
             row = DecisionPosition(decision=decision, participant=member)
         row.position = stance
         row.note = text
-        row.recorded_by = actor
+        row.recorded_by = signed_in(actor)
         row.save()
         audit.record(
             actor=actor,
@@ -275,7 +294,7 @@ def outcome(decision: Decision, positions: Iterable[DecisionPosition], members: 
     return DecisionStatus.ADOPTED if agree > len(objections) else DecisionStatus.BLOCKED
 
 
-def close_decision(*, actor: Any, decision_id: int) -> Decision:
+def close_decision(*, actor: Actor, decision_id: int) -> Decision:
     """Close a decision under its procedure (the secretariat); a closed decision is immutable."""
     if not policies.may_manage(actor):
         raise PermissionDenied("Only the secretariat closes decisions.")
@@ -286,10 +305,13 @@ def close_decision(*, actor: Any, decision_id: int) -> Decision:
         positions = list(decision.positions.select_related("participant"))
         before = audit.snapshot(decision)
         decision.status = outcome(decision, positions, members, on)
-        decision.closed_by = actor
+        decision.closed_by = signed_in(actor)
         decision.closed_at = clock.now()
         decision.save(update_fields=["status", "closed_by", "closed_at"])
         audit.record(actor=actor, action="close", obj=decision, before=before, after=audit.snapshot(decision))
+        if decision.status == DecisionStatus.ADOPTED and decision.subject == Subject.REQUIREMENTS:
+            # Adopted: the listed requirements become endorsed (blocked: nothing changes).
+            subjects.requirements().endorse(actor, decision)
     return decision
 
 
@@ -363,7 +385,7 @@ def _documents(value: Any) -> list[dict[str, str]]:
     return out
 
 
-def create_meeting(*, actor: Any, data: dict[str, Any]) -> Meeting:
+def create_meeting(*, actor: Actor, data: dict[str, Any]) -> Meeting:
     """Record a meeting of a body (the secretariat)."""
     if not policies.may_manage(actor):
         raise PermissionDenied("Only the secretariat records meetings.")
@@ -400,7 +422,7 @@ def create_meeting(*, actor: Any, data: dict[str, Any]) -> Meeting:
 # --- handovers --------------------------------------------------------------------------------
 
 
-def propose_handover(*, actor: Any, body: str, to: str, effective: dt.date, title: str = "") -> Handover:
+def propose_handover(*, actor: Actor, body: str, to: str, effective: dt.date, title: str = "") -> Handover:
     """Open a decision of `body` to hand the delivery coordination to `to` from `effective`."""
     successor = participant_cleaning.participant(to, "to")
     current = participant_services.current_mandate(effective)
@@ -424,7 +446,7 @@ def propose_handover(*, actor: Any, body: str, to: str, effective: dt.date, titl
     return handover
 
 
-def accept_handover(*, actor: Any, handover_id: int) -> CoordinationMandate:
+def accept_handover(*, actor: Actor, handover_id: int) -> CoordinationMandate:
     """The incoming participant accepts an adopted handover: the mandates change from its date."""
     with transaction.atomic():
         handover = (
@@ -453,7 +475,7 @@ def accept_handover(*, actor: Any, handover_id: int) -> CoordinationMandate:
             notes=f"Handover decided by decision {handover.decision.pk} ({handover.decision.body.code}).",
             source=f"Decision {handover.decision.pk}",
         )
-        handover.accepted_by = actor
+        handover.accepted_by = signed_in(actor)
         handover.accepted_at = clock.now()
         handover.mandate = mandate
         handover.save(update_fields=["accepted_by", "accepted_at", "mandate"])
@@ -461,3 +483,36 @@ def accept_handover(*, actor: Any, handover_id: int) -> CoordinationMandate:
             actor=actor, action="accept", obj=handover, before=before, after=audit.snapshot(handover)
         )
     return mandate
+
+
+def hand_over(*, actor: Actor, to: str, on: dt.date, decision: Any) -> CoordinationMandate:
+    """The direct handover doors (`POST /api/v1/mandates/handover`, `mandate handover`): the incoming
+    participant's acceptance of a governed handover, named by its decision, which must match `to`
+    and `on`. Without an adopted decision of a body there is no handover (422 `decision`)."""
+    if cleaning.blank(decision):
+        raise InvalidInput(
+            "decision: required — a handover needs an adopted decision of a body (propose it with "
+            "POST /api/v1/handovers) and the incoming participant's acceptance",
+            field="decision",
+        )
+    decision_id = cleaning.integer(decision, "decision", minimum=1)
+    handover = Handover.objects.select_related("to_participant").filter(decision_id=decision_id).first()
+    if handover is None:
+        raise InvalidInput(
+            f"decision: decision {decision_id} is not a handover decision (propose one with POST "
+            "/api/v1/handovers)",
+            field="decision",
+        )
+    successor = participant_cleaning.participant(to, "to")
+    if successor.pk != handover.to_participant_id:
+        raise InvalidInput(
+            f"to: decision {decision_id} hands the coordination to {handover.to_participant.code}, "
+            f"not {successor.code}",
+            field="to",
+        )
+    if on != handover.effective:
+        raise InvalidInput(
+            f"on: decision {decision_id} hands the coordination over on {handover.effective}, not {on}",
+            field="on",
+        )
+    return accept_handover(actor=actor, handover_id=handover.pk)

@@ -16,4 +16,5 @@ urlpatterns: list[URLPattern] = [
     ),
     path("governance/decisions/<int:decision_id>/close/", views.decision_close, name="decision-close"),
     path("governance/meetings/", views.meeting_list, name="meeting-list"),
+    path("governance/meetings/new/", views.meeting_create, name="meeting-create"),
 ]

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
+from clearinghouse.core.errors import DomainError
 from clearinghouse.core.pages import act, page_of
-from clearinghouse.governance import policies, selectors, services
+from clearinghouse.governance import policies, selectors, services, subjects
 from clearinghouse.governance.choices import DecisionStatus, Position
+from clearinghouse.governance.forms import MeetingForm
 from clearinghouse.governance.schemas import body_dict
 from clearinghouse.participants.models import CoordinationMandate
 
@@ -92,6 +96,11 @@ def decision_detail(request: HttpRequest, decision_id: int) -> HttpResponse:
             "recordable": recordable,
             "stances": Position.choices,
             "may_close": policies.may_manage(request.user),
+            # A `requirements` decision: the requirements it endorses, as this reader may see them.
+            "requirements": subjects.requirements().describe(request.user, decision)
+            if decision.requirements
+            else [],
+            "hidden_requirements": len(decision.requirements),
         },
     )
 
@@ -136,5 +145,28 @@ def meeting_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "governance/meeting_list.html",
-        {"page": page_of(request, selectors.meeting_list(user=request.user, body=body)), "body": body or ""},
+        {
+            "page": page_of(request, selectors.meeting_list(user=request.user, body=body)),
+            "body": body or "",
+            "may_record": policies.may_manage(request.user),
+        },
     )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def meeting_create(request: HttpRequest) -> HttpResponse:
+    """Record a meeting of a body (the secretariat): date, title, format, place, agenda, chairs,
+    attendance and minutes."""
+    if not policies.may_manage(request.user):
+        raise DjangoPermissionDenied
+    form = MeetingForm(request.POST or None, initial={"body": "udcg"})
+    if request.method == "POST" and form.is_valid():
+        try:
+            meeting = services.create_meeting(actor=request.user, data=form.service_data())
+        except DomainError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        else:
+            messages.success(request, f"Meeting recorded: {meeting.title}.")
+            return redirect(reverse("meeting-detail", args=[meeting.pk]))
+    return render(request, "governance/meeting_form.html", {"form": form})

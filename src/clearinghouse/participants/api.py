@@ -15,7 +15,6 @@ from clearinghouse.participants import selectors, services
 from clearinghouse.participants.choices import ParticipantKind
 from clearinghouse.participants.models import CoordinationMandate, Participant, User
 from clearinghouse.participants.schemas import (
-    HandoverIn,
     MandateOut,
     MeOut,
     ParticipantOut,
@@ -50,14 +49,6 @@ def get_participant(request: HttpRequest, code: str) -> Participant:
 def list_mandates(request: HttpRequest) -> QuerySet[CoordinationMandate]:
     """Who led the coordination, from when to when."""
     return selectors.mandate_list(user=request.user)
-
-
-@mandates_router.post("/handover", response={201: MandateOut, 403: ErrorOut, 409: ErrorOut, 422: ErrorOut})
-def handover(request: HttpRequest, payload: HandoverIn) -> Status[Any]:
-    """Close the open mandate and open the successor's (coordination cell or admin)."""
-    return Status(
-        201, services.hand_over(actor=request.user, to=payload.to, on=payload.on, notes=payload.notes)
-    )
 
 
 @me_router.get("", response=MeOut)

@@ -9,7 +9,6 @@ from ninja import Schema
 from pydantic import Field
 
 from clearinghouse.core.schemas import IsoCountry
-from clearinghouse.core.validation import Date, Text
 from clearinghouse.participants.choices import Role
 
 if TYPE_CHECKING:
@@ -43,12 +42,6 @@ class MandateOut(Schema):
     @staticmethod
     def resolve_participant(obj: CoordinationMandate) -> str:
         return obj.participant.code
-
-
-class HandoverIn(Schema):
-    to: IsoCountry = Field(description="Code of the participant that takes over the coordination.")
-    on: Date = Field(description="First day of the new mandate (the old one ends the day before).")
-    notes: Text = Field("", max_length=2000)
 
 
 class MeOut(Schema):

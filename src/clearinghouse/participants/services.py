@@ -19,7 +19,6 @@ from clearinghouse.core.actors import Actor, is_signed_in
 from clearinghouse.core.errors import Conflict, InvalidInput, PermissionDenied
 from clearinghouse.participants.choices import MandateFunction, ParticipantKind, Role
 from clearinghouse.participants.models import CoordinationMandate, Participant, ParticipantGroup, User
-from clearinghouse.participants.permissions import is_coordination_cell
 
 ORGANISATION_CODES = {"EU", "NATO"}
 
@@ -124,23 +123,14 @@ def current_mandate(
     )
 
 
-def hand_over(
-    *, actor: Actor, to: str, on: dt.date, notes: str = "", source: str = ""
-) -> CoordinationMandate:
-    """Close the open delivery-coordination mandate on `on` and open one for `to` from that day.
-
-    The coordination cell's direct handover (kept for the existing doors); a governed handover goes
-    through `governance.services` (an adopted decision and the incoming participant's acceptance)."""
-    if not is_coordination_cell(actor):
-        raise PermissionDenied("Only the coordination cell or an admin can hand over the coordination.")
-    return transfer_coordination(actor=actor, to=to, on=on, notes=notes, source=source)
-
-
 def transfer_coordination(
     *, actor: Actor, to: str, on: dt.date, notes: str = "", source: str = ""
 ) -> CoordinationMandate:
     """The mechanics of a handover, for a caller that has checked who may do it: the open mandate
-    ends on `on` and `to`'s opens from that day; the history stays."""
+    ends on `on` and `to`'s opens from that day; the history stays.
+
+    Its one caller is `governance.services.accept_handover` (an adopted decision of a body and the
+    incoming participant's acceptance); there is no direct handover."""
     validation.clean_date(on, "on")
     notes = validation.clean_text(notes, "notes", multiline=True)
     with transaction.atomic():

@@ -47,6 +47,15 @@ class Requirement(Releasable):
     allocated_quantity = models.PositiveIntegerField(default=0)
     delivered_quantity = models.PositiveIntegerField(default=0)
     version = models.PositiveIntegerField(default=1, help_text="Incremented by every write (the ETag).")
+    endorsed_by = models.ForeignKey(
+        "governance.Decision",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="endorsed_requirements",
+        help_text="The adopted decision of a body that endorsed this requirement (null: not endorsed).",
+    )
+    endorsed_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -130,6 +130,9 @@ class RequirementOut(Schema):
     coverage: CoverageOut
     cancelled: bool
     illustrative: bool = Field(description="Demo or training data, not a real requirement.")
+    endorsed_by: int | None = Field(
+        None, description="The adopted decision of a body that endorsed it (null: not endorsed)."
+    )
     version: int
     created_at: dt.datetime
     updated_at: dt.datetime
@@ -137,6 +140,10 @@ class RequirementOut(Schema):
     @staticmethod
     def resolve_owner(obj: Requirement) -> str:
         return obj.owner.code
+
+    @staticmethod
+    def resolve_endorsed_by(obj: Requirement) -> int | None:
+        return obj.endorsed_by_id
 
     @staticmethod
     def resolve_status(obj: Requirement, context: dict[str, Any] | None) -> str:

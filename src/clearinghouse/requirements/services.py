@@ -20,6 +20,7 @@ from clearinghouse.core.errors import (
     RowErrors,
 )
 from clearinghouse.core.etag import check_if_match
+from clearinghouse.governance.models import Decision
 from clearinghouse.participants import cleaning as participant_cleaning
 from clearinghouse.participants.choices import ParticipantKind
 from clearinghouse.participants.models import Participant
@@ -432,3 +433,65 @@ def upsert_requirement(*, actor: Actor, data: dict[str, Any]) -> tuple[Requireme
             actor=actor, requirement_id=existing, changes={k: v for k, v in data.items() if k != "owner"}
         )
     return updated, "unchanged" if updated.version == version else "updated"
+
+
+# --- endorsement by a body's decision (called through governance.subjects) --------------------
+
+
+def check_endorsement_list(actor: Actor, values: list[Any]) -> list[int]:
+    """The ids of the requirements a decision is to endorse: each one the proposer may see and not
+    cancelled (422 `requirements.N` naming it otherwise); duplicates dropped, order kept."""
+    ids: list[int] = []
+    for n, value in enumerate(values):
+        requirement_id = cleaning.integer(value, f"requirements.{n}", minimum=1)
+        found = Requirement.objects.restrict(actor, "view").filter(pk=requirement_id).first()
+        if found is None:
+            raise InvalidInput(
+                f"requirements.{n}: no requirement {requirement_id}", field=f"requirements.{n}"
+            )
+        if found.cancelled:
+            raise InvalidInput(
+                f"requirements.{n}: requirement {requirement_id} is cancelled", field=f"requirements.{n}"
+            )
+        if requirement_id not in ids:
+            ids.append(requirement_id)
+    return ids
+
+
+def endorse_by_decision(actor: Actor, decision: Decision) -> int:
+    """Endorse the requirements of an adopted `requirements` decision (one audited write each; a
+    requirement already endorsed keeps its first decision). Returns how many became endorsed."""
+    if decision.status != "adopted":
+        raise Conflict(f"Decision {decision.pk} is {decision.status}: only an adopted decision endorses.")
+    changed = 0
+    with transaction.atomic():
+        for requirement in Requirement.objects.select_for_update().filter(
+            pk__in=decision.requirements, endorsed_by__isnull=True, cancelled=False
+        ):
+            before = snapshot(requirement)
+            requirement.endorsed_by = decision
+            requirement.endorsed_at = decision.closed_at
+            requirement.version += 1
+            requirement.save(update_fields=["endorsed_by", "endorsed_at", "version", "updated_at"])
+            audit.record(
+                actor=actor, action="endorse", obj=requirement, before=before, after=snapshot(requirement)
+            )
+            changed += 1
+    return changed
+
+
+def describe_endorsement(reader: Actor, decision: Decision) -> list[dict[str, Any]]:
+    """The decision's requirements as the reader may see them (the others are not named)."""
+    visible = Requirement.objects.restrict(reader, "view").filter(pk__in=decision.requirements)
+    by_id = {r.pk: r for r in visible.select_related("owner", "capability")}
+    return [
+        {
+            "id": r.pk,
+            "label": f"{r.owner.code} {r.external_ref or f'#{r.pk}'}: {r.quantity} {r.unit} "
+            f"({r.capability.code}, {r.priority})",
+            "endorsed": r.endorsed_by_id == decision.pk,
+            "endorsed_by": r.endorsed_by_id,
+        }
+        for rid in decision.requirements
+        if (r := by_id.get(rid)) is not None
+    ]

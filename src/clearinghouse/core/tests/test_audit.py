@@ -13,6 +13,8 @@ from django.db import DatabaseError, connection, transaction
 from clearinghouse.core import audit
 from clearinghouse.core.audit import install_append_only_guard, remove_append_only_guard
 from clearinghouse.core.models import AuditEvent
+from clearinghouse.governance import services as governance
+from clearinghouse.governance.tests.factories import adopted_handover, incoming_coordinator
 from clearinghouse.participants import services
 from clearinghouse.participants.models import CoordinationMandate
 
@@ -33,12 +35,16 @@ def test_reference_load_is_audited_once(reference_data: None) -> None:
 
 
 def test_handover_writes_two_linked_events(personas: dict[str, Any]) -> None:
+    # A handover is decided (adopted by a body) and then accepted by the incoming participant.
+    handover = adopted_handover(personas["coordinator"], "GBR", dt.date(2026, 6, 1))
     before = AuditEvent.objects.count()
-    services.hand_over(actor=personas["coordinator"], to="GBR", on=dt.date(2026, 6, 1), notes="test")
-    events = list(AuditEvent.objects.order_by("sequence")[before:])
+    governance.accept_handover(actor=incoming_coordinator("GBR"), handover_id=handover.pk)
+    events = list(
+        AuditEvent.objects.filter(action="handover").order_by("sequence").filter(sequence__gt=before)
+    )
     assert [e.action for e in events] == ["handover", "handover"]
     assert events[0].before["end"] is None and events[0].after["end"] == "2026-06-01"
-    assert events[0].actor == "coordinator" and events[0].actor_participant == "NATO"
+    assert events[0].actor == "gbr_coord" and events[0].actor_participant == "GBR"
     assert events[1].prev_hash == events[0].hash
     assert events[0].request_id and events[0].request_id == events[1].request_id
 

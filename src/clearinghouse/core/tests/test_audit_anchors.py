@@ -21,7 +21,7 @@ from django.db import DatabaseError, connection, transaction
 from clearinghouse.core import anchor, audit
 from clearinghouse.core.audit import install_append_only_guard, remove_append_only_guard
 from clearinghouse.core.models import AuditEvent
-from clearinghouse.participants import services
+from clearinghouse.governance.tests.factories import governed_handover
 
 pytestmark = pytest.mark.django_db
 
@@ -166,7 +166,8 @@ def test_a_checkpoint_signed_with_another_key_is_refused(anchored: int, tmp_path
 
 
 def test_checkpoints_accumulate_and_every_one_is_checked(anchored: int) -> None:
-    services.hand_over(actor=_admin(), to="GBR", on=dt.date(2027, 6, 1), notes="after the first checkpoint")
+    admin = _admin()
+    governed_handover(admin, "GBR", dt.date(2027, 6, 1), accept_as=admin)  # after the first checkpoint
     second = anchor.write_checkpoint()
     assert second.sequence == AuditEvent.objects.count() > anchored
     assert len(anchor.read_checkpoints(anchor.checkpoint_path())) == 2

@@ -227,5 +227,19 @@ def test_cli_actions_taken_with_as_are_marked(
     event = AuditEvent.objects.filter(action="token_create").last()
     assert event is not None and event.via == "cli-as" and event.actor == "admin"
     assert "@" in event.origin  # the OS account and host that ran the command
-    call_command("mandate", "handover", "GBR", "--on", "2027-05-01", "--as", "coordinator")
+    from clearinghouse.governance.tests.factories import adopted_handover, incoming_coordinator
+
+    handover = adopted_handover(personas["coordinator"], "GBR", dt.date(2027, 5, 1))
+    incoming_coordinator("GBR")
+    call_command(
+        "mandate",
+        "handover",
+        "GBR",
+        "--on",
+        "2027-05-01",
+        "--decision",
+        str(handover.decision_id),
+        "--as",
+        "gbr_coord",
+    )
     assert AuditEvent.objects.filter(action="handover").last().via == "cli-as"  # type: ignore[union-attr]

@@ -40,11 +40,18 @@ def _gdp(p: dict[str, Any]) -> dict[str, Any]:
 
 
 def _opted_out(p: dict[str, Any]) -> dict[str, Any]:
-    from clearinghouse.funds.services import opt_out
+    from clearinghouse.funds.tests.factories import opt_out
 
     values = _fund(p)
-    opt_out(actor=p["admin"], slug=values["slug"], participant="POL")
+    opt_out(p["admin"], values["slug"], "POL")
     return {**values, "participant": "POL"}
+
+
+def _opt_out_body(p: dict[str, Any]) -> dict[str, Any]:
+    from clearinghouse.funds.tests.factories import exemption
+
+    # An opt-out cites the adopted decision that granted it (made here, after the fund's setup).
+    return {"participant": "POL", "reason": "abstains", "decision": exemption(p["admin"], "trio", "POL")}
 
 
 def _contribution(p: dict[str, Any]) -> dict[str, Any]:
@@ -93,9 +100,7 @@ API: dict[tuple[str, str], Rule] = {
     ("GET", "/api/v1/funds/{slug}/status"): Rule(ALL, setup=_fund, query="year=2024"),
     ("GET", "/api/v1/funds/{slug}/shares"): Rule(ALL, setup=_fund),
     ("GET", "/api/v1/funds/{slug}/opt-outs"): Rule(ALL, setup=_opted_out),
-    ("POST", "/api/v1/funds/{slug}/opt-outs"): Rule(
-        FINANCE, ok=(201,), setup=_fund, body=lambda p: {"participant": "POL", "reason": "abstains"}
-    ),
+    ("POST", "/api/v1/funds/{slug}/opt-outs"): Rule(FINANCE, ok=(201,), setup=_fund, body=_opt_out_body),
     ("DELETE", "/api/v1/funds/{slug}/opt-outs/{participant}"): Rule(FINANCE, ok=(204,), setup=_opted_out),
     ("GET", "/api/v1/funds/{slug}/contributions"): Rule(ALL, setup=_contribution),
     ("POST", "/api/v1/funds/{slug}/contributions"): Rule(

@@ -48,6 +48,47 @@ def trio_fund(
     )
 
 
+def exemption(admin: Any, slug: str, participant: str) -> int:
+    """The id of an adopted decision granting `participant` its opt-out of the fund `slug` (which an
+    opt-out must cite): a decision on the opt-out itself, by silence closing today, of a test council."""
+    from clearinghouse.core import clock
+    from clearinghouse.governance import services as governance
+    from clearinghouse.governance.models import Body
+
+    Body.objects.get_or_create(
+        code="fund-council", defaults={"name": "Fund council", "kind": "council", "procedure": "silence"}
+    )
+    decision = governance.propose_decision(
+        actor=admin,
+        data={
+            "body": "fund-council",
+            "title": f"{participant} abstains from {slug}",
+            "procedure": "silence",
+            "deadline": clock.today().isoformat(),
+            "subject": "fund_opt_out",
+            "subject_ref": slug,
+            "subject_participant": participant,
+        },
+    )
+    closed = governance.close_decision(actor=admin, decision_id=decision.pk)
+    assert closed.status == "adopted"
+    return int(closed.pk)
+
+
+def opt_out(admin: Any, slug: str, participant: str, *, actor: Any = None, reason: str = "") -> Any:
+    """Record `participant`'s opt-out of `slug` (by `actor`, the admin by default), citing a decision
+    granting it (`exemption`)."""
+    from clearinghouse.funds import services
+
+    return services.opt_out(
+        actor=actor or admin,
+        slug=slug,
+        participant=participant,
+        reason=reason,
+        decision=exemption(admin, slug, participant),
+    )
+
+
 def alliance_fund(admin: Any, *, slug: str = "ally-fund") -> Any:
     """The demo's shape: 100 bn USD over 2025–2029, the alliance, GDP 2021 key, redistribute."""
     from clearinghouse.funds import services

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from clearinghouse.funds.models import Contribution
-from clearinghouse.funds.tests.factories import cash, committed_pledge, trio_fund
+from clearinghouse.funds.tests.factories import cash, committed_pledge, exemption, trio_fund
 
 pytestmark = pytest.mark.django_db
 
@@ -32,7 +32,12 @@ def test_status_lists_every_member_with_the_contract_fields(
         ).status_code
         == 403
     )
-    post(api_client(personas["finance"]), "/api/v1/funds/trio/opt-outs", {"participant": "POL"})
+    finance = api_client(personas["finance"])
+    uncited = post(finance, "/api/v1/funds/trio/opt-outs", {"participant": "POL"})
+    assert uncited.status_code == 422 and uncited.json()["field"] == "decision"
+    granted = exemption(personas["admin"], "trio", "POL")
+    cited = post(finance, "/api/v1/funds/trio/opt-outs", {"participant": "POL", "decision": granted})
+    assert cited.status_code == 201 and cited.json()["decision"] == granted
     # A past date is for readers who see every contribution (it would date hidden ones).
     refused = client.get("/api/v1/funds/trio/status?year=2024&as_of=2025-06-01")
     assert refused.status_code == 422 and refused.json()["field"] == "as_of"

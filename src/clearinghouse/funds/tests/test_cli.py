@@ -11,7 +11,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from clearinghouse.funds.models import Contribution
-from clearinghouse.funds.tests.factories import alliance_fund, trio_fund
+from clearinghouse.funds.tests.factories import alliance_fund, exemption, trio_fund
 
 pytestmark = pytest.mark.django_db
 
@@ -24,7 +24,15 @@ def run(*args: str) -> str:
 
 def test_status_json_has_every_member_of_the_group_and_the_totals(personas: dict[str, Any]) -> None:
     alliance_fund(personas["admin"])
-    run("opt-out", "ally-fund", "HUN", "--as", "finance")
+    run(
+        "opt-out",
+        "ally-fund",
+        "HUN",
+        "--decision",
+        str(exemption(personas["admin"], "ally-fund", "HUN")),
+        "--as",
+        "finance",
+    )
     run("contribute", "ally-fund", "DEU", "1000000", "EUR", "--date", "2025-03-14", "--as", "finance")
     data = json.loads(run("status", "ally-fund", "--format", "json", "--as-of", "2025-12-31"))
     members = {m["participant"]: m for m in data["members"]}
@@ -72,7 +80,17 @@ def test_contribute_prints_the_conversion_and_errors_are_one_line(personas: dict
 
 def test_shares_show_the_rounding(personas: dict[str, Any]) -> None:
     trio_fund(personas["admin"])
-    run("opt-out", "trio", "POL", "--as", "finance")
+    with pytest.raises(CommandError, match="decision: required"):
+        run("opt-out", "trio", "POL", "--as", "finance")
+    run(
+        "opt-out",
+        "trio",
+        "POL",
+        "--decision",
+        str(exemption(personas["admin"], "trio", "POL")),
+        "--as",
+        "finance",
+    )
     out = run("shares", "trio", "--year", "2025")
     assert "POL (opted out)" in out and "0.6250000000" in out and "TOTAL paying" in out
     data = json.loads(run("shares", "trio", "--format", "json"))

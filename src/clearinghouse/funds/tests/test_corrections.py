@@ -19,7 +19,7 @@ from clearinghouse.core.errors import Conflict, InvalidInput
 from clearinghouse.core.models import AuditEvent
 from clearinghouse.funds import selectors, services
 from clearinghouse.funds.models import Contribution, Fund
-from clearinghouse.funds.tests.factories import cash, committed_pledge, trio_fund
+from clearinghouse.funds.tests.factories import cash, committed_pledge, opt_out, trio_fund
 
 pytestmark = pytest.mark.django_db
 D = Decimal
@@ -277,7 +277,7 @@ def test_a_stale_rate_is_shown_as_stale(personas: dict[str, Any], api_client: An
 
 def test_a_member_that_opted_out_cannot_contribute(personas: dict[str, Any], api_client: Any) -> None:
     trio_fund(personas["admin"])
-    services.opt_out(actor=personas["finance"], slug="trio", participant="POL", reason="abstains")
+    opt_out(personas["admin"], "trio", "POL", actor=personas["finance"], reason="abstains")
     r = api_client(personas["finance"]).post(
         "/api/v1/funds/trio/contributions",
         {"participant": "POL", "amount": "10.00", "currency": "EUR", "value_date": "2024-03-01"},

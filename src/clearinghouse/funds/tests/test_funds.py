@@ -13,7 +13,7 @@ from clearinghouse.core.errors import Conflict, InvalidInput, NotFound, Permissi
 from clearinghouse.core.models import AuditEvent
 from clearinghouse.funds import selectors, services
 from clearinghouse.funds.models import Contribution, Fund, FundYear
-from clearinghouse.funds.tests.factories import alliance_fund, cash, committed_pledge, trio_fund
+from clearinghouse.funds.tests.factories import alliance_fund, cash, committed_pledge, opt_out, trio_fund
 
 pytestmark = pytest.mark.django_db
 D = Decimal
@@ -98,7 +98,7 @@ def test_fair_shares_credited_gap_and_met_pct_by_hand(personas: dict[str, Any]) 
 
 def test_opt_out_under_redistribute_moves_the_share_to_the_others_by_key(personas: dict[str, Any]) -> None:
     fund = trio_fund(personas["admin"], policy="redistribute")
-    services.opt_out(actor=personas["finance"], slug="trio", participant="POL", reason="abstains")
+    opt_out(personas["admin"], "trio", "POL", actor=personas["finance"], reason="abstains")
     status = selectors.status_of(fund, year=2024, as_of=MID_2025)
     got = {c: (m.share, m.fair_share, m.opted_out) for c, m in lines(status).items()}
     # DEU 50 / 80, FRA 30 / 80; POL stays listed with share 0.
@@ -113,7 +113,7 @@ def test_opt_out_under_redistribute_moves_the_share_to_the_others_by_key(persona
 
 def test_opt_out_left_unfunded_keeps_the_others_key_shares(personas: dict[str, Any]) -> None:
     fund = trio_fund(personas["admin"], policy="leave_unfunded")
-    services.opt_out(actor=personas["finance"], slug="trio", participant="POL")
+    opt_out(personas["admin"], "trio", "POL", actor=personas["finance"])
     status = selectors.status_of(fund, year=2024, as_of=MID_2025)
     got = {c: (m.share, m.fair_share) for c, m in lines(status).items()}
     assert got == {
@@ -130,12 +130,12 @@ def test_opt_out_left_unfunded_keeps_the_others_key_shares(personas: dict[str, A
 
 def test_the_last_paying_member_cannot_opt_out_under_redistribute(personas: dict[str, Any]) -> None:
     trio_fund(personas["admin"])
-    services.opt_out(actor=personas["finance"], slug="trio", participant="POL")
-    services.opt_out(actor=personas["finance"], slug="trio", participant="FRA")
+    opt_out(personas["admin"], "trio", "POL", actor=personas["finance"])
+    opt_out(personas["admin"], "trio", "FRA", actor=personas["finance"])
     with pytest.raises(Conflict, match="nothing to share"):
-        services.opt_out(actor=personas["finance"], slug="trio", participant="DEU")
+        opt_out(personas["admin"], "trio", "DEU", actor=personas["finance"])
     with pytest.raises(Conflict, match="already opted out"):
-        services.opt_out(actor=personas["finance"], slug="trio", participant="FRA")
+        opt_out(personas["admin"], "trio", "FRA", actor=personas["finance"])
     services.cancel_opt_out(actor=personas["finance"], slug="trio", participant="FRA")
     assert sorted(Fund.objects.get(slug="trio").opt_outs.values_list("participant__code", flat=True)) == [
         "POL"

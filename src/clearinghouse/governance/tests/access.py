@@ -124,6 +124,8 @@ PAGES: dict[str, Rule] = {
     "decision-list": Rule(ALL, setup=lambda p: _only(_decision, p)),
     "decision-detail": Rule(ALL, setup=_decision),
     "meeting-list": Rule(ALL, setup=lambda p: _only(_meeting, p)),
+    # The form to record a meeting: the secretariat only.
+    "meeting-create": Rule(COORDINATION, setup=_bodies, denied=(403,)),
     "meeting-detail": Rule(ALL, setup=_meeting),
     "meeting-briefing": Rule(ALL, setup=_meeting),
 }

@@ -229,8 +229,17 @@ def test_fund_opt_out_cites_the_adopted_decision_that_exempts_the_member(bodies:
 
     trio_fund(bodies["admin"])
     _small_body()
+    with pytest.raises(InvalidInput, match="decision: required") as exc:  # no decision: refused
+        fund_services.opt_out(actor=bodies["finance"], slug="trio", participant="POL", reason="abstains")
+    assert exc.value.field == "decision"
     fund_decision = _propose(bodies, subject="fund", subject_ref="trio")
     _positions(bodies, fund_decision, USA="agree", DEU="agree", POL="exempt")
+    other = _propose(bodies, subject="fund_opt_out", subject_ref="other-fund", subject_participant="POL")
+    _positions(bodies, other, USA="agree", DEU="agree", POL="agree")
+    services.close_decision(actor=bodies["coordinator"], decision_id=other.pk)
+    with pytest.raises(InvalidInput, match="exempting POL from trio") as exc:  # another fund's opt-out
+        fund_services.opt_out(actor=bodies["finance"], slug="trio", participant="POL", decision=other.pk)
+    assert exc.value.field == "decision"
     with pytest.raises(InvalidInput, match="not an adopted decision") as exc:  # still open
         fund_services.opt_out(
             actor=bodies["finance"], slug="trio", participant="POL", decision=fund_decision.pk

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from io import StringIO
 from typing import Any
 
 import pytest
@@ -92,3 +93,63 @@ def test_future_handover_keeps_powers_until_the_date(bodies: dict[str, Any], api
     assert r.status_code == 200 and r.json()["accepted_by"] == "gbr_coord"
     assert is_coordination_cell(bodies["coordinator"]) and not is_coordination_cell(gbr)
     assert is_coordination_cell(gbr, on=later) and not is_coordination_cell(bodies["coordinator"], on=later)
+
+
+def test_the_direct_doors_need_an_adopted_decision_and_the_incoming_acceptance(
+    bodies: dict[str, Any], api_client: Any
+) -> None:
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    from clearinghouse.governance.tests.factories import adopted_handover, incoming_coordinator
+
+    gbr = incoming_coordinator("GBR")
+    nato = bodies["coordinator"]
+    later = TODAY + dt.timedelta(days=10)
+    url = "/api/v1/mandates/handover"
+    # No decision: no handover, whoever asks (the coordination cell included).
+    r = api_client(nato).post(url, {"to": "GBR", "on": later.isoformat()}, content_type="application/json")
+    assert r.status_code == 422 and r.json()["field"] == "decision", r.content
+    with pytest.raises(CommandError, match="decision: required"):
+        call_command("mandate", "handover", "GBR", "--on", later.isoformat(), "--as", "coordinator")
+    # A decision that is not a handover's.
+    other = services.propose_decision(
+        actor=nato, data={"body": "udcg", "title": "x", "procedure": "silence", "deadline": TODAY.isoformat()}
+    )
+    r = api_client(gbr).post(
+        url, {"to": "GBR", "on": later.isoformat(), "decision": other.pk}, content_type="application/json"
+    )
+    assert r.status_code == 422 and r.json()["field"] == "decision"
+    # A handover decision still open: 409.
+    pending = services.propose_handover(actor=nato, body="nac", to="GBR", effective=later)
+    body = {"to": "GBR", "on": later.isoformat(), "decision": pending.decision_id}
+    r = api_client(gbr).post(url, body, content_type="application/json")
+    assert r.status_code == 409 and "not adopted" in r.json()["detail"]
+    # Adopted: the outgoing cell cannot accept for the incoming; the wrong `to` or `on` is a 422.
+    handover = adopted_handover(nato, "FRA", later)
+    body = {"to": "FRA", "on": later.isoformat(), "decision": handover.decision_id}
+    assert api_client(nato).post(url, body, content_type="application/json").status_code == 403
+    r = api_client(gbr).post(url, {**body, "to": "GBR"}, content_type="application/json")
+    assert r.status_code == 422 and r.json()["field"] == "to"
+    fra = incoming_coordinator("FRA")
+    r = api_client(fra).post(url, {**body, "on": TODAY.isoformat()}, content_type="application/json")
+    assert r.status_code == 422 and r.json()["field"] == "on"
+    assert CoordinationMandate.objects.filter(participant__code="FRA").count() == 0
+    out = StringIO()
+    call_command(
+        "mandate",
+        "handover",
+        "FRA",
+        "--on",
+        later.isoformat(),
+        "--decision",
+        str(handover.decision_id),
+        "--as",
+        "fra_coord",
+        stdout=out,
+    )
+    assert "FRA leads the coordination from" in out.getvalue()
+    assert is_coordination_cell(fra, on=later) and not is_coordination_cell(nato, on=later)
+    assert is_coordination_cell(nato) and not is_coordination_cell(fra)
+    # Accepted once: the API door now answers 409.
+    assert api_client(fra).post(url, body, content_type="application/json").status_code == 409

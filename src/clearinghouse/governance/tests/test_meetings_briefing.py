@@ -138,3 +138,42 @@ def test_briefing_pack_content_and_releasability(
     call_command("briefing", str(second.pk), "--output", str(out))
     text = "\n".join(_pdf_text(out.read_bytes()))
     assert f"#{shared.pk}" not in text and "Marking: PUBLIC" in text
+
+
+def test_the_secretariat_records_a_meeting_from_the_meetings_page(
+    bodies: dict[str, Any], page_client: Any
+) -> None:
+    from clearinghouse.governance.models import Meeting
+
+    officer = page_client(bodies["donor_deu"])
+    assert "Record a meeting" not in officer.get("/governance/meetings/").content.decode()
+    assert officer.get("/governance/meetings/new/").status_code == 403
+    coord = page_client(bodies["coordinator"])
+    assert "/governance/meetings/new/" in coord.get("/governance/meetings/").content.decode()
+    form = {
+        "body": "udcg",
+        "date": "2025-09-09",
+        "title": "30th meeting",
+        "format": "hybrid",
+        "place": "London",
+        "agenda": "Air defence\n\nDrones\n",
+        "chairs": "GBR, DEU",
+        "attendance": "GBR DEU UKR, POL",
+        "minutes": "Pledges for air defence.",
+        "source": "UK MOD, 9 September 2025",
+    }
+    bad = coord.post("/governance/meetings/new/", {**form, "attendance": "GBR XXX"})
+    assert bad.status_code == 200 and "XXX" in bad.content.decode() and not Meeting.objects.exists()
+    r = coord.post("/governance/meetings/new/", form)
+    meeting = Meeting.objects.get()
+    assert r.status_code == 302 and r["Location"] == f"/governance/meetings/{meeting.pk}/"
+    assert (meeting.body.code, meeting.format, meeting.place, meeting.agenda, meeting.minutes) == (
+        "udcg",
+        "hybrid",
+        "London",
+        ["Air defence", "Drones"],
+        "Pledges for air defence.",
+    )
+    assert sorted(p.code for p in meeting.chairs.all()) == ["DEU", "GBR"]
+    assert sorted(p.code for p in meeting.attendance.all()) == ["DEU", "GBR", "POL", "UKR"]
+    assert "30th meeting" in coord.get(f"/governance/meetings/{meeting.pk}/").content.decode()

@@ -220,7 +220,12 @@ class Command(ClearinghouseCommand):
         oo.add_argument("slug")
         oo.add_argument("participant")
         oo.add_argument("--reason", default="")
-        oo.add_argument("--decision", type=int, default=None, help="The adopted decision that granted it.")
+        oo.add_argument(
+            "--decision",
+            type=int,
+            default=None,
+            help="Required: the adopted decision that granted it (see `decision show`).",
+        )
         oo.add_argument("--as", dest="as_user", metavar="USERNAME", required=True)
 
         cr = sub.add_parser("create", help="Create a fund.")

@@ -31,6 +31,11 @@ class Command(ClearinghouseCommand):
         p.add_argument("--subject", default=None)
         p.add_argument("--subject-ref", dest="subject_ref", default=None)
         p.add_argument("--subject-participant", dest="subject_participant", default=None)
+        p.add_argument(
+            "--requirements",
+            default=None,
+            help="Ids of the requirements to endorse, comma-separated (subject `requirements`)",
+        )
         p.add_argument("--as", dest="as_user", metavar="USERNAME", required=True)
         _format(p)
         pos = sub.add_parser("position", help="Record PARTICIPANT's POSITION on decision ID.")
@@ -83,6 +88,7 @@ class Command(ClearinghouseCommand):
                     "subject",
                     "subject_ref",
                     "subject_participant",
+                    "requirements",
                 )
                 if options.get(k) is not None
             }
@@ -115,3 +121,5 @@ class Command(ClearinghouseCommand):
             )
         if data["exempt"]:
             self.stdout.write(f"  exempt: {', '.join(data['exempt'])}")
+        if data["requirements"]:
+            self.stdout.write(f"  endorses requirements: {', '.join(str(r) for r in data['requirements'])}")

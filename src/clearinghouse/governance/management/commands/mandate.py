@@ -1,4 +1,5 @@
-"""`clearinghouse mandate list|handover`: who leads the coordination."""
+"""`clearinghouse mandate list|handover`: who leads the coordination, and the incoming participant's
+acceptance of an adopted handover decision (there is no handover without one)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from typing import Any
 from django.core.management.base import CommandError, CommandParser
 
 from clearinghouse.core.commands import ClearinghouseCommand
-from clearinghouse.participants import services
+from clearinghouse.governance import services
 from clearinghouse.participants.models import CoordinationMandate
 
 
@@ -20,15 +21,24 @@ def _date(value: str) -> dt.date:
 
 
 class Command(ClearinghouseCommand):
-    help = "List coordination mandates, or hand the coordination over to another participant."
+    help = "List coordination mandates, or accept an adopted handover decision for the incoming participant."
 
     def add_arguments(self, parser: CommandParser) -> None:
         sub = parser.add_subparsers(dest="sub", required=True)
         sub.add_parser("list")
-        h = sub.add_parser("handover", help="Close the open mandate and open one for TO.")
+        h = sub.add_parser(
+            "handover",
+            help="Accept the adopted handover decision DECISION (its TO's coordinator): the open "
+            "mandate ends and TO's opens on its date.",
+        )
         h.add_argument("to", help="Participant code, e.g. NATO")
         h.add_argument("--on", required=True, help="First day of the new mandate, YYYY-MM-DD")
-        h.add_argument("--notes", default="")
+        h.add_argument(
+            "--decision",
+            default=None,
+            help="Required: the adopted handover decision (`decision list`; proposed with "
+            "POST /api/v1/handovers)",
+        )
         h.add_argument("--as", dest="as_user", metavar="USERNAME", required=True)
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -39,6 +49,6 @@ class Command(ClearinghouseCommand):
             return
         actor = self.acting_user(options)
         new = services.hand_over(
-            actor=actor, to=options["to"], on=_date(options["on"]), notes=options["notes"]
+            actor=actor, to=options["to"], on=_date(options["on"]), decision=options["decision"]
         )
         self.stdout.write(f"{new.participant.code} leads the coordination from {new.start}.")
