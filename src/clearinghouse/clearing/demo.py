@@ -27,7 +27,9 @@ def largest_pending_donor() -> str | None:
 
 
 def seed(admin: Any) -> None:
-    """Run once: a baseline and the stall scenario (skipped when they exist already)."""
+    """Run once: the coalitions' shipped roadmap targets, a baseline and the stall scenario (skipped
+    when they exist already)."""
+    services.load_roadmap_targets(actor=admin)
     coordinator = User.objects.get(username="coordinator")
     if not ClearingRun.objects.filter(kind="baseline").exists():
         services.run_matching(actor=coordinator, name="Demo baseline")

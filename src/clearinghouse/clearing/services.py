@@ -9,10 +9,12 @@ months late, a high one up to 3, a medium one 1, and a low one only on time.
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import hashlib
 import time
 from dataclasses import dataclass, field
+from importlib import resources
 from typing import Any
 
 import orjson
@@ -574,3 +576,34 @@ def set_roadmap_target(
             after=audit.snapshot(target),
         )
     return target
+
+
+def load_roadmap_targets(*, actor: Actor | None = None) -> dict[str, int]:
+    """Create the shipped coalition roadmap targets (`clearing/data/roadmap_targets.csv`: coalition,
+    capability, year, quantity, source, rationale); idempotent. A target already set (same coalition,
+    area and year) is left as it is: the secretariat's later figure wins. Rows naming a coalition or
+    area not loaded are skipped."""
+    text = (
+        resources.files("clearinghouse.clearing").joinpath("data", "roadmap_targets.csv").read_text("utf-8")
+    )
+    created = 0
+    with transaction.atomic():
+        for row in csv.DictReader(text.splitlines()):
+            body = Body.objects.filter(code=row["coalition"], kind=BodyKind.COALITION).first()
+            area = CapabilityArea.objects.filter(code=row["capability"]).first()
+            if body is None or area is None:
+                continue
+            year = int(row["year"])
+            if RoadmapTarget.objects.filter(body=body, capability=area, year=year).exists():
+                continue
+            target = RoadmapTarget.objects.create(
+                body=body,
+                capability=area,
+                year=year,
+                quantity=int(row["quantity"]),
+                notes=row["rationale"],
+                source=row["source"][:300],
+            )
+            audit.record(actor=actor, action="create", obj=target, after=audit.snapshot(target))
+            created += 1
+    return {"created": created}

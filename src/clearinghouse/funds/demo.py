@@ -84,7 +84,7 @@ def seed(admin: Any) -> None:
             slug=FUND,
             participant="HUN",
             reason="Constructive abstention (Council decision).",
-            decision=governance_demo.fund_decision_id(),
+            decision=governance_demo.ensure_fund_decision(admin),
         )
     for member, amount, currency, value_date, reference, releasability in CASH:
         if Contribution.objects.filter(owner__code=member, reference=reference).exists():

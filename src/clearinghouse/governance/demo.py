@@ -10,6 +10,7 @@ from typing import Any
 from django.db import transaction
 
 from clearinghouse.core import audit, clock
+from clearinghouse.core.actors import Actor, signed_in
 from clearinghouse.governance import services
 from clearinghouse.governance.choices import Subject
 from clearinghouse.governance.models import Decision, Handover, Meeting
@@ -53,7 +54,7 @@ MEETINGS: list[dict[str, Any]] = [
 ]
 
 
-def seed(admin: Any) -> None:
+def seed(admin: Actor) -> None:
     services.load_bodies(actor=admin)
     for m in MEETINGS:
         if not Meeting.objects.filter(body__code="udcg", date=m["date"]).exists():
@@ -70,7 +71,7 @@ def seed(admin: Any) -> None:
     _handover(admin)
 
 
-def _adopt(admin: Any, decision: Decision, exempt: set[str] = frozenset()) -> None:  # type: ignore[assignment]
+def _adopt(admin: Actor, decision: Decision, exempt: set[str] = frozenset()) -> None:  # type: ignore[assignment]
     for membership in decision.body.members_on():
         code = membership.participant.code
         services.record_position(
@@ -85,7 +86,7 @@ def _adopt(admin: Any, decision: Decision, exempt: set[str] = frozenset()) -> No
     services.close_decision(actor=admin, decision_id=decision.pk)
 
 
-def _fund_decision(admin: Any) -> None:
+def _fund_decision(admin: Actor) -> None:
     if Decision.objects.filter(subject=Subject.FUND, subject_ref=FUND).exists():
         return
     decision = services.propose_decision(
@@ -101,13 +102,23 @@ def _fund_decision(admin: Any) -> None:
     _adopt(admin, decision, exempt={"HUN"})
 
 
+def ensure_fund_decision(admin: Actor) -> int:
+    """The Council's adopted decision on the fund (bodies loaded and the decision made if missing):
+    what Hungary's opt-out cites, also when the funds demo is seeded on its own."""
+    services.load_bodies(actor=admin)
+    _fund_decision(admin)
+    found = fund_decision_id()
+    assert found is not None
+    return found
+
+
 def fund_decision_id() -> int | None:
     """The Council's decision on the fund (cited by Hungary's opt-out)."""
     found = Decision.objects.filter(subject=Subject.FUND, subject_ref=FUND, status="adopted").first()
     return found.pk if found else None
 
 
-def _handover(admin: Any) -> None:
+def _handover(admin: Actor) -> None:
     """The handover already in the mandates (to NATO on 2025-01-01), recorded with its decision."""
     mandate = CoordinationMandate.objects.filter(
         function="delivery_coordination", participant__code="NATO", start=dt.date(2025, 1, 1)
@@ -125,7 +136,9 @@ def _handover(admin: Any) -> None:
         },
     )
     _adopt(admin, decision)
-    accepted_by = User.objects.filter(participant__code="NATO", role="coordinator").first() or admin
+    accepted_by = User.objects.filter(participant__code="NATO", role="coordinator").first() or signed_in(
+        admin
+    )
     with transaction.atomic():
         handover = Handover.objects.create(
             decision=decision,

@@ -36,9 +36,9 @@ class MeetingForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["body"].choices = [
-            (b.code, f"{b.code}: {b.name}") for b in Body.objects.order_by("kind", "code")
-        ]
+        body = self.fields["body"]
+        assert isinstance(body, forms.ChoiceField)
+        body.choices = [(b.code, f"{b.code}: {b.name}") for b in Body.objects.order_by("kind", "code")]
 
     def service_data(self) -> dict[str, Any]:
         """The cleaned values as `services.create_meeting` takes them."""

@@ -54,3 +54,29 @@ def test_contact_group_marking_follows_udcg_membership(bodies: dict[str, Any]) -
     assert not releasability.can_see(outsider, pledge)
     # The history stays.
     assert BodyMembership.objects.filter(body=udcg, participant=outsider.participant).exists()
+
+
+def test_shipped_rosters_count_about_fifty_in_the_contact_group_and_date_the_coalitions(
+    bodies: dict[str, Any],
+) -> None:
+    import datetime as dt
+
+    udcg = Body.objects.get(code="udcg")
+    members = {m.participant.code for m in udcg.members_on()}
+    # The 32 allies, the partners that take part (Kenya, Tunisia, ... from the first meeting), the
+    # EU, the recipient and the coordinating body: about fifty.
+    assert len(members) == 49 and {"KEN", "TUN", "JOR", "LBR", "MAR", "EU", "UKR"} <= members
+    assert "CHN" not in members
+    drones = Body.objects.get(code="coalition-drones")
+    at_launch = {m.participant.code for m in drones.members_on(dt.date(2024, 3, 1))}
+    assert at_launch == {"LVA", "GBR", "UKR", "SWE", "DNK", "DEU", "LTU", "EST", "NLD"}
+    assert len({m.participant.code for m in drones.members_on()}) == 20  # as of June 2025
+    it = {m.participant.code for m in Body.objects.get(code="coalition-it").members_on(dt.date(2023, 10, 1))}
+    assert it == {"EST", "LUX", "UKR", "BEL", "DNK", "LTU", "LVA"}
+    demining = Body.objects.get(code="coalition-demining").members_on()
+    assert len(demining) == 22 and {m.participant.code for m in demining if m.role == "lead"} == {
+        "LTU",
+        "ISL",
+    }
+    for membership in BodyMembership.objects.filter(body__kind="coalition"):
+        assert membership.source and ("20" in membership.source), membership  # a page and its date

@@ -49,3 +49,19 @@ def test_roadmap_view_and_clearing_over_the_coalition_scope(bodies: dict[str, An
     assert pledged == {inside.pk} and outside.pk not in pledged
     everyone = clearing_services.run_matching(actor=bodies["coordinator"])
     assert outside.pk in set(Proposal.objects.filter(run=everyone).values_list("pledge_id", flat=True))
+
+
+def test_shipped_roadmap_targets_load_once_with_their_source(bodies: dict[str, Any]) -> None:
+    from clearinghouse.catalog.services import load_catalog
+    from clearinghouse.clearing.models import RoadmapTarget
+    from clearinghouse.core.models import AuditEvent
+
+    load_catalog()
+    assert clearing_services.load_roadmap_targets(actor=bodies["admin"]) == {"created": 2}
+    assert clearing_services.load_roadmap_targets(actor=bodies["admin"]) == {"created": 0}
+    got = {(t.body.code, t.capability.code, t.year): t for t in RoadmapTarget.objects.all()}
+    assert set(got) == {("coalition-artillery", "artillery", 2024), ("coalition-drones", "drones", 2024)}
+    caesar = got[("coalition-artillery", "artillery", 2024)]
+    assert caesar.quantity == 78 and "18 January 2024" in caesar.source and "CAESAR" in caesar.notes
+    assert got[("coalition-drones", "drones", 2024)].quantity == 1_000_000
+    assert AuditEvent.objects.filter(object_type__icontains="roadmap").count() == 2

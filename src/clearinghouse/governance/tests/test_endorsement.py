@@ -59,7 +59,7 @@ def test_adopted_decision_endorses_its_requirements_and_blocked_changes_nothing(
     endorsed = Requirement.objects.get(pk=first.pk)
     assert endorsed.endorsed_at is not None and endorsed.version == version + 1
     event = AuditEvent.objects.get(action="endorse")
-    assert event.actor == "coordinator" and event.after["endorsed_by_id"] == adopted.pk
+    assert event.actor == "coordinator" and (event.after or {})["endorsed_by_id"] == adopted.pk
     # The requirement's API says by which decision; the decision page lists it.
     got = api_client(bodies["recipient"]).get(f"/api/v1/requirements/{first.pk}").json()
     assert got["endorsed_by"] == adopted.pk
