@@ -150,6 +150,8 @@ NOT_PAGES |= {
     "allocation-release",
     "decision-position",
     "decision-close",
+    # POST-only: a fund opt-out from the fund page (funds/tests/test_pages.py).
+    "fund-opt-out",
 }
 # Operator endpoints, not pages: /healthz and /readyz answer everyone (probes), /metrics only the
 # networks in CLEARINGHOUSE_METRICS_ALLOWED (tested in core/tests/test_health_metrics_logs.py).

@@ -14,6 +14,7 @@ urlpatterns: list[URLPattern] = [
     path("funds/<slug:slug>/contributions/", views.fund_contributions, name="fund-contributions"),
     path("funds/<slug:slug>/contribute/", views.fund_contribute, name="fund-contribute"),
     path("funds/<slug:slug>/credit-pledge/", views.fund_credit_pledge, name="fund-credit-pledge"),
+    path("funds/<slug:slug>/opt-out/", views.fund_opt_out, name="fund-opt-out"),
     path(
         "funds/<slug:slug>/contributions/<int:contribution_id>/reverse/",
         views.fund_reverse_contribution,

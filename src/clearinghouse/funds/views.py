@@ -13,11 +13,12 @@ from django.forms import Form
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
 from clearinghouse.core import clock
 from clearinghouse.core.actors import Actor, is_signed_in
 from clearinghouse.core.errors import DomainError
+from clearinghouse.core.pages import act
 from clearinghouse.funds import selectors, services
 from clearinghouse.funds.choices import ContributionKind
 from clearinghouse.funds.forms import CashContributionForm, PledgeCreditForm, ReversalForm
@@ -94,8 +95,9 @@ def fund_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "year": year,
         "years": list(fund.year_range),
         "chart": _chart_data(data),
-        "opt_outs": selectors.opt_outs(user=request.user, fund=fund),
+        "opt_outs": selectors.opt_outs(user=request.user, fund=fund).select_related("participant"),
         "can_write": _can_write(request.user),
+        "paying": [m["participant"] for m in data["members"] if not m["opted_out"]],
         "share_sum": sum((m["share"] for m in data["members"]), Decimal(0)),
     }
     return render(request, "funds/fund_detail.html", context)
@@ -150,6 +152,28 @@ def fund_contributions(request: HttpRequest, slug: str) -> HttpResponse:
 def _apply_error(form: Form, exc: DomainError) -> None:
     field = exc.field if exc.field in form.fields else None
     form.add_error(field, exc.message)
+
+
+@login_required
+@require_POST
+def fund_opt_out(request: HttpRequest, slug: str) -> HttpResponse:
+    """Record a member's opt-out from the fund page (finance officers), citing the adopted decision
+    that granted it; any refusal (no decision, one that grants nothing) is shown on the page."""
+    fund = _fund(request, slug)
+    if not _can_write(request.user):
+        raise DjangoPermissionDenied
+    return act(
+        request,
+        lambda: services.opt_out(
+            actor=request.user,
+            slug=fund.slug,
+            participant=request.POST.get("participant", ""),
+            reason=request.POST.get("reason", ""),
+            decision=request.POST.get("decision", ""),
+        ),
+        done="Opt-out recorded.",
+        default=reverse("fund-detail", args=[fund.slug]),
+    )
 
 
 @login_required

@@ -133,3 +133,34 @@ def test_fund_list(personas: dict[str, Any], page_client: Any) -> None:
     trio_fund(personas["admin"])
     html = page_client(personas["recipient"]).get(reverse("fund-list")).content.decode()
     assert "Fund trio" in html and "1,500,000.00 EUR" in html
+
+
+def test_finance_officer_records_an_opt_out_citing_its_decision(
+    personas: dict[str, Any], page_client: Any
+) -> None:
+    from clearinghouse.funds.models import FundOptOut
+    from clearinghouse.funds.tests.factories import exemption
+
+    trio_fund(personas["admin"])
+    finance = page_client(personas["finance"])
+    html = finance.get("/funds/trio/").content.decode()
+    assert 'action="/funds/trio/opt-out/"' in html and 'name="decision"' in html
+    assert (
+        'action="/funds/trio/opt-out/"'
+        not in page_client(personas["analyst"]).get("/funds/trio/").content.decode()
+    )
+    assert (
+        page_client(personas["analyst"]).post("/funds/trio/opt-out/", {"participant": "POL"}).status_code
+        == 403
+    )
+    # Without a decision: refused, the reason shown on the page.
+    r = finance.post("/funds/trio/opt-out/", {"participant": "POL", "reason": "abstains"}, follow=True)
+    assert "decision: required" in r.content.decode() and not FundOptOut.objects.exists()
+    granted = exemption(personas["admin"], "trio", "POL")
+    r = finance.post("/funds/trio/opt-out/", {"participant": "FRA", "decision": granted}, follow=True)
+    assert "not an adopted decision exempting FRA" in r.content.decode() and not FundOptOut.objects.exists()
+    r = finance.post(
+        "/funds/trio/opt-out/", {"participant": "POL", "decision": granted, "reason": "abstains"}
+    )
+    assert r.status_code == 302 and FundOptOut.objects.get().decision_id == granted
+    assert f"/governance/decisions/{granted}/" in finance.get("/funds/trio/").content.decode()
