@@ -928,7 +928,7 @@ def derive_needs(
             f"derived from delivery {delivery.pk} of {delivery.quantity} {rule.platform.unit} of "
             f"{rule.platform.code} (pledge {pledge.pk}): {allowance} per unit, catalog rule {rule.pk}"
         )
-        derived, _ = requirement_services.raise_derived_requirement(
+        outcome = requirement_services.raise_derived_requirement(
             actor=actor,
             owner=requirement.owner,
             item_type=rule.item_type,
@@ -938,7 +938,11 @@ def derive_needs(
             months=rule.months,
             priority=requirement.priority,
             reason=reason,
+            illustrative=requirement.illustrative or pledge.illustrative,
         )
+        if outcome is None:
+            continue
+        derived = outcome[0]
         with _database_rules("The derived need"):
             link = DerivedNeed.objects.create(
                 delivery=delivery,

@@ -9,7 +9,7 @@ from typing import Any, cast
 from django.db import IntegrityError, transaction
 
 from clearinghouse.catalog.models import CapabilityArea, ItemType
-from clearinghouse.core import audit, bulk, cleaning
+from clearinghouse.core import audit, bulk, cleaning, clock
 from clearinghouse.core.actors import Actor, signed_in
 from clearinghouse.core.choices import Releasability
 from clearinghouse.core.errors import (
@@ -460,7 +460,8 @@ def raise_derived_requirement(
     months: int,
     priority: str,
     reason: str,
-) -> tuple[Requirement, bool]:
+    illustrative: bool = False,
+) -> tuple[Requirement, bool] | None:
     """Create, or raise, the requirement a delivery of a platform derives (its ammunition, spares,
     training; see catalog.DependentNeedRule): `added` units, or with `per_month` units a month for
     `months` months from `first_month`, of `item_type`, for the recipient `owner`.
@@ -468,11 +469,20 @@ def raise_derived_requirement(
     A derived requirement of the same recipient and item type over the same months (a one-off: needed
     in the same month) that is not cancelled is raised (its rate or its quantity), not duplicated.
     Called by the delivery service only, as part of recording the delivery: whoever may record it
-    may derive its needs. Audited with `reason`. Returns the requirement and whether it is new.
+    may derive its needs. Audited with `reason`. Returns the requirement and whether it is new; None
+    when every month of a rate is already past (a delivery recorded long after the event: its
+    allowance was consumed or not, the clearing house plans ahead). A derived requirement is
+    illustrative when the delivery's records are (the demo).
     """
     last_month = _plus_months(first_month, months - 1) if per_month else first_month
+    if per_month and last_month < clock.today().replace(day=1):
+        return None
     same = Requirement.objects.filter(
-        owner=owner, cancelled=False, item_types=item_type, derivations__isnull=False
+        owner=owner,
+        cancelled=False,
+        item_types=item_type,
+        derivations__isnull=False,
+        illustrative=illustrative,
     )
     if per_month:
         same = same.filter(rate_per_month__isnull=False, from_month=first_month, to_month=last_month)
@@ -515,6 +525,7 @@ def raise_derived_requirement(
             needed_by=first_month,
             releasability=Releasability.CONTACT_GROUP,
             notes=reason,
+            illustrative=illustrative,
         )
         requirement.item_types.set([item_type])
         audit.record(

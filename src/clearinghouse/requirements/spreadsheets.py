@@ -37,10 +37,10 @@ COLUMNS: tuple[str, ...] = (
     "needed_by",
     "releasability",
     "notes",
-    "illustrative",
     "rate_per_month",
     "from_month",
     "to_month",
+    "illustrative",
 )
 # Columns a file may leave out: `illustrative` (demo or training data) is false for a new record and
 # unchanged for an existing one when the column is absent or its cell blank; the rate columns
@@ -190,10 +190,10 @@ def export_rows(*, user: Actor, **filters: Any) -> tuple[tuple[str, ...], list[l
             None if r.is_rate else r.needed_by,
             r.releasability,
             r.notes,
-            r.illustrative,
             r.rate_per_month,
             r.from_month_text,
             r.to_month_text,
+            r.illustrative,
         ]
         for r in requirements
     ]

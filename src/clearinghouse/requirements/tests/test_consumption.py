@@ -162,6 +162,18 @@ def test_clearing_matches_a_rate_month_by_month_and_folds_back(personas: dict[st
     }
 
 
+def test_the_run_page_links_the_months_short_to_their_requirement(
+    personas: dict[str, Any], page_client: Any
+) -> None:
+    load_catalog()
+    r = services.create_requirement(actor=personas["recipient"], data=dict(SHELLS))
+    run = clearing_services.run_matching(actor=personas["coordinator"], on=dt.date(2026, 11, 15))
+    html = page_client(personas["coordinator"]).get(f"/clearing/runs/{run.pk}/").content.decode()
+    assert f'<a href="/requirements/{r.pk}/">R{r.pk}@2027-01</a>' in html
+    listing = page_client(personas["recipient"]).get("/requirements/").content.decode()
+    assert "155 a month" in listing and "2027-01 to 2027-06" in listing
+
+
 def test_a_changed_rate_refuses_the_runs_proposals(personas: dict[str, Any]) -> None:
     load_catalog()
     r = services.create_requirement(actor=personas["recipient"], data=dict(SHELLS))
