@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
+import json
 from pathlib import Path
 from typing import Any
 
 import pytest
+from django.core.management import call_command
 
 from clearinghouse.catalog.services import load_catalog
 from clearinghouse.clearing import services as clearing_services
@@ -300,3 +303,22 @@ def test_the_form_page_enters_a_rate(personas: dict[str, Any], page_client: Any)
     assert (r.rate_per_month, r.quantity) == (20, 40)
     wrong = client.post("/requirements/new/", {**data, "to_month": "2026-01"})
     assert wrong.status_code == 200 and "is before from_month" in wrong.content.decode()
+
+
+def test_the_cli_lists_the_rate_and_its_months_short(personas: dict[str, Any]) -> None:
+    load_catalog()
+    services.create_requirement(actor=personas["recipient"], data={**SHELLS, "to_month": "2027-02"})
+    out = io.StringIO()
+    call_command("requirements", "list", "--as", "coordinator", "--format", "json", stdout=out)
+    item = json.loads(out.getvalue())["items"][0]
+    assert (item["rate_per_month"], item["from_month"], item["to_month"], item["quantity"]) == (
+        155,
+        "2027-01",
+        "2027-02",
+        310,
+    )
+    assert item["months_short"] == [{"month": "2027-01", "short": 155}, {"month": "2027-02", "short": 155}]
+    assert item["derived_from"] == []
+    table = io.StringIO()
+    call_command("requirements", "list", "--as", "coordinator", stdout=table)
+    assert "[155/month 2027-01..2027-02]" in table.getvalue()
