@@ -92,3 +92,45 @@ class ItemPrice(RestrictedModel):
 
     def __str__(self) -> str:
         return f"{self.item_type.code} {self.unit_value} {self.currency} from {self.valid_from}"
+
+
+class DependentNeedRule(RestrictedModel):
+    """A need a delivered platform brings with it: per unit of `platform` delivered, `per_unit`
+    units of `item_type` (its ammunition allowance, spares, training).
+
+    With `per_month`, `per_unit` is a rate: units a month for `months` months from the delivery's
+    month (a consumption requirement); otherwise a one-off quantity needed in the delivery's month.
+    Reviewed data: catalog/data/dependent_needs.csv, with a rationale and a source per rule.
+    """
+
+    platform = models.ForeignKey(ItemType, on_delete=models.PROTECT, related_name="dependent_rules")
+    item_type = models.ForeignKey(ItemType, on_delete=models.PROTECT, related_name="derived_by_rules")
+    per_unit = models.PositiveIntegerField(
+        help_text="Units of item_type per platform unit (a month, for rates)."
+    )
+    per_month = models.BooleanField(default=False, help_text="A rate: per_unit units a month for `months`.")
+    months = models.PositiveSmallIntegerField(
+        default=0, help_text="How many months a rate runs from the delivery's month (0 for a one-off)."
+    )
+    rationale = models.CharField(max_length=300)
+    source = models.CharField(max_length=300)
+
+    class Meta:
+        ordering = ("platform__code", "item_type__code")
+        constraints = [
+            models.UniqueConstraint(
+                fields=("platform", "item_type"),
+                name="catalog_dependentneedrule_one_per_pair",
+                violation_error_message="A platform has at most one rule per derived item type.",
+            ),
+            models.CheckConstraint(
+                condition=Q(per_unit__gt=0)
+                & (Q(per_month=True, months__gt=0, months__lte=120) | Q(per_month=False, months=0)),
+                name="catalog_dependentneedrule_sane",
+                violation_error_message="A rule derives a positive quantity; a rate runs 1 to 120 months.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        rate = f" a month for {self.months} months" if self.per_month else ""
+        return f"{self.platform.code} → {self.per_unit} {self.item_type.code}{rate}"

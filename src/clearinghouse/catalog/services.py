@@ -11,7 +11,7 @@ from typing import Any
 import pycountry
 from django.db import transaction
 
-from clearinghouse.catalog.models import CapabilityArea, ItemPrice, ItemType
+from clearinghouse.catalog.models import CapabilityArea, DependentNeedRule, ItemPrice, ItemType
 from clearinghouse.core import audit, money
 from clearinghouse.core.actors import Actor
 from clearinghouse.core.errors import InvalidInput
@@ -156,4 +156,43 @@ def load_catalog(*, actor: Actor | None = None) -> dict[str, int]:
             actor,
         )
         counts[outcome] += 1
+    for outcome in _load_dependent_needs(types, actor):
+        counts[outcome] += 1
     return counts
+
+
+def _load_dependent_needs(types: dict[str, ItemType], actor: Actor | None) -> list[str]:
+    """The dependent-need rules of dependent_needs.csv (reviewed data: a rationale and a source per
+    rule), keyed by platform and derived item type; what happened to each (see `_upsert`)."""
+    outcomes: list[str] = []
+    for n, row in enumerate(_data_rows("dependent_needs.csv"), start=2):
+        where = f"dependent_needs.csv row {n}"
+        platform, item_type = types.get(row["platform"]), types.get(row["item_type"])
+        if platform is None or item_type is None:
+            unknown = row["platform"] if platform is None else row["item_type"]
+            raise InvalidInput(f"{where}: unknown item type {unknown!r}", field="item_type")
+        if not row["rationale"].strip() or not row["source"].strip():
+            raise InvalidInput(f"{where}: a rule needs a rationale and a source", field="source")
+        per_month = row["per_month"].strip().lower() in ("yes", "true", "1")
+        months = int(row["months"] or 0)
+        per_unit = int(row["per_unit"])
+        if per_unit <= 0 or (per_month and not 0 < months <= 120) or (not per_month and months):
+            raise InvalidInput(
+                f"{where}: per_unit must be positive; a rate runs 1 to 120 months, a one-off 0",
+                field="months",
+            )
+        outcomes.append(
+            _upsert(
+                DependentNeedRule,
+                {"platform": platform, "item_type": item_type},
+                {
+                    "per_unit": per_unit,
+                    "per_month": per_month,
+                    "months": months,
+                    "rationale": row["rationale"],
+                    "source": row["source"],
+                },
+                actor,
+            )
+        )
+    return outcomes

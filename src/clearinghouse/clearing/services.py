@@ -39,6 +39,7 @@ from clearinghouse.matching.model import ProblemError
 from clearinghouse.participants.permissions import is_coordination_cell
 from clearinghouse.pledges import services as pledge_services
 from clearinghouse.pledges.models import Pledge
+from clearinghouse.requirements import consumption
 from clearinghouse.requirements.models import Requirement
 from clearinghouse.requirements.reasons import stated_reason, with_reason
 
@@ -137,6 +138,9 @@ def build_problem(
         residual = r.quantity - r.allocated_quantity
         if residual <= 0:
             continue
+        if r.is_rate:
+            reqs.update(_month_elements(r))
+            continue
         reqs[req_key(r.pk)] = {
             "pk": r.pk,
             "item_types": sorted(t.code for t in r.item_types.all()),
@@ -198,6 +202,42 @@ def build_problem(
     built = BuiltProblem(problem=problem, requirements=reqs, offers=offers, origin=origin)
     built.digest = hashlib.sha256(orjson.dumps(problem, option=orjson.OPT_SORT_KEYS)).hexdigest()
     return built
+
+
+def month_key(pk: int, month: dt.date) -> str:
+    """The engine id of one month of a consumption requirement: ``R12@2027-03``."""
+    return f"{req_key(pk)}@{consumption.month_text(month)}"
+
+
+def _month_elements(r: Requirement) -> dict[str, dict[str, Any]]:
+    """A consumption requirement as one engine requirement per month still short (quantity: what is
+    short of the rate that month, needed by the month's first day); every element names its parent
+    requirement (`pk`), so that results fold back to it. Months covered follow
+    `requirements.consumption` (allocations fill months from their pledge's available month on)."""
+    rows = consumption.month_table(
+        rate=r.rate_per_month or 0,
+        first=r.from_month or r.needed_by or clock.today(),
+        last=r.to_month or r.from_month or clock.today(),
+        allocations=[(a.pledge.available_from, a.quantity) for a in r.allocations.select_related("pledge")],
+    )
+    return {
+        month_key(r.pk, row.month): {
+            "pk": r.pk,
+            "item_types": sorted(t.code for t in r.item_types.all()),
+            "quantity": row.short,
+            "priority": r.priority,
+            "needed_by": row.month.isoformat(),
+            "capability": r.capability.code,
+            "month": row.label,
+            "rate": _rate_of(r),
+        }
+        for row in rows
+        if row.short > 0
+    }
+
+
+def _rate_of(r: Requirement) -> dict[str, Any]:
+    return {"per_month": r.rate_per_month, "from": r.from_month_text, "to": r.to_month_text}
 
 
 def _solve(problem_doc: dict[str, Any]) -> tuple[Any, Any, dict[str, Any], float]:
@@ -264,17 +304,8 @@ def run_matching(
         explanations=explanations,
         timings={"build_seconds": round(build_seconds, 4), "solve_seconds": round(solve_seconds, 4)},
     )
-    worth = _worth_table(built.problem)
     Proposal.objects.bulk_create(
-        Proposal(
-            run=run,
-            requirement_id=built.requirements[a["requirement"]]["pk"],
-            pledge_id=built.offers[a["offer"]]["pk"],
-            quantity=a["quantity"],
-            worth_per_unit=worth(a["requirement"], a["offer"]),
-            displaced=displaced.get((a["requirement"], a["offer"]), ""),
-        )
-        for a in result_doc["allocations"]
+        Proposal(run=run, **fields) for fields in _folded_proposals(built, result_doc, displaced)
     )
     audit.record(
         actor=actor,
@@ -291,6 +322,36 @@ def run_matching(
         },
     )
     return run
+
+
+def _folded_proposals(
+    built: BuiltProblem, result_doc: dict[str, Any], displaced: dict[tuple[str, str], str]
+) -> list[dict[str, Any]]:
+    """The run's allocations as proposals, one per requirement and pledge: the months of a
+    consumption requirement fold back into their requirement (quantities added, the worth per unit
+    their weighted mean, the displacement sentences joined)."""
+    worth = _worth_table(built.problem)
+    folded: dict[tuple[int, int], dict[str, Any]] = {}
+    for a in result_doc["allocations"]:
+        key = (built.requirements[a["requirement"]]["pk"], built.offers[a["offer"]]["pk"])
+        entry = folded.setdefault(
+            key, {"requirement_id": key[0], "pledge_id": key[1], "quantity": 0, "worth": 0.0, "displaced": []}
+        )
+        entry["quantity"] += a["quantity"]
+        entry["worth"] += worth(a["requirement"], a["offer"]) * a["quantity"]
+        sentence = displaced.get((a["requirement"], a["offer"]), "")
+        if sentence:
+            entry["displaced"].append(sentence)
+    return [
+        {
+            "requirement_id": e["requirement_id"],
+            "pledge_id": e["pledge_id"],
+            "quantity": e["quantity"],
+            "worth_per_unit": e["worth"] / e["quantity"],
+            "displaced": " ".join(e["displaced"]),
+        }
+        for e in folded.values()
+    ]
 
 
 def _worth_table(problem: dict[str, Any]) -> Any:
@@ -410,7 +471,7 @@ class AcceptOutcome:
 def _changed_since_run(proposal: Proposal, run: ClearingRun) -> str:
     """Why the data behind a proposal no longer matches the run ('' when it still does)."""
     elements = run.parameters.get("elements", {})
-    then_r = elements.get("requirements", {}).get(req_key(proposal.requirement_id))
+    then_r = _element_of(elements.get("requirements", {}), proposal.requirement_id)
     then_o = elements.get("offers", {}).get(offer_key(proposal.pledge_id))
     r = Requirement.objects.prefetch_related("item_types").get(pk=proposal.requirement_id)
     p = Pledge.objects.select_related("item_type").get(pk=proposal.pledge_id)
@@ -418,7 +479,10 @@ def _changed_since_run(proposal: Proposal, run: ClearingRun) -> str:
         return "the run does not describe this pledge or requirement"
     if r.cancelled:
         return f"requirement {r.pk} was cancelled"
-    if (r.needed_by.isoformat() if r.needed_by else None) != then_r["needed_by"] or r.priority != then_r[
+    if "rate" in then_r:
+        if not r.is_rate or _rate_of(r) != then_r["rate"] or r.priority != then_r["priority"]:
+            return f"requirement {r.pk} changed its rate, its months or its priority"
+    elif (r.needed_by.isoformat() if r.needed_by else None) != then_r["needed_by"] or r.priority != then_r[
         "priority"
     ]:
         return f"requirement {r.pk} changed its needed-by date or priority"
@@ -438,6 +502,15 @@ def _changed_since_run(proposal: Proposal, run: ClearingRun) -> str:
         left = (p.quantity or 0) - p.allocated_quantity
         return f"pledge {p.pk} has only {count_of(left, 'unit')} left unallocated"
     return ""
+
+
+def _element_of(elements: dict[str, Any], pk: int) -> dict[str, Any] | None:
+    """What the run knew of requirement `pk`: its element, or the first of its months (a rate)."""
+    found = elements.get(req_key(pk))
+    if found is not None:
+        return found  # type: ignore[no-any-return]  # run parameters are JSON
+    prefix = req_key(pk) + "@"
+    return next((v for k, v in elements.items() if k.startswith(prefix)), None)
 
 
 def accept_proposals(

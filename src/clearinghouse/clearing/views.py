@@ -80,6 +80,12 @@ def run_detail(request: HttpRequest, run_id: int) -> HttpResponse:
     run = selectors.get_run(user=request.user, run_id=run_id)
     shortfalls = run.explanations.get("shortfalls", []) if isinstance(run.explanations, dict) else []
     elements = run.parameters.get("elements", {})
+    # A consumption requirement's months (R12@2027-03) link to their requirement.
+    known = elements.get("requirements", {})
+    shortfalls = [
+        {**s, "requirement_pk": known.get(s["requirement"], {}).get("pk", str(s["requirement"])[1:])}
+        for s in shortfalls
+    ]
     context = {
         "run": run,
         "proposals": selectors.proposal_list(user=request.user, run=run),

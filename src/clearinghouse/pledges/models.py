@@ -255,3 +255,39 @@ class Delivery(RestrictedModel):
     @classmethod
     def view_q(cls, user: Actor | None) -> Q | None:
         return _allocation_visibility(user, "allocation__pledge__", "allocation__requirement__")
+
+
+class DerivedNeed(RestrictedModel):
+    """A requirement created or raised by a delivery of a platform, under a catalog rule (dependent
+    needs: the platform's ammunition allowance, spares, training); `added` is what this delivery
+    added (units, or units a month for a rate). Visible as its delivery is."""
+
+    uses_releasable_to = True
+
+    delivery = models.ForeignKey(Delivery, on_delete=models.PROTECT, related_name="derived_needs")
+    requirement = models.ForeignKey(
+        "requirements.Requirement", on_delete=models.PROTECT, related_name="derivations"
+    )
+    rule = models.ForeignKey("catalog.DependentNeedRule", on_delete=models.PROTECT, related_name="+")
+    platform_units = models.PositiveIntegerField()
+    added = models.PositiveIntegerField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ("id",)
+        constraints = [
+            models.UniqueConstraint(
+                fields=("delivery", "rule"),
+                name="pledges_derivedneed_once_per_delivery_rule",
+                violation_error_message="A delivery applies each dependent-need rule once.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Requirement {self.requirement_id} +{self.added} from delivery {self.delivery_id}"
+
+    @classmethod
+    def view_q(cls, user: Actor | None) -> Q | None:
+        return _allocation_visibility(
+            user, "delivery__allocation__pledge__", "delivery__allocation__requirement__"
+        )

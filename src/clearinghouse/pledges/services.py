@@ -19,7 +19,7 @@ from typing import Any, cast
 
 from django.db import IntegrityError, transaction
 
-from clearinghouse.catalog.models import ItemPrice, ItemType
+from clearinghouse.catalog.models import DependentNeedRule, ItemPrice, ItemType
 from clearinghouse.catalog.selectors import reference_price
 from clearinghouse.core import audit, bulk, cleaning, clock, fx, money
 from clearinghouse.core.actors import Actor, signed_in
@@ -43,8 +43,9 @@ from clearinghouse.participants.permissions import (
 )
 from clearinghouse.pledges import policies
 from clearinghouse.pledges.choices import ALLOCATABLE, TERMINAL, TRANSITIONS, PledgeKind, PledgeStatus
-from clearinghouse.pledges.models import Allocation, Delivery, Pledge, PledgeTranche
+from clearinghouse.pledges.models import Allocation, Delivery, DerivedNeed, Pledge, PledgeTranche
 from clearinghouse.pledges.signals import pledge_changed
+from clearinghouse.requirements import services as requirement_services
 from clearinghouse.requirements.models import Requirement
 from clearinghouse.requirements.reasons import stated_reason, with_reason
 
@@ -900,7 +901,59 @@ def record_delivery(
         if pledge.status in (PledgeStatus.ACCEPTED, PledgeStatus.COMMITTED):
             _move(actor, pledge, PledgeStatus.IN_DELIVERY, reason=f"first delivery {delivery.pk}")
         _settle(actor, pledge)
+        derive_needs(actor=actor, delivery=delivery, pledge=pledge, requirement=requirement)
     return delivery
+
+
+def derive_needs(
+    *, actor: Actor, delivery: Delivery, pledge: Pledge, requirement: Requirement
+) -> list[DerivedNeed]:
+    """The dependent needs of a delivered platform (catalog.DependentNeedRule): for every rule of the
+    pledge's item type, create or raise the recipient's derived requirement by the rule's allowance
+    times the units delivered, and link it to the delivery (audited). Part of recording the delivery.
+    """
+    if pledge.item_type_id is None:
+        return []
+    rules = DependentNeedRule.objects.filter(platform_id=pledge.item_type_id).select_related(
+        "platform", "item_type__capability"
+    )
+    first_month = delivery.delivered_on.replace(day=1)
+    made: list[DerivedNeed] = []
+    for rule in rules:
+        added = rule.per_unit * delivery.quantity
+        allowance = f"{rule.per_unit} {rule.item_type.unit}" + (
+            f" a month for {rule.months} months" if rule.per_month else ""
+        )
+        reason = (
+            f"derived from delivery {delivery.pk} of {delivery.quantity} {rule.platform.unit} of "
+            f"{rule.platform.code} (pledge {pledge.pk}): {allowance} per unit, catalog rule {rule.pk}"
+        )
+        outcome = requirement_services.raise_derived_requirement(
+            actor=actor,
+            owner=requirement.owner,
+            item_type=rule.item_type,
+            added=added,
+            per_month=rule.per_month,
+            first_month=first_month,
+            months=rule.months,
+            priority=requirement.priority,
+            reason=reason,
+            illustrative=requirement.illustrative or pledge.illustrative,
+        )
+        if outcome is None:
+            continue
+        derived = outcome[0]
+        with _database_rules("The derived need"):
+            link = DerivedNeed.objects.create(
+                delivery=delivery,
+                requirement=derived,
+                rule=rule,
+                platform_units=delivery.quantity,
+                added=added,
+            )
+        audit.record(actor=actor, action="create", obj=link, after=audit.snapshot(link))
+        made.append(link)
+    return made
 
 
 def _locked_delivery(actor: Actor, delivery_id: int) -> tuple[Pledge, Requirement, Allocation, Delivery]:

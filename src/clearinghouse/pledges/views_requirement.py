@@ -22,8 +22,8 @@ from clearinghouse.pledges import selectors as pledge_selectors
 from clearinghouse.pledges import services as pledge_services
 from clearinghouse.pledges.choices import ALLOCATABLE, PledgeKind
 from clearinghouse.pledges.timeline import timeline
+from clearinghouse.requirements import consumption, derived, selectors
 from clearinghouse.requirements import coverage as coverage_rule
-from clearinghouse.requirements import selectors
 from clearinghouse.requirements.models import Requirement
 from clearinghouse.requirements.views import STATUS_BADGE
 
@@ -81,6 +81,11 @@ def requirement_detail(request: HttpRequest, requirement_id: int) -> HttpRespons
             "may_allocate": may_allocate,
             "may_manage": is_coordination_cell(user),
             "pledges": _allocatable_pledges(user, requirement) if may_allocate else [],
+            # A rate's months, where the viewer sees every allocation (their months tell their dates).
+            "months": consumption.requirement_months(requirement)
+            if seen.mode == coverage_rule.EXACT
+            else None,
+            "derived": derived.derived_from(requirement, user),
         },
     )
 

@@ -13,7 +13,7 @@ from clearinghouse.core.actors import Actor
 from clearinghouse.core.choices import Releasability
 from clearinghouse.core.forms import ServiceForm, set_choices
 from clearinghouse.participants.forms import participant_choices
-from clearinghouse.requirements import services
+from clearinghouse.requirements import consumption, services
 from clearinghouse.requirements.choices import Priority
 
 
@@ -33,7 +33,27 @@ class RequirementForm(ServiceForm):
         help_text="One or several: any of them covers the requirement (substitution).",
         widget=forms.SelectMultiple(attrs={"size": 10}),
     )
-    quantity = forms.CharField(required=False, widget=forms.NumberInput(attrs={"min": 1, "step": 1}))
+    quantity = forms.CharField(
+        required=False,
+        widget=forms.NumberInput(attrs={"min": 1, "step": 1}),
+        help_text="Leave blank for a consumption requirement: it is the rate times its months.",
+    )
+    rate_per_month = forms.CharField(
+        label="Rate per month",
+        required=False,
+        widget=forms.NumberInput(attrs={"min": 1, "step": 1}),
+        help_text="A consumption requirement (e.g. shells): units needed every month, matched month by "
+        "month. Give the first and last month too.",
+    )
+    from_month = forms.CharField(
+        label="From month",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "month"}),
+        help_text="YYYY-MM",
+    )
+    to_month = forms.CharField(
+        label="To month", required=False, widget=forms.DateInput(attrs={"type": "month"}), help_text="YYYY-MM"
+    )
     unit = forms.CharField(
         required=False, max_length=40, help_text="Default: the unit of the first acceptable item type."
     )
@@ -68,7 +88,16 @@ class RequirementForm(ServiceForm):
         return str(self.check("external_ref", cleaning.text, max_length=100))
 
     def clean_quantity(self) -> int | None:
-        return self.check("quantity", cleaning.integer)  # type: ignore[no-any-return]  # check() returns what the cleaner returns
+        return self.check("quantity", cleaning.integer, required=False)  # type: ignore[no-any-return]  # check() returns what the cleaner returns
+
+    def clean_rate_per_month(self) -> int | None:
+        return self.check("rate_per_month", cleaning.integer, required=False)  # type: ignore[no-any-return]  # as above
+
+    def clean_from_month(self) -> Any:
+        return self.check("from_month", consumption.month)
+
+    def clean_to_month(self) -> Any:
+        return self.check("to_month", consumption.month)
 
     def clean_needed_by(self) -> Any:
         return self.check("needed_by", cleaning.date, required=False)
@@ -91,10 +120,15 @@ class RequirementForm(ServiceForm):
             "external_ref": requirement.external_ref,
             "capability": requirement.capability.code,
             "item_types": [t.code for t in requirement.item_types.all()],
-            "quantity": requirement.quantity,
+            "quantity": "" if requirement.is_rate else requirement.quantity,
+            "rate_per_month": requirement.rate_per_month or "",
+            "from_month": requirement.from_month_text,
+            "to_month": requirement.to_month_text,
             "unit": requirement.unit,
             "priority": requirement.priority,
-            "needed_by": requirement.needed_by.isoformat() if requirement.needed_by else "",
+            "needed_by": ""
+            if requirement.is_rate or not requirement.needed_by
+            else requirement.needed_by.isoformat(),
             "releasability": requirement.releasability,
             "releasable_to": [p.code for p in requirement.releasable_to.all()],
             "notes": requirement.notes,

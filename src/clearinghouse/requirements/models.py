@@ -33,7 +33,17 @@ class Requirement(Releasable):
         help_text='Equivalence factor overrides by item type code, e.g. {"AD-NASAMS": "0.500"}; a type not '
         "named here counts its catalog default factor.",
     )
-    quantity = models.PositiveIntegerField()
+    quantity = models.PositiveIntegerField(
+        help_text="Units required; for a consumption requirement, rate_per_month × its months (derived)."
+    )
+    rate_per_month = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        help_text="A consumption requirement: units needed every month from from_month to to_month "
+        "(matched month by month); null for a one-off quantity.",
+    )
+    from_month = models.DateField(null=True, blank=True, help_text="First month (its first day) of a rate.")
+    to_month = models.DateField(null=True, blank=True, help_text="Last month (its first day) of a rate.")
     unit = models.CharField(max_length=40, blank=True)
     priority = models.CharField(max_length=10, choices=Priority.choices, default=Priority.MEDIUM)
     needed_by = models.DateField(null=True, blank=True)
@@ -72,6 +82,18 @@ class Requirement(Releasable):
                 condition=Q(quantity__gt=0),
                 name="requirements_requirement_quantity_positive",
                 violation_error_message="A requirement's quantity must be positive.",
+            ),
+            models.CheckConstraint(
+                condition=Q(rate_per_month__isnull=True, from_month__isnull=True, to_month__isnull=True)
+                | Q(
+                    rate_per_month__gt=0,
+                    from_month__isnull=False,
+                    to_month__isnull=False,
+                    from_month__lte=F("to_month"),
+                ),
+                name="requirements_requirement_rate_complete",
+                violation_error_message="A consumption requirement has a positive rate and a month range "
+                "from_month ≤ to_month.",
             ),
             models.CheckConstraint(
                 condition=Q(allocated_quantity__lte=F("quantity")),
@@ -134,6 +156,19 @@ class Requirement(Releasable):
     def has_factors(self) -> bool:
         """Whether some acceptable type counts other than 1 unit per unit."""
         return any(f != 1 for f in self.factors().values())
+
+    @property
+    def is_rate(self) -> bool:
+        """Whether this is a consumption requirement (a rate per month over a month range)."""
+        return self.rate_per_month is not None
+
+    @property
+    def from_month_text(self) -> str:
+        return self.from_month.strftime("%Y-%m") if self.from_month else ""
+
+    @property
+    def to_month_text(self) -> str:
+        return self.to_month.strftime("%Y-%m") if self.to_month else ""
 
     @property
     def outstanding_quantity(self) -> int:

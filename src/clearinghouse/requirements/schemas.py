@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 from ninja import Schema
-from pydantic import Field
+from pydantic import Field, StringConstraints
 
 from clearinghouse.core.choices import Releasability
 from clearinghouse.core.schemas import IsoCountry
 from clearinghouse.core.validation import Date, Line, Text
 from clearinghouse.requirements.choices import Priority
 from clearinghouse.requirements.equivalence import format_factor
+
+Month = Annotated[str, StringConstraints(pattern=r"^\d{4}-\d{2}$")]
 
 if TYPE_CHECKING:
     from clearinghouse.requirements.coverage import Coverage
@@ -30,7 +32,22 @@ class RequirementIn(Schema):
         description="Acceptable item type codes (substitutes), each optionally CODE:factor (the units of "
         "this requirement one unit of the type provides; a bare code counts its catalog default factor).",
     )
-    quantity: int = Field(..., gt=0)
+    quantity: int | None = Field(
+        None,
+        gt=0,
+        description="Units required (required unless a rate is given; with a rate it is derived: "
+        "rate_per_month × months, and if sent must equal that).",
+    )
+    rate_per_month: int | None = Field(
+        None,
+        gt=0,
+        description="A consumption requirement: units needed every month from from_month to to_month, "
+        "matched month by month. The three rate fields go together.",
+    )
+    from_month: Month | None = Field(None, description="First month of the rate, YYYY-MM.")
+    to_month: Month | None = Field(
+        None, description="Last month of the rate, YYYY-MM (not before from_month)."
+    )
     unit: Line = Field("", max_length=40, description="Default: the unit of the first item type.")
     priority: Priority = Priority.MEDIUM
     needed_by: Date | None = None
@@ -50,6 +67,11 @@ class RequirementPatch(Schema):
     capability: Line | None = Field(None, max_length=40)
     item_types: list[Line] | None = Field(None, min_length=1)
     quantity: int | None = Field(None, gt=0)
+    rate_per_month: int | None = Field(
+        None, gt=0, description="Send null for all three rate fields to make it a one-off quantity."
+    )
+    from_month: Month | None = None
+    to_month: Month | None = None
     unit: Line | None = Field(None, max_length=40)
     priority: Priority | None = None
     needed_by: Date | None = None
@@ -87,6 +109,20 @@ class CoverageOut(Schema):
     note: str
 
 
+class MonthShortOut(Schema):
+    month: str = Field(description="YYYY-MM")
+    short: int = Field(description="Units of the month's rate no allocation covers.")
+
+
+class DerivedFromOut(Schema):
+    delivery: int = Field(description="The delivery of the platform.")
+    pledge: int
+    platform: str = Field(description="The delivered platform's item type code.")
+    platform_units: int = Field(description="Platform units in that delivery.")
+    rule: int = Field(description="The catalog's dependent-need rule applied.")
+    added: int = Field(description="Units (a rate: units a month) the delivery added.")
+
+
 def _coverage(obj: Requirement, context: dict[str, Any] | None) -> Coverage:
     """The requirement's coverage for the caller (annotated by the selectors; looked up otherwise)."""
     from clearinghouse.requirements import coverage
@@ -109,7 +145,19 @@ class RequirementOut(Schema):
         description="Effective equivalence factor of every acceptable item type (the requirement's "
         "override or the catalog default), as decimal strings."
     )
-    quantity: int
+    quantity: int = Field(description="Units required; for a rate, rate_per_month × its months.")
+    rate_per_month: int | None = Field(description="Units a month (a consumption requirement); else null.")
+    from_month: str | None = Field(description="First month of the rate, YYYY-MM.")
+    to_month: str | None = Field(description="Last month of the rate, YYYY-MM.")
+    months_short: list[MonthShortOut] | None = Field(
+        description="For a rate, the months not fully covered by allocations and by how many units, in "
+        "month order ([] when none, or for a one-off quantity); null where some allocations are not "
+        "releasable to you (which months they cover would tell their dates)."
+    )
+    derived_from: list[DerivedFromOut] = Field(
+        description="The deliveries of platforms this requirement was derived from (dependent needs: a "
+        "platform's ammunition, spares, training), with what each added; [] for an entered requirement."
+    )
     unit: str
     priority: str
     needed_by: dt.date | None
@@ -180,6 +228,31 @@ class RequirementOut(Schema):
     @staticmethod
     def resolve_item_factors(obj: Requirement) -> dict[str, str]:
         return {code: format_factor(f) for code, f in obj.factors().items()}
+
+    @staticmethod
+    def resolve_from_month(obj: Requirement) -> str | None:
+        return obj.from_month_text or None
+
+    @staticmethod
+    def resolve_to_month(obj: Requirement) -> str | None:
+        return obj.to_month_text or None
+
+    @staticmethod
+    def resolve_months_short(obj: Requirement, context: dict[str, Any] | None) -> list[dict[str, Any]] | None:
+        from clearinghouse.requirements import consumption, coverage
+
+        if not obj.is_rate:
+            return []
+        if _coverage(obj, context).mode != coverage.EXACT:
+            return None
+        return [{"month": m.label, "short": m.short} for m in consumption.requirement_months(obj) if m.short]
+
+    @staticmethod
+    def resolve_derived_from(obj: Requirement, context: dict[str, Any] | None) -> list[dict[str, Any]]:
+        from clearinghouse.requirements import derived
+
+        request = context["request"] if context else None
+        return [d.as_dict() for d in derived.derived_from(obj, getattr(request, "user", None))]
 
     @staticmethod
     def resolve_releasable_to(obj: Requirement) -> list[str]:

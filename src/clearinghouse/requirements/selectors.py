@@ -49,7 +49,7 @@ def requirement_list(
         qs = qs.filter(Q(external_ref__icontains=q) | Q(notes__icontains=q))
     ordered: QuerySet[Requirement] = (
         qs.select_related("owner", "capability")
-        .prefetch_related("item_types", "releasable_to")
+        .prefetch_related("item_types", "releasable_to", "derivations")
         .annotate(priority_rank=PRIORITY_ORDER)
         .order_by("priority_rank", "needed_by", "id")
     )

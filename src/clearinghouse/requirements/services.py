@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from typing import Any, cast
 
 from django.db import IntegrityError, transaction
 
 from clearinghouse.catalog.models import CapabilityArea, ItemType
-from clearinghouse.core import audit, bulk, cleaning
+from clearinghouse.core import audit, bulk, cleaning, clock
 from clearinghouse.core.actors import Actor, signed_in
 from clearinghouse.core.choices import Releasability
 from clearinghouse.core.errors import (
@@ -25,7 +26,7 @@ from clearinghouse.participants import cleaning as participant_cleaning
 from clearinghouse.participants.choices import ParticipantKind
 from clearinghouse.participants.models import Participant
 from clearinghouse.participants.permissions import is_admin, is_recipient_officer_of
-from clearinghouse.requirements import coverage, policies
+from clearinghouse.requirements import consumption, coverage, policies
 from clearinghouse.requirements.choices import Priority
 from clearinghouse.requirements.equivalence import join_item_types, split_item_types, stored
 from clearinghouse.requirements.models import Requirement
@@ -37,6 +38,9 @@ FIELDS = (
     "capability",
     "item_types",
     "quantity",
+    "rate_per_month",
+    "from_month",
+    "to_month",
     "unit",
     "priority",
     "needed_by",
@@ -126,13 +130,16 @@ def _clean(
             raise InvalidInput(f"capability: unknown capability area {capability_code!r}", field="capability")
     else:
         capability = item_types[0].capability  # the area of the first acceptable type
+    rate = consumption.clean_rate(data)
+    if rate["rate_per_month"] is None:
+        rate["quantity"] = cleaning.integer(data.get("quantity"), "quantity")
+        rate["needed_by"] = cleaning.date(data.get("needed_by"), "needed_by", required=False)
     values = {
         "external_ref": cleaning.text(data.get("external_ref"), "external_ref", max_length=100),
         "capability": capability,
-        "quantity": cleaning.integer(data.get("quantity"), "quantity"),
+        **rate,
         "unit": cleaning.text(data.get("unit"), "unit", max_length=40) or item_types[0].unit,
         "priority": cleaning.choice(data.get("priority"), "priority", Priority, default=Priority.MEDIUM),
-        "needed_by": cleaning.date(data.get("needed_by"), "needed_by", required=False),
         # Donors must see requirements to offer against them: shared with the contact group by default.
         "releasability": cleaning.releasability(
             data.get("releasability"), default=Releasability.CONTACT_GROUP
@@ -152,10 +159,15 @@ def _as_data(requirement: Requirement) -> dict[str, Any]:
         "item_types": join_item_types(
             [t.code for t in requirement.item_types.all()], requirement.item_factors or {}
         ),
-        "quantity": requirement.quantity,
+        # A rate's quantity and needed-by date are derived from it: not carried, so a changed rate
+        # derives them again.
+        "quantity": None if requirement.is_rate else requirement.quantity,
+        "rate_per_month": requirement.rate_per_month,
+        "from_month": requirement.from_month,
+        "to_month": requirement.to_month,
         "unit": requirement.unit,
         "priority": requirement.priority,
-        "needed_by": requirement.needed_by,
+        "needed_by": None if requirement.is_rate else requirement.needed_by,
         "releasability": requirement.releasability,
         "releasable_to": [p.code for p in requirement.releasable_to.all()],
         "notes": requirement.notes,
@@ -495,3 +507,96 @@ def describe_endorsement(reader: Actor, decision: Decision) -> list[dict[str, An
         for rid in decision.requirements
         if (r := by_id.get(rid)) is not None
     ]
+
+
+# --- dependent needs: requirements derived from deliveries of platforms -------------------------
+
+
+def raise_derived_requirement(
+    *,
+    actor: Actor,
+    owner: Participant,
+    item_type: ItemType,
+    added: int,
+    per_month: bool,
+    first_month: dt.date,
+    months: int,
+    priority: str,
+    reason: str,
+    illustrative: bool = False,
+) -> tuple[Requirement, bool] | None:
+    """Create, or raise, the requirement a delivery of a platform derives (its ammunition, spares,
+    training; see catalog.DependentNeedRule): `added` units, or with `per_month` units a month for
+    `months` months from `first_month`, of `item_type`, for the recipient `owner`.
+
+    A derived requirement of the same recipient and item type over the same months (a one-off: needed
+    in the same month) that is not cancelled is raised (its rate or its quantity), not duplicated.
+    Called by the delivery service only, as part of recording the delivery: whoever may record it
+    may derive its needs. Audited with `reason`. Returns the requirement and whether it is new; None
+    when every month of a rate is already past (a delivery recorded long after the event: its
+    allowance was consumed or not, the clearing house plans ahead). A derived requirement is
+    illustrative when the delivery's records are (the demo).
+    """
+    last_month = _plus_months(first_month, months - 1) if per_month else first_month
+    if per_month and last_month < clock.today().replace(day=1):
+        return None
+    same = Requirement.objects.filter(
+        owner=owner,
+        cancelled=False,
+        item_types=item_type,
+        derivations__isnull=False,
+        illustrative=illustrative,
+    )
+    if per_month:
+        same = same.filter(rate_per_month__isnull=False, from_month=first_month, to_month=last_month)
+    else:
+        same = same.filter(rate_per_month__isnull=True, needed_by=first_month)
+    existing = same.order_by("pk").values_list("pk", flat=True).first()
+    with transaction.atomic():
+        if existing is not None:
+            requirement = cast("Requirement", Requirement.objects.select_for_update().get(pk=existing))
+            before = snapshot(requirement)
+            if per_month:
+                assert requirement.rate_per_month is not None
+                requirement.rate_per_month += added
+                requirement.quantity = requirement.rate_per_month * months
+            else:
+                requirement.quantity += added
+            requirement.version += 1
+            try:
+                with transaction.atomic():
+                    requirement.save()
+            except IntegrityError as exc:
+                raise Conflict(f"The derived requirement breaks a rule of the database: {exc}") from None
+            audit.record(
+                actor=actor,
+                action="update",
+                obj=requirement,
+                before=before,
+                after=with_reason(snapshot(requirement), reason),
+            )
+            return requirement, False
+        requirement = Requirement.objects.create(
+            owner=owner,
+            capability=item_type.capability,
+            quantity=added * months if per_month else added,
+            rate_per_month=added if per_month else None,
+            from_month=first_month if per_month else None,
+            to_month=last_month if per_month else None,
+            unit=item_type.unit,
+            priority=priority,
+            needed_by=first_month,
+            releasability=Releasability.CONTACT_GROUP,
+            notes=reason,
+            illustrative=illustrative,
+        )
+        requirement.item_types.set([item_type])
+        audit.record(
+            actor=actor, action="create", obj=requirement, after=with_reason(snapshot(requirement), reason)
+        )
+    return requirement, True
+
+
+def _plus_months(first: dt.date, months: int) -> dt.date:
+    index = first.year * 12 + first.month - 1 + months
+    return dt.date(index // 12, index % 12 + 1, 1)

@@ -22,7 +22,7 @@ from clearinghouse.core import cleaning, tabular
 from clearinghouse.core.actors import Actor
 from clearinghouse.core.errors import DomainError, PermissionDenied, RowErrors
 from clearinghouse.core.tabular import ImportSummary, Progress, RowChecker, SpreadsheetError, attempt
-from clearinghouse.requirements import policies, selectors, services
+from clearinghouse.requirements import consumption, policies, selectors, services
 from clearinghouse.requirements.choices import Priority
 from clearinghouse.requirements.equivalence import join_item_types, split_item_types
 from clearinghouse.requirements.models import Requirement
@@ -37,11 +37,16 @@ COLUMNS: tuple[str, ...] = (
     "needed_by",
     "releasability",
     "notes",
+    "rate_per_month",
+    "from_month",
+    "to_month",
     "illustrative",
 )
 # Columns a file may leave out: `illustrative` (demo or training data) is false for a new record and
-# unchanged for an existing one when the column is absent or its cell blank.
-OPTIONAL_COLUMNS = frozenset({"illustrative"})
+# unchanged for an existing one when the column is absent or its cell blank; the rate columns
+# (consumption requirements: rate_per_month units a month from from_month to to_month, YYYY-MM) are
+# left as they are when absent, and a blank cell means no rate.
+OPTIONAL_COLUMNS = frozenset({"illustrative", *consumption.RATE_FIELDS})
 # A service error about a field that is not a column is reported at the column it comes from.
 FIELD_TO_COLUMN = {"owner": "external_ref", "unit": "quantity"}
 
@@ -73,13 +78,23 @@ class RequirementChecker(RowChecker):
                 row, "capability", f"unknown capability area {capability!r} (see the catalog)"
             )
 
+    def rate(self, row: int, data: dict[str, str]) -> None:
+        """The quantity, or the rate columns (all three, from ≤ to, quantity blank or rate × months)."""
+        if any(not cleaning.blank(data.get(c)) for c in consumption.RATE_FIELDS):
+            try:
+                consumption.clean_rate(data)
+            except DomainError as exc:
+                raise self.sheet.from_domain(row, exc, "rate_per_month") from None
+        else:
+            self.field(row, cleaning.integer, data["quantity"], "quantity")
+
     def check(self, row: int, data: dict[str, str]) -> tuple[dict[str, Any], list[SpreadsheetError]]:
         """The row ready for the services, and every error found in it."""
         errors: list[SpreadsheetError] = []
         attempt(errors, self.reference, row, data, "")
         attempt(errors, self.capability, row, data)
         attempt(errors, self.item_type_list, row, data)
-        attempt(errors, self.field, row, cleaning.integer, data["quantity"], "quantity")
+        attempt(errors, self.rate, row, data)
         attempt(
             errors,
             self.field,
@@ -172,9 +187,12 @@ def export_rows(*, user: Actor, **filters: Any) -> tuple[tuple[str, ...], list[l
             ";".join(join_item_types(sorted(t.code for t in r.item_types.all()), r.item_factors or {})),
             r.quantity,
             r.priority,
-            r.needed_by,
+            None if r.is_rate else r.needed_by,
             r.releasability,
             r.notes,
+            r.rate_per_month,
+            r.from_month_text,
+            r.to_month_text,
             r.illustrative,
         ]
         for r in requirements

@@ -10,7 +10,7 @@ from django.core.management.base import CommandParser
 from clearinghouse.core.audit import jsonable
 from clearinghouse.core.commands import ClearinghouseCommand
 from clearinghouse.core.humanize import count_of
-from clearinghouse.requirements import coverage, selectors, services
+from clearinghouse.requirements import consumption, coverage, derived, selectors, services
 from clearinghouse.requirements.choices import Priority, RequirementStatus
 
 
@@ -71,6 +71,20 @@ class Command(ClearinghouseCommand):
                     "delivered_quantity": seen.delivered,
                     "coverage": seen.as_dict(),
                     "illustrative": r.illustrative,
+                    "rate_per_month": r.rate_per_month,
+                    "from_month": r.from_month_text or None,
+                    "to_month": r.to_month_text or None,
+                    # Which months are short, where this account sees every allocation.
+                    "months_short": (
+                        [
+                            {"month": m.label, "short": m.short}
+                            for m in consumption.requirement_months(r)
+                            if m.short
+                        ]
+                        if seen.mode == coverage.EXACT
+                        else None
+                    ),
+                    "derived_from": [d.as_dict() for d in derived.derived_from(r, user)],
                 }
             )
         if options["format"] == "json":
@@ -80,6 +94,11 @@ class Command(ClearinghouseCommand):
             self.stdout.write(
                 f"{i['id']:>6} {i['priority']:<8} {i['status']:<15} {pct(i):>7}% "
                 f"{i['quantity']:>10} {i['unit']:<10} {','.join(i['item_types'])}  {i['external_ref']}"
+                + (
+                    f"  [{i['rate_per_month']}/month {i['from_month']}..{i['to_month']}]"
+                    if i["rate_per_month"]
+                    else ""
+                )
                 + ("  [illustrative]" if i["illustrative"] else "")
             )
         self.stdout.write(count_of(len(items), "requirement"))
