@@ -12,7 +12,17 @@ from typing import Any
 
 from tests.access_rules import ALL, AUDITORS, COORDINATION, Rule
 
-APPS = ["governance", "catalog", "requirements", "pledges", "clearing", "funds", "tracker", "reports"]
+APPS = [
+    "governance",
+    "catalog",
+    "requirements",
+    "pledges",
+    "packages",
+    "clearing",
+    "funds",
+    "tracker",
+    "reports",
+]
 
 
 def _token_id(personas: dict[str, Any]) -> dict[str, Any]:
@@ -139,6 +149,7 @@ NOT_PAGES |= {
     "allocation-release",
     "decision-position",
     "decision-close",
+    "package-transition",
 }
 # Operator endpoints, not pages: /healthz and /readyz answer everyone (probes), /metrics only the
 # networks in CLEARINGHOUSE_METRICS_ALLOWED (tested in core/tests/test_health_metrics_logs.py).

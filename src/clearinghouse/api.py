@@ -18,6 +18,7 @@ from clearinghouse.core.openapi import complete
 from clearinghouse.funds.api import gdp_router, keys_router
 from clearinghouse.funds.api import router as funds_router
 from clearinghouse.governance.api import bodies_router, decisions_router, handovers_router, meetings_router
+from clearinghouse.packages.api import router as packages_router
 from clearinghouse.participants.api import mandates_router, me_router, participants_router, users_router
 from clearinghouse.pledges.api import allocations_router, deliveries_router, pledges_router
 from clearinghouse.reports.api import router as reports_router
@@ -99,6 +100,7 @@ api.add_router("/requirements", requirements_router)
 api.add_router("/pledges", pledges_router)
 api.add_router("/allocations", allocations_router)
 api.add_router("/deliveries", deliveries_router)
+api.add_router("/packages", packages_router)
 api.add_router("/clearing", clearing_router)
 api.add_router("/funds", funds_router)
 api.add_router("/burden-keys", keys_router)

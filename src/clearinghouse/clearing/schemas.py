@@ -108,6 +108,9 @@ class ProposalOut(Schema):
     id: int
     requirement: int = Field(alias="requirement_id")
     pledge: int = Field(alias="pledge_id")
+    package: int | None = Field(
+        None, alias="package_ref", description="The package whose delivery schedule the pledge is (or null)."
+    )
     quantity: int
     worth_per_unit: float
     state: str
