@@ -97,6 +97,7 @@ def fund_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "opt_outs": selectors.opt_outs(user=request.user, fund=fund),
         "can_write": _can_write(request.user),
         "share_sum": sum((m["share"] for m in data["members"]), Decimal(0)),
+        "flows": selectors.fund_flows(user=request.user, fund=fund),
     }
     return render(request, "funds/fund_detail.html", context)
 
