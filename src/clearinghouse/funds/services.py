@@ -37,6 +37,7 @@ from clearinghouse.funds.models import (
 from clearinghouse.funds.shares import ShareError, ShareTable, compute_shares
 from clearinghouse.governance import services as governance_services
 from clearinghouse.governance.models import Decision
+from clearinghouse.packages import attribution as package_attribution
 from clearinghouse.packages import services as package_services
 from clearinghouse.packages.models import Package
 from clearinghouse.participants import cleaning as participant_cleaning
@@ -721,6 +722,13 @@ def credit_pledge(
             )
         if pledge.kind not in fund.counts_kinds:
             raise InvalidInput(f"{pledge.kind} pledges do not count toward {fund.slug}.", field="pledge_id")
+        if package_attribution.backing_pledge_ids().filter(pledge_id=pledge.pk).exists():
+            # The implementer of a package is not credited for what its funders paid (packages/attribution).
+            raise InvalidInput(
+                f"Pledge {pk} delivers a package's schedule: the package's funders are credited, "
+                "not its implementer.",
+                field="pledge_id",
+            )
         if fund.counts_capabilities and pledge.item_type is not None:
             area = pledge.item_type.capability.code
             if area not in fund.counts_capabilities:

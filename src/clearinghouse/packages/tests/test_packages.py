@@ -371,3 +371,43 @@ def test_pages_show_the_package_and_move_it(
     assert page.status_code == 200 and b"Move the package" not in page.content
     # Marked contact_group: a participant outside the contact group does not see it.
     assert page_client(personas["nonmember"]).get(f"/packages/{package.pk}/").status_code == 404
+
+
+def test_demo_packages_and_the_fund_disbursement(personas: dict[str, Any]) -> None:
+    from clearinghouse.funds import demo as funds_demo
+    from clearinghouse.funds.models import Disbursement
+    from clearinghouse.packages import demo
+
+    load_catalog()
+    demo.seed(personas["admin"])
+    funds_demo.seed(personas["admin"])
+    counts = (
+        Package.objects.count(),
+        Pledge.objects.count(),
+        Disbursement.objects.count(),
+        AuditEvent.objects.count(),
+    )
+    demo.seed(personas["admin"])
+    funds_demo.seed(personas["admin"])
+    assert (
+        Package.objects.count(),
+        Pledge.objects.count(),
+        Disbursement.objects.count(),
+        AuditEvent.objects.count(),
+    ) == counts
+    us, cz = Package.objects.order_by("pk")
+    assert (us.implementer, cz.implementer) == ("USA", "CZE")
+    assert {f.participant.code for f in us.funders.all() if f.participant} == {
+        "NLD",
+        "DEU",
+        "CAN",
+        "DNK",
+        "NOR",
+        "SWE",
+    }
+    assert cz.funders.filter(participant__isnull=False).count() == 20
+    assert cz.funders.filter(fund="ukraine-fund").count() == 1
+    for p in (us, cz):
+        assert p.state == "delivering" and p.funded_eur >= p.price_eur
+        assert p.contracts.count() == 1
+        assert ScheduleLine.objects.filter(contract__package=p, pledge__isnull=False).count() >= 4
