@@ -16,6 +16,7 @@ from pydantic import Field, field_serializer
 from clearinghouse.core import fx
 from clearinghouse.core.money import (
     AmountIn,
+    MoneyOrNoneOut,
     MoneyOut,
     MoneyText,
     PctTextOrNone,
@@ -562,15 +563,19 @@ class FlowOut(Schema):
     date: dt.date
     sources: MoneyOut
     uses: MoneyOut
-    balance: MoneyOut
+    balance: MoneyOrNoneOut
 
 
 class FlowsOut(Schema):
     fund: str
     currency: str
     as_of: dt.date
+    complete: bool = Field(
+        description="Every entry counted (finance, the cell, auditors); otherwise those releasable to you, "
+        "and no balance."
+    )
     sources: MoneyOut = Field(description="Cash contributions up to as_of (reversals included).")
     uses: MoneyOut = Field(description="Disbursements up to as_of.")
-    balance: MoneyOut
+    balance: MoneyOrNoneOut
     over_time: list[FlowOut]
     disbursements: list[DisbursementOut] = Field(description="Those whose package is releasable to you.")

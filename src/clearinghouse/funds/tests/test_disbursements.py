@@ -75,6 +75,14 @@ def test_a_disbursement_becomes_a_funder_and_the_balance_holds(
     assert [r["balance"] for r in flows["over_time"]] == ["100000.00", "30000.00"]
     assert flows["disbursements"][0]["package"] == package.pk
     assert services.balance(fund, package.value_date) == Decimal("30000.00")
+    # A member's officer sees the entries releasable to it, and no balance (it counts hidden payments).
+    pol = api_client(personas["donor_pol"]).get(url).json()
+    assert (pol["complete"], pol["balance"], pol["sources"], pol["disbursements"]) == (
+        False,
+        None,
+        "0.00",
+        [],
+    )
 
 
 def test_cli_disburse_and_the_fund_page(

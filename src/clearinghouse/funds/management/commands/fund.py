@@ -376,6 +376,7 @@ class Command(ClearinghouseCommand):
         self.stdout.write(
             f"{fund.slug} as of {data['as_of']}: sources {money(data['sources'])}, "
             f"uses {money(data['uses'])}, balance {money(data['balance'])} {fund.currency}"
+            + ("" if data["complete"] else " (the entries releasable to this account; no balance)")
         )
         for row in data["over_time"]:
             self.stdout.write(
