@@ -151,6 +151,7 @@ def test_package_from_money_to_delivery_through_the_api(
     assert all(p["requirement"] == need.pk for p in from_package)
     accepted = _post(cell, f"/api/v1/clearing/runs/{run_id}/accept", {})
     assert accepted.status_code == 200 and len(accepted.json()["accepted"]) == len(proposals)
+    assert {p["package"] for p in accepted.json()["accepted"]} == {pid}
 
     # The implementer's officers record deliveries like any other; they close the shortfall.
     first = Proposal.objects.get(run_id=run_id, pledge=lines[0].pledge)
