@@ -72,30 +72,8 @@ def _post(client: Any, path: str, body: dict[str, Any]) -> Any:
     return client.post(path, data=json.dumps(body), content_type="application/json")
 
 
-def test_package_from_money_to_delivery_through_the_api(
-    need: Requirement, personas: dict[str, Any], api_client: Any
-) -> None:
-    cell = api_client(personas["coordinator"])
-    # Proposed with funding short: moving to funded is a 409 naming the shortfall.
-    short = _post(
-        cell,
-        "/api/v1/packages",
-        _body(funders=[{"participant": "NLD", "amount": "1500000", "currency": "EUR"}]),
-    )
-    assert short.status_code == 201, short.content
-    refused = _post(cell, f"/api/v1/packages/{short.json()['id']}/transition", {"to": "funded"})
-    assert refused.status_code == 409
-    assert "300000.00 EUR" in refused.json()["detail"]
-
-    created = _post(cell, "/api/v1/packages", _body())
-    assert created.status_code == 201, created.content
-    data = created.json()
-    pid = data["id"]
-    assert data["state"] == "proposed"
-    assert (data["price_eur"], data["funded_amount_eur"]) == ("1800000.00", "1800000.00")
-    assert _post(cell, f"/api/v1/packages/{pid}/transition", {"to": "funded"}).json()["state"] == "funded"
-
-    # A schedule delivering more than the contents is a 422 naming the line.
+def _contract(cell: Any, pid: int) -> None:
+    """A schedule delivering more than the contents is a 422 naming the line; then the right one."""
     too_much = _post(
         cell,
         f"/api/v1/packages/{pid}/contracts",
@@ -128,6 +106,32 @@ def test_package_from_money_to_delivery_through_the_api(
     )
     assert contract.status_code == 201, contract.content
     assert contract.json()["contracts"][0]["value"] == "1750000.00"
+
+
+def test_package_from_money_to_delivery_through_the_api(
+    need: Requirement, personas: dict[str, Any], api_client: Any
+) -> None:
+    cell = api_client(personas["coordinator"])
+    # Proposed with funding short: moving to funded is a 409 naming the shortfall.
+    short = _post(
+        cell,
+        "/api/v1/packages",
+        _body(funders=[{"participant": "NLD", "amount": "1500000", "currency": "EUR"}]),
+    )
+    assert short.status_code == 201, short.content
+    refused = _post(cell, f"/api/v1/packages/{short.json()['id']}/transition", {"to": "funded"})
+    assert refused.status_code == 409
+    assert "300000.00 EUR" in refused.json()["detail"]
+
+    created = _post(cell, "/api/v1/packages", _body())
+    assert created.status_code == 201, created.content
+    data = created.json()
+    pid = data["id"]
+    assert data["state"] == "proposed"
+    assert (data["price_eur"], data["funded_amount_eur"]) == ("1800000.00", "1800000.00")
+    assert _post(cell, f"/api/v1/packages/{pid}/transition", {"to": "funded"}).json()["state"] == "funded"
+
+    _contract(cell, pid)
     # Funded, not yet contracted: the schedule is not supply yet.
     assert not ScheduleLine.objects.filter(pledge__isnull=False).exists()
     assert (

@@ -166,6 +166,25 @@ def status_csv(data: dict[str, Any]) -> str:
     return out.getvalue()
 
 
+def _add_flow_parsers(sub: Any) -> None:
+    """`fund disburse` and `fund flows`: what the fund spends, and its sources, uses and balance."""
+    ds = sub.add_parser("disburse", help="Pay from the fund to a package (never beyond its balance).")
+    ds.add_argument("slug")
+    ds.add_argument("--package", required=True, type=int, help="The package's id")
+    ds.add_argument("--amount", required=True)
+    ds.add_argument("--currency", required=True, help="ISO 4217 code")
+    ds.add_argument("--date", required=True, help="Value date YYYY-MM-DD")
+    ds.add_argument("--notes", default="")
+    ds.add_argument("--as", dest="as_user", metavar="USERNAME", required=True)
+    ds.add_argument("--format", choices=["table", "json"], default="table")
+
+    fl = sub.add_parser("flows", help="Sources, uses and the balance of a fund over time.")
+    fl.add_argument("slug")
+    fl.add_argument("--as-of", dest="as_of", default=None, help="YYYY-MM-DD (default today)")
+    fl.add_argument("--as", dest="as_user", metavar="USERNAME", required=True)
+    fl.add_argument("--format", choices=["table", "json"], default="table")
+
+
 class Command(ClearinghouseCommand):
     help = "The multi-year fund: status, shares, contributions, in-kind credit, opt-outs, keys."
 
@@ -208,21 +227,7 @@ class Command(ClearinghouseCommand):
         )
         c.add_argument("--as", dest="as_user", metavar="USERNAME", required=True)
 
-        ds = sub.add_parser("disburse", help="Pay from the fund to a package (never beyond its balance).")
-        ds.add_argument("slug")
-        ds.add_argument("--package", required=True, type=int, help="The package's id")
-        ds.add_argument("--amount", required=True)
-        ds.add_argument("--currency", required=True, help="ISO 4217 code")
-        ds.add_argument("--date", required=True, help="Value date YYYY-MM-DD")
-        ds.add_argument("--notes", default="")
-        ds.add_argument("--as", dest="as_user", metavar="USERNAME", required=True)
-        ds.add_argument("--format", choices=["table", "json"], default="table")
-
-        fl = sub.add_parser("flows", help="Sources, uses and the balance of a fund over time.")
-        fl.add_argument("slug")
-        fl.add_argument("--as-of", dest="as_of", default=None, help="YYYY-MM-DD (default today)")
-        fl.add_argument("--as", dest="as_user", metavar="USERNAME", required=True)
-        fl.add_argument("--format", choices=["table", "json"], default="table")
+        _add_flow_parsers(sub)
 
         cp = sub.add_parser("credit-pledge", help="Credit a committed or delivered pledge in kind.")
         cp.add_argument("slug")
