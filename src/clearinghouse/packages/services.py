@@ -30,6 +30,7 @@ from clearinghouse.packages.choices import (
     PackageState,
 )
 from clearinghouse.packages.models import Package, PackageContract, PackageFunder, PackageItem, ScheduleLine
+from clearinghouse.participants import cleaning as participant_cleaning
 from clearinghouse.participants.models import Participant
 from clearinghouse.participants.permissions import is_coordination_cell
 from clearinghouse.pledges import services as pledge_services
@@ -145,10 +146,7 @@ def _funder_values(
     row: Mapping[str, Any], at: str, on: dt.date
 ) -> tuple[Participant, Decimal, str, Decimal, fx.Rate, Pledge | None]:
     cleaning.check_fields(dict(row), ("participant", "amount", "currency", "pledge"))
-    code = cleaning.text(row.get("participant"), f"{at}.participant", max_length=10).upper()
-    participant = Participant.objects.filter(code=code).first()
-    if participant is None:
-        raise InvalidInput(f"{at}.participant: unknown participant {code!r}", field=f"{at}.participant")
+    participant = participant_cleaning.participant(row.get("participant"), f"{at}.participant")
     currency = fx.validate_currency(row.get("currency"), field=f"{at}.currency")
     amount = cleaning.money(row.get("amount"), f"{at}.amount", currency=currency)
     value, rate = _eur(amount, currency, on, f"{at}.amount")
@@ -181,12 +179,7 @@ def create_package(*, actor: Actor, data: Mapping[str, Any]) -> Package:
     if not items:
         raise InvalidInput("items: a package buys at least one item type", field="items")
     funders = _list(data.get("funders"), "funders")
-    releasable_to = [
-        Participant.objects.get(code=c) if Participant.objects.filter(code=c).exists() else None
-        for c in cleaning.code_list(data.get("releasable_to"), "releasable_to")
-    ]
-    if None in releasable_to:
-        raise InvalidInput("releasable_to: unknown participant", field="releasable_to")
+    releasable_to = participant_cleaning.participants(data.get("releasable_to"), "releasable_to")
     with transaction.atomic():
         package = Package.objects.create(
             title=title,
@@ -223,7 +216,7 @@ def create_package(*, actor: Actor, data: Mapping[str, Any]) -> Package:
                 fx_rate=rate.eur_from,
                 fx_date=rate.rate_date,
             )
-        visible_to = {p.pk: p for p in releasable_to if p is not None}
+        visible_to = {p.pk: p for p in releasable_to}
         for n, row in enumerate(funders):
             participant, amount, currency, value, rate, pledge = _funder_values(row, f"funders[{n}]", on)
             PackageFunder.objects.create(
