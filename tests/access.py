@@ -13,7 +13,17 @@ from typing import Any
 
 from tests.access_rules import ALL, AUDITORS, Rule
 
-APPS = ["governance", "catalog", "requirements", "pledges", "clearing", "funds", "tracker", "reports"]
+APPS = [
+    "governance",
+    "catalog",
+    "requirements",
+    "pledges",
+    "packages",
+    "clearing",
+    "funds",
+    "tracker",
+    "reports",
+]
 
 
 def _token_id(personas: dict[str, Any]) -> dict[str, Any]:
@@ -152,6 +162,7 @@ NOT_PAGES |= {
     "decision-close",
     # POST-only: a fund opt-out from the fund page (funds/tests/test_pages.py).
     "fund-opt-out",
+    "package-transition",
 }
 # Operator endpoints, not pages: /healthz and /readyz answer everyone (probes), /metrics only the
 # networks in CLEARINGHOUSE_METRICS_ALLOWED (tested in core/tests/test_health_metrics_logs.py).

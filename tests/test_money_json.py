@@ -87,6 +87,29 @@ def world(personas: dict[str, Any]) -> dict[str, Any]:
     job = Job.objects.create(
         kind="clearing.run", owner=personas["admin"], state="succeeded", progress=1.0, result={"run": run.pk}
     )
+    from clearinghouse.packages import services as packages
+
+    package = packages.create_package(
+        actor=personas["coordinator"],
+        data={
+            "title": "Money package",
+            "implementer": "USA",
+            "items": [{"item_type": "AMM-155-HE", "quantity": 7, "unit_value": "3100.10", "currency": "USD"}],
+            "funders": [{"participant": "NLD", "amount": "30000.33", "currency": "EUR"}],
+        },
+    )
+    packages.transition_package(actor=personas["coordinator"], package_id=package.pk, to="funded")
+    packages.add_contract(
+        actor=personas["coordinator"],
+        package_id=package.pk,
+        data={
+            "supplier": "GD-OTS",
+            "value": "21000.70",
+            "currency": "USD",
+            "signed": "2026-01-15",
+            "schedule": [{"month": "2027-01", "item_type": "AMM-155-HE", "quantity": 7}],
+        },
+    )
     return {
         "meeting_id": meeting.pk,
         "decision_id": decision.pk,
@@ -102,6 +125,7 @@ def world(personas: dict[str, Any]) -> dict[str, Any]:
         "run_id": run.pk,
         "number": 29,
         "contribution_id": typo.pk,
+        "package_id": package.pk,
     }
 
 
@@ -188,6 +212,8 @@ def test_no_command_line_json_has_a_float_where_money_is(
         ("report", "totals", "--source", "records", "--as", "coordinator", "--format", "json"),
         ("pledges", "list", "--as", "coordinator", "--format", "json"),
         ("catalog", "list", "--format", "json"),
+        ("package", "list", "--format", "json"),
+        ("package", "list", "--as", "coordinator", "--format", "json"),
     ]
     found = {" ".join(c): floats(_cli(*c)) for c in commands}
     _import_r31(personas)

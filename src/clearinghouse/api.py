@@ -24,6 +24,7 @@ from clearinghouse.governance.api import (
     mandate_handover_router,
     meetings_router,
 )
+from clearinghouse.packages.api import router as packages_router
 from clearinghouse.participants.api import mandates_router, me_router, participants_router, users_router
 from clearinghouse.pledges.api import allocations_router, deliveries_router, pledges_router
 from clearinghouse.reports.api import router as reports_router
@@ -106,6 +107,7 @@ api.add_router("/requirements", requirements_router)
 api.add_router("/pledges", pledges_router)
 api.add_router("/allocations", allocations_router)
 api.add_router("/deliveries", deliveries_router)
+api.add_router("/packages", packages_router)
 api.add_router("/clearing", clearing_router)
 api.add_router("/funds", funds_router)
 api.add_router("/burden-keys", keys_router)

@@ -106,6 +106,7 @@ INSTALLED_APPS = [
     "clearinghouse.catalog",
     "clearinghouse.requirements",
     "clearinghouse.pledges",
+    "clearinghouse.packages",
     "clearinghouse.clearing",
     "clearinghouse.funds",
     "clearinghouse.tracker",

@@ -9,6 +9,7 @@ from ninja import Schema
 from pydantic import ConfigDict, Field
 
 from clearinghouse.core.validation import Line
+from clearinghouse.packages.selectors import packages_of_pledges
 
 
 class RunIn(Schema):
@@ -108,12 +109,22 @@ class ProposalOut(Schema):
     id: int
     requirement: int = Field(alias="requirement_id")
     pledge: int = Field(alias="pledge_id")
+    package: int | None = Field(
+        None, description="The package whose delivery schedule the pledge is (or null)."
+    )
     quantity: int
     worth_per_unit: float
     state: str
     reason: str
     allocation: int | None = Field(alias="allocation_id")
     displaced: str
+
+    @staticmethod
+    def resolve_package(obj: Any) -> int | None:
+        # Lists annotate it (clearing/selectors.proposal_list); an accepted proposal asks once.
+        if "package_ref" in vars(obj):
+            return vars(obj)["package_ref"]  # type: ignore[no-any-return]
+        return packages_of_pledges([obj.pledge_id]).get(obj.pledge_id)
 
 
 class AcceptIn(Schema):

@@ -37,15 +37,18 @@ def get_run(*, user: Actor, run_id: int) -> ClearingRun:
 
 
 def proposal_list(*, user: Actor, run: ClearingRun) -> QuerySet[Proposal]:
-    """The proposals of a run, best worth first."""
-    return (
+    """The proposals of a run, best worth first, each with `package_ref`: the package it draws on."""
+    proposals: QuerySet[Proposal] = (
         Proposal.objects.restrict(user, "view")
         .filter(run=run)
         .select_related(
             "requirement", "requirement__capability", "pledge", "pledge__owner", "pledge__item_type"
         )
+        # The package whose delivery schedule the pledge backs (None for any other pledge).
+        .annotate(package_ref=F("pledge__package_line__contract__package_id"))
         .order_by("-worth_per_unit", "pk")
     )
+    return proposals
 
 
 def run_history(*, run: ClearingRun) -> list[dict[str, Any]]:

@@ -18,6 +18,9 @@ from clearinghouse.funds.models import BurdenKey, BurdenKeyVersion, Contribution
 from clearinghouse.funds.schemas import (
     CashIn,
     ContributionOut,
+    DisbursementIn,
+    DisbursementOut,
+    FlowsOut,
     FundIn,
     FundOut,
     FundPatch,
@@ -263,3 +266,18 @@ def reverse_contribution(
         actor=request.user, slug=slug, contribution_id=contribution_id, reason=payload.reason
     )
     return Status(201, entry)
+
+
+@router.get("/{slug}/disbursements", response={200: FlowsOut, 404: ErrorOut})
+def fund_flows(request: HttpRequest, slug: str, as_of: Date | None = None) -> dict[str, Any]:
+    """Sources (cash contributions) and uses (disbursements to packages) over time, and the balance."""
+    fund = selectors.get_fund(user=request.user, slug=slug)
+    return selectors.fund_flows(user=request.user, fund=fund, as_of=as_of)
+
+
+@router.post("/{slug}/disbursements", response={201: DisbursementOut, **ERRORS})
+def disburse(request: HttpRequest, slug: str, payload: DisbursementIn) -> Status[Any]:
+    """Pay from the fund to a package (finance officers), converted at the ECB rate of the value date;
+    more than the fund's balance at that date is a 409. The payment becomes a funder of the package."""
+    d = services.disburse(actor=request.user, slug=slug, data=payload.dict())
+    return Status(201, selectors.disbursement_dict(d))

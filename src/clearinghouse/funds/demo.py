@@ -1,6 +1,7 @@
 """Demo data of the funds app: the `ukraine-fund` (100 bn USD, 2025–2029, the 32 allies, GDP 2021 key,
 Hungary opted out under `redistribute`), cash contributions in several currencies, and in-kind credit of
-committed pledges when the pledges demo has created some. Idempotent: a second run adds nothing."""
+committed pledges when the pledges demo has created some, and one disbursement to a package of the
+packages demo. Idempotent: a second run adds nothing."""
 
 from __future__ import annotations
 
@@ -11,8 +12,10 @@ from clearinghouse.core import clock
 from clearinghouse.core.errors import DomainError
 from clearinghouse.funds import services
 from clearinghouse.funds.choices import CREDITABLE_PLEDGE_STATUSES
-from clearinghouse.funds.models import BurdenKey, Contribution, Fund, FundOptOut
+from clearinghouse.funds.models import BurdenKey, Contribution, Disbursement, Fund, FundOptOut
 from clearinghouse.governance import demo as governance_demo
+from clearinghouse.packages import attribution as package_attribution
+from clearinghouse.packages.models import Package
 from clearinghouse.pledges.models import Pledge
 
 FUND = "ukraine-fund"
@@ -105,6 +108,30 @@ def seed(admin: Any) -> None:
             confirm=True,
         )
     _credit_pledges(admin)
+    _disburse(admin)
+
+
+# The fund's demo payment: to the Czech-led ammunition package of the packages demo (if loaded).
+DISBURSEMENT = ("155 mm ammunition initiative (Czech-led)", "100000000", "USD", "2025-10-15")
+
+
+def _disburse(admin: Any) -> None:
+    """Pay the fund's demo disbursement to a package of the packages demo, once."""
+    title, amount, currency, value_date = DISBURSEMENT
+    package = Package.objects.filter(title=title).first()
+    if package is None or Disbursement.objects.filter(fund__slug=FUND, package=package).exists():
+        return
+    services.disburse(
+        actor=admin,
+        slug=FUND,
+        data={
+            "package": package.pk,
+            "amount": amount,
+            "currency": currency,
+            "value_date": value_date,
+            "notes": "Demo: the fund pays part of the ammunition package.",
+        },
+    )
 
 
 def _credit_pledges(admin: Any) -> None:
@@ -125,6 +152,7 @@ def _credit_pledges(admin: Any) -> None:
             available_from__lte=min(today, dt.date(fund.last_year, 12, 31)),
         )
         .exclude(pk__in=services.in_force().filter(pledge__isnull=False).values("pledge_id"))
+        .exclude(pk__in=package_attribution.backing_pledge_ids())
         .exclude(owner__in=FundOptOut.objects.filter(fund=fund).values("participant"))
         .order_by("available_from", "pk")
     )

@@ -11,6 +11,7 @@ from clearinghouse.core.actors import Actor, is_signed_in
 from clearinghouse.core.fields import ExactDecimalField
 from clearinghouse.core.models import Releasable, RestrictedModel
 from clearinghouse.core.money import AmountField, DerivedAmountField, RateField
+from clearinghouse.core.releasability import visibility_q
 from clearinghouse.funds.choices import BurdenKeyKind, ContributionKind, ShortfallPolicy
 
 
@@ -349,3 +350,44 @@ class Contribution(Releasable):
     @classmethod
     def write_q(cls, user: Actor | None, action: str) -> Q | None:
         return _finance_q(user)
+
+
+class Disbursement(RestrictedModel):
+    """What the fund spends: money paid to a package, in any currency, converted to the fund's currency
+    at the ECB rate of its value date. Its funder line on the package (`funder`) is the package's record
+    of the same money. Never more than the fund's cash balance (funds/services.py)."""
+
+    uses_releasable_to = True
+
+    fund = models.ForeignKey(Fund, on_delete=models.PROTECT, related_name="disbursements")
+    package = models.ForeignKey("packages.Package", on_delete=models.PROTECT, related_name="disbursements")
+    funder = models.OneToOneField(
+        "packages.PackageFunder", on_delete=models.PROTECT, related_name="disbursement"
+    )
+    amount = AmountField()
+    currency = models.CharField(max_length=3)
+    value_date = models.DateField()
+    converted_amount = DerivedAmountField()
+    fx_rate = RateField()
+    fx_date = models.DateField()
+    notes = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ("fund", "value_date", "id")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(amount__gt=0) & Q(converted_amount__gt=0),
+                name="funds_disbursement_positive",
+                violation_error_message="A disbursement's amount must be positive.",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.fund_id} → package {self.package_id}: {self.amount} {self.currency}"
+
+    @classmethod
+    def view_q(cls, user: Actor | None) -> Q | None:
+        """Seen with its package (the fund's balance, a sum, is open to every reader of the fund)."""
+        return visibility_q(user, prefix="package__")

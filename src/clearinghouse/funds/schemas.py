@@ -16,6 +16,7 @@ from pydantic import Field, field_serializer
 from clearinghouse.core import fx
 from clearinghouse.core.money import (
     AmountIn,
+    MoneyOrNoneOut,
     MoneyOut,
     MoneyText,
     PctTextOrNone,
@@ -537,3 +538,48 @@ def shares_dict(fund: Fund, year: int, table: ShareTable) -> dict[str, Any]:
         "unfunded": decimal_text(table.unfunded, places),
         "total": decimal_text(table.paying_total + table.unfunded, places),
     }
+
+
+class DisbursementIn(Schema):
+    package: Id = Field(description="The package paid for.")
+    amount: AmountIn
+    currency: str = Field(min_length=3, max_length=3)
+    value_date: Date
+    notes: Text = Field("", max_length=10_000)
+
+
+class DisbursementOut(Schema):
+    id: int
+    fund: str
+    package: int
+    package_title: str
+    amount: MoneyOut = Field(description="In `currency`.")
+    currency: str
+    value_date: dt.date
+    converted_amount: MoneyOut = Field(description="In `fund_currency`: amount x fx_rate.")
+    fund_currency: str
+    fx_rate: RateOut
+    fx_date: dt.date
+    notes: str
+
+
+class FlowOut(Schema):
+    date: dt.date
+    sources: MoneyOut
+    uses: MoneyOut
+    balance: MoneyOrNoneOut
+
+
+class FlowsOut(Schema):
+    fund: str
+    currency: str
+    as_of: dt.date
+    complete: bool = Field(
+        description="Every entry counted (finance, the cell, auditors); otherwise those releasable to you, "
+        "and no balance."
+    )
+    sources: MoneyOut = Field(description="Cash contributions up to as_of (reversals included).")
+    uses: MoneyOut = Field(description="Disbursements up to as_of.")
+    balance: MoneyOrNoneOut
+    over_time: list[FlowOut]
+    disbursements: list[DisbursementOut] = Field(description="Those whose package is releasable to you.")

@@ -28,6 +28,7 @@ from clearinghouse.funds.models import (
     BurdenKeyVersion,
     BurdenKeyWeight,
     Contribution,
+    Disbursement,
     Fund,
     FundOptOut,
     FundYear,
@@ -36,6 +37,9 @@ from clearinghouse.funds.models import (
 from clearinghouse.funds.shares import ShareError, ShareTable, compute_shares
 from clearinghouse.governance import services as governance_services
 from clearinghouse.governance.models import Decision
+from clearinghouse.packages import attribution as package_attribution
+from clearinghouse.packages import services as package_services
+from clearinghouse.packages.models import Package
 from clearinghouse.participants import cleaning as participant_cleaning
 from clearinghouse.participants.models import Participant, ParticipantGroup
 from clearinghouse.pledges.choices import PledgeKind
@@ -722,6 +726,13 @@ def credit_pledge(
             )
         if pledge.kind not in fund.counts_kinds:
             raise InvalidInput(f"{pledge.kind} pledges do not count toward {fund.slug}.", field="pledge_id")
+        if package_attribution.backing_pledge_ids().filter(pledge_id=pledge.pk).exists():
+            # The implementer of a package is not credited for what its funders paid (packages/attribution).
+            raise InvalidInput(
+                f"Pledge {pk} delivers a package's schedule: the package's funders are credited, "
+                "not its implementer.",
+                field="pledge_id",
+            )
         if fund.counts_capabilities and pledge.item_type is not None:
             area = pledge.item_type.capability.code
             if area not in fund.counts_capabilities:
@@ -883,3 +894,96 @@ def follow_pledge(sender: Any, *, pledge: Any, actor: Actor, **kwargs: Any) -> N
         )
         again.releasable_to.set(credit.releasable_to.all())
         audit.record(actor=actor, action="create", obj=again, after=_contribution_after(again))
+
+
+# --- disbursements: what the fund spends ----------------------------------------------------------
+
+
+def cash_in(fund: Fund, on: dt.date) -> Decimal:
+    """Cash the fund received up to `on` (reversals included), in the fund's currency."""
+    rows = Contribution.objects.filter(fund=fund, kind=ContributionKind.CASH, value_date__lte=on)
+    return sum(rows.values_list("converted_amount", flat=True), Decimal(0))
+
+
+def cash_out(fund: Fund, on: dt.date) -> Decimal:
+    """What the fund disbursed up to `on`, in the fund's currency."""
+    rows = Disbursement.objects.filter(fund=fund, value_date__lte=on)
+    return sum(rows.values_list("converted_amount", flat=True), Decimal(0))
+
+
+def balance(fund: Fund, on: dt.date) -> Decimal:
+    """The fund's cash balance at the end of `on`: sources minus uses up to that day."""
+    return cash_in(fund, on) - cash_out(fund, on)
+
+
+def available(fund: Fund, on: dt.date) -> Decimal:
+    """What can be disbursed on `on` without the balance going below zero then or at any later
+    disbursement already recorded (the least balance from `on` on)."""
+    later = set(
+        Disbursement.objects.filter(fund=fund, value_date__gt=on).values_list("value_date", flat=True)
+    )
+    return min(balance(fund, day) for day in {on, *later})
+
+
+def disburse(*, actor: Actor, slug: str, data: Mapping[str, Any]) -> Disbursement:
+    """Pay from the fund to a package (finance officers): converted to the fund's currency at the ECB
+    rate of the value date; refused (409) beyond the fund's balance at that date. The payment becomes
+    a funder line of the package."""
+    cleaning.check_fields(dict(data), ("package", "amount", "currency", "value_date", "notes"))
+    with transaction.atomic():
+        fund = _fund_for_write(actor, slug, "disburse from a fund")
+        package_id = cleaning.integer(data.get("package"), "package")
+        if not Package.objects.restrict(actor, "view").filter(pk=package_id).exists():
+            raise NotFound("Package not found.", field="package")
+        currency = _currency(data.get("currency"), field="currency")
+        amount = cleaning.money(data.get("amount"), "amount", currency=currency)
+        value_date = cleaning.date(data.get("value_date"), "value_date")
+        if value_date > clock.today():
+            raise InvalidInput(f"value_date: {value_date} is in the future", field="value_date")
+        conversion = _convert(amount, currency, fund, value_date)
+        # Lock the fund's books: two disbursements at once must not both spend the same balance.
+        list(Disbursement.objects.select_for_update().filter(fund=fund))
+        left = available(fund, value_date)
+        if conversion.converted > left:
+            raise Conflict(
+                f"amount: {money.money_text(conversion.converted, fund.currency)} {fund.currency} exceeds "
+                f"the fund's balance of {money.money_text(left, fund.currency)} {fund.currency} "
+                f"on {value_date}",
+                field="amount",
+            )
+        funder = package_services.add_fund_funder(
+            actor=actor,
+            package_id=package_id,
+            fund=fund.slug,
+            amount=amount,
+            currency=currency,
+            value_date=value_date,
+        )
+        disbursement = Disbursement.objects.create(
+            fund=fund,
+            package_id=package_id,
+            funder=funder,
+            amount=amount,
+            currency=currency,
+            value_date=value_date,
+            converted_amount=conversion.converted,
+            fx_rate=conversion.rate,
+            fx_date=conversion.rate_date,
+            notes=cleaning.text(data.get("notes"), "notes", max_length=10_000),
+            created_by=signed_in(actor),
+        )
+        audit.record(
+            actor=actor,
+            action="create",
+            obj=disbursement,
+            after={
+                "fund": fund.slug,
+                "package": package_id,
+                "amount": str(amount),
+                "currency": currency,
+                "value_date": value_date.isoformat(),
+                "converted_amount": str(conversion.converted),
+                "fx_rate": str(conversion.rate),
+            },
+        )
+    return disbursement

@@ -99,6 +99,7 @@ def fund_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "can_write": _can_write(request.user),
         "paying": [m["participant"] for m in data["members"] if not m["opted_out"]],
         "share_sum": sum((m["share"] for m in data["members"]), Decimal(0)),
+        "flows": selectors.fund_flows(user=request.user, fund=fund),
     }
     return render(request, "funds/fund_detail.html", context)
 

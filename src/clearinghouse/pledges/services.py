@@ -1046,3 +1046,28 @@ def confirm_delivery(*, actor: Actor, delivery_id: int) -> Delivery:
             actor=actor, action="confirm", obj=delivery, before=before, after=audit.snapshot(delivery)
         )
     return delivery
+
+
+# --- pledges created on another record's behalf (a package's delivery schedule) ------------------
+
+
+def create_on_behalf(
+    *, actor: Actor, donor: Participant, data: dict[str, Any], status: str = PledgeStatus.COMMITTED
+) -> Pledge:
+    """Create a pledge of `donor` that another record stands behind (a contracted package's schedule
+    line), valued like any other and moved straight to `status`. The caller has checked who may act."""
+    cleaning.check_fields(data, FIELDS)
+    pledge = _create(actor, donor, data)
+    if status != pledge.status:
+        _move(actor, pledge, status, reason="created for a contracted package")
+    return pledge
+
+
+def withdraw_on_behalf(*, actor: Actor, pledge_id: int, reason: str) -> None:
+    """Withdraw a pledge created on behalf of a record that was cancelled, unless units of it are
+    already allocated (those stay, and are delivered or released as any other)."""
+    with transaction.atomic():
+        pledge = Pledge.objects.select_for_update().get(pk=pledge_id)
+        if pledge.allocated_quantity or pledge.status in TERMINAL:
+            return
+        _move(actor, pledge, PledgeStatus.WITHDRAWN, reason="its package was cancelled", stated=reason)

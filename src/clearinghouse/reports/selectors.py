@@ -33,6 +33,8 @@ from clearinghouse.core.errors import InvalidInput
 from clearinghouse.core.releasability import sees_everything
 from clearinghouse.core.resilient import log_unreadable
 from clearinghouse.core.validation import date_problem
+from clearinghouse.packages import attribution
+from clearinghouse.packages.models import Package
 from clearinghouse.participants.choices import ParticipantKind
 from clearinghouse.participants.models import Participant, ParticipantGroup
 from clearinghouse.pledges.choices import FIRM, LIVE
@@ -186,6 +188,8 @@ def _records_rows(user: Actor | None, *, public: bool) -> tuple[list[tuple[Any, 
         visible = Pledge.objects.filter(
             pk__in=Pledge.objects.restrict(user, "view").values("pk"), status__in=LIVE
         )
+    # A package's schedule is the funders' aid, not the implementer's (packages/attribution.py).
+    visible = visible.exclude(pk__in=attribution.backing_pledge_ids())
     illustrative, label = _illustrative_meta(visible, public=public)
     live = visible.filter(illustrative=False) if public else visible
     fields = ("pk", "owner__code", "kind", "status", "available_from", "value_eur", "quantity")
@@ -199,9 +203,15 @@ def _records_dataset(user: Actor | None, *, public: bool) -> Dataset:
     contributions: list[Contribution] = []
     weapons: list[Contribution] = []
     rows, illustrative, label = _records_rows(user, public=public)
+    spent = attribution.spent_through_packages(pk for pk, _, kind, *_ in rows if kind == "financial")
     for pk, owner, kind, status, available, value_eur, quantity, delivered_qty, category in rows:
         if value_eur is None:
             continue
+        if pk in spent:
+            # Spent on packages: that part counts as the funder's military aid through the package.
+            value_eur = max(Decimal(value_eur) - spent[pk], Decimal(0))
+            if not value_eur:
+                continue
         if available and date_problem(available):  # written around the services: left out, logged
             log_unreadable("pledges.Pledge", pk, ValueError(f"available_from: {date_problem(available)}"))
             continue
@@ -231,6 +241,7 @@ def _records_dataset(user: Actor | None, *, public: bool) -> Dataset:
                 Contribution(pk, owner, "count", Decimal(quantity or 0), category=label, atom=(pk, "count")),
                 Contribution(pk, owner, "value_eur", Decimal(value_eur), category=label, atom=held),
             ]
+    contributions += _package_contributions(user, public=public)
     release = KielRelease.objects.restrict(user, "view").filter(is_current=True).first()
     ds = Dataset(
         source="records",
@@ -258,6 +269,38 @@ def _records_dataset(user: Actor | None, *, public: bool) -> Dataset:
             contributions, weapons, group_members(), columns=ds.columns, types=TYPES
         )
     return ds
+
+
+def _package_contributions(user: Actor | None, *, public: bool) -> list[Contribution]:
+    """Funded packages the viewer may see, credited to their funders pro rata as military aid."""
+    packages = (
+        Package.objects.filter(releasability="public")
+        if public
+        else Package.objects.filter(pk__in=Package.objects.restrict(user, "view").values("pk"))
+    )
+    out: list[Contribution] = []
+    for credit in attribution.credits(packages):
+        value = credit.value_eur.scaleb(-9)
+        record = ("package", credit.package, credit.line)
+        held = (record, "military")
+        year, month = credit.on.year, credit.on.month
+        out += [
+            Contribution(record, credit.donor, col, value, year=year, month=month, atom=held)
+            for col in ("commitments", "military", "total")
+        ]
+        if credit.delivered_eur:
+            out.append(
+                Contribution(
+                    record,
+                    credit.donor,
+                    "delivered",
+                    credit.delivered_eur.scaleb(-9),
+                    year=year,
+                    month=month,
+                    atom=(record, "delivered"),
+                )
+            )
+    return out
 
 
 def dataset(*, user: Actor | None, source: str = "tracker", public: bool = False) -> Dataset:

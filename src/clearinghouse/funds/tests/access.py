@@ -62,6 +62,20 @@ def _contribution(p: dict[str, Any]) -> dict[str, Any]:
     return {**values, "contribution_id": c.pk}
 
 
+def _cash_and_package(p: dict[str, Any]) -> dict[str, Any]:
+    from clearinghouse.packages.tests.access import _package
+
+    _package(p)
+    return _contribution(p)
+
+
+def _disbursement_body(p: dict[str, Any]) -> dict[str, Any]:
+    from clearinghouse.packages.models import Package
+
+    package = Package.objects.get(title="Matrix package")
+    return {"package": package.pk, "amount": "100.00", "currency": "EUR", "value_date": "2024-06-01"}
+
+
 def _pledge_body(p: dict[str, Any]) -> dict[str, Any]:
     from clearinghouse.funds.tests.factories import committed_pledge
 
@@ -118,6 +132,11 @@ API: dict[tuple[str, str], Rule] = {
         DEU_OWNER, setup=_contribution, denied=(404,)
     ),
     ("POST", "/api/v1/funds/{slug}/pledge-credits"): Rule(FINANCE, ok=(201,), setup=_fund, body=_pledge_body),
+    # Sources and uses: every reader of the fund (the balance only to those who see every entry).
+    ("GET", "/api/v1/funds/{slug}/disbursements"): Rule(ALL, setup=_cash_and_package),
+    ("POST", "/api/v1/funds/{slug}/disbursements"): Rule(
+        FINANCE, ok=(201,), setup=_cash_and_package, body=_disbursement_body, denied=(403,)
+    ),
     ("POST", "/api/v1/funds/{slug}/contributions/{contribution_id}/reversal"): Rule(
         FINANCE, ok=(201,), setup=_contribution, body=lambda p: {"reason": "typo in the amount"}
     ),

@@ -56,6 +56,7 @@ class Command(ClearinghouseCommand):
                 self.stdout.write(
                     f"  proposal {p.pk}: {p.quantity} × {item} from {p.pledge.owner.code} "
                     f"pledge {p.pledge_id} → requirement {p.requirement_id} ({p.requirement.priority})"
+                    + (f", package {vars(p)['package_ref']}" if vars(p).get("package_ref") else "")
                 )
         elif options["sub"] == "accept":
             outcome = services.accept_proposals(

@@ -1,5 +1,5 @@
-"""`clearinghouse fund ...`: list, status, shares, contributions, contribute, credit-pledge, reverse,
-opt-out, create, key, load-gdp."""
+"""`clearinghouse fund ...`: list, status, shares, contributions, contribute, disburse, flows,
+credit-pledge, reverse, opt-out, create, key, load-gdp."""
 
 from __future__ import annotations
 
@@ -44,6 +44,19 @@ def _stale(c: Any) -> str:
         if fx.is_stale(c.fx_date, c.value_date)
         else ""
     )
+
+
+def _jsonable(value: Any) -> Any:
+    """Decimals as decimal strings (money with 2 decimals, rates as stored), dates as ISO text."""
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value
 
 
 def money(value: Decimal | None) -> str:
@@ -153,6 +166,25 @@ def status_csv(data: dict[str, Any]) -> str:
     return out.getvalue()
 
 
+def _add_flow_parsers(sub: Any) -> None:
+    """`fund disburse` and `fund flows`: what the fund spends, and its sources, uses and balance."""
+    ds = sub.add_parser("disburse", help="Pay from the fund to a package (never beyond its balance).")
+    ds.add_argument("slug")
+    ds.add_argument("--package", required=True, type=int, help="The package's id")
+    ds.add_argument("--amount", required=True)
+    ds.add_argument("--currency", required=True, help="ISO 4217 code")
+    ds.add_argument("--date", required=True, help="Value date YYYY-MM-DD")
+    ds.add_argument("--notes", default="")
+    ds.add_argument("--as", dest="as_user", metavar="USERNAME", required=True)
+    ds.add_argument("--format", choices=["table", "json"], default="table")
+
+    fl = sub.add_parser("flows", help="Sources, uses and the balance of a fund over time.")
+    fl.add_argument("slug")
+    fl.add_argument("--as-of", dest="as_of", default=None, help="YYYY-MM-DD (default today)")
+    fl.add_argument("--as", dest="as_user", metavar="USERNAME", required=True)
+    fl.add_argument("--format", choices=["table", "json"], default="table")
+
+
 class Command(ClearinghouseCommand):
     help = "The multi-year fund: status, shares, contributions, in-kind credit, opt-outs, keys."
 
@@ -194,6 +226,8 @@ class Command(ClearinghouseCommand):
             help="Record it even though it is larger than the member's fair share of the whole fund.",
         )
         c.add_argument("--as", dest="as_user", metavar="USERNAME", required=True)
+
+        _add_flow_parsers(sub)
 
         cp = sub.add_parser("credit-pledge", help="Credit a committed or delivered pledge in kind.")
         cp.add_argument("slug")
@@ -317,6 +351,46 @@ class Command(ClearinghouseCommand):
                 f"{c.pk}\t{c.owner.code}\t{c.kind}\t{c.year}\t{c.amount:,.2f} {c.currency}\t{c.value_date}"
                 f"\t{c.converted_amount:,.2f} {fund.currency}\t@{c.fx_rate} ({c.fx_date}{_stale(c)})"
                 f"\t{c.reference}{note}"
+            )
+
+    def do_disburse(self, options: dict[str, Any]) -> None:
+        actor = self.acting_user(options)
+        d = services.disburse(
+            actor=actor,
+            slug=options["slug"],
+            data={
+                "package": options["package"],
+                "amount": options["amount"],
+                "currency": options["currency"],
+                "value_date": options["date"],
+                "notes": options["notes"],
+            },
+        )
+        data = selectors.disbursement_dict(d)
+        if options["format"] == "json":
+            self.stdout.write(json.dumps(_jsonable(data), indent=2))
+            return
+        self.stdout.write(
+            f"disbursement {d.pk}: {money(d.amount)} {d.currency} to package {d.package_id} on {d.value_date}"
+            f" = {money(d.converted_amount)} {data['fund_currency']} @{d.fx_rate} ({d.fx_date})"
+        )
+
+    def do_flows(self, options: dict[str, Any]) -> None:
+        user = self.acting_user(options)
+        fund = selectors.get_fund(user=user, slug=options["slug"])
+        as_of = _date(options["as_of"], "--as-of") if options["as_of"] else None
+        data = selectors.fund_flows(user=user, fund=fund, as_of=as_of)
+        if options["format"] == "json":
+            self.stdout.write(json.dumps(_jsonable(data), indent=2))
+            return
+        self.stdout.write(
+            f"{fund.slug} as of {data['as_of']}: sources {money(data['sources'])}, "
+            f"uses {money(data['uses'])}, balance {money(data['balance'])} {fund.currency}"
+            + ("" if data["complete"] else " (the entries releasable to this account; no balance)")
+        )
+        for row in data["over_time"]:
+            self.stdout.write(
+                f"  {row['date']}\t+{money(row['sources'])}\t-{money(row['uses'])}\t{money(row['balance'])}"
             )
 
     def do_contribute(self, options: dict[str, Any]) -> None:
