@@ -108,6 +108,7 @@ INSTALLED_APPS = [
     "clearinghouse.pledges",
     "clearinghouse.clearing",
     "clearinghouse.funds",
+    "clearinghouse.frameworks",
     "clearinghouse.tracker",
     "clearinghouse.reports",
     "clearinghouse.apps.ProjectConfig",
