@@ -12,7 +12,17 @@ from typing import Any
 
 from tests.access_rules import ALL, AUDITORS, COORDINATION, Rule
 
-APPS = ["governance", "catalog", "requirements", "pledges", "clearing", "funds", "frameworks", "tracker", "reports"]
+APPS = [
+    "governance",
+    "catalog",
+    "requirements",
+    "pledges",
+    "clearing",
+    "funds",
+    "frameworks",
+    "tracker",
+    "reports",
+]
 
 
 def _token_id(personas: dict[str, Any]) -> dict[str, Any]:

@@ -34,7 +34,16 @@ DEMO_ACCOUNTS: list[tuple[str, str, str]] = [
 ]
 
 # Apps whose `demo.seed(admin)` runs after the accounts exist, in this order (each is idempotent).
-DEMO_APPS: list[str] = ["governance", "catalog", "requirements", "pledges", "clearing", "tracker", "funds", "frameworks"]
+DEMO_APPS: list[str] = [
+    "governance",
+    "catalog",
+    "requirements",
+    "pledges",
+    "clearing",
+    "tracker",
+    "funds",
+    "frameworks",
+]
 
 
 def _passwords_file() -> Path:

@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Query, Router
+from ninja import Router
+from ninja.params.functions import Query
 
 from clearinghouse.core.schemas import ErrorOut
 from clearinghouse.frameworks import selectors
@@ -45,15 +46,13 @@ def get_framework(request: HttpRequest, slug: str) -> dict[str, Any]:
     return framework_out(selectors.get_framework(user=request.user, slug=slug))
 
 
-@router.get(
-    "/{slug}/status", response={200: FrameworkStatusOut, 404: ErrorOut, 422: ErrorOut}, by_alias=True
-)
+@router.get("/{slug}/status", response={200: FrameworkStatusOut, 404: ErrorOut, 422: ErrorOut}, by_alias=True)
 def framework_status(
     request: HttpRequest,
     slug: str,
-    from_: str | None = Query(None, alias="from"),
-    to: str | None = None,
-    source: str | None = None,
+    from_: str | None = Query(None, alias="from", description="First day, YYYY-MM-DD"),
+    to: str | None = Query(None, description="Last day, YYYY-MM-DD"),
+    source: str | None = Query(None, description="records or kiel (default: the framework's)"),
 ) -> dict[str, Any]:
     """Every member's share, fair share (yearly target × share × period in years), actual military aid
     in the period (`source`: records or kiel) and gap (fair share − actual). `from`/`to` (YYYY-MM-DD)

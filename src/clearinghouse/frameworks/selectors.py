@@ -37,7 +37,9 @@ from clearinghouse.tracker.choices import FlowType
 from clearinghouse.tracker.models import KielFlow, KielRelease
 
 SOURCES = tuple(Source.values)
-MILITARY_PLEDGES = Q(kind=PledgeKind.IN_KIND) | Q(kind=PledgeKind.FINANCIAL, earmark=Earmark.MILITARY_PROCUREMENT)
+MILITARY_PLEDGES = Q(kind=PledgeKind.IN_KIND) | Q(
+    kind=PledgeKind.FINANCIAL, earmark=Earmark.MILITARY_PROCUREMENT
+)
 
 
 def framework_list(*, user: Actor | None) -> QuerySet[Framework]:
@@ -129,11 +131,13 @@ def _records_aid(
         .order_by("pk")
         .values_list("pk", "owner__code", "value_eur")
     )
-    return [Aid(("pledge", pk), code, _to_currency(Decimal(v), framework.currency, on)) for pk, code, v in rows]
+    return [
+        Aid(("pledge", pk), code, _to_currency(Decimal(v), framework.currency, on)) for pk, code, v in rows
+    ]
 
 
 def current_release() -> KielRelease:
-    release = KielRelease.objects.filter(is_current=True).first()
+    release: KielRelease | None = KielRelease.objects.filter(is_current=True).first()
     if release is None:
         raise InvalidInput(
             "source: no Kiel tracker release is imported (run `clearinghouse import kiel DIR --as USER`)",
@@ -210,7 +214,7 @@ def status_dict(framework: Framework, source: str, status: FrameworkStatus) -> d
     return {
         "framework": framework.slug,
         "title": framework.title,
-        "target": str(status.target),
+        "target": format(status.target, "f"),
         "target_per_year": str(framework.target_amount.quantize(Decimal("0.01"), rounding=ROUND_HALF_EVEN)),
         "currency": framework.currency,
         "from": status.start.isoformat(),
@@ -225,16 +229,16 @@ def status_dict(framework: Framework, source: str, status: FrameworkStatus) -> d
                 "participant": m.participant,
                 "name": m.name,
                 "exempt": m.exempt,
-                "share": str(m.share),
-                "fair_share": str(m.fair_share),
-                "actual": str(m.actual),
-                "gap": str(m.gap),
+                "share": format(m.share, "f"),
+                "fair_share": format(m.fair_share, "f"),
+                "actual": format(m.actual, "f"),
+                "gap": format(m.gap, "f"),
             }
             for m in status.members
         ],
         "totals": {
-            "fair_share": str(status.fair_share_total),
-            "actual": str(status.actual_total),
-            "gap": str(status.gap_total),
+            "fair_share": format(status.fair_share_total, "f"),
+            "actual": format(status.actual_total, "f"),
+            "gap": format(status.gap_total, "f"),
         },
     }

@@ -48,12 +48,16 @@ def framework_detail(request: HttpRequest, slug: str) -> HttpResponse:
     framework = selectors.get_framework(user=request.user, slug=slug)
     start, end = request.GET.get("from") or None, request.GET.get("to") or None
     source = request.GET.get("source") or None
-    sort = request.GET.get("sort") if request.GET.get("sort") in SORTS else "share"
+    sort = request.GET.get("sort") or "share"
+    if sort not in SORTS:
+        sort = "share"
     order = "asc" if request.GET.get("order") == "asc" else "desc"
     data: dict[str, Any] | None = None
     error: DomainError | None = None
     try:
-        chosen, status = selectors.status_of(framework, user=request.user, start=start, end=end, source=source)
+        chosen, status = selectors.status_of(
+            framework, user=request.user, start=start, end=end, source=source
+        )
         data = selectors.status_dict(framework, chosen, status)
         members = [{**m, "short": Decimal(m["gap"]) > 0} for m in data["members"]]
         data["members"] = _sorted(members, sort, order)

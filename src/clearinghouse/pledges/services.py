@@ -42,7 +42,14 @@ from clearinghouse.participants.permissions import (
     is_recipient_officer_of,
 )
 from clearinghouse.pledges import policies
-from clearinghouse.pledges.choices import ALLOCATABLE, TERMINAL, TRANSITIONS, Earmark, PledgeKind, PledgeStatus
+from clearinghouse.pledges.choices import (
+    ALLOCATABLE,
+    TERMINAL,
+    TRANSITIONS,
+    Earmark,
+    PledgeKind,
+    PledgeStatus,
+)
 from clearinghouse.pledges.models import Allocation, Delivery, Pledge, PledgeTranche
 from clearinghouse.pledges.signals import pledge_changed
 from clearinghouse.requirements.models import Requirement

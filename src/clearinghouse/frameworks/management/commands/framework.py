@@ -17,7 +17,9 @@ def _money(value: str) -> str:
 
 
 class Command(ClearinghouseCommand):
-    help = "Frameworks (one payment, several promises): list, fair share against actual, load the shipped ones."
+    help = (
+        "Frameworks (one payment, several promises): list, fair share against actual, load the shipped ones."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         sub = parser.add_subparsers(dest="sub", required=True)
@@ -26,8 +28,12 @@ class Command(ClearinghouseCommand):
 
         st = sub.add_parser("status", help="Every member's share, fair share, actual and gap over a period.")
         st.add_argument("slug")
-        st.add_argument("--from", dest="start", default=None, help="First day YYYY-MM-DD (default: the framework's).")
-        st.add_argument("--to", dest="end", default=None, help="Last day YYYY-MM-DD (default: the framework's).")
+        st.add_argument(
+            "--from", dest="start", default=None, help="First day YYYY-MM-DD (default: the framework's)."
+        )
+        st.add_argument(
+            "--to", dest="end", default=None, help="Last day YYYY-MM-DD (default: the framework's)."
+        )
         # Checked by the selector (not argparse choices) so that a wrong value is one line, as in the API.
         st.add_argument("--source", default=None, help="kiel or records (default: the framework's).")
         st.add_argument("--format", choices=["table", "json"], default="table")
@@ -39,14 +45,16 @@ class Command(ClearinghouseCommand):
             help="Count the records this account may see (default: the operator's console, every record).",
         )
 
-        ld = sub.add_parser("load", help="Create the shipped frameworks (washington-baseline) and their keys.")
+        ld = sub.add_parser(
+            "load", help="Create the shipped frameworks (washington-baseline) and their keys."
+        )
         ld.add_argument("--as", dest="as_user", metavar="USERNAME", required=True)
 
     def handle(self, *args: Any, **options: Any) -> None:
         getattr(self, "do_" + options["sub"])(options)
 
     def do_list(self, options: dict[str, Any]) -> None:
-        items = [
+        items: list[dict[str, Any]] = [
             {
                 "slug": f.slug,
                 "title": f.title,
@@ -94,7 +102,9 @@ class Command(ClearinghouseCommand):
         widths = [max(len(r[i]) for r in rows) for i in range(5)]
         for n, r in enumerate(rows):
             self.stdout.write(
-                "  ".join(c.ljust(widths[i]) if i == 0 else c.rjust(widths[i]) for i, c in enumerate(r)).rstrip()
+                "  ".join(
+                    c.ljust(widths[i]) if i == 0 else c.rjust(widths[i]) for i, c in enumerate(r)
+                ).rstrip()
             )
             if n == 0:
                 self.stdout.write("  ".join("-" * w for w in widths))
