@@ -42,8 +42,8 @@ COLUMNS: tuple[str, ...] = (
     "available_from",
     "releasability",
     "notes",
-    "illustrative",
     "earmark",
+    "illustrative",
 )
 # Columns a file may leave out: `illustrative` (demo or training data) is false for a new record and
 # unchanged for an existing one when the column is absent or its cell blank; `earmark` (financial:
@@ -260,8 +260,8 @@ def _pledge_row(p: Any) -> list[Any]:
         p.available_from,
         p.releasability,
         p.notes,
-        p.illustrative,
         p.earmark,
+        p.illustrative,
     ]
 
 
