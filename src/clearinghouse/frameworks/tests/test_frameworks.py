@@ -215,3 +215,15 @@ def test_the_page_shows_fair_share_against_actual_sorted_with_gaps_highlighted(
     bad = client.get(reverse("framework-detail", args=["quad"]) + "?source=cia")
     assert bad.status_code == 422 and "source: &#x27;cia&#x27; is not one of" in bad.content.decode()
     assert page_client(None).get(reverse("framework-list")).status_code == 302
+
+
+def test_records_count_the_pledges_the_reader_may_see(personas: dict[str, Any], api_client: Any) -> None:
+    quad_framework(personas["admin"])
+    records(personas)  # marked `coordination`: the coordinating body and the donor see them
+    url = "/api/v1/frameworks/quad/status"
+    seen = {
+        name: by_member(api_client(personas[name]).get(url).json())["DEU"]["actual"]
+        for name in ("coordinator", "donor_deu", "donor_usa")
+    }
+    assert seen == {"coordinator": "200000.00", "donor_deu": "200000.00", "donor_usa": "0.00"}
+    # The Kiel figures are public: the same for everyone (checked in test_actual_from_the_kiel_release).
