@@ -132,3 +132,11 @@ def test_the_rule_is_chosen_at_creation_through_each_door(personas: dict[str, An
     )
     assert "in-kind credit at_commitment" in out.getvalue()
     assert Fund.objects.get(slug="by-cli").in_kind_credit == "at_commitment"
+
+
+def test_the_fund_page_names_the_rule(personas: dict[str, Any], page_client: Any) -> None:
+    from django.urls import reverse
+
+    trio_fund(personas["admin"], in_kind_credit="at_delivery")
+    html = page_client(personas["analyst"]).get(reverse("fund-detail", args=["trio"])).content.decode()
+    assert 'id="in-kind-credit">At delivery (the pledge is delivered)' in html
