@@ -21,6 +21,7 @@ APPS = [
     "packages",
     "clearing",
     "funds",
+    "frameworks",
     "tracker",
     "reports",
 ]

@@ -52,6 +52,9 @@ def world(personas: dict[str, Any]) -> dict[str, Any]:
     load_catalog()
     ingest.import_kiel_release(actor=personas["admin"], directory=R29)
     trio_fund(personas["admin"])
+    from clearinghouse.frameworks.tests.factories import quad_framework
+
+    quad_framework(personas["admin"], slug="trio")
     typo = funds.record_cash_contribution(
         actor=personas["finance"],
         slug="trio",
@@ -131,6 +134,7 @@ def world(personas: dict[str, Any]) -> dict[str, Any]:
 
 QUERIES: dict[str, list[str]] = {
     "/api/v1/funds/{slug}/status": ["", "year=2025", "as_of=2025-03-14"],
+    "/api/v1/frameworks/{slug}/status": ["", "source=kiel&from=2023-01-01&to=2023-12-31"],
     "/api/v1/reports/totals": ["by=year", "by=month&source=records"],
     "/api/v1/reports/donors": ["per_gdp=true", "with_eu_share=true", "source=records"],
     "/api/v1/reports/groups": ["", "source=records"],
@@ -203,6 +207,9 @@ def test_no_command_line_json_has_a_float_where_money_is(
         ("fund", "status", "trio", "--format", "json"),
         ("fund", "status", "trio", "--year", "2025", "--as-of", "2025-03-14", "--format", "json"),
         ("fund", "shares", "trio", "--format", "json"),
+        ("framework", "status", "trio", "--format", "json"),
+        ("framework", "status", "trio", "--source", "kiel", "--from", "2023-01-01", "--format", "json"),
+        ("framework", "list", "--format", "json"),
         ("fund", "contributions", "trio", "--as", "finance", "--format", "json"),
         ("report", "totals", "--format", "json"),
         ("report", "donors", "--per-gdp", "--format", "json"),

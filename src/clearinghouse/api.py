@@ -15,6 +15,7 @@ from clearinghouse.core.api_docs import LocalSwagger
 from clearinghouse.core.auth import API_AUTH
 from clearinghouse.core.errors import DomainError
 from clearinghouse.core.openapi import complete
+from clearinghouse.frameworks.api import router as frameworks_router
 from clearinghouse.funds.api import gdp_router, keys_router
 from clearinghouse.funds.api import router as funds_router
 from clearinghouse.governance.api import (
@@ -112,5 +113,6 @@ api.add_router("/clearing", clearing_router)
 api.add_router("/funds", funds_router)
 api.add_router("/burden-keys", keys_router)
 api.add_router("/gdp", gdp_router)
+api.add_router("/frameworks", frameworks_router)
 api.add_router("/kiel", kiel_router)
 api.add_router("/reports", reports_router)

@@ -43,6 +43,7 @@ DEMO_APPS: list[str] = [
     "packages",
     "tracker",
     "funds",
+    "frameworks",
 ]
 
 

@@ -109,6 +109,7 @@ INSTALLED_APPS = [
     "clearinghouse.packages",
     "clearinghouse.clearing",
     "clearinghouse.funds",
+    "clearinghouse.frameworks",
     "clearinghouse.tracker",
     "clearinghouse.reports",
     "clearinghouse.apps.ProjectConfig",

@@ -47,6 +47,7 @@ urlpatterns = [
     path("", include("clearinghouse.packages.urls")),
     path("", include("clearinghouse.clearing.urls")),
     path("", include("clearinghouse.funds.urls")),
+    path("", include("clearinghouse.frameworks.urls")),
     path("", include("clearinghouse.tracker.urls")),
     path("", include("clearinghouse.reports.urls")),
     path("admin/", admin.site.urls),

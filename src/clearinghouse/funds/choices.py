@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db import models
 
-from clearinghouse.pledges.choices import FIRM
+from clearinghouse.pledges.choices import FIRM, PledgeStatus
 
 
 class BurdenKeyKind(models.TextChoices):
@@ -28,5 +28,17 @@ class ContributionKind(models.TextChoices):
     IN_KIND = "in_kind", "In kind (pledge credited)"
 
 
+class InKindCredit(models.TextChoices):
+    """When a pledge is credited to a fund: once delivered (the default), or once committed."""
+
+    AT_DELIVERY = "at_delivery", "At delivery (the pledge is delivered)"
+    AT_COMMITMENT = "at_commitment", "At commitment (the pledge is committed, in delivery or delivered)"
+
+
 # Pledge statuses that may be credited to a fund: the pledge is firm ("committed or delivered").
 CREDITABLE_PLEDGE_STATUSES = FIRM
+# ... under each crediting rule.
+CREDITABLE_UNDER: dict[str, tuple[str, ...]] = {
+    InKindCredit.AT_DELIVERY: (PledgeStatus.DELIVERED,),
+    InKindCredit.AT_COMMITMENT: tuple(FIRM),
+}

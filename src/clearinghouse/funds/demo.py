@@ -11,7 +11,7 @@ from typing import Any
 from clearinghouse.core import clock
 from clearinghouse.core.errors import DomainError
 from clearinghouse.funds import services
-from clearinghouse.funds.choices import CREDITABLE_PLEDGE_STATUSES
+from clearinghouse.funds.choices import CREDITABLE_UNDER
 from clearinghouse.funds.models import BurdenKey, Contribution, Disbursement, Fund, FundOptOut
 from clearinghouse.governance import demo as governance_demo
 from clearinghouse.packages import attribution as package_attribution
@@ -77,6 +77,8 @@ def seed(admin: Any) -> None:
                 "group": "alliance",
                 "burden_key": KEY,
                 "shortfall_policy": "redistribute",
+                # The demo credits committed pledges (a fund's default credits them at delivery).
+                "in_kind_credit": "at_commitment",
                 "counts_kinds": ["in_kind", "financial"],
                 "notes": "100 billion USD over five years from the 32 allies, shared by 2021 GDP.",
             },
@@ -145,7 +147,7 @@ def _credit_pledges(admin: Any) -> None:
     today = clock.today()
     candidates = (
         Pledge.objects.filter(
-            status__in=CREDITABLE_PLEDGE_STATUSES,
+            status__in=CREDITABLE_UNDER[fund.in_kind_credit],
             kind="in_kind",
             owner__in=fund.group.members.all(),
             available_from__gte=dt.date(fund.first_year, 1, 1),

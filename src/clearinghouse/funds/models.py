@@ -12,7 +12,7 @@ from clearinghouse.core.fields import ExactDecimalField
 from clearinghouse.core.models import Releasable, RestrictedModel
 from clearinghouse.core.money import AmountField, DerivedAmountField, RateField
 from clearinghouse.core.releasability import visibility_q
-from clearinghouse.funds.choices import BurdenKeyKind, ContributionKind, ShortfallPolicy
+from clearinghouse.funds.choices import BurdenKeyKind, ContributionKind, InKindCredit, ShortfallPolicy
 
 
 def _finance_q(user: Actor | None) -> Q | None:
@@ -153,6 +153,12 @@ class Fund(RestrictedModel):
     burden_key = models.ForeignKey(BurdenKey, on_delete=models.PROTECT, related_name="funds")
     shortfall_policy = models.CharField(
         max_length=20, choices=ShortfallPolicy.choices, default=ShortfallPolicy.REDISTRIBUTE
+    )
+    in_kind_credit = models.CharField(
+        max_length=20,
+        choices=InKindCredit.choices,
+        default=InKindCredit.AT_DELIVERY,
+        help_text="When a pledge is credited: once delivered (default) or once committed. Fixed at creation.",
     )
     counts_kinds = models.JSONField(
         default=list, blank=True, help_text="Pledge kinds credited in kind (in_kind, financial); empty: none."

@@ -51,6 +51,11 @@ class FundIn(Schema):
     group: str = Field(description="Code of the contributing group, e.g. alliance.")
     burden_key: str = Field(description="Code of the burden key.")
     shortfall_policy: str = "redistribute"
+    in_kind_credit: str = Field(
+        "at_delivery",
+        description="When a pledge is credited: at_delivery (once delivered) or at_commitment (once "
+        "committed). Fixed when the fund is created.",
+    )
     yearly_targets: list[YearTargetIn] | None = Field(
         None, description="Optional schedule; without it the target is split evenly over the years."
     )
@@ -83,6 +88,7 @@ class FundOut(Schema):
     group: str
     burden_key: str
     shortfall_policy: str
+    in_kind_credit: str
     counts_kinds: list[str]
     counts_capabilities: list[str]
     notes: str

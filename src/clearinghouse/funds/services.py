@@ -19,8 +19,10 @@ from clearinghouse.core.choices import Releasability
 from clearinghouse.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from clearinghouse.funds.choices import (
     CREDITABLE_PLEDGE_STATUSES,
+    CREDITABLE_UNDER,
     BurdenKeyKind,
     ContributionKind,
+    InKindCredit,
     ShortfallPolicy,
 )
 from clearinghouse.funds.models import (
@@ -43,7 +45,7 @@ from clearinghouse.packages.models import Package
 from clearinghouse.participants import cleaning as participant_cleaning
 from clearinghouse.participants.models import Participant, ParticipantGroup
 from clearinghouse.pledges.choices import PledgeKind
-from clearinghouse.pledges.models import Pledge
+from clearinghouse.pledges.models import Delivery, Pledge
 
 CENT = money.CENT
 MAX_RATE = Decimal(10) ** (money.RATE_DIGITS - money.RATE_PLACES) - Decimal(1).scaleb(-money.RATE_PLACES)
@@ -286,6 +288,12 @@ def create_fund(*, actor: Actor, data: Mapping[str, Any]) -> Fund:
     policy = data.get("shortfall_policy") or ShortfallPolicy.REDISTRIBUTE
     if policy not in ShortfallPolicy.values:
         raise InvalidInput(f"Unknown shortfall policy {policy!r}.", field="shortfall_policy")
+    in_kind_credit = data.get("in_kind_credit") or InKindCredit.AT_DELIVERY
+    if in_kind_credit not in InKindCredit.values:
+        raise InvalidInput(
+            f"in_kind_credit: {in_kind_credit!r} is not one of {', '.join(InKindCredit.values)}",
+            field="in_kind_credit",
+        )
     kinds, caps = _rules(data)
     group = ParticipantGroup.objects.filter(code=str(data.get("group") or "")).first()
     if group is None:
@@ -334,6 +342,7 @@ def create_fund(*, actor: Actor, data: Mapping[str, Any]) -> Fund:
             group=group,
             burden_key=burden_key,
             shortfall_policy=policy,
+            in_kind_credit=in_kind_credit,
             counts_kinds=kinds,
             counts_capabilities=caps,
             notes=str(data.get("notes") or ""),
@@ -688,6 +697,47 @@ def record_cash_contribution(
     return contribution
 
 
+def _last_delivery(pledge: Pledge) -> dt.date | None:
+    """The day of the pledge's last recorded delivery, if any."""
+    last: dt.date | None = (
+        Delivery.objects.filter(allocation__pledge=pledge)
+        .order_by("-delivered_on")
+        .values_list("delivered_on", flat=True)
+        .first()
+    )
+    return last
+
+
+def _check_creditable(fund: Fund, pledge: Pledge) -> None:
+    """The fund's rule decides which statuses are credited: delivered (at_delivery) or firm."""
+    pk = pledge.pk
+    if pledge.status not in CREDITABLE_UNDER[fund.in_kind_credit]:
+        if fund.in_kind_credit == InKindCredit.AT_DELIVERY and pledge.status in CREDITABLE_PLEDGE_STATUSES:
+            raise Conflict(
+                f"Pledge {pk} is {pledge.status}; {fund.slug} credits pledges at delivery: "
+                "only a delivered pledge is credited."
+            )
+        raise Conflict(
+            f"Pledge {pk} is {pledge.status}; only committed, in-delivery or delivered pledges are credited."
+        )
+
+
+def _credit_date(fund: Fund, pledge: Pledge, value_date: Any, today: dt.date) -> dt.date:
+    """The credit's value date: the one given, else (at delivery) the pledge's last delivery, else its
+    value date (or today when that is still to come)."""
+    if value_date is not None and value_date != "":
+        on = cleaning.date(value_date, "value_date")
+        if on > today:
+            raise InvalidInput(f"The value date {on} is in the future.", field="value_date")
+        return on
+    fallback = pledge.available_from if pledge.available_from and pledge.available_from <= today else today
+    if fund.in_kind_credit == InKindCredit.AT_DELIVERY:
+        # A financial pledge, or one without recorded deliveries: its value date.
+        last = _last_delivery(pledge)
+        return min(last, today) if last is not None else fallback
+    return fallback
+
+
 def credit_pledge(
     *,
     actor: Actor,
@@ -719,11 +769,7 @@ def credit_pledge(
                 f"Pledge {pk} is already credited to {earlier.fund.slug} (contribution {earlier.pk}); "
                 "a pledge is credited once."
             )
-        if pledge.status not in CREDITABLE_PLEDGE_STATUSES:
-            raise Conflict(
-                f"Pledge {pk} is {pledge.status}; "
-                "only committed, in-delivery or delivered pledges are credited."
-            )
+        _check_creditable(fund, pledge)
         if pledge.kind not in fund.counts_kinds:
             raise InvalidInput(f"{pledge.kind} pledges do not count toward {fund.slug}.", field="pledge_id")
         if package_attribution.backing_pledge_ids().filter(pledge_id=pledge.pk).exists():
@@ -744,12 +790,7 @@ def credit_pledge(
         amount = pledge.value_amount
         if amount is None or amount <= 0:
             raise InvalidInput(f"Pledge {pk} has no valuation.", field="pledge_id")
-        if value_date is None or value_date == "":
-            on = pledge.available_from if pledge.available_from and pledge.available_from <= today else today
-        else:
-            on = cleaning.date(value_date, "value_date")
-            if on > today:
-                raise InvalidInput(f"The value date {on} is in the future.", field="value_date")
+        on = _credit_date(fund, pledge, value_date, today)
         credit_year = _credit_year(fund, year, on)
         conversion = _convert(Decimal(amount), pledge.currency, fund, on, field="pledge_id")
         p = Preview(

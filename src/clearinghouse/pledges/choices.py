@@ -12,6 +12,19 @@ class PledgeKind(models.TextChoices):
     FINANCIAL = "financial", "Financial"
 
 
+class Earmark(models.TextChoices):
+    """What a financial pledge's money is for, when the donor says so."""
+
+    NONE = "", "Not earmarked"
+    MILITARY_PROCUREMENT = "military_procurement", "Military procurement"
+
+
+def is_military(kind: str, earmark: str) -> bool:
+    """Military aid: items in kind, or money earmarked for military procurement (the Kiel rule: money
+    given to buy weapons is the giver's military aid, not financial aid)."""
+    return kind == PledgeKind.IN_KIND or earmark == Earmark.MILITARY_PROCUREMENT
+
+
 class PledgeStatus(models.TextChoices):
     """Where a pledge is in its lifecycle."""
 

@@ -14,7 +14,7 @@ from clearinghouse.core.choices import Releasability
 from clearinghouse.core.forms import ServiceForm, set_choices
 from clearinghouse.participants.forms import participant_choices
 from clearinghouse.pledges import services
-from clearinghouse.pledges.choices import PledgeKind
+from clearinghouse.pledges.choices import Earmark, PledgeKind
 
 _TRANCHE = re.compile(r"^\s*(\d{4})\s*[:=]\s*(\S+)\s*$")
 
@@ -57,6 +57,12 @@ class PledgeForm(ServiceForm):
     )
     currency = forms.ChoiceField(required=False, help_text="ISO 4217; in kind: default the catalog's.")
     purpose = forms.CharField(label="Purpose (financial)", required=False, max_length=300)
+    earmark = forms.ChoiceField(
+        label="Earmark (financial)",
+        choices=Earmark.choices,
+        required=False,
+        help_text="Money for military procurement counts as military aid in the reports.",
+    )
     tranches = forms.CharField(
         label="Yearly tranches (financial)",
         required=False,
@@ -142,6 +148,7 @@ class PledgeForm(ServiceForm):
             "amount": pledge.amount if pledge.amount is not None else "",
             "currency": pledge.currency,
             "purpose": pledge.purpose,
+            "earmark": pledge.earmark,
             "tranches": tranches_text(pledge),
             "available_from": pledge.available_from.isoformat(),
             "announced_at": pledge.announced_at,

@@ -10,7 +10,7 @@ from clearinghouse.core.actors import Actor, is_signed_in
 from clearinghouse.core.models import Releasable, RestrictedModel
 from clearinghouse.core.money import AmountField, DerivedAmountField, RateField
 from clearinghouse.core.releasability import visibility_q
-from clearinghouse.pledges.choices import PledgeKind, PledgeStatus
+from clearinghouse.pledges.choices import Earmark, PledgeKind, PledgeStatus
 
 
 class Pledge(Releasable):
@@ -34,6 +34,13 @@ class Pledge(Releasable):
     amount = AmountField(null=True, blank=True)
     currency = models.CharField(max_length=3, help_text="ISO 4217.")
     purpose = models.CharField(max_length=300, blank=True)
+    earmark = models.CharField(
+        max_length=30,
+        choices=Earmark.choices,
+        blank=True,
+        default=Earmark.NONE,
+        help_text="A financial pledge's earmark: military_procurement makes it military aid in the reports.",
+    )
     available_from = models.DateField(help_text="The value date: FX conversion uses the rate of this day.")
     announced_at = models.CharField(
         max_length=200, blank=True, help_text="Where it was announced, for events outside the system."
@@ -87,6 +94,11 @@ class Pledge(Releasable):
                 name="pledges_pledge_kind_fields",
                 violation_error_message="An in-kind pledge needs an item type and a positive quantity and no "
                 "amount; a financial pledge needs a positive amount and no item type or quantity.",
+            ),
+            models.CheckConstraint(
+                condition=Q(earmark=Earmark.NONE) | Q(kind=PledgeKind.FINANCIAL),
+                name="pledges_pledge_earmark_financial_only",
+                violation_error_message="Only a financial pledge is earmarked.",
             ),
             models.CheckConstraint(
                 condition=Q(unit_value__isnull=True) | Q(unit_value__gte=0),

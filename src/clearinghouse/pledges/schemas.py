@@ -55,6 +55,11 @@ class PledgeIn(Schema):
     amount: Money | None = Field(None, gt=0, description="Financial.")
     currency: Currency | None = Field(None, min_length=3, max_length=3, description="ISO 4217, e.g. EUR.")
     purpose: Line = Field("", max_length=300)
+    earmark: str = Field(
+        "",
+        description="Financial: `military_procurement` when the money is for buying weapons (counted as "
+        "military aid in the reports), else empty.",
+    )
     available_from: Date = Field(..., description="The value date; EUR conversion uses its ECB rate.")
     announced_at: Line = Field("", max_length=200, description="Where it was announced (outside events).")
     meeting: Id | None = Field(None, description="The id of the meeting it was announced at.")
@@ -80,6 +85,7 @@ class PledgePatch(Schema):
     amount: Money | None = Field(None, gt=0)
     currency: Currency | None = Field(None, min_length=3, max_length=3)
     purpose: Line | None = Field(None, max_length=300)
+    earmark: str | None = None
     available_from: Date | None = None
     announced_at: Line | None = Field(None, max_length=200)
     meeting: Id | None = None
@@ -114,6 +120,7 @@ class PledgeOut(Schema):
     amount: MoneyOrNoneOut
     currency: str
     purpose: str
+    earmark: str
     available_from: dt.date
     announced_at: str
     meeting: int | None = Field(None, description="The meeting it was announced at.")

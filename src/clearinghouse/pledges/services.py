@@ -42,7 +42,14 @@ from clearinghouse.participants.permissions import (
     is_recipient_officer_of,
 )
 from clearinghouse.pledges import policies
-from clearinghouse.pledges.choices import ALLOCATABLE, TERMINAL, TRANSITIONS, PledgeKind, PledgeStatus
+from clearinghouse.pledges.choices import (
+    ALLOCATABLE,
+    TERMINAL,
+    TRANSITIONS,
+    Earmark,
+    PledgeKind,
+    PledgeStatus,
+)
 from clearinghouse.pledges.models import Allocation, Delivery, DerivedNeed, Pledge, PledgeTranche
 from clearinghouse.pledges.signals import pledge_changed
 from clearinghouse.requirements import services as requirement_services
@@ -61,6 +68,7 @@ FIELDS = (
     "amount",
     "currency",
     "purpose",
+    "earmark",
     "available_from",
     "announced_at",
     "meeting",
@@ -213,7 +221,7 @@ def _clean(
     currency = None if cleaning.blank(data.get("currency")) else fx.validate_currency(data.get("currency"))
     tranches: list[tuple[int, Decimal]] = []
     if kind == PledgeKind.IN_KIND:
-        for field in ("amount", "tranches"):
+        for field in ("amount", "tranches", "earmark"):
             if not cleaning.blank(data.get(field)):
                 raise InvalidInput(f"{field}: only for financial pledges (leave it empty)", field=field)
         code = cleaning.text(data.get("item_type"), "item_type", max_length=40)
@@ -264,7 +272,8 @@ def _clean(
             raise InvalidInput("currency: required for a financial pledge", field="currency")
         value_amount = amount
         tranches = _tranches(data.get("tranches"), amount, currency)
-        values.update(item_type=None, quantity=None, unit_value=None, amount=amount)
+        earmark = cleaning.choice(data.get("earmark"), "earmark", Earmark, default=Earmark.NONE)
+        values.update(item_type=None, quantity=None, unit_value=None, amount=amount, earmark=earmark)
     value_eur, rate = fx.to_eur(value_amount, currency, available_from, rounding=ROUND_HALF_UP)
     cause = "amount" if kind == PledgeKind.FINANCIAL else "quantity"
     money.check_derived(value_eur, cause, "the value in EUR")
@@ -290,6 +299,7 @@ def _as_data(pledge: Pledge, releasable_to: list[Participant], tranches: list[An
         "amount": pledge.amount,
         "currency": pledge.currency,
         "purpose": pledge.purpose,
+        "earmark": pledge.earmark,
         "available_from": pledge.available_from,
         "announced_at": pledge.announced_at,
         "meeting": pledge.meeting_id,

@@ -42,11 +42,13 @@ COLUMNS: tuple[str, ...] = (
     "available_from",
     "releasability",
     "notes",
+    "earmark",
     "illustrative",
 )
 # Columns a file may leave out: `illustrative` (demo or training data) is false for a new record and
-# unchanged for an existing one when the column is absent or its cell blank.
-OPTIONAL_COLUMNS = frozenset({"illustrative"})
+# unchanged for an existing one when the column is absent or its cell blank; `earmark` (financial:
+# military_procurement) likewise: none for a new record, unchanged for an existing one.
+OPTIONAL_COLUMNS = frozenset({"illustrative", "earmark"})
 # A service error about a field that is not a column is reported at the column it comes from.
 FIELD_TO_COLUMN = {"tranches": "amount", "owner": "external_ref", "pledge": "item_type", "unit": "quantity"}
 
@@ -190,7 +192,10 @@ def _writer(actor: Actor) -> tabular.Writer:
             else:
                 try:
                     with transaction.atomic():  # a refused row is undone alone, the others reported too
-                        pledge = services.update_pledge(actor=actor, pledge_id=found[0], changes=data)
+                        changes = {
+                            k: v for k, v in data.items() if not (k == "earmark" and cleaning.blank(v))
+                        }
+                        pledge = services.update_pledge(actor=actor, pledge_id=found[0], changes=changes)
                 except DomainError as exc:
                     refused.append((number, exc))
                     continue
@@ -230,7 +235,7 @@ def _same(stored: list[Any], data: dict[str, Any]) -> bool:
         elif isinstance(value, dt.date):
             if cell != value.isoformat():
                 return False
-        elif column in ("kind", "releasability"):
+        elif column in ("kind", "releasability", "earmark"):
             if cell.lower() != value:
                 return False
         elif column in ("donor", "currency"):
@@ -255,6 +260,7 @@ def _pledge_row(p: Any) -> list[Any]:
         p.available_from,
         p.releasability,
         p.notes,
+        p.earmark,
         p.illustrative,
     ]
 

@@ -11,11 +11,12 @@ Two sources, never mixed in one figure:
   (`suppression.py`) and further cells withheld so that none can be worked out from the others
   (complementary suppression over every table published together, `linked.py`). Pledge kinds
   map to the tracker's types: financial → financial, in kind → military (every capability area
-  of the catalogue is military); the records have no humanitarian aid. Statuses map to the
-  tracker's two measures: committed, in delivery and delivered pledges are allocations (`total`,
-  like the tracker's "aid delivered or specified for delivery"); every live pledge (offered to
-  delivered; not withdrawn or declined) counts in `commitments`; `delivered` is the delivered
-  share of each pledge's value. A pledge is dated by its `available_from` date.
+  of the catalogue is military), and financial earmarked for military procurement → military (money
+  given to buy weapons is military aid, as the tracker counts it); the records have no humanitarian
+  aid. Statuses map to the tracker's two measures: committed, in delivery and delivered pledges
+  are allocations (`total`, like the tracker's "aid delivered or specified for delivery"); every
+  live pledge (offered to delivered; not withdrawn or declined) counts in `commitments`;
+  `delivered` is the delivered share of each pledge's value. A pledge is dated by its `available_from` date.
 
 Report functions return plain dicts of Decimals; the doors turn them into JSON numbers, CSV or XLSX.
 """
@@ -37,7 +38,7 @@ from clearinghouse.packages import attribution
 from clearinghouse.packages.models import Package
 from clearinghouse.participants.choices import ParticipantKind
 from clearinghouse.participants.models import Participant, ParticipantGroup
-from clearinghouse.pledges.choices import FIRM, LIVE
+from clearinghouse.pledges.choices import FIRM, LIVE, is_military
 from clearinghouse.pledges.models import Pledge
 from clearinghouse.reports import linked
 from clearinghouse.reports.cache import cached_report
@@ -192,7 +193,7 @@ def _records_rows(user: Actor | None, *, public: bool) -> tuple[list[tuple[Any, 
     visible = visible.exclude(pk__in=attribution.backing_pledge_ids())
     illustrative, label = _illustrative_meta(visible, public=public)
     live = visible.filter(illustrative=False) if public else visible
-    fields = ("pk", "owner__code", "kind", "status", "available_from", "value_eur", "quantity")
+    fields = ("pk", "owner__code", "kind", "earmark", "status", "available_from", "value_eur", "quantity")
     rows = list(live.values_list(*fields, "delivered_quantity", "item_type__capability__name"))
     return rows, illustrative, label
 
@@ -204,7 +205,7 @@ def _records_dataset(user: Actor | None, *, public: bool) -> Dataset:
     weapons: list[Contribution] = []
     rows, illustrative, label = _records_rows(user, public=public)
     spent = attribution.spent_through_packages(pk for pk, _, kind, *_ in rows if kind == "financial")
-    for pk, owner, kind, status, available, value_eur, quantity, delivered_qty, category in rows:
+    for pk, owner, kind, earmark, status, available, value_eur, quantity, delivered_qty, category in rows:
         if value_eur is None:
             continue
         if pk in spent:
@@ -217,7 +218,9 @@ def _records_dataset(user: Actor | None, *, public: bool) -> Dataset:
             continue
         value = Decimal(value_eur).scaleb(-9)  # EUR → EUR billion, exactly
         year, month = (available.year, available.month) if available else (None, None)
-        column = "military" if kind == "in_kind" else "financial"
+        # Money earmarked for military procurement is the giver's military aid (the Kiel rule), and
+        # counted there only: one pledge is one atom in one column, never in both.
+        column = "military" if is_military(kind, earmark) else "financial"
         # The atoms: the pledge's allocated value (military or financial), or its value not yet
         # allocated (offered, accepted), and its delivered value; every figure sums some of them.
         held = (pk, column) if status in ALLOCATED else (pk, "pending")
@@ -236,10 +239,10 @@ def _records_dataset(user: Actor | None, *, public: bool) -> Dataset:
             for col, amount, atom in parts
         ]
         if kind == "in_kind" and status in ALLOCATED:
-            label = category or "Unspecified"
+            group = category or "Unspecified"
             weapons += [
-                Contribution(pk, owner, "count", Decimal(quantity or 0), category=label, atom=(pk, "count")),
-                Contribution(pk, owner, "value_eur", Decimal(value_eur), category=label, atom=held),
+                Contribution(pk, owner, "count", Decimal(quantity or 0), category=group, atom=(pk, "count")),
+                Contribution(pk, owner, "value_eur", Decimal(value_eur), category=group, atom=held),
             ]
     contributions += _package_contributions(user, public=public)
     release = KielRelease.objects.restrict(user, "view").filter(is_current=True).first()

@@ -13,6 +13,7 @@ def trio_fund(
     policy: str = "redistribute",
     slug: str = "trio",
     counts_capabilities: list[str] | None = None,
+    in_kind_credit: str = "at_commitment",
 ) -> Any:
     """A fund of 1,500,000.00 EUR over 2024–2026 shared by DEU 50, FRA 30, POL 20 (a fixed key)."""
     from clearinghouse.funds import services
@@ -44,6 +45,8 @@ def trio_fund(
             "burden_key": "trio-key",
             "shortfall_policy": policy,
             "counts_capabilities": counts_capabilities or [],
+            # The tests credit committed pledges (the rule itself is tested in test_in_kind_credit.py).
+            "in_kind_credit": in_kind_credit,
         },
     )
 
@@ -89,7 +92,7 @@ def opt_out(admin: Any, slug: str, participant: str, *, actor: Any = None, reaso
     )
 
 
-def alliance_fund(admin: Any, *, slug: str = "ally-fund") -> Any:
+def alliance_fund(admin: Any, *, slug: str = "ally-fund", in_kind_credit: str = "at_commitment") -> Any:
     """The demo's shape: 100 bn USD over 2025–2029, the alliance, GDP 2021 key, redistribute."""
     from clearinghouse.funds import services
     from clearinghouse.funds.models import BurdenKey
@@ -110,6 +113,7 @@ def alliance_fund(admin: Any, *, slug: str = "ally-fund") -> Any:
             "years": 5,
             "group": "alliance",
             "burden_key": "alliance-gdp",
+            "in_kind_credit": in_kind_credit,
         },
     )
 

@@ -272,6 +272,13 @@ class Command(ClearinghouseCommand):
         cr.add_argument("--group", default="alliance")
         cr.add_argument("--key", required=True)
         cr.add_argument("--policy", default="redistribute", choices=["redistribute", "leave_unfunded"])
+        cr.add_argument(
+            "--in-kind-credit",
+            dest="in_kind_credit",
+            default="at_delivery",
+            choices=["at_delivery", "at_commitment"],
+            help="When a pledge is credited: once delivered (default) or once committed.",
+        )
         cr.add_argument("--as", dest="as_user", metavar="USERNAME", required=True)
 
         k = sub.add_parser("key", help="Add a GDP key version (weights from the shipped GDP series).")
@@ -468,9 +475,13 @@ class Command(ClearinghouseCommand):
                 "group": options["group"],
                 "burden_key": options["key"],
                 "shortfall_policy": options["policy"],
+                "in_kind_credit": options["in_kind_credit"],
             },
         )
-        self.stdout.write(f"fund {fund.slug} created: {fund.first_year}–{fund.last_year}")
+        self.stdout.write(
+            f"fund {fund.slug} created: {fund.first_year}–{fund.last_year}, "
+            f"in-kind credit {fund.in_kind_credit}"
+        )
 
     def do_key(self, options: dict[str, Any]) -> None:
         actor = self.acting_user(options)
