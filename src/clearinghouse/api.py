@@ -21,6 +21,7 @@ from clearinghouse.governance.api import bodies_router, decisions_router, handov
 from clearinghouse.participants.api import mandates_router, me_router, participants_router, users_router
 from clearinghouse.pledges.api import allocations_router, deliveries_router, pledges_router
 from clearinghouse.reports.api import router as reports_router
+from clearinghouse.reports.public_api import router as public_router
 from clearinghouse.requirements.api import router as requirements_router
 from clearinghouse.tracker.api import router as kiel_router
 
@@ -37,7 +38,8 @@ api = ClearinghouseAPI(
     version="1",
     description="Coordination of security assistance: participants, requirements, pledges, the clearing "
     "house, the fund and transparency reports. Authenticate with `Authorization: Bearer <token>` "
-    "(create one with `clearinghouse token create USERNAME` or POST /api/v1/tokens) or a browser session.",
+    "(create one with `clearinghouse token create USERNAME` or POST /api/v1/tokens) or a browser session. "
+    "The `/public/` operations need no account (docs/open-data.md).",
     auth=API_AUTH,
     urls_namespace="api",
     docs_url="/docs",
@@ -105,3 +107,4 @@ api.add_router("/burden-keys", keys_router)
 api.add_router("/gdp", gdp_router)
 api.add_router("/kiel", kiel_router)
 api.add_router("/reports", reports_router)
+api.add_router("/public", public_router)
