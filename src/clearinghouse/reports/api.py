@@ -33,7 +33,7 @@ def respond(
     """The payload itself (JSON), or the report as a CSV (`hxl`: with HXL hashtags) or XLSX attachment."""
     if fmt == "json":
         return payload
-    name = export_name(report, payload, fmt)
+    name = export_name(report, payload, fmt, hxl=hxl and fmt == "csv")
     if fmt == "csv":
         response = HttpResponse(
             exports.to_csv(report, payload, hxl=hxl), content_type="text/csv; charset=utf-8"

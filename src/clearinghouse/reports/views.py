@@ -322,14 +322,14 @@ def public_export(request: HttpRequest, report: str, fmt: str) -> HttpResponse:
         raise  # the 404 page (core.middleware)
     except DomainError as exc:
         return HttpResponse(exc.message, status=400, content_type="text/plain; charset=utf-8")
+    hxl = fmt == "csv" and request.GET.get("hxl") in ("1", "true")
     if fmt == "csv":
-        hxl = request.GET.get("hxl") in ("1", "true")
         response = HttpResponse(
             exports.to_csv(report, payload, hxl=hxl), content_type="text/csv; charset=utf-8"
         )
     else:
         response = HttpResponse(exports.to_xlsx(report, payload), content_type=exports.XLSX_TYPE)
-    name = export_name(report, payload, fmt, public=True)
+    name = export_name(report, payload, fmt, public=True, hxl=hxl)
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
 
