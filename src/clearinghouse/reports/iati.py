@@ -62,10 +62,7 @@ SECTOR_VOCABULARY = "99"  # reporting organisation's own: the tracker's type of 
 
 def reporting_org() -> tuple[str, str]:
     """The publisher's IATI organisation identifier and name (settings)."""
-    return (
-        str(getattr(settings, "IATI_REPORTING_ORG_REF", "XI-IATI-CLEARINGHOUSE")),
-        str(getattr(settings, "IATI_REPORTING_ORG_NAME", "Clearinghouse")),
-    )
+    return str(settings.IATI_REPORTING_ORG_REF), str(settings.IATI_REPORTING_ORG_NAME)
 
 
 def org_ref(code: str) -> str:
