@@ -55,18 +55,20 @@ def test_the_api_imports_uploaded_csv_files_then_a_zip_and_links_the_revisions(
     assert body["kind"] == "import.kiel_upload" and body["state"] == "queued"
     job = _run(body["id"])
     assert job.state == "succeeded", job.error
-    assert job.result["release"] == 29 and job.result["current"] is True
+    result = job.result or {}
+    assert result["release"] == 29 and result["current"] is True
     assert KielRelease.objects.get(number=29).files[:2] == ["release_info.csv", "data_explorer.csv"]
 
     response = client.post("/api/v1/kiel/releases", {"files": [_zip(R31_PREVIEW, folder="kiel-r31/")]})
     assert response.status_code == 202
     job = _run(response.json()["id"])
     assert job.state == "succeeded", job.error
-    assert job.result["release"] == 31 and job.result["previous_current"] == 29
-    assert job.result["url"] == "/kiel/releases/?from=29&to=31#revisions"
+    result = job.result or {}
+    assert result["release"] == 31 and result["previous_current"] == 29
+    assert result["url"] == "/kiel/releases/?from=29&to=31#revisions"
     # The job as the API reports it, and the revision view it links.
     followed = client.get(f"/api/v1/jobs/{job.pk}").json()
-    assert followed["state"] == "succeeded" and followed["result"]["url"] == job.result["url"]
+    assert followed["state"] == "succeeded" and followed["result"]["url"] == result["url"]
 
 
 def test_an_upload_is_the_same_release_as_the_command_line_import(
