@@ -61,7 +61,10 @@ def _kiel_upload(ctx: JobContext) -> dict[str, Any]:
         raise InvalidInput("files: the job has no files to import", field="files")
     with tempfile.TemporaryDirectory(prefix="clearinghouse-kiel-") as tmp:
         directory = uploads.unpack(ctx.input_path.read_bytes(), Path(tmp))
-        return _result(services.import_kiel_release(actor=ctx.owner, directory=directory))
+        ctx.progress(1, 3)  # unpacked; checking and importing (all or nothing) is the rest
+        result = _result(services.import_kiel_release(actor=ctx.owner, directory=directory))
+        ctx.progress(3, 3)
+        return result
 
 
 def start_upload(*, actor: Actor, files: list[tuple[str, bytes]]) -> Job:
