@@ -236,12 +236,15 @@ def public_weapons(
 
 
 @router.get("/releases", response={200: PublicReleasesOut, **RESPONSES})
-def public_releases(request: HttpRequest) -> HttpResponse:
+def public_releases(
+    request: HttpRequest,
+    limit: int = Query(100, ge=1, le=1000, description="At most this many releases, newest first."),
+) -> HttpResponse:
     """The imported tracker releases, newest first, each with the stable address of its totals."""
     if (limited := throttled(request)) is not None:
         return limited
-    releases = list(tracker_selectors.release_list(user=None))
-    current = next((r for r in releases if r.is_current), None)
+    releases = list(tracker_selectors.release_list(user=None)[:limit])
+    current = tracker_selectors.release_list(user=None).filter(is_current=True).first()
     rows = [
         {
             **selectors.release_meta(r),
