@@ -358,6 +358,30 @@ def test_an_export_imports_again_without_change(catalog: dict[str, Any], tmp_pat
     assert AuditEvent.objects.count() == events
 
 
+def test_the_hxl_export_has_a_hashtag_row_and_imports_again_without_change(
+    catalog: dict[str, Any], tmp_path: Path, api_client: Any
+) -> None:
+    import re
+
+    _records(catalog)
+    donor, recipient = catalog["donor_usa"], catalog["recipient"]
+    tag = re.compile(r"^#[a-z][a-z0-9_]*( *\+[a-z][a-z0-9_]*)*$")
+    for user, kind, count in ((donor, "pledges", 3), (recipient, "requirements", 2)):
+        response = api_client(user).get(f"/api/v1/{kind}/export?format=csv&hxl=true")
+        assert response.status_code == 200 and f'filename="{kind}-hxl-' in response["Content-Disposition"]
+        rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+        assert rows[0] == list(BY_KIND[kind].COLUMNS)
+        assert len(rows[1]) == len(rows[0]) and all(tag.match(t) for t in rows[1]), rows[1]
+        assert tabular.is_hxl_row(rows[1]) and not tabular.is_hxl_row(rows[2])
+        plain = api_client(user).get(f"/api/v1/{kind}/export?format=csv").content.decode("utf-8-sig")
+        assert rows[2:] == list(csv.reader(io.StringIO(plain)))[1:]
+        path = tmp_path / f"{kind}-hxl.csv"
+        path.write_bytes(response.content)
+        summary = import_file(actor=user, path=path, kind=kind)
+        assert (summary.rows, summary.unchanged) == (count, count)
+    assert BY_KIND["pledges"].HXL["donor"] == "#country +code +donor"
+
+
 def test_an_export_holds_exactly_what_the_user_may_see(catalog: dict[str, Any]) -> None:
     _records(catalog)
     content, content_type, _ = spreadsheets.export_file(user=catalog["donor_usa"], kind="pledges", fmt="csv")

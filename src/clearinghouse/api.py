@@ -29,6 +29,7 @@ from clearinghouse.packages.api import router as packages_router
 from clearinghouse.participants.api import mandates_router, me_router, participants_router, users_router
 from clearinghouse.pledges.api import allocations_router, deliveries_router, pledges_router
 from clearinghouse.reports.api import router as reports_router
+from clearinghouse.reports.public_api import router as public_router
 from clearinghouse.requirements.api import router as requirements_router
 from clearinghouse.tracker.api import router as kiel_router
 
@@ -45,7 +46,8 @@ api = ClearinghouseAPI(
     version="1",
     description="Coordination of security assistance: participants, requirements, pledges, the clearing "
     "house, the fund and transparency reports. Authenticate with `Authorization: Bearer <token>` "
-    "(create one with `clearinghouse token create USERNAME` or POST /api/v1/tokens) or a browser session.",
+    "(create one with `clearinghouse token create USERNAME` or POST /api/v1/tokens) or a browser session. "
+    "The `/public/` operations need no account (docs/open-data.md).",
     auth=API_AUTH,
     urls_namespace="api",
     docs_url="/docs",
@@ -116,3 +118,4 @@ api.add_router("/gdp", gdp_router)
 api.add_router("/frameworks", frameworks_router)
 api.add_router("/kiel", kiel_router)
 api.add_router("/reports", reports_router)
+api.add_router("/public", public_router)

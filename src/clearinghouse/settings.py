@@ -229,6 +229,16 @@ LOGIN_MAX_FAILURES = env_int("CLEARINGHOUSE_LOGIN_MAX_FAILURES", 5)
 LOGIN_LOCKOUT_SECONDS = env_int("CLEARINGHOUSE_LOGIN_LOCKOUT_SECONDS", 15 * 60)
 AUTHENTICATION_BACKENDS = ["clearinghouse.core.throttle.ThrottledModelBackend"]
 
+# The anonymous public API (/api/v1/public/...; docs/open-data.md): at most this many requests per
+# client address in each window (then 429 with Retry-After), and how long clients and proxies may
+# keep an answer (Cache-Control: public, max-age).
+PUBLIC_API_RATE_LIMIT = env_int("CLEARINGHOUSE_PUBLIC_API_RATE_LIMIT", 120)
+PUBLIC_API_RATE_WINDOW = env_int("CLEARINGHOUSE_PUBLIC_API_RATE_WINDOW", 60)
+PUBLIC_API_MAX_AGE = env_int("CLEARINGHOUSE_PUBLIC_API_MAX_AGE", 300)
+# The publisher of the IATI export (reports/iati.py): its IATI organisation identifier and name.
+IATI_REPORTING_ORG_REF = env_str("CLEARINGHOUSE_IATI_REPORTING_ORG_REF", "XI-IATI-CLEARINGHOUSE")
+IATI_REPORTING_ORG_NAME = env_str("CLEARINGHOUSE_IATI_REPORTING_ORG_NAME", "Clearinghouse")
+
 # Multi-factor sign-in (TOTP with recovery codes): required for these roles, available to all.
 MFA_REQUIRED_ROLES = env_list("CLEARINGHOUSE_MFA_REQUIRED_ROLES", ["coordinator", "finance_officer", "admin"])
 OTP_TOTP_ISSUER = "Clearinghouse"

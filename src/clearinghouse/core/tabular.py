@@ -18,7 +18,7 @@ import difflib
 import io
 import zipfile
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -594,8 +594,8 @@ def _checked_rows(
     sheet, rows = _sheet(table, path, label)
     checker = table.checker(actor=actor, sheet=sheet)
     for number, cells in enumerate(rows, start=2):
-        if not any(cells):
-            continue
+        if not any(cells) or (number == 2 and is_hxl_row(cells)):
+            continue  # blank, or the HXL hashtag row of an export (`to_csv(hxl=)`)
         try:
             data = row_data(sheet, number, cells)
         except SpreadsheetError as exc:
@@ -635,11 +635,23 @@ def plain(value: Any) -> Any:
     return value
 
 
-def to_csv(columns: Iterable[str], rows: Iterable[list[Any]]) -> bytes:
-    """UTF-8 with a BOM, so that spreadsheet programs read accents right; the import accepts both."""
+def is_hxl_row(cells: list[str]) -> bool:
+    """Whether a row is an HXL hashtag row (hxlstandard.org): every filled cell a `#tag`."""
+    filled = [c.strip() for c in cells if c and c.strip()]
+    return bool(filled) and all(c.startswith("#") for c in filled)
+
+
+def to_csv(
+    columns: Iterable[str], rows: Iterable[list[Any]], *, hxl: Mapping[str, str] | None = None
+) -> bytes:
+    """UTF-8 with a BOM, so that spreadsheet programs read accents right; the import accepts both.
+    `hxl`: the HXL hashtag of each column, written as a row under the header (the import skips it)."""
     out = io.StringIO(newline="")
     writer = csv.writer(out, lineterminator="\r\n")
+    columns = list(columns)
     writer.writerow(columns)
+    if hxl is not None:
+        writer.writerow([hxl.get(c, f"#meta +{c}") for c in columns])
     for row in rows:
         # Text cells only: a number (even a negative one) stays a number.
         writer.writerow([csv_cells.escape(v) if isinstance(v, str) else plain(v) for v in row])
@@ -683,13 +695,18 @@ def check_format(fmt: str) -> None:
 
 
 def export_file(
-    *, kind: str, fmt: str, read: Callable[[], tuple[tuple[str, ...], list[list[Any]]]]
+    *,
+    kind: str,
+    fmt: str,
+    read: Callable[[], tuple[tuple[str, ...], list[list[Any]]]],
+    hxl: Mapping[str, str] | None = None,
 ) -> tuple[bytes, str, str]:
     """What `read()` gives (columns, rows) as a file of `kind`: (content, content type, file name
-    `KIND-YYYY-MM-DD.FMT`). The format is checked before anything is read."""
+    `KIND[-hxl]-YYYY-MM-DD.FMT`; `hxl`: CSV with the HXL hashtag row). The format is checked first."""
     check_format(fmt)
     columns, rows = read()
-    name = f"{kind}-{clock.today().isoformat()}.{fmt}"
+    tagged = hxl is not None and fmt == "csv"
+    name = f"{kind}{'-hxl' if tagged else ''}-{clock.today().isoformat()}.{fmt}"
     if fmt == "csv":
-        return to_csv(columns, rows), CSV_TYPE, name
+        return to_csv(columns, rows, hxl=hxl), CSV_TYPE, name
     return to_xlsx(columns, rows, title=kind), XLSX_TYPE, name

@@ -89,9 +89,10 @@ def create_pledge(request: HttpRequest, payload: PledgeIn) -> JsonResponse:
 
 
 @pledges_router.get("/export", response={200: None, 422: ErrorOut}, openapi_extra=FILE_RESPONSES)
-def export_pledges(request: HttpRequest, format: str = "csv") -> HttpResponse:
-    """Every pledge you may see as a `csv` or `xlsx` file, in the import's columns (re-imports cleanly)."""
-    content, content_type, name = spreadsheets.export_file(user=request.user, fmt=format)
+def export_pledges(request: HttpRequest, format: str = "csv", hxl: bool = False) -> HttpResponse:
+    """Every pledge you may see as a `csv` or `xlsx` file, in the import's columns (re-imports cleanly);
+    `hxl=true`: the CSV with the HXL hashtag row under the header."""
+    content, content_type, name = spreadsheets.export_file(user=request.user, fmt=format, hxl=hxl)
     response = HttpResponse(content, content_type=content_type)
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response

@@ -45,6 +45,21 @@ COLUMNS: tuple[str, ...] = (
     "earmark",
     "illustrative",
 )
+# The HXL hashtags of the columns (`?hxl=true` on the export; hxlstandard.org core hashtags).
+HXL: dict[str, str] = {
+    "external_ref": "#activity +code +pledge",
+    "donor": "#country +code +donor",
+    "kind": "#activity +type",
+    "item_type": "#item +code",
+    "quantity": "#item +num",
+    "unit_value": "#value +unit",
+    "amount": "#value",
+    "currency": "#currency",
+    "available_from": "#date +start",
+    "releasability": "#meta +releasability",
+    "notes": "#description",
+    "illustrative": "#meta +illustrative",
+}
 # Columns a file may leave out: `illustrative` (demo or training data) is false for a new record and
 # unchanged for an existing one when the column is absent or its cell blank; `earmark` (financial:
 # military_procurement) likewise: none for a new record, unchanged for an existing one.
@@ -274,7 +289,10 @@ def export_rows(*, user: Actor, **filters: Any) -> tuple[tuple[str, ...], list[l
     return COLUMNS, [_pledge_row(p) for p in pledges.iterator(chunk_size=2000)]
 
 
-def export_file(*, user: Actor, fmt: str, **filters: Any) -> tuple[bytes, str, str]:
-    """The pledges `user` may see as a file: (content, content type, file name)."""
+def export_file(*, user: Actor, fmt: str, hxl: bool = False, **filters: Any) -> tuple[bytes, str, str]:
+    """The pledges `user` may see as a file: (content, content type, file name); `hxl`: the CSV
+    with the HXL hashtag row under the header (the import skips it)."""
     chosen = {k: v for k, v in filters.items() if v}
-    return tabular.export_file(kind=KIND, fmt=fmt, read=lambda: export_rows(user=user, **chosen))
+    return tabular.export_file(
+        kind=KIND, fmt=fmt, read=lambda: export_rows(user=user, **chosen), hxl=HXL if hxl else None
+    )

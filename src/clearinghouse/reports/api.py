@@ -24,13 +24,20 @@ AidType = Literal["military", "financial", "humanitarian", "total"]
 ERRORS = {404: ErrorOut, 422: ErrorOut}
 
 
-def respond(report: str, payload: dict[str, Any], fmt: str) -> dict[str, Any] | HttpResponse:
-    """The payload itself (JSON), or the report as a CSV or XLSX attachment."""
+HXL_HELP = "With format=csv: add the HXL hashtag row under the header (hxlstandard.org)."
+
+
+def respond(
+    report: str, payload: dict[str, Any], fmt: str, *, hxl: bool = False
+) -> dict[str, Any] | HttpResponse:
+    """The payload itself (JSON), or the report as a CSV (`hxl`: with HXL hashtags) or XLSX attachment."""
     if fmt == "json":
         return payload
-    name = export_name(report, payload, fmt)
+    name = export_name(report, payload, fmt, hxl=hxl and fmt == "csv")
     if fmt == "csv":
-        response = HttpResponse(exports.to_csv(report, payload), content_type="text/csv; charset=utf-8")
+        response = HttpResponse(
+            exports.to_csv(report, payload, hxl=hxl), content_type="text/csv; charset=utf-8"
+        )
     else:
         response = HttpResponse(exports.to_xlsx(report, payload), content_type=exports.XLSX_TYPE)
     response["Content-Disposition"] = f'attachment; filename="{name}"'
@@ -45,9 +52,11 @@ def totals(
     by: Literal["year", "month"] = "year",
     source: Source = "tracker",
     format: Format = "json",
+    hxl: bool = Query(False, description=HXL_HELP),
 ) -> dict[str, Any] | HttpResponse:
     """Aid by year or month: military, financial, humanitarian, total, commitments (EUR billion)."""
-    return respond("totals", selectors.totals_report(user=request.user, by=by, source=source), format)
+    payload = selectors.totals_report(user=request.user, by=by, source=source)
+    return respond("totals", payload, format, hxl=hxl)
 
 
 @router.get("/donors", response={200: DonorsOut, **ERRORS}, exclude_unset=True, openapi_extra=FILE_RESPONSES)
@@ -60,6 +69,7 @@ def donors(
     month_to: str | None = Query(None, alias="to", description="Last month, YYYY-MM"),
     source: Source = "tracker",
     format: Format = "json",
+    hxl: bool = Query(False, description=HXL_HELP),
 ) -> dict[str, Any] | HttpResponse:
     """Donors ranked by amount of one type of aid, or by its percent of 2021 GDP (`per_gdp`)."""
     payload = selectors.donors_report(
@@ -71,22 +81,29 @@ def donors(
         month_to=month_to,
         source=source,
     )
-    return respond("donors", payload, format)
+    return respond("donors", payload, format, hxl=hxl)
 
 
 @router.get("/groups", response={200: GroupsOut, **ERRORS}, exclude_unset=True, openapi_extra=FILE_RESPONSES)
 def groups(
-    request: HttpRequest, source: Source = "tracker", format: Format = "json"
+    request: HttpRequest,
+    source: Source = "tracker",
+    format: Format = "json",
+    hxl: bool = Query(False, description=HXL_HELP),
 ) -> dict[str, Any] | HttpResponse:
     """Allies, partners, organisations, EU27, continental Europe (with and without the EU), USA."""
-    return respond("groups", selectors.groups_report(user=request.user, source=source), format)
+    return respond("groups", selectors.groups_report(user=request.user, source=source), format, hxl=hxl)
 
 
 @router.get(
     "/weapons", response={200: WeaponsOut, **ERRORS}, exclude_unset=True, openapi_extra=FILE_RESPONSES
 )
 def weapons(
-    request: HttpRequest, source: Source = "tracker", format: Format = "json"
+    request: HttpRequest,
+    source: Source = "tracker",
+    format: Format = "json",
+    hxl: bool = Query(False, description=HXL_HELP),
 ) -> dict[str, Any] | HttpResponse:
     """Heavy weapons by category and donor: count and value."""
-    return respond("weapons", selectors.weapons_report(user=request.user, source=source), format)
+    payload = selectors.weapons_report(user=request.user, source=source)
+    return respond("weapons", payload, format, hxl=hxl)

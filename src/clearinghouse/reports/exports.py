@@ -129,12 +129,52 @@ def _cell_text(value: Any, kind: str) -> str:
     return csv_cells.escape(str(value))  # text: never a formula in the reader's spreadsheet
 
 
-def to_csv(report: str, payload: dict[str, Any]) -> bytes:
-    """The report's table as CSV (UTF-8, header row, exact decimals; empty = none or withheld)."""
+# HXL (the Humanitarian Exchange Language, hxlstandard.org): the hashtag row under the header, from
+# the standard's core hashtags, by column key (the figure's kind adds the unit, the key its measure).
+HXL_BY_KEY = {
+    "period": "#date",
+    "participant": "#country +code +donor",
+    "name": "#org +donor +name",
+    "kind": "#org +donor +type",
+    "rank": "#indicator +rank +num",
+    "group": "#org +donor +group +code",
+    "label": "#org +donor +group +name",
+    "category": "#item +type",
+    "count": "#item +num",
+    "value_eur": "#value +eur",
+    "models": "#item +name",
+    "suppressed": "#meta +suppressed",
+    "type": "#sector",
+    "gdp_eur_bn": "#indicator +gdp +eur +billions",
+    "pct_gdp": "#indicator +pct_gdp +num",
+    "bilateral_pct_gdp": "#indicator +pct_gdp +bilateral +num",
+    "share_of_military": "#indicator +share_of_military +num",
+}
+HXL_BY_KIND = {
+    "bn": "#value +eur +billions",
+    "pct": "#indicator +pct +num",
+    "share": "#indicator +share +num",
+}
+
+
+def hxl_tag(key: str, kind: str = "text", header: str = "") -> str:
+    """The HXL hashtag (with attributes) of a column: by its key, else by its kind and header."""
+    if key in HXL_BY_KEY:
+        return HXL_BY_KEY[key]
+    base = HXL_BY_KIND.get(kind, "#meta")
+    attribute = "".join(ch if ch.isalnum() else "_" for ch in (header or key).lower())
+    return f"{base} +{attribute}"
+
+
+def to_csv(report: str, payload: dict[str, Any], *, hxl: bool = False) -> bytes:
+    """The report's table as CSV (UTF-8, header row, exact decimals; empty = none or withheld);
+    `hxl`: with the HXL hashtag row under the header."""
     cols, rows = table(report, payload)
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow([c.header for c in cols])
+    if hxl:
+        writer.writerow([hxl_tag(c.key, c.kind, c.header) for c in cols])
     for row in rows:
         writer.writerow([_cell_text(row.get(c.key), c.kind) for c in cols])
     return out.getvalue().encode("utf-8")

@@ -137,8 +137,11 @@ def _participants() -> dict[str, Participant]:
     return {p.code: p for p in Participant.objects.all()}
 
 
-def _tracker_dataset(user: Actor | None) -> Dataset:
-    release = tracker_selectors.current_release(user=user)
+def _tracker_dataset(user: Actor | None, release_number: int | None = None) -> Dataset:
+    if release_number is None:
+        release = tracker_selectors.current_release(user=user)
+    else:
+        release = tracker_selectors.get_release(user=user, number=release_number)
     rows = (
         KielFlow.objects.restrict(user, "view")
         .filter(release=release)
@@ -306,10 +309,20 @@ def _package_contributions(user: Actor | None, *, public: bool) -> list[Contribu
     return out
 
 
-def dataset(*, user: Actor | None, source: str = "tracker", public: bool = False) -> Dataset:
-    """The contributions of a source for this viewer (`public`: the public page's view of records)."""
+def dataset(
+    *, user: Actor | None, source: str = "tracker", public: bool = False, release: int | None = None
+) -> Dataset:
+    """The contributions of a source for this viewer (`public`: the public page's view of records).
+
+    `release`: a tracker release by its number (default: the current one), so that a cited figure
+    keeps its value after a newer release is imported; the records have no releases.
+    """
     check_choice(source, SOURCES, "source")
-    return _tracker_dataset(user) if source == "tracker" else _records_dataset(user, public=public)
+    if release is not None and source != "tracker":
+        raise InvalidInput("Only the tracker's figures come in releases.", field="release")
+    if source == "tracker":
+        return _tracker_dataset(user, release)
+    return _records_dataset(user, public=public)
 
 
 def _row_cells(row: dict[str, Any], cells: dict[str, Cell]) -> dict[str, Any]:
@@ -324,11 +337,16 @@ def _row_cells(row: dict[str, Any], cells: dict[str, Cell]) -> dict[str, Any]:
 
 @cached_report
 def totals_report(
-    *, user: Actor | None, by: str = "year", source: str = "tracker", public: bool = False
+    *,
+    user: Actor | None,
+    by: str = "year",
+    source: str = "tracker",
+    public: bool = False,
+    release: int | None = None,
 ) -> dict[str, Any]:
     """Aid by year or month and type: military, financial, humanitarian, total, commitments."""
     check_choice(by, BY, "by")
-    ds = dataset(user=user, source=source, public=public)
+    ds = dataset(user=user, source=source, public=public, release=release)
 
     def period(c: Contribution) -> tuple[str, str] | None:
         if c.year is None or c.month is None:
@@ -366,6 +384,7 @@ def donors_report(
     month_to: str | None = None,
     source: str = "tracker",
     public: bool = False,
+    release: int | None = None,
 ) -> dict[str, Any]:
     """Donors ranked by the value of one type of aid (or by its share of 2021 GDP), descending.
 
@@ -382,7 +401,7 @@ def donors_report(
     end = parse_month(month_to, "to")
     if start and end and start > end:
         raise InvalidInput(f"'to' ({month_to}) is before 'from' ({month_from}).", field="to")
-    ds = dataset(user=user, source=source, public=public)
+    ds = dataset(user=user, source=source, public=public, release=release)
     if with_eu_share and ds.source != "tracker":
         raise InvalidInput("The EU share applies to the tracker's figures only.", field="with_eu_share")
 
@@ -535,9 +554,11 @@ def group_members() -> dict[str, set[str]]:
 
 
 @cached_report
-def groups_report(*, user: Actor | None, source: str = "tracker", public: bool = False) -> dict[str, Any]:
+def groups_report(
+    *, user: Actor | None, source: str = "tracker", public: bool = False, release: int | None = None
+) -> dict[str, Any]:
     """Aid by group of donors and type, and each group's share of all donors' military aid."""
-    ds = dataset(user=user, source=source, public=public)
+    ds = dataset(user=user, source=source, public=public, release=release)
     columns = ("military", "financial", "humanitarian", "total")
     everyone = {
         col: ds.cell(
@@ -570,9 +591,11 @@ def groups_report(*, user: Actor | None, source: str = "tracker", public: bool =
 
 
 @cached_report
-def weapons_report(*, user: Actor | None, source: str = "tracker", public: bool = False) -> dict[str, Any]:
+def weapons_report(
+    *, user: Actor | None, source: str = "tracker", public: bool = False, release: int | None = None
+) -> dict[str, Any]:
     """Heavy weapons by category and donor: how many, and their value (EUR and EUR billion)."""
-    ds = dataset(user=user, source=source, public=public)
+    ds = dataset(user=user, source=source, public=public, release=release)
     people = _participants()
     models: dict[tuple[str, str], list[dict[str, Any]]] = {}
     contributions: list[Contribution] = []

@@ -10,4 +10,5 @@ urlpatterns: list[URLPattern] = [
     path("reports/", views.dashboard, name="reports-dashboard"),
     path("public/", views.public_transparency, name="public-transparency"),
     path("public/export/<str:report>.<str:fmt>", views.public_export, name="public-export"),
+    path("public/iati.xml", views.public_iati, name="public-iati"),
 ]

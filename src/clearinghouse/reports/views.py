@@ -13,7 +13,7 @@ from django.utils.http import urlencode
 
 from clearinghouse.core.actors import Actor
 from clearinghouse.core.errors import DomainError, NotFound
-from clearinghouse.reports import exports, selectors
+from clearinghouse.reports import citation, exports, iati, selectors
 from clearinghouse.reports.filenames import export_name
 from clearinghouse.tracker.models import KielRelease
 
@@ -80,10 +80,17 @@ def _weapons_chart(weapons: dict[str, Any]) -> dict[str, Any]:
     return {"labels": categories, "datasets": datasets}
 
 
-def _current_release() -> dict[str, Any] | None:
-    """The current tracker release, shown on every transparency page whatever the source."""
-    release = KielRelease.objects.filter(is_current=True).first()
+def _current_release(number: int | None = None) -> dict[str, Any] | None:
+    """The current tracker release (or the one asked for), shown on every transparency page."""
+    releases = KielRelease.objects.all()
+    release = releases.filter(number=number).first() if number else releases.filter(is_current=True).first()
     return selectors.release_meta(release) if release else None
+
+
+def _release_param(request: HttpRequest) -> int | None:
+    """`?release=N`: the tracker release a cited page or download shows (None: the current one)."""
+    value = request.GET.get("release") or ""
+    return int(value) if value.isdigit() and len(value) < 9 else None
 
 
 def _top_by_category(weapons: dict[str, Any], limit: int = 6) -> list[dict[str, Any]]:
@@ -95,29 +102,81 @@ def _top_by_category(weapons: dict[str, Any], limit: int = 6) -> list[dict[str, 
     return out
 
 
-def _export_links(view: str, report: str, params: dict[str, Any]) -> dict[str, str]:
+def _export_links(
+    view: str, report: str, params: dict[str, Any], release: int | None = None
+) -> dict[str, str]:
     query = {k: v for k, v in params.items() if v not in (None, "", False)}
     if view == "api":
         base = f"/api/v1/reports/{report}"
-        return {fmt: f"{base}?{urlencode({**query, 'format': fmt})}" for fmt in ("csv", "xlsx")}
-    return {
+        links = {fmt: f"{base}?{urlencode({**query, 'format': fmt})}" for fmt in ("csv", "xlsx")}
+        links["hxl"] = f"{base}?{urlencode({**query, 'format': 'csv', 'hxl': 'true'})}"
+        return links
+    if release is not None and query.get("source", "tracker") == "tracker":
+        query["release"] = release  # a download of the page's release, whatever is current later
+    links = {
         fmt: reverse("public-export", kwargs={"report": report, "fmt": fmt})
         + (f"?{urlencode(query)}" if query else "")
         for fmt in ("csv", "xlsx")
     }
+    links["hxl"] = (
+        reverse("public-export", kwargs={"report": report, "fmt": "csv"})
+        + "?"
+        + urlencode({**query, "hxl": 1})
+    )
+    links["json"] = f"/api/v1/public/{report}" + (f"?{urlencode(query)}" if query else "")
+    return links
+
+
+# The page's tables and charts, each with the report it shows and its anchor (citable figures).
+CITED = {
+    "totals": ("totals", "table-totals"),
+    "totals_month": ("totals", "chart-timeline-card"),
+    "donors": ("donors", "table-donors"),
+    "gdp": ("donors", "table-gdp"),
+    "groups": ("groups", "table-groups"),
+    "weapons": ("weapons", "table-weapons"),
+}
+
+
+def _citations(
+    request: HttpRequest, context: dict[str, Any], release: int | None
+) -> dict[str, dict[str, str]]:
+    """Each public table and chart: its stable address (the page at its release, and its anchor)
+    and the text to cite it by."""
+    payloads = {
+        "totals": context.get("totals_year"),
+        "donors": context.get("donors"),
+        "groups": context.get("groups"),
+        "weapons": context.get("weapons"),
+    }
+    out: dict[str, dict[str, str]] = {}
+    for key, (report, anchor) in CITED.items():
+        payload = payloads[report]
+        page = citation.stable_url(reverse("public-transparency"), {}, payload)
+        url = request.build_absolute_uri(page) + f"#{anchor}"
+        out[key] = {"url": url, "text": citation.cite(report, payload, url)}
+    return out
 
 
 def _report_context(
-    user: Actor | None, *, source: str, public: bool, params: dict[str, str]
+    user: Actor | None, *, source: str, public: bool, params: dict[str, str], release: int | None = None
 ) -> dict[str, Any]:
-    """Everything the dashboard (or the public page) shows for one source."""
+    """Everything the dashboard (or the public page) shows for one source (`release`: a tracker
+    release other than the current one, for a cited public page)."""
     donor_type = params.get("type") or "total"
     month_from = params.get("from") or None
     month_to = params.get("to") or None
-    totals_year = selectors.totals_report(user=user, by="year", source=source, public=public)
-    totals_month = selectors.totals_report(user=user, by="month", source=source, public=public)
+    pin: dict[str, Any] = {"release": release} if release is not None else {}
+    totals_year = selectors.totals_report(user=user, by="year", source=source, public=public, **pin)
+    totals_month = selectors.totals_report(user=user, by="month", source=source, public=public, **pin)
     donors = selectors.donors_report(
-        user=user, type=donor_type, month_from=month_from, month_to=month_to, source=source, public=public
+        user=user,
+        type=donor_type,
+        month_from=month_from,
+        month_to=month_to,
+        source=source,
+        public=public,
+        **pin,
     )
     per_gdp = selectors.donors_report(
         user=user,
@@ -127,9 +186,10 @@ def _report_context(
         month_to=month_to,
         source=source,
         public=public,
+        **pin,
     )
-    groups = selectors.groups_report(user=user, source=source, public=public)
-    weapons = selectors.weapons_report(user=user, source=source, public=public)
+    groups = selectors.groups_report(user=user, source=source, public=public, **pin)
+    weapons = selectors.weapons_report(user=user, source=source, public=public, **pin)
     charts = {
         "timeline": _timeline(totals_month),
         "donors": _ranking(donors, "value_eur_bn"),
@@ -144,6 +204,7 @@ def _report_context(
     base = {"source": source}
     donor_params = {**base, "type": donor_type, "from": month_from, "to": month_to}
     door = "public" if public else "api"
+    shown = (totals_year.get("release") or {}).get("number") if public and source == "tracker" else None
     all_donors = groups["all_donors"]
     allies = next(g for g in groups["groups"] if g["group"] == "allies")
     return {
@@ -164,12 +225,12 @@ def _report_context(
         "month_from": month_from or "",
         "month_to": month_to or "",
         "links": {
-            "totals": _export_links(door, "totals", {**base, "by": "year"}),
-            "totals_month": _export_links(door, "totals", {**base, "by": "month"}),
-            "donors": _export_links(door, "donors", donor_params),
-            "gdp": _export_links(door, "donors", {**donor_params, "per_gdp": "true"}),
-            "groups": _export_links(door, "groups", base),
-            "weapons": _export_links(door, "weapons", base),
+            "totals": _export_links(door, "totals", {**base, "by": "year"}, shown),
+            "totals_month": _export_links(door, "totals", {**base, "by": "month"}, shown),
+            "donors": _export_links(door, "donors", donor_params, shown),
+            "gdp": _export_links(door, "donors", {**donor_params, "per_gdp": "true"}, shown),
+            "groups": _export_links(door, "groups", base, shown),
+            "weapons": _export_links(door, "weapons", base, shown),
         },
     }
 
@@ -203,10 +264,17 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
 
 def public_transparency(request: HttpRequest) -> HttpResponse:
-    """The public page: the tracker's published figures, and public records with small cells withheld."""
-    context: dict[str, Any] = {"public": True, "release": _current_release()}
+    """The public page: the tracker's published figures, and public records with small cells withheld.
+
+    `?release=N` shows an earlier tracker release: every table and chart cites its stable address
+    (this page at its release, and the table's anchor) with a "cite this" text."""
+    release = _release_param(request)
+    context: dict[str, Any] = {"public": True, "release": _current_release(release)}
     try:
-        context.update(_report_context(None, source="tracker", public=True, params={}))
+        context.update(_report_context(None, source="tracker", public=True, params={}, release=release))
+        context["cites"] = _citations(request, context, release)
+        shown = context["totals_year"]["release"]["number"]
+        context["iati_link"] = reverse("public-iati") + f"?release={shown}"
     except NotFound as exc:
         context["missing"] = exc.message
     try:
@@ -228,10 +296,12 @@ def public_export(request: HttpRequest, report: str, fmt: str) -> HttpResponse:
     if report not in exports.REPORTS or fmt not in ("csv", "xlsx"):
         raise Http404
     source = request.GET.get("source") or "tracker"
+    release = _release_param(request)
+    pin: dict[str, Any] = {"release": release} if release is not None else {}
     try:
         if report == "totals":
             payload = selectors.totals_report(
-                user=None, by=request.GET.get("by") or "year", source=source, public=True
+                user=None, by=request.GET.get("by") or "year", source=source, public=True, **pin
             )
         elif report == "donors":
             payload = selectors.donors_report(
@@ -242,19 +312,34 @@ def public_export(request: HttpRequest, report: str, fmt: str) -> HttpResponse:
                 month_to=request.GET.get("to") or None,
                 source=source,
                 public=True,
+                **pin,
             )
         elif report == "groups":
-            payload = selectors.groups_report(user=None, source=source, public=True)
+            payload = selectors.groups_report(user=None, source=source, public=True, **pin)
         else:
-            payload = selectors.weapons_report(user=None, source=source, public=True)
+            payload = selectors.weapons_report(user=None, source=source, public=True, **pin)
     except NotFound:
         raise  # the 404 page (core.middleware)
     except DomainError as exc:
         return HttpResponse(exc.message, status=400, content_type="text/plain; charset=utf-8")
+    hxl = fmt == "csv" and request.GET.get("hxl") in ("1", "true")
     if fmt == "csv":
-        response = HttpResponse(exports.to_csv(report, payload), content_type="text/csv; charset=utf-8")
+        response = HttpResponse(
+            exports.to_csv(report, payload, hxl=hxl), content_type="text/csv; charset=utf-8"
+        )
     else:
         response = HttpResponse(exports.to_xlsx(report, payload), content_type=exports.XLSX_TYPE)
-    name = export_name(report, payload, fmt, public=True)
+    name = export_name(report, payload, fmt, public=True, hxl=hxl)
     response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+def public_iati(request: HttpRequest) -> HttpResponse:
+    """The public figures as IATI 2.03 activities (one per donor-to-recipient programme), for anyone:
+    `?release=N` (default: the current release), `?participant=ISO` (one donor)."""
+    code = (request.GET.get("participant") or "").strip().upper() or None
+    # No release, or nothing public for that donor: NotFound, the 404 page (core.middleware).
+    data, _ = iati.export(participant=code, release_number=_release_param(request))
+    response = HttpResponse(data, content_type="application/xml; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="clearinghouse-iati-activities.xml"'
     return response

@@ -62,9 +62,10 @@ def create_requirement(request: HttpRequest, payload: RequirementIn) -> JsonResp
 
 
 @router.get("/export", response={200: None, 422: ErrorOut}, openapi_extra=FILE_RESPONSES)
-def export_requirements(request: HttpRequest, format: str = "csv") -> HttpResponse:
-    """Every requirement you may see as a `csv` or `xlsx` file in the import's columns (re-imports as is)."""
-    content, content_type, name = spreadsheets.export_file(user=request.user, fmt=format)
+def export_requirements(request: HttpRequest, format: str = "csv", hxl: bool = False) -> HttpResponse:
+    """Every requirement you may see as a `csv` or `xlsx` file in the import's columns (re-imports as is);
+    `hxl=true`: the CSV with the HXL hashtag row under the header."""
+    content, content_type, name = spreadsheets.export_file(user=request.user, fmt=format, hxl=hxl)
     response = HttpResponse(content, content_type=content_type)
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response

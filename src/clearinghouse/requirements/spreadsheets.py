@@ -42,6 +42,18 @@ COLUMNS: tuple[str, ...] = (
     "to_month",
     "illustrative",
 )
+# The HXL hashtags of the columns (`?hxl=true` on the export; hxlstandard.org core hashtags).
+HXL: dict[str, str] = {
+    "external_ref": "#activity +code +requirement",
+    "capability": "#sector +code",
+    "item_types": "#item +code",
+    "quantity": "#item +num +needed",
+    "priority": "#indicator +priority",
+    "needed_by": "#date +needed",
+    "releasability": "#meta +releasability",
+    "notes": "#description",
+    "illustrative": "#meta +illustrative",
+}
 # Columns a file may leave out: `illustrative` (demo or training data) is false for a new record and
 # unchanged for an existing one when the column is absent or its cell blank; the rate columns
 # (consumption requirements: rate_per_month units a month from from_month to to_month, YYYY-MM) are
@@ -199,7 +211,10 @@ def export_rows(*, user: Actor, **filters: Any) -> tuple[tuple[str, ...], list[l
     ]
 
 
-def export_file(*, user: Actor, fmt: str, **filters: Any) -> tuple[bytes, str, str]:
-    """The requirements `user` may see as a file: (content, content type, file name)."""
+def export_file(*, user: Actor, fmt: str, hxl: bool = False, **filters: Any) -> tuple[bytes, str, str]:
+    """The requirements `user` may see as a file: (content, content type, file name); `hxl`: the
+    CSV with the HXL hashtag row under the header (the import skips it)."""
     chosen = {k: v for k, v in filters.items() if v}
-    return tabular.export_file(kind=KIND, fmt=fmt, read=lambda: export_rows(user=user, **chosen))
+    return tabular.export_file(
+        kind=KIND, fmt=fmt, read=lambda: export_rows(user=user, **chosen), hxl=HXL if hxl else None
+    )

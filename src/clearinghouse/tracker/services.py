@@ -38,12 +38,12 @@ class KielImportResult:
 
 
 def can_import(user: Actor) -> bool:
-    """The coordination cell (a coordinator of the coordinating body) or an admin."""
+    """The coordination cell (a coordinator or an analyst of the coordinating body) or an admin."""
     if not is_signed_in(user) or not user.is_active:
         return False
     if user.is_superuser or user.role == Role.ADMIN:
         return True
-    return bool(user.role == Role.COORDINATOR and user.is_coordination)
+    return bool(user.role in (Role.COORDINATOR, Role.ANALYST) and user.is_coordination)
 
 
 def import_kiel_release(*, actor: Actor, directory: Path) -> KielImportResult:
@@ -55,7 +55,7 @@ def import_kiel_release(*, actor: Actor, directory: Path) -> KielImportResult:
     """
     if not can_import(actor):
         raise PermissionDenied(
-            "Only the coordination cell (a coordinator) or an admin can import a Kiel release."
+            "Only the coordination cell (a coordinator or an analyst) or an admin can import a Kiel release."
         )
     participants = {p.code: p for p in Participant.objects.all()}
     by_tracker_name = {p.tracker_name.casefold(): p.code for p in participants.values() if p.tracker_name}

@@ -8,4 +8,5 @@ from clearinghouse.tracker import views
 
 urlpatterns: list[URLPattern] = [
     path("kiel/releases/", views.releases_page, name="kiel-releases"),
+    path("kiel/releases/upload/", views.upload_page, name="kiel-upload"),
 ]

@@ -61,6 +61,10 @@ def test_status_table_and_csv(personas: dict[str, Any]) -> None:
     csv_text = run("status", "trio", "--year", "2024", "--format", "csv").splitlines()
     assert csv_text[0].startswith("participant,share,fair_share")
     assert csv_text[1].startswith("DEU,0.5000000000,250000.00,100000.00,0.00,100000.00,150000.00,0.00,40.00")
+    tagged = run("status", "trio", "--year", "2024", "--format", "csv", "--hxl").splitlines()
+    assert tagged[0] == csv_text[0] and tagged[2:] == csv_text[1:]
+    assert tagged[1].split(",")[0] == "#country +code +member"
+    assert len(tagged[1].split(",")) == len(csv_text[0].split(","))
 
 
 def test_contribute_prints_the_conversion_and_errors_are_one_line(personas: dict[str, Any]) -> None:

@@ -28,9 +28,16 @@ API: dict[tuple[str, str], Rule] = {
     ("GET", "/api/v1/reports/donors"): Rule(ALL, setup=_release, query="type=military&per_gdp=true"),
     ("GET", "/api/v1/reports/groups"): Rule(ALL, setup=_release),
     ("GET", "/api/v1/reports/weapons"): Rule(ALL, setup=_release),
+    # The anonymous public API: everyone, signed in or not.
+    ("GET", "/api/v1/public/totals"): Rule(ALL, setup=_release, public=True, query="by=month"),
+    ("GET", "/api/v1/public/donors"): Rule(ALL, setup=_release, public=True, query="per_gdp=true"),
+    ("GET", "/api/v1/public/groups"): Rule(ALL, setup=_release, public=True),
+    ("GET", "/api/v1/public/weapons"): Rule(ALL, setup=_release, public=True),
+    ("GET", "/api/v1/public/releases"): Rule(ALL, setup=_release, public=True),
 }
 PAGES: dict[str, Rule] = {
     "reports-dashboard": Rule(ALL, setup=_release),
     "public-transparency": Rule(ALL, setup=_release, public=True),
     "public-export": Rule(ALL, setup=_export, public=True),
+    "public-iati": Rule(ALL, setup=_release, public=True),
 }

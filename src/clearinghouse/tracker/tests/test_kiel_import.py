@@ -244,7 +244,7 @@ def test_the_cli_refuses_a_malformed_release_with_one_line(coordinator: Any, tmp
     assert KielRelease.objects.count() == 0
 
 
-@pytest.mark.parametrize("who", ["donor_usa", "analyst", "finance", "recipient", "auditor"])
+@pytest.mark.parametrize("who", ["donor_usa", "nonmember", "finance", "recipient", "auditor"])
 def test_only_the_coordination_cell_or_an_admin_imports(who: str, personas: dict[str, Any]) -> None:
     with pytest.raises(PermissionDenied):
         services.import_kiel_release(actor=personas[who], directory=R29)

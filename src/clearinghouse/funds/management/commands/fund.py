@@ -140,10 +140,27 @@ def status_table(data: dict[str, Any]) -> str:
     return "\n".join(head) + table + "\n" + "\n".join(foot)
 
 
-def status_csv(data: dict[str, Any]) -> str:
+# The HXL hashtags of the status CSV (`--hxl`; hxlstandard.org core hashtags), by column.
+STATUS_HXL = [
+    "#country +code +member",
+    "#indicator +share +num",
+    "#value +fair_share",
+    "#value +credited +cash",
+    "#value +credited +in_kind",
+    "#value +credited",
+    "#value +gap",
+    "#value +surplus",
+    "#indicator +met_pct +num",
+    "#meta +opted_out",
+]
+
+
+def status_csv(data: dict[str, Any], *, hxl: bool = False) -> str:
     out = io.StringIO()
     w = csv.writer(out, lineterminator="\n")
     w.writerow([k for k, _ in STATUS_COLUMNS] + ["opted_out"])
+    if hxl:
+        w.writerow(STATUS_HXL)
     for m in data["members"]:
         w.writerow(
             ["" if m[k] is None else str(m[k]) for k, _ in STATUS_COLUMNS] + [str(m["opted_out"]).lower()]
@@ -199,6 +216,9 @@ class Command(ClearinghouseCommand):
             "--as-of", dest="as_of", default=None, help="Today's date for the status (YYYY-MM-DD)."
         )
         st.add_argument("--format", choices=["table", "csv", "json"], default="table")
+        st.add_argument(
+            "--hxl", action="store_true", help="With --format csv: the HXL hashtag row under the header."
+        )
 
         sh = sub.add_parser("shares", help="Shares in force in a year, exact and rounded.")
         sh.add_argument("slug")
@@ -316,7 +336,7 @@ class Command(ClearinghouseCommand):
             # Every amount a decimal string with the fund currency's minor units: never a float.
             self.stdout.write(json.dumps(jsonable_status(data), indent=2, ensure_ascii=False))
         elif options["format"] == "csv":
-            self.stdout.write(status_csv(data), ending="")
+            self.stdout.write(status_csv(data, hxl=options["hxl"]), ending="")
         else:
             self.stdout.write(status_table(data))
 

@@ -28,6 +28,9 @@ class Command(ClearinghouseCommand):
             p.add_argument("--output", "-o", metavar="FILE", help="Write to FILE instead of standard output.")
             p.add_argument("--source", choices=list(selectors.SOURCES), default="tracker")
             p.add_argument(
+                "--hxl", action="store_true", help="With --format csv: the HXL hashtag row under the header."
+            )
+            p.add_argument(
                 "--as",
                 dest="as_user",
                 metavar="USERNAME",
@@ -80,7 +83,7 @@ class Command(ClearinghouseCommand):
         if fmt == "json":
             data = (json.dumps(exports.to_json(payload), indent=2, ensure_ascii=False) + "\n").encode()
         elif fmt == "csv":
-            data = exports.to_csv(report, payload)
+            data = exports.to_csv(report, payload, hxl=options["hxl"])
         elif fmt == "xlsx":
             data = exports.to_xlsx(report, payload)
         else:

@@ -13,6 +13,17 @@ from clearinghouse.core.money import figure_text
 from clearinghouse.tracker import selectors
 from clearinghouse.tracker.formatting import decimal_text
 
+# The HXL hashtag row of the revisions CSV (`--hxl`; hxlstandard.org core hashtags).
+REVISIONS_HXL = [
+    "#country +code +donor",
+    "#org +donor +name",
+    "#date",
+    "#sector",
+    "#value +eur +billions +old",
+    "#value +eur +billions +new",
+    "#value +eur +billions +change",
+]
+
 
 class Command(ClearinghouseCommand):
     help = "List imported Kiel tracker releases, or the values one release revised in another."
@@ -29,6 +40,9 @@ class Command(ClearinghouseCommand):
         )
         v.add_argument("--to", dest="to_release", type=int, metavar="RELEASE", help="Newer release number.")
         v.add_argument("--format", choices=["table", "csv", "json"], default="table")
+        v.add_argument(
+            "--hxl", action="store_true", help="With --format csv: the HXL hashtag row under the header."
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["sub"] == "releases":
@@ -88,6 +102,8 @@ class Command(ClearinghouseCommand):
         elif fmt == "csv":
             writer = csv.writer(self.stdout, lineterminator="\n")
             writer.writerow(["participant", "name", "period", "type", "old", "new", "change"])
+            if options["hxl"]:
+                writer.writerow(REVISIONS_HXL)
             for c in changes:
                 writer.writerow(
                     [
