@@ -9,6 +9,7 @@ from ninja import Schema
 from pydantic import ConfigDict, Field
 
 from clearinghouse.core.validation import Line
+from clearinghouse.requirements.equivalence import format_factor
 
 
 class RunIn(Schema):
@@ -108,12 +109,20 @@ class ProposalOut(Schema):
     id: int
     requirement: int = Field(alias="requirement_id")
     pledge: int = Field(alias="pledge_id")
-    quantity: int
+    quantity: int = Field(description="Whole units of the pledge's item type.")
+    provides: str = Field(
+        description="What they provide, in the requirement's units: quantity × the requirement's "
+        'equivalence factor for the pledge\'s item type (a decimal string, e.g. "1.5").'
+    )
     worth_per_unit: float
     state: str
     reason: str
     allocation: int | None = Field(alias="allocation_id")
     displaced: str
+
+    @staticmethod
+    def resolve_provides(obj: Any) -> str:
+        return format_factor(obj.provides)
 
 
 class AcceptIn(Schema):

@@ -13,6 +13,7 @@ import datetime as dt
 import hashlib
 import time
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 import orjson
@@ -37,6 +38,7 @@ from clearinghouse.matching.model import ProblemError
 from clearinghouse.participants.permissions import is_coordination_cell
 from clearinghouse.pledges import services as pledge_services
 from clearinghouse.pledges.models import Pledge
+from clearinghouse.requirements.equivalence import format_factor
 from clearinghouse.requirements.models import Requirement
 from clearinghouse.requirements.reasons import stated_reason, with_reason
 
@@ -132,12 +134,16 @@ def build_problem(
             owner__code__in=scope.donors, item_type__capability__code__in=scope.capabilities
         )
     for r in requirements.select_related("capability").prefetch_related("item_types").order_by("pk"):
-        residual = r.quantity - r.allocated_quantity
+        # What is still to cover, in the requirement's units; the engine counts whole units, so a
+        # fraction left by earlier allocations at factors below 1 (8.5 of 10) is rounded down.
+        residual = int(r.quantity - r.allocated_provides)
         if residual <= 0:
             continue
+        factors = r.factors()
         reqs[req_key(r.pk)] = {
             "pk": r.pk,
-            "item_types": sorted(t.code for t in r.item_types.all()),
+            "item_types": sorted(factors),
+            "factors": {code: format_factor(f) for code, f in factors.items()},
             "quantity": residual,
             "priority": r.priority,
             # No needed-by date means no deadline: such a need is never served late.
@@ -174,7 +180,7 @@ def build_problem(
         "requirements": [
             {
                 "id": key,
-                "item_types": v["item_types"],
+                "item_types": _engine_item_types(v["factors"]),
                 "quantity": v["quantity"],
                 "weight": PRIORITY_WEIGHTS[v["priority"]],
                 "needed_by": period(v["needed_by"]),
@@ -196,6 +202,14 @@ def build_problem(
     built = BuiltProblem(problem=problem, requirements=reqs, offers=offers, origin=origin)
     built.digest = hashlib.sha256(orjson.dumps(problem, option=orjson.OPT_SORT_KEYS)).hexdigest()
     return built
+
+
+def _engine_item_types(factors: dict[str, str]) -> list[str] | dict[str, float]:
+    """The engine's `item_types`: today's list where every factor is 1 (the exact min-cost flow, the
+    same input digest as before factors), else {code: factor}."""
+    if all(Decimal(f) == 1 for f in factors.values()):
+        return sorted(factors)
+    return {code: float(f) for code, f in sorted(factors.items())}
 
 
 def _solve(problem_doc: dict[str, Any]) -> tuple[Any, Any, dict[str, Any], float]:
@@ -269,6 +283,7 @@ def run_matching(
             requirement_id=built.requirements[a["requirement"]]["pk"],
             pledge_id=built.offers[a["offer"]]["pk"],
             quantity=a["quantity"],
+            provides=Decimal(str(a["provides"])),
             worth_per_unit=worth(a["requirement"], a["offer"]),
             displaced=displaced.get((a["requirement"], a["offer"]), ""),
         )
@@ -292,13 +307,16 @@ def run_matching(
 
 
 def _worth_table(problem: dict[str, Any]) -> Any:
+    """Worth of one offer unit to a requirement: f × (weight − λ × lateness) − unit cost."""
     reqs = {r["id"]: r for r in problem["requirements"]}
     offers = {o["id"]: o for o in problem["offers"]}
     lam = problem["lateness_penalty"]
 
     def worth(r: str, o: str) -> float:
         late = max(0, offers[o]["available_from"] - reqs[r]["needed_by"])
-        return float(reqs[r]["weight"] - lam * late - offers[o].get("unit_cost", 0))
+        types = reqs[r]["item_types"]
+        f = float(types.get(offers[o]["item_type"], 1)) if isinstance(types, dict) else 1.0
+        return float(f * (reqs[r]["weight"] - lam * late) - offers[o].get("unit_cost", 0))
 
     return worth
 
@@ -420,12 +438,16 @@ def _changed_since_run(proposal: Proposal, run: ClearingRun) -> str:
         "priority"
     ]:
         return f"requirement {r.pk} changed its needed-by date or priority"
-    if sorted(t.code for t in r.item_types.all()) != then_r["item_types"]:
+    factors = r.factors()
+    if sorted(factors) != then_r["item_types"]:
         return f"requirement {r.pk} changed its acceptable item types"
-    if r.quantity - r.allocated_quantity < proposal.quantity:
-        return (
-            f"requirement {r.pk} has only {count_of(r.quantity - r.allocated_quantity, 'unit')} left to cover"
-        )
+    if {c: format_factor(f) for c, f in factors.items()} != then_r.get(
+        "factors", dict.fromkeys(then_r["item_types"], "1")
+    ):
+        return f"requirement {r.pk} changed its equivalence factors"
+    if r.quantity - r.allocated_provides < proposal.provides:
+        left = r.quantity - r.allocated_provides
+        return f"requirement {r.pk} has only {left} {r.unit or 'units'} left to cover"
     if p.status not in (*MATCHABLE_PLEDGE_STATUSES, "in_delivery"):
         return f"pledge {p.pk} is now {p.status}"
     if p.item_type is None or p.item_type.code != then_o["item_type"]:

@@ -19,6 +19,7 @@ from clearinghouse.core import jobs as core_jobs
 from clearinghouse.core.errors import DomainError, NotFound
 from clearinghouse.core.humanize import count_of, noun
 from clearinghouse.core.pages import Confirmation, confirmed_act
+from clearinghouse.core.releasability import sees_everything
 
 
 def _cell_reader(request: HttpRequest) -> None:
@@ -183,9 +184,11 @@ def scenario(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def shortfalls(request: HttpRequest) -> HttpResponse:
-    """Required against allocated against delivered, by capability area and month."""
+    """Required against allocated against delivered, by capability area and month, in EUR; each
+    requirement in its own units; and, for those who see every allocation, the trend by month-end."""
     data = selectors.shortfalls(user=request.user)
-    return render(request, "clearing/shortfalls.html", {"data": data})
+    trend = selectors.coverage_trend(user=request.user) if sees_everything(request.user) else None
+    return render(request, "clearing/shortfalls.html", {"data": data, "trend": trend})
 
 
 @login_required

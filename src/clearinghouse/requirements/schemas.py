@@ -76,12 +76,15 @@ class CoverageOut(Schema):
         "more donors and are shown as one sum; coarse: they come from 1 or 2 donors, so the totals are "
         "shown only as a band a quarter of the quantity wide."
     )
-    visible_allocated: int = Field(description="Units allocated from pledges you may see.")
-    visible_delivered: int
-    hidden_allocated: int | None = Field(
-        description="Units allocated from pledges not releasable to you (null when coarse)."
+    visible_allocated: int | float = Field(
+        description="What allocations from pledges you may see provide, in the requirement's units "
+        "(units × equivalence factor; a whole number when every factor is 1)."
     )
-    hidden_delivered: int | None
+    visible_delivered: int | float
+    hidden_allocated: int | float | None = Field(
+        description="What allocations from pledges not releasable to you provide (null when coarse)."
+    )
+    hidden_delivered: int | float | None
     allocated_band: list[int] | None = Field(description="[from, to] percent of the quantity, when coarse.")
     delivered_band: list[int] | None
     note: str
@@ -125,8 +128,11 @@ class RequirementOut(Schema):
         "pledges not releasable to you; null when coarsened (see coverage.allocated_band)."
     )
     delivered_pct: float | None
-    allocated_quantity: int | None = Field(description="Every allocation counted; null when coarsened.")
-    delivered_quantity: int | None
+    allocated_quantity: int | float | None = Field(
+        description="What every allocation provides, in the requirement's units (units × equivalence "
+        "factor); null when coarsened."
+    )
+    delivered_quantity: int | float | None
     coverage: CoverageOut
     cancelled: bool
     illustrative: bool = Field(description="Demo or training data, not a real requirement.")
@@ -151,12 +157,16 @@ class RequirementOut(Schema):
         return _coverage(obj, context).delivered_pct
 
     @staticmethod
-    def resolve_allocated_quantity(obj: Requirement, context: dict[str, Any] | None) -> int | None:
-        return _coverage(obj, context).allocated
+    def resolve_allocated_quantity(obj: Requirement, context: dict[str, Any] | None) -> int | float | None:
+        from clearinghouse.requirements.coverage import as_number
+
+        return as_number(_coverage(obj, context).allocated)
 
     @staticmethod
-    def resolve_delivered_quantity(obj: Requirement, context: dict[str, Any] | None) -> int | None:
-        return _coverage(obj, context).delivered
+    def resolve_delivered_quantity(obj: Requirement, context: dict[str, Any] | None) -> int | float | None:
+        from clearinghouse.requirements.coverage import as_number
+
+        return as_number(_coverage(obj, context).delivered)
 
     @staticmethod
     def resolve_coverage(obj: Requirement, context: dict[str, Any] | None) -> dict[str, Any]:

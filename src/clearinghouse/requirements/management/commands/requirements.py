@@ -67,8 +67,8 @@ class Command(ClearinghouseCommand):
                     "releasability": r.releasability,
                     "status": seen.status,
                     "coverage_pct": seen.coverage_pct,
-                    "allocated_quantity": seen.allocated,
-                    "delivered_quantity": seen.delivered,
+                    "allocated_quantity": coverage.as_number(seen.allocated),
+                    "delivered_quantity": coverage.as_number(seen.delivered),
                     "coverage": seen.as_dict(),
                     "illustrative": r.illustrative,
                 }
