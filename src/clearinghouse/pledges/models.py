@@ -14,6 +14,7 @@ from clearinghouse.core.models import Releasable, RestrictedModel
 from clearinghouse.core.money import AmountField, DerivedAmountField, RateField
 from clearinghouse.core.releasability import visibility_q
 from clearinghouse.pledges.choices import PledgeKind, PledgeStatus
+from clearinghouse.requirements.models import from_milli, to_milli
 
 
 class Pledge(Releasable):
@@ -218,11 +219,11 @@ class Allocation(RestrictedModel):
     @property
     def provides(self) -> Decimal:
         """What it provides, in the requirement's units (quantity × factor)."""
-        return (self.quantity * self.factor).normalize() + 0
+        return from_milli(self.quantity * to_milli(self.factor))
 
     @property
     def delivered_provides(self) -> Decimal:
-        return (self.delivered_quantity * self.factor).normalize() + 0
+        return from_milli(self.delivered_quantity * to_milli(self.factor))
 
     @classmethod
     def view_q(cls, user: Actor | None) -> Q | None:
