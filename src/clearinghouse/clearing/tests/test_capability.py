@@ -75,7 +75,7 @@ def _run_and_accept(personas: dict[str, Any]) -> tuple[Any, list[Any]]:
 
 
 def test_a_patriot_equivalent_need_served_by_nasams_at_half_takes_twice_the_units(
-    catalog: None, personas: dict[str, Any], api_client: Any
+    catalog: None, personas: dict[str, Any], api_client: Any, page_client: Any
 ) -> None:
     need = _need(personas, ["AD-PATRIOT", "AD-NASAMS"], 10)  # NASAMS at its catalog default, 0.5
     nasams = _offer(personas, "AD-NASAMS", 30)
@@ -93,6 +93,11 @@ def test_a_patriot_equivalent_need_served_by_nasams_at_half_takes_twice_the_unit
     assert (seen.allocated, seen.coverage_pct, seen.outstanding) == (Decimal(10), 100.0, Decimal(0))
     api = api_client(personas["recipient"]).get(f"/api/v1/requirements/{need.pk}").json()
     assert (api["allocated_quantity"], api["status"], api["coverage_pct"]) == (10, "covered", 100.0)
+    browser = page_client(personas["coordinator"])
+    page = browser.get(f"/requirements/{need.pk}/").content.decode()
+    assert "<td class=\"num\">10 <span class=\"small muted\">(× 0.5)</span></td>" in page
+    shortfalls = browser.get("/shortfalls/").content.decode()
+    assert "Patriot-equivalent fire units" in shortfalls and "10 of 10" in shortfalls
     # Nothing more fits: one more NASAMS would provide 0.5 beyond the need.
     with pytest.raises(Conflict, match=r"providing 0\.5 at factor 0\.500"):
         pledge_services.allocate(
