@@ -95,7 +95,7 @@ def test_a_patriot_equivalent_need_served_by_nasams_at_half_takes_twice_the_unit
     assert (api["allocated_quantity"], api["status"], api["coverage_pct"]) == (10, "covered", 100.0)
     browser = page_client(personas["coordinator"])
     page = browser.get(f"/requirements/{need.pk}/").content.decode()
-    assert "<td class=\"num\">10 <span class=\"small muted\">(× 0.5)</span></td>" in page
+    assert '<td class="num">10 <span class="small muted">(× 0.5)</span></td>' in page
     shortfalls = browser.get("/shortfalls/").content.decode()
     assert "Patriot-equivalent fire units" in shortfalls and "10 of 10" in shortfalls
     # Nothing more fits: one more NASAMS would provide 0.5 beyond the need.
