@@ -109,11 +109,12 @@ def run_accept(request: HttpRequest, run_id: int) -> HttpResponse:
         run = selectors.get_run(user=request.user, run_id=run_id)
         pending = selectors.proposal_list(user=request.user, run=run).filter(state="proposed")
         n = pending.count()
-        units = sum(p.quantity for p in pending)
+        # Units of different item types are not added up: how many requirements they serve.
+        served = len({p.requirement_id for p in pending})
         confirmation = Confirmation(
             title=f"Accept all proposals of run {run.pk}",
             question=f"Accept all {count_of(n, 'proposed allocation')} of “{run.name}” "
-            f"({count_of(units, 'unit')})?",
+            f"(for {count_of(served, 'requirement')})?",
             consequences=[
                 "Each becomes an allocation, re-checked against today's data; an offered pledge is accepted "
                 "first. A proposal whose pledge or requirement changed since the run is refused with the "
