@@ -98,7 +98,8 @@ def test_a_patriot_equivalent_need_served_by_nasams_at_half_takes_twice_the_unit
     assert '<td class="num">10 <span class="small muted">(× 0.5)</span></td>' in page
     shortfalls = browser.get("/shortfalls/").content.decode()
     run_page = browser.get(f"/clearing/runs/{run.pk}/").content.decode()
-    assert '<td class="num">10 <span class="small muted">Patriot-equivalent fire units</span></td>' in run_page
+    provides = '<td class="num">10 <span class="small muted">Patriot-equivalent fire units</span></td>'
+    assert provides in run_page
     assert "Patriot-equivalent fire units" in shortfalls and "10 of 10" in shortfalls
     # Nothing more fits: one more NASAMS would provide 0.5 beyond the need.
     with pytest.raises(Conflict, match=r"providing 0\.5 at factor 0\.500"):
