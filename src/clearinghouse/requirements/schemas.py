@@ -102,6 +102,20 @@ def _coverage(obj: Requirement, context: dict[str, Any] | None) -> Coverage:
     return cached
 
 
+def _value(obj: Requirement, context: dict[str, Any] | None, key: str) -> str | None:
+    """One EUR figure of the requirement's coverage for the caller (requirements/value.py)."""
+    from clearinghouse.core import clock
+    from clearinghouse.requirements.value import coverage_value, eur_text, valuer_for
+
+    cached: dict[str, Any] | None = getattr(obj, "_value_for", None)
+    if cached is None:
+        request = context["request"] if context else None
+        valuer = valuer_for(request, clock.today())
+        cached = coverage_value(_coverage(obj, context), valuer.unit_value(obj))
+        obj._value_for = cached  # type: ignore[attr-defined]  # memo on the instance
+    return eur_text(cached[key])
+
+
 class RequirementOut(Schema):
     id: int
     external_ref: str
@@ -134,6 +148,14 @@ class RequirementOut(Schema):
     )
     delivered_quantity: int | float | None
     coverage: CoverageOut
+    unit_value_eur: str | None = Field(
+        description="EUR value of one unit of this requirement at catalog reference prices: the cheapest "
+        "acceptable way to provide it, min(reference price ÷ factor); null without any price."
+    )
+    required_eur: str | None = Field(description="quantity × unit_value_eur, a decimal string.")
+    allocated_eur: str | None = Field(description="What allocations provide, in EUR; null when coarsened.")
+    delivered_eur: str | None
+    short_eur: str | None = Field(description="What is still to cover, in EUR; null when coarsened.")
     cancelled: bool
     illustrative: bool = Field(description="Demo or training data, not a real requirement.")
     version: int
@@ -171,6 +193,26 @@ class RequirementOut(Schema):
     @staticmethod
     def resolve_coverage(obj: Requirement, context: dict[str, Any] | None) -> dict[str, Any]:
         return _coverage(obj, context).as_dict()
+
+    @staticmethod
+    def resolve_unit_value_eur(obj: Requirement, context: dict[str, Any] | None) -> str | None:
+        return _value(obj, context, "unit_value_eur")
+
+    @staticmethod
+    def resolve_required_eur(obj: Requirement, context: dict[str, Any] | None) -> str | None:
+        return _value(obj, context, "required_eur")
+
+    @staticmethod
+    def resolve_allocated_eur(obj: Requirement, context: dict[str, Any] | None) -> str | None:
+        return _value(obj, context, "allocated_eur")
+
+    @staticmethod
+    def resolve_delivered_eur(obj: Requirement, context: dict[str, Any] | None) -> str | None:
+        return _value(obj, context, "delivered_eur")
+
+    @staticmethod
+    def resolve_short_eur(obj: Requirement, context: dict[str, Any] | None) -> str | None:
+        return _value(obj, context, "short_eur")
 
     @staticmethod
     def resolve_capability(obj: Requirement) -> str:

@@ -68,3 +68,27 @@ def eur(units: Decimal | int, unit_value: Decimal | None) -> Decimal | None:
 def eur_text(value: Decimal | None) -> str | None:
     """A EUR amount as the API's decimal string (two places), or None."""
     return None if value is None else str(value.quantize(CENT))
+
+
+def coverage_value(seen: Any, unit_value: Decimal | None) -> dict[str, Decimal | None]:
+    """A requirement's coverage (requirements/coverage.py, as one viewer may know it) in EUR:
+    required, allocated, delivered and short; allocated, delivered and short are None where the
+    viewer's coverage is coarsened to a band (their EUR would pin it as the units would)."""
+    exact = seen.allocated is not None
+    return {
+        "unit_value_eur": None if unit_value is None else unit_value.quantize(CENT, rounding=ROUND_HALF_UP),
+        "required_eur": eur(seen.quantity, unit_value),
+        "allocated_eur": eur(seen.allocated, unit_value) if exact else None,
+        "delivered_eur": eur(seen.delivered, unit_value) if exact else None,
+        "short_eur": eur(seen.outstanding, unit_value) if exact else None,
+    }
+
+
+def valuer_for(holder: Any, on: dt.date) -> Valuer:
+    """One valuer per request (or other holder), so a list prices each item type once."""
+    valuer = getattr(holder, "_clearinghouse_valuer", None)
+    if not isinstance(valuer, Valuer) or valuer.on != on:
+        valuer = Valuer(on)
+        if holder is not None:
+            holder._clearinghouse_valuer = valuer
+    return valuer

@@ -93,6 +93,12 @@ def test_a_patriot_equivalent_need_served_by_nasams_at_half_takes_twice_the_unit
     assert (seen.allocated, seen.coverage_pct, seen.outstanding) == (Decimal(10), 100.0, Decimal(0))
     api = api_client(personas["recipient"]).get(f"/api/v1/requirements/{need.pk}").json()
     assert (api["allocated_quantity"], api["status"], api["coverage_pct"]) == (10, "covered", 100.0)
+    unit = NASAMS_EUR / Decimal("0.5")  # a Patriot-equivalent at its cheapest acceptable way
+    assert (api["unit_value_eur"], api["allocated_eur"], api["short_eur"]) == (
+        f"{unit:.2f}",
+        f"{10 * unit:.2f}",
+        "0.00",
+    )
     browser = page_client(personas["coordinator"])
     page = browser.get(f"/requirements/{need.pk}/").content.decode()
     assert '<td class="num">10 <span class="small muted">(× 0.5)</span></td>' in page
