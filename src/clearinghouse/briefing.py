@@ -17,6 +17,7 @@ from typing import Any
 from django.db.models import Q
 
 from clearinghouse.clearing import selectors as clearing_selectors
+from clearinghouse.core import clock, humanize
 from clearinghouse.core.choices import Releasability
 from clearinghouse.core.errors import DomainError
 from clearinghouse.core.releasability import sees_everything
@@ -25,6 +26,7 @@ from clearinghouse.governance.choices import DecisionStatus
 from clearinghouse.governance.models import Decision, Meeting
 from clearinghouse.pledges import selectors as pledge_selectors
 from clearinghouse.requirements import selectors as requirement_selectors
+from clearinghouse.requirements.value import Valuer, eur
 
 # Narrowest last: the pack carries the narrowest marking of anything it contains.
 MARKING_ORDER = [
@@ -66,26 +68,29 @@ def _window(qs: Any, field_name: str, since: dt.date | None, until: dt.date) -> 
 
 
 def _shortfalls(user: Any, since: dt.date | None, until: dt.date) -> tuple[list[dict[str, Any]], bool]:
-    """By capability: required, allocated, delivered and short now (the clearing house's rule of what
-    the reader may know); and, for readers who see everything, what of today's requirements was
-    undelivered at the previous meeting (deliveries up to its date) and is undelivered now."""
+    """By capability, in EUR at reference prices: required, allocated, delivered and short now (the
+    clearing house's rule of what the reader may know); and, for readers who see everything, what of
+    today's requirements was undelivered at the previous meeting (deliveries up to its date) and is
+    undelivered now. Units of different item types are never added."""
     now = clearing_selectors.shortfalls(user=user)["capabilities"]
     rows = {r["capability"]: dict(r) for r in now}
     then_shown = sees_everything(user) and since is not None
     if then_shown:
-        required: dict[str, int] = defaultdict(int)
-        delivered: dict[str, int] = defaultdict(int)
+        valuer = Valuer(clock.today())
+        values: dict[int, Decimal | None] = {}
+        delivered: dict[str, Decimal] = defaultdict(Decimal)
         for r in requirement_selectors.requirement_list(user=user).filter(cancelled=False):
-            required[r.capability.code] += r.quantity
+            values[r.pk] = valuer.unit_value(r)
         for d in (
             pledge_selectors.delivery_list(user=user)
-            .filter(delivered_on__lte=since)
+            .filter(delivered_on__lte=since, allocation__requirement_id__in=list(values))
             .select_related("allocation__requirement__capability")
         ):
-            delivered[d.allocation.requirement.capability.code] += d.quantity
+            value = eur(d.quantity * d.allocation.factor, values[d.allocation.requirement_id])
+            delivered[d.allocation.requirement.capability.code] += value or 0
         for code, row in rows.items():
-            row["undelivered_then"] = max(0, required.get(code, 0) - delivered.get(code, 0))
-            row["undelivered_now"] = max(0, row["required"] - row["delivered"])
+            row["undelivered_then_eur"] = max(Decimal(0), row["required_eur"] - delivered.get(code, 0))
+            row["undelivered_now_eur"] = max(Decimal(0), row["required_eur"] - row["delivered_eur"])
     return list(rows.values()), then_shown
 
 
@@ -222,18 +227,18 @@ def _chart(doc: Any, rows: list[dict[str, Any]], width: float) -> None:
     label_w, bar_w = 55.0, width - 75.0
     doc.set_font("Helvetica", "", 8)
     for r in rows:
-        required = r["required"] or 1
+        required = r["required_eur"] or 1
         y = doc.get_y()
         doc.cell(label_w, 5, _latin(r["capability_name"])[:34])
         x = doc.get_x()
         doc.set_draw_color(120, 120, 120)
         doc.rect(x, y + 1, bar_w, 3)
         doc.set_fill_color(170, 190, 220)
-        doc.rect(x, y + 1, bar_w * min(1.0, r["allocated"] / required), 3, style="F")
+        doc.rect(x, y + 1, bar_w * min(1.0, float(r["allocated_eur"] / required)), 3, style="F")
         doc.set_fill_color(40, 90, 160)
-        doc.rect(x, y + 1, bar_w * min(1.0, r["delivered"] / required), 3, style="F")
+        doc.rect(x, y + 1, bar_w * min(1.0, float(r["delivered_eur"] / required)), 3, style="F")
         doc.set_x(x + bar_w + 2)
-        doc.cell(18, 5, f"{round(100 * r['delivered'] / required)}%", new_x="LMARGIN", new_y="NEXT")
+        doc.cell(18, 5, f"{round(100 * r['delivered_eur'] / required)}%", new_x="LMARGIN", new_y="NEXT")
     doc.set_font("Helvetica", "", 7)
     doc.cell(0, 4, "Dark: delivered; light: allocated; frame: required.", new_x="LMARGIN", new_y="NEXT")
     doc.set_font("Helvetica", "", 9)
@@ -244,6 +249,10 @@ def _latin(text: str) -> str:
     return text.replace("\u2013", "-").replace("\u2014", "-").encode("latin-1", "replace").decode("latin-1")
 
 
+def _eur(value: Decimal) -> str:
+    return humanize.money_short(value, "EUR")
+
+
 def _shortfall_section(doc: Any, data: SincePrevious, epw: float) -> None:
     """Shortfalls by capability: the chart, then the figures."""
     h, line = _writers(doc, epw)
@@ -251,13 +260,14 @@ def _shortfall_section(doc: Any, data: SincePrevious, epw: float) -> None:
     _chart(doc, data.shortfalls, epw)
     for r in data.shortfalls:
         then = (
-            f"; undelivered then {r['undelivered_then']}, now {r['undelivered_now']}"
+            f"; undelivered then {_eur(r['undelivered_then_eur'])}, now {_eur(r['undelivered_now_eur'])}"
             if data.shortfalls_then_shown
             else ""
         )
         line(
-            f"{r['capability_name']}: required {r['required']}, allocated {r['allocated']}, "
-            f"delivered {r['delivered']}, short {r['short']}{then}"
+            f"{r['capability_name']} (EUR at reference prices): required {_eur(r['required_eur'])}, "
+            f"allocated {_eur(r['allocated_eur'])}, delivered {_eur(r['delivered_eur'])}, "
+            f"short {_eur(r['short_eur'])}{then}"
         )
     if not data.shortfalls:
         line("No requirements visible to this reader.")

@@ -148,7 +148,17 @@ def create_scenario(
     return Status(201, run)
 
 
+@router.get("/shortfalls/trend", response={200: dict[str, Any], 403: ErrorOut, 422: ErrorOut})
+def shortfall_trend(request: HttpRequest, months: int = 12) -> Any:
+    """Coverage at each past month-end by capability area, in EUR (`*_eur` decimal strings), replayed
+    from the audit history; for those who see every allocation (the coordination cell, auditors,
+    admins)."""
+    return selectors.trend_json(selectors.coverage_trend(user=request.user, months=months))
+
+
 @router.get("/shortfalls", response=dict[str, Any])
 def shortfalls(request: HttpRequest) -> Any:
-    """Required, allocated and delivered by capability area and month (requirements you may see)."""
-    return selectors.shortfalls(user=request.user)
+    """Required, allocated, delivered and short by capability area and month (requirements you may
+    see): in EUR at catalog reference prices (`*_eur` decimal strings), and per requirement in its own
+    units (`rows[].items`)."""
+    return selectors.shortfalls_json(selectors.shortfalls(user=request.user))

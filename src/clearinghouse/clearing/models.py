@@ -3,12 +3,15 @@ the proposals the coordination cell accepts into allocations."""
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
 from clearinghouse.clearing.choices import ProposalState, RunKind
 from clearinghouse.core.actors import Actor
+from clearinghouse.core.fields import ExactDecimalField
 from clearinghouse.core.models import RestrictedModel
 from clearinghouse.core.releasability import sees_everything
 from clearinghouse.participants.permissions import is_coordination_cell
@@ -65,7 +68,13 @@ class Proposal(RestrictedModel):
     run = models.ForeignKey(ClearingRun, on_delete=models.CASCADE, related_name="proposals")
     requirement = models.ForeignKey("requirements.Requirement", on_delete=models.PROTECT, related_name="+")
     pledge = models.ForeignKey("pledges.Pledge", on_delete=models.PROTECT, related_name="+")
-    quantity = models.PositiveIntegerField()
+    quantity = models.PositiveIntegerField(help_text="Whole units of the pledge's item type.")
+    provides = ExactDecimalField(
+        max_digits=16,
+        decimal_places=3,
+        default=Decimal(0),
+        help_text="What the quantity provides, in the requirement's units (quantity × factor).",
+    )
     worth_per_unit = models.FloatField()
     state = models.CharField(max_length=10, choices=ProposalState.choices, default=ProposalState.PROPOSED)
     reason = models.TextField(blank=True)

@@ -10,6 +10,7 @@ from pydantic import ConfigDict, Field
 
 from clearinghouse.core.validation import Line
 from clearinghouse.packages.selectors import packages_of_pledges
+from clearinghouse.requirements.equivalence import format_factor
 
 
 class RunIn(Schema):
@@ -112,7 +113,11 @@ class ProposalOut(Schema):
     package: int | None = Field(
         None, description="The package whose delivery schedule the pledge is (or null)."
     )
-    quantity: int
+    quantity: int = Field(description="Whole units of the pledge's item type.")
+    provides: str = Field(
+        description="What they provide, in the requirement's units: quantity × the requirement's "
+        'equivalence factor for the pledge\'s item type (a decimal string, e.g. "1.5").'
+    )
     worth_per_unit: float
     state: str
     reason: str
@@ -125,6 +130,10 @@ class ProposalOut(Schema):
         if "package_ref" in vars(obj):
             return vars(obj)["package_ref"]  # type: ignore[no-any-return]
         return packages_of_pledges([obj.pledge_id]).get(obj.pledge_id)
+
+    @staticmethod
+    def resolve_provides(obj: Any) -> str:
+        return format_factor(obj.provides)
 
 
 class AcceptIn(Schema):

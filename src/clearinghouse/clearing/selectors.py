@@ -2,22 +2,27 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
+from decimal import Decimal
 from typing import Any
 
 from django.db.models import F, QuerySet
 
 from clearinghouse.clearing.models import ClearingRun, Proposal, RoadmapTarget
+from clearinghouse.core import clock
 from clearinghouse.core import selectors as core_selectors
 from clearinghouse.core.actors import Actor
-from clearinghouse.core.errors import NotFound
+from clearinghouse.core.errors import InvalidInput, NotFound, PermissionDenied
 from clearinghouse.core.humanize import count_of
+from clearinghouse.core.models import AuditEvent
 from clearinghouse.core.releasability import sees_everything
 from clearinghouse.governance import selectors as governance_selectors
 from clearinghouse.pledges import selectors as pledge_selectors
 from clearinghouse.requirements import coverage
 from clearinghouse.requirements import selectors as requirement_selectors
 from clearinghouse.requirements.reasons import AUDIT_KEY as REASON_KEY
+from clearinghouse.requirements.value import CENT, Valuer, eur, eur_text
 
 
 def run_list(*, user: Actor, kind: str | None = None) -> QuerySet[ClearingRun]:
@@ -80,15 +85,19 @@ def run_history(*, run: ClearingRun) -> list[dict[str, Any]]:
     return out
 
 
-def shortfalls(*, user: Actor) -> dict[str, Any]:
-    """Required against allocated against delivered, by capability area and needed-by month.
+def shortfalls(*, user: Actor, on: dt.date | None = None) -> dict[str, Any]:
+    """Required against allocated against delivered, by capability area and needed-by month, in EUR.
 
-    Quantities are summed within a capability area, so a row mixes the units of its item types;
-    the coverage percentages are what compares across rows. Only requirements the user may see
-    count, each with its coverage as the user may know it (requirements/coverage.py): where a
-    requirement's coverage is coarsened to a band, its row gives a range (`allocated` to
-    `allocated_max`, `short_min` to `short`, ...) and says `coarsened`.
+    Requirements count in their own units (a Patriot-equivalent fire unit, a 155 mm round), which
+    never add up across requirements; a row sums their value in EUR at catalog reference prices
+    (requirements/value.py: one requirement unit is worth its cheapest acceptable way to provide it)
+    and lists each requirement in its own units (`items`). Coverage percentages are of that value.
+    Only requirements the user may see count, each with its coverage as the user may know it
+    (requirements/coverage.py): where a requirement's coverage is coarsened to a band, its row gives
+    a range (`allocated_eur` to `allocated_eur_max`, `short_eur_min` to `short_eur`, ...) and says
+    `coarsened`. A requirement without any reference price is counted in `unpriced`, not in EUR.
     """
+    valuer = Valuer(on or clock.today())
     rows: dict[tuple[str, str], dict[str, Any]] = {}
     by_capability: dict[str, dict[str, Any]] = defaultdict(_empty)
     qs = (
@@ -106,46 +115,85 @@ def shortfalls(*, user: Actor) -> dict[str, Any]:
                 "capability_name": r.capability.name,
                 "month": month,
                 **_empty(),
+                "items": [],
             },
         )
         seen = coverage.of(r, user)
         allocated, delivered = seen.allocated_range, seen.delivered_range
+        unit_value = valuer.unit_value(r)
+        short = (r.quantity - allocated[1], r.quantity - allocated[0])
+        row["items"].append(
+            {
+                "requirement": r.pk,
+                "external_ref": r.external_ref,
+                "unit": r.unit,
+                "required": r.quantity,
+                "allocated": coverage.as_number(allocated[0]),
+                "allocated_max": coverage.as_number(allocated[1]),
+                "short": coverage.as_number(short[1]),
+                "short_min": coverage.as_number(short[0]),
+                "coarsened": seen.mode == coverage.COARSE,
+                "unit_value_eur": eur_text(unit_value.quantize(CENT) if unit_value is not None else None),
+                "short_eur": eur_text(eur(short[1], unit_value)),
+            }
+        )
         for target in (row, by_capability[r.capability.code]):
-            target["required"] += r.quantity
-            target["allocated"] += allocated[0]
-            target["allocated_max"] += allocated[1]
-            target["delivered"] += delivered[0]
-            target["delivered_max"] += delivered[1]
+            target["requirements"] += 1
             target["coarsened"] = target["coarsened"] or seen.mode == coverage.COARSE
+            if unit_value is None:
+                target["unpriced"] += 1
+                continue
+            target["required_eur"] += eur(r.quantity, unit_value) or 0
+            target["allocated_eur"] += eur(allocated[0], unit_value) or 0
+            target["allocated_eur_max"] += eur(allocated[1], unit_value) or 0
+            target["delivered_eur"] += eur(delivered[0], unit_value) or 0
+            target["delivered_eur_max"] += eur(delivered[1], unit_value) or 0
         by_capability[r.capability.code]["capability_name"] = r.capability.name
 
-    def pct(units: int, req: int) -> float:
-        return round(100 * units / req, 1) if req else 0.0
+    return {
+        "rows": [_finish(v) for v in rows.values()],
+        "capabilities": [_finish({"capability": k, **v}) for k, v in by_capability.items()],
+        "note": "" if sees_everything(user) else coverage.NOTE,
+        "valued_on": valuer.on.isoformat(),
+    }
 
-    def finish(d: dict[str, Any]) -> dict[str, Any]:
-        req = d["required"]
-        d["short"] = max(0, req - d["allocated"])
-        d["short_min"] = max(0, req - d["allocated_max"])
-        d["allocated_pct"] = pct(d["allocated"], req)
-        d["allocated_pct_max"] = pct(d["allocated_max"], req)
-        d["delivered_pct"] = pct(d["delivered"], req)
-        d["delivered_pct_max"] = pct(d["delivered_max"], req)
-        return d
+
+EUR_KEYS = ("required_eur", "allocated_eur", "allocated_eur_max", "delivered_eur", "delivered_eur_max")
+
+
+def _pct(part: Decimal, whole: Decimal) -> float:
+    return float(round(100 * part / whole, 1)) if whole else 0.0
+
+
+def _finish(d: dict[str, Any]) -> dict[str, Any]:
+    req = d["required_eur"]
+    d["short_eur"] = max(Decimal(0), req - d["allocated_eur"])
+    d["short_eur_min"] = max(Decimal(0), req - d["allocated_eur_max"])
+    d["allocated_pct"] = _pct(d["allocated_eur"], req)
+    d["allocated_pct_max"] = _pct(d["allocated_eur_max"], req)
+    d["delivered_pct"] = _pct(d["delivered_eur"], req)
+    d["delivered_pct_max"] = _pct(d["delivered_eur_max"], req)
+    return d
+
+
+def shortfalls_json(data: dict[str, Any]) -> dict[str, Any]:
+    """The shortfall report with every EUR figure as a decimal string (API and CLI)."""
+
+    def text(d: dict[str, Any]) -> dict[str, Any]:
+        return {k: eur_text(v) if k.endswith(("_eur", "_eur_max", "_eur_min")) else v for k, v in d.items()}
 
     return {
-        "rows": [finish(v) for v in rows.values()],
-        "capabilities": [finish({"capability": k, **v}) for k, v in by_capability.items()],
-        "note": "" if sees_everything(user) else coverage.NOTE,
+        **data,
+        "rows": [text(r) for r in data["rows"]],
+        "capabilities": [text(r) for r in data["capabilities"]],
     }
 
 
 def _empty() -> dict[str, Any]:
     return {
-        "required": 0,
-        "allocated": 0,
-        "allocated_max": 0,
-        "delivered": 0,
-        "delivered_max": 0,
+        "requirements": 0,
+        "unpriced": 0,
+        **{k: Decimal(0) for k in EUR_KEYS},
         "coarsened": False,
     }
 
@@ -224,3 +272,137 @@ def coalition_view(*, user: Any, code: str) -> dict[str, Any]:
         "requirements": requirements,
         "pledges": pledges,
     }
+
+
+# --- coverage trend -------------------------------------------------------------------------------
+
+TREND_MONTHS = 12
+
+
+def month_ends(today: dt.date, months: int) -> list[dt.date]:
+    """The last `months` month-ends before `today`, oldest first."""
+    ends = []
+    first = today.replace(day=1)
+    for _ in range(months):
+        end = first - dt.timedelta(days=1)
+        ends.append(end)
+        first = end.replace(day=1)
+    return ends[::-1]
+
+
+def _end_of(day: dt.date) -> dt.datetime:
+    return dt.datetime.combine(day + dt.timedelta(days=1), dt.time.min, tzinfo=dt.UTC)
+
+
+def coverage_trend(*, user: Actor, months: int = TREND_MONTHS) -> dict[str, Any]:
+    """Coverage at each past month-end by capability area, in EUR, replayed from the audit history.
+
+    The audit chain holds every allocation as it was created, changed and released (its `after`
+    snapshot: requirement, quantity, factor; a release deletes it), and every requirement's quantity
+    and cancellation; replaying the events up to a month-end gives what was allocated then. It is
+    there for every past month from the first event on, tamper-evident, and needs no job to take
+    snapshots (docs/clearing.md says why this over monthly snapshots). Deliveries count at their
+    `delivered_on` date. Values use today's reference prices (requirements/value.py), so the trend
+    shows coverage moving, not prices. Only those who see every allocation (the coordination cell,
+    auditors, admins) get the trend: a month-to-month difference must not isolate an allocation
+    a reader may not see (docs/confidentiality.md).
+    """
+    if not sees_everything(user):
+        raise PermissionDenied("The coverage trend is for the coordination cell, auditors and admins.")
+    if not 1 <= months <= 120:
+        raise InvalidInput("months: between 1 and 120", field="months")
+    today = clock.today()
+    ends = month_ends(today, months)
+    valuer = Valuer(today)
+    requirements = {
+        r.pk: r for r in requirement_selectors.requirement_list(user=user).select_related("capability")
+    }
+    values = {pk: valuer.unit_value(r) for pk, r in requirements.items()}
+    events = list(
+        AuditEvent.objects.filter(
+            object_type__in=("pledges.allocation", "requirements.requirement"),
+            created_at__lt=_end_of(ends[-1]),
+        )
+        .order_by("sequence")
+        .values_list("created_at", "object_type", "object_id", "action", "after")
+    )
+    deliveries = list(
+        pledge_selectors.delivery_list(user=user)
+        .filter(delivered_on__lte=ends[-1])
+        .values_list("delivered_on", "quantity", "allocation__factor", "allocation__requirement_id")
+    )
+    points = []
+    allocations: dict[str, tuple[int, Decimal]] = {}  # allocation id -> (requirement, provides)
+    state: dict[int, tuple[int, bool]] = {}  # requirement -> (quantity, cancelled) as audited
+    i = 0
+    for end in ends:
+        limit = _end_of(end)
+        while i < len(events) and events[i][0] < limit:
+            _at, kind, oid, action, after = events[i]
+            i += 1
+            if kind == "pledges.allocation":
+                if action == "delete" or not isinstance(after, dict) or "quantity" not in after:
+                    allocations.pop(oid, None)
+                else:
+                    provides = Decimal(int(after["quantity"])) * Decimal(str(after.get("factor", "1")))
+                    allocations[oid] = (int(after["requirement_id"]), provides)
+            elif isinstance(after, dict) and "quantity" in after and oid.isdigit():
+                state[int(oid)] = (int(after["quantity"]), bool(after.get("cancelled", False)))
+        allocated: dict[int, Decimal] = defaultdict(Decimal)
+        for req, provides in allocations.values():
+            allocated[req] += provides
+        delivered: dict[int, Decimal] = defaultdict(Decimal)
+        for day, quantity, factor, req in deliveries:
+            if day <= end:
+                delivered[req] += quantity * factor
+        by_capability: dict[str, dict[str, Any]] = {}
+        for pk, r in requirements.items():
+            if r.created_at >= limit or values[pk] is None:
+                continue
+            quantity, cancelled = state.get(pk, (r.quantity, r.cancelled))
+            if cancelled:
+                continue
+            row = by_capability.setdefault(
+                r.capability.code,
+                {"capability": r.capability.code, "capability_name": r.capability.name, **_trend_empty()},
+            )
+            a = min(allocated[pk], Decimal(quantity))
+            row["required_eur"] += eur(quantity, values[pk]) or 0
+            row["allocated_eur"] += eur(a, values[pk]) or 0
+            row["delivered_eur"] += eur(min(delivered[pk], a), values[pk]) or 0
+        rows = sorted(by_capability.values(), key=lambda row: str(row["capability"]))
+        total = _trend_empty()
+        for row in rows:
+            for k in ("required_eur", "allocated_eur", "delivered_eur"):
+                total[k] += row[k]
+        points.append(
+            {
+                "month_end": end.isoformat(),
+                "capabilities": [_trend_finish(r) for r in rows],
+                **_trend_finish(total),
+            }
+        )
+    return {"valued_on": today.isoformat(), "months": points}
+
+
+def _trend_empty() -> dict[str, Any]:
+    return {"required_eur": Decimal(0), "allocated_eur": Decimal(0), "delivered_eur": Decimal(0)}
+
+
+def _trend_finish(d: dict[str, Any]) -> dict[str, Any]:
+    d["short_eur"] = max(Decimal(0), d["required_eur"] - d["allocated_eur"])
+    d["allocated_pct"] = _pct(d["allocated_eur"], d["required_eur"])
+    d["delivered_pct"] = _pct(d["delivered_eur"], d["required_eur"])
+    return d
+
+
+def trend_json(data: dict[str, Any]) -> dict[str, Any]:
+    """The trend with every EUR figure as a decimal string (API and CLI)."""
+
+    def text(d: dict[str, Any]) -> dict[str, Any]:
+        out = {k: eur_text(v) if k.endswith("_eur") else v for k, v in d.items()}
+        if "capabilities" in d:
+            out["capabilities"] = [text(c) for c in d["capabilities"]]
+        return out
+
+    return {**data, "months": [text(m) for m in data["months"]]}

@@ -14,6 +14,7 @@ import datetime as dt
 import hashlib
 import time
 from dataclasses import dataclass, field
+from decimal import Decimal
 from importlib import resources
 from typing import Any
 
@@ -40,6 +41,7 @@ from clearinghouse.participants.permissions import is_coordination_cell
 from clearinghouse.pledges import services as pledge_services
 from clearinghouse.pledges.models import Pledge
 from clearinghouse.requirements import consumption
+from clearinghouse.requirements.equivalence import format_factor
 from clearinghouse.requirements.models import Requirement
 from clearinghouse.requirements.reasons import stated_reason, with_reason
 
@@ -135,15 +137,19 @@ def build_problem(
             owner__code__in=scope.donors, item_type__capability__code__in=scope.capabilities
         )
     for r in requirements.select_related("capability").prefetch_related("item_types").order_by("pk"):
-        residual = r.quantity - r.allocated_quantity
+        # What is still to cover, in the requirement's units; the engine counts whole units, so a
+        # fraction left by earlier allocations at factors below 1 (8.5 of 10) is rounded down.
+        residual = int(r.quantity - r.allocated_provides)
         if residual <= 0:
             continue
+        factors = r.factors()
         if r.is_rate:
-            reqs.update(_month_elements(r))
+            reqs.update(_month_elements(r, factors))
             continue
         reqs[req_key(r.pk)] = {
             "pk": r.pk,
-            "item_types": sorted(t.code for t in r.item_types.all()),
+            "item_types": sorted(factors),
+            "factors": {code: format_factor(f) for code, f in factors.items()},
             "quantity": residual,
             "priority": r.priority,
             # No needed-by date means no deadline: such a need is never served late.
@@ -180,7 +186,7 @@ def build_problem(
         "requirements": [
             {
                 "id": key,
-                "item_types": v["item_types"],
+                "item_types": _engine_item_types(v["factors"]),
                 "quantity": v["quantity"],
                 "weight": PRIORITY_WEIGHTS[v["priority"]],
                 "needed_by": period(v["needed_by"]),
@@ -209,7 +215,7 @@ def month_key(pk: int, month: dt.date) -> str:
     return f"{req_key(pk)}@{consumption.month_text(month)}"
 
 
-def _month_elements(r: Requirement) -> dict[str, dict[str, Any]]:
+def _month_elements(r: Requirement, factors: dict[str, Any]) -> dict[str, dict[str, Any]]:
     """A consumption requirement as one engine requirement per month still short (quantity: what is
     short of the rate that month, needed by the month's first day); every element names its parent
     requirement (`pk`), so that results fold back to it. Months covered follow
@@ -218,12 +224,15 @@ def _month_elements(r: Requirement) -> dict[str, dict[str, Any]]:
         rate=r.rate_per_month or 0,
         first=r.from_month or r.needed_by or clock.today(),
         last=r.to_month or r.from_month or clock.today(),
-        allocations=[(a.pledge.available_from, a.quantity) for a in r.allocations.select_related("pledge")],
+        allocations=[
+            (a.pledge.available_from, int(a.provides)) for a in r.allocations.select_related("pledge")
+        ],
     )
     return {
         month_key(r.pk, row.month): {
             "pk": r.pk,
-            "item_types": sorted(t.code for t in r.item_types.all()),
+            "item_types": sorted(factors),
+            "factors": {code: format_factor(f) for code, f in factors.items()},
             "quantity": row.short,
             "priority": r.priority,
             "needed_by": row.month.isoformat(),
@@ -238,6 +247,14 @@ def _month_elements(r: Requirement) -> dict[str, dict[str, Any]]:
 
 def _rate_of(r: Requirement) -> dict[str, Any]:
     return {"per_month": r.rate_per_month, "from": r.from_month_text, "to": r.to_month_text}
+
+
+def _engine_item_types(factors: dict[str, str]) -> list[str] | dict[str, float]:
+    """The engine's `item_types`: today's list where every factor is 1 (the exact min-cost flow, the
+    same input digest as before factors), else {code: factor}."""
+    if all(Decimal(f) == 1 for f in factors.values()):
+        return sorted(factors)
+    return {code: float(f) for code, f in sorted(factors.items())}
 
 
 def _solve(problem_doc: dict[str, Any]) -> tuple[Any, Any, dict[str, Any], float]:
@@ -335,9 +352,18 @@ def _folded_proposals(
     for a in result_doc["allocations"]:
         key = (built.requirements[a["requirement"]]["pk"], built.offers[a["offer"]]["pk"])
         entry = folded.setdefault(
-            key, {"requirement_id": key[0], "pledge_id": key[1], "quantity": 0, "worth": 0.0, "displaced": []}
+            key,
+            {
+                "requirement_id": key[0],
+                "pledge_id": key[1],
+                "quantity": 0,
+                "provides": Decimal(0),
+                "worth": 0.0,
+                "displaced": [],
+            },
         )
         entry["quantity"] += a["quantity"]
+        entry["provides"] += Decimal(str(a["provides"]))
         entry["worth"] += worth(a["requirement"], a["offer"]) * a["quantity"]
         sentence = displaced.get((a["requirement"], a["offer"]), "")
         if sentence:
@@ -347,6 +373,7 @@ def _folded_proposals(
             "requirement_id": e["requirement_id"],
             "pledge_id": e["pledge_id"],
             "quantity": e["quantity"],
+            "provides": e["provides"],
             "worth_per_unit": e["worth"] / e["quantity"],
             "displaced": " ".join(e["displaced"]),
         }
@@ -355,13 +382,16 @@ def _folded_proposals(
 
 
 def _worth_table(problem: dict[str, Any]) -> Any:
+    """Worth of one offer unit to a requirement: f × (weight − λ × lateness) − unit cost."""
     reqs = {r["id"]: r for r in problem["requirements"]}
     offers = {o["id"]: o for o in problem["offers"]}
     lam = problem["lateness_penalty"]
 
     def worth(r: str, o: str) -> float:
         late = max(0, offers[o]["available_from"] - reqs[r]["needed_by"])
-        return float(reqs[r]["weight"] - lam * late - offers[o].get("unit_cost", 0))
+        types = reqs[r]["item_types"]
+        f = float(types.get(offers[o]["item_type"], 1)) if isinstance(types, dict) else 1.0
+        return float(f * (reqs[r]["weight"] - lam * late) - offers[o].get("unit_cost", 0))
 
     return worth
 
@@ -486,12 +516,16 @@ def _changed_since_run(proposal: Proposal, run: ClearingRun) -> str:
         "priority"
     ]:
         return f"requirement {r.pk} changed its needed-by date or priority"
-    if sorted(t.code for t in r.item_types.all()) != then_r["item_types"]:
+    factors = r.factors()
+    if sorted(factors) != then_r["item_types"]:
         return f"requirement {r.pk} changed its acceptable item types"
-    if r.quantity - r.allocated_quantity < proposal.quantity:
-        return (
-            f"requirement {r.pk} has only {count_of(r.quantity - r.allocated_quantity, 'unit')} left to cover"
-        )
+    if {c: format_factor(f) for c, f in factors.items()} != then_r.get(
+        "factors", dict.fromkeys(then_r["item_types"], "1")
+    ):
+        return f"requirement {r.pk} changed its equivalence factors"
+    if r.quantity - r.allocated_provides < proposal.provides:
+        left = r.quantity - r.allocated_provides
+        return f"requirement {r.pk} has only {left} {r.unit or 'units'} left to cover"
     if p.status not in (*MATCHABLE_PLEDGE_STATUSES, "in_delivery"):
         return f"pledge {p.pk} is now {p.status}"
     if p.item_type is None or p.item_type.code != then_o["item_type"]:

@@ -19,6 +19,7 @@ from clearinghouse.core import jobs as core_jobs
 from clearinghouse.core.errors import DomainError, NotFound
 from clearinghouse.core.humanize import count_of, noun
 from clearinghouse.core.pages import Confirmation, confirmed_act
+from clearinghouse.core.releasability import sees_everything
 
 
 def _cell_reader(request: HttpRequest) -> None:
@@ -114,11 +115,12 @@ def run_accept(request: HttpRequest, run_id: int) -> HttpResponse:
         run = selectors.get_run(user=request.user, run_id=run_id)
         pending = selectors.proposal_list(user=request.user, run=run).filter(state="proposed")
         n = pending.count()
-        units = sum(p.quantity for p in pending)
+        # Units of different item types are not added up: how many requirements they serve.
+        served = len({p.requirement_id for p in pending})
         confirmation = Confirmation(
             title=f"Accept all proposals of run {run.pk}",
             question=f"Accept all {count_of(n, 'proposed allocation')} of “{run.name}” "
-            f"({count_of(units, 'unit')})?",
+            f"(for {count_of(served, 'requirement')})?",
             consequences=[
                 "Each becomes an allocation, re-checked against today's data; an offered pledge is accepted "
                 "first. A proposal whose pledge or requirement changed since the run is refused with the "
@@ -189,9 +191,11 @@ def scenario(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def shortfalls(request: HttpRequest) -> HttpResponse:
-    """Required against allocated against delivered, by capability area and month."""
+    """Required against allocated against delivered, by capability area and month, in EUR; each
+    requirement in its own units; and, for those who see every allocation, the trend by month-end."""
     data = selectors.shortfalls(user=request.user)
-    return render(request, "clearing/shortfalls.html", {"data": data})
+    trend = selectors.coverage_trend(user=request.user) if sees_everything(request.user) else None
+    return render(request, "clearing/shortfalls.html", {"data": data, "trend": trend})
 
 
 @login_required

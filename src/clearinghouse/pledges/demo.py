@@ -279,7 +279,8 @@ class _Story:
             requirement = requirement_selectors.get_requirement(
                 user=self.coordinator, requirement_id=requirement_id
             )
-            take = min(units, requirement.outstanding_quantity)
+            factor = requirement.factor_of(pledge.item_type.code)
+            take = min(units, int(requirement.outstanding_quantity // factor))
             if take <= 0:
                 continue
             allocations.append(

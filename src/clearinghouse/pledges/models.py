@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 
 from clearinghouse.core.actors import Actor, is_signed_in
+from clearinghouse.core.fields import ExactDecimalField
 from clearinghouse.core.models import Releasable, RestrictedModel
 from clearinghouse.core.money import AmountField, DerivedAmountField, RateField
 from clearinghouse.core.releasability import visibility_q
 from clearinghouse.pledges.choices import Earmark, PledgeKind, PledgeStatus
+from clearinghouse.requirements.models import from_milli, to_milli
 
 
 class Pledge(Releasable):
@@ -189,8 +193,15 @@ class Allocation(RestrictedModel):
     requirement = models.ForeignKey(
         "requirements.Requirement", on_delete=models.PROTECT, related_name="allocations"
     )
-    quantity = models.PositiveIntegerField()
+    quantity = models.PositiveIntegerField(help_text="Whole units of the pledge's item type.")
     delivered_quantity = models.PositiveIntegerField(default=0)
+    factor = ExactDecimalField(
+        max_digits=6,
+        decimal_places=3,
+        default=Decimal(1),
+        help_text="Requirement units one unit of the pledge provides (the requirement's equivalence factor "
+        "for the pledge's item type when the allocation was made).",
+    )
     source = models.CharField(max_length=60, default="manual", help_text='"manual" or "clearing:<run id>".')
     notes = models.TextField(blank=True)
     version = models.PositiveIntegerField(default=1, help_text="Incremented by every write (the ETag).")
@@ -216,6 +227,15 @@ class Allocation(RestrictedModel):
 
     def __str__(self) -> str:
         return f"Allocation {self.pk}: {self.quantity} of pledge {self.pledge_id} to {self.requirement_id}"
+
+    @property
+    def provides(self) -> Decimal:
+        """What it provides, in the requirement's units (quantity × factor)."""
+        return from_milli(self.quantity * to_milli(self.factor))
+
+    @property
+    def delivered_provides(self) -> Decimal:
+        return from_milli(self.delivered_quantity * to_milli(self.factor))
 
     @classmethod
     def view_q(cls, user: Actor | None) -> Q | None:

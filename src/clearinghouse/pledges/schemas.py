@@ -18,6 +18,7 @@ from clearinghouse.core.money import AmountIn, MoneyOrNoneOut, MoneyText, RateOr
 from clearinghouse.core.schemas import IsoCountry
 from clearinghouse.core.validation import Date, Id, Line, Text
 from clearinghouse.pledges.choices import PledgeKind, PledgeStatus
+from clearinghouse.requirements.equivalence import format_factor
 
 if TYPE_CHECKING:
     from clearinghouse.pledges.models import Allocation, Delivery, Pledge
@@ -193,8 +194,14 @@ class AllocationOut(Schema):
     requirement: int
     donor: str
     item_type: str | None
-    quantity: int
+    quantity: int = Field(description="Whole units of the pledge's item type.")
     delivered_quantity: int
+    factor: str = Field(
+        description="Requirement units one unit provides (the requirement's equivalence factor for the "
+        "item type when allocated), a decimal string."
+    )
+    provides: str = Field(description="quantity × factor, in the requirement's units (a decimal string).")
+    delivered_provides: str
     source: str
     notes: str
     version: int
@@ -204,6 +211,18 @@ class AllocationOut(Schema):
     @staticmethod
     def resolve_pledge(obj: Allocation) -> int:
         return obj.pledge_id
+
+    @staticmethod
+    def resolve_factor(obj: Allocation) -> str:
+        return format_factor(obj.factor)
+
+    @staticmethod
+    def resolve_provides(obj: Allocation) -> str:
+        return format_factor(obj.provides)
+
+    @staticmethod
+    def resolve_delivered_provides(obj: Allocation) -> str:
+        return format_factor(obj.delivered_provides)
 
     @staticmethod
     def resolve_requirement(obj: Allocation) -> int:

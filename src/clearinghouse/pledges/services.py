@@ -53,7 +53,7 @@ from clearinghouse.pledges.choices import (
 from clearinghouse.pledges.models import Allocation, Delivery, DerivedNeed, Pledge, PledgeTranche
 from clearinghouse.pledges.signals import pledge_changed
 from clearinghouse.requirements import services as requirement_services
-from clearinghouse.requirements.models import Requirement
+from clearinghouse.requirements.models import MILLI, Requirement, from_milli, to_milli
 from clearinghouse.requirements.reasons import stated_reason, with_reason
 
 # The spreadsheet's columns, plus what the API adds.
@@ -463,7 +463,9 @@ def _count(requirement: Requirement) -> None:
     """Save a requirement's allocation counters only. Its version (the ETag) and `updated_at` stay
     those of the record itself: were they to move with every allocation, they would date and count
     allocations that a viewer of the requirement may not see (docs/confidentiality.md)."""
-    requirement.save(update_fields=["allocated_quantity", "delivered_quantity"])
+    requirement.save(
+        update_fields=["allocated_quantity", "delivered_quantity", "allocated_milli", "delivered_milli"]
+    )
 
 
 def _settle(actor: Actor, pledge: Pledge) -> None:
@@ -655,8 +657,9 @@ def _locked_allocation(actor: Actor, allocation_id: int) -> tuple[Pledge, Requir
     return pledge, requirement, allocation
 
 
-def _check_room(pledge: Pledge, requirement: Requirement, more: int) -> None:
-    """Refuse `more` units beyond the pledge's unallocated units or the requirement's open ones."""
+def _check_room(pledge: Pledge, requirement: Requirement, more: int, factor: Decimal = Decimal(1)) -> None:
+    """Refuse `more` units beyond the pledge's unallocated units, or beyond what the requirement still
+    needs (`more` × `factor` of its units)."""
     if more <= 0:
         return
     left = (pledge.quantity or 0) - pledge.allocated_quantity
@@ -667,11 +670,14 @@ def _check_room(pledge: Pledge, requirement: Requirement, more: int) -> None:
             "are not allocated yet",
             field="quantity",
         )
-    open_units = requirement.quantity - requirement.allocated_quantity
-    if more > open_units:
+    open_milli = requirement.quantity * MILLI - requirement.allocated_milli
+    if more * to_milli(factor) > open_milli:
+        provides = (
+            "" if factor == 1 else f" (providing {from_milli(more * to_milli(factor))} at factor {factor})"
+        )
         raise Conflict(
-            f"cannot allocate {count_of(more, 'unit')} to requirement {requirement.pk}: "
-            f"only {open_units} of its "
+            f"cannot allocate {count_of(more, 'unit')}{provides} to requirement {requirement.pk}: "
+            f"only {from_milli(open_milli)} of its "
             f"{requirement.quantity} are still open",
             field="quantity",
         )
@@ -722,18 +728,21 @@ def allocate(
             raise NotFound("Requirement not found.", field="requirement")
         requirement = _lock_requirement(requirement_id)
         _check_allocatable(pledge, requirement)
-        _check_room(pledge, requirement, units)
+        factor = requirement.factor_of(pledge.item_type.code if pledge.item_type else "")
+        _check_room(pledge, requirement, units, factor)
         with _database_rules("The allocation"):
             allocation = Allocation.objects.create(
                 pledge=pledge,
                 requirement=requirement,
                 quantity=units,
+                factor=factor,
                 source=source,
                 notes=cleaning.text(notes, "notes", max_length=10_000),
                 created_by=signed_in(actor),
             )
             pledge.allocated_quantity += units
             requirement.allocated_quantity += units
+            requirement.allocated_milli += units * to_milli(factor)
             _bump(pledge)
             _count(requirement)
         after = with_reason(audit.snapshot(allocation), stated)
@@ -773,10 +782,11 @@ def update_allocation(
             more = units - allocation.quantity
             if more > 0:
                 _check_allocatable(pledge, requirement)
-                _check_room(pledge, requirement, more)
+                _check_room(pledge, requirement, more, allocation.factor)
             allocation.quantity = units
             pledge.allocated_quantity += more
             requirement.allocated_quantity += more
+            requirement.allocated_milli += more * to_milli(allocation.factor)
         if audit.snapshot(allocation) == before:
             return allocation
         with _database_rules(f"Allocation {allocation.pk}"):
@@ -804,6 +814,7 @@ def _release(
     before = audit.snapshot(allocation)
     pledge.allocated_quantity -= freed
     requirement.allocated_quantity -= freed
+    requirement.allocated_milli -= freed * to_milli(allocation.factor)
     with _database_rules(f"Allocation {allocation.pk}"):
         _bump(pledge)
         _count(requirement)
@@ -904,6 +915,7 @@ def record_delivery(
             allocation.delivered_quantity += units
             pledge.delivered_quantity += units
             requirement.delivered_quantity += units
+            requirement.delivered_milli += units * to_milli(allocation.factor)
             _bump(allocation)
             _count(requirement)
             _bump(pledge)
@@ -1025,6 +1037,7 @@ def update_delivery(
             allocation.delivered_quantity += more
             pledge.delivered_quantity += more
             requirement.delivered_quantity += more
+            requirement.delivered_milli += more * to_milli(allocation.factor)
             with _database_rules(f"Delivery {delivery.pk}"):
                 _bump(allocation)
                 _count(requirement)

@@ -15,6 +15,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from clearinghouse.core import clock
 from clearinghouse.core.actors import Actor
 from clearinghouse.core.pages import act, back_to
 from clearinghouse.participants.permissions import is_coordination_cell, is_recipient_officer_of
@@ -25,6 +26,7 @@ from clearinghouse.pledges.timeline import timeline
 from clearinghouse.requirements import consumption, derived, selectors
 from clearinghouse.requirements import coverage as coverage_rule
 from clearinghouse.requirements.models import Requirement
+from clearinghouse.requirements.value import Valuer, coverage_value
 from clearinghouse.requirements.views import STATUS_BADGE
 
 
@@ -50,6 +52,7 @@ def requirement_detail(request: HttpRequest, requirement_id: int) -> HttpRespons
     deliveries = list(pledge_selectors.delivery_list(user=user, requirement=requirement.pk))
     is_owner = is_recipient_officer_of(user, requirement.owner_id)
     seen = coverage_rule.of(requirement, user)
+    value = coverage_value(seen, Valuer(clock.today()).unit_value(requirement))
     may_allocate = is_coordination_cell(user) and requirement.outstanding_quantity > 0
     events, omitted = timeline(
         [("requirements.requirement", requirement.pk)]
@@ -63,6 +66,7 @@ def requirement_detail(request: HttpRequest, requirement_id: int) -> HttpRespons
         {
             "requirement": requirement,
             "cov": seen,
+            "value": value,
             "coverage_note": coverage_rule.NOTE,
             "badge": STATUS_BADGE.get(seen.status, ""),
             "status_label": seen.status_label,

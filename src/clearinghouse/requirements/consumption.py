@@ -171,7 +171,7 @@ def requirement_months(requirement: Any) -> list[MonthRow]:
     if requirement.rate_per_month is None:
         return []
     allocations = [
-        (a.pledge.available_from, a.quantity) for a in requirement.allocations.select_related("pledge")
+        (a.pledge.available_from, int(a.provides)) for a in requirement.allocations.select_related("pledge")
     ]
     return month_table(
         rate=requirement.rate_per_month,

@@ -26,16 +26,30 @@ status filters and counts, and the shortfall reports.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum, Value
-from django.db.models.functions import Coalesce
+from django.db import connection
+from django.db.models import (
+    BigIntegerField,
+    Count,
+    ExpressionWrapper,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+)
+from django.db.models.functions import Cast, Coalesce
 from django.db.models.lookups import GreaterThanOrEqual
 
 from clearinghouse.core.actors import Actor
 from clearinghouse.core.releasability import sees_everything
 from clearinghouse.requirements.choices import RequirementStatus
-from clearinghouse.requirements.models import Requirement, status_q
+from clearinghouse.requirements.models import MILLI, Requirement, from_milli, status_q
 
 MIN_DONORS = 3  # the same threshold as the reports' small cells
 BAND = 25  # percent of the quantity required
@@ -59,12 +73,12 @@ class Coverage:
     quantity: int
     cancelled: bool
     mode: str
-    visible_allocated: int
-    visible_delivered: int
-    allocated: int | None
-    delivered: int | None
-    hidden_allocated: int | None
-    hidden_delivered: int | None
+    visible_allocated: Decimal
+    visible_delivered: Decimal
+    allocated: Decimal | None
+    delivered: Decimal | None
+    hidden_allocated: Decimal | None
+    hidden_delivered: Decimal | None
     allocated_band: tuple[int, int] | None
     delivered_band: tuple[int, int] | None
 
@@ -90,10 +104,10 @@ class Coverage:
     def status_label(self) -> str:
         return STATUS_LABELS[self.status]
 
-    def _pct(self, units: int | None) -> float | None:
+    def _pct(self, units: Decimal | None) -> float | None:
         if units is None:
             return None
-        return round(100 * units / self.quantity, 1) if self.quantity else 0.0
+        return round(float(100 * units / self.quantity), 1) if self.quantity else 0.0
 
     @property
     def coverage_pct(self) -> float | None:
@@ -105,11 +119,11 @@ class Coverage:
         return self._pct(self.delivered)
 
     @property
-    def outstanding(self) -> int | None:
-        """Units still to be allocated (None when coarsened)."""
+    def outstanding(self) -> Decimal | None:
+        """Requirement units still to be covered (None when coarsened)."""
         if self.cancelled:
-            return 0
-        return None if self.allocated is None else max(self.quantity - self.allocated, 0)
+            return Decimal(0)
+        return None if self.allocated is None else max(self.quantity - self.allocated, Decimal(0))
 
     @property
     def bar(self) -> tuple[str, str]:
@@ -118,22 +132,22 @@ class Coverage:
         delivered = self.delivered_pct if self.delivered_band is None else self.delivered_band[0]
         return (f"{min(100.0, allocated or 0):.1f}", f"{min(100.0, delivered or 0):.1f}")
 
-    def _range(self, exact: int | None, bounds: tuple[int, int] | None) -> tuple[int, int]:
+    def _range(self, exact: Decimal | None, bounds: tuple[int, int] | None) -> tuple[Decimal, Decimal]:
         if bounds is None:
             assert exact is not None
             return (exact, exact)
         q = self.quantity
         lo = -(-bounds[0] * q // 100)  # the smallest whole number at or above the band's start
         hi = q if bounds[1] >= 100 else max(lo, (bounds[1] * q - 1) // 100)
-        return (lo, hi)
+        return (Decimal(lo), Decimal(hi))
 
     @property
-    def allocated_range(self) -> tuple[int, int]:
+    def allocated_range(self) -> tuple[Decimal, Decimal]:
         """The units allocated, as a range (one value where the viewer may know it exactly)."""
         return self._range(self.allocated, self.allocated_band)
 
     @property
-    def delivered_range(self) -> tuple[int, int]:
+    def delivered_range(self) -> tuple[Decimal, Decimal]:
         return self._range(self.delivered, self.delivered_band)
 
     @property
@@ -166,21 +180,29 @@ class Coverage:
         """The API's `coverage` object."""
         return {
             "mode": self.mode,
-            "visible_allocated": self.visible_allocated,
-            "visible_delivered": self.visible_delivered,
-            "hidden_allocated": self.hidden_allocated,
-            "hidden_delivered": self.hidden_delivered,
+            "visible_allocated": as_number(self.visible_allocated),
+            "visible_delivered": as_number(self.visible_delivered),
+            "hidden_allocated": as_number(self.hidden_allocated),
+            "hidden_delivered": as_number(self.hidden_delivered),
             "allocated_band": list(self.allocated_band) if self.allocated_band else None,
             "delivered_band": list(self.delivered_band) if self.delivered_band else None,
             "note": NOTE,
         }
 
 
-def band(units: int, quantity: int) -> tuple[int, int]:
+def as_number(units: Decimal | int | None) -> int | float | None:
+    """Requirement units for JSON: a whole number as an integer (every factor 1 gives these), a
+    fraction (a factor such as 0.5) as a number with its decimals."""
+    if units is None:
+        return None
+    return int(units) if units == int(units) else float(units)
+
+
+def band(units: Decimal | int, quantity: int) -> tuple[int, int]:
     """The quarter of the quantity required that `units` falls in (the top one includes 100 %)."""
     if quantity <= 0:
         return (0, BAND)
-    k = min(100 // BAND - 1, (100 * units) // (BAND * quantity))
+    k = min(100 // BAND - 1, int((100 * units) // (BAND * quantity)))
     return (k * BAND, (k + 1) * BAND)
 
 
@@ -190,14 +212,25 @@ def _allocation_model() -> Any:
     return Requirement.allocations.rel.related_model
 
 
+def _milli(units: str) -> Any:
+    """An allocation's `units` × its factor, in thousandths of the requirement's unit, in SQL.
+
+    The factor is an exact decimal of three places: a scaled integer (× 1000) on SQLite, numeric on
+    PostgreSQL; either way the product comes out as whole thousandths."""
+    if connection.vendor == "sqlite":
+        return ExpressionWrapper(F(units) * F("factor"), output_field=BigIntegerField())
+    return Cast(F(units) * F("factor") * MILLI, output_field=BigIntegerField())
+
+
 def annotate(qs: QuerySet[Any], user: Actor | None) -> QuerySet[Any]:
-    """Add what coverage needs: the units the viewer sees allocated and delivered, and how many
-    donors are behind the allocations it does not see (one query, whatever the number of rows)."""
+    """Add what coverage needs: what the allocations the viewer sees provide and what of it was
+    delivered (in thousandths of the requirement's unit), and how many donors are behind the
+    allocations it does not see (one query, whatever the number of rows)."""
     annotated: QuerySet[Any]
     if sees_everything(user):
         annotated = qs.annotate(
-            seen_allocated=F("allocated_quantity"),
-            seen_delivered=F("delivered_quantity"),
+            seen_allocated=F("allocated_milli"),
+            seen_delivered=F("delivered_milli"),
             hidden_donors=Value(0, output_field=IntegerField()),
         )
         return annotated
@@ -207,8 +240,8 @@ def annotate(qs: QuerySet[Any], user: Actor | None) -> QuerySet[Any]:
     seen = mine.filter(pk__in=visible)
     hidden = mine.exclude(pk__in=visible)
     annotated = qs.annotate(
-        seen_allocated=Coalesce(Subquery(seen.annotate(n=Sum("quantity")).values("n")), 0),
-        seen_delivered=Coalesce(Subquery(seen.annotate(n=Sum("delivered_quantity")).values("n")), 0),
+        seen_allocated=Coalesce(Subquery(seen.annotate(n=Sum(_milli("quantity"))).values("n")), 0),
+        seen_delivered=Coalesce(Subquery(seen.annotate(n=Sum(_milli("delivered_quantity"))).values("n")), 0),
         hidden_donors=Coalesce(
             Subquery(hidden.annotate(n=Count("pledge__owner", distinct=True)).values("n")), 0
         ),
@@ -222,11 +255,11 @@ def of(requirement: Any, user: Actor | None) -> Coverage:
         model = type(requirement)
         requirement = annotate(model.objects.filter(pk=requirement.pk), user).get()
     total_a, total_d, quantity = (
-        requirement.allocated_quantity,
-        requirement.delivered_quantity,
+        from_milli(requirement.allocated_milli),
+        from_milli(requirement.delivered_milli),
         requirement.quantity,
     )
-    seen_a, seen_d = int(requirement.seen_allocated), int(requirement.seen_delivered)
+    seen_a, seen_d = from_milli(int(requirement.seen_allocated)), from_milli(int(requirement.seen_delivered))
     donors = int(requirement.hidden_donors)
     common = {
         "quantity": quantity,
@@ -240,8 +273,8 @@ def of(requirement: Any, user: Actor | None) -> Coverage:
             mode=EXACT,
             allocated=total_a,
             delivered=total_d,
-            hidden_allocated=0,
-            hidden_delivered=0,
+            hidden_allocated=Decimal(0),
+            hidden_delivered=Decimal(0),
             allocated_band=None,
             delivered_band=None,
         )
@@ -275,7 +308,7 @@ def status_filter(status: str) -> Q:
     more (which may or may not be all).
     """
     coarse = Q(hidden_donors__gt=0, hidden_donors__lt=MIN_DONORS, cancelled=False)
-    top = Q(GreaterThanOrEqual(F("allocated_quantity") * 100, F("quantity") * (100 - BAND)))
+    top = Q(GreaterThanOrEqual(F("allocated_milli") * 100, F("quantity") * (MILLI * (100 - BAND))))
     if status == NOT_FULLY_COVERED:
         return (
             status_filter(RequirementStatus.OPEN)

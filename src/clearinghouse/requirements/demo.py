@@ -52,7 +52,7 @@ REQUIREMENTS: list[dict[str, Any]] = [
     },
     {
         "external_ref": "UKR-R-004",
-        "capability": "ammunition",
+        "capability": "air-defence",
         "item_types": ["AMM-PATRIOT"],
         "quantity": 500,
         "priority": "critical",
@@ -62,7 +62,7 @@ REQUIREMENTS: list[dict[str, Any]] = [
     },
     {
         "external_ref": "UKR-R-005",
-        "capability": "ammunition",
+        "capability": "air-defence",
         "item_types": ["AMM-IRIST", "AMM-AMRAAM"],
         "quantity": 800,
         "priority": "critical",

@@ -11,13 +11,29 @@ from django.db.models import F, Q
 from clearinghouse.core.models import Releasable
 from clearinghouse.requirements.choices import Priority, RequirementStatus
 
+MILLI = 1000  # allocated_milli / delivered_milli are thousandths of the requirement's unit
+_MILLI = Decimal(MILLI)
+
+
+def to_milli(provides: Decimal) -> int:
+    """Requirement units (at most three decimals, as factors have) as whole thousandths."""
+    return int((provides * _MILLI).to_integral_value())
+
+
+def from_milli(milli: int) -> Decimal:
+    """Whole thousandths of a requirement's unit as a decimal without trailing zeros (``1.5``, ``3``)."""
+    value = Decimal(milli) / _MILLI
+    return value.quantize(Decimal(1)) if value == value.to_integral_value() else value.normalize()
+
 
 class Requirement(Releasable):
     """What the recipient (the owner) needs: a quantity of any of several acceptable item types.
 
-    `allocated_quantity` and `delivered_quantity` are the sums over the allocations to this
-    requirement; the services keep them in step under a row lock, and the database checks that
-    they never exceed what is required (allocated) or allocated (delivered).
+    `allocated_quantity` and `delivered_quantity` are the sums of offer units over the allocations to
+    this requirement; `allocated_milli` and `delivered_milli` what those units provide (units ×
+    equivalence factor) in thousandths of the requirement's unit: coverage and status count these.
+    The services keep them in step under a row lock, and the database checks that what is provided
+    never exceeds what is required (allocated) or allocated (delivered).
     """
 
     external_ref = models.CharField(max_length=100, blank=True, help_text="The recipient's own reference.")
@@ -54,8 +70,18 @@ class Requirement(Releasable):
         help_text="Demo or training data, not a real requirement: labelled wherever shown. Fixed when "
         "the requirement is created.",
     )
-    allocated_quantity = models.PositiveIntegerField(default=0)
-    delivered_quantity = models.PositiveIntegerField(default=0)
+    allocated_quantity = models.PositiveIntegerField(
+        default=0, help_text="Offer units allocated to it, of whatever acceptable item type."
+    )
+    delivered_quantity = models.PositiveIntegerField(default=0, help_text="Offer units delivered against it.")
+    allocated_milli = models.PositiveBigIntegerField(
+        default=0,
+        help_text="What its allocations provide (Σ units × factor), in thousandths of the requirement's "
+        "unit: the coverage. Integer thousandths compare with quantity × 1000 in SQL on every database.",
+    )
+    delivered_milli = models.PositiveBigIntegerField(
+        default=0, help_text="What its deliveries provide, in thousandths of the requirement's unit."
+    )
     version = models.PositiveIntegerField(default=1, help_text="Incremented by every write (the ETag).")
     endorsed_by = models.ForeignKey(
         "governance.Decision",
@@ -96,9 +122,14 @@ class Requirement(Releasable):
                 "from_month ≤ to_month.",
             ),
             models.CheckConstraint(
-                condition=Q(allocated_quantity__lte=F("quantity")),
-                name="requirements_requirement_allocated_lte_quantity",
+                condition=Q(allocated_milli__lte=F("quantity") * MILLI),
+                name="requirements_requirement_provided_lte_quantity",
                 violation_error_message="More is allocated than the requirement asks for.",
+            ),
+            models.CheckConstraint(
+                condition=Q(delivered_milli__lte=F("allocated_milli")),
+                name="requirements_requirement_delivered_lte_allocated_provides",
+                violation_error_message="More is delivered than was allocated.",
             ),
             models.CheckConstraint(
                 condition=Q(delivered_quantity__lte=F("allocated_quantity")),
@@ -120,23 +151,37 @@ class Requirement(Releasable):
         """open, partly_covered, covered, delivered or cancelled (see `status_q` for the same rule in SQL)."""
         if self.cancelled:
             return RequirementStatus.CANCELLED
-        if self.delivered_quantity >= self.quantity:
+        if self.delivered_milli >= self.quantity * MILLI:
             return RequirementStatus.DELIVERED
-        if self.allocated_quantity >= self.quantity:
+        if self.allocated_milli >= self.quantity * MILLI:
             return RequirementStatus.COVERED
-        if self.allocated_quantity > 0:
+        if self.allocated_milli > 0:
             return RequirementStatus.PARTLY_COVERED
         return RequirementStatus.OPEN
 
     @property
     def coverage_pct(self) -> float:
         """Allocated as a percentage of the quantity required, one decimal."""
-        return round(100 * self.allocated_quantity / self.quantity, 1) if self.quantity else 0.0
+        return round(100 * self.allocated_milli / (self.quantity * MILLI), 1) if self.quantity else 0.0
 
     @property
     def delivered_pct(self) -> float:
         """Delivered as a percentage of the quantity required, one decimal."""
-        return round(100 * self.delivered_quantity / self.quantity, 1) if self.quantity else 0.0
+        return round(100 * self.delivered_milli / (self.quantity * MILLI), 1) if self.quantity else 0.0
+
+    @property
+    def allocated_provides(self) -> Decimal:
+        """What its allocations provide, in the requirement's units."""
+        return from_milli(self.allocated_milli)
+
+    @property
+    def delivered_provides(self) -> Decimal:
+        """What its deliveries provide, in the requirement's units."""
+        return from_milli(self.delivered_milli)
+
+    def factor_of(self, code: str) -> Decimal:
+        """The effective factor of one item type code (1 for a type it does not accept)."""
+        return self.factors().get(code, Decimal(1))
 
     def factors(self) -> dict[str, Decimal]:
         """The effective equivalence factor of every acceptable item type (override or catalog
@@ -171,9 +216,9 @@ class Requirement(Releasable):
         return self.to_month.strftime("%Y-%m") if self.to_month else ""
 
     @property
-    def outstanding_quantity(self) -> int:
-        """Units still to be allocated (0 when cancelled)."""
-        return 0 if self.cancelled else max(self.quantity - self.allocated_quantity, 0)
+    def outstanding_quantity(self) -> Decimal:
+        """Requirement units still to be covered (0 when cancelled)."""
+        return Decimal(0) if self.cancelled else max(self.quantity - self.allocated_provides, Decimal(0))
 
 
 def status_q(status: str, *, prefix: str = "") -> Q:
@@ -182,13 +227,13 @@ def status_q(status: str, *, prefix: str = "") -> Q:
     live = Q(**{f"{p}cancelled": False})
     rules: dict[str, Any] = {
         RequirementStatus.CANCELLED: Q(**{f"{p}cancelled": True}),
-        RequirementStatus.DELIVERED: live & Q(**{f"{p}delivered_quantity__gte": F(f"{p}quantity")}),
+        RequirementStatus.DELIVERED: live & Q(**{f"{p}delivered_milli__gte": F(f"{p}quantity") * MILLI}),
         RequirementStatus.COVERED: live
-        & Q(**{f"{p}allocated_quantity__gte": F(f"{p}quantity")})
-        & Q(**{f"{p}delivered_quantity__lt": F(f"{p}quantity")}),
+        & Q(**{f"{p}allocated_milli__gte": F(f"{p}quantity") * MILLI})
+        & Q(**{f"{p}delivered_milli__lt": F(f"{p}quantity") * MILLI}),
         RequirementStatus.PARTLY_COVERED: live
-        & Q(**{f"{p}allocated_quantity__gt": 0})
-        & Q(**{f"{p}allocated_quantity__lt": F(f"{p}quantity")}),
-        RequirementStatus.OPEN: live & Q(**{f"{p}allocated_quantity": 0}),
+        & Q(**{f"{p}allocated_milli__gt": 0})
+        & Q(**{f"{p}allocated_milli__lt": F(f"{p}quantity") * MILLI}),
+        RequirementStatus.OPEN: live & Q(**{f"{p}allocated_milli": 0}),
     }
     return cast("Q", rules[status])

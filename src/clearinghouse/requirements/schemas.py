@@ -98,12 +98,15 @@ class CoverageOut(Schema):
         "more donors and are shown as one sum; coarse: they come from 1 or 2 donors, so the totals are "
         "shown only as a band a quarter of the quantity wide."
     )
-    visible_allocated: int = Field(description="Units allocated from pledges you may see.")
-    visible_delivered: int
-    hidden_allocated: int | None = Field(
-        description="Units allocated from pledges not releasable to you (null when coarse)."
+    visible_allocated: int | float = Field(
+        description="What allocations from pledges you may see provide, in the requirement's units "
+        "(units × equivalence factor; a whole number when every factor is 1)."
     )
-    hidden_delivered: int | None
+    visible_delivered: int | float
+    hidden_allocated: int | float | None = Field(
+        description="What allocations from pledges not releasable to you provide (null when coarse)."
+    )
+    hidden_delivered: int | float | None
     allocated_band: list[int] | None = Field(description="[from, to] percent of the quantity, when coarse.")
     delivered_band: list[int] | None
     note: str
@@ -133,6 +136,20 @@ def _coverage(obj: Requirement, context: dict[str, Any] | None) -> Coverage:
         cached = coverage.of(obj, getattr(request, "user", None))
         obj._coverage_for = cached  # type: ignore[attr-defined]  # memo on the instance
     return cached
+
+
+def _value(obj: Requirement, context: dict[str, Any] | None, key: str) -> str | None:
+    """One EUR figure of the requirement's coverage for the caller (requirements/value.py)."""
+    from clearinghouse.core import clock
+    from clearinghouse.requirements.value import coverage_value, eur_text, valuer_for
+
+    cached: dict[str, Any] | None = getattr(obj, "_value_for", None)
+    if cached is None:
+        request = context["request"] if context else None
+        valuer = valuer_for(request, clock.today())
+        cached = coverage_value(_coverage(obj, context), valuer.unit_value(obj))
+        obj._value_for = cached  # type: ignore[attr-defined]  # memo on the instance
+    return eur_text(cached[key])
 
 
 class RequirementOut(Schema):
@@ -173,9 +190,20 @@ class RequirementOut(Schema):
         "pledges not releasable to you; null when coarsened (see coverage.allocated_band)."
     )
     delivered_pct: float | None
-    allocated_quantity: int | None = Field(description="Every allocation counted; null when coarsened.")
-    delivered_quantity: int | None
+    allocated_quantity: int | float | None = Field(
+        description="What every allocation provides, in the requirement's units (units × equivalence "
+        "factor); null when coarsened."
+    )
+    delivered_quantity: int | float | None
     coverage: CoverageOut
+    unit_value_eur: str | None = Field(
+        description="EUR value of one unit of this requirement at catalog reference prices: the cheapest "
+        "acceptable way to provide it, min(reference price ÷ factor); null without any price."
+    )
+    required_eur: str | None = Field(description="quantity × unit_value_eur, a decimal string.")
+    allocated_eur: str | None = Field(description="What allocations provide, in EUR; null when coarsened.")
+    delivered_eur: str | None
+    short_eur: str | None = Field(description="What is still to cover, in EUR; null when coarsened.")
     cancelled: bool
     illustrative: bool = Field(description="Demo or training data, not a real requirement.")
     endorsed_by: int | None = Field(
@@ -206,16 +234,40 @@ class RequirementOut(Schema):
         return _coverage(obj, context).delivered_pct
 
     @staticmethod
-    def resolve_allocated_quantity(obj: Requirement, context: dict[str, Any] | None) -> int | None:
-        return _coverage(obj, context).allocated
+    def resolve_allocated_quantity(obj: Requirement, context: dict[str, Any] | None) -> int | float | None:
+        from clearinghouse.requirements.coverage import as_number
+
+        return as_number(_coverage(obj, context).allocated)
 
     @staticmethod
-    def resolve_delivered_quantity(obj: Requirement, context: dict[str, Any] | None) -> int | None:
-        return _coverage(obj, context).delivered
+    def resolve_delivered_quantity(obj: Requirement, context: dict[str, Any] | None) -> int | float | None:
+        from clearinghouse.requirements.coverage import as_number
+
+        return as_number(_coverage(obj, context).delivered)
 
     @staticmethod
     def resolve_coverage(obj: Requirement, context: dict[str, Any] | None) -> dict[str, Any]:
         return _coverage(obj, context).as_dict()
+
+    @staticmethod
+    def resolve_unit_value_eur(obj: Requirement, context: dict[str, Any] | None) -> str | None:
+        return _value(obj, context, "unit_value_eur")
+
+    @staticmethod
+    def resolve_required_eur(obj: Requirement, context: dict[str, Any] | None) -> str | None:
+        return _value(obj, context, "required_eur")
+
+    @staticmethod
+    def resolve_allocated_eur(obj: Requirement, context: dict[str, Any] | None) -> str | None:
+        return _value(obj, context, "allocated_eur")
+
+    @staticmethod
+    def resolve_delivered_eur(obj: Requirement, context: dict[str, Any] | None) -> str | None:
+        return _value(obj, context, "delivered_eur")
+
+    @staticmethod
+    def resolve_short_eur(obj: Requirement, context: dict[str, Any] | None) -> str | None:
+        return _value(obj, context, "short_eur")
 
     @staticmethod
     def resolve_capability(obj: Requirement) -> str:

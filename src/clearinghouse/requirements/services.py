@@ -377,10 +377,10 @@ def _check_quantity(actor: Actor, requirement: Requirement, quantity: int) -> No
                 field="quantity",
             )
         return
-    if quantity < requirement.allocated_quantity:
+    if quantity < requirement.allocated_provides:
         raise Conflict(
             f"cannot reduce requirement {requirement.pk} to {quantity}: "
-            f"{requirement.allocated_quantity} are already allocated to it",
+            f"{requirement.allocated_provides} are already allocated to it",
             field="quantity",
         )
 

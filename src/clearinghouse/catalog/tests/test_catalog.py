@@ -32,6 +32,11 @@ REQUIRED_AREAS = {
     "Logistics and fuel",
     "Training",
     "Winter equipment",
+    "Air force",
+    "Maritime",
+    "Electronic warfare",
+    "Counter-drone",
+    "IT and communications",
 }
 
 
@@ -39,13 +44,16 @@ def test_the_shipped_catalog_loads_every_capability_area_and_priced_item_types()
     counts = load_catalog()
     assert counts["created"] > 0 and counts["updated"] == 0
     assert set(CapabilityArea.objects.values_list("name", flat=True)) >= REQUIRED_AREAS
-    assert ItemType.objects.count() == 78
+    assert ItemType.objects.count() == 83
     for area in CapabilityArea.objects.all():
         assert area.item_types.exists(), f"{area.code} has no item types"
     unpriced = ItemType.objects.filter(prices__isnull=True)
     assert not unpriced.exists(), list(unpriced)
     shell = ItemType.objects.get(code="AMM-155-HE")
     assert (shell.capability.code, shell.unit, shell.family) == ("ammunition", "rounds", "155mm-NATO")
+    # Interceptors and anti-aircraft rounds are air defence, not ammunition (issue 14).
+    for code in ("AMM-PATRIOT", "AMM-AMRAAM", "AMM-IRIST", "AMM-35-AA"):
+        assert ItemType.objects.get(code=code).capability.code == "air-defence", code
     # Guns and their rounds share the compatibility family.
     assert ItemType.objects.get(code="ART-M777").family == shell.family
 
@@ -53,8 +61,8 @@ def test_the_shipped_catalog_loads_every_capability_area_and_priced_item_types()
 def test_loading_twice_changes_nothing_and_writes_no_audit_event() -> None:
     load_catalog()
     events = AuditEvent.objects.count()
-    # 12 capability areas, 78 item types, 80 dated prices.
-    assert load_catalog() == {"created": 0, "updated": 0, "unchanged": 180}
+    # 17 capability areas, 83 item types, 85 dated prices, 10 dependent-need rules.
+    assert load_catalog() == {"created": 0, "updated": 0, "unchanged": 195}
     assert AuditEvent.objects.count() == events
 
 

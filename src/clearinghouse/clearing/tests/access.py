@@ -24,6 +24,8 @@ API: dict[tuple[str, str], Rule] = {
     ("POST", "/api/v1/clearing/runs/{run_id}/accept"): Rule(COORDINATION, setup=_run, body=lambda p: {}),
     ("POST", "/api/v1/clearing/scenarios"): Rule(COORDINATION, ok=(201,), body=lambda p: {"name": "x"}),
     ("GET", "/api/v1/clearing/shortfalls"): Rule(ALL),
+    # The trend by month-end could isolate hidden allocations: only those who see them all.
+    ("GET", "/api/v1/clearing/shortfalls/trend"): Rule(CELL_READERS),
 }
 PAGES: dict[str, Rule] = {
     "clearing-home": Rule(CELL_READERS),

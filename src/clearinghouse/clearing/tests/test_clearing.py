@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -147,9 +148,23 @@ def test_shortfalls(situation: dict[str, Any], personas: dict[str, Any]) -> None
     services.accept_proposals(actor=personas["coordinator"], run_id=run.pk)
     data = selectors.shortfalls(user=personas["recipient"])
     caps = {c["capability"]: c for c in data["capabilities"]}
-    assert caps["ammunition"]["required"] == 1500 and caps["ammunition"]["allocated"] == 1200
-    assert caps["winter-equipment"]["short"] == 300
-    assert {(r["capability"], r["month"]) for r in data["rows"]} >= {("ammunition", "2026-12")}
+    # In EUR at reference prices (no units added across requirements): a 155 mm round is worth its
+    # cheapest acceptable type, AMM-155-HE at 8,000 EUR (from 2024); winter clothing 300 EUR a set.
+    ammo = caps["ammunition"]
+    assert (ammo["requirements"], ammo["required_eur"], ammo["allocated_eur"]) == (
+        2,
+        Decimal("12000000.00"),  # 1,500 rounds
+        Decimal("9600000.00"),  # 1,200 rounds
+    )
+    assert ammo["short_eur"] == Decimal("2400000.00") and ammo["allocated_pct"] == 80.0
+    assert caps["winter-equipment"]["short_eur"] == Decimal("90000.00")  # 300 sets
+    assert "required" not in ammo and "allocated" not in ammo  # no unit sums across requirements
+    rows = {(r["capability"], r["month"]): r for r in data["rows"]}
+    items = {i["external_ref"]: i for i in rows["ammunition", "2026-12"]["items"]}
+    assert (items["REQ-155"]["required"], items["REQ-155"]["unit"]) == (1000, "rounds")
+    assert items["REQ-155"]["allocated"] + items["REQ-155-L"]["allocated"] == 1200
+    body = selectors.shortfalls_json(data)
+    assert body["capabilities"][0]["required_eur"] == "12000000.00"
 
 
 def test_cli_run_accept_and_scenario(situation: dict[str, Any], tmp_path: Path, capsys) -> None:

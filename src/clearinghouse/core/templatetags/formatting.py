@@ -2,11 +2,12 @@
 
 `{{ pledge.value_eur|money:"EUR" }}` shows `140.0 m EUR` with the exact `140,000,000.00 EUR` as its
 tooltip; `{{ amount|money_exact:pledge.currency }}` shows every cent; `{{ n|count_of:"proposal" }}`
-shows `1 proposal` / `3 proposals`.
+shows `1 proposal` / `3 proposals`; `{{ allocation.provides|decimal_plain }}` shows `10`, `0.5`.
 """
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from django import template
@@ -40,3 +41,12 @@ def count_of(value: Any, noun: str) -> str:
     """`1 unit`, `3 units` (`noun` may give both forms: "proposal,proposals")."""
     singular, _, plural = noun.partition(",")
     return humanize.count_of(int(value or 0), singular, plural or None)
+
+
+@register.filter
+def decimal_plain(value: Any) -> str:
+    """A decimal without trailing zeros or exponent: `0.5`, `10`, `2.25` (units × factor)."""
+    if value is None or value == "":
+        return ""
+    number = Decimal(str(value))
+    return format(number.normalize(), "f") if number == number else str(value)

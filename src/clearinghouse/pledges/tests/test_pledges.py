@@ -332,7 +332,10 @@ def test_the_database_itself_refuses_over_allocation(personas: dict[str, Any]) -
     with pytest.raises(IntegrityError), transaction.atomic():
         Pledge.objects.filter(pk=a.pledge_id).update(allocated_quantity=101)
     with pytest.raises(IntegrityError), transaction.atomic():
-        Requirement.objects.filter(pk=a.requirement_id).update(allocated_quantity=1001)
+        # What is allocated counts in the requirement's units (units × factor), in thousandths.
+        Requirement.objects.filter(pk=a.requirement_id).update(allocated_milli=1001 * 1000)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Requirement.objects.filter(pk=a.requirement_id).update(delivered_milli=51 * 1000)
     with pytest.raises(IntegrityError), transaction.atomic():
         Allocation.objects.filter(pk=a.pk).update(delivered_quantity=51)
 

@@ -29,8 +29,12 @@ class Command(ClearinghouseCommand):
         acc.add_argument("--proposal", type=int, action="append", help="proposal id (repeatable)")
         acc.add_argument("--reason", default="", help="why (optional); kept in the audit chain")
         acc.add_argument("--as", dest="as_user", metavar="USERNAME", required=True)
-        sf = sub.add_parser("shortfalls", help="Required, allocated, delivered by capability and month.")
+        sf = sub.add_parser(
+            "shortfalls", help="Required, allocated, delivered by capability and month, in EUR."
+        )
         sf.add_argument("--format", choices=["table", "json"], default="table")
+        sf.add_argument("--trend", action="store_true", help="coverage at each past month-end instead")
+        sf.add_argument("--months", type=int, default=selectors.TREND_MONTHS)
         sf.add_argument("--as", dest="as_user", metavar="USERNAME", required=True)
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -69,15 +73,27 @@ class Command(ClearinghouseCommand):
             for p in outcome.refused:
                 self.stdout.write(f"  proposal {p.pk} refused: {p.reason}")
         else:
-            data = selectors.shortfalls(user=actor)
+            if options["trend"]:
+                trend = selectors.trend_json(selectors.coverage_trend(user=actor, months=options["months"]))
+                if options["format"] == "json":
+                    self.stdout.write(json.dumps(trend, indent=2))
+                    return
+                self.stdout.write(f"{'month end':<12} {'required EUR':>18} {'allocated EUR':>18} {'%':>6}")
+                for m in trend["months"]:
+                    self.stdout.write(
+                        f"{m['month_end']:<12} {m['required_eur']:>18} {m['allocated_eur']:>18} "
+                        f"{m['allocated_pct']:>6}"
+                    )
+                return
+            data = selectors.shortfalls_json(selectors.shortfalls(user=actor))
             if options["format"] == "json":
                 self.stdout.write(json.dumps(data, indent=2))
                 return
             self.stdout.write(
-                f"{'capability':<28} {'required':>10} {'allocated':>10} {'delivered':>10} {'short':>8}"
+                f"{'capability (EUR)':<28} {'required':>18} {'allocated':>18} {'delivered':>18} {'short':>18}"
             )
             for r in data["capabilities"]:
                 self.stdout.write(
-                    f"{r['capability_name'][:28]:<28} {r['required']:>10} {r['allocated']:>10} "
-                    f"{r['delivered']:>10} {r['short']:>8}"
+                    f"{r['capability_name'][:28]:<28} {r['required_eur']:>18} {r['allocated_eur']:>18} "
+                    f"{r['delivered_eur']:>18} {r['short_eur']:>18}"
                 )
