@@ -7,7 +7,7 @@ These run on whichever database the suite runs on (SQLite by default, PostgreSQL
 from __future__ import annotations
 
 import datetime as dt
-import threading
+import functools
 from collections import Counter
 from collections.abc import Iterator
 from decimal import Decimal, InvalidOperation
@@ -15,8 +15,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from django.core.management import call_command
-from django.db import connection, connections
 
 from clearinghouse.core import audit, tabular
 from clearinghouse.core.errors import InvalidInput
@@ -28,6 +26,7 @@ from clearinghouse.requirements import services as requirement_services
 from clearinghouse.requirements.models import Requirement
 from clearinghouse.requirements.spreadsheets import COLUMNS as REQUIREMENT_COLUMNS
 from clearinghouse.spreadsheets import import_file
+from tests import concurrency
 from tests.test_spreadsheets import (
     PLEDGE_ROW,
     REQUIREMENT_ROW,
@@ -199,22 +198,9 @@ def test_a_row_whose_reference_exists_updates_its_pledge_among_new_ones(
 
 @pytest.fixture
 def database_file(transactional_db: None, tmp_path: Path) -> Iterator[None]:
-    """On SQLite, every connection of this test on a migrated database file (as in test_race)."""
-    if connection.vendor != "sqlite":
+    """On SQLite, every connection of this test on a migrated database file (tests/concurrency.py)."""
+    with concurrency.database_file(tmp_path / "writers.sqlite3"):
         yield
-        return
-    settings_dict = connection.settings_dict
-    in_memory = settings_dict["NAME"]
-    kept = connection.connection
-    connection.connection = None
-    settings_dict["NAME"] = str(tmp_path / "writers.sqlite3")
-    try:
-        call_command("migrate", verbosity=0)
-        yield
-    finally:
-        connection.close()
-        settings_dict["NAME"] = in_memory
-        connection.connection = kept
 
 
 @pytest.mark.django_db(transaction=True)
@@ -231,28 +217,19 @@ def test_eight_concurrent_importers_and_writers_keep_one_chain(
         for i in range(8)
     ]
     events = AuditEvent.objects.count()
-    barrier = threading.Barrier(8)
-    failures: list[BaseException] = []
 
     def writer(i: int) -> None:
-        try:
-            barrier.wait(timeout=30)
-            if i % 2:  # a bulk import of 45 rows (three batches)...
-                path = write_csv(tmp_path / f"w{i}.csv", mixed_rows(45, prefix=f"W{i}"))
-                import_file(actor=donors[i], path=path, kind="pledges")
-            else:  # ...racing single writes
-                for n in range(15):
-                    services.create_pledge(actor=donors[i], data={**PLEDGE_ROW, "external_ref": f"S{i}-{n}"})
-        except BaseException as exc:  # the test reports what each thread got
-            failures.append(exc)
-        finally:
-            connections.close_all()
+        if i % 2:  # a bulk import of 45 rows (three batches)...
+            path = write_csv(tmp_path / f"w{i}.csv", mixed_rows(45, prefix=f"W{i}"))
+            import_file(actor=donors[i], path=path, kind="pledges")
+        else:  # ...racing single writes
+            for n in range(15):
+                services.create_pledge(actor=donors[i], data={**PLEDGE_ROW, "external_ref": f"S{i}-{n}"})
 
-    threads = [threading.Thread(target=writer, args=(i,)) for i in range(8)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=300)
+    outcomes = concurrency.run_together(
+        {f"w{i}": functools.partial(writer, i) for i in range(8)}, timeout=300
+    )
+    failures = [o for o in outcomes.values() if isinstance(o, BaseException)]
     assert not failures, failures
     added = 4 * 45 + 4 * 15
     assert Pledge.objects.count() == added

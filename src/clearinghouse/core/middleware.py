@@ -13,6 +13,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 
 from clearinghouse.core.context import request_context
 from clearinghouse.core.errors import NotFound, PermissionDenied
+from clearinghouse.core.releasability import membership_cache
 
 
 class RequestIdMiddleware:
@@ -28,7 +29,7 @@ class RequestIdMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         via = "api" if request.path.startswith("/api/") else "page"
         origin = request.META.get("REMOTE_ADDR") or ""
-        with request_context(via=via, origin=origin) as rid:
+        with request_context(via=via, origin=origin) as rid, membership_cache():
             request.request_id = rid  # type: ignore[attr-defined]  # per-request attribute
             response = self.get_response(request)
         response["X-Request-ID"] = rid

@@ -7,16 +7,48 @@ coordinating body's users, the recipient's users and auditors; owner: the owning
 users, the coordinating body's users and auditors. `releasable_to` adds the users of the named
 participants. Lists (`visibility_q`) and single objects (`can_see`) apply the same rule, and both
 ask `in_contact_group` whether a user's participant is a member.
+
+Within `membership_cache()` (every request, opened by `core.middleware.RequestIdMiddleware`) each
+participant's membership is looked up once: a page or list that applies the rule to many records
+asks the database once, not once per record. A write of a membership or a participant inside the
+scope empties it (`forget_memberships`, connected to their saves and deletes), so the answer never
+lags behind what the request itself changed.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 from django.db.models import Q
 
+from clearinghouse.core import clock
 from clearinghouse.core.actors import Actor, is_signed_in
 from clearinghouse.core.choices import Releasability
+
+_memberships: ContextVar[dict[tuple[int, dt.date], bool] | None] = ContextVar(
+    "clearinghouse_memberships", default=None
+)
+
+
+@contextmanager
+def membership_cache() -> Iterator[None]:
+    """Remember each participant's membership of the contact group until the block ends."""
+    token = _memberships.set({})
+    try:
+        yield
+    finally:
+        _memberships.reset(token)
+
+
+def forget_memberships(**_: Any) -> None:
+    """Empty the current scope's memberships (a membership or a participant was written)."""
+    cache = _memberships.get()
+    if cache is not None:
+        cache.clear()
 
 
 def sees_everything(user: Actor | None) -> bool:
@@ -40,7 +72,13 @@ def in_contact_group(user: Actor | None) -> bool:
         return False
     if user.is_coordination or user.is_recipient:
         return True
-    return bool(participant.is_contact_group_member())
+    cache = _memberships.get()
+    if cache is None:
+        return bool(participant.is_contact_group_member())
+    key = (participant.pk, clock.today())
+    if key not in cache:
+        cache[key] = bool(participant.is_contact_group_member(key[1]))
+    return cache[key]
 
 
 def visibility_q(user: Actor | None, *, prefix: str = "") -> Q:
@@ -75,4 +113,6 @@ def can_see(user: Actor | None, obj: Any) -> bool:
         return True
     if obj.releasability == Releasability.COORDINATION and user.is_recipient:
         return True
+    if "releasable_to" in getattr(obj, "_prefetched_objects_cache", {}):  # a list read them already
+        return any(p.pk == user.participant_id for p in obj.releasable_to.all())
     return bool(obj.releasable_to.filter(pk=user.participant_id).exists())

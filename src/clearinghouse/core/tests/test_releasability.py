@@ -44,6 +44,9 @@ def test_lists_and_single_objects_apply_one_rule(personas: dict[str, Any]) -> No
             model = type(record)
             listed = model.objects.filter(releasability.visibility_q(user), pk=record.pk).exists()
             assert releasability.can_see(user, record) == listed, (name, record.releasability)
+            # The same answer from `releasable_to` already read with the list (prefetched).
+            read = model.objects.prefetch_related("releasable_to").get(pk=record.pk)
+            assert releasability.can_see(user, read) == listed, (name, record.releasability)
 
 
 def test_both_rules_ask_the_one_membership_test(

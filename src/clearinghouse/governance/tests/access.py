@@ -12,14 +12,24 @@ import datetime as dt
 from typing import Any
 
 from tests.access_rules import ALL, COORDINATION, Rule
+from tests.snapshot import Step
 
 from clearinghouse.core import clock
 
 
-def _bodies(p: dict[str, Any]) -> dict[str, Any]:
+def _load_bodies() -> None:
     from clearinghouse.governance.services import load_bodies
 
     load_bodies()
+
+
+# Built through the services once per test process, restored from its rows for every later persona
+# and row (tests/snapshot.py): each matrix row sets the bodies up again for each of its personas.
+BODIES = Step(_load_bodies)
+
+
+def _bodies(p: dict[str, Any]) -> dict[str, Any]:
+    BODIES.run()
     return {}
 
 

@@ -9,8 +9,10 @@ import pytest
 
 @pytest.fixture
 def bodies(personas: dict[str, Any]) -> dict[str, Any]:
-    """The shipped bodies and memberships (nac, udcg, the eight coalitions); returns the personas."""
-    from clearinghouse.governance.services import load_bodies
+    """The shipped bodies and memberships (nac, udcg, the eight coalitions); returns the personas.
 
-    load_bodies()
+    Built through the services by the first test of a process, restored from rows afterwards."""
+    from clearinghouse.governance.tests.access import BODIES
+
+    BODIES.run()
     return personas

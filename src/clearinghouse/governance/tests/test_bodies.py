@@ -80,3 +80,27 @@ def test_shipped_rosters_count_about_fifty_in_the_contact_group_and_date_the_coa
     }
     for membership in BodyMembership.objects.filter(body__kind="coalition"):
         assert membership.source and ("20" in membership.source), membership  # a page and its date
+
+
+def test_a_request_looks_a_membership_up_once_and_sees_its_own_changes(
+    bodies: dict[str, Any], django_assert_num_queries: Any
+) -> None:
+    """Within one request (`membership_cache`) a participant's membership is one query, however many
+    records the rule is applied to; a membership written inside the request is seen at once."""
+    pledges = [factories.pledge(bodies, releasability="contact_group") for _ in range(3)]
+    nonmember, outsider, cell = bodies["nonmember"], bodies["outsider"], bodies["coordinator"]
+    with releasability.membership_cache():
+        with django_assert_num_queries(1):
+            assert all(releasability.can_see(outsider, p) for p in pledges)
+            assert releasability.in_contact_group(outsider)
+        assert not releasability.in_contact_group(nonmember)
+        services.add_member(actor=cell, body="udcg", participant="CHN", start=clock.today(), source="test")
+        assert releasability.in_contact_group(nonmember)
+        assert all(releasability.can_see(nonmember, p) for p in pledges)
+        services.end_membership(actor=cell, body="udcg", participant="JPN", end=clock.today())
+        assert not releasability.in_contact_group(outsider)
+        assert not any(releasability.can_see(outsider, p) for p in pledges)
+    # Outside a request nothing is remembered.
+    with django_assert_num_queries(2):
+        assert not releasability.in_contact_group(outsider)
+        assert not releasability.in_contact_group(outsider)

@@ -25,7 +25,7 @@ from hypothesis.stateful import (
 )
 
 from clearinghouse.core.errors import Conflict, DomainError, PermissionDenied
-from clearinghouse.core.releasability import can_see
+from clearinghouse.core.releasability import can_see, membership_cache
 from clearinghouse.pledges import selectors as pledge_selectors
 from clearinghouse.pledges import services
 from clearinghouse.pledges.choices import TRANSITIONS, PledgeKind, PledgeStatus
@@ -306,9 +306,16 @@ class Records(RuleBasedStateMachine):
             assert (a.requirement_id, a.pledge.item_type_id) in accepted
 
     def check_visibility(self) -> None:
-        """Every persona's lists hold exactly what `can_see` allows (anonymous included)."""
-        pledges = list(Pledge.objects.all())
-        requirements = list(Requirement.objects.all())
+        """Every persona's lists hold exactly what `can_see` allows (anonymous included).
+
+        As in a request (`membership_cache`): each persona's membership of the contact group is
+        looked up once, and the records' `releasable_to` once for all personas."""
+        pledges = list(Pledge.objects.prefetch_related("releasable_to"))
+        requirements = list(Requirement.objects.prefetch_related("releasable_to"))
+        with membership_cache():
+            self._check_visibility(pledges, requirements)
+
+    def _check_visibility(self, pledges: list[Pledge], requirements: list[Requirement]) -> None:
         for name, user in self.users.items():
             seen = set(pledge_selectors.pledge_list(user=user).values_list("pk", flat=True))
             assert seen == {p.pk for p in pledges if can_see(user, p)}, name
