@@ -108,6 +108,29 @@ def _row_text(row: dict[str, Any]) -> str:
     )
 
 
+def _print_factor_summary(rows: list[dict[str, Any]], out: TextIO) -> None:
+    """Each instance with factors against the same instance without: CPU ratio, gap, peak, targets."""
+    plain = {(r["size"], r["periods"]): r for r in rows if not r["factors"]}
+    for r in rows:
+        base = plain.get((r["size"], r["periods"]))
+        if r["factors"] and base:
+            cpu_ratio = r["e2e_cpu_s"] / base["e2e_cpu_s"] if base["e2e_cpu_s"] else float("nan")
+            met = (
+                r["gap_pct"] <= 100 * TARGET_GAP_SHARE
+                and cpu_ratio <= TARGET_RATIO
+                and r["peak_mib"] < TARGET_PEAK_MIB
+            )
+            print(
+                f"{r['size']} P={r['periods']} with factors: e2e CPU {r['e2e_cpu_s']:.2f} s = "
+                f"{cpu_ratio:.2f}x the {base['e2e_cpu_s']:.2f} s without (wall {r['e2e_s']:.2f} s = "
+                f"{r['e2e_s'] / base['e2e_s']:.2f}x), engine {r['engine_s'] / base['engine_s']:.1f}x, gap "
+                f"{r['gap_pct']:.4f} % of the bound, peak {r['peak_mib']:.0f} MiB; method: {r['method']}; "
+                f"targets (gap <= {100 * TARGET_GAP_SHARE:g} %, CPU <= {TARGET_RATIO:g}x, peak < "
+                f"{TARGET_PEAK_MIB} MiB) {'met' if met else 'NOT met'}",
+                file=out,
+            )
+
+
 def run_benchmark(
     sizes: Iterable[str] = ("small", "medium", "large"),
     periods: Iterable[int] = (1, 60),
@@ -196,25 +219,7 @@ def run_benchmark(
         f"{os.getloadavg()[0] if hasattr(os, 'getloadavg') else float('nan'):.2f} after)",
         file=out,
     )
-    plain = {(r["size"], r["periods"]): r for r in rows if not r["factors"]}
-    for r in rows:
-        base = plain.get((r["size"], r["periods"]))
-        if r["factors"] and base:
-            cpu_ratio = r["e2e_cpu_s"] / base["e2e_cpu_s"] if base["e2e_cpu_s"] else float("nan")
-            met = (
-                r["gap_pct"] <= 100 * TARGET_GAP_SHARE
-                and cpu_ratio <= TARGET_RATIO
-                and r["peak_mib"] < TARGET_PEAK_MIB
-            )
-            print(
-                f"{r['size']} P={r['periods']} with factors: e2e CPU {r['e2e_cpu_s']:.2f} s = "
-                f"{cpu_ratio:.2f}x the {base['e2e_cpu_s']:.2f} s without (wall {r['e2e_s']:.2f} s = "
-                f"{r['e2e_s'] / base['e2e_s']:.2f}x), engine {r['engine_s'] / base['engine_s']:.1f}x, gap "
-                f"{r['gap_pct']:.4f} % of the bound, peak {r['peak_mib']:.0f} MiB; method: {r['method']}; "
-                f"targets (gap <= {100 * TARGET_GAP_SHARE:g} %, CPU <= {TARGET_RATIO:g}x, peak < "
-                f"{TARGET_PEAK_MIB} MiB) {'met' if met else 'NOT met'}",
-                file=out,
-            )
+    _print_factor_summary(rows, out)
     return rows
 
 

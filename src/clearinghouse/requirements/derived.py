@@ -6,8 +6,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from django.apps import apps
-
 from clearinghouse.core.actors import Actor
 from clearinghouse.requirements.models import Requirement
 
@@ -41,7 +39,8 @@ def derived_from(requirement: Requirement, user: Actor | None) -> list[DerivedFr
     links = list(requirement.derivations.all())  # reverse of pledges.DerivedNeed
     if not links:
         return []
-    model = apps.get_model("pledges", "DerivedNeed")
+    # The reverse relation's model (pledges.DerivedNeed): requirements does not import pledges.
+    model: Any = requirement.derivations.model
     visible = (
         model.objects.restrict(user, "view")
         .filter(pk__in=[link.pk for link in links])

@@ -170,8 +170,9 @@ def test_package_from_money_to_delivery_through_the_api(
     need.refresh_from_db()
     assert (need.allocated_quantity, need.delivered_quantity) == (600, 250)
     shortfalls = cell.get("/api/v1/clearing/shortfalls").json()
-    ammo = next(c for c in shortfalls["capabilities"] if c["capability"] == "ammunition")
-    assert (ammo["short"], ammo["delivered"]) == (400, 250)
+    [item] = [i for row in shortfalls["rows"] for i in row["items"] if i["requirement"] == need.pk]
+    assert (item["required"], item["allocated"], item["short"]) == (1000, 600, 400)
+    assert Decimal(item["short_eur"]) == Decimal(item["unit_value_eur"]) * 400 > 0
     shown = cell.get(f"/api/v1/packages/{pid}").json()
     assert shown["contracts"][0]["schedule"][0]["delivered"] == 250
 

@@ -202,6 +202,47 @@ def _add_flow_parsers(sub: Any) -> None:
     fl.add_argument("--format", choices=["table", "json"], default="table")
 
 
+def _add_governance_parsers(sub: Any) -> None:
+    """Opt-outs, fund creation and key versions."""
+    oo = sub.add_parser("opt-out", help="Record a member's constructive abstention.")
+    oo.add_argument("slug")
+    oo.add_argument("participant")
+    oo.add_argument("--reason", default="")
+    oo.add_argument(
+        "--decision",
+        type=int,
+        default=None,
+        help="Required: the adopted decision that granted it (see `decision show`).",
+    )
+    oo.add_argument("--as", dest="as_user", metavar="USERNAME", required=True)
+
+    cr = sub.add_parser("create", help="Create a fund.")
+    cr.add_argument("slug")
+    cr.add_argument("--name", required=True)
+    cr.add_argument("--target", required=True)
+    cr.add_argument("--currency", required=True)
+    cr.add_argument("--first-year", dest="first_year", required=True)
+    cr.add_argument("--years", required=True)
+    cr.add_argument("--group", default="alliance")
+    cr.add_argument("--key", required=True)
+    cr.add_argument("--policy", default="redistribute", choices=["redistribute", "leave_unfunded"])
+    cr.add_argument(
+        "--in-kind-credit",
+        dest="in_kind_credit",
+        default="at_delivery",
+        choices=["at_delivery", "at_commitment"],
+        help="When a pledge is credited: once delivered (default) or once committed.",
+    )
+    cr.add_argument("--as", dest="as_user", metavar="USERNAME", required=True)
+
+    k = sub.add_parser("key", help="Add a GDP key version (weights from the shipped GDP series).")
+    k.add_argument("code")
+    k.add_argument("--effective-year", dest="effective_year", required=True)
+    k.add_argument("--gdp-year", dest="gdp_year", required=True)
+    k.add_argument("--name", default="")
+    k.add_argument("--as", dest="as_user", metavar="USERNAME", required=True)
+
+
 class Command(ClearinghouseCommand):
     help = "The multi-year fund: status, shares, contributions, in-kind credit, opt-outs, keys."
 
@@ -270,43 +311,7 @@ class Command(ClearinghouseCommand):
         )
         rv.add_argument("--as", dest="as_user", metavar="USERNAME", required=True)
 
-        oo = sub.add_parser("opt-out", help="Record a member's constructive abstention.")
-        oo.add_argument("slug")
-        oo.add_argument("participant")
-        oo.add_argument("--reason", default="")
-        oo.add_argument(
-            "--decision",
-            type=int,
-            default=None,
-            help="Required: the adopted decision that granted it (see `decision show`).",
-        )
-        oo.add_argument("--as", dest="as_user", metavar="USERNAME", required=True)
-
-        cr = sub.add_parser("create", help="Create a fund.")
-        cr.add_argument("slug")
-        cr.add_argument("--name", required=True)
-        cr.add_argument("--target", required=True)
-        cr.add_argument("--currency", required=True)
-        cr.add_argument("--first-year", dest="first_year", required=True)
-        cr.add_argument("--years", required=True)
-        cr.add_argument("--group", default="alliance")
-        cr.add_argument("--key", required=True)
-        cr.add_argument("--policy", default="redistribute", choices=["redistribute", "leave_unfunded"])
-        cr.add_argument(
-            "--in-kind-credit",
-            dest="in_kind_credit",
-            default="at_delivery",
-            choices=["at_delivery", "at_commitment"],
-            help="When a pledge is credited: once delivered (default) or once committed.",
-        )
-        cr.add_argument("--as", dest="as_user", metavar="USERNAME", required=True)
-
-        k = sub.add_parser("key", help="Add a GDP key version (weights from the shipped GDP series).")
-        k.add_argument("code")
-        k.add_argument("--effective-year", dest="effective_year", required=True)
-        k.add_argument("--gdp-year", dest="gdp_year", required=True)
-        k.add_argument("--name", default="")
-        k.add_argument("--as", dest="as_user", metavar="USERNAME", required=True)
+        _add_governance_parsers(sub)
 
         sub.add_parser("load-gdp", help="Load the shipped GDP series (idempotent).")
 
