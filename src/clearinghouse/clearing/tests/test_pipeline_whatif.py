@@ -267,3 +267,20 @@ def test_scenario_page_stalls_and_delays_a_package(
     assert (run.scenario or {})["stall_packages"] == [package.pk]
     page = browser.get(done["Location"]).content.decode()
     assert 'id="pipeline"' in page and "REQ-155" in page
+
+
+def test_cli_scenario_reports_the_pipeline(
+    situation: dict[str, Any], personas: dict[str, Any], tmp_path: Any, capsys: Any
+) -> None:
+    import json
+
+    from django.core.management import call_command
+
+    _allocated(situation, personas)
+    scenario = tmp_path / "scenario.json"
+    scenario.write_text(json.dumps({"name": "US slips", "delay_donors": {"USA": 1}}))
+    call_command("match", "--scenario", str(scenario), "--as", "coordinator")
+    pipeline = json.loads(capsys.readouterr().out)["comparison"]["pipeline"]
+    low = situation["requirements"]["shells-low"]
+    row = next(r for r in pipeline["requirements"] if r["requirement_pk"] == low.pk)
+    assert row["units_delayed"] == 200 and row["eur_delayed"] == _eur(low, 200)
