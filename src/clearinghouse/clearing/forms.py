@@ -7,6 +7,7 @@ from typing import Any
 from django import forms
 
 from clearinghouse.catalog.models import ItemType
+from clearinghouse.packages.models import Package
 from clearinghouse.participants.models import Participant
 
 # Where the service's refusal of a scenario value shows on the form.
@@ -15,6 +16,8 @@ SERVICE_FIELDS = {
     "exclude_donors": "exclude_donors",
     "delay_donors": "delay_months",
     "scale_donors": "scale_factor",
+    "stall_packages": "stall_packages",
+    "delay_packages": "delay_package_months",
     "add_offers.0.donor": "add_donor",
     "add_offers.0.item_type": "add_item_type",
     "add_offers.0.quantity": "add_quantity",
@@ -40,12 +43,19 @@ class ScenarioForm(forms.Form):
         queryset=Participant.objects.none(),
         required=False,
         to_field_name="code",
-        help_text="Their pending pledges stall.",
+        help_text="Their pending pledges and allocated units not yet delivered stall.",
     )
     delay_donor = forms.ModelChoiceField(
         queryset=Participant.objects.none(), required=False, to_field_name="code"
     )
     delay_months = forms.IntegerField(min_value=1, max_value=60, required=False)
+    stall_packages = forms.ModelMultipleChoiceField(
+        queryset=Package.objects.none(),
+        required=False,
+        help_text="Their schedules stall: pending offers and allocated units not yet delivered are gone.",
+    )
+    delay_package = forms.ModelChoiceField(queryset=Package.objects.none(), required=False)
+    delay_package_months = forms.IntegerField(min_value=1, max_value=60, required=False)
     scale_donor = forms.ModelChoiceField(
         queryset=Participant.objects.none(), required=False, to_field_name="code"
     )
@@ -71,12 +81,17 @@ class ScenarioForm(forms.Form):
         donors = Participant.objects.exclude(kind__in=["recipient", "coordinating_body"]).order_by("name")
         for name in ("exclude_donors", "delay_donor", "scale_donor", "add_donor"):
             self.fields[name].queryset = donors  # type: ignore[attr-defined]  # a ModelChoiceField
+        packages = Package.objects.filter(contracts__isnull=False).distinct().order_by("pk")
+        for name in ("stall_packages", "delay_package"):
+            self.fields[name].queryset = packages  # type: ignore[attr-defined]  # a ModelChoiceField
         self.fields["add_item_type"].queryset = ItemType.objects.order_by("code")  # type: ignore[attr-defined]  # a ModelChoiceField
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         if bool(data.get("delay_donor")) != bool(data.get("delay_months")):
             self.add_error("delay_months", "Give both a donor and a number of months, or neither.")
+        if bool(data.get("delay_package")) != bool(data.get("delay_package_months")):
+            self.add_error("delay_package_months", "Give both a package and a number of months, or neither.")
         if bool(data.get("scale_donor")) != (data.get("scale_factor") is not None):
             self.add_error("scale_factor", "Give both a donor and a factor, or neither.")
         add = [data.get(k) for k in ("add_donor", "add_item_type", "add_quantity", "add_available_from")]
@@ -100,6 +115,10 @@ class ScenarioForm(forms.Form):
             sc["exclude_donors"] = [p.code for p in d["exclude_donors"]]
         if d.get("delay_donor"):
             sc["delay_donors"] = {d["delay_donor"].code: d["delay_months"]}
+        if d.get("stall_packages"):
+            sc["stall_packages"] = [p.pk for p in d["stall_packages"]]
+        if d.get("delay_package"):
+            sc["delay_packages"] = {str(d["delay_package"].pk): d["delay_package_months"]}
         if d.get("scale_donor"):
             sc["scale_donors"] = {d["scale_donor"].code: float(d["scale_factor"])}
         if d.get("add_donor"):

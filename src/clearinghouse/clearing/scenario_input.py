@@ -17,10 +17,20 @@ from typing import Any
 from clearinghouse.catalog.models import ItemType
 from clearinghouse.core.errors import InvalidInput
 from clearinghouse.matching.model import MAX_QUANTITY
+from clearinghouse.packages.models import Package
 from clearinghouse.participants.choices import ParticipantKind
 from clearinghouse.participants.models import Participant
 
-SCENARIO_KEYS = ("name", "exclude_donors", "delay_donors", "scale_donors", "add_offers", "baseline")
+SCENARIO_KEYS = (
+    "name",
+    "exclude_donors",
+    "delay_donors",
+    "scale_donors",
+    "add_offers",
+    "stall_packages",
+    "delay_packages",
+    "baseline",
+)
 OFFER_KEYS = ("donor", "item_type", "quantity", "available_from")
 # Participants that never give: they cannot stall, slip or make a hypothetical offer.
 NOT_DONORS = (ParticipantKind.RECIPIENT, ParticipantKind.COORDINATING_BODY)
@@ -67,6 +77,27 @@ def _donors(codes: Any, key: str) -> list[str]:
         if known[code] in NOT_DONORS:
             raise _fail(where, f"{code} is not a donor ({ParticipantKind(known[code]).label.lower()})")
     return [str(c) for c in values]
+
+
+def _packages(ids: Any, key: str) -> list[tuple[str, int]]:
+    """(field path, package id) of the packages named by a scenario key (a list, or an object's keys)."""
+    if isinstance(ids, dict):
+        named = [(f"{key}.{k}", k) for k in ids]
+    elif isinstance(ids, list):
+        named = [(f"{key}.{i}", k) for i, k in enumerate(ids)]
+    else:
+        kind = "a list of package ids"
+        if key == "delay_packages":
+            kind = "an object mapping package ids to months"
+        raise _fail(key, f"must be {kind}")
+    known = set(Package.objects.values_list("pk", flat=True))
+    out = []
+    for where, value in named:
+        text = str(value).strip()
+        if isinstance(value, bool) or not text.isdigit() or int(text) not in known:
+            raise _fail(where, f"unknown package {value!r}")
+        out.append((where, int(text)))
+    return out
 
 
 def _whole(value: Any, field: str, *, low: int, high: int, what: str) -> int:
@@ -195,4 +226,20 @@ def clean_scenario(
             factors[c] = float(value)
         cleaned["scale_donors"] = factors
         engine["scale_donors"] = {c: f for c, f in factors.items() if c in pending_donors}
+    # Packages are not engine keys: the clearing services map them to their schedule's pledges.
+    if scenario.get("stall_packages"):
+        cleaned["stall_packages"] = [pk for _, pk in _packages(scenario["stall_packages"], "stall_packages")]
+    if scenario.get("delay_packages"):
+        raw = scenario["delay_packages"]
+        named = _packages(raw, "delay_packages")
+        cleaned["delay_packages"] = {
+            str(pk): _whole(
+                raw[key],
+                where,
+                low=0,
+                high=MAX_DELAY_MONTHS,
+                what=f"a whole number of months from 0 to {MAX_DELAY_MONTHS}",
+            )
+            for (where, pk), key in zip(named, list(raw), strict=True)
+        }
     return engine, cleaned

@@ -57,6 +57,16 @@ class ScenarioIn(Schema):
         description="Hypothetical offers. Unknown participants or item types, quantities below 1 and "
         "dates outside the planning horizon are refused (422 naming the field).",
     )
+    stall_packages: list[Any] = Field(
+        default_factory=list,
+        description="Package ids whose schedule stalls: pending offers and allocated but undelivered "
+        "units are gone.",
+    )
+    delay_packages: dict[str, Any] = Field(
+        default_factory=dict,
+        description="Package id → months of delay of its schedule (pending offers and allocated but "
+        "undelivered units).",
+    )
     lateness_penalty: float = Field(100, ge=0)
 
 

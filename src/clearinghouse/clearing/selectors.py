@@ -234,6 +234,7 @@ def comparison_view(comparison: dict[str, Any] | None) -> dict[str, Any]:
         "overall": pct(coverage.get("overall", {})),
         "groups": groups,
         "changes": changes,
+        "pipeline": comparison.get("pipeline") or {},
     }
 
 

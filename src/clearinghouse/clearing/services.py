@@ -22,6 +22,7 @@ import orjson
 from django.db import transaction
 
 from clearinghouse.catalog.models import CapabilityArea
+from clearinghouse.clearing import pipeline
 from clearinghouse.clearing.choices import ProposalState, RunKind
 from clearinghouse.clearing.models import ClearingRun, Proposal, RoadmapTarget
 from clearinghouse.clearing.scenario_input import Horizon, clean_scenario
@@ -404,8 +405,10 @@ def run_scenario(
     lateness_penalty: float = DEFAULT_LATENESS_PENALTY,
     on: dt.date | None = None,
 ) -> ClearingRun:
-    """Solve a what-if scenario (donors excluded, delayed, scaled; hypothetical offers) against the
-    current baseline, and store it with the comparison of coverage and of what becomes short."""
+    """Solve a what-if scenario (donors excluded, delayed, scaled; packages stalled or delayed;
+    hypothetical offers) against the current baseline, and store it with the comparison of coverage,
+    of what becomes short, and of the pipeline taken back (`comparison["pipeline"]`, see
+    `clearing.pipeline`)."""
     _require_cell(actor)
     built = build_problem(on=on, lateness_penalty=lateness_penalty)
     engine_sc, scenario = clean_scenario(
@@ -415,9 +418,27 @@ def run_scenario(
     )
     base_problem, base_result, base_doc, base_seconds = _solve(built.problem)
     added = engine_sc.get("add_offers", [])
+    # The whole pipeline: allocated but undelivered units of stalled or delayed donors and packages
+    # are taken back (and, for a delay, offered again later) before the engine applies the scenario.
+    disruption = pipeline.disruption_of(scenario)
+    sc_base = base_problem
+    if disruption or disruption.package_stalled or disruption.package_delay:
+        sc_doc = pipeline.adjust_problem(
+            built.problem, disruption, origin=built.origin, weights=PRIORITY_WEIGHTS
+        )
+        offered = {o["donor"] for o in sc_doc["offers"]}
+        for key in ("exclude_donors", "delay_donors"):
+            if key in scenario:
+                wanted = scenario[key]
+                engine_sc[key] = (
+                    [c for c in wanted if c in offered]
+                    if isinstance(wanted, list)
+                    else {c: m for c, m in wanted.items() if c in offered}
+                )
+        sc_base = load_problem(sc_doc)
     try:
         sc_problem = engine_scenario.apply_scenario(
-            base_problem,
+            sc_base,
             engine_sc,
             donors={o["donor"] for o in added},
             item_types={o["item_type"] for o in added},
@@ -432,6 +453,7 @@ def run_scenario(
         base_problem, base_result, sc_problem, sc_result, requirement_meta=_meta(built)
     )
     comparison = _dated_comparison(comparison, built)
+    comparison["pipeline"] = pipeline.report(disruption, origin=built.origin)
     run = ClearingRun.objects.create(
         kind=RunKind.SCENARIO,
         name=str(scenario.get("name") or "Scenario"),
