@@ -163,6 +163,9 @@ NOT_PAGES |= {
     "decision-close",
     # POST-only: a fund opt-out from the fund page (funds/tests/test_pages.py).
     "fund-opt-out",
+    # POST-only: propose and accept a handover from the governance page (governance/tests/test_handover.py).
+    "handover-propose",
+    "handover-accept",
     "package-transition",
 }
 # Operator endpoints, not pages: /healthz and /readyz answer everyone (probes), /metrics only the

@@ -15,6 +15,8 @@ urlpatterns: list[URLPattern] = [
         "governance/decisions/<int:decision_id>/position/", views.decision_position, name="decision-position"
     ),
     path("governance/decisions/<int:decision_id>/close/", views.decision_close, name="decision-close"),
+    path("governance/handovers/propose/", views.handover_propose, name="handover-propose"),
+    path("governance/handovers/<int:handover_id>/accept/", views.handover_accept, name="handover-accept"),
     path("governance/meetings/", views.meeting_list, name="meeting-list"),
     path("governance/meetings/new/", views.meeting_create, name="meeting-create"),
 ]

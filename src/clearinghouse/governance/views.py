@@ -10,6 +10,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
+from clearinghouse.core import cleaning
 from clearinghouse.core.errors import DomainError
 from clearinghouse.core.pages import act, page_of
 from clearinghouse.governance import policies, selectors, services, subjects
@@ -31,7 +32,12 @@ def governance_home(request: HttpRequest) -> HttpResponse:
             "bodies": bodies,
             "mandates": mandates.order_by("function", "start", "co_chair"),
             "open_decisions": selectors.decision_list(user=request.user, status=DecisionStatus.OPEN)[:20],
-            "handovers": selectors.handover_list(user=request.user),
+            "handovers": [
+                (h, policies.may_accept_handover(request.user, h.to_participant_id))
+                for h in selectors.handover_list(user=request.user)
+            ],
+            "may_propose_handover": policies.may_manage(request.user),
+            "body_codes": [b.code for b, _ in bodies if b.kind in ("council", "contact_group")],
         },
     )
 
@@ -170,3 +176,36 @@ def meeting_create(request: HttpRequest) -> HttpResponse:
             messages.success(request, f"Meeting recorded: {meeting.title}.")
             return redirect(reverse("meeting-detail", args=[meeting.pk]))
     return render(request, "governance/meeting_form.html", {"form": form})
+
+
+@login_required
+@require_POST
+def handover_propose(request: HttpRequest) -> HttpResponse:
+    """Open a body's decision to hand the coordination of deliveries to another participant (the
+    secretariat); the decision then takes positions and closes like any other."""
+    if not policies.may_manage(request.user):
+        raise DjangoPermissionDenied
+
+    def call() -> None:
+        handover = services.propose_handover(
+            actor=request.user,
+            body=request.POST.get("body", ""),
+            to=request.POST.get("to", ""),
+            effective=cleaning.date(request.POST.get("effective"), "effective"),
+            title=request.POST.get("title", ""),
+        )
+        messages.info(request, f"Handover proposed as decision {handover.decision_id}.")
+
+    return act(request, call, done="Handover proposed.", default=reverse("governance-home"))
+
+
+@login_required
+@require_POST
+def handover_accept(request: HttpRequest, handover_id: int) -> HttpResponse:
+    """The incoming participant's coordinator accepts an adopted handover: the mandates change."""
+    return act(
+        request,
+        lambda: services.accept_handover(actor=request.user, handover_id=handover_id),
+        done="Handover accepted: the delivery coordination changes from its date.",
+        default=reverse("governance-home"),
+    )

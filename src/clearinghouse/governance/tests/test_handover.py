@@ -153,3 +153,60 @@ def test_the_direct_doors_need_an_adopted_decision_and_the_incoming_acceptance(
     assert is_coordination_cell(nato) and not is_coordination_cell(fra)
     # Accepted once: the API door now answers 409.
     assert api_client(fra).post(url, body, content_type="application/json").status_code == 409
+
+
+def test_the_governance_page_proposes_a_handover_and_the_incoming_coordinator_accepts_it(
+    bodies: dict[str, Any], page_client: Any
+) -> None:
+    from clearinghouse.governance.models import Handover
+
+    gbr = create_user(actor=None, username="gbr_coord", participant="GBR", role="coordinator", password=None)
+    # A donor officer sees no proposal form and may not post one.
+    officer = page_client(bodies["donor_deu"])
+    assert "handover-propose" not in officer.get("/governance/").content.decode()
+    form = {"body": "nac", "to": "GBR", "effective": TODAY.isoformat()}
+    assert officer.post("/governance/handovers/propose/", form).status_code == 403
+    assert not Handover.objects.exists()
+    coord = page_client(bodies["coordinator"])
+    assert "/governance/handovers/propose/" in coord.get("/governance/").content.decode()
+    # A bad date is a message on the page and changes nothing.
+    bad = coord.post("/governance/handovers/propose/", {**form, "effective": "soon"}, follow=True)
+    assert "effective" in bad.content.decode() and not Handover.objects.exists()
+    coord.post("/governance/handovers/propose/", form)
+    handover = Handover.objects.get()
+    assert handover.to_participant.code == "GBR" and handover.decision.status == "open"
+    incoming = page_client(gbr)
+    accept = f"/governance/handovers/{handover.pk}/accept/"
+    # Not adopted yet: no button, and a post is refused with the reason; nothing changes.
+    assert accept not in incoming.get("/governance/").content.decode()
+    refused = incoming.post(accept, follow=True)
+    assert "not adopted" in refused.content.decode() and is_coordination_cell(bodies["coordinator"])
+    _adopt(bodies, handover.decision_id)
+    assert accept in incoming.get("/governance/").content.decode()
+    assert accept not in coord.get("/governance/").content.decode()  # the outgoing cell has no button
+    assert coord.post(accept).status_code == 403
+    incoming.post(accept)
+    handover.refresh_from_db()
+    assert (
+        handover.accepted_by == gbr
+        and is_coordination_cell(gbr)
+        and not is_coordination_cell(bodies["coordinator"])
+    )
+
+
+def test_the_command_line_proposes_a_handover(bodies: dict[str, Any]) -> None:
+    import json
+
+    from django.core.management import CommandError, call_command
+
+    out = StringIO()
+    call_command(
+        "mandate", "propose", "GBR", "--body", "nac", "--effective", TODAY.isoformat(),
+        "--format", "json", "--as", "coordinator", stdout=out,
+    )  # fmt: skip
+    data = json.loads(out.getvalue())
+    assert data["to"] == "GBR" and data["effective"] == TODAY.isoformat() and data["decision"]
+    with pytest.raises(CommandError, match="--effective"):
+        call_command(
+            "mandate", "propose", "GBR", "--body", "nac", "--effective", "soon", "--as", "coordinator",
+        )  # fmt: skip

@@ -1,23 +1,26 @@
-"""`clearinghouse mandate list|handover`: who leads the coordination, and the incoming participant's
-acceptance of an adopted handover decision (there is no handover without one)."""
+"""`clearinghouse mandate list|propose|handover`: who leads the coordination, the secretariat's proposal
+of a handover (a body's consensus decision), and the incoming participant's acceptance of the adopted
+decision (there is no handover without one)."""
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 from typing import Any
 
 from django.core.management.base import CommandError, CommandParser
 
 from clearinghouse.core.commands import ClearinghouseCommand
 from clearinghouse.governance import services
+from clearinghouse.governance.schemas import handover_dict
 from clearinghouse.participants.models import CoordinationMandate
 
 
-def _date(value: str) -> dt.date:
+def _date(value: str, option: str = "--on") -> dt.date:
     try:
         return dt.date.fromisoformat(value)
     except ValueError:
-        raise CommandError(f"--on: {value!r} is not a date (YYYY-MM-DD)") from None
+        raise CommandError(f"{option}: {value!r} is not a date (YYYY-MM-DD)") from None
 
 
 class Command(ClearinghouseCommand):
@@ -26,6 +29,16 @@ class Command(ClearinghouseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         sub = parser.add_subparsers(dest="sub", required=True)
         sub.add_parser("list")
+        p = sub.add_parser(
+            "propose",
+            help="Open BODY's consensus decision to hand the delivery coordination to TO from --effective.",
+        )
+        p.add_argument("to", help="Participant code of the incoming coordinator, e.g. NATO")
+        p.add_argument("--body", required=True, help="The deciding body, e.g. nac")
+        p.add_argument("--effective", required=True, help="First day of the new mandate, YYYY-MM-DD")
+        p.add_argument("--title", default="")
+        p.add_argument("--format", choices=["text", "json"], default="text")
+        p.add_argument("--as", dest="as_user", metavar="USERNAME", required=True)
         h = sub.add_parser(
             "handover",
             help="Accept the adopted handover decision DECISION (its TO's coordinator): the open "
@@ -48,6 +61,22 @@ class Command(ClearinghouseCommand):
                 self.stdout.write(f"{m.participant.code}\t{m.start}\t{m.end or 'open'}\t{role}")
             return
         actor = self.acting_user(options)
+        if options["sub"] == "propose":
+            handover = services.propose_handover(
+                actor=actor,
+                body=options["body"],
+                to=options["to"],
+                effective=_date(options["effective"], "--effective"),
+                title=options["title"],
+            )
+            if options["format"] == "json":
+                self.stdout.write(json.dumps(handover_dict(handover)))
+            else:
+                self.stdout.write(
+                    f"Handover to {handover.to_participant.code} from {handover.effective} proposed as "
+                    f"decision {handover.decision_id} of {options['body']}."
+                )
+            return
         new = services.hand_over(
             actor=actor, to=options["to"], on=_date(options["on"]), decision=options["decision"]
         )
