@@ -6,7 +6,10 @@ What counts as `actual` (military aid in the period, in the framework's currency
   military: in kind, or financial and earmarked for military procurement; valued in EUR at the ECB
   rate of their value date (`Pledge.value_eur`), dated by `available_from`, each pledge once. A reader
   counts the pledges they may see, as in the reports' `--source records` (the operator's console,
-  without an account, counts every pledge).
+  without an account, counts every pledge). Jointly funded packages count for their funders, pro
+  rata, dated by the package's value date (packages/attribution.py); the in-kind pledges behind a
+  package's schedule count for no one (the implementer is not the donor), and the part of an earmarked
+  financial pledge that funds packages counts through the packages only: no euro twice.
 * `kiel`: the current Kiel tracker release's military aid (`data_explorer.csv`, column military, EUR
   billion) of the group's members, month by month; a month counts when the period includes its first
   day. Public data: the same for every reader.
@@ -31,6 +34,8 @@ from clearinghouse.frameworks.models import Framework
 from clearinghouse.frameworks.status import Aid, FrameworkStatus, compute, month_in_period
 from clearinghouse.funds.services import key_version_for, version_weights
 from clearinghouse.funds.shares import REDISTRIBUTE, ShareError, ShareTable, compute_shares
+from clearinghouse.packages import attribution
+from clearinghouse.packages.models import Package
 from clearinghouse.pledges.choices import FIRM, Earmark, PledgeKind
 from clearinghouse.pledges.models import Pledge
 from clearinghouse.tracker.choices import FlowType
@@ -119,7 +124,7 @@ def _records_aid(
     base = Pledge.objects.all()
     if user is not None:
         base = base.filter(pk__in=Pledge.objects.restrict(user, "view").values("pk"))
-    rows = (
+    query = (
         base.filter(MILITARY_PLEDGES)
         .filter(
             status__in=FIRM,
@@ -128,12 +133,28 @@ def _records_aid(
             available_from__lte=end,
             value_eur__isnull=False,
         )
+        # A package's schedule is the funders' aid, not the implementer's (packages/attribution.py).
+        .exclude(pk__in=attribution.backing_pledge_ids())
         .order_by("pk")
-        .values_list("pk", "owner__code", "value_eur")
+        .values_list("pk", "owner__code", "kind", "value_eur")
     )
-    return [
-        Aid(("pledge", pk), code, _to_currency(Decimal(v), framework.currency, on)) for pk, code, v in rows
+    rows = list(query)
+    # Money that funds packages counts through the packages (below), only the rest as the pledge.
+    spent = attribution.spent_through_packages(pk for pk, _, kind, _ in rows if kind == PledgeKind.FINANCIAL)
+    aid = [
+        Aid(("pledge", pk), code, _to_currency(Decimal(v) - spent.get(pk, 0), framework.currency, on))
+        for pk, code, _, v in rows
+        if Decimal(v) > spent.get(pk, 0)
     ]
+    packages = Package.objects.all()
+    if user is not None:
+        packages = packages.filter(pk__in=Package.objects.restrict(user, "view").values("pk"))
+    aid += [
+        Aid(("package_funder", c.line), c.donor, _to_currency(c.value_eur, framework.currency, on))
+        for c in attribution.credits(packages)
+        if c.donor in codes and start <= c.on <= end
+    ]
+    return aid
 
 
 def current_release() -> KielRelease:
