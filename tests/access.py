@@ -167,6 +167,7 @@ NOT_PAGES |= {
     "handover-propose",
     "handover-accept",
     "package-transition",
+    "package-contract",
 }
 # Operator endpoints, not pages: /healthz and /readyz answer everyone (probes), /metrics only the
 # networks in CLEARINGHOUSE_METRICS_ALLOWED (tested in core/tests/test_health_metrics_logs.py).

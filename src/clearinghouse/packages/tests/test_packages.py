@@ -372,9 +372,31 @@ def test_pages_show_the_package_and_move_it(
     moved = client.post(f"/packages/{package.pk}/transition/", {"to": "funded"})
     assert moved.status_code == 302
     assert Package.objects.get(pk=package.pk).state == "funded"
-    # A reader who may not write sees no form.
-    page = page_client(personas["donor_deu"]).get(f"/packages/{package.pk}/")
+    # Funded: a contract with its schedule from the page. Too much scheduled: refused, the typed
+    # values shown again, nothing written.
+    assert b"Add a contract" in client.get(f"/packages/{package.pk}/").content
+    form = {
+        "supplier": "Ammunition works",
+        "value": "1800000.00",
+        "currency": "EUR",
+        "signed": clock.today().isoformat(),
+        "schedule": f"{_month(1)} AMM-155-HE 400\n{_month(2)} AMM-155-HE 300\n",
+    }
+    refused = client.post(f"/packages/{package.pk}/contracts/", form)
+    assert refused.status_code == 422 and b"Ammunition works" in refused.content
+    assert b"schedule" in refused.content and not ScheduleLine.objects.exists()
+    garbled = client.post(f"/packages/{package.pk}/contracts/", {**form, "schedule": "next month, lots"})
+    assert garbled.status_code == 422 and b"schedule[0]" in garbled.content
+    form["schedule"] = f"{_month(1)} AMM-155-HE 400\n{_month(2)} AMM-155-HE 200\n"
+    assert client.post(f"/packages/{package.pk}/contracts/", form).status_code == 302
+    assert sorted(ScheduleLine.objects.values_list("quantity", flat=True)) == [200, 400]
+    # A reader who may not write sees no form and may not post one.
+    reader = page_client(personas["donor_deu"])
+    page = reader.get(f"/packages/{package.pk}/")
     assert page.status_code == 200 and b"Move the package" not in page.content
+    assert b"Add a contract" not in page.content
+    assert reader.post(f"/packages/{package.pk}/contracts/", form).status_code == 403
+    assert ScheduleLine.objects.count() == 2
     # Marked contact_group: a participant outside the contact group does not see it.
     assert page_client(personas["nonmember"]).get(f"/packages/{package.pk}/").status_code == 404
 
