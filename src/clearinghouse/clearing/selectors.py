@@ -19,7 +19,7 @@ from clearinghouse.core.models import AuditEvent
 from clearinghouse.core.releasability import sees_everything
 from clearinghouse.governance import selectors as governance_selectors
 from clearinghouse.pledges import selectors as pledge_selectors
-from clearinghouse.requirements import coverage
+from clearinghouse.requirements import consumption, coverage
 from clearinghouse.requirements import selectors as requirement_selectors
 from clearinghouse.requirements.reasons import AUDIT_KEY as REASON_KEY
 from clearinghouse.requirements.value import CENT, Valuer, eur, eur_text
@@ -106,48 +106,12 @@ def shortfalls(*, user: Actor, on: dt.date | None = None) -> dict[str, Any]:
         .order_by("capability__sort_order", F("needed_by").asc(nulls_last=True), "id")
     )
     for r in qs:
-        month = r.needed_by.strftime("%Y-%m") if r.needed_by else "no date"
-        key = (r.capability.code, month)
-        row = rows.setdefault(
-            key,
-            {
-                "capability": r.capability.code,
-                "capability_name": r.capability.name,
-                "month": month,
-                **_empty(),
-                "items": [],
-            },
-        )
         seen = coverage.of(r, user)
-        allocated, delivered = seen.allocated_range, seen.delivered_range
         unit_value = valuer.unit_value(r)
-        short = (r.quantity - allocated[1], r.quantity - allocated[0])
-        row["items"].append(
-            {
-                "requirement": r.pk,
-                "external_ref": r.external_ref,
-                "unit": r.unit,
-                "required": r.quantity,
-                "allocated": coverage.as_number(allocated[0]),
-                "allocated_max": coverage.as_number(allocated[1]),
-                "short": coverage.as_number(short[1]),
-                "short_min": coverage.as_number(short[0]),
-                "coarsened": seen.mode == coverage.COARSE,
-                "unit_value_eur": eur_text(unit_value.quantize(CENT) if unit_value is not None else None),
-                "short_eur": eur_text(eur(short[1], unit_value)),
-            }
-        )
-        for target in (row, by_capability[r.capability.code]):
-            target["requirements"] += 1
-            target["coarsened"] = target["coarsened"] or seen.mode == coverage.COARSE
-            if unit_value is None:
-                target["unpriced"] += 1
-                continue
-            target["required_eur"] += eur(r.quantity, unit_value) or 0
-            target["allocated_eur"] += eur(allocated[0], unit_value) or 0
-            target["allocated_eur_max"] += eur(allocated[1], unit_value) or 0
-            target["delivered_eur"] += eur(delivered[0], unit_value) or 0
-            target["delivered_eur_max"] += eur(delivered[1], unit_value) or 0
+        for n, (month, quantity, allocated, delivered) in enumerate(_months_of(r, seen)):
+            _add_shortfall(
+                rows, by_capability, r, seen, unit_value, month, quantity, allocated, delivered, first=n == 0
+            )
         by_capability[r.capability.code]["capability_name"] = r.capability.name
 
     return {
@@ -156,6 +120,81 @@ def shortfalls(*, user: Actor, on: dt.date | None = None) -> dict[str, Any]:
         "note": "" if sees_everything(user) else coverage.NOTE,
         "valued_on": valuer.on.isoformat(),
     }
+
+
+Range = tuple[Any, Any]
+
+
+def _months_of(r: Any, seen: Any) -> list[tuple[str, Any, Range, Range]]:
+    """The months a requirement counts in: its needed-by month; a consumption requirement (a rate per
+    month) in each month of its range, with what allocations cover there (requirements/consumption.py)
+    where the reader knows its coverage exactly, else whole in its first month. Delivered units are
+    not dated by month: they count in the months in order, as far as each month's allocation goes."""
+    if not r.is_rate or seen.mode != coverage.EXACT:
+        month = r.needed_by.strftime("%Y-%m") if r.needed_by else "no date"
+        return [(month, r.quantity, seen.allocated_range, seen.delivered_range)]
+    left = seen.delivered_range[0]
+    out = []
+    for m in consumption.requirement_months(r):
+        done = min(left, m.allocated)
+        left -= done
+        out.append((m.label, m.required, (m.allocated, m.allocated), (done, done)))
+    return out
+
+
+def _add_shortfall(
+    rows: dict[tuple[str, str], dict[str, Any]],
+    by_capability: dict[str, dict[str, Any]],
+    r: Any,
+    seen: Any,
+    unit_value: Decimal | None,
+    month: str,
+    quantity: Any,
+    allocated: Range,
+    delivered: Range,
+    *,
+    first: bool,
+) -> None:
+    """One requirement (or one month of a rate) into its row by capability and month and its area."""
+    key = (r.capability.code, month)
+    row = rows.setdefault(
+        key,
+        {
+            "capability": r.capability.code,
+            "capability_name": r.capability.name,
+            "month": month,
+            **_empty(),
+            "items": [],
+        },
+    )
+    short = (quantity - allocated[1], quantity - allocated[0])
+    row["items"].append(
+        {
+            "requirement": r.pk,
+            "external_ref": r.external_ref,
+            "unit": r.unit,
+            "required": quantity,
+            "allocated": coverage.as_number(allocated[0]),
+            "allocated_max": coverage.as_number(allocated[1]),
+            "short": coverage.as_number(short[1]),
+            "short_min": coverage.as_number(short[0]),
+            "coarsened": seen.mode == coverage.COARSE,
+            "unit_value_eur": eur_text(unit_value.quantize(CENT) if unit_value is not None else None),
+            "short_eur": eur_text(eur(short[1], unit_value)),
+        }
+    )
+    for target in (row, by_capability[r.capability.code]):
+        # A rate counts in each of its months' rows, once in its area.
+        target["requirements"] += 1 if target is row or first else 0
+        target["coarsened"] = target["coarsened"] or seen.mode == coverage.COARSE
+        if unit_value is None:
+            target["unpriced"] += 1
+            continue
+        target["required_eur"] += eur(quantity, unit_value) or 0
+        target["allocated_eur"] += eur(allocated[0], unit_value) or 0
+        target["allocated_eur_max"] += eur(allocated[1], unit_value) or 0
+        target["delivered_eur"] += eur(delivered[0], unit_value) or 0
+        target["delivered_eur_max"] += eur(delivered[1], unit_value) or 0
 
 
 EUR_KEYS = ("required_eur", "allocated_eur", "allocated_eur_max", "delivered_eur", "delivered_eur_max")

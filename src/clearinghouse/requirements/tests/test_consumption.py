@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -322,3 +323,31 @@ def test_the_cli_lists_the_rate_and_its_months_short(personas: dict[str, Any]) -
     table = io.StringIO()
     call_command("requirements", "list", "--as", "coordinator", stdout=table)
     assert "[155/month 2027-01..2027-02]" in table.getvalue()
+
+
+def test_the_shortfall_report_spreads_a_rate_over_its_months(personas: dict[str, Any]) -> None:
+    """By capability area and month: a rate counts its rate in each month of its range, with what the
+    allocations cover there, not its whole quantity in its first month."""
+    from clearinghouse.clearing import selectors as clearing_selectors
+
+    load_catalog()
+    r = services.create_requirement(actor=personas["recipient"], data=dict(SHELLS))
+    _offer(personas, 400, dt.date(2027, 3, 1))
+    run = clearing_services.run_matching(actor=personas["coordinator"], on=dt.date(2026, 11, 15))
+    clearing_services.accept_proposals(actor=personas["coordinator"], run_id=run.pk)
+    report = clearing_selectors.shortfalls(user=personas["coordinator"])
+    items = {
+        row["month"]: item for row in report["rows"] for item in row["items"] if item["requirement"] == r.pk
+    }
+    assert {m: (i["required"], i["allocated"], i["short"]) for m, i in items.items()} == {
+        "2027-01": (155, 0, 155),
+        "2027-02": (155, 0, 155),
+        "2027-03": (155, 155, 0),
+        "2027-04": (155, 155, 0),
+        "2027-05": (155, 90, 65),
+        "2027-06": (155, 0, 155),
+    }
+    area = next(c for c in report["capabilities"] if c["capability"] == r.capability.code)
+    assert area["requirements"] == 1  # counted once in its area
+    unit = items["2027-01"]["unit_value_eur"]
+    assert area["short_eur"] == Decimal(unit) * (155 * 6 - 400)
