@@ -59,6 +59,14 @@ def implementer_owner(code: Any, *, field: str = "implementer") -> tuple[str, Pa
     return text, participant
 
 
+def may_propose(actor: Actor | None) -> bool:
+    """Who may open the form of a new package: the coordination cell and any officer (whose own
+    participant must then be the implementer, checked by `create_package`)."""
+    if is_coordination_cell(actor):
+        return True
+    return bool(is_signed_in(actor) and actor.is_active and actor.role in OFFICER_ROLES)
+
+
 def may_write(actor: Actor | None, owner_id: int | None) -> bool:
     """The coordination cell, and the officers of the participant acting for the implementer."""
     if is_coordination_cell(actor):

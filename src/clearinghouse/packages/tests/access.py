@@ -74,6 +74,8 @@ API: dict[tuple[str, str], Rule] = {
 }
 
 PAGES: dict[str, Rule] = {
+    # The form: the cell and any officer (whose own participant must be the implementer to create).
+    "package-create": Rule(COORDINATION | {"donor_usa", "donor_deu", "donor_pol", "recipient", "outsider"}),
     "package-list": Rule(ALL, setup=_listed),
     "package-detail": Rule(ALL - NON_MEMBERS, setup=_package, denied=(404,)),
 }

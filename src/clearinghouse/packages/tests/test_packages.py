@@ -439,3 +439,41 @@ def test_demo_packages_and_the_fund_disbursement(personas: dict[str, Any]) -> No
         assert p.state == "delivering" and p.funded_eur >= p.price_eur
         assert p.contracts.count() == 1
         assert ScheduleLine.objects.filter(contract__package=p, pledge__isnull=False).count() >= 4
+
+
+def test_the_page_proposes_a_package(need: Requirement, personas: dict[str, Any], page_client: Any) -> None:
+    form = {
+        "title": "Shells from the page",
+        "implementer": "USA",
+        "releasability": "contact_group",
+        "value_date": "",
+        "items": "AMM-155-HE 600 3000.00 EUR\n",
+        "funders": "NLD 1200000.00 EUR\nDEU, 600000.00, EUR\n",
+    }
+    # A donor officer of another participant may open the form but not create USA's package.
+    deu = page_client(personas["donor_deu"])
+    assert deu.get("/packages/new/").status_code == 200
+    assert deu.post("/packages/new/", form).status_code == 403
+    # Analysts and auditors do not propose packages.
+    assert page_client(personas["analyst"]).get("/packages/new/").status_code == 403
+    usa = page_client(personas["donor_usa"])
+    assert b"/packages/new/" in usa.get("/packages/").content
+    # A bad line: the reason, the typed values again, nothing written.
+    bad = usa.post("/packages/new/", {**form, "items": "AMM-155-HE six hundred\n"})
+    assert bad.status_code == 422 and b"items[0]" in bad.content and b"Shells from the page" in bad.content
+    unknown = usa.post("/packages/new/", {**form, "funders": "XXX 10.00 EUR\n"})
+    assert unknown.status_code == 422 and b"funders[0]" in unknown.content
+    assert not Package.objects.exists()
+    created = usa.post("/packages/new/", form)
+    assert created.status_code == 302
+    package = Package.objects.get()
+    assert (package.title, package.state, package.releasability) == (
+        "Shells from the page",
+        "proposed",
+        "contact_group",
+    )
+    assert sorted((f.participant.code, f.amount_eur) for f in package.funders.all()) == [
+        ("DEU", Decimal("600000.00")),
+        ("NLD", Decimal("1200000.00")),
+    ]
+    assert created["Location"] == f"/packages/{package.pk}/"
