@@ -308,7 +308,10 @@ def status_filter(status: str) -> Q:
     more (which may or may not be all).
     """
     coarse = Q(hidden_donors__gt=0, hidden_donors__lt=MIN_DONORS, cancelled=False)
-    top = Q(GreaterThanOrEqual(F("allocated_milli") * 100, F("quantity") * (MILLI * (100 - BAND))))
+    # 64-bit on both sides: PostgreSQL's integer × integer overflows past 2^31.
+    provided = F("allocated_milli") * 100
+    asked = Cast(F("quantity"), output_field=BigIntegerField()) * (MILLI * (100 - BAND))
+    top = Q(GreaterThanOrEqual(provided, asked))
     if status == NOT_FULLY_COVERED:
         return (
             status_filter(RequirementStatus.OPEN)

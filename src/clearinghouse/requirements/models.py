@@ -7,11 +7,20 @@ from typing import Any, cast
 
 from django.db import models
 from django.db.models import F, Q
+from django.db.models.functions import Cast
 
 from clearinghouse.core.models import Releasable
 from clearinghouse.requirements.choices import Priority, RequirementStatus
 
 MILLI = 1000  # allocated_milli / delivered_milli are thousandths of the requirement's unit
+
+
+def in_milli(field: str) -> Any:
+    """`field` (a count of requirement units) in thousandths, as a 64-bit integer: PostgreSQL's
+    integer × integer overflows past 2^31 (a quantity of 2,000,000 units × 1000)."""
+    return Cast(F(field), output_field=models.BigIntegerField()) * MILLI
+
+
 _MILLI = Decimal(MILLI)
 
 
@@ -122,7 +131,7 @@ class Requirement(Releasable):
                 "from_month ≤ to_month.",
             ),
             models.CheckConstraint(
-                condition=Q(allocated_milli__lte=F("quantity") * MILLI),
+                condition=Q(allocated_milli__lte=in_milli("quantity")),
                 name="requirements_requirement_provided_lte_quantity",
                 violation_error_message="More is allocated than the requirement asks for.",
             ),
@@ -227,13 +236,13 @@ def status_q(status: str, *, prefix: str = "") -> Q:
     live = Q(**{f"{p}cancelled": False})
     rules: dict[str, Any] = {
         RequirementStatus.CANCELLED: Q(**{f"{p}cancelled": True}),
-        RequirementStatus.DELIVERED: live & Q(**{f"{p}delivered_milli__gte": F(f"{p}quantity") * MILLI}),
+        RequirementStatus.DELIVERED: live & Q(**{f"{p}delivered_milli__gte": in_milli(f"{p}quantity")}),
         RequirementStatus.COVERED: live
-        & Q(**{f"{p}allocated_milli__gte": F(f"{p}quantity") * MILLI})
-        & Q(**{f"{p}delivered_milli__lt": F(f"{p}quantity") * MILLI}),
+        & Q(**{f"{p}allocated_milli__gte": in_milli(f"{p}quantity")})
+        & Q(**{f"{p}delivered_milli__lt": in_milli(f"{p}quantity")}),
         RequirementStatus.PARTLY_COVERED: live
         & Q(**{f"{p}allocated_milli__gt": 0})
-        & Q(**{f"{p}allocated_milli__lt": F(f"{p}quantity") * MILLI}),
+        & Q(**{f"{p}allocated_milli__lt": in_milli(f"{p}quantity")}),
         RequirementStatus.OPEN: live & Q(**{f"{p}allocated_milli": 0}),
     }
     return cast("Q", rules[status])
