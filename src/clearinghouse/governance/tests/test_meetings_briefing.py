@@ -177,3 +177,45 @@ def test_the_secretariat_records_a_meeting_from_the_meetings_page(
     assert sorted(p.code for p in meeting.chairs.all()) == ["DEU", "GBR"]
     assert sorted(p.code for p in meeting.attendance.all()) == ["DEU", "GBR", "POL", "UKR"]
     assert "30th meeting" in coord.get(f"/governance/meetings/{meeting.pk}/").content.decode()
+
+
+def test_the_command_line_lists_bodies_and_records_and_shows_meetings(
+    bodies: dict[str, Any], api_client: Any
+) -> None:
+    import json
+
+    from django.core.management import CommandError
+
+    def run(*args: str) -> Any:
+        out = io.StringIO()
+        call_command(*args, "--format", "json", stdout=out)
+        return json.loads(out.getvalue())
+
+    # `body list` answers what `GET /api/v1/bodies` answers.
+    listed = run("body", "list")
+    api = api_client(bodies["coordinator"]).get("/api/v1/bodies").json()
+    assert listed["count"] == api["count"] and {b["code"] for b in listed["items"]} == {
+        b["code"] for b in api["items"]
+    }
+    udcg = run("body", "show", "UDCG")
+    assert udcg["kind"] == "contact_group" and "UKR" in udcg["members"]
+    with pytest.raises(CommandError, match="nope"):
+        run("body", "show", "nope")
+    # Only the secretariat records a meeting; the record is the API's.
+    args = ("meeting", "create", "udcg", "--date", "2025-09-09", "--title", "30th meeting")
+    with pytest.raises(CommandError, match="secretariat"):
+        run(*args, "--as", "donor_deu")
+    made = run(
+        *args, "--meeting-format", "hybrid", "--agenda", "Air defence", "--agenda", "Drones",
+        "--chairs", "GBR,DEU", "--as", "coordinator",
+    )  # fmt: skip
+    assert (made["format"], made["agenda"], made["chairs"]) == (
+        "hybrid",
+        ["Air defence", "Drones"],
+        ["DEU", "GBR"],
+    )
+    shown = api_client(bodies["coordinator"]).get(f"/api/v1/meetings/{made['id']}").json()
+    assert run("meeting", "show", str(made["id"])) == made and shown["title"] == "30th meeting"
+    assert [m["id"] for m in run("meeting", "list", "--body", "udcg")["items"]] == [made["id"]]
+    with pytest.raises(CommandError, match="date"):
+        run("meeting", "create", "udcg", "--date", "someday", "--title", "x", "--as", "coordinator")
