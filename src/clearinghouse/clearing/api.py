@@ -57,7 +57,12 @@ def create_run(
     """Solve the matching of current pledges to current requirements (coordination cell); with
     `?async=true` as a background job (202 with the job)."""
     if run_async:
-        job = jobs.start_run(actor=request.user, lateness_penalty=payload.lateness_penalty, name=payload.name)
+        job = jobs.start_run(
+            actor=request.user,
+            lateness_penalty=payload.lateness_penalty,
+            name=payload.name,
+            coalition=payload.coalition,
+        )
         return Status(202, core_jobs.as_json(job))
     run = services.run_matching(
         actor=request.user,

@@ -32,6 +32,7 @@ def _clearing_run(ctx: JobContext) -> dict[str, Any]:
         actor=ctx.owner,
         lateness_penalty=float(ctx.params.get("lateness_penalty", services.DEFAULT_LATENESS_PENALTY)),
         name=str(ctx.params.get("name", "")),
+        coalition=ctx.params.get("coalition") or None,
     )
     return _run_result(run)
 
@@ -54,13 +55,16 @@ def _require_cell(actor: Any) -> None:
         )
 
 
-def start_run(*, actor: Any, lateness_penalty: float, name: str = "") -> Job:
-    """Queue a clearing run on current data as a background job of `actor`'s."""
+def start_run(*, actor: Any, lateness_penalty: float, name: str = "", coalition: str | None = None) -> Job:
+    """Queue a clearing run on current data (over a coalition's scope with `coalition`) as a
+    background job of `actor`'s."""
     _require_cell(actor)
     if lateness_penalty < 0:
         raise InvalidInput("The lateness penalty cannot be negative.", field="lateness_penalty")
     return jobs.submit(
-        kind=CLEARING_RUN, owner=actor, params={"lateness_penalty": lateness_penalty, "name": name}
+        kind=CLEARING_RUN,
+        owner=actor,
+        params={"lateness_penalty": lateness_penalty, "name": name, "coalition": coalition or ""},
     )
 
 

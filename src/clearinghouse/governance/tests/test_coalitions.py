@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from clearinghouse.clearing import services as clearing_services
-from clearinghouse.clearing.models import Proposal
+from clearinghouse.clearing.models import ClearingRun, Proposal
 from clearinghouse.core.errors import InvalidInput, PermissionDenied
 from clearinghouse.pledges.tests import factories
 
@@ -49,6 +49,16 @@ def test_roadmap_view_and_clearing_over_the_coalition_scope(bodies: dict[str, An
     assert pledged == {inside.pk} and outside.pk not in pledged
     everyone = clearing_services.run_matching(actor=bodies["coordinator"])
     assert outside.pk in set(Proposal.objects.filter(run=everyone).values_list("pledge_id", flat=True))
+    # The same through the command line.
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    out = StringIO()
+    call_command("clearing", "run", "--coalition", "coalition-artillery", "--as", "coordinator", stdout=out)
+    cli_run = ClearingRun.objects.order_by("-pk").first()
+    assert cli_run is not None and cli_run.parameters["scope"]["coalition"] == "coalition-artillery"
+    assert set(cli_run.proposals.values_list("pledge_id", flat=True)) == {inside.pk}
 
 
 def test_shipped_roadmap_targets_load_once_with_their_source(bodies: dict[str, Any]) -> None:

@@ -22,6 +22,9 @@ class Command(ClearinghouseCommand):
         run = sub.add_parser("run", help="Solve and store a run; prints its proposals.")
         run.add_argument("--lateness-penalty", type=float, default=services.DEFAULT_LATENESS_PENALTY)
         run.add_argument("--name", default="")
+        run.add_argument(
+            "--coalition", default="", help="Run over a capability coalition's scope (e.g. coalition-drones)"
+        )
         run.add_argument("--as", dest="as_user", metavar="USERNAME", required=True)
         add_wait_argument(run)
         acc = sub.add_parser("accept", help="Accept all (default) or the named proposals of a run.")
@@ -44,7 +47,11 @@ class Command(ClearinghouseCommand):
                 self,
                 kind=jobs.CLEARING_RUN,
                 owner=actor,
-                params={"lateness_penalty": options["lateness_penalty"], "name": options["name"]},
+                params={
+                    "lateness_penalty": options["lateness_penalty"],
+                    "name": options["name"],
+                    "coalition": options["coalition"],
+                },
                 wait=options["wait"],
                 label="clearing run",
             )
