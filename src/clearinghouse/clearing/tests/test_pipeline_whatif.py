@@ -13,7 +13,7 @@ import pytest
 from clearinghouse.clearing import services
 from clearinghouse.core import clock
 from clearinghouse.core.errors import InvalidInput
-from clearinghouse.packages import services as package_services
+from clearinghouse.packages.tests import factories as package_factories
 from clearinghouse.pledges import services as pledge_services
 from clearinghouse.pledges.models import Allocation, Pledge
 from clearinghouse.requirements.value import Valuer
@@ -128,35 +128,17 @@ def test_delay_inside_the_horizon_offers_the_units_again(
 
 
 def _package(personas: dict[str, Any], month: dt.date) -> tuple[Any, Pledge]:
-    cell = personas["coordinator"]
-    package = package_services.create_package(
-        actor=cell,
-        data={
-            "title": "Shells for the winter",
-            "implementer": "USA",
-            "items": [
-                {"item_type": "AMM-155-HE", "quantity": 600, "unit_value": "3000.00", "currency": "EUR"}
-            ],
-            "funders": [
-                {"participant": "NLD", "amount": "1200000.00", "currency": "EUR"},
-                {"participant": "DEU", "amount": "600000.00", "currency": "EUR"},
-            ],
-            "releasability": "contact_group",
-        },
+    package = package_factories.contracted(
+        personas["coordinator"],
+        items=[{"item_type": "AMM-155-HE", "quantity": 600, "unit_value": "3000.00", "currency": "EUR"}],
+        funders=[
+            {"participant": "NLD", "amount": "1200000.00", "currency": "EUR"},
+            {"participant": "DEU", "amount": "600000.00", "currency": "EUR"},
+        ],
+        schedule=[{"month": f"{month:%Y-%m}", "item_type": "AMM-155-HE", "quantity": 300}],
+        signed=clock.today(),
+        value="1750000.00",
     )
-    package_services.transition_package(actor=cell, package_id=package.pk, to="funded")
-    package_services.add_contract(
-        actor=cell,
-        package_id=package.pk,
-        data={
-            "supplier": "General Dynamics OTS",
-            "value": "1750000.00",
-            "currency": "EUR",
-            "signed": clock.today(),
-            "schedule": [{"month": f"{month:%Y-%m}", "item_type": "AMM-155-HE", "quantity": 300}],
-        },
-    )
-    package_services.transition_package(actor=cell, package_id=package.pk, to="contracted")
     return package, Pledge.objects.get(package_line__contract__package=package)
 
 

@@ -230,41 +230,24 @@ def test_records_count_the_pledges_the_reader_may_see(personas: dict[str, Any], 
 
 
 def test_records_credit_a_package_to_its_funders_not_its_implementer(personas: dict[str, Any]) -> None:
-    from clearinghouse.packages import services as packages
+    from clearinghouse.packages.tests.factories import contracted
 
     quad_framework(personas["admin"])
     records(personas)
     before = by_member(status("quad"))
-    cell = personas["coordinator"]
-    package = packages.create_package(
-        actor=cell,
-        data={
-            "title": "Shells for the summer",
-            "implementer": "USA",
-            "value_date": "2024-06-03",
-            "items": [
-                {"item_type": "AMM-155-HE", "quantity": 100, "unit_value": "1000.00", "currency": "EUR"}
-            ],
-            "funders": [
-                {"participant": "DEU", "amount": "60000.00", "currency": "EUR"},
-                {"participant": "POL", "amount": "40000.00", "currency": "EUR"},
-            ],
-            "releasability": "contact_group",
-        },
+    contracted(
+        personas["coordinator"],
+        title="Shells for the summer",
+        value_date="2024-06-03",
+        items=[{"item_type": "AMM-155-HE", "quantity": 100, "unit_value": "1000.00", "currency": "EUR"}],
+        funders=[
+            {"participant": "DEU", "amount": "60000.00", "currency": "EUR"},
+            {"participant": "POL", "amount": "40000.00", "currency": "EUR"},
+        ],
+        schedule=[{"month": "2024-07", "item_type": "AMM-155-HE", "quantity": 100}],
+        signed="2024-06-10",
+        value="100000.00",
     )
-    packages.transition_package(actor=cell, package_id=package.pk, to="funded")
-    packages.add_contract(
-        actor=cell,
-        package_id=package.pk,
-        data={
-            "supplier": "Ammunition works",
-            "value": "100000.00",
-            "currency": "EUR",
-            "signed": "2024-06-10",
-            "schedule": [{"month": "2024-07", "item_type": "AMM-155-HE", "quantity": 100}],
-        },
-    )
-    packages.transition_package(actor=cell, package_id=package.pk, to="contracted")
     after = by_member(status("quad"))
     gained = {c: Decimal(after[c]["actual"]) - Decimal(before[c]["actual"]) for c in after}
     # The funders pro rata; the implementer's schedule pledge (USA, in kind, committed) counts for no one.
