@@ -322,9 +322,7 @@ def work_queue_json(*, user: Actor, kinds: list[KindSummary] | None = None) -> d
         kinds = work_queue(user=user)
     return {
         "items": [
-            {"kind": i.kind, "title": i.title, "url": i.url, "since": i.since.isoformat()}
-            for k in kinds
-            for i in k.items
+            {"kind": i.kind, "title": i.title, "url": i.url, "since": i.since} for k in kinds for i in k.items
         ],
         "count": sum(k.count for k in kinds),
     }

@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 from django.core.management.base import CommandParser
+from django.core.serializers.json import DjangoJSONEncoder
 
 from clearinghouse.core.commands import ClearinghouseCommand
 from clearinghouse.inbox import selectors
@@ -23,7 +24,8 @@ class Command(ClearinghouseCommand):
         kinds = selectors.work_queue(user=user)
         data = selectors.work_queue_json(user=user, kinds=kinds)
         if options["format"] == "json":
-            self.stdout.write(json.dumps(data, indent=2, ensure_ascii=False))
+            # Times as the API writes them (DjangoJSONEncoder: ISO 8601, milliseconds, Z).
+            self.stdout.write(json.dumps(data, indent=2, ensure_ascii=False, cls=DjangoJSONEncoder))
             return
         if not data["items"]:
             self.stdout.write(f"Nothing waits for {user.get_username()}.")
