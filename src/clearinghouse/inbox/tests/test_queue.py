@@ -170,3 +170,25 @@ def test_the_latest_runs_proposals_wait_for_the_cell_until_accepted(personas: di
     assert ItemKind.PROPOSALS not in queue(personas["auditor"])  # sees the run, does not decide it
     clearing.accept_proposals(actor=personas["coordinator"], run_id=run.pk)
     assert ItemKind.PROPOSALS not in queue(personas["coordinator"])
+
+
+def test_the_queue_costs_as_many_queries_for_five_records_as_for_one(personas: dict[str, Any]) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def cost(user: Any) -> tuple[int, int]:
+        with CaptureQueriesContext(connection) as ctx:
+            total = sum(k.count for k in selectors.work_queue(user=user))
+        return total, len(ctx.captured_queries)
+
+    factories.pledge(personas)
+    factories.requirement(personas, item_types=["AMM-152-HE"])
+    factories.delivery(personas)
+    one = {who: cost(personas[who]) for who in ("coordinator", "recipient", "donor_usa")}
+    for _ in range(4):
+        factories.pledge(personas)
+        factories.requirement(personas, item_types=["AMM-152-HE"])
+        factories.delivery(personas)
+    five = {who: cost(personas[who]) for who in ("coordinator", "recipient", "donor_usa")}
+    assert five["coordinator"][0] > one["coordinator"][0] and five["recipient"][0] > one["recipient"][0]
+    assert {w: q for w, (_, q) in five.items()} == {w: q for w, (_, q) in one.items()}
