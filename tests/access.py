@@ -24,6 +24,7 @@ APPS = [
     "frameworks",
     "tracker",
     "reports",
+    "inbox",
 ]
 
 
@@ -168,6 +169,9 @@ NOT_PAGES |= {
     "handover-accept",
     "package-transition",
     "package-contract",
+    # POST-only: mark one or every notification read (inbox/tests/test_notifications.py).
+    "notification-read",
+    "notification-read-all",
 }
 # Operator endpoints, not pages: /healthz and /readyz answer everyone (probes), /metrics only the
 # networks in CLEARINGHOUSE_METRICS_ALLOWED (tested in core/tests/test_health_metrics_logs.py).

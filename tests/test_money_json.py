@@ -221,6 +221,7 @@ def test_no_command_line_json_has_a_float_where_money_is(
         ("catalog", "list", "--format", "json"),
         ("package", "list", "--format", "json"),
         ("package", "list", "--as", "coordinator", "--format", "json"),
+        ("inbox", "--as", "admin", "--format", "json"),
     ]
     found = {" ".join(c): floats(_cli(*c)) for c in commands}
     _import_r31(personas)

@@ -25,6 +25,7 @@ from clearinghouse.governance.api import (
     mandate_handover_router,
     meetings_router,
 )
+from clearinghouse.inbox.api import inbox_router, notifications_router
 from clearinghouse.packages.api import router as packages_router
 from clearinghouse.participants.api import mandates_router, me_router, participants_router, users_router
 from clearinghouse.pledges.api import allocations_router, deliveries_router, pledges_router
@@ -119,3 +120,5 @@ api.add_router("/frameworks", frameworks_router)
 api.add_router("/kiel", kiel_router)
 api.add_router("/reports", reports_router)
 api.add_router("/public", public_router)
+api.add_router("/inbox", inbox_router)
+api.add_router("/notifications", notifications_router)

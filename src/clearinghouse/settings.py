@@ -112,6 +112,7 @@ INSTALLED_APPS = [
     "clearinghouse.frameworks",
     "clearinghouse.tracker",
     "clearinghouse.reports",
+    "clearinghouse.inbox",
     "clearinghouse.apps.ProjectConfig",
 ]
 
@@ -149,6 +150,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "clearinghouse.core.context_processors.clearinghouse",
                 "clearinghouse.core.headers.csp_nonce",
+                "clearinghouse.inbox.context_processors.unread_notifications",
             ],
             "builtins": ["clearinghouse.core.templatetags.security"],
         },
@@ -328,3 +330,23 @@ CLEARINGHOUSE_JOB_QUEUE = env_str("CLEARINGHOUSE_JOB_QUEUE", "clearinghouse")
 CLEARINGHOUSE_JOB_THREADS = env_int("CLEARINGHOUSE_JOB_THREADS", 2)
 CLEARINGHOUSE_JOB_HEARTBEAT_SECONDS = env_int("CLEARINGHOUSE_JOB_HEARTBEAT_SECONDS", 2)
 CLEARINGHOUSE_JOB_STALE_SECONDS = env_int("CLEARINGHOUSE_JOB_STALE_SECONDS", 60)
+
+# E-mail (notifications, docs/inbox.md): printed on the console unless an SMTP host is set; then sent
+# through it (CLEARINGHOUSE_EMAIL_PORT, _USER, _PASSWORD, _USE_TLS, _USE_SSL; docs/operations.md).
+EMAIL_HOST = env_str("CLEARINGHOUSE_EMAIL_HOST", "")
+EMAIL_BACKEND = (
+    "django.core.mail.backends.smtp.EmailBackend"
+    if EMAIL_HOST
+    else "django.core.mail.backends.console.EmailBackend"
+)
+EMAIL_PORT = env_int("CLEARINGHOUSE_EMAIL_PORT", 587)
+EMAIL_HOST_USER = env_str("CLEARINGHOUSE_EMAIL_USER", "")
+EMAIL_HOST_PASSWORD = env_str("CLEARINGHOUSE_EMAIL_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("CLEARINGHOUSE_EMAIL_USE_TLS", True)
+EMAIL_USE_SSL = env_bool("CLEARINGHOUSE_EMAIL_USE_SSL", False)
+if EMAIL_USE_TLS and EMAIL_USE_SSL:
+    EMAIL_USE_TLS = False  # implicit TLS (port 465) wins: Django refuses both at once
+EMAIL_TIMEOUT = env_int("CLEARINGHOUSE_EMAIL_TIMEOUT", 10)
+DEFAULT_FROM_EMAIL = env_str("CLEARINGHOUSE_EMAIL_FROM", "clearinghouse@localhost")
+# The address of this installation as its users reach it: the links in e-mails start with it.
+CLEARINGHOUSE_SITE_URL = env_str("CLEARINGHOUSE_SITE_URL", "http://localhost:8000")

@@ -50,6 +50,7 @@ urlpatterns = [
     path("", include("clearinghouse.frameworks.urls")),
     path("", include("clearinghouse.tracker.urls")),
     path("", include("clearinghouse.reports.urls")),
+    path("", include("clearinghouse.inbox.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
 ]

@@ -27,6 +27,7 @@ from clearinghouse.core.errors import DomainError
 from clearinghouse.core.forms import set_choices
 from clearinghouse.core.tabular import ImportErrors, ImportSummary
 from clearinghouse.governance import selectors as governance_selectors
+from clearinghouse.inbox import selectors as inbox_selectors
 from clearinghouse.participants import selectors as participant_selectors
 from clearinghouse.participants.choices import MandateFunction, ParticipantKind
 from clearinghouse.participants.services import current_mandate
@@ -41,8 +42,8 @@ from clearinghouse.requirements.choices import Priority
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    """Who leads the coordination, open requirements by priority, the pledge pipeline, shortfalls,
-    and who takes part."""
+    """What waits for this user (the work queue, by role), who leads the coordination, open
+    requirements by priority, the pledge pipeline, shortfalls, and who takes part."""
     participants = list(participant_selectors.participant_list(user=request.user))
     by_kind = [
         (ParticipantKind(kind).label, list(items))
@@ -61,6 +62,8 @@ def home(request: HttpRequest) -> HttpResponse:
         },
     )
     context = {
+        # What waits for this user (not cached: it changes with every decision taken).
+        "queue": inbox_selectors.work_queue(user=request.user),
         "by_kind": by_kind,
         "mandate": current_mandate(),
         "mandates": participant_selectors.mandate_list(user=request.user).filter(

@@ -21,7 +21,7 @@ from typing import Any
 from django.db import connection, models, transaction
 from django.utils import timezone
 
-from clearinghouse.core import anchor, bulk, clock
+from clearinghouse.core import anchor, bulk, clock, signals
 from clearinghouse.core.actors import Actor, account_or_none
 from clearinghouse.core.context import current_door, current_request_id_or_none, new_request_id
 from clearinghouse.core.models import AuditEvent
@@ -231,7 +231,11 @@ def record(
         raise RuntimeError("audit.record must run inside the service's transaction")
     change = Change(action, obj, object_type, object_id, before, after)
     draft = _draft(_Author(actor), change, _now())
-    return _append([draft])[0] if draft is not None else None
+    if draft is None:
+        return None
+    event: AuditEvent = _append([draft])[0]
+    signals.audit_recorded.send(sender=AuditEvent, event=event, obj=obj, actor=actor)
+    return event
 
 
 def record_many(*, actor: Actor | None, changes: Iterable[Change]) -> int:
