@@ -1,7 +1,8 @@
 """Languages (issue 20): English, French and Ukrainian pages, complete catalogues, formats, zones.
 
 The "no English sentence" check covers the pages translated in full: /login/, /public/, the home
-dashboard, the account page and the 404 page (docs/i18n.md lists them).
+dashboard, the account page, the 404 page, the participants' list and page, and the API tokens page
+(docs/i18n.md lists them).
 """
 
 from __future__ import annotations
@@ -209,7 +210,7 @@ def test_home_account_in_profile_language(
     set_preferences(user=user, language=language, time_zone="")
     client = page_client(user)
     data = _data_strings() | {user.username}
-    for path in ("/", "/account/", "/no-such-page/"):
+    for path in ("/", "/account/", "/no-such-page/", "/participants/", "/participants/UKR/", "/tokens/"):
         response = client.get(path, HTTP_ACCEPT_LANGUAGE="en")
         html = response.content.decode()
         assert f'<html lang="{language}">' in html, path
