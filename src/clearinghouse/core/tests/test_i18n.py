@@ -301,3 +301,21 @@ def test_api_errors_follow_accept_language(db: Any) -> None:
     fr = Client(HTTP_ACCEPT_LANGUAGE="fr").get("/api/v1/me")
     assert fr.json()["detail"] == "Authentification requise."
     assert Client().get("/api/v1/me").json()["detail"] == "Authentication required."
+
+
+def test_compilemessages_without_gettext(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`clearinghouse compilemessages` is core's Babel command, not Django's (which needs msgfmt)."""
+    from django.core.management import call_command
+
+    for language in catalogues.REQUIRED:
+        target = tmp_path / language / "LC_MESSAGES"
+        target.mkdir(parents=True)
+        (target / "django.po").write_bytes(catalogues.po_path(language).read_bytes())
+    monkeypatch.setattr(catalogues, "LOCALE_DIR", tmp_path)
+    monkeypatch.setenv("PATH", str(tmp_path))  # no msgfmt anywhere
+    out = io.StringIO()
+    call_command("compilemessages", stdout=out)
+    for language in catalogues.REQUIRED:
+        mo = tmp_path / language / "LC_MESSAGES" / "django.mo"
+        assert mo.read_bytes() == catalogues.po_path(language).with_suffix(".mo").read_bytes()
+    assert "compiled" in out.getvalue()

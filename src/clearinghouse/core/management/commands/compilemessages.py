@@ -13,5 +13,6 @@ class Command(BaseCommand):
     help = "Compile the translation catalogues (src/clearinghouse/locale) to .mo files with Babel."
 
     def handle(self, *args: Any, **options: Any) -> None:
-        for mo in catalogues.compile_all():
-            self.stdout.write(f"compiled {mo.relative_to(catalogues.LOCALE_DIR.parent)}")
+        locale_dir = catalogues.LOCALE_DIR
+        for mo in catalogues.compile_all(locale_dir):
+            self.stdout.write(f"compiled {mo.relative_to(locale_dir.parent)}")
