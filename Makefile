@@ -13,6 +13,7 @@ $(BIN)/python:
 
 $(VENV)/.installed: $(BIN)/python pyproject.toml requirements.lock
 	$(BIN)/pip install --quiet -c requirements.lock -e .
+	$(BIN)/python -m clearinghouse.core.catalogues compile
 	touch $@
 
 $(VENV)/.installed-dev: $(VENV)/.installed
@@ -23,6 +24,7 @@ install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
 
 demo: $(VENV)/.installed
+	$(BIN)/clearinghouse compilemessages
 	$(BIN)/clearinghouse migrate --no-input -v 0
 	$(BIN)/clearinghouse createcachetable
 	$(BIN)/clearinghouse demo
@@ -33,6 +35,7 @@ lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check src tests conftest.py
 	$(BIN)/ruff format --check src tests conftest.py
 	$(BIN)/lint-imports
+	$(BIN)/python -m clearinghouse.core.catalogues check
 
 # mypy --strict over src, tests and conftest.py (the `files` of [tool.mypy] in pyproject.toml).
 typecheck: $(VENV)/.installed-dev
@@ -42,6 +45,7 @@ migrations-check: $(VENV)/.installed-dev
 	$(BIN)/clearinghouse makemigrations --check --dry-run
 
 pytest: $(VENV)/.installed-dev
+	$(BIN)/python -m clearinghouse.core.catalogues compile
 	bash .ci/ensure-chromium || true
 	$(BIN)/pytest -q -n 2 $(PYTEST_ARGS)
 

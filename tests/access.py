@@ -145,6 +145,9 @@ for _app in APPS:
 NOT_PAGES = {"logout", "api", "admin", "openapi", "docs", "clearing-run-accept"}
 # POST-only: new recovery codes (tested in core/tests/test_mfa.py).
 NOT_PAGES |= {"account-recovery-codes"}
+# POST-only: the language switcher of every page and the account's language and time zone
+# (tested in core/tests/test_i18n.py).
+NOT_PAGES |= {"set-language", "account-preferences"}
 # POST-only actions and inline validations of the requirement and pledge pages (GET answers 405;
 # tested in requirements/tests/test_pages.py and pledges/tests/test_pages.py).
 NOT_PAGES |= {

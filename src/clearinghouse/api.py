@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
@@ -57,9 +58,17 @@ api = ClearinghouseAPI(
 )
 
 
+def _translated(message: str) -> str:
+    """The message in the request's language when the catalogue has it (never gettext("")),
+    else as it is."""
+    return gettext(message) if message else message
+
+
 @api.exception_handler(DomainError)
 def domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
-    body: dict[str, object] = {"detail": exc.message}
+    # Messages follow Accept-Language (LocaleMiddleware): those in the catalogue are translated,
+    # the rest stay English; keys and field paths never change (docs/i18n.md).
+    body: dict[str, object] = {"detail": _translated(exc.message)}
     if exc.field:
         body["field"] = exc.field
     return api.create_response(request, body, status=exc.status)
@@ -71,11 +80,11 @@ def validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse
         {
             "loc": list(e.get("loc", ())),
             "field": ".".join(str(p) for p in e.get("loc", ())),
-            "msg": e.get("msg", ""),
+            "msg": _translated(e.get("msg", "")),
         }
         for e in exc.errors
     ]
-    first = errors[0] if errors else {"field": "", "msg": "invalid input"}
+    first = errors[0] if errors else {"field": "", "msg": gettext("invalid input")}
     return api.create_response(
         request,
         {"detail": f"{first['field']}: {first['msg']}", "field": first["field"], "errors": errors},
@@ -85,12 +94,12 @@ def validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse
 
 @api.exception_handler(AuthenticationError)
 def auth_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
-    return api.create_response(request, {"detail": "Authentication required."}, status=401)
+    return api.create_response(request, {"detail": gettext("Authentication required.")}, status=401)
 
 
 @api.exception_handler(HttpError)
 def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
-    return api.create_response(request, {"detail": str(exc)}, status=exc.status_code)
+    return api.create_response(request, {"detail": _translated(str(exc))}, status=exc.status_code)
 
 
 api.add_router("/participants", participants_router)

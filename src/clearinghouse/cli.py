@@ -17,6 +17,8 @@ SETUP_COMMANDS = frozenset(
         "createcachetable",
         "demo",
         "makemigrations",
+        "makemessages",
+        "compilemessages",
         "check",
         "collectstatic",
         "help",

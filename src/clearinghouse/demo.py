@@ -108,7 +108,7 @@ def seed_accounts() -> list[tuple[str, str, str, str, str]]:
             account = User.objects.get(username=username)
             if not TOTPDevice.objects.filter(user=account, key=key_hex, confirmed=True).exists():
                 set_authenticator(actor=None, user=account, key_hex=key_hex)
-        rows.append((username, participant, Role(role).label, passwords[username], secret))
+        rows.append((username, participant, str(Role(role).label), passwords[username], secret))
     return rows
 
 

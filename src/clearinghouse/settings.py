@@ -124,9 +124,11 @@ MIDDLEWARE = [
     "clearinghouse.core.logs.RequestLogMiddleware",
     "clearinghouse.core.input_guard.InputGuardMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "clearinghouse.core.i18n.UserLocaleMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "clearinghouse.core.mfa.MfaRequiredMiddleware",
     "clearinghouse.core.middleware.SessionTimeoutMiddleware",
@@ -151,6 +153,8 @@ TEMPLATES = [
                 "clearinghouse.core.context_processors.clearinghouse",
                 "clearinghouse.core.headers.csp_nonce",
                 "clearinghouse.inbox.context_processors.unread_notifications",
+                "django.template.context_processors.i18n",
+                "django.template.context_processors.tz",
             ],
             "builtins": ["clearinghouse.core.templatetags.security"],
         },
@@ -272,7 +276,17 @@ CACHES = {
 NINJA_PAGINATION_PER_PAGE = 100
 NINJA_PAGINATION_MAX_LIMIT = 1000
 
-LANGUAGE_CODE = "en-gb"
+# Languages (docs/i18n.md): English by default, French and Ukrainian. A visitor gets the browser's
+# preference (Accept-Language) or the switcher's cookie; a signed-in user their profile's language.
+# The catalogues live in the package (src/clearinghouse/locale) with their compiled .mo files.
+LANGUAGE_CODE = "en"
+LANGUAGES = [("en", "English"), ("fr", "Français"), ("uk", "Українська")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+# English pages keep the British formats they always had (day month year, 24-hour clock).
+FORMAT_MODULE_PATH = ["clearinghouse.formats"]
+LANGUAGE_COOKIE_NAME = "clearinghouse_language"
+LANGUAGE_COOKIE_SAMESITE = "Lax"
+# Every time is stored in UTC; pages show it in the user's zone (their own, else their participant's).
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True

@@ -11,12 +11,14 @@ from django.contrib.auth import password_validation
 from django.contrib.sessions.backends.db import SessionStore
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext as _
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from clearinghouse.core import audit, mfa
 from clearinghouse.core.actors import Account, Actor, is_signed_in
 from clearinghouse.core.errors import InvalidInput, NotFound, PermissionDenied
+from clearinghouse.core.i18n import is_time_zone, language_codes
 from clearinghouse.core.models import UserSession
 
 
@@ -195,4 +197,28 @@ def remove_mfa(*, actor: Actor, user: Account) -> None:
             object_type="participants.user",
             object_id=user.pk,
             after={"devices_removed": removed, "sessions_ended": ended},
+        )
+
+
+def set_preferences(*, user: Account, language: str, time_zone: str) -> None:
+    """Your language and time zone ("" for either: the browser's language, the participant's zone)."""
+    if language and language not in language_codes():
+        raise InvalidInput(_("Choose one of the offered languages."), field="language")
+    if time_zone and not is_time_zone(time_zone):
+        raise InvalidInput(_("Give a time zone such as Europe/Kyiv."), field="time_zone")
+    before = {"language": user.language, "time_zone": user.time_zone}
+    after = {"language": language, "time_zone": time_zone}
+    if before == after:
+        return
+    with transaction.atomic():
+        user.language = language
+        user.time_zone = time_zone
+        user.save(update_fields=["language", "time_zone"])
+        audit.record(
+            actor=user,
+            action="preferences_change",
+            object_type="participants.user",
+            object_id=user.pk,
+            before=before,
+            after=after,
         )

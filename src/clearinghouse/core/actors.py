@@ -15,6 +15,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, TypeAlias
 
 from django.contrib.auth.models import AnonymousUser
+from django.utils.translation import gettext
 
 from clearinghouse.core.errors import PermissionDenied
 
@@ -39,7 +40,7 @@ def is_signed_in(actor: Actor | None) -> TypeIs[User]:
 def signed_in(actor: Actor | None) -> User:
     """The account behind `actor`, once a permission check has admitted it (PermissionDenied if none)."""
     if not is_signed_in(actor):
-        raise PermissionDenied("Sign in first.")
+        raise PermissionDenied(gettext("Sign in first."))
     return actor
 
 

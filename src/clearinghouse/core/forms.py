@@ -15,6 +15,7 @@ from typing import Any, ClassVar, cast
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.db import transaction
+from django.utils.translation import gettext_lazy as _
 
 from clearinghouse.core import throttle
 from clearinghouse.core.errors import DomainError
@@ -25,7 +26,7 @@ class ThrottledLoginForm(AuthenticationForm):
 
     error_messages = {  # noqa: RUF012 - Django's own instance attribute, declared per form
         **AuthenticationForm.error_messages,
-        "throttled": "Too many failed sign-ins from here. Wait a few minutes and try again.",
+        "throttled": _("Too many failed sign-ins from here. Wait a few minutes and try again."),
     }
 
     def clean(self) -> dict[str, Any]:
@@ -42,7 +43,7 @@ class CodeForm(forms.Form):
 
     code = forms.CharField(
         max_length=20,
-        label="Code",
+        label=_("Code"),
         widget=forms.TextInput(
             attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}
         ),
@@ -52,14 +53,14 @@ class CodeForm(forms.Form):
 class PasswordChangeForm(forms.Form):
     """Your current password and a new one, twice."""
 
-    old_password = forms.CharField(label="Current password", widget=forms.PasswordInput, max_length=200)
-    new_password = forms.CharField(label="New password", widget=forms.PasswordInput, max_length=200)
-    new_password2 = forms.CharField(label="New password again", widget=forms.PasswordInput, max_length=200)
+    old_password = forms.CharField(label=_("Current password"), widget=forms.PasswordInput, max_length=200)
+    new_password = forms.CharField(label=_("New password"), widget=forms.PasswordInput, max_length=200)
+    new_password2 = forms.CharField(label=_("New password again"), widget=forms.PasswordInput, max_length=200)
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
         if cleaned.get("new_password") and cleaned.get("new_password") != cleaned.get("new_password2"):
-            self.add_error("new_password2", "The two new passwords differ.")
+            self.add_error("new_password2", _("The two new passwords differ."))
         return cleaned
 
 

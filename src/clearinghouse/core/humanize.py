@@ -11,7 +11,8 @@ from __future__ import annotations
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
-from django.utils.translation import ngettext
+from django.utils import formats
+from django.utils.translation import ngettext, pgettext
 
 MILLION = Decimal(10) ** 6
 BILLION = Decimal(10) ** 9
@@ -30,30 +31,37 @@ def _with_unit(text: str, currency: str) -> str:
     return f"{text} {currency}" if currency else text
 
 
-def money_exact(value: Any, currency: str = "", places: int = 2) -> str:
+def _grouped(number: Decimal, places: int, localize: bool) -> str:
+    """Thousands separated: `1,234.5` for machines and the CLI; per the active language on pages
+    (`1 234,5` in French and Ukrainian, docs/i18n.md)."""
+    number = number.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    if localize:
+        return formats.number_format(number, places, use_l10n=True, force_grouping=True)
+    return f"{number:,.{places}f}"
+
+
+def money_exact(value: Any, currency: str = "", places: int = 2, *, localize: bool = False) -> str:
     """`140,000,000.00 EUR`: every digit, thousands separated; a dash for nothing."""
     amount = _decimal(value)
     if amount is None:
         return "—"
     rounded = amount.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
-    return _with_unit(f"{rounded:,.{places}f}", currency)
+    return _with_unit(_grouped(rounded, places, localize), currency)
 
 
-def money_short(value: Any, currency: str = "") -> str:
+def money_short(value: Any, currency: str = "", *, localize: bool = False) -> str:
     """`140.0 m EUR`, `1.25 bn EUR`; below a million the exact amount (`48,500.00 EUR`)."""
     amount = _decimal(value)
     if amount is None:
         return "—"
     size = abs(amount)
     if size >= BILLION:
-        return _with_unit(
-            f"{(amount / BILLION).quantize(Decimal('0.01'), rounding=ROUND_HALF_UP):,} bn", currency
-        )
+        unit = pgettext("billions, after an amount", "bn") if localize else "bn"
+        return _with_unit(f"{_grouped(amount / BILLION, 2, localize)} {unit}", currency)
     if size >= MILLION:
-        return _with_unit(
-            f"{(amount / MILLION).quantize(Decimal('0.1'), rounding=ROUND_HALF_UP):,} m", currency
-        )
-    return money_exact(amount, currency)
+        unit = pgettext("millions, after an amount", "m") if localize else "m"
+        return _with_unit(f"{_grouped(amount / MILLION, 1, localize)} {unit}", currency)
+    return money_exact(amount, currency, localize=localize)
 
 
 def is_shortened(value: Any) -> bool:
@@ -67,6 +75,6 @@ def noun(count: int, singular: str, plural: str | None = None) -> str:
     return ngettext(singular, plural or f"{singular}s", int(count))
 
 
-def count_of(count: int, singular: str, plural: str | None = None) -> str:
+def count_of(count: int, singular: str, plural: str | None = None, *, localize: bool = False) -> str:
     """`1 proposal`, `1,200 units`."""
-    return f"{int(count):,} {noun(count, singular, plural)}"
+    return f"{_grouped(Decimal(int(count)), 0, localize)} {noun(count, singular, plural)}"

@@ -14,6 +14,7 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext
 from django.views.decorators.http import require_http_methods
 
 from clearinghouse.core import account_services, audit, jobs, mfa, selectors, services, views_account
@@ -86,7 +87,7 @@ def tokens_page(request: HttpRequest) -> HttpResponse:
             )
             new_raw = new.raw
         except ValueError:
-            error = "Give the number of days as a whole number."
+            error = gettext("Give the number of days as a whole number.")
         except DomainError as exc:
             error = exc.message
     tokens = selectors.token_list(user=request.user)

@@ -6,20 +6,25 @@ from __future__ import annotations
 import time
 from typing import Any
 
+from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth import get_user_model, update_session_auth_hash
 from django.contrib.auth import login as auth_login
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
+from django.views.i18n import set_language
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from clearinghouse.core import account_services, mfa, selectors, throttle
-from clearinghouse.core.actors import Account, signed_in
+from clearinghouse.core.actors import Account, account_or_none, signed_in
 from clearinghouse.core.errors import DomainError
 from clearinghouse.core.forms import CodeForm, PasswordChangeForm
+from clearinghouse.core.i18n import known_time_zones, language_codes, user_time_zone
 
 PENDING_KEY = "mfa_pending"
 PENDING_SECONDS = 5 * 60
@@ -149,6 +154,10 @@ def account_page(request: HttpRequest) -> HttpResponse:
             "sessions": sessions,
             "current_key": request.session.session_key,
             "tokens": selectors.token_list(user=user).filter(user=user),
+            "languages": settings.LANGUAGES,
+            "time_zones": sorted(known_time_zones()),
+            "zone_in_use": user_time_zone(user),
+            "participant_zone": user.participant.zone,
         },
     )
 
@@ -240,3 +249,35 @@ def session_revoke(request: HttpRequest, session_id: int) -> HttpResponse:
             "button": "End the session",
         },
     )
+
+
+@require_POST
+def language_set(request: HttpRequest) -> HttpResponse:
+    """The language switcher of every page (POST, CSRF): a cookie for visitors; for a signed-in user
+    their profile's language too, so it follows them to other browsers."""
+    account = account_or_none(request.user)
+    language = request.POST.get("language", "")
+    if account is not None and language in language_codes():
+        account_services.set_preferences(user=account, language=language, time_zone=account.time_zone)
+    return set_language(request)
+
+
+@login_required
+@require_POST
+def account_preferences(request: HttpRequest) -> HttpResponse:
+    """Your language and time zone, from the account page."""
+    user = signed_in(request.user)
+    try:
+        account_services.set_preferences(
+            user=user,
+            language=request.POST.get("language", "").strip(),
+            time_zone=request.POST.get("time_zone", "").strip(),
+        )
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("Your language and time zone are saved."))
+    response = redirect("account")
+    if user.language:
+        response.set_cookie(settings.LANGUAGE_COOKIE_NAME, user.language, samesite="Lax")
+    return response

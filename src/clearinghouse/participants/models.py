@@ -12,6 +12,8 @@ from clearinghouse.core import clock
 from clearinghouse.core.actors import Actor, is_signed_in
 from clearinghouse.core.models import RestrictedModel, RestrictedQuerySet
 from clearinghouse.participants.choices import MandateFunction, ParticipantKind, Role
+from clearinghouse.participants.names import localized_name
+from clearinghouse.participants.zones import default_zone
 
 # The body whose dated membership is the contact group (the `contact_group` marking follows it).
 CONTACT_GROUP_BODY = "udcg"
@@ -30,6 +32,11 @@ class Participant(RestrictedModel):
     tracker_name = models.CharField(
         max_length=120, blank=True, help_text="The donor's name in the Kiel Institute tracker's files."
     )
+    time_zone = models.CharField(
+        max_length=64,
+        blank=True,
+        help_text="IANA time zone of its people; blank: its capital's (participants.zones).",
+    )
 
     class Meta:
         ordering = ("name",)
@@ -44,6 +51,16 @@ class Participant(RestrictedModel):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.code})"
+
+    @property
+    def zone(self) -> str:
+        """The time zone of this participant's people: its own, else its capital's (UTC if unknown)."""
+        return self.time_zone or default_zone(self.code)
+
+    @property
+    def local_name(self) -> str:
+        """The name in the active language (ISO 3166 names in French and Ukrainian from pycountry)."""
+        return localized_name(self.code, self.name)
 
     @property
     def is_ally(self) -> bool:
@@ -139,6 +156,12 @@ class User(AbstractUser):
 
     participant = models.ForeignKey(Participant, on_delete=models.PROTECT, related_name="users")
     role = models.CharField(max_length=20, choices=Role.choices)
+    language = models.CharField(
+        max_length=8, blank=True, help_text="Language of the pages (en, fr, uk); blank: the browser's."
+    )
+    time_zone = models.CharField(
+        max_length=64, blank=True, help_text="IANA time zone of the pages; blank: the participant's."
+    )
 
     objects = ClearinghouseUserManager()  # type: ignore[misc]  # django-stubs: a custom manager on AbstractUser
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class PledgeKind(models.TextChoices):
@@ -28,13 +29,13 @@ def is_military(kind: str, earmark: str) -> bool:
 class PledgeStatus(models.TextChoices):
     """Where a pledge is in its lifecycle."""
 
-    OFFERED = "offered", "Offered"
-    ACCEPTED = "accepted", "Accepted"
-    COMMITTED = "committed", "Committed"
-    IN_DELIVERY = "in_delivery", "In delivery"
-    DELIVERED = "delivered", "Delivered"
-    WITHDRAWN = "withdrawn", "Withdrawn"
-    DECLINED = "declined", "Declined"
+    OFFERED = "offered", _("Offered")
+    ACCEPTED = "accepted", _("Accepted")
+    COMMITTED = "committed", _("Committed")
+    IN_DELIVERY = "in_delivery", _("In delivery")
+    DELIVERED = "delivered", _("Delivered")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+    DECLINED = "declined", _("Declined")
 
 
 # The state machine: the statuses a pledge may move to from each status. In-kind pledges reach

@@ -45,6 +45,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Cast, Coalesce
 from django.db.models.lookups import GreaterThanOrEqual
+from django.utils.translation import gettext_noop
 
 from clearinghouse.core.actors import Actor
 from clearinghouse.core.releasability import sees_everything
@@ -60,7 +61,8 @@ MOSTLY_COVERED_LABEL = "Three quarters or more covered"
 # A filter, not a status: open or partly covered as far as the viewer may know (the pages' "open").
 NOT_FULLY_COVERED = "not_fully_covered"
 STATUS_LABELS = {**dict(RequirementStatus.choices), MOSTLY_COVERED: MOSTLY_COVERED_LABEL}
-NOTE = (
+# English in the API's answers; pages translate it (`{% translate data.note %}`).
+NOTE = gettext_noop(
     "Coverage counts every allocation, including those from pledges not releasable to you; "
     "their donors, sizes and dates are not shown."
 )
@@ -102,7 +104,7 @@ class Coverage:
 
     @property
     def status_label(self) -> str:
-        return STATUS_LABELS[self.status]
+        return str(STATUS_LABELS[self.status])
 
     def _pct(self, units: Decimal | None) -> float | None:
         if units is None:

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext_noop
 
 from clearinghouse.core.actors import Actor
 from clearinghouse.core.errors import InvalidInput, NotFound
@@ -31,7 +32,9 @@ def current_release(*, user: Actor | None) -> KielRelease:
     release = release_list(user=user).filter(is_current=True).first()
     if release is None:
         raise NotFound(
-            "No Kiel tracker release is imported yet: run `clearinghouse import kiel DIR --as USER`."
+            gettext_noop(
+                "No Kiel tracker release is imported yet: run `clearinghouse import kiel DIR --as USER`."
+            )
         )
     return release
 

@@ -1,4 +1,5 @@
-"""`{% load formatting %}`: money and counts for people, the same on every page.
+"""`{% load formatting %}`: money and counts for people, the same on every page, in the page's
+language (`140.0 m EUR`, `140,0 M EUR`, `140,0 млн EUR`; docs/i18n.md).
 
 `{{ pledge.value_eur|money:"EUR" }}` shows `140.0 m EUR` with the exact `140,000,000.00 EUR` as its
 tooltip; `{{ amount|money_exact:pledge.currency }}` shows every cent; `{{ n|count_of:"proposal" }}`
@@ -22,25 +23,27 @@ register = template.Library()
 @register.filter
 def money(value: Any, currency: str = "") -> SafeString | str:
     """Rounded to millions or billions with the unit, the exact amount in the tooltip."""
-    short = humanize.money_short(value, currency)
+    short = humanize.money_short(value, currency, localize=True)
     if not humanize.is_shortened(value):
         return short
     return format_html(
-        '<span class="money" title="{}">{}</span>', humanize.money_exact(value, currency), short
+        '<span class="money" title="{}">{}</span>',
+        humanize.money_exact(value, currency, localize=True),
+        short,
     )
 
 
 @register.filter
 def money_exact(value: Any, currency: str = "") -> str:
     """Every cent, thousands separated, with the currency."""
-    return humanize.money_exact(value, currency)
+    return humanize.money_exact(value, currency, localize=True)
 
 
 @register.filter
 def count_of(value: Any, noun: str) -> str:
     """`1 unit`, `3 units` (`noun` may give both forms: "proposal,proposals")."""
     singular, _, plural = noun.partition(",")
-    return humanize.count_of(int(value or 0), singular, plural or None)
+    return humanize.count_of(int(value or 0), singular, plural or None, localize=True)
 
 
 @register.filter
