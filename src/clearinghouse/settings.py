@@ -122,7 +122,7 @@ MIDDLEWARE = [
     "clearinghouse.core.middleware.RequestIdMiddleware",
     "clearinghouse.core.logs.RequestLogMiddleware",
     "clearinghouse.core.input_guard.InputGuardMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
+    "clearinghouse.core.busy.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -132,6 +132,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "clearinghouse.core.middleware.DomainErrorPagesMiddleware",
+    "clearinghouse.core.busy.DatabaseBusyMiddleware",
 ]
 
 ROOT_URLCONF = "clearinghouse.urls"
@@ -181,7 +182,9 @@ else:
                 # IMMEDIATE: a writing transaction takes the write lock at BEGIN, so two writers
                 # never deadlock on lock upgrade; busy_timeout lets the second one wait its turn.
                 "transaction_mode": "IMMEDIATE",
-                "timeout": 20,
+                # How long a writer waits for the lock before "database is locked", which requests
+                # answer as 503 with Retry-After (core.busy): short, well within the server's timeout.
+                "timeout": env_int("CLEARINGHOUSE_SQLITE_LOCK_TIMEOUT", 5),
                 "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
             },
             # A file, not shared-cache memory: only a file honours busy_timeout, which the tests that

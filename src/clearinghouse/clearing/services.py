@@ -276,7 +276,6 @@ def _meta(built: BuiltProblem) -> dict[str, dict[str, Any]]:
     }
 
 
-@transaction.atomic
 def run_matching(
     *,
     actor: Actor,
@@ -301,44 +300,47 @@ def run_matching(
         for e in explanations.get("allocations", [])
         if e.get("displaced")
     }
-    run = ClearingRun.objects.create(
-        kind=RunKind.BASELINE,
-        name=name or f"Run of {clock.now():%Y-%m-%d %H:%M}",
-        created_by=signed_in(actor),
-        origin=built.origin,
-        parameters={
-            "lateness_penalty": lateness_penalty,
-            "weights": PRIORITY_WEIGHTS,
-            "periods": built.problem["periods"],
-            "elements": {"requirements": built.requirements, "offers": built.offers},
-            **({"scope": scope.as_json()} if scope else {}),
-        },
-        input_digest=built.digest,
-        problem=built.problem,
-        status=result_doc["status"],
-        objective=result_doc["objective"],
-        bound=result_doc["bound"],
-        result=result_doc,
-        explanations=explanations,
-        timings={"build_seconds": round(build_seconds, 4), "solve_seconds": round(solve_seconds, 4)},
-    )
-    Proposal.objects.bulk_create(
-        Proposal(run=run, **fields) for fields in _folded_proposals(built, result_doc, displaced)
-    )
-    audit.record(
-        actor=actor,
-        action="create",
-        obj=run,
-        after={
-            "kind": run.kind,
-            "input_digest": run.input_digest,
-            "status": run.status,
-            "objective": run.objective,
-            "proposals": len(result_doc["allocations"]),
-            "lateness_penalty": lateness_penalty,
-            **({"coalition": scope.coalition} if scope else {}),
-        },
-    )
+    # The problem was built and solved outside any transaction (nothing locked meanwhile): the
+    # run, its proposals and its audit event are written in one short transaction.
+    with transaction.atomic():
+        run = ClearingRun.objects.create(
+            kind=RunKind.BASELINE,
+            name=name or f"Run of {clock.now():%Y-%m-%d %H:%M}",
+            created_by=signed_in(actor),
+            origin=built.origin,
+            parameters={
+                "lateness_penalty": lateness_penalty,
+                "weights": PRIORITY_WEIGHTS,
+                "periods": built.problem["periods"],
+                "elements": {"requirements": built.requirements, "offers": built.offers},
+                **({"scope": scope.as_json()} if scope else {}),
+            },
+            input_digest=built.digest,
+            problem=built.problem,
+            status=result_doc["status"],
+            objective=result_doc["objective"],
+            bound=result_doc["bound"],
+            result=result_doc,
+            explanations=explanations,
+            timings={"build_seconds": round(build_seconds, 4), "solve_seconds": round(solve_seconds, 4)},
+        )
+        Proposal.objects.bulk_create(
+            Proposal(run=run, **fields) for fields in _folded_proposals(built, result_doc, displaced)
+        )
+        audit.record(
+            actor=actor,
+            action="create",
+            obj=run,
+            after={
+                "kind": run.kind,
+                "input_digest": run.input_digest,
+                "status": run.status,
+                "objective": run.objective,
+                "proposals": len(result_doc["allocations"]),
+                "lateness_penalty": lateness_penalty,
+                **({"coalition": scope.coalition} if scope else {}),
+            },
+        )
     return run
 
 
@@ -397,7 +399,6 @@ def _worth_table(problem: dict[str, Any]) -> Any:
     return worth
 
 
-@transaction.atomic
 def run_scenario(
     *,
     actor: Actor,
@@ -454,40 +455,41 @@ def run_scenario(
     )
     comparison = _dated_comparison(comparison, built)
     comparison["pipeline"] = pipeline.report(disruption, origin=built.origin)
-    run = ClearingRun.objects.create(
-        kind=RunKind.SCENARIO,
-        name=str(scenario.get("name") or "Scenario"),
-        created_by=signed_in(actor),
-        origin=built.origin,
-        parameters={
-            "lateness_penalty": lateness_penalty,
-            "weights": PRIORITY_WEIGHTS,
-            "periods": built.problem["periods"],
-            "elements": {"requirements": built.requirements, "offers": built.offers},
-            "baseline_objective": base_doc["objective"],
-        },
-        scenario=scenario,
-        input_digest=built.digest,
-        problem=built.problem,
-        status=str(sc_result.status),
-        objective=float(sc_result.objective),
-        bound=float(sc_result.bound if sc_result.bound is not None else sc_result.objective),
-        result=result_to_dict(sc_result),
-        explanations=engine_explain.explain(sc_problem, sc_result),
-        comparison=comparison,
-        timings={"baseline_seconds": round(base_seconds, 4), "scenario_seconds": round(sc_seconds, 4)},
-    )
-    audit.record(
-        actor=actor,
-        action="create",
-        obj=run,
-        after={
-            "kind": run.kind,
-            "scenario": scenario,
-            "input_digest": run.input_digest,
-            "objective": run.objective,
-        },
-    )
+    with transaction.atomic():  # built and solved outside; the run written in one short transaction
+        run = ClearingRun.objects.create(
+            kind=RunKind.SCENARIO,
+            name=str(scenario.get("name") or "Scenario"),
+            created_by=signed_in(actor),
+            origin=built.origin,
+            parameters={
+                "lateness_penalty": lateness_penalty,
+                "weights": PRIORITY_WEIGHTS,
+                "periods": built.problem["periods"],
+                "elements": {"requirements": built.requirements, "offers": built.offers},
+                "baseline_objective": base_doc["objective"],
+            },
+            scenario=scenario,
+            input_digest=built.digest,
+            problem=built.problem,
+            status=str(sc_result.status),
+            objective=float(sc_result.objective),
+            bound=float(sc_result.bound if sc_result.bound is not None else sc_result.objective),
+            result=result_to_dict(sc_result),
+            explanations=engine_explain.explain(sc_problem, sc_result),
+            comparison=comparison,
+            timings={"baseline_seconds": round(base_seconds, 4), "scenario_seconds": round(sc_seconds, 4)},
+        )
+        audit.record(
+            actor=actor,
+            action="create",
+            obj=run,
+            after={
+                "kind": run.kind,
+                "scenario": scenario,
+                "input_digest": run.input_digest,
+                "objective": run.objective,
+            },
+        )
     return run
 
 
