@@ -18,6 +18,7 @@ from clearinghouse.spreadsheets import import_file
 from tests.test_spreadsheets import catalog, pledge_rows, write_csv
 
 pytestmark = pytest.mark.django_db
+KIND = "pledges"
 __all__ = ["catalog"]
 
 
