@@ -331,3 +331,13 @@ CLEARINGHOUSE_JOB_QUEUE = env_str("CLEARINGHOUSE_JOB_QUEUE", "clearinghouse")
 CLEARINGHOUSE_JOB_THREADS = env_int("CLEARINGHOUSE_JOB_THREADS", 2)
 CLEARINGHOUSE_JOB_HEARTBEAT_SECONDS = env_int("CLEARINGHOUSE_JOB_HEARTBEAT_SECONDS", 2)
 CLEARINGHOUSE_JOB_STALE_SECONDS = env_int("CLEARINGHOUSE_JOB_STALE_SECONDS", 60)
+
+# Housekeeping (clearinghouse.housekeeping; docs/operations.md): how long idempotency records, old
+# clearing runs (adopted ones are kept) and finished jobs are kept, how many of the newest runs are
+# always kept, and how often each `clearinghouse worker` runs it (0: only cron's `clearinghouse
+# housekeeping`).
+IDEMPOTENCY_RETENTION_DAYS = env_int("CLEARINGHOUSE_IDEMPOTENCY_RETENTION_DAYS", 7)
+RUN_RETENTION_DAYS = env_int("CLEARINGHOUSE_RUN_RETENTION_DAYS", 90)
+RUN_KEEP_LATEST = env_int("CLEARINGHOUSE_RUN_KEEP_LATEST", 20)
+JOB_RETENTION_DAYS = env_int("CLEARINGHOUSE_JOB_RETENTION_DAYS", 30)
+HOUSEKEEPING_SECONDS = env_int("CLEARINGHOUSE_HOUSEKEEPING_SECONDS", 3600)

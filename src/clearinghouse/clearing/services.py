@@ -20,6 +20,7 @@ from typing import Any
 
 import orjson
 from django.db import transaction
+from django.db.models import Q
 
 from clearinghouse.catalog.models import CapabilityArea
 from clearinghouse.clearing import pipeline
@@ -738,3 +739,64 @@ def load_roadmap_targets(*, actor: Actor | None = None) -> dict[str, int]:
             audit.record(actor=actor, action="create", obj=target, after=audit.snapshot(target))
             created += 1
     return {"created": created}
+
+
+# A run older than this many days is removed by housekeeping unless it is kept (see `prune_runs`).
+RUN_RETENTION_DAYS = 90
+RUN_KEEP_LATEST = 20
+
+
+def prunable_runs(
+    *, now: dt.datetime, days: int = RUN_RETENTION_DAYS, keep_latest: int = RUN_KEEP_LATEST
+) -> list[int]:
+    """The runs the retention rule lets go: older than `days`, not among the `keep_latest` newest,
+    with no proposal accepted or turned into an allocation (an adopted run is kept, it explains
+    allocations), and not the baseline of another run."""
+    cutoff = now - dt.timedelta(days=days)
+    newest = list(
+        ClearingRun.objects.order_by("-created_at", "-id").values_list("pk", flat=True)[:keep_latest]
+    )
+    adopted = Proposal.objects.filter(Q(state=ProposalState.ACCEPTED) | Q(allocation__isnull=False))
+    referenced = ClearingRun.objects.filter(baseline__isnull=False).values("baseline_id")
+    return list(
+        ClearingRun.objects.filter(created_at__lt=cutoff)
+        .exclude(pk__in=newest)
+        .exclude(pk__in=adopted.values("run_id"))
+        .exclude(pk__in=referenced)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+
+
+def prune_runs(
+    *,
+    actor: Actor | None,
+    now: dt.datetime,
+    days: int = RUN_RETENTION_DAYS,
+    keep_latest: int = RUN_KEEP_LATEST,
+) -> list[int]:
+    """Remove the runs the retention rule lets go (`prunable_runs`) with their proposals, in short
+    transactions of at most 50 runs, each audited (one event per run: what it was). The ids removed."""
+    removed: list[int] = []
+    ids = prunable_runs(now=now, days=days, keep_latest=keep_latest)
+    for start in range(0, len(ids), 50):
+        chunk = ids[start : start + 50]
+        with transaction.atomic():
+            runs = list(
+                ClearingRun.objects.filter(pk__in=chunk).values(
+                    "pk", "kind", "name", "created_at", "input_digest", "status", "objective"
+                )
+            )
+            for run in runs:
+                audit.record(
+                    actor=actor,
+                    action="delete",
+                    object_type="clearing.clearingrun",
+                    object_id=run["pk"],
+                    before={k: v for k, v in run.items() if k != "pk"},
+                    after={"retention_days": days, "reason": "housekeeping: past retention, never adopted"},
+                )
+            Proposal.objects.filter(run_id__in=[r["pk"] for r in runs]).delete()
+            ClearingRun.objects.filter(pk__in=[r["pk"] for r in runs]).delete()
+            removed += [r["pk"] for r in runs]
+    return removed
