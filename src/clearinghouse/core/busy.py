@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from django.contrib.sessions.exceptions import SessionInterrupted
 from django.contrib.sessions.middleware import SessionMiddleware as DjangoSessionMiddleware
 from django.db import DatabaseError, OperationalError, connection, transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -82,11 +83,21 @@ class SessionMiddleware(DjangoSessionMiddleware):
     def process_response(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
         try:
             return super().process_response(request, response)
-        except OperationalError as exc:
-            if not is_busy(exc):
+        except (OperationalError, SessionInterrupted) as exc:
+            # The db session store turns a failed save into UpdateError, then SessionInterrupted.
+            if not _caused_by_busy(exc):
                 raise
             logger.warning("database busy: the session of %s %s not saved, 503", request.method, request.path)
             return busy_response(request)
+
+
+def _caused_by_busy(exc: BaseException | None) -> bool:
+    seen = 0
+    while exc is not None and seen < 10:
+        if is_busy(exc):
+            return True
+        exc, seen = exc.__cause__ or exc.__context__, seen + 1
+    return False
 
 
 def _sqlite_busy_ms() -> int:

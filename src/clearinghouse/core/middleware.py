@@ -62,10 +62,12 @@ class SessionTimeoutMiddleware:
             ):
                 logout(request)
             else:
-                if "started_at" not in request.session:
-                    request.session["started_at"] = started
                 # Activity is noted at most once a TOUCH_SECONDS, never as a write that could fail a read.
-                touch = now - last >= TOUCH_SECONDS or "last_seen_at" not in request.session
+                touch = (
+                    now - last >= TOUCH_SECONDS
+                    or "last_seen_at" not in request.session
+                    or "started_at" not in request.session
+                )
         response = self.get_response(request)
         if touch:
             self._touch(request)
@@ -80,7 +82,9 @@ class SessionTimeoutMiddleware:
         if "_auth_user_id" not in session:  # signed out by the view
             return
         changed = session.modified
-        session["last_seen_at"] = int(time.time())
+        now = int(time.time())
+        session.setdefault("started_at", now)
+        session["last_seen_at"] = now
         if changed:
             return
 
