@@ -106,7 +106,12 @@ def _sqlite_busy_ms() -> int:
 
 @contextmanager
 def quick_lock(ms: int = QUICK_LOCK_MS) -> Iterator[None]:
-    """A transaction whose writes wait at most `ms` milliseconds for a lock (then OperationalError)."""
+    """A transaction whose writes wait at most `ms` milliseconds for a lock (then OperationalError).
+    Inside a transaction already open it is a plain savepoint: that transaction's lock wait stands."""
+    if connection.in_atomic_block:
+        with transaction.atomic():
+            yield
+        return
     if connection.vendor == "sqlite":
         with connection.cursor() as cur:
             cur.execute(f"PRAGMA busy_timeout = {int(ms)}")
