@@ -57,6 +57,7 @@ bench: $(VENV)/.installed-dev
 	$(BIN)/clearinghouse bench matching
 	$(BIN)/clearinghouse bench import --rows 10000,100000
 	$(BIN)/clearinghouse bench http
+	$(BIN)/clearinghouse bench audit
 
 # Regenerate requirements.lock: resolve pyproject.toml's dependencies (with the dev extra) afresh
 # in a throw-away virtualenv and pin every installed distribution except the project itself.

@@ -123,10 +123,11 @@ PAGES: dict[str, Rule] = {
     # A background job's progress card (polled by the page that started it).
     "job-progress": Rule(JOB_READERS, setup=_job_id, denied=(404,)),
     "user-deactivate": Rule(ADMINS, setup=_new_account, denied=(403,)),
-    # The spreadsheet upload page: donor officers import pledges, the recipient's officers
-    # requirements; the others have nothing to import and get 403.
+    # The spreadsheet upload page: donor officers import pledges (the coordination cell on donors'
+    # behalf), the recipient's officers requirements; the others have nothing to import and get 403.
     "spreadsheet-import": Rule(
-        frozenset({"donor_usa", "donor_deu", "donor_pol", "outsider", "recipient", "admin"}), denied=(403,)
+        frozenset({"donor_usa", "donor_deu", "donor_pol", "outsider", "recipient", "coordinator", "admin"}),
+        denied=(403,),
     ),
 }
 for _app in APPS:

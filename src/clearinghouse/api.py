@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db import OperationalError
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext
 from ninja import NinjaAPI
@@ -11,6 +12,7 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from clearinghouse.catalog.api import router as catalog_router
 from clearinghouse.clearing.api import router as clearing_router
+from clearinghouse.core import busy
 from clearinghouse.core.api import audit_router, jobs_router, sessions_router, tokens_router
 from clearinghouse.core.api_docs import LocalSwagger
 from clearinghouse.core.auth import API_AUTH
@@ -72,6 +74,15 @@ def domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
     if exc.field:
         body["field"] = exc.field
     return api.create_response(request, body, status=exc.status)
+
+
+@api.exception_handler(OperationalError)
+def database_busy(request: HttpRequest, exc: OperationalError) -> HttpResponse:
+    """A lock not had in time (an import or a clearing run holds it): 503 with Retry-After."""
+    if not busy.is_busy(exc):
+        raise exc
+    busy.logger.warning("database busy: %s %s answered 503 (%s)", request.method, request.path, exc)
+    return busy.busy_response(request)
 
 
 @api.exception_handler(ValidationError)

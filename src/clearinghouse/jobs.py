@@ -13,11 +13,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from clearinghouse import spreadsheets
+from django.conf import settings
+
+from clearinghouse import housekeeping, spreadsheets
 from clearinghouse.clearing import jobs as clearing_jobs
 from clearinghouse.core import jobs
-from clearinghouse.core.errors import InvalidInput
+from clearinghouse.core.errors import InvalidInput, PermissionDenied
 from clearinghouse.core.jobs import JobContext
+from clearinghouse.participants.permissions import is_admin
 from clearinghouse.tracker import jobs as tracker_jobs
 
 IMPORT_REQUIREMENTS = "import.requirements"
@@ -54,3 +57,18 @@ def _spreadsheet(ctx: JobContext) -> dict[str, Any]:
 
 jobs.register(IMPORT_REQUIREMENTS)(_spreadsheet)
 jobs.register(IMPORT_PLEDGES)(_spreadsheet)
+
+
+HOUSEKEEPING = "housekeeping"
+
+
+@jobs.register(HOUSEKEEPING)
+def _housekeeping(ctx: JobContext) -> dict[str, Any]:
+    if not is_admin(ctx.owner):
+        raise PermissionDenied("Only an admin runs housekeeping.")
+    outcome = housekeeping.run()
+    return {"removed": outcome.counts, "runs_removed": outcome.runs_removed, "message": outcome.line()}
+
+
+if settings.HOUSEKEEPING_SECONDS > 0:
+    jobs.periodic(HOUSEKEEPING, settings.HOUSEKEEPING_SECONDS, housekeeping.run)

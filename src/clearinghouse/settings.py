@@ -123,7 +123,7 @@ MIDDLEWARE = [
     "clearinghouse.core.middleware.RequestIdMiddleware",
     "clearinghouse.core.logs.RequestLogMiddleware",
     "clearinghouse.core.input_guard.InputGuardMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
+    "clearinghouse.core.busy.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -135,6 +135,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "clearinghouse.core.middleware.DomainErrorPagesMiddleware",
+    "clearinghouse.core.busy.DatabaseBusyMiddleware",
 ]
 
 ROOT_URLCONF = "clearinghouse.urls"
@@ -187,7 +188,9 @@ else:
                 # IMMEDIATE: a writing transaction takes the write lock at BEGIN, so two writers
                 # never deadlock on lock upgrade; busy_timeout lets the second one wait its turn.
                 "transaction_mode": "IMMEDIATE",
-                "timeout": 20,
+                # How long a writer waits for the lock before "database is locked", which requests
+                # answer as 503 with Retry-After (core.busy): short, well within the server's timeout.
+                "timeout": env_int("CLEARINGHOUSE_SQLITE_LOCK_TIMEOUT", 5),
                 "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
             },
             # A file, not shared-cache memory: only a file honours busy_timeout, which the tests that
@@ -364,3 +367,12 @@ EMAIL_TIMEOUT = env_int("CLEARINGHOUSE_EMAIL_TIMEOUT", 10)
 DEFAULT_FROM_EMAIL = env_str("CLEARINGHOUSE_EMAIL_FROM", "clearinghouse@localhost")
 # The address of this installation as its users reach it: the links in e-mails start with it.
 CLEARINGHOUSE_SITE_URL = env_str("CLEARINGHOUSE_SITE_URL", "http://localhost:8000")
+# Housekeeping (clearinghouse.housekeeping; docs/operations.md): how long idempotency records, old
+# clearing runs (adopted ones are kept) and finished jobs are kept, how many of the newest runs are
+# always kept, and how often each `clearinghouse worker` runs it (0: only cron's `clearinghouse
+# housekeeping`).
+IDEMPOTENCY_RETENTION_DAYS = env_int("CLEARINGHOUSE_IDEMPOTENCY_RETENTION_DAYS", 7)
+RUN_RETENTION_DAYS = env_int("CLEARINGHOUSE_RUN_RETENTION_DAYS", 90)
+RUN_KEEP_LATEST = env_int("CLEARINGHOUSE_RUN_KEEP_LATEST", 20)
+JOB_RETENTION_DAYS = env_int("CLEARINGHOUSE_JOB_RETENTION_DAYS", 30)
+HOUSEKEEPING_SECONDS = env_int("CLEARINGHOUSE_HOUSEKEEPING_SECONDS", 3600)

@@ -82,11 +82,12 @@ MAX_BYTES = tabular.MAX_FILE_BYTES
 
 
 def importable_kinds(user: Actor) -> list[tuple[str, str]]:
-    """What the user may import: pledges (donor officers), requirements (the recipient's officers)."""
+    """What the user may import: pledges (donor officers, the coordination cell), requirements (the
+    recipient's officers)."""
     kinds = []
     if requirement_policies.may_enter(user):
         kinds.append(("requirements", "Requirements"))
-    if pledge_policies.may_enter(user):
+    if pledge_policies.may_import(user):  # donor officers; the coordination cell for any donor
         kinds.append(("pledges", "Pledges"))
     return kinds
 

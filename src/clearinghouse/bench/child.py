@@ -177,6 +177,12 @@ def main(argv: list[str]) -> int:
     f.add_argument("--rows", type=int, required=True)
     f.add_argument("--out", type=Path, required=True)
     sub.add_parser("state")
+    a = sub.add_parser("audit")
+    a.add_argument("--mode", choices=("immediate", "deferred"), required=True)
+    a.add_argument("--writers", type=int, default=4)
+    a.add_argument("--writes", type=int, default=50)
+    a.add_argument("--import-rows", type=int, default=5000)
+    a.add_argument("--workdir", type=Path, required=True)
     args = parser.parse_args(argv)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "clearinghouse.settings")
     import django
@@ -190,6 +196,16 @@ def main(argv: list[str]) -> int:
         out = {"path": str(_pledge_file(args.out, args.rows))}
     elif args.step == "state":
         out = state()
+    elif args.step == "audit":
+        from clearinghouse.bench.audit import measure
+
+        out = measure(
+            mode=args.mode,
+            writers=args.writers,
+            writes=args.writes,
+            import_rows=args.import_rows,
+            workdir=args.workdir,
+        )
     else:
         out = import_rows(args.rows, args.workdir)
     print(json.dumps(out))

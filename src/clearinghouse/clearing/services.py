@@ -20,6 +20,7 @@ from typing import Any
 
 import orjson
 from django.db import transaction
+from django.db.models import Q
 
 from clearinghouse.catalog.models import CapabilityArea
 from clearinghouse.clearing import pipeline
@@ -276,7 +277,6 @@ def _meta(built: BuiltProblem) -> dict[str, dict[str, Any]]:
     }
 
 
-@transaction.atomic
 def run_matching(
     *,
     actor: Actor,
@@ -301,44 +301,47 @@ def run_matching(
         for e in explanations.get("allocations", [])
         if e.get("displaced")
     }
-    run = ClearingRun.objects.create(
-        kind=RunKind.BASELINE,
-        name=name or f"Run of {clock.now():%Y-%m-%d %H:%M}",
-        created_by=signed_in(actor),
-        origin=built.origin,
-        parameters={
-            "lateness_penalty": lateness_penalty,
-            "weights": PRIORITY_WEIGHTS,
-            "periods": built.problem["periods"],
-            "elements": {"requirements": built.requirements, "offers": built.offers},
-            **({"scope": scope.as_json()} if scope else {}),
-        },
-        input_digest=built.digest,
-        problem=built.problem,
-        status=result_doc["status"],
-        objective=result_doc["objective"],
-        bound=result_doc["bound"],
-        result=result_doc,
-        explanations=explanations,
-        timings={"build_seconds": round(build_seconds, 4), "solve_seconds": round(solve_seconds, 4)},
-    )
-    Proposal.objects.bulk_create(
-        Proposal(run=run, **fields) for fields in _folded_proposals(built, result_doc, displaced)
-    )
-    audit.record(
-        actor=actor,
-        action="create",
-        obj=run,
-        after={
-            "kind": run.kind,
-            "input_digest": run.input_digest,
-            "status": run.status,
-            "objective": run.objective,
-            "proposals": len(result_doc["allocations"]),
-            "lateness_penalty": lateness_penalty,
-            **({"coalition": scope.coalition} if scope else {}),
-        },
-    )
+    # The problem was built and solved outside any transaction (nothing locked meanwhile): the
+    # run, its proposals and its audit event are written in one short transaction.
+    with transaction.atomic():
+        run = ClearingRun.objects.create(
+            kind=RunKind.BASELINE,
+            name=name or f"Run of {clock.now():%Y-%m-%d %H:%M}",
+            created_by=signed_in(actor),
+            origin=built.origin,
+            parameters={
+                "lateness_penalty": lateness_penalty,
+                "weights": PRIORITY_WEIGHTS,
+                "periods": built.problem["periods"],
+                "elements": {"requirements": built.requirements, "offers": built.offers},
+                **({"scope": scope.as_json()} if scope else {}),
+            },
+            input_digest=built.digest,
+            problem=built.problem,
+            status=result_doc["status"],
+            objective=result_doc["objective"],
+            bound=result_doc["bound"],
+            result=result_doc,
+            explanations=explanations,
+            timings={"build_seconds": round(build_seconds, 4), "solve_seconds": round(solve_seconds, 4)},
+        )
+        Proposal.objects.bulk_create(
+            Proposal(run=run, **fields) for fields in _folded_proposals(built, result_doc, displaced)
+        )
+        audit.record(
+            actor=actor,
+            action="create",
+            obj=run,
+            after={
+                "kind": run.kind,
+                "input_digest": run.input_digest,
+                "status": run.status,
+                "objective": run.objective,
+                "proposals": len(result_doc["allocations"]),
+                "lateness_penalty": lateness_penalty,
+                **({"coalition": scope.coalition} if scope else {}),
+            },
+        )
     return run
 
 
@@ -397,7 +400,6 @@ def _worth_table(problem: dict[str, Any]) -> Any:
     return worth
 
 
-@transaction.atomic
 def run_scenario(
     *,
     actor: Actor,
@@ -454,40 +456,41 @@ def run_scenario(
     )
     comparison = _dated_comparison(comparison, built)
     comparison["pipeline"] = pipeline.report(disruption, origin=built.origin)
-    run = ClearingRun.objects.create(
-        kind=RunKind.SCENARIO,
-        name=str(scenario.get("name") or "Scenario"),
-        created_by=signed_in(actor),
-        origin=built.origin,
-        parameters={
-            "lateness_penalty": lateness_penalty,
-            "weights": PRIORITY_WEIGHTS,
-            "periods": built.problem["periods"],
-            "elements": {"requirements": built.requirements, "offers": built.offers},
-            "baseline_objective": base_doc["objective"],
-        },
-        scenario=scenario,
-        input_digest=built.digest,
-        problem=built.problem,
-        status=str(sc_result.status),
-        objective=float(sc_result.objective),
-        bound=float(sc_result.bound if sc_result.bound is not None else sc_result.objective),
-        result=result_to_dict(sc_result),
-        explanations=engine_explain.explain(sc_problem, sc_result),
-        comparison=comparison,
-        timings={"baseline_seconds": round(base_seconds, 4), "scenario_seconds": round(sc_seconds, 4)},
-    )
-    audit.record(
-        actor=actor,
-        action="create",
-        obj=run,
-        after={
-            "kind": run.kind,
-            "scenario": scenario,
-            "input_digest": run.input_digest,
-            "objective": run.objective,
-        },
-    )
+    with transaction.atomic():  # built and solved outside; the run written in one short transaction
+        run = ClearingRun.objects.create(
+            kind=RunKind.SCENARIO,
+            name=str(scenario.get("name") or "Scenario"),
+            created_by=signed_in(actor),
+            origin=built.origin,
+            parameters={
+                "lateness_penalty": lateness_penalty,
+                "weights": PRIORITY_WEIGHTS,
+                "periods": built.problem["periods"],
+                "elements": {"requirements": built.requirements, "offers": built.offers},
+                "baseline_objective": base_doc["objective"],
+            },
+            scenario=scenario,
+            input_digest=built.digest,
+            problem=built.problem,
+            status=str(sc_result.status),
+            objective=float(sc_result.objective),
+            bound=float(sc_result.bound if sc_result.bound is not None else sc_result.objective),
+            result=result_to_dict(sc_result),
+            explanations=engine_explain.explain(sc_problem, sc_result),
+            comparison=comparison,
+            timings={"baseline_seconds": round(base_seconds, 4), "scenario_seconds": round(sc_seconds, 4)},
+        )
+        audit.record(
+            actor=actor,
+            action="create",
+            obj=run,
+            after={
+                "kind": run.kind,
+                "scenario": scenario,
+                "input_digest": run.input_digest,
+                "objective": run.objective,
+            },
+        )
     return run
 
 
@@ -736,3 +739,64 @@ def load_roadmap_targets(*, actor: Actor | None = None) -> dict[str, int]:
             audit.record(actor=actor, action="create", obj=target, after=audit.snapshot(target))
             created += 1
     return {"created": created}
+
+
+# A run older than this many days is removed by housekeeping unless it is kept (see `prune_runs`).
+RUN_RETENTION_DAYS = 90
+RUN_KEEP_LATEST = 20
+
+
+def prunable_runs(
+    *, now: dt.datetime, days: int = RUN_RETENTION_DAYS, keep_latest: int = RUN_KEEP_LATEST
+) -> list[int]:
+    """The runs the retention rule lets go: older than `days`, not among the `keep_latest` newest,
+    with no proposal accepted or turned into an allocation (an adopted run is kept, it explains
+    allocations), and not the baseline of another run."""
+    cutoff = now - dt.timedelta(days=days)
+    newest = list(
+        ClearingRun.objects.order_by("-created_at", "-id").values_list("pk", flat=True)[:keep_latest]
+    )
+    adopted = Proposal.objects.filter(Q(state=ProposalState.ACCEPTED) | Q(allocation__isnull=False))
+    referenced = ClearingRun.objects.filter(baseline__isnull=False).values("baseline_id")
+    return list(
+        ClearingRun.objects.filter(created_at__lt=cutoff)
+        .exclude(pk__in=newest)
+        .exclude(pk__in=adopted.values("run_id"))
+        .exclude(pk__in=referenced)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+
+
+def prune_runs(
+    *,
+    actor: Actor | None,
+    now: dt.datetime,
+    days: int = RUN_RETENTION_DAYS,
+    keep_latest: int = RUN_KEEP_LATEST,
+) -> list[int]:
+    """Remove the runs the retention rule lets go (`prunable_runs`) with their proposals, in short
+    transactions of at most 50 runs, each audited (one event per run: what it was). The ids removed."""
+    removed: list[int] = []
+    ids = prunable_runs(now=now, days=days, keep_latest=keep_latest)
+    for start in range(0, len(ids), 50):
+        chunk = ids[start : start + 50]
+        with transaction.atomic():
+            runs = list(
+                ClearingRun.objects.filter(pk__in=chunk).values(
+                    "pk", "kind", "name", "created_at", "input_digest", "status", "objective"
+                )
+            )
+            for run in runs:
+                audit.record(
+                    actor=actor,
+                    action="delete",
+                    object_type="clearing.clearingrun",
+                    object_id=run["pk"],
+                    before={k: v for k, v in run.items() if k != "pk"},
+                    after={"retention_days": days, "reason": "housekeeping: past retention, never adopted"},
+                )
+            Proposal.objects.filter(run_id__in=[r["pk"] for r in runs]).delete()
+            ClearingRun.objects.filter(pk__in=[r["pk"] for r in runs]).delete()
+            removed += [r["pk"] for r in runs]
+    return removed

@@ -12,11 +12,12 @@ import datetime as dt
 import hashlib
 import json
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from django.db import connection, models, transaction
 from django.utils import timezone
@@ -233,6 +234,11 @@ def record(
     draft = _draft(_Author(actor), change, _now())
     if draft is None:
         return None
+    buffer = _buffer()
+    if buffer is not None:
+        buffer.append(draft)
+        _held_signals().append((draft, obj, actor))
+        return None
     event: AuditEvent = _append([draft])[0]
     signals.audit_recorded.send(sender=AuditEvent, event=event, obj=obj, actor=actor)
     return event
@@ -250,7 +256,60 @@ def record_many(*, actor: Actor | None, changes: Iterable[Change]) -> int:
     author = _Author(actor)
     created_at = _now()
     drafts = [d for d in (_draft(author, c, created_at) for c in changes) if d is not None]
+    buffer = _buffer()
+    if buffer is not None:
+        buffer.extend(drafts)
+        return len(drafts)
     return len(_append(drafts))
+
+
+def _buffer() -> list[Any] | None:
+    """The events `deferred` is holding on this connection, or None when events append at once."""
+    return getattr(connection, "_clearinghouse_audit_buffer", None)
+
+
+def _held_signals() -> list[tuple[Any, models.Model | None, Actor | None]]:
+    """The `audit_recorded` signals of the events `deferred` holds, sent once they are appended."""
+    held: list[tuple[Any, models.Model | None, Actor | None]] | None = getattr(
+        connection, "_clearinghouse_audit_signals", None
+    )
+    if held is None:
+        held = []
+        connection._clearinghouse_audit_signals = held  # type: ignore[attr-defined]  # per-connection
+    return held
+
+
+@contextmanager
+def deferred() -> Iterator[None]:
+    """Hold the events recorded inside the block and append them, in order, when it ends.
+
+    For long work in one transaction (imports, clearing runs): the chain's lock (PostgreSQL's
+    advisory lock is held until commit) is then taken only at the end, for the moment of appending
+    the batch and committing, so other audited writers wait milliseconds instead of the whole
+    import. Events are linked when appended: sequence and previous hash come from the true last
+    event then, so the chain stays linear. Use it inside the work's `transaction.atomic()`, around
+    all-or-nothing work only: an error leaving the block drops the held events with the
+    transaction (a part undone alone by an inner savepoint must fail the whole, as imports do).
+    Nested `deferred` blocks hold into the outermost one. `record` returns None for held events.
+    """
+    if not connection.in_atomic_block:
+        raise RuntimeError("audit.deferred must run inside the work's transaction")
+    if _buffer() is not None:
+        yield
+        return
+    held: list[Any] = []
+    connection._clearinghouse_audit_buffer = held  # type: ignore[attr-defined]  # per-connection
+    connection._clearinghouse_audit_signals = []  # type: ignore[attr-defined]
+    try:
+        yield
+    finally:
+        connection._clearinghouse_audit_buffer = None  # type: ignore[attr-defined]
+        pending = _held_signals()
+        connection._clearinghouse_audit_signals = None  # type: ignore[attr-defined]
+    _append(held)
+    for draft, obj, actor in pending:
+        event = draft if isinstance(draft, AuditEvent) else AuditEvent(**draft.__dict__)
+        signals.audit_recorded.send(sender=AuditEvent, event=event, obj=obj, actor=actor)
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,7 @@ import os
 import socket
 import tempfile
 import threading
+import time
 import traceback
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -469,6 +470,32 @@ def as_json(job: Job) -> dict[str, Any]:
 
 
 _HOUSEKEEPING: threading.Thread | None = None
+# Periodic work run by the housekeeping thread of `clearinghouse worker`: name -> (every seconds, task).
+_PERIODIC: dict[str, tuple[float, Callable[[], Any]]] = {}
+_PERIODIC_LAST: dict[str, float] = {}
+
+
+def periodic(name: str, every: float, task: Callable[[], Any]) -> None:
+    """Have every worker's housekeeping thread run `task` every `every` seconds (the project's
+    `clearinghouse.housekeeping` registers itself so; idempotent tasks only: each worker runs it)."""
+    _PERIODIC[name] = (every, task)
+
+
+def run_periodic(now: float | None = None) -> list[str]:
+    """Run the periodic tasks that are due (a failing one is logged and tried again next time)."""
+    now = time.monotonic() if now is None else now
+    ran = []
+    for name, (every, task) in list(_PERIODIC.items()):
+        last = _PERIODIC_LAST.get(name)
+        if last is not None and now - last < every:
+            continue
+        _PERIODIC_LAST[name] = now
+        try:
+            task()
+        except Exception:  # a periodic task never stops the thread: logged, tried again later
+            log.exception("periodic task %s failed", name)
+        ran.append(name)
+    return ran
 
 
 def start_housekeeping() -> None:
@@ -483,6 +510,7 @@ def start_housekeeping() -> None:
             try:
                 close_old_connections()
                 sweep()
+                run_periodic()
             except DatabaseError:
                 log.warning("job sweep: the database did not answer; trying again later")
             finally:

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Callable
 
 from django.conf import settings
 from django.contrib.auth import logout
+from django.contrib.sessions.backends.base import UpdateError
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.handlers.exception import response_for_exception
 from django.http import Http404, HttpRequest, HttpResponse
 
+from clearinghouse.core import busy
 from clearinghouse.core.context import request_context
 from clearinghouse.core.errors import NotFound, PermissionDenied
 from clearinghouse.core.releasability import membership_cache
@@ -36,6 +39,10 @@ class RequestIdMiddleware:
         return response
 
 
+# A session's last activity is written at most this often (the idle timeout is minutes long).
+TOUCH_SECONDS = 60
+
+
 class SessionTimeoutMiddleware:
     """Log out a session idle for SESSION_IDLE_TIMEOUT or older than SESSION_ABSOLUTE_TIMEOUT."""
 
@@ -44,6 +51,7 @@ class SessionTimeoutMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         user = getattr(request, "user", None)
+        touch = False
         if user is not None and user.is_authenticated and "_auth_user_id" in request.session:
             now = int(time.time())
             started = request.session.get("started_at", now)
@@ -54,11 +62,38 @@ class SessionTimeoutMiddleware:
             ):
                 logout(request)
             else:
-                request.session["started_at"] = started
-                # Only write the session when the minute changes: fewer writes, same precision that matters.
-                if now - last >= 60 or "last_seen_at" not in request.session:
-                    request.session["last_seen_at"] = now
-        return self.get_response(request)
+                # Activity is noted at most once a TOUCH_SECONDS, never as a write that could fail a read.
+                touch = (
+                    now - last >= TOUCH_SECONDS
+                    or "last_seen_at" not in request.session
+                    or "started_at" not in request.session
+                )
+        response = self.get_response(request)
+        if touch:
+            self._touch(request)
+        return response
+
+    @staticmethod
+    def _touch(request: HttpRequest) -> None:
+        """Note the session's last activity. With the view's own changes to the session it is saved
+        with them (SessionMiddleware); alone, it is a best-effort write outside any transaction,
+        skipped when the database is busy (the read it rides on answers anyway)."""
+        session = request.session
+        if "_auth_user_id" not in session:  # signed out by the view
+            return
+        changed = session.modified
+        now = int(time.time())
+        session.setdefault("started_at", now)
+        session["last_seen_at"] = now
+        if changed:
+            return
+
+        def save() -> None:
+            with contextlib.suppress(UpdateError):  # the session was deleted meanwhile (signed out)
+                session.save()
+
+        busy.best_effort(save, what="session activity")
+        session.modified = False  # saved (or skipped): SessionMiddleware has nothing more to write
 
 
 class DomainErrorPagesMiddleware:

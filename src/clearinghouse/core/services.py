@@ -5,13 +5,14 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import secrets
+import time
 from dataclasses import dataclass
 from typing import Any, cast
 
 from django.conf import settings
 from django.db import transaction
 
-from clearinghouse.core import audit, clock
+from clearinghouse.core import audit, busy, clock
 from clearinghouse.core.actors import Account, Actor, is_signed_in
 from clearinghouse.core.errors import InvalidInput, NotFound, PermissionDenied
 from clearinghouse.core.models import ApiToken
@@ -107,7 +108,27 @@ def token_for(raw: str) -> ApiToken | None:
     )
     if token is None or not token.user.is_active:
         return None
-    # Only touch last_used_at once a minute: a write per API call would serialise SQLite readers.
-    if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
-        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+    _note_use(token, now)
     return cast("ApiToken | None", token)
+
+
+# A token's last use is written at most this often, and tried at most this often per process.
+TOKEN_USE_INTERVAL = 300
+_use_tried: dict[str, float] = {}
+
+
+def _note_use(token: ApiToken, now: Any) -> None:
+    """Record a token's last use without making the read it signs in a write: at most once per
+    TOKEN_USE_INTERVAL, outside the request's transaction, skipped when the database is busy."""
+    if token.last_used_at is not None and (now - token.last_used_at).total_seconds() < TOKEN_USE_INTERVAL:
+        return
+    moment = time.monotonic()
+    if moment - _use_tried.get(token.digest, -TOKEN_USE_INTERVAL) < TOKEN_USE_INTERVAL:
+        return  # tried lately (the database was busy, or another thread of this process wrote it)
+    if len(_use_tried) > 10_000:
+        _use_tried.clear()
+    _use_tried[token.digest] = moment
+    pk = token.pk
+    busy.best_effort(
+        lambda: ApiToken.objects.filter(pk=pk).update(last_used_at=now), what="a token's last use"
+    )

@@ -547,7 +547,9 @@ def import_table(
     errors.raise_any()
     counts: Counter[str] = Counter()
     done = 0
-    with transaction.atomic():
+    # The audit events of every batch are held and appended together at the end (`audit.deferred`):
+    # the chain's lock is taken for that moment only, not from the first batch to the commit.
+    with transaction.atomic(), audit.deferred():
         write = writer()
         sheet = _sheet(table, path, label)[0]
         rows = kept if kept is not None else _checked_rows(table, actor, path, label, errors)

@@ -16,6 +16,19 @@ def may_enter(user: Actor) -> bool:
     return is_admin(user) or (is_signed_in(user) and user.role == Role.DONOR_OFFICER)
 
 
+def may_import(user: Actor) -> bool:
+    """Who imports pledge spreadsheets: those who enter pledges, and the coordination cell, which
+    imports on donors' behalf (the audit records the cell's officer as the actor, the donor as the
+    pledges' owner)."""
+    return may_enter(user) or is_coordination_cell(user)
+
+
+def may_enter_for(user: Actor, donor_id: int | None, *, on_behalf: bool = False) -> bool:
+    """Whether `user` enters pledges for this donor: its own donor officers and admins; with
+    `on_behalf` (imports), the coordination cell too."""
+    return is_donor_officer_of(user, donor_id) or (on_behalf and is_coordination_cell(user))
+
+
 def may_move(user: Actor, pledge: Any, to: str) -> bool:
     """Who may request each move: the cell accepts and declines; the donor withdraws; either commits
     or reports the progress of a financial pledge."""

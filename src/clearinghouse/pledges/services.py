@@ -311,12 +311,13 @@ def _as_data(pledge: Pledge, releasable_to: list[Participant], tranches: list[An
     }
 
 
-def _donor_for(actor: Actor, value: Any) -> Participant:
-    """The donor of a new pledge: must be the donor officer's own participant (admins: any)."""
-    if not policies.may_enter(actor):
+def _donor_for(actor: Actor, value: Any, *, on_behalf: bool = False) -> Participant:
+    """The donor of a new pledge: must be the donor officer's own participant (admins: any; with
+    `on_behalf`, an import, the coordination cell: any)."""
+    if not (policies.may_import(actor) if on_behalf else policies.may_enter(actor)):
         raise PermissionDenied("Only donor officers enter pledges.")
     donor = participant_cleaning.participant(value, "donor")
-    if not is_donor_officer_of(actor, donor.pk):
+    if not policies.may_enter_for(actor, donor.pk, on_behalf=on_behalf):
         raise PermissionDenied(
             f"A donor officer of {signed_in(actor).participant.code} cannot enter pledges for {donor.code}."
         )
@@ -363,14 +364,19 @@ def _create(actor: Actor, donor: Participant, data: dict[str, Any]) -> Pledge:
 
 
 def create_pledges(
-    *, actor: Actor, rows: Sequence[dict[str, Any]], catalog: LoadedCatalog | None = None
+    *,
+    actor: Actor,
+    rows: Sequence[dict[str, Any]],
+    catalog: LoadedCatalog | None = None,
+    on_behalf: bool = False,
 ) -> list[Pledge]:
     """Create offered pledges in bulk (spreadsheet imports): each row checked and valued exactly as
     `create_pledge` does, one audit event each, written with bulk inserts.
 
     Every row is checked before anything is written; the refused ones raise `RowErrors` (by index
     in `rows`) and nothing is written. `catalog` (item types, prices, participants read once) may
-    be shared by the batches of one import.
+    be shared by the batches of one import. `on_behalf` (imports): the coordination cell may
+    create pledges for any donor; each event names the cell's officer as actor, the donor as owner.
     """
     catalog = catalog or LoadedCatalog()
     donors: dict[str, Participant] = {}
@@ -381,7 +387,9 @@ def create_pledges(
             try:
                 cleaning.check_fields(data, FIELDS)
                 code = str(data.get("donor") or "").strip().upper()
-                donor = donors.get(code) or donors.setdefault(code, _donor_for(actor, data.get("donor")))
+                donor = donors.get(code) or donors.setdefault(
+                    code, _donor_for(actor, data.get("donor"), on_behalf=on_behalf)
+                )
                 values, releasable_to, tranches = _clean(data, catalog)
             except DomainError as exc:
                 errors.append((index, exc))
@@ -495,13 +503,19 @@ def _move(actor: Actor, pledge: Pledge, to: str, *, reason: str, stated: str = "
 
 
 def update_pledge(
-    *, actor: Actor, pledge_id: int, changes: dict[str, Any], if_match: str | None = None
+    *,
+    actor: Actor,
+    pledge_id: int,
+    changes: dict[str, Any],
+    if_match: str | None = None,
+    on_behalf: bool = False,
 ) -> Pledge:
-    """Change some fields of the actor's own pledge; the whole record is validated and valued again."""
+    """Change some fields of the actor's own pledge; the whole record is validated and valued again.
+    `on_behalf` (imports): the coordination cell may change any donor's pledge."""
     cleaning.check_fields(changes, FIELDS)
     with transaction.atomic():
         pledge = _locked_pledge(actor, pledge_id)
-        if not is_donor_officer_of(actor, pledge.owner_id):
+        if not policies.may_enter_for(actor, pledge.owner_id, on_behalf=on_behalf):
             raise PermissionDenied("Only the donor's own officers change a pledge.")
         check_if_match(pledge, if_match)
         old_releasable_to = list(pledge.releasable_to.all())

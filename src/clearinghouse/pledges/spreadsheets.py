@@ -157,9 +157,12 @@ TABLE = tabular.TableKind(
 
 
 def may_import(actor: Actor) -> None:
-    """Only donor officers (for their own participant) and admins import pledges."""
-    if not policies.may_enter(actor):
-        raise PermissionDenied("Only donor officers import pledges (for their own participant).")
+    """Donor officers import pledges for their own participant; the coordination cell and admins
+    for any donor (on the donor's behalf: the audit names who imported and the pledge its donor)."""
+    if not policies.may_import(actor):
+        raise PermissionDenied(
+            "Only donor officers (for their own participant) and the coordination cell import pledges."
+        )
 
 
 def import_file(
@@ -210,7 +213,9 @@ def _writer(actor: Actor) -> tabular.Writer:
                         changes = {
                             k: v for k, v in data.items() if not (k == "earmark" and cleaning.blank(v))
                         }
-                        pledge = services.update_pledge(actor=actor, pledge_id=found[0], changes=changes)
+                        pledge = services.update_pledge(
+                            actor=actor, pledge_id=found[0], changes=changes, on_behalf=True
+                        )
                 except DomainError as exc:
                     refused.append((number, exc))
                     continue
@@ -218,7 +223,9 @@ def _writer(actor: Actor) -> tabular.Writer:
         if new:
             try:
                 with transaction.atomic():
-                    services.create_pledges(actor=actor, rows=[data for _, data in new], catalog=catalog)
+                    services.create_pledges(
+                        actor=actor, rows=[data for _, data in new], catalog=catalog, on_behalf=True
+                    )
             except RowErrors as exc:
                 refused += [(new[index][0], error) for index, error in exc.errors]
             except DomainError as exc:  # the database refused the batch as a whole

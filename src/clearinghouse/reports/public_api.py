@@ -18,12 +18,13 @@ from typing import Any, Literal
 
 from django.conf import settings
 from django.core.cache import cache
+from django.db import DatabaseError
 from django.http import HttpRequest, HttpResponse
 from ninja import Router, Schema
 from ninja.params.functions import Query
 from pydantic import Field
 
-from clearinghouse.core import clock
+from clearinghouse.core import busy, clock
 from clearinghouse.core.schemas import ErrorOut
 from clearinghouse.core.throttle import client_address
 from clearinghouse.core.validation import Id
@@ -109,12 +110,18 @@ def retry_after(request: HttpRequest) -> int | None:
     slot = int(moment // window)
     who = hashlib.sha256(client_address(request).encode()).hexdigest()[:32]
     key = f"public-api:{who}:{slot}"
-    cache.add(key, 0, window + 1)
     try:
-        count = cache.incr(key)
-    except ValueError:  # the entry expired between add and incr
-        cache.set(key, 1, window + 1)
-        count = 1
+        # A count on a read path: waits a moment at most for the (database cache's) lock; while
+        # long work holds it the request is let through uncounted rather than kept waiting.
+        with busy.quick_lock():
+            cache.add(key, 0, window + 1)
+            try:
+                count = cache.incr(key)
+            except ValueError:  # the entry expired between add and incr
+                cache.set(key, 1, window + 1)
+                count = 1
+    except DatabaseError:
+        return None
     if count <= limit:
         return None
     return max(1, math.ceil((slot + 1) * window - moment))

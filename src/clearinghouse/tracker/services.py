@@ -65,7 +65,7 @@ def import_kiel_release(*, actor: Actor, directory: Path) -> KielImportResult:
         code_for_tracker_name=lambda name: by_tracker_name.get(name.strip().casefold()),
     )
     limits.check_fits(parsed)
-    with transaction.atomic():
+    with transaction.atomic(), audit.deferred():  # the chain locked only to append, at the end
         existing = KielRelease.objects.select_for_update().filter(number=parsed.info.number).first()
         if existing is not None:
             if existing.digest == parsed.digest:
