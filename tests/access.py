@@ -122,6 +122,7 @@ PAGES: dict[str, Rule] = {
     # A background job's progress card (polled by the page that started it).
     "job-progress": Rule(JOB_READERS, setup=_job_id, denied=(404,)),
     "user-deactivate": Rule(ADMINS, setup=_new_account, denied=(403,)),
+    "user-role": Rule(ADMINS, setup=_new_account, denied=(403,)),
     # The spreadsheet upload page: donor officers import pledges, the recipient's officers
     # requirements; the others have nothing to import and get 403.
     "spreadsheet-import": Rule(

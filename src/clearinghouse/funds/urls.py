@@ -8,6 +8,8 @@ from clearinghouse.funds import views
 
 urlpatterns: list[URLPattern] = [
     path("funds/", views.fund_list, name="fund-list"),
+    path("funds/new/", views.fund_create, name="fund-create"),
+    path("funds/keys/new/", views.key_create, name="burden-key-create"),
     path("funds/keys/<slug:code>/", views.burden_key_detail, name="burden-key-detail"),
     path("funds/<slug:slug>/", views.fund_detail, name="fund-detail"),
     path("funds/<slug:slug>/shares/", views.fund_shares, name="fund-shares"),
