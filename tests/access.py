@@ -164,6 +164,7 @@ NOT_PAGES |= {
     "decision-close",
     # POST-only: a fund opt-out from the fund page (funds/tests/test_pages.py).
     "fund-opt-out",
+    "fund-opt-out-withdraw",
     # POST-only: propose and accept a handover from the governance page (governance/tests/test_handover.py).
     "handover-propose",
     "handover-accept",

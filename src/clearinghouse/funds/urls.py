@@ -17,6 +17,7 @@ urlpatterns: list[URLPattern] = [
     path("funds/<slug:slug>/contribute/", views.fund_contribute, name="fund-contribute"),
     path("funds/<slug:slug>/credit-pledge/", views.fund_credit_pledge, name="fund-credit-pledge"),
     path("funds/<slug:slug>/opt-out/", views.fund_opt_out, name="fund-opt-out"),
+    path("funds/<slug:slug>/opt-out/withdraw/", views.fund_opt_out_cancel, name="fund-opt-out-withdraw"),
     path(
         "funds/<slug:slug>/contributions/<int:contribution_id>/reverse/",
         views.fund_reverse_contribution,

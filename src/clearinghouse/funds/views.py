@@ -17,7 +17,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from clearinghouse.core import clock
 from clearinghouse.core.actors import Actor, is_signed_in
-from clearinghouse.core.errors import DomainError
+from clearinghouse.core.errors import DomainError, InvalidInput, NotFound
 from clearinghouse.core.forms import without_field
 from clearinghouse.core.pages import act
 from clearinghouse.funds import selectors, services
@@ -249,6 +249,30 @@ def fund_opt_out(request: HttpRequest, slug: str) -> HttpResponse:
             decision=request.POST.get("decision", ""),
         ),
         done="Opt-out recorded.",
+        default=reverse("fund-detail", args=[fund.slug]),
+    )
+
+
+@login_required
+@require_POST
+def fund_opt_out_cancel(request: HttpRequest, slug: str) -> HttpResponse:
+    """Withdraw a member's opt-out from the fund page (finance officers): it owes its key share again
+    (the same service as `DELETE /api/v1/funds/{slug}/opt-outs/{participant}`)."""
+    fund = _fund(request, slug)
+    if not _can_write(request.user):
+        raise DjangoPermissionDenied
+    participant = request.POST.get("participant", "")
+
+    def withdraw() -> None:
+        try:
+            services.cancel_opt_out(actor=request.user, slug=fund.slug, participant=participant)
+        except NotFound as exc:  # the fund is visible: a member without an opt-out is a message
+            raise InvalidInput(exc.message, field="participant") from exc
+
+    return act(
+        request,
+        withdraw,
+        done=f"Opt-out of {participant} withdrawn: it owes its key share again.",
         default=reverse("fund-detail", args=[fund.slug]),
     )
 

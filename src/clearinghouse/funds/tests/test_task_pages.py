@@ -114,3 +114,22 @@ def test_burden_key_errors_name_the_line_and_the_participant(
     r = client.post(reverse("burden-key-create"), again)
     assert r.status_code == 422 and "already has a version" in r.content.decode()
     assert not BurdenKeyVersion.objects.filter(key__code="new-key").exists()
+
+
+def test_an_opt_out_is_withdrawn_from_the_fund_page(personas: dict[str, Any], page_client: Any) -> None:
+    from clearinghouse.funds.models import FundOptOut
+    from clearinghouse.funds.tests.factories import opt_out
+
+    trio_fund(personas["admin"])
+    opt_out(personas["admin"], "trio", "POL")
+    withdraw = reverse("fund-opt-out-withdraw", args=["trio"])
+    assert withdraw not in page_client(personas["analyst"]).get("/funds/trio/").content.decode()
+    assert page_client(personas["analyst"]).post(withdraw, {"participant": "POL"}).status_code == 403
+    finance = page_client(personas["finance"])
+    assert withdraw in finance.get("/funds/trio/").content.decode()
+    r = finance.post(withdraw, {"participant": "FRA"}, follow=True)
+    assert "FRA has not opted out" in r.content.decode() and FundOptOut.objects.count() == 1
+    r = finance.post(withdraw, {"participant": "POL"})
+    assert r.status_code == 302 and not FundOptOut.objects.exists()
+    event = AuditEvent.objects.filter(object_type="funds.fundoptout", action="delete").get()
+    assert event.actor == "finance" and event.before is not None
