@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from clearinghouse.clearing.choices import ProposalState
+from clearinghouse.clearing.choices import RUN_STATUS_LABELS, ProposalState
 from clearinghouse.clearing.models import ClearingRun, Proposal
 from clearinghouse.core import clock
 from clearinghouse.core.actors import Actor
@@ -41,15 +41,6 @@ REASONS: dict[str, str] = {
     "whole_units": "Only a fraction of a unit is left short: offers come in whole units.",
 }
 
-# The solver's status words.
-STATUSES = {
-    "optimal": "Optimal",
-    "feasible": "Feasible (not proven optimal)",
-    "infeasible": "Infeasible",
-    "time_limit": "Stopped at the time limit",
-    "empty": "Nothing to match",
-}
-
 TIMINGS = {"build_seconds": "built in", "solve_seconds": "solved in"}
 
 # What a run is built from: a change to one of these after the run may make it stale.
@@ -67,7 +58,7 @@ def reason_text(code: str) -> str:
 
 
 def status_text(status: str) -> str:
-    return STATUSES.get(status, status.replace("_", " ").capitalize())
+    return RUN_STATUS_LABELS.get(status, status.replace("_", " ").capitalize())
 
 
 def timings_text(timings: dict[str, Any]) -> str:
