@@ -95,6 +95,9 @@ API: dict[tuple[str, str], Rule] = {
         denied=(403,),
     ),
     ("POST", "/api/v1/users/{username}/deactivate"): Rule(ADMINS, setup=_new_account),
+    ("POST", "/api/v1/users/{username}/role"): Rule(
+        ADMINS, setup=_new_account, body=lambda p: {"role": "auditor"}
+    ),
     ("DELETE", "/api/v1/tokens/{token_id}"): Rule(frozenset({"analyst", "admin"}), setup=_token_id),
     ("GET", "/api/v1/audit/events"): Rule(AUDITORS),
     ("GET", "/api/v1/audit/verify"): Rule(AUDITORS),

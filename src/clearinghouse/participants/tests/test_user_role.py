@@ -60,3 +60,20 @@ def test_role_from_the_command_line(personas: dict[str, Any]) -> None:
     call_command("user", "role", "ana", "coordinator", stdout=out)
     assert "Coordinator" in out.getvalue()
     assert User.objects.get(username="ana").role == "coordinator"
+
+
+def test_role_through_the_api(personas: dict[str, Any], api_client: Any) -> None:
+    create_user(actor=None, username="ana", participant="USA", role="analyst", password=None)
+    admin = api_client(personas["admin"])
+    r = admin.post("/api/v1/users/ana/role", {"role": "nope"}, content_type="application/json")
+    assert r.status_code == 422
+    r = admin.post("/api/v1/users/ana/role", {"role": "coordinator"}, content_type="application/json")
+    assert r.status_code == 200 and r.json()["role"] == "coordinator"
+    r = admin.post("/api/v1/users/admin/role", {"role": "analyst"}, content_type="application/json")
+    assert r.status_code == 409
+    assert (
+        api_client(personas["analyst"])
+        .post("/api/v1/users/ana/role", {"role": "admin"}, content_type="application/json")
+        .status_code
+        == 403
+    )
