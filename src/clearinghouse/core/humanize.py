@@ -108,3 +108,33 @@ def record_ref(prefix: str, pk: Any) -> str:
     """The one identifier of a record on every page, as the clearing engine's explanations spell
     it: `R12` a requirement, `P7` a pledge, `A3` an allocation, `D5` a delivery."""
     return f"{prefix}{pk}" if pk not in (None, "") else "—"
+
+
+def plain_value(value: Any) -> str:
+    """A stored JSON value (an audit snapshot's field) in words, never a Python repr: lists joined by
+    commas, objects as `key: value; …`, nothing as a dash, true/false as yes/no."""
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, list | tuple):
+        return ", ".join(plain_value(v) for v in value) or "—"
+    if isinstance(value, dict):
+        return "; ".join(f"{k}: {plain_value(v)}" for k, v in value.items()) or "—"
+    return str(value)
+
+
+def field_changes(before: Any, after: Any) -> list[tuple[str, str, str]]:
+    """An audit event's change as rows (field, before, after) in words; unchanged fields left out
+    when both sides are there."""
+    old = before if isinstance(before, dict) else {}
+    new = after if isinstance(after, dict) else {}
+    both = bool(old) and bool(new)
+    rows = []
+    for key in list(old) + [k for k in new if k not in old]:
+        if both and old.get(key) == new.get(key):
+            continue
+        rows.append(
+            (str(key), plain_value(old.get(key)) if old else "", plain_value(new.get(key)) if new else "")
+        )
+    return rows

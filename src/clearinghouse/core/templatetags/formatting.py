@@ -95,3 +95,15 @@ def decimal_plain(value: Any) -> str:
         return ""
     number = Decimal(str(value))
     return format(number.normalize(), "f") if number == number else str(value)
+
+
+@register.filter
+def plain_value(value: Any) -> str:
+    """A stored JSON value in words (`DEU: 40; FRA: 60`, `a, b`), never a Python repr."""
+    return humanize.plain_value(value)
+
+
+@register.simple_tag
+def field_changes(before: Any, after: Any) -> list[tuple[str, str, str]]:
+    """`{% field_changes e.before e.after as rows %}`: (field, before, after) in words."""
+    return humanize.field_changes(before, after)

@@ -100,3 +100,13 @@ def test_ref_of_a_record_finds_its_prefix() -> None:
 
     template = Template("{% load formatting %}{{ p|ref }} {{ r|ref }}")
     assert template.render(Context({"p": Pledge(pk=7), "r": Requirement(pk=3)})) == "P7 R3"
+
+
+def test_stored_values_in_words_never_a_python_repr() -> None:
+    assert humanize.plain_value({"DEU": "40", "FRA": "60"}) == "DEU: 40; FRA: 60"
+    assert humanize.plain_value(["in_kind", "financial"]) == "in_kind, financial"
+    assert humanize.plain_value(None) == "—" and humanize.plain_value(True) == "yes"
+    assert humanize.field_changes({"role": "analyst", "x": 1}, {"role": "auditor", "x": 1}) == [
+        ("role", "analyst", "auditor")
+    ]
+    assert humanize.field_changes(None, {"weights": {"DEU": "1"}}) == [("weights", "", "DEU: 1")]

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from django.core.management import call_command
 from django.urls import reverse
+from tests.page_text import python_structures
 
 from clearinghouse.core.models import AuditEvent
 from clearinghouse.participants.models import User
@@ -28,8 +29,13 @@ def test_an_admin_grants_another_role_and_it_is_audited(personas: dict[str, Any]
     assert ana.role == "auditor" and not ana.is_superuser
     event = AuditEvent.objects.filter(object_type="participants.user", action="role_change").get()
     assert event.before["role"] == "analyst" and event.after["role"] == "auditor" and event.actor == "admin"
-    # The new role takes effect at once: the auditor reads the audit page the analyst could not.
-    assert page_client(ana).get(reverse("audit")).status_code == 200
+    # The new role takes effect at once: the auditor reads the audit page the analyst could not, and
+    # the change is there in words (a table of fields), not as a Python dict.
+    audit_page = page_client(ana).get(reverse("audit") + "?object_type=participants.user")
+    assert audit_page.status_code == 200
+    html = audit_page.content.decode()
+    assert "<td><code>role</code></td><td>analyst</td><td>auditor</td>" in html
+    assert not python_structures(html), python_structures(html)
 
 
 def test_role_errors_and_refusals(personas: dict[str, Any], page_client: Any) -> None:
