@@ -121,3 +121,14 @@ def test_the_python_structure_check_can_fail() -> None:
     assert python_structures("<p>{'a': 1}</p>") and python_structures("<td>Decimal('1.5')</td>")
     assert python_structures("<td title=\"['x']\">x</td>")
     assert not python_structures("<script>var a = {'a': 1}; b = ['x'];</script><p>48 % → 74 %</p>")
+
+
+def test_explanations_link_every_requirement_and_pledge() -> None:
+    from clearinghouse.clearing.templatetags.clearing_tags import linked_refs
+
+    html = linked_refs("R12@2027-03 is short: P7 went to R3 <b>")
+    assert html == (
+        '<a href="/requirements/12/">R12@2027-03</a> is short: <a href="/pledges/7/">P7</a> went to '
+        '<a href="/requirements/3/">R3</a> &lt;b&gt;'
+    )
+    assert linked_refs("PR12 XP7") == "PR12 XP7"
