@@ -96,6 +96,9 @@ API: dict[tuple[str, str], Rule] = {
         denied=(403,),
     ),
     ("POST", "/api/v1/users/{username}/deactivate"): Rule(ADMINS, setup=_new_account),
+    ("POST", "/api/v1/users/{username}/role"): Rule(
+        ADMINS, setup=_new_account, body=lambda p: {"role": "auditor"}
+    ),
     ("DELETE", "/api/v1/tokens/{token_id}"): Rule(frozenset({"analyst", "admin"}), setup=_token_id),
     ("GET", "/api/v1/audit/events"): Rule(AUDITORS),
     ("GET", "/api/v1/audit/verify"): Rule(AUDITORS),
@@ -123,6 +126,7 @@ PAGES: dict[str, Rule] = {
     # A background job's progress card (polled by the page that started it).
     "job-progress": Rule(JOB_READERS, setup=_job_id, denied=(404,)),
     "user-deactivate": Rule(ADMINS, setup=_new_account, denied=(403,)),
+    "user-role": Rule(ADMINS, setup=_new_account, denied=(403,)),
     # The spreadsheet upload page: donor officers import pledges (the coordination cell on donors'
     # behalf), the recipient's officers requirements; the others have nothing to import and get 403.
     "spreadsheet-import": Rule(
@@ -168,6 +172,7 @@ NOT_PAGES |= {
     "decision-close",
     # POST-only: a fund opt-out from the fund page (funds/tests/test_pages.py).
     "fund-opt-out",
+    "fund-opt-out-withdraw",
     # POST-only: propose and accept a handover from the governance page (governance/tests/test_handover.py).
     "handover-propose",
     "handover-accept",

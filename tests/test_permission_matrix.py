@@ -12,6 +12,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from tests.access import API, NOT_PAGES, PAGES
 from tests.access_rules import Rule
+from tests.page_text import python_structures
 
 pytestmark = pytest.mark.django_db
 
@@ -112,6 +113,10 @@ def test_page_matrix(name: str, personas: dict[str, Any], page_client: Any) -> N
             pass
         status = response.status_code
         assert status != 500
+        if status == 200 and "html" in response.get("Content-Type", ""):
+            # No page shows a Python structure (a dict's or list's repr, a Decimal(...)) to anyone.
+            found = python_structures(response.content.decode())
+            assert not found, f"page {name} as {persona} shows Python structures: {found[:3]}"
         if persona in rule.expect:
             ok = status in rule.expect[persona]
         elif persona == "anonymous":

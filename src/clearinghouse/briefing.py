@@ -157,7 +157,7 @@ def since_previous(meeting: Meeting, user: Any) -> SincePrevious:
 def _pledge_line(p: Any) -> str:
     what = f"{p.quantity} x {p.item_type.name}" if p.item_type_id else f"{p.amount} {p.currency}"
     value = f", EUR {p.value_eur:,.0f}" if p.value_eur is not None else ""
-    return f"#{p.pk} {p.owner.code}: {what}{value} ({p.status}; {p.releasability})"
+    return f"P{p.pk} {p.owner.code}: {what}{value} ({p.status}; {p.releasability})"
 
 
 def pdf(data: SincePrevious, user: Any) -> bytes:
@@ -289,7 +289,7 @@ def _record_sections(doc: Any, data: SincePrevious, epw: float) -> None:
     h("Deliveries")
     for d in data.deliveries:
         pledge = d.allocation.pledge
-        line(f"{d.delivered_on}: {d.quantity} of pledge #{pledge.pk} ({pledge.owner.code})")
+        line(f"{d.delivered_on}: {d.quantity} of pledge P{pledge.pk} ({pledge.owner.code})")
     if not data.deliveries:
         line("None visible to this reader.")
     h("Fund compliance")

@@ -30,6 +30,7 @@ urlpatterns = [
     path("account/password/", views_account.account_password, name="account-password"),
     path("account/sessions/<int:session_id>/end/", views_account.session_revoke, name="session-revoke"),
     path("users/", views_users.user_list, name="user-list"),
+    path("users/<str:username>/role/", views_users.user_role, name="user-role"),
     path("users/<str:username>/deactivate/", views_users.user_deactivate, name="user-deactivate"),
     path("participants/", participant_views.participant_list, name="participant-list"),
     path("participants/<str:code>/", participant_views.participant_detail, name="participant-detail"),

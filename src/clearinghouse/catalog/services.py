@@ -196,3 +196,54 @@ def _load_dependent_needs(types: dict[str, ItemType], actor: Actor | None) -> li
             )
         )
     return outcomes
+
+
+def can_revise_prices(user: Actor | None) -> bool:
+    """Who revises the reference price list: the coordination cell (its coordinators) and admins."""
+    from clearinghouse.participants.permissions import is_coordination_cell
+
+    return is_coordination_cell(user)
+
+
+def revise_price(
+    *,
+    actor: Actor,
+    item_type: str,
+    unit_value: Any,
+    currency: str,
+    valid_from: Any,
+    source: str,
+) -> ItemPrice:
+    """Add a reference unit value of an item type from a date (a price revision).
+
+    A revision is a new dated entry: earlier entries, and the valuations made with them, never
+    change. One entry per item type and date (a second on the same date is a conflict)."""
+    from clearinghouse.core import cleaning
+    from clearinghouse.core.errors import Conflict, PermissionDenied
+
+    if not can_revise_prices(actor):
+        raise PermissionDenied("Only the coordination cell or an admin revises reference prices.")
+    code = str(item_type or "").strip().upper()
+    item = ItemType.objects.filter(code=code).first()
+    if item is None:
+        raise InvalidInput(f"item_type: unknown item type {item_type!r}", field="item_type")
+    currency = str(currency or "").strip().upper()
+    if len(currency) != 3 or pycountry.currencies.get(alpha_3=currency) is None:
+        raise InvalidInput(f"currency: {currency!r} is not an ISO 4217 code", field="currency")
+    value = cleaning.money(unit_value, "unit_value", currency=currency)
+    day = cleaning.date(valid_from, "valid_from")
+    source_text = cleaning.text(source, "source", max_length=300, multiline=False)
+    if not source_text:
+        raise InvalidInput("source: say where the price comes from", field="source")
+    with transaction.atomic():
+        if ItemPrice.objects.filter(item_type=item, valid_from=day).exists():
+            raise Conflict(
+                f"{item.code} already has a reference price from {day.isoformat()}; "
+                "a revision takes another date.",
+                field="valid_from",
+            )
+        price = ItemPrice.objects.create(
+            item_type=item, unit_value=value, currency=currency, source=source_text, valid_from=day
+        )
+        audit.record(actor=actor, action="create", obj=price, after=audit.snapshot(price))
+    return price

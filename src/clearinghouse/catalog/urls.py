@@ -8,4 +8,5 @@ from clearinghouse.catalog import views
 
 urlpatterns: list[URLPattern] = [
     path("catalog/", views.catalog_list, name="catalog-list"),
+    path("catalog/prices/new/", views.price_revise, name="catalog-price-revise"),
 ]

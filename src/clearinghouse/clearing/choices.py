@@ -18,3 +18,13 @@ class ProposalState(models.TextChoices):
     PROPOSED = "proposed", "Proposed"
     ACCEPTED = "accepted", "Accepted"
     REFUSED = "refused", "Refused (data changed since the run)"
+
+
+# The solver's status words (stored as the engine gives them), for people.
+RUN_STATUS_LABELS = {
+    "optimal": "Optimal",
+    "feasible": "Feasible (not proven optimal)",
+    "infeasible": "Infeasible",
+    "time_limit": "Stopped at the time limit",
+    "empty": "Nothing to match",
+}

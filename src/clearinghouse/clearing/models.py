@@ -9,7 +9,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from clearinghouse.clearing.choices import ProposalState, RunKind
+from clearinghouse.clearing.choices import RUN_STATUS_LABELS, ProposalState, RunKind
 from clearinghouse.core.actors import Actor
 from clearinghouse.core.fields import ExactDecimalField
 from clearinghouse.core.models import RestrictedModel
@@ -51,6 +51,11 @@ class ClearingRun(RestrictedModel):
 
     def __str__(self) -> str:
         return f"Run {self.pk} ({self.kind})"
+
+    @property
+    def status_label(self) -> str:
+        """The solver's status in words ("Optimal", "Stopped at the time limit")."""
+        return RUN_STATUS_LABELS.get(self.status, self.status.replace("_", " ").capitalize())
 
     @classmethod
     def view_q(cls, user: Actor | None) -> Q | None:

@@ -12,7 +12,8 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
-from clearinghouse.clearing import jobs, selectors, services
+from clearinghouse.catalog.models import CapabilityArea
+from clearinghouse.clearing import jobs, review, selectors, services
 from clearinghouse.clearing.forms import RunForm, ScenarioForm
 from clearinghouse.clearing.models import ClearingRun
 from clearinghouse.core import jobs as core_jobs
@@ -76,7 +77,9 @@ def clearing_home(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def run_detail(request: HttpRequest, run_id: int) -> HttpResponse:
-    """A run: its proposals (to accept), what stays short and why, or a scenario's comparison."""
+    """Review a run: its proposals by capability area and priority (to accept), its impact on coverage,
+    a warning when the data changed since it ran, what stays short and why in words, or a scenario
+    side by side with its baseline."""
     _cell_reader(request)
     run = selectors.get_run(user=request.user, run_id=run_id)
     shortfalls = run.explanations.get("shortfalls", []) if isinstance(run.explanations, dict) else []
@@ -84,15 +87,29 @@ def run_detail(request: HttpRequest, run_id: int) -> HttpResponse:
     # A consumption requirement's months (R12@2027-03) link to their requirement.
     known = elements.get("requirements", {})
     shortfalls = [
-        {**s, "requirement_pk": known.get(s["requirement"], {}).get("pk", str(s["requirement"])[1:])}
+        {
+            **s,
+            "requirement_pk": known.get(s["requirement"], {}).get("pk", str(s["requirement"])[1:]),
+            "reason_text": review.reason_text(str(s.get("reason", ""))),
+        }
         for s in shortfalls
     ]
+    proposals = list(selectors.proposal_list(user=request.user, run=run))
+    capability_names = dict(CapabilityArea.objects.values_list("code", "name"))
     context = {
         "run": run,
-        "proposals": selectors.proposal_list(user=request.user, run=run),
+        "status_text": review.status_text(run.status),
+        "timings_text": review.timings_text(run.timings or {}),
+        "proposals": proposals,
+        "groups": review.proposal_groups(proposals),
+        "impact": review.coverage_impact(user=request.user, run=run, proposals=proposals)
+        if run.kind == "baseline"
+        else None,
+        "changed": review.changes_since(run),
+        "scenario_text": review.scenario_sentences(run.scenario),
         "shortfalls": shortfalls,
         "requirements_meta": elements.get("requirements", {}),
-        "comparison": selectors.comparison_view(run.comparison),
+        "comparison": review.label_comparison(selectors.comparison_view(run.comparison), capability_names),
         "can_accept": ClearingRun.write_q(request.user, "change") is not None and run.kind == "baseline",
         "history": selectors.run_history(run=run),
     }

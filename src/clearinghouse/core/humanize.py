@@ -78,3 +78,71 @@ def noun(count: int, singular: str, plural: str | None = None) -> str:
 def count_of(count: int, singular: str, plural: str | None = None, *, localize: bool = False) -> str:
     """`1 proposal`, `1,200 units`."""
     return f"{_grouped(Decimal(int(count)), 0, localize)} {noun(count, singular, plural)}"
+
+
+HUNDRED = Decimal(100)
+
+
+def percent(value: Any, places: int | None = None) -> str:
+    """A percentage (already × 100) with sensible precision: `48 %` from 10 up, `4.5 %` from 1, `0.25 %`
+    below; never rounded to 0 % or 100 % unless it is exactly that (`99.6 %`, `< 0.01 %`); a dash for
+    nothing. `places` fixes the decimals instead."""
+    number = _decimal(value)
+    if number is None or not number.is_finite():
+        return "—"
+    if places is not None:
+        return f"{number.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP):,} %"
+    if number == 0 or number == HUNDRED:
+        return f"{int(number)} %"
+    size = abs(number)
+    if size < Decimal("0.01"):
+        return "< 0.01 %" if number > 0 else "> −0.01 %"
+    decimals = 0 if size >= 10 else 1 if size >= 1 else 2
+    rounded = number.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
+    # Not quite all, not quite none: one more decimal rather than a misleading 100 % or 0 %.
+    while rounded in (HUNDRED, 0, -HUNDRED) and decimals < 4:
+        decimals += 1
+        rounded = number.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
+    return f"{rounded:,} %"
+
+
+def share(value: Any, places: int | None = None) -> str:
+    """A fraction (0.485) as a percentage (`49 %`), with `percent`'s precision."""
+    number = _decimal(value)
+    return "—" if number is None or not number.is_finite() else percent(number * HUNDRED, places)
+
+
+def record_ref(prefix: str, pk: Any) -> str:
+    """The one identifier of a record on every page, as the clearing engine's explanations spell
+    it: `R12` a requirement, `P7` a pledge, `A3` an allocation, `D5` a delivery."""
+    return f"{prefix}{pk}" if pk not in (None, "") else "—"
+
+
+def plain_value(value: Any) -> str:
+    """A stored JSON value (an audit snapshot's field) in words, never a Python repr: lists joined by
+    commas, objects as `key: value; …`, nothing as a dash, true/false as yes/no."""
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, list | tuple):
+        return ", ".join(plain_value(v) for v in value) or "—"
+    if isinstance(value, dict):
+        return "; ".join(f"{k}: {plain_value(v)}" for k, v in value.items()) or "—"
+    return str(value)
+
+
+def field_changes(before: Any, after: Any) -> list[tuple[str, str, str]]:
+    """An audit event's change as rows (field, before, after) in words; unchanged fields left out
+    when both sides are there."""
+    old = before if isinstance(before, dict) else {}
+    new = after if isinstance(after, dict) else {}
+    both = bool(old) and bool(new)
+    rows = []
+    for key in list(old) + [k for k in new if k not in old]:
+        if both and old.get(key) == new.get(key):
+            continue
+        rows.append(
+            (str(key), plain_value(old.get(key)) if old else "", plain_value(new.get(key)) if new else "")
+        )
+    return rows

@@ -17,11 +17,18 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from clearinghouse.core import clock
 from clearinghouse.core.actors import Actor, is_signed_in
-from clearinghouse.core.errors import DomainError
+from clearinghouse.core.errors import DomainError, InvalidInput, NotFound
+from clearinghouse.core.forms import without_field
 from clearinghouse.core.pages import act
 from clearinghouse.funds import selectors, services
 from clearinghouse.funds.choices import ContributionKind
-from clearinghouse.funds.forms import CashContributionForm, PledgeCreditForm, ReversalForm
+from clearinghouse.funds.forms import (
+    CashContributionForm,
+    FundForm,
+    KeyVersionForm,
+    PledgeCreditForm,
+    ReversalForm,
+)
 from clearinghouse.funds.models import Fund
 from clearinghouse.funds.schemas import status_dict
 
@@ -51,7 +58,7 @@ def fund_list(request: HttpRequest) -> HttpResponse:
         except DomainError:
             status = None
         rows.append((fund, status))
-    return render(request, "funds/fund_list.html", {"rows": rows})
+    return render(request, "funds/fund_list.html", {"rows": rows, "can_write": _can_write(request.user)})
 
 
 def number(value: Decimal | None) -> float | None:
@@ -151,8 +158,77 @@ def fund_contributions(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 def _apply_error(form: Form, exc: DomainError) -> None:
-    field = exc.field if exc.field in form.fields else None
-    form.add_error(field, exc.message)
+    """A service's refusal beside the field it names (`weights.DEU` beside `weights`), else on top."""
+    name = (exc.field or "").split(".")[0]
+    field = name if name in form.fields else None
+    form.add_error(field, without_field(exc.message, exc.field) if field else exc.message)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def fund_create(request: HttpRequest) -> HttpResponse:
+    """Create a fund (finance officers and admins): the same service as `POST /api/v1/funds` and
+    `clearinghouse fund create`; each refusal is shown beside its field."""
+    if not _can_write(request.user):
+        raise DjangoPermissionDenied
+    form = FundForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            fund = services.create_fund(actor=request.user, data=form.data_for_service())
+        except DomainError as exc:
+            _apply_error(form, exc)
+        else:
+            messages.success(request, f"Fund {fund.name} created.")
+            return redirect(reverse("fund-detail", args=[fund.slug]))
+    context = {
+        "form": form,
+        "title": "New fund",
+        "intro": "The target is split evenly over the years and shared out by the burden key over the "
+        "contributing group's members; the key must have a version in force for every year.",
+        "button": "Create fund",
+        "cancel_url": reverse("fund-list"),
+    }
+    return render(request, "core/form_page.html", context, status=422 if form.errors else 200)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def key_create(request: HttpRequest) -> HttpResponse:
+    """Add a burden key version (creating the key with its first one; finance officers and admins):
+    GDP of a year, or a fixed table of weights. The same service as `POST /api/v1/burden-keys`."""
+    if not _can_write(request.user):
+        raise DjangoPermissionDenied
+    form = KeyVersionForm(request.POST or None, initial={"key": request.GET.get("key", "")})
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            version = services.create_key_version(
+                actor=request.user,
+                key=data["key"],
+                name=data["name"],
+                effective_year=data["effective_year"],
+                kind=data["kind"],
+                gdp_year=data["gdp_year"],
+                weights=data["weights"] or None,
+                source=data["source"],
+                notes=data["notes"],
+            )
+        except DomainError as exc:
+            _apply_error(form, exc)
+        else:
+            messages.success(
+                request, f"Burden key {version.key.code}: version from {version.effective_year} added."
+            )
+            return redirect(reverse("burden-key-detail", args=[version.key.code]))
+    context = {
+        "form": form,
+        "title": "New burden key version",
+        "intro": "A version holds from its year until the next one; earlier versions and the shares "
+        "computed with them stay as they were.",
+        "button": "Add version",
+        "cancel_url": reverse("fund-list"),
+    }
+    return render(request, "core/form_page.html", context, status=422 if form.errors else 200)
 
 
 @login_required
@@ -173,6 +249,30 @@ def fund_opt_out(request: HttpRequest, slug: str) -> HttpResponse:
             decision=request.POST.get("decision", ""),
         ),
         done="Opt-out recorded.",
+        default=reverse("fund-detail", args=[fund.slug]),
+    )
+
+
+@login_required
+@require_POST
+def fund_opt_out_cancel(request: HttpRequest, slug: str) -> HttpResponse:
+    """Withdraw a member's opt-out from the fund page (finance officers): it owes its key share again
+    (the same service as `DELETE /api/v1/funds/{slug}/opt-outs/{participant}`)."""
+    fund = _fund(request, slug)
+    if not _can_write(request.user):
+        raise DjangoPermissionDenied
+    participant = request.POST.get("participant", "")
+
+    def withdraw() -> None:
+        try:
+            services.cancel_opt_out(actor=request.user, slug=fund.slug, participant=participant)
+        except NotFound as exc:  # the fund is visible: a member without an opt-out is a message
+            raise InvalidInput(exc.message, field="participant") from exc
+
+    return act(
+        request,
+        withdraw,
+        done=f"Opt-out of {participant} withdrawn: it owes its key share again.",
         default=reverse("fund-detail", args=[fund.slug]),
     )
 
@@ -282,5 +382,10 @@ def burden_key_detail(request: HttpRequest, code: str) -> HttpResponse:
     return render(
         request,
         "funds/key_detail.html",
-        {"key": key, "versions": [(v, totals[v.pk]) for v in versions], "funds": key.funds.all()},
+        {
+            "key": key,
+            "versions": [(v, totals[v.pk]) for v in versions],
+            "funds": key.funds.all(),
+            "can_write": _can_write(request.user),
+        },
     )

@@ -18,6 +18,7 @@ from clearinghouse.participants.schemas import (
     MandateOut,
     MeOut,
     ParticipantOut,
+    RoleIn,
     UserCreatedOut,
     UserIn,
     UserOut,
@@ -97,3 +98,13 @@ def deactivate_user(request: HttpRequest, username: str) -> dict[str, Any]:
     if not selectors.user_list(user=request.user).filter(username=username).exists():
         raise NotFound("Account not found.")
     return _user_out(services.deactivate_user(actor=request.user, username=username))
+
+
+@users_router.post(
+    "/{username}/role", response={200: UserOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
+)
+def change_role(request: HttpRequest, username: str, payload: RoleIn) -> dict[str, Any]:
+    """Give an account another role (admins; not one's own): audited as `role_change`."""
+    if not selectors.user_list(user=request.user).filter(username=username).exists():
+        raise NotFound("Account not found.")
+    return _user_out(services.change_role(actor=request.user, username=username, role=str(payload.role)))

@@ -70,5 +70,11 @@ class UserIn(Schema):
     email: str = Field("", max_length=254)
 
 
+class RoleIn(Schema):
+    """Another role for an account (it replaces the one held)."""
+
+    role: Role
+
+
 class UserCreatedOut(UserOut):
     password: str = Field(description="The generated password. Shown once: hand it over now.")

@@ -286,3 +286,33 @@ def reset_password(*, actor: Actor | None, username: str) -> NewAccount:
             after={"sessions_ended": ended},
         )
     return NewAccount(user=user, password=password)
+
+
+def change_role(*, actor: Actor | None, username: str, role: str) -> User:
+    """Grant an account another role (one role per account: the new one replaces the old; admins, or
+    the CLI operator). An admin cannot change its own role, so the last admin never locks itself out;
+    the change holds from the account's next request."""
+    if actor is not None and not (is_signed_in(actor) and actor.has_role(Role.ADMIN)):
+        raise PermissionDenied("Only an admin can change roles.")
+    if role not in Role.values:
+        raise InvalidInput(f"role: unknown role {role!r}; use one of {', '.join(Role.values)}", field="role")
+    with transaction.atomic():
+        user = User.objects.select_for_update().filter(username=username).first()
+        if user is None:
+            raise InvalidInput(f"No account named {username!r}.", field="username")
+        if actor is not None and user.pk == actor.pk:
+            raise Conflict("You cannot change your own role.", field="role")
+        if user.role == role:
+            return user
+        before = audit.snapshot(user, exclude=("password", "last_login"))
+        user.role = role
+        user.is_staff = user.is_superuser = role == Role.ADMIN
+        user.save(update_fields=["role", "is_staff", "is_superuser"])
+        audit.record(
+            actor=actor,
+            action="role_change",
+            obj=user,
+            before=before,
+            after=audit.snapshot(user, exclude=("password", "last_login")),
+        )
+    return user

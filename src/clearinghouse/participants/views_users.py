@@ -1,9 +1,11 @@
-"""Pages for admins: accounts of every participant (create with a generated password, deactivate)."""
+"""Pages for admins: accounts of every participant (create with a generated password, change the
+role, deactivate)."""
 
 from __future__ import annotations
 
 from django import forms
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
@@ -62,6 +64,43 @@ def user_list(request: HttpRequest) -> HttpResponse:
             "mfa_roles": settings.MFA_REQUIRED_ROLES,
         },
     )
+
+
+class RoleForm(forms.Form):
+    """Another role for an account (one role per account: it replaces the one held)."""
+
+    role = forms.ChoiceField(choices=Role.choices)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def user_role(request: HttpRequest, username: str) -> HttpResponse:
+    """Grant an account another role (admins): the same service as `clearinghouse user role`; audited,
+    and in force from the account's next request. An admin does not change its own role here."""
+    _require_admin(request)
+    account = selectors.user_list(user=request.user).filter(username=username).first()
+    if account is None:
+        raise Http404
+    form = RoleForm(request.POST or None, initial={"role": account.role})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.change_role(actor=request.user, username=username, role=form.cleaned_data["role"])
+        except DomainError as exc:
+            form.add_error("role" if exc.field == "role" else None, exc.message)
+        else:
+            messages.success(
+                request, f"{account.username} now holds the role {Role(form.cleaned_data['role']).label}."
+            )
+            return redirect("user-list")
+    context = {
+        "form": form,
+        "title": f"Role of {account.username}",
+        "intro": f"{account.username} acts for {account.participant.code} as {account.get_role_display()}. "
+        "An account holds one role: the one chosen here replaces it. Admins hold every power.",
+        "button": "Change role",
+        "cancel_url": reverse("user-list"),
+    }
+    return render(request, "core/form_page.html", context, status=422 if form.errors else 200)
 
 
 @login_required

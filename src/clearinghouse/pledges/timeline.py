@@ -64,25 +64,25 @@ def _entry(event: Any, *, on_requirement: bool) -> dict[str, Any]:
     elif kind == "pledges.allocation":
         if action == "create":
             other = (
-                f"of pledge #{after.get('pledge_id')}"
+                f"of pledge P{after.get('pledge_id')}"
                 if on_requirement
-                else f"to requirement #{after.get('requirement_id')}"
+                else f"to requirement R{after.get('requirement_id')}"
             )
-            text, badge = f"Allocated {_units(after.get('quantity'))} {other} (allocation #{oid})", "medium"
+            text, badge = f"Allocated {_units(after.get('quantity'))} {other} (allocation A{oid})", "medium"
         elif action == "update":
-            text = f"Allocation #{oid}: {before.get('quantity')} → {_units(after.get('quantity'))}"
+            text = f"Allocation A{oid}: {before.get('quantity')} → {_units(after.get('quantity'))}"
         elif action == "delete":
-            text = f"Allocation #{oid} released ({_units(before.get('quantity'))})"
+            text = f"Allocation A{oid} released ({_units(before.get('quantity'))})"
     elif kind == "pledges.delivery":
         if action == "create":
             text = (
-                f"Delivered {_units(after.get('quantity'))} on {after.get('delivered_on')} (delivery #{oid})"
+                f"Delivered {_units(after.get('quantity'))} on {after.get('delivered_on')} (delivery D{oid})"
             )
             badge = "warn"
         elif action == "confirm":
-            text, badge = f"Receipt of delivery #{oid} confirmed", "ok"
+            text, badge = f"Receipt of delivery D{oid} confirmed", "ok"
         elif action == "update":
-            text = f"Delivery #{oid} corrected: " + ", ".join(_changed(before, after))
+            text = f"Delivery D{oid} corrected: " + ", ".join(_changed(before, after))
     return {
         "when": event.created_at,
         "actor": event.actor,

@@ -208,7 +208,7 @@ def _form_page(
         except DomainError as exc:
             form.add_service_error(exc)
         else:
-            messages.success(request, f"Pledge #{pledge.pk} saved.")
+            messages.success(request, f"Pledge P{pledge.pk} saved.")
             return redirect("pledge-detail", pledge_id=pledge.pk)
     return render(
         request,
@@ -295,7 +295,7 @@ def pledge_edit(request: HttpRequest, pledge_id: int) -> HttpResponse:
         request,
         form=form,
         save=lambda: _update(request, pledge, form),
-        title=f"Edit pledge #{pledge.pk}",
+        title=f"Edit pledge P{pledge.pk}",
         validate_url=validate_url,
         cancel_url=reverse("pledge-detail", args=[pledge.pk]),
     )
@@ -330,7 +330,7 @@ def _move_consequences(pledge: Pledge, to: str, allocations: list[Any]) -> list[
         pending = [a for a in allocations if a.quantity > a.delivered_quantity]
         if pending:
             units = sum(a.quantity - a.delivered_quantity for a in pending)
-            targets = ", ".join(f"#{a.requirement_id}" for a in pending)
+            targets = ", ".join(f"R{a.requirement_id}" for a in pending)
             lines.append(
                 f"{units} allocated {noun(units, 'unit')} not yet delivered "
                 f"{'is' if units == 1 else 'are'} released from "
@@ -357,8 +357,8 @@ def pledge_transition(request: HttpRequest, pledge_id: int) -> HttpResponse:
         allocations = list(selectors.allocation_list(user=request.user, pledge=pledge.pk))
         what = f"{pledge.quantity} × {pledge.item_type.code}" if pledge.item_type else pledge.purpose
         confirmation = Confirmation(
-            title=f"{CONFIRMED_MOVES[to]} pledge #{pledge.pk}",
-            question=f"{CONFIRMED_MOVES[to]} pledge #{pledge.pk} of {pledge.owner.code}"
+            title=f"{CONFIRMED_MOVES[to]} pledge P{pledge.pk}",
+            question=f"{CONFIRMED_MOVES[to]} pledge P{pledge.pk} of {pledge.owner.code}"
             + (f" ({what})" if what else "")
             + f", now {pledge.get_status_display().lower()}?",
             consequences=_move_consequences(pledge, to, allocations),
@@ -374,14 +374,14 @@ def pledge_transition(request: HttpRequest, pledge_id: int) -> HttpResponse:
             lambda reason: services.transition_pledge(
                 actor=request.user, pledge_id=pledge.pk, to=to, reason=reason
             ),
-            done=f"Pledge #{pledge_id} is now {label}.",
+            done=f"Pledge P{pledge_id} is now {label}.",
         )
     return act(
         request,
         lambda: services.transition_pledge(
             actor=request.user, pledge_id=pledge_id, to=to, reason=request.POST.get("reason", "")
         ),
-        done=f"Pledge #{pledge_id} is now {label}.",
+        done=f"Pledge P{pledge_id} is now {label}.",
         default=_detail_url(pledge_id),
     )
 
@@ -394,8 +394,8 @@ def _cell_allocation(request: HttpRequest, allocation_id: int) -> Any:
 
 def _allocation_label(a: Any) -> str:
     return (
-        f"allocation #{a.pk} (pledge #{a.pledge_id} of {a.pledge.owner.code} → "
-        f"requirement #{a.requirement_id})"
+        f"allocation A{a.pk} (pledge P{a.pledge_id} of {a.pledge.owner.code} → "
+        f"requirement R{a.requirement_id})"
     )
 
 
@@ -407,13 +407,13 @@ def allocation_release(request: HttpRequest, allocation_id: int) -> HttpResponse
     back = back_to(request, _detail_url(a.pledge_id))
     freed = a.quantity - a.delivered_quantity
     consequences = [
-        f"They become free on pledge #{a.pledge_id} and open again on requirement #{a.requirement_id}.",
+        f"They become free on pledge P{a.pledge_id} and open again on requirement R{a.requirement_id}.",
         f"The {a.delivered_quantity} delivered {noun(a.delivered_quantity, 'unit')} stay allocated."
         if a.delivered_quantity
         else "Nothing was delivered: the allocation is removed.",
     ]
     confirmation = Confirmation(
-        title=f"Release allocation #{a.pk}",
+        title=f"Release allocation A{a.pk}",
         question=f"Release the {freed} undelivered {noun(freed, 'unit')} of {_allocation_label(a)}?",
         consequences=consequences,
         action=reverse("allocation-release", args=[a.pk]),
@@ -426,7 +426,7 @@ def allocation_release(request: HttpRequest, allocation_id: int) -> HttpResponse
         request,
         confirmation,
         lambda reason: services.release_allocation(actor=request.user, allocation_id=a.pk, reason=reason),
-        done=f"Allocation #{a.pk} released.",
+        done=f"Allocation A{a.pk} released.",
     )
 
 
@@ -437,7 +437,7 @@ def allocation_change(request: HttpRequest, allocation_id: int) -> HttpResponse:
     a = _cell_allocation(request, allocation_id)
     back = back_to(request, _detail_url(a.pledge_id))
     confirmation = Confirmation(
-        title=f"Change allocation #{a.pk}",
+        title=f"Change allocation A{a.pk}",
         question=f"Change {_allocation_label(a)} from {a.quantity} {noun(a.quantity, 'unit')}?",
         consequences=[
             f"It cannot go below the {a.delivered_quantity} delivered {noun(a.delivered_quantity, 'unit')}.",
@@ -470,7 +470,7 @@ def allocation_change(request: HttpRequest, allocation_id: int) -> HttpResponse:
             reason=reason,
         ),
         done=lambda changed: (
-            f"Allocation #{a.pk} now has {changed.quantity} {noun(changed.quantity, 'unit')}."
+            f"Allocation A{a.pk} now has {changed.quantity} {noun(changed.quantity, 'unit')}."
         ),
     )
 
@@ -494,7 +494,7 @@ def pledge_allocate(request: HttpRequest, pledge_id: int) -> HttpResponse:
             quantity=request.POST.get("quantity"),
             notes=request.POST.get("notes", ""),
         ),
-        done=f"Pledge #{pledge_id} allocated to requirement #{requirement}.",
+        done=f"Pledge P{pledge_id} allocated to requirement R{requirement}.",
         default=_detail_url(pledge_id),
     )
 
@@ -528,7 +528,7 @@ def delivery_record(request: HttpRequest, pledge_id: int) -> HttpResponse:
         return _detail_page(
             request, pledge_id, delivery_form={"values": values, "errors": {field: exc.message}}
         )
-    messages.success(request, f"Delivery recorded against allocation #{allocation.pk}.")
+    messages.success(request, f"Delivery recorded against allocation A{allocation.pk}.")
     return redirect(_detail_url(pledge_id))
 
 
@@ -540,6 +540,6 @@ def delivery_confirm(request: HttpRequest, delivery_id: int) -> HttpResponse:
     return act(
         request,
         lambda: services.confirm_delivery(actor=request.user, delivery_id=delivery_id),
-        done=f"Receipt of delivery #{delivery_id} confirmed.",
+        done=f"Receipt of delivery D{delivery_id} confirmed.",
         default=_detail_url(delivery.allocation.pledge_id),
     )

@@ -113,6 +113,6 @@ def requirement_allocate(request: HttpRequest, requirement_id: int) -> HttpRespo
             quantity=request.POST.get("quantity"),
             notes=request.POST.get("notes", ""),
         ),
-        done=f"Pledge #{pledge} allocated to requirement #{requirement_id}.",
+        done=f"Pledge P{pledge} allocated to requirement R{requirement_id}.",
         default=reverse("requirement-detail", args=[requirement_id]),
     )

@@ -137,7 +137,7 @@ def _form_page(
         except DomainError as exc:
             form.add_service_error(exc)
         else:
-            messages.success(request, f"Requirement #{requirement.pk} saved.")
+            messages.success(request, f"Requirement R{requirement.pk} saved.")
             return redirect("requirement-detail", requirement_id=requirement.pk)
     return render(
         request,
@@ -206,7 +206,7 @@ def requirement_edit(request: HttpRequest, requirement_id: int) -> HttpResponse:
         request,
         form=form,
         save=lambda: _update(request, requirement.pk, form),
-        title=f"Edit requirement #{requirement.pk}",
+        title=f"Edit requirement R{requirement.pk}",
         validate_url=validate_url,
         cancel_url=reverse("requirement-detail", args=[requirement.pk]),
     )
@@ -228,8 +228,8 @@ def requirement_cancel(request: HttpRequest, requirement_id: int) -> HttpRespons
     requirement = _editable(request, requirement_id)
     detail = reverse("requirement-detail", args=[requirement.pk])
     confirmation = Confirmation(
-        title=f"Cancel requirement #{requirement.pk}",
-        question=f"Cancel requirement #{requirement.pk}"
+        title=f"Cancel requirement R{requirement.pk}",
+        question=f"Cancel requirement R{requirement.pk}"
         + (f" ({requirement.external_ref})" if requirement.external_ref else "")
         + f": {requirement.quantity} {requirement.unit} of {requirement.capability.name}?",
         consequences=[
@@ -249,5 +249,5 @@ def requirement_cancel(request: HttpRequest, requirement_id: int) -> HttpRespons
         lambda reason: services.cancel_requirement(
             actor=request.user, requirement_id=requirement.pk, reason=reason
         ),
-        done=f"Requirement #{requirement.pk} cancelled.",
+        done=f"Requirement R{requirement.pk} cancelled.",
     )

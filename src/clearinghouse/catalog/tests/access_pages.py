@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.access_rules import ALL, Rule
+from tests.access_rules import ALL, COORDINATION, Rule
 
 
 def _catalog(personas: dict[str, Any]) -> dict[str, Any]:
@@ -16,4 +16,6 @@ def _catalog(personas: dict[str, Any]) -> dict[str, Any]:
 
 PAGES: dict[str, Rule] = {
     "catalog-list": Rule(ALL, setup=_catalog),
+    # Price revisions: the coordination cell and admins.
+    "catalog-price-revise": Rule(COORDINATION, setup=_catalog, denied=(403,)),
 }

@@ -27,6 +27,21 @@ def share(value: Any) -> str:
 
 
 @register.filter
+def share_pct(value: Any) -> str:
+    """A share as a percentage with sensible precision (`50 %`, `4.5 %`); the exact share on the
+    shares page (`share`)."""
+    return humanize.share(value)
+
+
+@register.filter
+def money_short(value: Any, currency: str = "") -> Any:
+    """`1.50 m EUR` with the exact amount in the tooltip (core formatting's `money`)."""
+    from clearinghouse.core.templatetags.formatting import money as short
+
+    return short(value, currency)
+
+
+@register.filter
 def pct(value: Any) -> str:
     """A percentage to 2 decimals with the sign; a dash when undefined."""
     if value is None:

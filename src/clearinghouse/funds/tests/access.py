@@ -151,4 +151,6 @@ PAGES: dict[str, Rule] = {
     "fund-credit-pledge": Rule(FINANCE, setup=_fund, denied=(403,)),
     "fund-contribution-reverse": Rule(FINANCE, setup=_contribution, denied=(403,)),
     "burden-key-detail": Rule(ALL, setup=_key),
+    "fund-create": Rule(FINANCE, denied=(403,)),
+    "burden-key-create": Rule(FINANCE, denied=(403,)),
 }

@@ -90,9 +90,9 @@ def test_pledge_links_to_its_meeting_and_the_page_shows_since_previous(
     r = page_client(bodies["donor_pol"]).get(f"/governance/meetings/{second.pk}/")
     assert r.status_code == 200
     html = r.content.decode()
-    assert f"#{pledge.pk}</a>" in html and "Pending item" in html
+    assert f"P{pledge.pk}</a>" in html and "Pending item" in html
     assert "the previous meeting" in html and f"/governance/meetings/{_first.pk}/" in html
-    assert f"#{hidden.pk}</a>" not in html  # DEU's owner-only pledge: not for POL
+    assert f"P{hidden.pk}</a>" not in html  # DEU's owner-only pledge: not for POL
     assert f"/governance/decisions/{decision.pk}/" in html
 
 
@@ -122,8 +122,8 @@ def test_briefing_pack_content_and_releasability(
         "Fund compliance",
         "Decisions pending",
         "Endorse winter list",
-        f"#{shared.pk} USA",
-        f"#{secret.pk} DEU",
+        f"P{shared.pk} USA",
+        f"P{secret.pk} DEU",
     ):
         assert expected in text, expected
     assert all("Marking: OWNER" in page for page in pages)
@@ -132,12 +132,12 @@ def test_briefing_pack_content_and_releasability(
     call_command("briefing", str(second.pk), "--output", str(out), "--as", "donor_pol")
     pages = _pdf_text(out.read_bytes())
     text = "\n".join(pages)
-    assert f"#{shared.pk} USA" in text and f"#{secret.pk} DEU" not in text
+    assert f"P{shared.pk} USA" in text and f"P{secret.pk} DEU" not in text
     assert all("Marking: CONTACT GROUP" in page for page in pages)
     # The public pack: no contact-group pledge at all.
     call_command("briefing", str(second.pk), "--output", str(out))
     text = "\n".join(_pdf_text(out.read_bytes()))
-    assert f"#{shared.pk}" not in text and "Marking: PUBLIC" in text
+    assert f"P{shared.pk}" not in text and "Marking: PUBLIC" in text
 
 
 def test_the_secretariat_records_a_meeting_from_the_meetings_page(

@@ -90,7 +90,7 @@ def test_a_pledge_is_entered_accepted_allocated_committed_delivered_and_confirme
     steps = [
         "Pledge entered: offered",
         "offered → accepted",
-        f"Allocated 100 units to requirement #{requirement.pk}",
+        f"Allocated 100 units to requirement R{requirement.pk}",
         "accepted → committed",
         "Delivered 100 units",
         "committed → in_delivery",

@@ -109,7 +109,7 @@ def test_delivering_two_batteries_derives_an_interceptor_rate_and_a_second_deliv
         "added": 2 * n,
     }
     html = page_client(personas["recipient"]).get(f"/requirements/{derived.pk}/").content.decode()
-    assert f"derived from delivery #{first.pk} of 2 AD-PATRIOT" in html
+    assert f"derived from delivery D{first.pk} of 2 AD-PATRIOT" in html
 
 
 def test_a_delivery_in_another_month_derives_its_own_months(personas: dict[str, Any]) -> None:

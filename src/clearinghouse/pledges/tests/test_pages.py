@@ -68,7 +68,7 @@ def test_transition_actions(personas: dict[str, Any], page_client: Any) -> None:
     assert page_client(personas["donor_usa"]).post(url, {"to": "accepted"}).status_code == 403
     coordinator = page_client(personas["coordinator"])
     response = coordinator.post(url, {"to": "accepted"}, follow=True)
-    assert f"Pledge #{pledge.pk} is now accepted." in response.content.decode()
+    assert f"Pledge P{pledge.pk} is now accepted." in response.content.decode()
     pledge.refresh_from_db()
     assert pledge.status == "accepted"
     response = coordinator.post(url, {"to": "declined"}, follow=True)
@@ -119,11 +119,11 @@ def test_allocate_deliver_and_confirm_from_the_pages(personas: dict[str, Any], p
     steps = [
         "Pledge entered: offered",
         "offered → accepted",
-        f"Allocated 100 units to requirement #{requirement.pk}",
+        f"Allocated 100 units to requirement R{requirement.pk}",
         "Delivered 100 units on 2024-05-02",
         "accepted → in_delivery",
         "in_delivery → delivered (all units allocated and delivered)",
-        f"Receipt of delivery #{delivery.pk} confirmed",
+        f"Receipt of delivery D{delivery.pk} confirmed",
     ]
     positions = [timeline.index(s) for s in steps]
     assert positions == sorted(positions)

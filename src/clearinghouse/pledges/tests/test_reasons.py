@@ -160,7 +160,7 @@ def test_decline_asks_first_and_needs_a_reason(personas: dict[str, Any], page_cl
     ask = coordinator.post(url, {"to": "declined"})
     assert ask.status_code == 200
     html = ask.content.decode()
-    assert 'id="confirm-form"' in html and f"Decline pledge #{pledge.pk} of USA" in html
+    assert 'id="confirm-form"' in html and f"Decline pledge P{pledge.pk} of USA" in html
     assert '<textarea name="reason"' in html and "required" in html
     assert 'name="csrfmiddlewaretoken"' in html and 'name="confirmed" value="yes"' in html
     no_inline_script(html)
@@ -186,7 +186,7 @@ def test_withdraw_tells_what_it_releases(personas: dict[str, Any], page_client: 
     url = reverse("pledge-transition", args=[allocation.pledge_id])
     html = donor.post(url, {"to": "withdrawn"}).content.decode()
     assert (
-        f"50 allocated units not yet delivered are released from requirement #{allocation.requirement_id}"
+        f"50 allocated units not yet delivered are released from requirement R{allocation.requirement_id}"
         in (html)
     )
     assert page_client(personas["coordinator"]).post(url, {"to": "withdrawn"}).status_code == 403
@@ -199,7 +199,7 @@ def test_cancel_requirement_asks_and_shows_the_reason(personas: dict[str, Any], 
     recipient = page_client(personas["recipient"])
     url = reverse("requirement-cancel", args=[requirement.pk])
     html = recipient.post(url).content.decode()
-    assert f"Cancel requirement #{requirement.pk}" in html and "cannot be reopened" in html
+    assert f"Cancel requirement R{requirement.pk}" in html and "cannot be reopened" in html
     no_inline_script(html)
     assert not Requirement.objects.get(pk=requirement.pk).cancelled
     assert 'id="err-reason"' in recipient.post(url, {"confirmed": "yes"}).content.decode()

@@ -83,7 +83,7 @@ def test_the_detail_shows_allocations_deliveries_and_the_lifecycle(
     timeline = html.split('id="timeline"')[1]
     entries = [
         "Requirement entered",
-        f"Allocated 200 units of pledge #{allocation.pledge_id} (allocation #{allocation.pk})",
+        f"Allocated 200 units of pledge P{allocation.pledge_id} (allocation A{allocation.pk})",
         "Delivered 80 units on 2024-03-01",
     ]
     positions = [timeline.index(e) for e in entries]
@@ -244,7 +244,7 @@ def test_cancel_and_allocate_actions(board: dict[str, Any], page_client: Any) ->
     r155.refresh_from_db()
     assert r155.allocated_quantity == 120
     page = coordinator.get(response["Location"]).content.decode()
-    assert f"Pledge #{pledge.pk} allocated to requirement #{r155.pk}." in page
+    assert f"Pledge P{pledge.pk} allocated to requirement R{r155.pk}." in page
     # The recipient cannot cancel while allocated units are not delivered: the service says why.
     recipient = page_client(personas["recipient"])
     response = recipient.post(

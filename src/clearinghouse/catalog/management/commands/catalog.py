@@ -15,7 +15,7 @@ from clearinghouse.core.money import money_text
 
 
 class Command(ClearinghouseCommand):
-    help = "List the catalog's item types, or load the shipped catalog (idempotent)."
+    help = "List the catalog's item types, load the shipped catalog (idempotent) or revise a price."
 
     def add_arguments(self, parser: CommandParser) -> None:
         sub = parser.add_subparsers(dest="sub", required=True)
@@ -24,8 +24,29 @@ class Command(ClearinghouseCommand):
         lst.add_argument("--capability", default=None, help="Only this capability area (code).")
         load = sub.add_parser("load", help="Load catalog/data/*.csv (idempotent, audited).")
         load.add_argument("--as", dest="as_user", metavar="USERNAME", required=True)
+        price = sub.add_parser("price", help="Revise a reference price: a new entry from a date (audited).")
+        price.add_argument("item_type", metavar="ITEM_TYPE")
+        price.add_argument("unit_value", metavar="UNIT_VALUE")
+        price.add_argument("--currency", default="EUR")
+        price.add_argument("--from", dest="valid_from", required=True, metavar="YYYY-MM-DD")
+        price.add_argument("--source", required=True)
+        price.add_argument("--as", dest="as_user", metavar="USERNAME", required=True)
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if options["sub"] == "price":
+            p = services.revise_price(
+                actor=self.acting_user(options),
+                item_type=options["item_type"],
+                unit_value=options["unit_value"],
+                currency=options["currency"],
+                valid_from=options["valid_from"],
+                source=options["source"],
+            )
+            self.stdout.write(
+                f"{p.item_type.code}: {money_text(p.unit_value, p.currency)} {p.currency} "
+                f"from {p.valid_from.isoformat()}"
+            )
+            return
         if options["sub"] == "load":
             counts = services.load_catalog(actor=self.acting_user(options))
             self.stdout.write(

@@ -16,7 +16,10 @@ from clearinghouse.participants.models import User
 
 
 class Command(ClearinghouseCommand):
-    help = "Create, deactivate or list accounts; reset a lost second factor. Every change is audited."
+    help = (
+        "Create, deactivate or list accounts, change their role; reset a lost second factor. "
+        "Every change is audited."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         sub = parser.add_subparsers(dest="sub", required=True)
@@ -35,7 +38,10 @@ class Command(ClearinghouseCommand):
             "reset-password", help="Give an account a new generated password (the last line); sessions end."
         )
         password.add_argument("username")
-        for p in (create, deactivate, reset, password):
+        role = sub.add_parser("role", help="Give an account another role (it replaces the one it holds).")
+        role.add_argument("username")
+        role.add_argument("role", choices=Role.values)
+        for p in (create, deactivate, reset, password, role):
             p.add_argument(
                 "--as",
                 dest="as_user",
@@ -63,6 +69,9 @@ class Command(ClearinghouseCommand):
         elif sub == "deactivate":
             user = services.deactivate_user(actor=actor, username=options["username"])
             self.stdout.write(f"Account {user.username} deactivated; its sessions and tokens no longer work.")
+        elif sub == "role":
+            user = services.change_role(actor=actor, username=options["username"], role=options["role"])
+            self.stdout.write(f"Account {user.username} is now {user.get_role_display()}.")
         elif sub == "reset-password":
             new = services.reset_password(actor=actor, username=options["username"])
             self.stdout.write(f"New password of {new.user.username} (shown once; its sessions ended):")
