@@ -102,7 +102,9 @@ def proposal_groups(proposals: list[Proposal]) -> list[ProposalGroup]:
                 capability=r.capability.code,
                 capability_name=r.capability.name,
                 priority=r.priority,
-                priority_label=Priority(r.priority).label if r.priority in Priority.values else r.priority,
+                priority_label=str(Priority(r.priority).label)
+                if r.priority in Priority.values
+                else r.priority,
             )
         group.proposals.append(p)
     return [groups[k] for k in sorted(groups)]
