@@ -19,6 +19,7 @@ APPS = [
     "requirements",
     "pledges",
     "packages",
+    "logistics",
     "clearing",
     "funds",
     "frameworks",
