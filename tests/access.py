@@ -169,6 +169,13 @@ NOT_PAGES |= {
     "handover-accept",
     "package-transition",
     "package-contract",
+    # POST-only: logistics forms of the shipments pages (logistics/tests/test_pages.py).
+    "shipment-create",
+    "shipment-carrier-import",
+    "shipment-event",
+    "shipment-receipt",
+    "shipment-resolve",
+    "shipment-end-use",
 }
 # Operator endpoints, not pages: /healthz and /readyz answer everyone (probes), /metrics only the
 # networks in CLEARINGHOUSE_METRICS_ALLOWED (tested in core/tests/test_health_metrics_logs.py).

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Router
+from ninja import Router, Status
 
 from clearinghouse.core.schemas import ErrorOut
 from clearinghouse.core.validation import Id
@@ -55,10 +55,10 @@ def list_sites(request: HttpRequest, kind: SiteKind | None = None) -> list[dict[
 
 
 @sites_router.post("", response={201: SiteOut, **ERRORS})
-def create_site(request: HttpRequest, payload: SiteIn) -> tuple[int, dict[str, Any]]:
+def create_site(request: HttpRequest, payload: SiteIn) -> Status:
     """Add a site, owned by your participant (donor and recipient officers, the coordination cell)."""
     site = services.create_site(actor=request.user, data=payload.dict())
-    return 201, site_out(site)
+    return Status(201, site_out(site))
 
 
 def _shipment(request: HttpRequest, shipment_id: int) -> dict[str, Any]:
@@ -97,11 +97,11 @@ def list_shipments(
 
 
 @shipments_router.post("", response={201: ShipmentOut, **ERRORS})
-def create_shipment(request: HttpRequest, payload: ShipmentIn) -> tuple[int, dict[str, Any]]:
+def create_shipment(request: HttpRequest, payload: ShipmentIn) -> Status:
     """Ship units of an allocation (the pledge's donor officers, the coordination cell); more than the
     allocation's units not yet shipped is a 409 naming what is left."""
     shipment = services.create_shipment(actor=request.user, data=payload.dict())
-    return 201, _shipment(request, shipment.pk)
+    return Status(201, _shipment(request, shipment.pk))
 
 
 @shipments_router.get("/{shipment_id}", response={200: ShipmentOut, 404: ErrorOut})
@@ -165,7 +165,7 @@ def list_end_use_checks(
 
 
 @end_use_router.post("", response={201: EndUseCheckOut, **ERRORS})
-def create_end_use_check(request: HttpRequest, payload: EndUseCheckIn) -> tuple[int, dict[str, Any]]:
+def create_end_use_check(request: HttpRequest, payload: EndUseCheckIn) -> Status:
     """Record an end-use check of a delivery (the pledge's donor officers)."""
     check = services.record_end_use_check(
         actor=request.user,
@@ -174,4 +174,4 @@ def create_end_use_check(request: HttpRequest, payload: EndUseCheckIn) -> tuple[
         units_verified=payload.units_verified,
         finding=payload.finding,
     )
-    return 201, selectors.end_use_dict(selectors.end_use_checks(user=request.user).get(pk=check.pk))
+    return Status(201, selectors.end_use_dict(selectors.end_use_checks(user=request.user).get(pk=check.pk)))

@@ -36,7 +36,7 @@ ORDER = (
     ShipmentState.HANDED_OVER,
     ShipmentState.RECEIVED,
 )
-RANK = {state: n for n, state in enumerate(ORDER)}
+RANK: dict[str, int] = {str(state): n for n, state in enumerate(ORDER)}
 # On the way: dispatched and not yet received, lost or returned.
 MOVING = (
     ShipmentState.DISPATCHED,

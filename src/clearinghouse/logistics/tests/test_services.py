@@ -67,7 +67,7 @@ def test_receipt_with_damage_makes_a_delivery_and_a_discrepancy(personas: dict[s
     )
     s.refresh_from_db()
     assert (s.state, s.received, s.damaged, s.discrepancy) == ("received", 28, 3, 5)
-    delivery = Delivery.objects.get(pk=s.delivery_id)
+    delivery = Delivery.objects.get(pk=s.delivery_id or 0)
     assert delivery.quantity == 25 and delivery.confirmed
     s.allocation.refresh_from_db()
     assert s.allocation.delivered_quantity == 25
@@ -75,7 +75,7 @@ def test_receipt_with_damage_makes_a_delivery_and_a_discrepancy(personas: dict[s
     # A replacement ships the 5 missing units: room for exactly them.
     services.resolve_discrepancy(actor=personas["donor_usa"], shipment_id=s.pk, resolution="replacement")
     s.refresh_from_db()
-    replacement = Shipment.objects.get(pk=s.replacement_id)
+    replacement = Shipment.objects.get(pk=s.replacement_id or 0)
     assert replacement.quantity == 5 and replacement.state == "planned"
     assert list(selectors.discrepancy_list(user=personas["coordinator"])) == []
     assert services.unshipped(s.allocation) == 50 - 30
