@@ -4,6 +4,7 @@ discrepancies, end-use checks, and what is where for an allocation, pledge or re
 from __future__ import annotations
 
 from collections import defaultdict
+from decimal import Decimal
 from typing import Any
 
 from django.db.models import Q, QuerySet
@@ -169,22 +170,33 @@ def end_use_dict(c: EndUseCheck) -> dict[str, Any]:
     }
 
 
-def units_by_requirement(*, user: Actor, requirement_ids: list[int]) -> dict[int, dict[str, int]]:
-    """For each requirement, units of the shipments the user may see: shipped (dispatched or later,
-    not lost or returned), in transit (on the way) and received (serviceable units received)."""
-    out: dict[int, dict[str, int]] = defaultdict(lambda: {"shipped": 0, "in_transit": 0, "received": 0})
+def units_by_requirement(*, user: Actor, requirement_ids: list[int]) -> dict[int, dict[str, Decimal]]:
+    """For each requirement, in its own units (pledge units × the allocation's factor), what the
+    shipments the user may see carry: shipped (dispatched or later, not lost or returned), in transit
+    (on the way) and received (serviceable units received)."""
+    out: dict[int, dict[str, Decimal]] = defaultdict(
+        lambda: {"shipped": Decimal(0), "in_transit": Decimal(0), "received": Decimal(0)}
+    )
     qs = (
         Shipment.objects.restrict(user, "view")
         .filter(allocation__requirement_id__in=requirement_ids)
         .exclude(state__in=(ShipmentState.PLANNED, *VOID))
-        .values_list("pk", "allocation__requirement_id", "state", "quantity", "received", "damaged")
+        .values_list(
+            "pk",
+            "allocation__requirement_id",
+            "allocation__factor",
+            "state",
+            "quantity",
+            "received",
+            "damaged",
+        )
         .distinct()
     )
-    for _, req, state, quantity, received, damaged in qs:
+    for _, req, factor, state, quantity, received, damaged in qs:
         row = out[req]
-        row["shipped"] += quantity
+        row["shipped"] += quantity * factor
         if state in MOVING:
-            row["in_transit"] += quantity
+            row["in_transit"] += quantity * factor
         elif state == ShipmentState.RECEIVED:
-            row["received"] += (received or 0) - (damaged or 0)
+            row["received"] += ((received or 0) - (damaged or 0)) * factor
     return dict(out)
