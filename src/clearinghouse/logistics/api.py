@@ -55,7 +55,7 @@ def list_sites(request: HttpRequest, kind: SiteKind | None = None) -> list[dict[
 
 
 @sites_router.post("", response={201: SiteOut, **ERRORS})
-def create_site(request: HttpRequest, payload: SiteIn) -> Status:
+def create_site(request: HttpRequest, payload: SiteIn) -> Status[Any]:
     """Add a site, owned by your participant (donor and recipient officers, the coordination cell)."""
     site = services.create_site(actor=request.user, data=payload.dict())
     return Status(201, site_out(site))
@@ -97,7 +97,7 @@ def list_shipments(
 
 
 @shipments_router.post("", response={201: ShipmentOut, **ERRORS})
-def create_shipment(request: HttpRequest, payload: ShipmentIn) -> Status:
+def create_shipment(request: HttpRequest, payload: ShipmentIn) -> Status[Any]:
     """Ship units of an allocation (the pledge's donor officers, the coordination cell); more than the
     allocation's units not yet shipped is a 409 naming what is left."""
     shipment = services.create_shipment(actor=request.user, data=payload.dict())
@@ -165,7 +165,7 @@ def list_end_use_checks(
 
 
 @end_use_router.post("", response={201: EndUseCheckOut, **ERRORS})
-def create_end_use_check(request: HttpRequest, payload: EndUseCheckIn) -> Status:
+def create_end_use_check(request: HttpRequest, payload: EndUseCheckIn) -> Status[Any]:
     """Record an end-use check of a delivery (the pledge's donor officers)."""
     check = services.record_end_use_check(
         actor=request.user,

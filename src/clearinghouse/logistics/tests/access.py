@@ -24,6 +24,12 @@ SITE_MAKERS = frozenset(
 _made: dict[str, int] = {}
 
 
+def _today() -> str:
+    from clearinghouse.core import clock
+
+    return clock.today().isoformat()
+
+
 def _allocation(personas: dict[str, Any]) -> dict[str, Any]:
     from clearinghouse.logistics.tests import factories
 
@@ -92,7 +98,7 @@ API: dict[tuple[str, str], Rule] = {
         setup=lambda p: _short(p) and {},
         body=lambda p: {
             "delivery": _made["delivery"],
-            "checked_on": "2024-06-01",
+            "checked_on": _today(),
             "units_verified": 20,
             "finding": "all in service",
         },

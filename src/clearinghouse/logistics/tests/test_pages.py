@@ -47,3 +47,13 @@ def test_sites_page_adds_a_site_and_hides_a_confidential_one(
     assert "USA-HUB-2" not in page_client(personas["recipient"]).get("/sites/").content.decode()
     r = donor.post("/sites/", {"code": "X", "name": "X", "kind": "hub", "country": "ZZZ"})
     assert r.status_code == 422 and "ISO 3166" in r.content.decode()
+
+
+def test_home_lists_receipts_to_record_and_overdue_shipments(
+    personas: dict[str, Any], page_client: Any
+) -> None:
+    factories.dispatched(personas)
+    home = page_client(personas["recipient"]).get("/").content.decode()
+    assert 'id="logistics-to-do"' in home
+    assert "1 shipment on the way: receipt to record" in home and "1 overdue shipment" in home
+    assert 'id="logistics-to-do"' not in page_client(personas["donor_deu"]).get("/").content.decode()
