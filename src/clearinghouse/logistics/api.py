@@ -1,12 +1,14 @@
 """API routes of logistics: sites, shipments (events, receipt, resolution), discrepancies, end-use checks."""
 
-from __future__ import annotations
-
+from collections.abc import Callable
 from typing import Any
 
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from ninja import Router, Status
+from ninja.pagination import paginate
 
+from clearinghouse.core.pagination import LimitOffsetPagination
 from clearinghouse.core.schemas import ErrorOut
 from clearinghouse.core.validation import Id
 from clearinghouse.logistics import selectors, services
@@ -30,6 +32,19 @@ discrepancies_router = Router(tags=["logistics"])
 end_use_router = Router(tags=["logistics"])
 
 ERRORS = {403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
+
+
+class Shown:
+    """A queryset shown as dicts, one page at a time (what the paginator slices and counts)."""
+
+    def __init__(self, qs: QuerySet[Any], show: Callable[[Any], dict[str, Any]]) -> None:
+        self.qs, self.show = qs, show
+
+    def __len__(self) -> int:
+        return int(self.qs.count())
+
+    def __getitem__(self, page: slice) -> list[dict[str, Any]]:
+        return [self.show(x) for x in self.qs[page]]
 
 
 def site_out(site: Site) -> dict[str, Any]:
@@ -66,7 +81,8 @@ def _shipment(request: HttpRequest, shipment_id: int) -> dict[str, Any]:
     return selectors.shipment_dict(shipment, selectors.visible_site_ids(request.user), events=True)
 
 
-@shipments_router.get("", response={200: list[ShipmentOut], 422: ErrorOut})
+@shipments_router.get("", response=list[ShipmentOut])
+@paginate(LimitOffsetPagination)
 def list_shipments(
     request: HttpRequest,
     state: ShipmentState | None = None,
@@ -77,7 +93,7 @@ def list_shipments(
     allocation: Id | None = None,
     pledge: Id | None = None,
     requirement: Id | None = None,
-) -> list[dict[str, Any]]:
+) -> Shown:
     """Shipments you may see, newest first: `state=in_transit`, `overdue=true` (on the way past the
     expected date), by capability area, by hub, with an open discrepancy, of an allocation, pledge or
     requirement. Sites you may not see are given as "withheld"."""
@@ -93,7 +109,7 @@ def list_shipments(
         pledge=pledge,
         requirement=requirement,
     )
-    return [selectors.shipment_dict(s, visible) for s in qs[:1000]]
+    return Shown(qs, lambda s: selectors.shipment_dict(s, visible))
 
 
 @shipments_router.post("", response={201: ShipmentOut, **ERRORS})
@@ -143,25 +159,21 @@ def resolve(request: HttpRequest, shipment_id: Id, payload: ResolutionIn) -> dic
     return _shipment(request, shipment_id)
 
 
-@discrepancies_router.get("", response={200: list[ShipmentOut], 422: ErrorOut})
-def list_discrepancies(request: HttpRequest, resolved: bool = False) -> list[dict[str, Any]]:
+@discrepancies_router.get("", response=list[ShipmentOut])
+@paginate(LimitOffsetPagination)
+def list_discrepancies(request: HttpRequest, resolved: bool = False) -> Shown:
     """Received shipments short or damaged: open ones (default) or `resolved=true`."""
     visible = selectors.visible_site_ids(request.user)
-    return [
-        selectors.shipment_dict(s, visible)
-        for s in selectors.discrepancy_list(user=request.user, resolved=resolved)
-    ]
+    qs = selectors.discrepancy_list(user=request.user, resolved=resolved)
+    return Shown(qs, lambda s: selectors.shipment_dict(s, visible))
 
 
-@end_use_router.get("", response={200: list[EndUseCheckOut], 422: ErrorOut})
-def list_end_use_checks(
-    request: HttpRequest, delivery: Id | None = None, pledge: Id | None = None
-) -> list[dict[str, Any]]:
+@end_use_router.get("", response=list[EndUseCheckOut])
+@paginate(LimitOffsetPagination)
+def list_end_use_checks(request: HttpRequest, delivery: Id | None = None, pledge: Id | None = None) -> Shown:
     """End-use checks of delivered units: the donor's own, and all to the cell and auditors."""
-    return [
-        selectors.end_use_dict(c)
-        for c in selectors.end_use_checks(user=request.user, delivery=delivery, pledge=pledge)
-    ]
+    qs = selectors.end_use_checks(user=request.user, delivery=delivery, pledge=pledge)
+    return Shown(qs, selectors.end_use_dict)
 
 
 @end_use_router.post("", response={201: EndUseCheckOut, **ERRORS})
