@@ -4,10 +4,12 @@ from collections.abc import Callable
 from typing import Any
 
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, JsonResponse
 from ninja import Router, Status
 from ninja.pagination import paginate
 
+from clearinghouse.core import idempotency
+from clearinghouse.core.etag import tag_created
 from clearinghouse.core.pagination import LimitOffsetPagination
 from clearinghouse.core.schemas import ErrorOut
 from clearinghouse.core.validation import Id
@@ -113,11 +115,16 @@ def list_shipments(
 
 
 @shipments_router.post("", response={201: ShipmentOut, **ERRORS})
-def create_shipment(request: HttpRequest, payload: ShipmentIn) -> Status[Any]:
+def create_shipment(request: HttpRequest, payload: ShipmentIn) -> JsonResponse:
     """Ship units of an allocation (the pledge's donor officers, the coordination cell); more than the
-    allocation's units not yet shipped is a 409 naming what is left."""
-    shipment = services.create_shipment(actor=request.user, data=payload.dict())
-    return Status(201, _shipment(request, shipment.pk))
+    allocation's units not yet shipped is a 409 naming what is left. `Idempotency-Key` makes retries
+    safe."""
+
+    def create() -> tuple[int, dict[str, Any]]:
+        shipment = services.create_shipment(actor=request.user, data=payload.dict())
+        return 201, idempotency.to_json(_shipment(request, shipment.pk))
+
+    return tag_created(idempotency.run(request, create), "logistics.shipment")
 
 
 @shipments_router.get("/{shipment_id}", response={200: ShipmentOut, 404: ErrorOut})

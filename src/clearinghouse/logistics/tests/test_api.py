@@ -117,3 +117,21 @@ def test_a_confidential_hub_is_withheld(personas: dict[str, Any], api_client: An
     assert seen["events"][-1]["site"] == "withheld"
     assert recipient.get("/api/v1/shipments?hub=SECRET-HUB").json()["count"] == 0
     assert api_client(personas["donor_deu"]).get(f"/api/v1/shipments/{s.pk}").status_code == 404
+
+
+def test_a_retried_create_makes_one_shipment(personas: dict[str, Any], api_client: Any) -> None:
+    from clearinghouse.logistics.models import Shipment
+
+    allocation = factories.allocation(personas)
+    factories.sites(personas)
+    donor = api_client(personas["donor_usa"])
+    body = {"allocation": allocation.pk, "quantity": 5, "from_site": "USA-DEPOT", "to_site": "UKR-HANDOVER"}
+    first = donor.post(
+        "/api/v1/shipments", json.dumps(body), content_type="application/json", HTTP_IDEMPOTENCY_KEY="k1"
+    )
+    again = donor.post(
+        "/api/v1/shipments", json.dumps(body), content_type="application/json", HTTP_IDEMPOTENCY_KEY="k1"
+    )
+    assert first.status_code == again.status_code == 201
+    assert first.json()["id"] == again.json()["id"]
+    assert Shipment.objects.count() == 1
