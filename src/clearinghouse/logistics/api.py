@@ -12,7 +12,7 @@ from clearinghouse.core import idempotency
 from clearinghouse.core.etag import tag_created
 from clearinghouse.core.pagination import LimitOffsetPagination
 from clearinghouse.core.schemas import ErrorOut
-from clearinghouse.core.validation import Id
+from clearinghouse.core.validation import Id, Line
 from clearinghouse.logistics import selectors, services
 from clearinghouse.logistics.choices import ShipmentState, SiteKind
 from clearinghouse.logistics.models import Site
@@ -89,8 +89,8 @@ def list_shipments(
     request: HttpRequest,
     state: ShipmentState | None = None,
     overdue: bool = False,
-    capability: str | None = None,
-    hub: str | None = None,
+    capability: Line | None = None,
+    hub: Line | None = None,
     discrepancy: bool = False,
     allocation: Id | None = None,
     pledge: Id | None = None,

@@ -26,6 +26,8 @@ OPTIONAL = frozenset({"site"})
 def _shipment(actor: Actor, sheet: tabular.Sheet, number: int, reference: str) -> int:
     if not reference.strip():
         raise sheet.error(number, "reference", "required: the carrier's reference of the shipment")
+    if not reference.isprintable() or len(reference) > 100:
+        raise sheet.error(number, "reference", "not a reference: control characters or over 100 characters")
     ids = list(
         Shipment.objects.restrict(actor, "view")
         .filter(reference=reference.strip())

@@ -129,16 +129,14 @@ def create_site(*, actor: Actor, data: dict[str, Any]) -> Site:
 
 
 def _site(actor: Actor, value: Any, field: str, *, required: bool = True) -> Site | None:
-    """A site the actor may see, by code (or id)."""
+    """A site the actor may see, by code."""
     if cleaning.blank(value):
         if required:
             raise InvalidInput(f"{field}: required", field=field)
         return None
     qs = Site.objects.restrict(actor, "view")
     text = str(value).strip()
-    site = qs.filter(code=text.upper()).first() or (
-        qs.filter(pk=int(text)).first() if text.isdigit() else None
-    )
+    site = qs.filter(code=text.upper()).first() if text.isprintable() else None
     if site is None:
         raise NotFound(f"{field}: no site {text!r}", field=field)
     return cast("Site", site)

@@ -61,6 +61,9 @@ def _list_context(request: HttpRequest) -> dict[str, Any]:
         "discrepancy": g.get("discrepancy") in ("1", "true", "on"),
     }
     state = filters["state"] if filters["state"] in ShipmentState.values else None
+    for key in ("capability", "hub"):  # a filter that names nothing matches nothing; never a 500
+        if not filters[key].isprintable() or len(filters[key]) > 100:
+            filters[key] = "-"
     visible = selectors.visible_site_ids(request.user)
     shipments = selectors.shipment_list(
         user=request.user,
