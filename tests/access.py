@@ -19,6 +19,7 @@ APPS = [
     "requirements",
     "pledges",
     "packages",
+    "logistics",
     "clearing",
     "funds",
     "frameworks",
@@ -181,6 +182,13 @@ NOT_PAGES |= {
     # POST-only: mark one or every notification read (inbox/tests/test_notifications.py).
     "notification-read",
     "notification-read-all",
+    # POST-only: logistics forms of the shipments pages (logistics/tests/test_pages.py).
+    "shipment-create",
+    "shipment-carrier-import",
+    "shipment-event",
+    "shipment-receipt",
+    "shipment-resolve",
+    "shipment-end-use",
 }
 # Operator endpoints, not pages: /healthz and /readyz answer everyone (probes), /metrics only the
 # networks in CLEARINGHOUSE_METRICS_ALLOWED (tested in core/tests/test_health_metrics_logs.py).

@@ -75,6 +75,9 @@ def world(personas: dict[str, Any]) -> dict[str, Any]:
     delivery = factories.delivery(personas, releasability="contact_group")
     allocation = delivery.allocation
     requirement, pledge = allocation.requirement, allocation.pledge
+    from clearinghouse.logistics.tests import factories as logistics_factories
+
+    shipment = logistics_factories.shipment(personas, quantity=10, allocation_id=allocation.pk)
     run = clearing.run_matching(actor=personas["coordinator"], name="money")
     from clearinghouse.core.models import Job
     from clearinghouse.governance import services as governance
@@ -125,6 +128,7 @@ def world(personas: dict[str, Any]) -> dict[str, Any]:
         "pledge_id": pledge.pk,
         "allocation_id": allocation.pk,
         "delivery_id": delivery.pk,
+        "shipment_id": shipment.pk,
         "run_id": run.pk,
         "number": 29,
         "contribution_id": typo.pk,
@@ -222,6 +226,8 @@ def test_no_command_line_json_has_a_float_where_money_is(
         ("package", "list", "--format", "json"),
         ("package", "list", "--as", "coordinator", "--format", "json"),
         ("inbox", "--as", "admin", "--format", "json"),
+        ("shipment", "list", "--as", "coordinator", "--format", "json"),
+        ("site", "list", "--format", "json"),
     ]
     found = {" ".join(c): floats(_cli(*c)) for c in commands}
     _import_r31(personas)

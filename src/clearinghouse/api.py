@@ -29,6 +29,12 @@ from clearinghouse.governance.api import (
     meetings_router,
 )
 from clearinghouse.inbox.api import inbox_router, notifications_router
+from clearinghouse.logistics.api import (
+    discrepancies_router,
+    end_use_router,
+    shipments_router,
+    sites_router,
+)
 from clearinghouse.packages.api import router as packages_router
 from clearinghouse.participants.api import mandates_router, me_router, participants_router, users_router
 from clearinghouse.pledges.api import allocations_router, deliveries_router, pledges_router
@@ -132,6 +138,10 @@ api.add_router("/pledges", pledges_router)
 api.add_router("/allocations", allocations_router)
 api.add_router("/deliveries", deliveries_router)
 api.add_router("/packages", packages_router)
+api.add_router("/sites", sites_router)
+api.add_router("/shipments", shipments_router)
+api.add_router("/discrepancies", discrepancies_router)
+api.add_router("/end-use-checks", end_use_router)
 api.add_router("/clearing", clearing_router)
 api.add_router("/funds", funds_router)
 api.add_router("/burden-keys", keys_router)

@@ -41,6 +41,7 @@ DEMO_APPS: list[str] = [
     "pledges",
     "clearing",
     "packages",
+    "logistics",
     "tracker",
     "funds",
     "frameworks",

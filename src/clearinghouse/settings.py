@@ -107,6 +107,7 @@ INSTALLED_APPS = [
     "clearinghouse.requirements",
     "clearinghouse.pledges",
     "clearinghouse.packages",
+    "clearinghouse.logistics",
     "clearinghouse.clearing",
     "clearinghouse.funds",
     "clearinghouse.frameworks",

@@ -48,6 +48,7 @@ urlpatterns = [
     path("", include("clearinghouse.requirements.urls")),
     path("", include("clearinghouse.pledges.urls")),
     path("", include("clearinghouse.packages.urls")),
+    path("", include("clearinghouse.logistics.urls")),
     path("", include("clearinghouse.clearing.urls")),
     path("", include("clearinghouse.funds.urls")),
     path("", include("clearinghouse.frameworks.urls")),

@@ -18,6 +18,7 @@ from clearinghouse.core.humanize import count_of
 from clearinghouse.core.models import AuditEvent
 from clearinghouse.core.releasability import sees_everything
 from clearinghouse.governance import selectors as governance_selectors
+from clearinghouse.logistics import selectors as logistics_selectors
 from clearinghouse.pledges import selectors as pledge_selectors
 from clearinghouse.requirements import consumption, coverage
 from clearinghouse.requirements import selectors as requirement_selectors
@@ -105,13 +106,22 @@ def shortfalls(*, user: Actor, on: dt.date | None = None) -> dict[str, Any]:
         .filter(cancelled=False)
         .order_by("capability__sort_order", F("needed_by").asc(nulls_last=True), "id")
     )
-    for r in qs:
+    requirements = list(qs)
+    moving = logistics_selectors.units_by_requirement(user=user, requirement_ids=[r.pk for r in requirements])
+    for r in requirements:
         seen = coverage.of(r, user)
         unit_value = valuer.unit_value(r)
         for n, (month, quantity, allocated, delivered) in enumerate(_months_of(r, seen)):
             _add_shortfall(
                 rows, by_capability, r, seen, unit_value, month, quantity, allocated, delivered, first=n == 0
             )
+            if n == 0:
+                _add_shipments(
+                    rows[(r.capability.code, month)],
+                    by_capability[r.capability.code],
+                    moving.get(r.pk),
+                    unit_value,
+                )
         by_capability[r.capability.code]["capability_name"] = r.capability.name
 
     return {
@@ -197,6 +207,24 @@ def _add_shortfall(
         target["delivered_eur_max"] += eur(delivered[1], unit_value) or 0
 
 
+SHIPMENT_KEYS = ("shipped", "in_transit", "received")
+
+
+def _add_shipments(
+    row: dict[str, Any], area: dict[str, Any], units: dict[str, Decimal] | None, unit_value: Decimal | None
+) -> None:
+    """What the shipments of a requirement carry (logistics: shipped, in transit, received), on the
+    requirement's item of its (first) row, and in EUR on the row and its area. Only shipments the
+    viewer may see count: they belong to allocations it sees, and reveal no hidden one."""
+    item = row["items"][-1]
+    for key in SHIPMENT_KEYS:
+        value = (units or {}).get(key, Decimal(0))
+        item[key] = coverage.as_number(value)
+        if unit_value is not None:
+            for target in (row, area):
+                target[f"{key}_eur"] += eur(value, unit_value) or 0
+
+
 EUR_KEYS = ("required_eur", "allocated_eur", "allocated_eur_max", "delivered_eur", "delivered_eur_max")
 
 
@@ -233,6 +261,7 @@ def _empty() -> dict[str, Any]:
         "requirements": 0,
         "unpriced": 0,
         **{k: Decimal(0) for k in EUR_KEYS},
+        **{f"{k}_eur": Decimal(0) for k in SHIPMENT_KEYS},
         "coarsened": False,
     }
 

@@ -893,10 +893,18 @@ def _may_deliver(actor: Actor, pledge: Pledge) -> bool:
 
 
 def record_delivery(
-    *, actor: Actor, allocation_id: int, quantity: Any, delivered_on: Any, notes: str = ""
+    *,
+    actor: Actor,
+    allocation_id: int,
+    quantity: Any,
+    delivered_on: Any,
+    notes: str = "",
+    by_recipient: bool = False,
 ) -> Delivery:
     """Record units delivered against an allocation (the donor's officers or the cell).
 
+    `by_recipient`: the recipient's officers record it themselves, from a shipment's receipt
+    (logistics): serviceable units received become the delivery.
     The first delivery moves the pledge to in_delivery; the pledge is delivered once all its units
     are allocated and all allocated units delivered.
     """
@@ -905,7 +913,10 @@ def record_delivery(
     assert units is not None and day is not None
     with transaction.atomic():
         pledge, requirement, allocation = _locked_allocation(actor, allocation_id)
-        if not _may_deliver(actor, pledge):
+        if by_recipient:
+            if not is_recipient_officer_of(actor, requirement.owner_id):
+                raise PermissionDenied("Only the recipient's officers record a receipt.")
+        elif not _may_deliver(actor, pledge):
             raise PermissionDenied("Only the donor's officers or the coordination cell record deliveries.")
         check_delivery_day(pledge, day)
         if pledge.status not in ALLOCATABLE:
