@@ -1,4 +1,4 @@
-"""`clearinghouse bench import|http|all`: speed and memory of bulk imports and of the served app.
+"""`clearinghouse bench import|http|db`: speed and memory of bulk imports, the served app, the database side.
 
 Run by `make bench` (never by `make test`). Each measurement runs in fresh child processes on a
 database of its own (a temporary SQLite file; the PostgreSQL database `ch_bench` when the
@@ -9,7 +9,11 @@ from __future__ import annotations
 
 import importlib
 
-COMMANDS = {"import": "clearinghouse.bench.imports", "http": "clearinghouse.bench.http"}
+COMMANDS = {
+    "import": "clearinghouse.bench.imports",
+    "http": "clearinghouse.bench.http",
+    "db": "clearinghouse.bench.db",
+}
 
 
 def main(argv: list[str]) -> int:
