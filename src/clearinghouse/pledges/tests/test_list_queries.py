@@ -19,7 +19,7 @@ from clearinghouse.requirements.models import Requirement
 
 pytestmark = pytest.mark.django_db
 
-MARKINGS = [
+MARKINGS: list[dict[str, Any]] = [
     {"releasability": "public"},
     {"releasability": "contact_group"},
     {"releasability": "coordination"},
@@ -53,6 +53,7 @@ def records(personas: dict[str, Any]) -> list[Allocation]:
 def test_every_persona_sees_the_rows_the_join_selected(personas: dict[str, Any], records: Any) -> None:
     users = {**personas, "anonymous": AnonymousUser()}
     for name, user in users.items():
+        model: Any
         for model in (Pledge, Requirement):
             got = model.objects.restrict(user, "view")
             assert "DISTINCT" not in str(got.query).upper(), (name, model)
