@@ -175,6 +175,12 @@ def figures(repeat: int) -> dict[str, Any]:
     users = {"analyst": User.objects.get(username="analyst"), "donor": User.objects.get(username="donor-deu")}
     client = Client()
     client.force_login(users["analyst"])
+    try:  # as `clearinghouse.wsgi` does when a server process starts (issue 18, 8)
+        from clearinghouse.core.warmup import warm_up
+
+        out["start-up warm-up"] = warm_up()
+    except ImportError:  # a tree before the warm-up: the first request loads everything
+        out["start-up warm-up"] = "none"
     start = time.perf_counter()
     client.get("/pledges/")
     out["first request of a process"] = (time.perf_counter() - start) * 1000
