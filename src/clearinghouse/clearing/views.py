@@ -18,7 +18,7 @@ from clearinghouse.clearing.models import ClearingRun
 from clearinghouse.core import jobs as core_jobs
 from clearinghouse.core.errors import DomainError, NotFound
 from clearinghouse.core.humanize import count_of, noun
-from clearinghouse.core.pages import Confirmation, confirmed_act
+from clearinghouse.core.pages import Confirmation, confirmed_act, page_of
 from clearinghouse.core.releasability import sees_everything
 
 
@@ -78,7 +78,7 @@ def clearing_home(request: HttpRequest) -> HttpResponse:
 def run_detail(request: HttpRequest, run_id: int) -> HttpResponse:
     """A run: its proposals (to accept), what stays short and why, or a scenario's comparison."""
     _cell_reader(request)
-    run = selectors.get_run(user=request.user, run_id=run_id)
+    run = selectors.get_run(user=request.user, run_id=run_id, page=True)
     shortfalls = run.explanations.get("shortfalls", []) if isinstance(run.explanations, dict) else []
     elements = run.parameters.get("elements", {})
     # A consumption requirement's months (R12@2027-03) link to their requirement.
@@ -89,7 +89,8 @@ def run_detail(request: HttpRequest, run_id: int) -> HttpResponse:
     ]
     context = {
         "run": run,
-        "proposals": selectors.proposal_list(user=request.user, run=run),
+        # A run at 50,000 pledges proposes some 20,000 allocations: a page of them at a time.
+        "proposals": page_of(request, selectors.proposal_list(user=request.user, run=run)),
         "shortfalls": shortfalls,
         "requirements_meta": elements.get("requirements", {}),
         "comparison": selectors.comparison_view(run.comparison),

@@ -103,3 +103,32 @@ def test_cli_prints_a_summary_unless_asked(situation: dict[str, Any], capsys: An
         "displaced",
     }
     assert isinstance(first["provides"], str)
+
+
+def test_the_run_page_pages_its_proposals(
+    situation: dict[str, Any], personas: dict[str, Any], page_client: Any
+) -> None:
+    run = services.run_matching(actor=personas["coordinator"], on=situation["today"])
+    first = run.proposals.order_by("pk").first()
+    assert first is not None
+    services.insert_proposals(
+        run,
+        [
+            {
+                "requirement_id": first.requirement_id,
+                "pledge_id": first.pledge_id,
+                "quantity": 1,
+                "provides": Decimal(1),
+                "worth_per_unit": -float(i),
+                "displaced": "",
+            }
+            for i in range(70)
+        ],
+    )
+    total = run.proposals.count()
+    client = page_client(personas["coordinator"])
+    one = client.get(f"/clearing/runs/{run.pk}/").content.decode()
+    two = client.get(f"/clearing/runs/{run.pk}/?page=2").content.decode()
+    rows = one.count('name="proposal"'), two.count('name="proposal"')
+    assert rows == (50, total - 50)
+    assert f"Page 1 of 2 · {total} in all" in one and "page=2" in one
