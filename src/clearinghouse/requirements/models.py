@@ -151,9 +151,7 @@ class Requirement(Releasable):
             # Imports look requirements up by owner and external_ref (see pledges.Pledge).
             models.Index(fields=("owner", "external_ref"), name="requirements_owner_ref_idx"),
             # The visibility filter from the index alone (see pledges.Pledge).
-            models.Index(
-                fields=("releasability", "owner"), include=("id",), name="requirements_visibility_idx"
-            ),
+            models.Index(fields=("releasability", "owner", "id"), name="requirements_visibility_idx"),
         ]
 
     def __str__(self) -> str:
