@@ -145,8 +145,9 @@ def cached_report(fn: F) -> F:
 
 # The records' dataset (every visible pledge as contributions) behind the reports, kept as objects in
 # this process for the few most recent audiences and versions: after a write, the dashboard's five
-# reports miss the cache together and would each rebuild it (3 s at 50,000 pledges, issue 18).
-DATASETS = 8
+# reports miss the cache together and would each rebuild it (3 s at 50,000 pledges, issue 18). Few:
+# a dataset of 50,000 pledges holds some 200,000 contributions (tens of MiB).
+DATASETS = 3
 _datasets: OrderedDict[str, Any] = OrderedDict()
 
 
