@@ -52,12 +52,14 @@ pytest: $(VENV)/.installed-dev
 test: lint typecheck migrations-check pytest
 
 # Speed and memory (never part of `make test`): the matching engine, bulk imports (10,000 and 100,000
-# rows, SQLite and PostgreSQL when reachable), and the served app under load (50,000 pledges).
+# rows, SQLite and PostgreSQL when reachable), the served app under load (50,000 pledges), and the
+# database side at 50,000 pledges next to issue 18's targets (clearing run, lists, dashboard, imports).
 bench: $(VENV)/.installed-dev
 	$(BIN)/clearinghouse bench matching
 	$(BIN)/clearinghouse bench import --rows 10000,100000
 	$(BIN)/clearinghouse bench http
 	$(BIN)/clearinghouse bench audit
+	$(BIN)/clearinghouse bench db
 
 # Regenerate requirements.lock: resolve pyproject.toml's dependencies (with the dev extra) afresh
 # in a throw-away virtualenv and pin every installed distribution except the project itself.

@@ -49,7 +49,7 @@ def main(argv: list[str] | None = None) -> int:
         rest = args[1:]
         if args[0] == "bench" and rest[:1] == ["matching"]:
             rest = rest[1:]
-        elif args[0] == "bench" and rest[:1] and rest[0] in ("import", "http", "audit"):
+        elif args[0] == "bench" and rest[:1] and rest[0] in ("import", "http", "audit", "db"):
             module, func = "clearinghouse.bench", "main"
         return int(getattr(importlib.import_module(module), func)(rest))
     missing = _missing_database(args)

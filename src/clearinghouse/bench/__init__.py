@@ -1,5 +1,5 @@
-"""`clearinghouse bench import|http|audit`: speed and memory of bulk imports and of the served app,
-and audited writes while long work runs.
+"""`clearinghouse bench import|http|audit|db`: speed and memory of bulk imports, the served app and the
+database side, and audited writes while long work runs.
 
 Run by `make bench` (never by `make test`). Each measurement runs in fresh child processes on a
 database of its own (a temporary SQLite file; the PostgreSQL database `ch_bench` when the
@@ -14,6 +14,7 @@ COMMANDS = {
     "import": "clearinghouse.bench.imports",
     "http": "clearinghouse.bench.http",
     "audit": "clearinghouse.bench.audit",
+    "db": "clearinghouse.bench.db",
 }
 
 

@@ -142,6 +142,146 @@ def credentials(username: str) -> dict[str, Any]:
     }
 
 
+CPU: dict[str, float] = {}  # the CPU milliseconds of this process behind each figure (medians)
+
+
+def _median_ms(get: Any, path: str, times: int, **headers: str) -> float:
+    """The median wall milliseconds of `times` requests; their median CPU milliseconds go to `CPU`
+    under the path (on a busy machine the wall time is mostly waiting for a core)."""
+    import statistics
+
+    walls, cpus = [], []
+    for _ in range(times):
+        start, cpu = time.perf_counter(), time.process_time()
+        answer = get(path, **headers)
+        walls.append((time.perf_counter() - start) * 1000)
+        cpus.append((time.process_time() - cpu) * 1000)
+        if answer.status_code != 200:
+            raise RuntimeError(f"GET {path}: {answer.status_code}")
+    CPU[path] = statistics.median(cpus)
+    return statistics.median(walls)
+
+
+LIST_ROUTES = (
+    ("pledges page", "/pledges/"),
+    ("api pledges", "/api/v1/pledges?limit=100"),
+    ("api pledges offset=49000", "/api/v1/pledges?limit=100&offset=49000"),
+    ("api requirements", "/api/v1/requirements?limit=100"),
+)
+
+
+def figures(repeat: int) -> dict[str, Any]:
+    """Issue 18's figures measured in this process through the whole Django stack (`bench db`)."""
+    from django.test import Client
+
+    from clearinghouse.core.services import create_token
+    from clearinghouse.participants.models import User
+
+    out: dict[str, Any] = {}
+    get: Any
+    users = {"analyst": User.objects.get(username="analyst"), "donor": User.objects.get(username="donor-deu")}
+    client = Client()
+    client.force_login(users["analyst"])
+    try:  # as `clearinghouse.wsgi` does when a server process starts (issue 18, 8)
+        from clearinghouse.core.warmup import warm_up
+
+        out["start-up warm-up"] = warm_up()
+    except ImportError:  # a tree before the warm-up: the first request loads everything
+        out["start-up warm-up"] = "none"
+    start, cpu = time.perf_counter(), time.process_time()
+    client.get("/pledges/")
+    out["first request of a process"] = (time.perf_counter() - start) * 1000
+    out["cpu:first request of a process"] = (time.process_time() - cpu) * 1000
+    times = max(3, repeat * 10)
+    for who, user in users.items():
+        client = Client()
+        client.force_login(user)
+        token = create_token(actor=user, user=user, name="bench db").raw
+        auth = {"HTTP_AUTHORIZATION": f"Bearer {token}"}
+        for label, path in LIST_ROUTES:
+            headers = auth if path.startswith("/api/") else {}
+            get = client.get
+            get(path, **headers)  # warm
+            out[f"{label} [{who}]"] = _median_ms(client.get, path, times, **headers)
+            out[f"cpu:{label} [{who}]"] = CPU[path]
+        deep = get("/api/v1/pledges?limit=100&offset=49000", **auth).json()
+        cursor = _deep_cursor(client, auth)
+        if cursor:
+            out[f"api pledges by cursor, deep [{who}]"] = _median_ms(client.get, cursor, times, **auth)
+            out[f"cpu:api pledges by cursor, deep [{who}]"] = CPU[cursor]
+        out[f"count [{who}]"] = deep.get("count")
+    out.update(_dashboard(users["analyst"], times))
+    out.update(_import_round_trips())
+    return out
+
+
+def _deep_cursor(client: Any, auth: dict[str, str]) -> str | None:
+    """A deep page by cursor: after the last id of the page at offset 48,900."""
+    page = client.get("/api/v1/pledges?limit=100&offset=48900", **auth).json()
+    items = page.get("items") or []
+    return f"/api/v1/pledges?limit=100&cursor={items[-1]['id']}" if items else None
+
+
+def _dashboard(user: Any, times: int) -> dict[str, Any]:
+    """The records dashboard just after a write (computed afresh) and then from the cache."""
+    import statistics
+
+    from django.test import Client
+
+    from clearinghouse.pledges import services as pledge_services
+    from clearinghouse.pledges.models import Pledge
+
+    client = Client()
+    client.force_login(user)
+    path = "/reports/?source=records"
+    client.get(path)
+    donor = Pledge.objects.filter(owner__code="DEU").select_related("owner").order_by("pk").first()
+    after: list[float] = []
+    after_cpu: list[float] = []
+    if donor is not None:
+        from clearinghouse.participants.models import User
+
+        officer = User.objects.get(username="donor-deu")
+        for n in range(max(1, times // 10)):
+            pledge_services.update_pledge(
+                actor=officer, pledge_id=donor.pk, changes={"notes": f"bench db write {time.time()} {n}"}
+            )
+            after.append(_median_ms(client.get, path, 1))
+            after_cpu.append(CPU[path])
+    cached = _median_ms(client.get, path, times)
+    return {
+        "dashboard records, after a write": statistics.median(after) if after else float("nan"),
+        "cpu:dashboard records, after a write": statistics.median(after_cpu) if after_cpu else float("nan"),
+        "dashboard records, cached": cached,
+        "cpu:dashboard records, cached": CPU[path],
+    }
+
+
+def _import_round_trips() -> dict[str, Any]:
+    """Queries of one import of 100 and of 1,000 new pledge rows (undone afterwards)."""
+    import tempfile
+
+    from django.db import connection, transaction
+    from django.test.utils import CaptureQueriesContext
+
+    out: dict[str, Any] = {}
+
+    class Undo(Exception):
+        pass
+
+    with tempfile.TemporaryDirectory() as tmp:
+        for rows in (100, 1000):
+            path = _pledge_file(Path(tmp) / f"rt-{rows}.csv", rows, start=30_000_000 + rows)
+            try:
+                with transaction.atomic(), CaptureQueriesContext(connection) as queries:
+                    _import("pledges", path, "donor-usa")
+                    raise Undo
+            except Undo:
+                pass
+            out[f"import round trips [{rows} rows]"] = len(queries)
+    return out
+
+
 def state() -> dict[str, Any]:
     """What an interrupted import must leave unchanged: counts, the chain's end, and its check."""
     from clearinghouse.core import audit
@@ -183,6 +323,8 @@ def main(argv: list[str]) -> int:
     a.add_argument("--writes", type=int, default=50)
     a.add_argument("--import-rows", type=int, default=5000)
     a.add_argument("--workdir", type=Path, required=True)
+    g = sub.add_parser("figures")
+    g.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args(argv)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "clearinghouse.settings")
     import django
@@ -206,6 +348,8 @@ def main(argv: list[str]) -> int:
             import_rows=args.import_rows,
             workdir=args.workdir,
         )
+    elif args.step == "figures":
+        out = figures(args.repeat)
     else:
         out = import_rows(args.rows, args.workdir)
     print(json.dumps(out))

@@ -114,7 +114,7 @@ def _pct(part: Decimal, whole: Decimal) -> Decimal | None:
     return (100 * part / whole) if whole else None
 
 
-def coverage_impact(*, user: Actor, run: ClearingRun, proposals: list[Proposal]) -> dict[str, Any]:
+def coverage_impact(*, user: Actor, run: ClearingRun, proposals: Iterable[Proposal]) -> dict[str, Any]:
     """Coverage now and with the run's open (proposed, not yet accepted or refused) proposals, by
     priority and overall, in EUR at today's reference prices (requirements/value.py), as the shortfall
     report counts it. Accepted proposals are already allocations, so they are in "now".

@@ -31,12 +31,18 @@ def run_list(*, user: Actor, kind: str | None = None) -> QuerySet[ClearingRun]:
     qs = ClearingRun.objects.restrict(user, "view").select_related("created_by")
     if kind:
         qs = qs.filter(kind=kind)
-    return qs.order_by("-created_at", "-pk")
+    # A list shows no run's JSON (megabytes each at 50,000 pledges): read it only for one run.
+    return qs.defer(*RUN_DOCUMENTS).order_by("-created_at", "-pk")
 
 
-def get_run(*, user: Actor, run_id: int) -> ClearingRun:
-    """One run, or NotFound."""
-    run = run_list(user=user).filter(pk=run_id).first()
+RUN_DOCUMENTS = ("problem", "result", "explanations", "parameters", "scenario", "comparison")
+
+
+def get_run(*, user: Actor, run_id: int, page: bool = False) -> ClearingRun:
+    """One run, or NotFound; `page`: without the engine's input and result (the run page shows
+    neither, and they are the largest part of a run)."""
+    qs = run_list(user=user).defer(None)
+    run = (qs.defer("problem", "result") if page else qs).filter(pk=run_id).first()
     if run is None:
         raise NotFound("Clearing run not found.")
     return run

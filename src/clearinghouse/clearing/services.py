@@ -19,7 +19,7 @@ from importlib import resources
 from typing import Any
 
 import orjson
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
 
 from clearinghouse.catalog.models import CapabilityArea
@@ -44,7 +44,7 @@ from clearinghouse.pledges import services as pledge_services
 from clearinghouse.pledges.models import Pledge
 from clearinghouse.requirements import consumption
 from clearinghouse.requirements.equivalence import format_factor
-from clearinghouse.requirements.models import Requirement
+from clearinghouse.requirements.models import Requirement, from_milli
 from clearinghouse.requirements.reasons import stated_reason, with_reason
 
 PRIORITY_WEIGHTS: dict[str, int] = {"critical": 1000, "high": 400, "medium": 150, "low": 50}
@@ -128,7 +128,6 @@ def build_problem(
     """
     on = on or clock.today()
     origin = on.replace(day=1)
-    reqs: dict[str, dict[str, Any]] = {}
     requirements = Requirement.objects.filter(cancelled=False)
     pledges = Pledge.objects.filter(
         kind="in_kind", status__in=MATCHABLE_PLEDGE_STATUSES, item_type__isnull=False
@@ -138,39 +137,8 @@ def build_problem(
         pledges = pledges.filter(
             owner__code__in=scope.donors, item_type__capability__code__in=scope.capabilities
         )
-    for r in requirements.select_related("capability").prefetch_related("item_types").order_by("pk"):
-        # What is still to cover, in the requirement's units; the engine counts whole units, so a
-        # fraction left by earlier allocations at factors below 1 (8.5 of 10) is rounded down.
-        residual = int(r.quantity - r.allocated_provides)
-        if residual <= 0:
-            continue
-        factors = r.factors()
-        if r.is_rate:
-            reqs.update(_month_elements(r, factors))
-            continue
-        reqs[req_key(r.pk)] = {
-            "pk": r.pk,
-            "item_types": sorted(factors),
-            "factors": {code: format_factor(f) for code, f in factors.items()},
-            "quantity": residual,
-            "priority": r.priority,
-            # No needed-by date means no deadline: such a need is never served late.
-            "needed_by": r.needed_by.isoformat() if r.needed_by else None,
-            "capability": r.capability.code,
-        }
-    offers: dict[str, dict[str, Any]] = {}
-    for p in pledges.select_related("item_type", "owner").order_by("pk"):
-        residual = (p.quantity or 0) - p.allocated_quantity
-        if residual <= 0 or p.item_type is None:
-            continue
-        offers[offer_key(p.pk)] = {
-            "pk": p.pk,
-            "donor": p.owner.code,
-            "item_type": p.item_type.code,
-            "quantity": residual,
-            "available_from": p.available_from.isoformat(),
-            "status": p.status,
-        }
+    reqs = _requirement_elements(requirements)
+    offers = _offer_elements(pledges)
     months = [
         month_index(origin, dt.date.fromisoformat(v["needed_by"])) for v in reqs.values() if v["needed_by"]
     ]
@@ -210,6 +178,87 @@ def build_problem(
     built = BuiltProblem(problem=problem, requirements=reqs, offers=offers, origin=origin)
     built.digest = hashlib.sha256(orjson.dumps(problem, option=orjson.OPT_SORT_KEYS)).hexdigest()
     return built
+
+
+def _factors_by_requirement(requirements: Any) -> dict[int, list[tuple[str, Decimal]]]:
+    """(code, catalog default factor) of every acceptable item type, by requirement, in one query."""
+    through = Requirement.item_types.through
+    out: dict[int, list[tuple[str, Decimal]]] = {}
+    rows = through.objects.filter(requirement__in=requirements.values("pk")).values_list(
+        "requirement_id", "itemtype__code", "itemtype__default_factor"
+    )
+    for pk, code, factor in rows:
+        out.setdefault(pk, []).append((code, factor))
+    return out
+
+
+def _requirement_elements(requirements: Any) -> dict[str, dict[str, Any]]:
+    """The open residual of every requirement as engine elements, read as values (no model objects:
+    at 50,000 records building objects cost seconds); a consumption requirement (few) is read as an
+    object and becomes one element per month (`_month_elements`)."""
+    defaults = _factors_by_requirement(requirements)
+    out: dict[str, dict[str, Any]] = {}
+    rates: list[int] = []
+    rows = requirements.order_by("pk").values_list(
+        "pk",
+        "quantity",
+        "allocated_milli",
+        "priority",
+        "needed_by",
+        "capability__code",
+        "item_factors",
+        "rate_per_month",
+    )
+    for pk, quantity, allocated_milli, priority, needed_by, capability, overrides, rate in rows:
+        # What is still to cover, in the requirement's units; the engine counts whole units, so a
+        # fraction left by earlier allocations at factors below 1 (8.5 of 10) is rounded down.
+        residual = int(quantity - from_milli(allocated_milli))
+        if residual <= 0:
+            continue
+        if rate is not None:
+            rates.append(pk)
+            continue
+        overrides = overrides or {}
+        factors = {
+            code: Decimal(overrides[code]) if code in overrides else default
+            for code, default in sorted(defaults.get(pk, []))
+        }
+        out[req_key(pk)] = {
+            "pk": pk,
+            "item_types": sorted(factors),
+            "factors": {code: format_factor(f) for code, f in factors.items()},
+            "quantity": residual,
+            "priority": priority,
+            # No needed-by date means no deadline: such a need is never served late.
+            "needed_by": needed_by.isoformat() if needed_by else None,
+            "capability": capability,
+        }
+    if rates:
+        for r in Requirement.objects.filter(pk__in=rates).select_related("capability").order_by("pk"):
+            out.update(_month_elements(r, r.factors()))
+        out = dict(sorted(out.items(), key=lambda kv: (kv[1]["pk"], kv[0])))
+    return out
+
+
+def _offer_elements(pledges: Any) -> dict[str, dict[str, Any]]:
+    """The unallocated units of every matchable in-kind pledge as engine offers, read as values."""
+    offers: dict[str, dict[str, Any]] = {}
+    rows = pledges.order_by("pk").values_list(
+        "pk", "owner__code", "item_type__code", "quantity", "allocated_quantity", "available_from", "status"
+    )
+    for pk, donor, code, quantity, allocated, available_from, status in rows:
+        residual = (quantity or 0) - allocated
+        if residual <= 0 or code is None:
+            continue
+        offers[offer_key(pk)] = {
+            "pk": pk,
+            "donor": donor,
+            "item_type": code,
+            "quantity": residual,
+            "available_from": available_from.isoformat(),
+            "status": status,
+        }
+    return offers
 
 
 def month_key(pk: int, month: dt.date) -> str:
@@ -313,7 +362,12 @@ def run_matching(
                 "lateness_penalty": lateness_penalty,
                 "weights": PRIORITY_WEIGHTS,
                 "periods": built.problem["periods"],
-                "elements": {"requirements": built.requirements, "offers": built.offers},
+                # What review and acceptance read back: every requirement (the page's shortfalls),
+                # and the offers the run proposes (not all 50,000 pledges: the problem keeps those).
+                "elements": {
+                    "requirements": built.requirements,
+                    "offers": _proposed_offers(built, result_doc),
+                },
                 **({"scope": scope.as_json()} if scope else {}),
             },
             input_digest=built.digest,
@@ -325,9 +379,7 @@ def run_matching(
             explanations=explanations,
             timings={"build_seconds": round(build_seconds, 4), "solve_seconds": round(solve_seconds, 4)},
         )
-        Proposal.objects.bulk_create(
-            Proposal(run=run, **fields) for fields in _folded_proposals(built, result_doc, displaced)
-        )
+        insert_proposals(run, _folded_proposals(built, result_doc, displaced))
         audit.record(
             actor=actor,
             action="create",
@@ -343,6 +395,61 @@ def run_matching(
             },
         )
     return run
+
+
+def _proposed_offers(built: BuiltProblem, result_doc: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """The offers the run's allocations draw on, as they stood when the problem was built."""
+    used = {a["offer"] for a in result_doc["allocations"]}
+    return {key: v for key, v in built.offers.items() if key in used}
+
+
+PROPOSAL_COLUMNS = ("requirement_id", "pledge_id", "quantity", "provides", "worth_per_unit", "displaced")
+
+
+def insert_proposals(run: ClearingRun, rows: list[dict[str, Any]], *, batch_size: int = 5000) -> int:
+    """Insert a run's proposals in a few statements (executemany of prepared values): at 50,000
+    pledges a run proposes some 20,000 allocations, and building a model object per row and a
+    statement per 90 rows (`bulk_create` on SQLite) cost seconds. Values are converted to each
+    column's type (the exact decimal through its field's `get_db_prep_save`), so what is stored is
+    what `bulk_create` would store."""
+    meta = Proposal._meta
+    field = meta.get_field("provides")
+    prepared: dict[Decimal, Any] = {}
+
+    def provides(value: Decimal) -> Any:
+        if value not in prepared:
+            prepared[value] = field.get_db_prep_save(value, connection)
+        return prepared[value]
+
+    columns = [
+        str(getattr(meta.get_field(n), "column", n)) for n in ("run", *PROPOSAL_COLUMNS, "state", "reason")
+    ]
+    # Names from the model's own metadata, quoted; values as parameters.
+    sql = "INSERT INTO {} ({}) VALUES ({})".format(  # noqa: S608
+        connection.ops.quote_name(meta.db_table),
+        ", ".join(connection.ops.quote_name(c) for c in columns),
+        ", ".join(["%s"] * len(columns)),
+    )
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), batch_size):
+            cursor.executemany(
+                sql,
+                [
+                    (
+                        run.pk,
+                        int(row["requirement_id"]),
+                        int(row["pledge_id"]),
+                        int(row["quantity"]),
+                        provides(row["provides"]),
+                        float(row["worth_per_unit"]),
+                        str(row["displaced"]),
+                        ProposalState.PROPOSED.value,
+                        "",
+                    )
+                    for row in rows[start : start + batch_size]
+                ],
+            )
+    return len(rows)
 
 
 def _folded_proposals(

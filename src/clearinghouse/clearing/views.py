@@ -19,7 +19,7 @@ from clearinghouse.clearing.models import ClearingRun
 from clearinghouse.core import jobs as core_jobs
 from clearinghouse.core.errors import DomainError, NotFound
 from clearinghouse.core.humanize import count_of, noun
-from clearinghouse.core.pages import Confirmation, confirmed_act
+from clearinghouse.core.pages import Confirmation, confirmed_act, page_of
 from clearinghouse.core.releasability import sees_everything
 
 
@@ -81,7 +81,7 @@ def run_detail(request: HttpRequest, run_id: int) -> HttpResponse:
     a warning when the data changed since it ran, what stays short and why in words, or a scenario
     side by side with its baseline."""
     _cell_reader(request)
-    run = selectors.get_run(user=request.user, run_id=run_id)
+    run = selectors.get_run(user=request.user, run_id=run_id, page=True)
     shortfalls = run.explanations.get("shortfalls", []) if isinstance(run.explanations, dict) else []
     elements = run.parameters.get("elements", {})
     # A consumption requirement's months (R12@2027-03) link to their requirement.
@@ -94,15 +94,23 @@ def run_detail(request: HttpRequest, run_id: int) -> HttpResponse:
         }
         for s in shortfalls
     ]
-    proposals = list(selectors.proposal_list(user=request.user, run=run))
+    # A run at 50,000 pledges proposes some 20,000 allocations: a page of them at a time, grouped; the
+    # impact on coverage counts every open proposal (three columns of each, no joins).
+    page = page_of(request, selectors.proposal_list(user=request.user, run=run))
+    proposals = list(page.object_list)
+    every_proposal = (
+        selectors.proposal_list(user=request.user, run=run)
+        .select_related(None)
+        .only("requirement_id", "provides", "state")
+    )
     capability_names = dict(CapabilityArea.objects.values_list("code", "name"))
     context = {
         "run": run,
         "status_text": review.status_text(run.status),
         "timings_text": review.timings_text(run.timings or {}),
-        "proposals": proposals,
+        "proposals": page,
         "groups": review.proposal_groups(proposals),
-        "impact": review.coverage_impact(user=request.user, run=run, proposals=proposals)
+        "impact": review.coverage_impact(user=request.user, run=run, proposals=every_proposal)
         if run.kind == "baseline"
         else None,
         "changed": review.changes_since(run),

@@ -41,7 +41,7 @@ from clearinghouse.participants.models import Participant, ParticipantGroup
 from clearinghouse.pledges.choices import FIRM, LIVE, is_military
 from clearinghouse.pledges.models import Pledge
 from clearinghouse.reports import linked
-from clearinghouse.reports.cache import cached_report
+from clearinghouse.reports.cache import cached_report, remembered
 from clearinghouse.reports.suppression import (
     MIN_CONTRIBUTORS,
     ZERO_CELL,
@@ -322,7 +322,14 @@ def dataset(
         raise InvalidInput("Only the tracker's figures come in releases.", field="release")
     if source == "tracker":
         return _tracker_dataset(user, release)
-    return _records_dataset(user, public=public)
+    # Once per audience and version of the data, whichever report asks first (`cache.remembered`).
+    ds: Dataset = remembered(
+        "records_dataset",
+        user,
+        {"source": "records", "public": public},
+        lambda: _records_dataset(user, public=public),
+    )
+    return ds
 
 
 def _row_cells(row: dict[str, Any], cells: dict[str, Cell]) -> dict[str, Any]:

@@ -150,6 +150,8 @@ class Requirement(Releasable):
             models.Index(fields=("priority", "needed_by"), name="requirements_priority_idx"),
             # Imports look requirements up by owner and external_ref (see pledges.Pledge).
             models.Index(fields=("owner", "external_ref"), name="requirements_owner_ref_idx"),
+            # The visibility filter from the index alone (see pledges.Pledge).
+            models.Index(fields=("releasability", "owner", "id"), name="requirements_visibility_idx"),
         ]
 
     def __str__(self) -> str:

@@ -19,7 +19,7 @@ import datetime as dt
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from clearinghouse.catalog.selectors import reference_price
+from clearinghouse.catalog.models import ItemPrice
 from clearinghouse.core import fx
 
 CENT = Decimal("0.01")
@@ -31,11 +31,22 @@ class Valuer:
     def __init__(self, on: dt.date) -> None:
         self.on = on
         self._prices: dict[int, Decimal | None] = {}
+        self._entries: dict[int, Any] | None = None
+
+    def _in_force(self) -> dict[int, Any]:
+        """Every item type's price list entry in force on the day, read in one query the first time
+        a price is asked for (a list of 100 requirements asked once per item type before)."""
+        if self._entries is None:
+            self._entries = {}
+            rows = ItemPrice.objects.filter(valid_from__lte=self.on).order_by("item_type_id", "valid_from")
+            for entry in rows:
+                self._entries[entry.item_type_id] = entry  # the latest valid from on or before the day
+        return self._entries
 
     def price_eur(self, item_type: Any) -> Decimal | None:
         """The reference price of one unit of an item type in EUR (None without a price)."""
         if item_type.pk not in self._prices:
-            price = reference_price(item_type, self.on)
+            price = self._in_force().get(item_type.pk)
             value: Decimal | None = None
             if price is not None:
                 try:

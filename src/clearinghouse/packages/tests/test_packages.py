@@ -336,7 +336,7 @@ def test_cli_create_contract_show_list_and_clearing(need: Requirement, personas:
     call_command("package", "list", "--format", "json", stdout=out)
     assert [p["id"] for p in json.loads(out.getvalue())["items"]] == [pid]
     out = StringIO()
-    call_command("clearing", "run", "--as", "coordinator", stdout=out)
+    call_command("clearing", "run", "--verbose", "--as", "coordinator", stdout=out)
     assert f"package {pid}" in out.getvalue()
     out = StringIO()
     call_command(

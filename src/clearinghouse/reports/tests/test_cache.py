@@ -86,3 +86,37 @@ def test_nothing_is_cached_inside_a_transaction(personas: dict[str, Any]) -> Non
         selectors.totals_report(user=personas["coordinator"], source="records")
     assert not cache._local
     assert AuditEvent.objects.exists()
+
+
+def test_the_records_dataset_is_built_once_per_version_and_again_after_a_write(
+    personas: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 18 (6): the dashboard's reports share one dataset per audience and data version; a write
+    moves the version, and the next figures count it."""
+    factories.financial(personas, releasability="public")
+    builds: list[bool] = []
+    real = selectors._records_dataset
+
+    def counting(user: Any, *, public: bool) -> Any:
+        builds.append(public)
+        return real(user, public=public)
+
+    monkeypatch.setattr(selectors, "_records_dataset", counting)
+    coordinator = personas["coordinator"]
+    reports = ("totals_report", "donors_report", "groups_report", "weapons_report")
+    first = {name: getattr(selectors, name)(user=coordinator, source="records") for name in reports}
+    assert builds == [False]  # four reports, one dataset
+    selectors.totals_report(user=coordinator, source="records", by="month")
+    assert builds == [False]
+    factories.financial(personas, donor="donor_deu", amount="2000000", currency="EUR")
+    after = {name: getattr(selectors, name)(user=coordinator, source="records") for name in reports}
+    assert builds == [False, False]
+    assert commitments(after["totals_report"]) == commitments(first["totals_report"]) + Decimal("0.002")
+    for name in reports:
+        assert after[name] == uncached(name, user=coordinator, source="records")
+    # Another audience has its own dataset.
+    selectors.totals_report(user=personas["donor_usa"], source="records")
+    assert builds == [False, False, False]
+    # What a caller gets is its own: changing it changes no later answer.
+    after["totals_report"]["rows"].clear()
+    assert selectors.totals_report(user=coordinator, source="records")["rows"]

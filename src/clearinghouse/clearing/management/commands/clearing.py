@@ -12,6 +12,7 @@ from clearinghouse.clearing.models import ClearingRun
 from clearinghouse.core.commands import ClearinghouseCommand
 from clearinghouse.core.humanize import count_of
 from clearinghouse.core.job_commands import add_wait_argument, run_job
+from clearinghouse.requirements.equivalence import format_factor
 
 
 class Command(ClearinghouseCommand):
@@ -19,7 +20,13 @@ class Command(ClearinghouseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         sub = parser.add_subparsers(dest="sub", required=True)
-        run = sub.add_parser("run", help="Solve and store a run; prints its proposals.")
+        run = sub.add_parser(
+            "run", help="Solve and store a run; prints a summary (--verbose: every proposal; --format json)."
+        )
+        run.add_argument("--verbose", action="store_true", help="list every proposal, one a line")
+        run.add_argument(
+            "--format", choices=["table", "json"], default="table", help="json: the run and its proposals"
+        )
         run.add_argument("--lateness-penalty", type=float, default=services.DEFAULT_LATENESS_PENALTY)
         run.add_argument("--name", default="")
         run.add_argument(
@@ -57,18 +64,11 @@ class Command(ClearinghouseCommand):
             )
             if job is None:
                 return
-            run = ClearingRun.objects.get(pk=(job.result or {})["run"])
-            self.stdout.write(
-                f"run {run.pk}: {run.status}, objective {run.objective:g} (bound {run.bound:g}), "
-                f"{count_of(run.proposals.count(), 'proposal')}, digest {run.input_digest[:12]}"
-            )
-            for p in selectors.proposal_list(user=actor, run=run):
-                item = p.pledge.item_type.code if p.pledge.item_type else "?"
-                self.stdout.write(
-                    f"  proposal {p.pk}: {p.quantity} × {item} from {p.pledge.owner.code} "
-                    f"pledge {p.pledge_id} → requirement {p.requirement_id} ({p.requirement.priority})"
-                    + (f", package {vars(p)['package_ref']}" if vars(p).get("package_ref") else "")
-                )
+            # Not the run's JSON (problem, result, explanations: megabytes at 50,000 pledges).
+            run = ClearingRun.objects.only(
+                "pk", "kind", "name", "status", "objective", "bound", "input_digest", "timings"
+            ).get(pk=(job.result or {})["run"])
+            self._print_run(actor, run, verbose=options["verbose"], fmt=options["format"])
         elif options["sub"] == "accept":
             outcome = services.accept_proposals(
                 actor=actor,
@@ -104,3 +104,62 @@ class Command(ClearinghouseCommand):
                     f"{r['capability_name'][:28]:<28} {r['required_eur']:>18} {r['allocated_eur']:>18} "
                     f"{r['delivered_eur']:>18} {r['short_eur']:>18}"
                 )
+
+    def _print_run(self, actor: Any, run: ClearingRun, *, verbose: bool, fmt: str) -> None:
+        """One summary line; every proposal only when asked (`--verbose`, `--format json`): at 50,000
+        pledges a run proposes some 20,000 allocations, and printing them took longer than solving."""
+        count = run.proposals.count()
+        if fmt == "json":
+            proposals = [_proposal_json(p) for p in selectors.proposal_list(user=actor, run=run)]
+            self.stdout.write(
+                json.dumps(
+                    {
+                        "id": run.pk,
+                        "kind": run.kind,
+                        "name": run.name,
+                        "status": run.status,
+                        "objective": run.objective,
+                        "bound": run.bound,
+                        "input_digest": run.input_digest,
+                        "timings": run.timings,
+                        "proposals": count,
+                        "items": proposals,
+                    },
+                    indent=2,
+                )
+            )
+            return
+        self.stdout.write(
+            f"run {run.pk}: {run.status}, objective {run.objective:g} (bound {run.bound:g}), "
+            f"{count_of(count, 'proposal')}, digest {run.input_digest[:12]}"
+        )
+        if not verbose:
+            if count:
+                self.stdout.write(
+                    f"  see /clearing/runs/{run.pk}/, or list the proposals with --verbose or --format json"
+                )
+            return
+        for p in selectors.proposal_list(user=actor, run=run):
+            item = p.pledge.item_type.code if p.pledge.item_type else "?"
+            self.stdout.write(
+                f"  proposal {p.pk}: {p.quantity} × {item} from {p.pledge.owner.code} "
+                f"pledge {p.pledge_id} → requirement {p.requirement_id} ({p.requirement.priority})"
+                + (f", package {vars(p)['package_ref']}" if vars(p).get("package_ref") else "")
+            )
+
+
+def _proposal_json(p: Any) -> dict[str, Any]:
+    """A proposal with the API's keys (`ProposalOut`)."""
+    return {
+        "id": p.pk,
+        "requirement": p.requirement_id,
+        "pledge": p.pledge_id,
+        "package": vars(p).get("package_ref"),
+        "quantity": p.quantity,
+        "provides": format_factor(p.provides),
+        "worth_per_unit": p.worth_per_unit,
+        "state": p.state,
+        "reason": p.reason,
+        "allocation": p.allocation_id,
+        "displaced": p.displaced,
+    }
