@@ -8,6 +8,7 @@ Reads only (a run is visible to the coordination cell, auditors and admins: they
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
