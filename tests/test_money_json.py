@@ -139,6 +139,7 @@ QUERIES: dict[str, list[str]] = {
     "/api/v1/reports/donors": ["per_gdp=true", "with_eu_share=true", "source=records"],
     "/api/v1/reports/groups": ["", "source=records"],
     "/api/v1/reports/weapons": ["", "source=records"],
+    "/api/v1/pledges/servable-requirements": ["donor=USA"],
 }
 # Revisions need a second release: checked after it is imported (it becomes current, without EU shares).
 LATER = {"/api/v1/kiel/revisions"}

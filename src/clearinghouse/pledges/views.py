@@ -40,6 +40,7 @@ from clearinghouse.pledges import policies, selectors, services
 from clearinghouse.pledges.choices import ALLOCATABLE, TRANSITIONS, PledgeKind, PledgeStatus
 from clearinghouse.pledges.forms import PledgeForm
 from clearinghouse.pledges.models import Pledge
+from clearinghouse.pledges.offers import offer_prefill
 from clearinghouse.pledges.timeline import timeline
 from clearinghouse.requirements import selectors as requirement_selectors
 from clearinghouse.requirements.choices import RequirementStatus
@@ -198,7 +199,14 @@ def _detail_page(
 
 
 def _form_page(
-    request: HttpRequest, *, form: PledgeForm, save: Any, title: str, validate_url: str, cancel_url: str
+    request: HttpRequest,
+    *,
+    form: PledgeForm,
+    save: Any,
+    title: str,
+    validate_url: str,
+    cancel_url: str,
+    offer_for: Any = None,
 ) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
@@ -213,35 +221,53 @@ def _form_page(
     return render(
         request,
         "pledges/pledge_form.html",
-        {"form": form, "title": title, "validate_url": validate_url, "cancel_url": cancel_url},
+        {
+            "form": form,
+            "title": title,
+            "validate_url": validate_url,
+            "cancel_url": cancel_url,
+            "offer_for": offer_for,
+        },
     )
 
 
-def _new_form(request: HttpRequest, data: Any, validate_url: str | None) -> PledgeForm:
+def _new_form(
+    request: HttpRequest, data: Any, validate_url: str | None, prefill: dict[str, Any] | None = None
+) -> PledgeForm:
     return PledgeForm(
         data,
         user=request.user,
         choose_donor=is_admin(request.user),
         validate_url=validate_url,
-        initial={"releasability": Releasability.COORDINATION, "available_from": clock.today().isoformat()},
+        initial={
+            "releasability": Releasability.COORDINATION,
+            "available_from": clock.today().isoformat(),
+            **(prefill or {}),
+        },
     )
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def pledge_create(request: HttpRequest) -> HttpResponse:
-    """Offer a pledge for your own participant (donor officers)."""
+    """Offer a pledge for your own participant (donor officers); `?offered_against=<requirement id>`
+    prefills it against that requirement (an item type it accepts, the shortfall as quantity)."""
     if not policies.may_enter(request.user):
         raise DjangoPermissionDenied("Only donor officers enter pledges.")
     validate_url = reverse("pledge-validate")
-    form = _new_form(request, request.POST or None, validate_url)
+    against = request.POST.get("offered_against") or request.GET.get("offered_against") or ""
+    requirement, prefill = offer_prefill(request.user, against)
+    form = _new_form(request, request.POST or None, validate_url, prefill)
     return _form_page(
         request,
         form=form,
         save=lambda: services.create_pledge(actor=request.user, data=form.for_service()),
-        title="New pledge",
+        title=f"Offer against requirement #{requirement.pk}" if requirement else "New pledge",
         validate_url=validate_url,
-        cancel_url=reverse("pledge-list"),
+        cancel_url=reverse("requirement-detail", args=[requirement.pk])
+        if requirement
+        else reverse("pledge-list"),
+        offer_for=requirement,
     )
 
 
