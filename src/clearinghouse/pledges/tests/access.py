@@ -51,7 +51,8 @@ def _offer(personas: dict[str, Any]) -> dict[str, Any]:
     from clearinghouse.pledges.tests import factories
 
     requirement = factories.requirement(personas)
-    _made["offer"] = factories.pledge(personas, releasability="coordination", offered_against=requirement.pk).pk
+    offer = factories.pledge(personas, releasability="coordination", offered_against=requirement.pk)
+    _made["offer"] = offer.pk
     return {}
 
 

@@ -99,11 +99,13 @@ def test_servable_requirements_rank_by_priority_then_shortfall(personas: dict[st
     high_big = factories.requirement(personas, priority="high", quantity=2000)
     critical = factories.requirement(personas, priority="critical", quantity=10)
     factories.requirement(personas, item_types=["AD-NASAMS"], capability="air-defence", priority="critical")
-    rows = selectors.servable_requirements(user=personas["donor_usa"], donor=personas["donor_usa"].participant_id)
+    usa = personas["donor_usa"]
+    rows = selectors.servable_requirements(user=usa, donor=usa.participant_id)
     assert [s.requirement.pk for s in rows] == [critical.pk, high_big.pk, high_small.pk, low.pk]
     assert rows[1].suggested_item == "AMM-155-HE" and rows[1].suggested_quantity == 2000
     # A donor that never pledged anything could serve nothing (its catalog is empty).
-    assert selectors.servable_requirements(user=personas["donor_pol"], donor=personas["donor_pol"].participant_id) == []
+    pol = personas["donor_pol"]
+    assert selectors.servable_requirements(user=pol, donor=pol.participant_id) == []
 
 
 def test_api_offer_list_accept_and_servable(personas: dict[str, Any], api_client: Any) -> None:
@@ -138,7 +140,9 @@ def test_api_offer_list_accept_and_servable(personas: dict[str, Any], api_client
     assert refused.status_code == 422
     assert [(e["index"], e["pledge"], e["status"]) for e in refused.json()["errors"]] == [(1, 999999, 404)]
     assert Pledge.objects.get(pk=pid).status == "offered"
-    ok = recipient.post("/api/v1/pledges/accept", json.dumps({"pledges": [pid]}), content_type="application/json")
+    ok = recipient.post(
+        "/api/v1/pledges/accept", json.dumps({"pledges": [pid]}), content_type="application/json"
+    )
     assert ok.status_code == 200 and ok.json() == {"accepted": [pid]}
 
     factories.requirement(personas, priority="critical")
@@ -151,7 +155,9 @@ def test_api_offer_list_accept_and_servable(personas: dict[str, Any], api_client
     assert len(cell.get("/api/v1/pledges/servable-requirements?donor=USA").json()) == len(servable)
 
 
-def test_pages_offer_from_a_requirement_and_accept_several(personas: dict[str, Any], page_client: Any) -> None:
+def test_pages_offer_from_a_requirement_and_accept_several(
+    personas: dict[str, Any], page_client: Any
+) -> None:
     r = factories.requirement(personas, quantity=700)
     donor = page_client(personas["donor_usa"])
     page = donor.get(f"/requirements/{r.pk}/").content.decode()
