@@ -195,3 +195,29 @@ def test_pages_offer_from_a_requirement_and_accept_several(
     serve = donor.get("/pledges/servable/").content.decode()
     assert "?offered_against=" in serve
     assert recipient.get("/pledges/servable/").status_code == 403
+
+
+def test_command_line_offers_accept_and_servable(personas: dict[str, Any]) -> None:
+    from io import StringIO
+
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    def run(*args: str) -> str:
+        out = StringIO()
+        call_command(*args, stdout=out)
+        return out.getvalue()
+
+    r = factories.requirement(personas)
+    one, two = _offer(personas, r), _offer(personas, r)
+    listed = json.loads(run("pledges", "offers", "--format", "json", "--as", "recipient"))
+    assert [i["id"] for i in listed["items"]] == [one.pk, two.pk]
+    assert listed["items"][0]["offered_against"] == r.pk
+    with pytest.raises(CommandError, match="nothing accepted; pledge 999999"):
+        run("pledges", "accept", str(one.pk), "999999", "--as", "recipient")
+    assert Pledge.objects.get(pk=one.pk).status == "offered"
+    assert f"accepted {one.pk}, {two.pk}" in run(
+        "pledges", "accept", str(one.pk), str(two.pk), "--as", "recipient"
+    )
+    served = json.loads(run("pledges", "servable", "--format", "json", "--as", "donor_usa"))
+    assert served["items"][0]["requirement"] == r.pk and served["items"][0]["suggested_quantity"] == 1000
