@@ -82,6 +82,24 @@ def pipeline(*, user: Actor) -> dict[str, dict[str, Any]]:
     return out
 
 
+def totals(qs: QuerySet[Pledge]) -> dict[str, Any]:
+    """How many pledges a (filtered) list holds and their value in EUR, over every row, not one page.
+
+    Summed in Python, exactly (see `pipeline`); pledges without a EUR value are counted apart."""
+    count, value, unvalued = 0, Decimal(0), 0
+    for v in (
+        Pledge.objects.filter(pk__in=qs.order_by().values("pk"))
+        .order_by()
+        .values_list("value_eur", flat=True)
+    ):
+        count += 1
+        if v is None:
+            unvalued += 1
+        else:
+            value += v
+    return {"count": count, "value_eur": value, "unvalued": unvalued}
+
+
 def allocation_list(
     *,
     user: Actor,

@@ -14,7 +14,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
-from clearinghouse.core import clock
+from clearinghouse.core import clock, lists
 from clearinghouse.core.actors import Actor
 from clearinghouse.core.choices import Releasability
 from clearinghouse.core.errors import DomainError, NotFound
@@ -97,12 +97,15 @@ def pledge_list(request: HttpRequest) -> HttpResponse:
         kind=chosen["kind"] or None,
         q=chosen["q"] or None,
     )
-    page = page_of(request, qs)
+    sort = lists.sort_of(request, PLEDGE_SORTS, ("-id",))
+    page = page_of(request, qs.order_by(*sort.ordering))
     rows = [
         {
             "p": p,
             "badge": STATUS_BADGE.get(p.status, ""),
             "bar": coverage(p.allocated_quantity, p.delivered_quantity, p.quantity),
+            "may_accept": p.status == PledgeStatus.OFFERED
+            and policies.may_move(request.user, p, PledgeStatus.ACCEPTED),
         }
         for p in page.object_list
     ]
@@ -118,8 +121,30 @@ def pledge_list(request: HttpRequest) -> HttpResponse:
             "statuses": PledgeStatus.choices,
             "kinds": PledgeKind.choices,
             "may_enter": policies.may_enter(request.user),
+            "sort": sort,
+            "totals": selectors.totals(qs),
+            "chips": lists.chips(
+                request,
+                {"donor": "Donor", "status": "Status", "kind": "Kind", "q": "Search"},
+                {"status": dict(PledgeStatus.choices), "kind": dict(PledgeKind.choices)},
+            ),
+            "list_name": "pledge-list",
+            "saved_views": participant_selectors.saved_views(user=request.user, list_name="pledge-list"),
+            "may_bulk_accept": any(r["may_accept"] for r in rows),
         },
     )
+
+
+# The columns a pledge list sorts by (`?sort=value_eur`, `?sort=-available_from`).
+PLEDGE_SORTS = {
+    "id": "id",
+    "external_ref": "external_ref",
+    "donor": "owner__code",
+    "kind": "kind",
+    "value_eur": "value_eur",
+    "available_from": "available_from",
+    "status": "status",
+}
 
 
 def _requirements_for(user: Actor, pledge: Pledge) -> list[Any]:

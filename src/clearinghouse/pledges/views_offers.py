@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from clearinghouse.core.errors import DomainError, RowErrors
-from clearinghouse.core.pages import ACCESS_ERRORS
+from clearinghouse.core.pages import ACCESS_ERRORS, back_to
 from clearinghouse.participants import selectors as participant_selectors
 from clearinghouse.participants.permissions import is_admin, is_coordination_cell
 from clearinghouse.pledges import offers, policies, selectors, services
@@ -55,7 +55,7 @@ def offer_accept(request: HttpRequest) -> HttpResponse:
         messages.success(
             request, f"Accepted {len(accepted)}: " + ", ".join(f"#{p.pk}" for p in accepted) + "."
         )
-    return redirect(reverse("offer-list"))
+    return redirect(back_to(request, reverse("offer-list")))
 
 
 @login_required
