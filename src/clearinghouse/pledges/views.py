@@ -219,6 +219,11 @@ def _detail_page(
             else [],
             "today": clock.today().isoformat(),
             "delivery_form": delivery_form or {"values": {}, "errors": {}},
+            "crumbs": [
+                ("Pledges", reverse("pledge-list")),
+                (pledge.owner.name, reverse("participant-detail", args=[pledge.owner.code])),
+                (f"Pledge #{pledge.pk}", None),
+            ],
         },
     )
 

@@ -91,6 +91,14 @@ def requirement_detail(request: HttpRequest, requirement_id: int) -> HttpRespons
             if seen.mode == coverage_rule.EXACT
             else None,
             "derived": derived.derived_from(requirement, user),
+            "crumbs": [
+                ("Requirements", reverse("requirement-list")),
+                (
+                    requirement.capability.name,
+                    reverse("requirement-list") + f"?capability={requirement.capability.code}",
+                ),
+                (f"Requirement #{requirement.pk}", None),
+            ],
             "may_offer": policies.may_enter(user)
             and not is_owner
             and not requirement.cancelled
