@@ -219,6 +219,11 @@ def _detail_page(
             else [],
             "today": clock.today().isoformat(),
             "delivery_form": delivery_form or {"values": {}, "errors": {}},
+            "offered_against": requirement_selectors.requirement_list(user=user)
+            .filter(pk=pledge.offered_against_id)
+            .first()
+            if pledge.offered_against_id
+            else None,
             "crumbs": [
                 ("Pledges", reverse("pledge-list")),
                 (pledge.owner.name, reverse("participant-detail", args=[pledge.owner.code])),
@@ -393,7 +398,7 @@ def _move_consequences(pledge: Pledge, to: str, allocations: list[Any]) -> list[
                 f"{'requirement' if len(pending) == 1 else 'requirements'} {targets}."
             )
     if to == PledgeStatus.DECLINED:
-        lines.append("The donor is told the coordination cell declined the offer, with this reason.")
+        lines.append("The donor is told the offer was declined, with this reason.")
     return lines
 
 
