@@ -133,7 +133,7 @@ def accept_pledges(request: HttpRequest, payload: AcceptIn) -> Any:
     return {"accepted": [p.pk for p in accepted]}
 
 
-@pledges_router.get("/servable-requirements", response={200: list[ServableOut], 422: ErrorOut})
+@pledges_router.get("/servable-requirements", response={200: list[ServableOut], 403: ErrorOut, 422: ErrorOut})
 def servable_requirements(request: HttpRequest, donor: str | None = None) -> list[dict[str, Any]]:
     """Open requirements that accept an item type the donor (yours; the cell and admins may name one)
     has pledged before, most urgent first: priority, then the largest shortfall."""
