@@ -193,3 +193,6 @@ NOT_PAGES |= {
 # Operator endpoints, not pages: /healthz and /readyz answer everyone (probes), /metrics only the
 # networks in CLEARINGHOUSE_METRICS_ALLOWED (tested in core/tests/test_health_metrics_logs.py).
 NOT_PAGES |= {"healthz", "readyz", "metrics"}
+# POST-only: accepting several offers at once, saving and deleting a list's saved view (wp2-offers;
+# tested in pledges/tests/test_offers.py and core/tests/test_lists.py).
+NOT_PAGES |= {"offer-accept", "saved-view-save", "saved-view-delete"}

@@ -143,6 +143,8 @@ QUERIES: dict[str, list[str]] = {
     "/api/v1/reports/donors": ["per_gdp=true", "with_eu_share=true", "source=records"],
     "/api/v1/reports/groups": ["", "source=records"],
     "/api/v1/reports/weapons": ["", "source=records"],
+    "/api/v1/pledges/servable-requirements": ["donor=USA"],
+    "/api/v1/search": ["q=usa", "q=1"],
 }
 # Revisions need a second release: checked after it is imported (it becomes current, without EU shares).
 LATER = {"/api/v1/kiel/revisions"}

@@ -40,6 +40,7 @@ from clearinghouse.participants.api import mandates_router, me_router, participa
 from clearinghouse.pledges.api import allocations_router, deliveries_router, pledges_router
 from clearinghouse.reports.api import router as reports_router
 from clearinghouse.reports.public_api import router as public_router
+from clearinghouse.reports.search_api import router as search_router
 from clearinghouse.requirements.api import router as requirements_router
 from clearinghouse.tracker.api import router as kiel_router
 
@@ -152,3 +153,4 @@ api.add_router("/reports", reports_router)
 api.add_router("/public", public_router)
 api.add_router("/inbox", inbox_router)
 api.add_router("/notifications", notifications_router)
+api.add_router("/search", search_router)

@@ -12,6 +12,7 @@ from clearinghouse.core import health, metrics, views_account
 from clearinghouse.core import views as core_views
 from clearinghouse.participants import views as participant_views
 from clearinghouse.participants import views_users
+from clearinghouse.reports.views_country import country_page
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -32,8 +33,10 @@ urlpatterns = [
     path("users/", views_users.user_list, name="user-list"),
     path("users/<str:username>/role/", views_users.user_role, name="user-role"),
     path("users/<str:username>/deactivate/", views_users.user_deactivate, name="user-deactivate"),
+    path("views/save/", participant_views.saved_view_save, name="saved-view-save"),
+    path("views/<int:view_id>/delete/", participant_views.saved_view_delete, name="saved-view-delete"),
     path("participants/", participant_views.participant_list, name="participant-list"),
-    path("participants/<str:code>/", participant_views.participant_detail, name="participant-detail"),
+    path("participants/<str:code>/", country_page, name="participant-detail"),
     path("import/", views.spreadsheet_import, name="spreadsheet-import"),
     path("audit/", core_views.audit_page, name="audit"),
     path("tokens/", core_views.tokens_page, name="tokens"),

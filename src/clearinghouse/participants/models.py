@@ -195,3 +195,35 @@ class User(AbstractUser):
     @classmethod
     def write_q(cls, user: Actor | None, action: str) -> Q | None:
         return Q() if is_signed_in(user) and user.has_role(Role.ADMIN) else None
+
+
+class SavedView(RestrictedModel):
+    """A list's filters and sort order saved under a name by one user ("my offered ammunition")."""
+
+    user = models.ForeignKey("participants.User", on_delete=models.CASCADE, related_name="saved_views")
+    list_name = models.CharField(max_length=40, help_text="The list's page, e.g. pledge-list.")
+    name = models.CharField(max_length=80)
+    query = models.CharField(max_length=1000, blank=True, help_text="The page's query string, without '?'.")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ("list_name", "name")
+        constraints = [
+            models.UniqueConstraint(
+                fields=("user", "list_name", "name"),
+                name="participants_savedview_unique_name",
+                violation_error_message="You already have a saved view of this list with this name.",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.list_name}: {self.name}"
+
+    @classmethod
+    def view_q(cls, user: Actor | None) -> Q | None:
+        """Each user sees their own saved views only."""
+        return Q(user_id=user.pk) if is_signed_in(user) else None
+
+    @classmethod
+    def write_q(cls, user: Actor | None, action: str) -> Q | None:
+        return Q(user_id=user.pk) if is_signed_in(user) else None

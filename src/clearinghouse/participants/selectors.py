@@ -8,7 +8,7 @@ from django.db.models import Q, QuerySet
 
 from clearinghouse.core.actors import Actor
 from clearinghouse.core.errors import NotFound
-from clearinghouse.participants.models import CoordinationMandate, Participant
+from clearinghouse.participants.models import CoordinationMandate, Participant, SavedView
 
 
 def participant_list(*, user: Actor, kind: str | None = None, q: str | None = None) -> QuerySet[Participant]:
@@ -40,3 +40,8 @@ def user_list(*, user: Actor) -> QuerySet[Any]:
     from clearinghouse.participants.models import User
 
     return User.objects.restrict(user, "view").select_related("participant").order_by("username")
+
+
+def saved_views(*, user: Actor, list_name: str) -> list[SavedView]:
+    """The user's own saved views of one list, by name."""
+    return list(SavedView.objects.restrict(user, "view").filter(list_name=list_name).order_by("name"))

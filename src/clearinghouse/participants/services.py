@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import re
 import secrets
 from dataclasses import dataclass
 from importlib import resources
+from typing import Any, cast
+from urllib.parse import parse_qsl, urlencode
 
 import pycountry
 from django.contrib.auth.validators import UnicodeUsernameValidator
@@ -16,9 +19,15 @@ from django.db import transaction
 
 from clearinghouse.core import audit, clock, validation
 from clearinghouse.core.actors import Actor, is_signed_in
-from clearinghouse.core.errors import Conflict, InvalidInput, PermissionDenied
+from clearinghouse.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from clearinghouse.participants.choices import MandateFunction, ParticipantKind, Role
-from clearinghouse.participants.models import CoordinationMandate, Participant, ParticipantGroup, User
+from clearinghouse.participants.models import (
+    CoordinationMandate,
+    Participant,
+    ParticipantGroup,
+    SavedView,
+    User,
+)
 
 ORGANISATION_CODES = {"EU", "NATO"}
 
@@ -316,3 +325,56 @@ def change_role(*, actor: Actor | None, username: str, role: str) -> User:
             after=audit.snapshot(user, exclude=("password", "last_login")),
         )
     return user
+
+
+# --- saved views of lists --------------------------------------------------------------------------
+
+_LIST_NAME = re.compile(r"^[a-z][a-z0-9-]{0,39}$")
+
+
+def _view_query(query: Any) -> str:
+    """A list's query string as saved: without '?' and without its page number."""
+    text = str(query or "").strip().lstrip("?")
+    if len(text) > 1000:
+        raise InvalidInput("query: at most 1000 characters", field="query")
+    pairs = [(k, v) for k, v in parse_qsl(text, keep_blank_values=False) if k != "page"]
+    return urlencode(pairs)
+
+
+def save_view(*, actor: Actor, list_name: Any, name: Any, query: Any) -> SavedView:
+    """Save (or replace, under the same name) the filters and order of one of the actor's lists."""
+    if not is_signed_in(actor):
+        raise PermissionDenied("Sign in to save views.")
+    list_name = str(list_name or "").strip()
+    if not _LIST_NAME.match(list_name):
+        raise InvalidInput("list: the name of a list page, e.g. pledge-list", field="list")
+    name = " ".join(str(name or "").split())
+    if not 1 <= len(name) <= 80:
+        raise InvalidInput("name: 1 to 80 characters", field="name")
+    text = _view_query(query)
+    with transaction.atomic():
+        view = SavedView.objects.filter(user=actor, list_name=list_name, name=name).first()
+        before = audit.snapshot(view, exclude=("created_at",)) if view is not None else None
+        if view is None:
+            view = SavedView(user=actor, list_name=list_name, name=name)
+        view.query = text
+        view.save()
+        audit.record(
+            actor=actor,
+            action="update" if before else "create",
+            obj=view,
+            before=before,
+            after=audit.snapshot(view, exclude=("created_at",)),
+        )
+    return cast("SavedView", view)
+
+
+def delete_view(*, actor: Actor, view_id: int) -> None:
+    """Delete one of the actor's saved views (another user's is not found)."""
+    with transaction.atomic():
+        view = SavedView.objects.restrict(actor, "delete").filter(pk=view_id).first()
+        if view is None:
+            raise NotFound("Saved view not found.")
+        before = audit.snapshot(view, exclude=("created_at",))
+        audit.record(actor=actor, action="delete", obj=view, before=before)
+        view.delete()

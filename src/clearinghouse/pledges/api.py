@@ -9,15 +9,19 @@ from ninja.pagination import paginate
 
 from clearinghouse.core import idempotency
 from clearinghouse.core.choices import Releasability
+from clearinghouse.core.errors import RowErrors
 from clearinghouse.core.etag import etag_for, tag_created
 from clearinghouse.core.openapi import FILE_RESPONSES
 from clearinghouse.core.pagination import LimitOffsetPagination
 from clearinghouse.core.schemas import ErrorOut
 from clearinghouse.core.validation import Id
-from clearinghouse.pledges import selectors, services, spreadsheets
+from clearinghouse.pledges import offers, selectors, services, spreadsheets
 from clearinghouse.pledges.choices import PledgeKind, PledgeStatus
 from clearinghouse.pledges.models import Allocation, Delivery, Pledge
+from clearinghouse.pledges.offers import servable_json
 from clearinghouse.pledges.schemas import (
+    AcceptIn,
+    AcceptOut,
     AllocationIn,
     AllocationOut,
     AllocationPatch,
@@ -28,6 +32,7 @@ from clearinghouse.pledges.schemas import (
     PledgeOut,
     PledgePatch,
     ReleaseIn,
+    ServableOut,
     TransitionIn,
 )
 
@@ -62,9 +67,12 @@ def list_pledges(
     capability: str | None = None,
     releasability: Releasability | None = None,
     q: str | None = None,
+    offered_against: int | None = None,
 ) -> QuerySet[Pledge]:
-    """Pledges you may see, newest first; filter by donor, status, kind, item type, capability, marking."""
+    """Pledges you may see, newest first; filter by donor, status, kind, item type, capability, marking,
+    and the requirement they were offered against."""
     return selectors.pledge_list(
+        offered_against=offered_against,
         user=request.user,
         donor=donor,
         status=status,
@@ -86,6 +94,55 @@ def create_pledge(request: HttpRequest, payload: PledgeIn) -> JsonResponse:
         return 201, idempotency.to_json(PledgeOut.from_orm(pledge).model_dump())
 
     return tag_created(idempotency.run(request, create), "pledges.pledge")
+
+
+@pledges_router.get("/offers", response=list[PledgeOut])
+@paginate(LimitOffsetPagination)
+def list_offers(request: HttpRequest, status: PledgeStatus | None = PledgeStatus.OFFERED) -> QuerySet[Pledge]:
+    """Pledges offered against requirements that you decide on (the recipient: against its own
+    requirements; the cell: every offer it sees), still offered unless `status` says otherwise."""
+    return selectors.offer_list(user=request.user, status=status)
+
+
+@pledges_router.post("/accept", response={200: AcceptOut, **ERRORS})
+def accept_pledges(request: HttpRequest, payload: AcceptIn) -> Any:
+    """Accept several offered pledges at once, all or none: a refused one answers 422 with `errors`,
+    one per refused pledge (`index` in `pledges`, `pledge`, `field`, `detail`), and nothing is accepted."""
+    try:
+        accepted = services.accept_pledges(
+            actor=request.user, pledge_ids=payload.pledges, reason=payload.reason
+        )
+    except RowErrors as exc:
+        return JsonResponse(
+            {
+                "detail": exc.message,
+                "field": "pledges",
+                "errors": [
+                    {
+                        "index": i,
+                        "pledge": payload.pledges[i],
+                        "field": e.field or f"pledges.{i}",
+                        "status": e.status,
+                        "detail": e.message,
+                    }
+                    for i, e in exc.errors
+                ],
+            },
+            status=422,
+        )
+    return {"accepted": [p.pk for p in accepted]}
+
+
+@pledges_router.get("/servable-requirements", response={200: list[ServableOut], 403: ErrorOut, 422: ErrorOut})
+def servable_requirements(request: HttpRequest, donor: str | None = None) -> list[dict[str, Any]]:
+    """Open requirements that accept an item type the donor (yours; the cell and admins may name one)
+    has pledged before, most urgent first: priority, then the largest shortfall."""
+    return [
+        servable_json(s)
+        for s in selectors.servable_requirements(
+            user=request.user, donor=offers.donor_for_view(request.user, donor).pk
+        )
+    ]
 
 
 @pledges_router.get("/export", response={200: None, 422: ErrorOut}, openapi_extra=FILE_RESPONSES)

@@ -74,6 +74,9 @@ class PledgeForm(ServiceForm):
         label="Also releasable to", required=False, widget=forms.SelectMultiple(attrs={"size": 5})
     )
     notes = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    offered_against = forms.CharField(
+        required=False, widget=forms.HiddenInput, help_text="The requirement this pledge is offered against."
+    )
 
     # What the page enters: the service's fields but `illustrative` (fixed by imports and the demo).
     FIELDS = tuple(f for f in services.FIELDS if f != "illustrative")
@@ -155,4 +158,5 @@ class PledgeForm(ServiceForm):
             "releasability": pledge.releasability,
             "releasable_to": [p.code for p in pledge.releasable_to.all()],
             "notes": pledge.notes,
+            "offered_against": pledge.offered_against_id or "",
         }

@@ -57,6 +57,15 @@ class Pledge(Releasable):
         blank=True,
         help_text="The meeting it was announced at (a meeting in the system).",
     )
+    offered_against = models.ForeignKey(
+        "requirements.Requirement",
+        on_delete=models.SET_NULL,
+        related_name="offers",
+        null=True,
+        blank=True,
+        help_text="The requirement the donor offered this pledge against (null: a free offer). Its "
+        "recipient may accept or decline the offer.",
+    )
     notes = models.TextField(blank=True)
     value_amount = DerivedAmountField(null=True, blank=True)
     value_eur = DerivedAmountField(null=True, blank=True)

@@ -7,7 +7,12 @@ from typing import Any
 
 from clearinghouse.core.actors import Actor, is_signed_in
 from clearinghouse.participants.choices import Role
-from clearinghouse.participants.permissions import is_admin, is_coordination_cell, is_donor_officer_of
+from clearinghouse.participants.permissions import (
+    is_admin,
+    is_coordination_cell,
+    is_donor_officer_of,
+    is_recipient_officer_of,
+)
 from clearinghouse.pledges.choices import PledgeKind, PledgeStatus
 
 
@@ -30,10 +35,11 @@ def may_enter_for(user: Actor, donor_id: int | None, *, on_behalf: bool = False)
 
 
 def may_move(user: Actor, pledge: Any, to: str) -> bool:
-    """Who may request each move: the cell accepts and declines; the donor withdraws; either commits
-    or reports the progress of a financial pledge."""
+    """Who may request each move: the cell accepts and declines (and the recipient an offer made
+    against one of its requirements); the donor withdraws; either commits or reports the progress of
+    a financial pledge."""
     if to in (PledgeStatus.ACCEPTED, PledgeStatus.DECLINED):
-        return is_coordination_cell(user)
+        return is_coordination_cell(user) or may_decide_offer(user, pledge)
     if to == PledgeStatus.WITHDRAWN:
         return is_donor_officer_of(user, pledge.owner_id)
     return is_donor_officer_of(user, pledge.owner_id) or is_coordination_cell(user)
@@ -42,3 +48,9 @@ def may_move(user: Actor, pledge: Any, to: str) -> bool:
 def moved_by_deliveries(pledge: Any, to: str) -> bool:
     """An in-kind pledge reaches in_delivery and delivered through its recorded deliveries only."""
     return pledge.kind == PledgeKind.IN_KIND and to in (PledgeStatus.IN_DELIVERY, PledgeStatus.DELIVERED)
+
+
+def may_decide_offer(user: Actor, pledge: Any) -> bool:
+    """The recipient officer of the requirement an offered pledge was made against accepts or declines it."""
+    requirement = pledge.offered_against
+    return requirement is not None and is_recipient_officer_of(user, requirement.owner_id)

@@ -73,6 +73,11 @@ class PledgeIn(Schema):
         description="Demo or training data, not a real pledge: labelled wherever shown and never counted "
         "in public figures. Fixed when the pledge is created.",
     )
+    offered_against: Id | None = Field(
+        None,
+        description="The id of the requirement this pledge is offered against (one you see, not cancelled, "
+        "accepting the item type); its recipient may then accept or decline the offer.",
+    )
 
 
 class PledgePatch(Schema):
@@ -97,6 +102,7 @@ class PledgePatch(Schema):
     illustrative: bool | None = Field(
         None, description="Fixed at creation: only the stored value is accepted."
     )
+    offered_against: Id | None = None
 
 
 class TransitionIn(Schema):
@@ -136,6 +142,7 @@ class PledgeOut(Schema):
     delivered_quantity: int
     tranches: list[TrancheOut]
     illustrative: bool = Field(description="Demo or training data, not a real pledge.")
+    offered_against: int | None = Field(None, description="The requirement it was offered against.")
     version: int
     created_at: dt.datetime
     updated_at: dt.datetime
@@ -143,6 +150,12 @@ class PledgeOut(Schema):
     @staticmethod
     def resolve_meeting(obj: Pledge) -> int | None:
         return obj.meeting_id
+
+    @staticmethod
+    def resolve_offered_against(obj: Pledge | dict[str, Any]) -> int | None:
+        if isinstance(obj, dict):  # a stored answer replayed for the same Idempotency-Key
+            return cast("int | None", obj.get("offered_against"))
+        return obj.offered_against_id
 
     @staticmethod
     def resolve_donor(obj: Pledge) -> str:
@@ -169,6 +182,29 @@ class PledgeOut(Schema):
     def _in_currency(self, value: Decimal | None) -> str | None:
         """Amounts in the pledge's currency carry its minor units (none for JPY, ISK, KRW)."""
         return None if value is None else money_text(value, self.currency)
+
+
+class AcceptIn(Schema):
+    pledges: list[int] = Field(..., description="Ids of offered pledges to accept, all or none.")
+    reason: Text = Field("", description="Why (optional): kept in the audit chain.")
+
+
+class AcceptOut(Schema):
+    accepted: list[int]
+
+
+class ServableOut(Schema):
+    requirement: int
+    external_ref: str
+    capability: str
+    priority: str
+    needed_by: dt.date | None
+    quantity: int
+    unit: str
+    shortfall: str = Field(description="Requirement units still short, as far as you may know them.")
+    items: list[str] = Field(description="Its acceptable item types that the donor has pledged before.")
+    suggested_item: str
+    suggested_quantity: int = Field(description="Units of suggested_item that would cover the shortfall.")
 
 
 class AllocationIn(Schema):

@@ -23,6 +23,7 @@ from clearinghouse.catalog.models import DependentNeedRule, ItemPrice, ItemType
 from clearinghouse.catalog.selectors import reference_price
 from clearinghouse.core import audit, bulk, cleaning, clock, fx, money
 from clearinghouse.core.actors import Actor, signed_in
+from clearinghouse.core.choices import Releasability
 from clearinghouse.core.errors import (
     Conflict,
     DomainError,
@@ -77,6 +78,7 @@ FIELDS = (
     "notes",
     "tranches",
     "illustrative",
+    "offered_against",
 )
 # What may still change once a pledge is delivered, withdrawn or declined.
 ALWAYS_EDITABLE = frozenset(
@@ -198,8 +200,50 @@ def _meeting(value: Any) -> Meeting | None:
     return cast("Meeting | None", meeting)
 
 
+def _offered_against(
+    actor: Actor | None, value: Any, item_type: ItemType | None, kept: int | None = None
+) -> Requirement | None:
+    """The requirement a pledge is offered against, by id: one the actor sees, not cancelled, and
+    (in kind) accepting the pledge's item type. None when not given; `kept` (the pledge's current
+    one, unchanged) is not checked again."""
+    if cleaning.blank(value):
+        return None
+    requirement_id = cleaning.integer(value, "offered_against", minimum=1)
+    if requirement_id == kept:
+        return Requirement.objects.get(pk=kept)
+    found = Requirement.objects.restrict(actor, "view").filter(pk=requirement_id).first() if actor else None
+    if found is None:
+        raise InvalidInput(f"offered_against: no requirement {requirement_id}", field="offered_against")
+    requirement = cast("Requirement", found)
+    if requirement.cancelled:
+        raise InvalidInput(
+            f"offered_against: requirement {requirement_id} is cancelled", field="offered_against"
+        )
+    if item_type is not None and not requirement.item_types.filter(pk=item_type.pk).exists():
+        raise InvalidInput(
+            f"offered_against: requirement {requirement_id} does not accept {item_type.code}",
+            field="offered_against",
+        )
+    return requirement
+
+
+def _release_offer(values: dict[str, Any], releasable_to: list[Participant]) -> list[Participant]:
+    """An offer against a requirement is released to its recipient, who accepts or declines it."""
+    requirement = values.get("offered_against")
+    if (
+        requirement is not None
+        and values["releasability"] == Releasability.OWNER
+        and requirement.owner_id not in {p.pk for p in releasable_to}
+    ):
+        return [*releasable_to, requirement.owner]
+    return releasable_to
+
+
 def _clean(
-    data: dict[str, Any], catalog: Catalog | None = None
+    data: dict[str, Any],
+    catalog: Catalog | None = None,
+    actor: Actor | None = None,
+    kept_offer: int | None = None,
 ) -> tuple[dict[str, Any], list[Participant], list[tuple[int, Decimal]]]:
     """Field values (valued and converted to EUR), releasable_to and tranches from loosely typed input."""
     catalog = catalog or Catalog()
@@ -283,8 +327,10 @@ def _clean(
         value_eur=value_eur,
         fx_rate=rate.eur_from,
         fx_date=rate.rate_date,
+        offered_against=_offered_against(actor, data.get("offered_against"), values["item_type"], kept_offer),
     )
-    return values, catalog.participants(data.get("releasable_to"), "releasable_to"), tranches
+    releasable_to = _release_offer(values, catalog.participants(data.get("releasable_to"), "releasable_to"))
+    return values, releasable_to, tranches
 
 
 def _as_data(pledge: Pledge, releasable_to: list[Participant], tranches: list[Any]) -> dict[str, Any]:
@@ -308,6 +354,7 @@ def _as_data(pledge: Pledge, releasable_to: list[Participant], tranches: list[An
         "releasable_to": [p.code for p in releasable_to],
         "tranches": [{"year": t.year, "amount": t.amount} for t in tranches],
         "illustrative": pledge.illustrative,
+        "offered_against": pledge.offered_against_id,
     }
 
 
@@ -351,7 +398,7 @@ def create_pledge(*, actor: Actor, data: dict[str, Any]) -> Pledge:
 
 def _create(actor: Actor, donor: Participant, data: dict[str, Any]) -> Pledge:
     with transaction.atomic():
-        values, releasable_to, tranches = _clean(data)
+        values, releasable_to, tranches = _clean(data, actor=actor)
         _duplicate_ref(donor, values["external_ref"])
         with _database_rules("The pledge"):
             pledge = Pledge.objects.create(owner=donor, status=PledgeStatus.OFFERED, **values)
@@ -390,7 +437,7 @@ def create_pledges(
                 donor = donors.get(code) or donors.setdefault(
                     code, _donor_for(actor, data.get("donor"), on_behalf=on_behalf)
                 )
-                values, releasable_to, tranches = _clean(data, catalog)
+                values, releasable_to, tranches = _clean(data, catalog, actor=actor)
             except DomainError as exc:
                 errors.append((index, exc))
                 continue
@@ -533,7 +580,7 @@ def update_pledge(
         ):
             changes = {**changes, "valuation_source": ""}  # value again from the catalog
         merged = {**current, **{k: v for k, v in changes.items() if k != "donor"}}
-        values, releasable_to, tranches = _clean(merged)
+        values, releasable_to, tranches = _clean(merged, actor=actor, kept_offer=pledge.offered_against_id)
         if all(values[k] == getattr(pledge, k) for k in VALUATION_INPUTS):
             # Same valuation inputs: keep the stored conversion (a newer bundled rate must not
             # silently rewrite an earlier valuation).
@@ -643,6 +690,35 @@ def transition_pledge(
             _release_all(actor, pledge, stated)
         _move(actor, pledge, target, reason="requested", stated=stated)
     return pledge
+
+
+def accept_pledges(*, actor: Actor, pledge_ids: Sequence[Any], reason: Any = "") -> list[Pledge]:
+    """Accept several offered pledges at once (the cell, or the recipient for offers against its
+    requirements): all or nothing. Every refused one is named by its index in `pledge_ids`
+    (RowErrors) and none is accepted."""
+    if not pledge_ids:
+        raise InvalidInput("pledges: choose at least one pledge", field="pledges")
+    errors: list[tuple[int, DomainError]] = []
+    accepted: list[Pledge] = []
+    seen: set[int] = set()
+    with transaction.atomic():
+        for index, value in enumerate(pledge_ids):
+            try:
+                pledge_id = cleaning.integer(value, f"pledges.{index}", minimum=1)
+                assert pledge_id is not None
+                if pledge_id in seen:
+                    raise InvalidInput(f"pledges.{index}: pledge {pledge_id} is listed twice")
+                seen.add(pledge_id)
+                accepted.append(
+                    transition_pledge(
+                        actor=actor, pledge_id=pledge_id, to=PledgeStatus.ACCEPTED, reason=reason
+                    )
+                )
+            except DomainError as exc:
+                errors.append((index, exc))
+        if errors:
+            raise RowErrors(errors)
+    return accepted
 
 
 def _release_all(actor: Actor, pledge: Pledge, stated: str = "") -> None:

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from django.urls import URLPattern, path
 
-from clearinghouse.pledges import views, views_requirement
+from clearinghouse.pledges import views, views_offers, views_requirement
 
 urlpatterns: list[URLPattern] = [
     path("pledges/", views.pledge_list, name="pledge-list"),
     path("pledges/new/", views.pledge_create, name="pledge-create"),
+    path("pledges/offers/", views_offers.offer_list, name="offer-list"),
+    path("pledges/offers/accept/", views_offers.offer_accept, name="offer-accept"),
+    path("pledges/servable/", views_offers.servable_list, name="requirements-servable"),
     path("pledges/new/validate/", views.pledge_validate, name="pledge-validate"),
     path("pledges/<int:pledge_id>/", views.pledge_detail, name="pledge-detail"),
     path("pledges/<int:pledge_id>/edit/", views.pledge_edit, name="pledge-edit"),

@@ -14,7 +14,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
-from clearinghouse.core import clock
+from clearinghouse.core import clock, lists
 from clearinghouse.core.actors import Actor
 from clearinghouse.core.choices import Releasability
 from clearinghouse.core.errors import DomainError, NotFound
@@ -40,6 +40,7 @@ from clearinghouse.pledges import policies, selectors, services
 from clearinghouse.pledges.choices import ALLOCATABLE, TRANSITIONS, PledgeKind, PledgeStatus
 from clearinghouse.pledges.forms import PledgeForm
 from clearinghouse.pledges.models import Pledge
+from clearinghouse.pledges.offers import offer_prefill
 from clearinghouse.pledges.timeline import timeline
 from clearinghouse.requirements import selectors as requirement_selectors
 from clearinghouse.requirements.choices import RequirementStatus
@@ -96,12 +97,15 @@ def pledge_list(request: HttpRequest) -> HttpResponse:
         kind=chosen["kind"] or None,
         q=chosen["q"] or None,
     )
-    page = page_of(request, qs)
+    sort = lists.sort_of(request, PLEDGE_SORTS, ("-id",))
+    page = page_of(request, qs.order_by(*sort.ordering))
     rows = [
         {
             "p": p,
             "badge": STATUS_BADGE.get(p.status, ""),
             "bar": coverage(p.allocated_quantity, p.delivered_quantity, p.quantity),
+            "may_accept": p.status == PledgeStatus.OFFERED
+            and policies.may_move(request.user, p, PledgeStatus.ACCEPTED),
         }
         for p in page.object_list
     ]
@@ -117,8 +121,30 @@ def pledge_list(request: HttpRequest) -> HttpResponse:
             "statuses": PledgeStatus.choices,
             "kinds": PledgeKind.choices,
             "may_enter": policies.may_enter(request.user),
+            "sort": sort,
+            "totals": selectors.totals(qs),
+            "chips": lists.chips(
+                request,
+                {"donor": "Donor", "status": "Status", "kind": "Kind", "q": "Search"},
+                {"status": dict(PledgeStatus.choices), "kind": dict(PledgeKind.choices)},
+            ),
+            "list_name": "pledge-list",
+            "saved_views": participant_selectors.saved_views(user=request.user, list_name="pledge-list"),
+            "may_bulk_accept": any(r["may_accept"] for r in rows),
         },
     )
+
+
+# The columns a pledge list sorts by (`?sort=value_eur`, `?sort=-available_from`).
+PLEDGE_SORTS = {
+    "id": "id",
+    "external_ref": "external_ref",
+    "donor": "owner__code",
+    "kind": "kind",
+    "value_eur": "value_eur",
+    "available_from": "available_from",
+    "status": "status",
+}
 
 
 def _requirements_for(user: Actor, pledge: Pledge) -> list[Any]:
@@ -193,12 +219,29 @@ def _detail_page(
             else [],
             "today": clock.today().isoformat(),
             "delivery_form": delivery_form or {"values": {}, "errors": {}},
+            "offered_against": requirement_selectors.requirement_list(user=user)
+            .filter(pk=pledge.offered_against_id)
+            .first()
+            if pledge.offered_against_id
+            else None,
+            "crumbs": [
+                ("Pledges", reverse("pledge-list")),
+                (pledge.owner.name, reverse("participant-detail", args=[pledge.owner.code])),
+                (f"Pledge #{pledge.pk}", None),
+            ],
         },
     )
 
 
 def _form_page(
-    request: HttpRequest, *, form: PledgeForm, save: Any, title: str, validate_url: str, cancel_url: str
+    request: HttpRequest,
+    *,
+    form: PledgeForm,
+    save: Any,
+    title: str,
+    validate_url: str,
+    cancel_url: str,
+    offer_for: Any = None,
 ) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
@@ -213,35 +256,53 @@ def _form_page(
     return render(
         request,
         "pledges/pledge_form.html",
-        {"form": form, "title": title, "validate_url": validate_url, "cancel_url": cancel_url},
+        {
+            "form": form,
+            "title": title,
+            "validate_url": validate_url,
+            "cancel_url": cancel_url,
+            "offer_for": offer_for,
+        },
     )
 
 
-def _new_form(request: HttpRequest, data: Any, validate_url: str | None) -> PledgeForm:
+def _new_form(
+    request: HttpRequest, data: Any, validate_url: str | None, prefill: dict[str, Any] | None = None
+) -> PledgeForm:
     return PledgeForm(
         data,
         user=request.user,
         choose_donor=is_admin(request.user),
         validate_url=validate_url,
-        initial={"releasability": Releasability.COORDINATION, "available_from": clock.today().isoformat()},
+        initial={
+            "releasability": Releasability.COORDINATION,
+            "available_from": clock.today().isoformat(),
+            **(prefill or {}),
+        },
     )
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def pledge_create(request: HttpRequest) -> HttpResponse:
-    """Offer a pledge for your own participant (donor officers)."""
+    """Offer a pledge for your own participant (donor officers); `?offered_against=<requirement id>`
+    prefills it against that requirement (an item type it accepts, the shortfall as quantity)."""
     if not policies.may_enter(request.user):
         raise DjangoPermissionDenied("Only donor officers enter pledges.")
     validate_url = reverse("pledge-validate")
-    form = _new_form(request, request.POST or None, validate_url)
+    against = request.POST.get("offered_against") or request.GET.get("offered_against") or ""
+    requirement, prefill = offer_prefill(request.user, against)
+    form = _new_form(request, request.POST or None, validate_url, prefill)
     return _form_page(
         request,
         form=form,
         save=lambda: services.create_pledge(actor=request.user, data=form.for_service()),
-        title="New pledge",
+        title=f"Offer against requirement #{requirement.pk}" if requirement else "New pledge",
         validate_url=validate_url,
-        cancel_url=reverse("pledge-list"),
+        cancel_url=reverse("requirement-detail", args=[requirement.pk])
+        if requirement
+        else reverse("pledge-list"),
+        offer_for=requirement,
     )
 
 
@@ -337,7 +398,7 @@ def _move_consequences(pledge: Pledge, to: str, allocations: list[Any]) -> list[
                 f"{'requirement' if len(pending) == 1 else 'requirements'} {targets}."
             )
     if to == PledgeStatus.DECLINED:
-        lines.append("The donor is told the coordination cell declined the offer, with this reason.")
+        lines.append("The donor is told the offer was declined, with this reason.")
     return lines
 
 

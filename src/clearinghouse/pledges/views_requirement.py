@@ -19,9 +19,10 @@ from clearinghouse.core import clock
 from clearinghouse.core.actors import Actor
 from clearinghouse.core.pages import act, back_to
 from clearinghouse.participants.permissions import is_coordination_cell, is_recipient_officer_of
+from clearinghouse.pledges import policies
 from clearinghouse.pledges import selectors as pledge_selectors
 from clearinghouse.pledges import services as pledge_services
-from clearinghouse.pledges.choices import ALLOCATABLE, PledgeKind
+from clearinghouse.pledges.choices import ALLOCATABLE, PledgeKind, PledgeStatus
 from clearinghouse.pledges.timeline import timeline
 from clearinghouse.requirements import consumption, derived, selectors
 from clearinghouse.requirements import coverage as coverage_rule
@@ -90,6 +91,22 @@ def requirement_detail(request: HttpRequest, requirement_id: int) -> HttpRespons
             if seen.mode == coverage_rule.EXACT
             else None,
             "derived": derived.derived_from(requirement, user),
+            "crumbs": [
+                ("Requirements", reverse("requirement-list")),
+                (
+                    requirement.capability.name,
+                    reverse("requirement-list") + f"?capability={requirement.capability.code}",
+                ),
+                (f"Requirement #{requirement.pk}", None),
+            ],
+            "may_offer": policies.may_enter(user)
+            and not is_owner
+            and not requirement.cancelled
+            and (seen.outstanding is None or seen.outstanding > 0),
+            "offers": [
+                (p, p.status == PledgeStatus.OFFERED and policies.may_move(user, p, PledgeStatus.ACCEPTED))
+                for p in pledge_selectors.pledge_list(user=user, offered_against=requirement.pk)[:200]
+            ],
         },
     )
 

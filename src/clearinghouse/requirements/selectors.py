@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from decimal import Decimal
 from typing import Any
 
 from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
@@ -11,6 +13,7 @@ from clearinghouse.core.errors import NotFound
 from clearinghouse.requirements import coverage
 from clearinghouse.requirements.choices import PRIORITY_RANK, Priority
 from clearinghouse.requirements.models import Requirement
+from clearinghouse.requirements.value import Valuer, coverage_value
 
 PRIORITY_ORDER = Case(
     *[When(priority=p, then=Value(rank)) for p, rank in PRIORITY_RANK.items()],
@@ -78,3 +81,30 @@ def open_by_priority(*, user: Actor) -> dict[str, int]:
     qs = Requirement.objects.filter(pk__in=ids)
     counts = dict(qs.order_by().values_list("priority").annotate(n=Count("id")))
     return {p: counts.get(p, 0) for p in Priority.values}
+
+
+def totals(qs: QuerySet[Requirement], user: Actor, on: dt.date) -> dict[str, Any]:
+    """Over every row of a (filtered, `requirement_list`) list, not one page: how many, what they are
+    worth in EUR at the catalog's reference prices of `on`, and what of it is still short, as far as
+    the user may know it (rows whose coverage is coarsened for the user are left out of `short_eur`
+    and counted in `short_unknown`; rows without a reference price in `unvalued`)."""
+    valuer = Valuer(on)
+    out: dict[str, Any] = {
+        "count": 0,
+        "required_eur": Decimal(0),
+        "short_eur": Decimal(0),
+        "unvalued": 0,
+        "short_unknown": 0,
+    }
+    for r in qs:
+        out["count"] += 1
+        value = coverage_value(coverage.of(r, user), valuer.unit_value(r))
+        if value["required_eur"] is None:
+            out["unvalued"] += 1
+            continue
+        out["required_eur"] += value["required_eur"]
+        if value["short_eur"] is None:
+            out["short_unknown"] += 1
+        else:
+            out["short_eur"] += value["short_eur"]
+    return out

@@ -21,6 +21,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from clearinghouse.catalog import selectors as catalog_selectors
+from clearinghouse.core import clock, lists
 from clearinghouse.core.errors import DomainError, NotFound
 from clearinghouse.core.etag import etag_for
 from clearinghouse.core.humanize import count_of
@@ -30,6 +31,7 @@ from clearinghouse.core.pages import (
     page_of,
     validation_response,
 )
+from clearinghouse.participants import selectors as participant_selectors
 from clearinghouse.participants.permissions import (
     is_recipient_officer_of,
 )
@@ -91,7 +93,8 @@ def _filtered(request: HttpRequest) -> tuple[Any, dict[str, str]]:
 def requirement_list(request: HttpRequest) -> HttpResponse:
     """Requirements you may see, most urgent first, with coverage bars; filters and exports."""
     qs, chosen = _filtered(request)
-    page = page_of(request, qs)
+    sort = lists.sort_of(request, REQUIREMENT_SORTS, ("priority_rank", "needed_by", "id"))
+    page = page_of(request, qs.order_by(*sort.ordering))
     rows = []
     for r in page.object_list:
         seen = coverage_rule.of(r, request.user)
@@ -116,8 +119,35 @@ def requirement_list(request: HttpRequest) -> HttpResponse:
             "statuses": STATUS_FILTERS,
             "may_enter": policies.may_enter(request.user),
             "coverage_note": coverage_rule.NOTE,
+            "sort": sort,
+            "totals": selectors.totals(qs, request.user, clock.today()),
+            "chips": lists.chips(
+                request,
+                {"capability": "Capability", "priority": "Priority", "status": "Status", "q": "Search"},
+                {
+                    "priority": dict(Priority.choices),
+                    "status": dict(STATUS_FILTERS),
+                    "capability": {
+                        c.code: c.name for c in catalog_selectors.capability_list(user=request.user)
+                    },
+                },
+            ),
+            "list_name": "requirement-list",
+            "saved_views": participant_selectors.saved_views(user=request.user, list_name="requirement-list"),
         },
     )
+
+
+# The columns a requirement list sorts by. Not coverage: an order by what is allocated would tell
+# the allocations a viewer may not see (requirements/coverage.py).
+REQUIREMENT_SORTS = {
+    "id": "id",
+    "external_ref": "external_ref",
+    "capability": "capability__name",
+    "quantity": "quantity",
+    "priority": "priority_rank",
+    "needed_by": "needed_by",
+}
 
 
 def _form_page(

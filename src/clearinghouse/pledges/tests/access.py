@@ -47,7 +47,32 @@ def _delivery(personas: dict[str, Any]) -> dict[str, Any]:
     return {"delivery_id": factories.delivery(personas, releasability="coordination").pk}
 
 
+def _offer(personas: dict[str, Any]) -> dict[str, Any]:
+    from clearinghouse.pledges.tests import factories
+
+    requirement = factories.requirement(personas)
+    offer = factories.pledge(personas, releasability="coordination", offered_against=requirement.pk)
+    _made["offer"] = offer.pk
+    return {}
+
+
+# Who decides on an offer against the recipient's requirement: the recipient and the cell.
+DECIDERS = frozenset({"recipient", "coordinator", "admin"})
+# Who sees the requirements a donor could serve: donor officers (their own), the cell and admins.
+SERVERS = frozenset({"donor_usa", "donor_deu", "donor_pol", "outsider", "coordinator", "admin"})
+
 API: dict[tuple[str, str], Rule] = {
+    ("GET", "/api/v1/pledges/offers"): Rule(ALL, setup=lambda p: _offer(p)),
+    ("POST", "/api/v1/pledges/accept"): Rule(
+        DECIDERS,
+        setup=_offer,
+        body=lambda p: {"pledges": [_made["offer"]]},
+        denied=(422,),
+        notes="all or none: a pledge the caller may not accept (403) or see (404) is a row error, 422",
+    ),
+    ("GET", "/api/v1/pledges/servable-requirements"): Rule(
+        SERVERS, query="donor=USA", denied=(403,), setup=lambda p: _offer(p)
+    ),
     ("GET", "/api/v1/pledges"): Rule(ALL, query="status=offered&kind=in_kind"),
     ("POST", "/api/v1/pledges"): Rule(
         USA,

@@ -32,6 +32,12 @@ API: dict[tuple[str, str], Rule] = {
     ("GET", "/api/v1/pledges/export"): Rule(ALL, setup=lambda p: _pledge(p) and {}, query="format=xlsx"),
 }
 PAGES: dict[str, Rule] = {
+    "offer-list": Rule(ALL, setup=lambda p: _pledge(p) and {}),
+    "requirements-servable": Rule(
+        frozenset({"donor_usa", "donor_deu", "donor_pol", "outsider", "coordinator", "admin"}),
+        query="donor=USA",
+        denied=(403,),
+    ),
     "pledge-list": Rule(ALL, setup=lambda p: _pledge(p) and {}, query="status=offered&kind=in_kind"),
     "pledge-detail": Rule(SEES_USA_COORDINATION, setup=_pledge, denied=(404,)),
     "pledge-create": Rule(DONOR_OFFICERS, setup=_catalog, denied=(403,)),

@@ -34,10 +34,13 @@ API: dict[tuple[str, str], Rule] = {
     ("GET", "/api/v1/public/groups"): Rule(ALL, setup=_release, public=True),
     ("GET", "/api/v1/public/weapons"): Rule(ALL, setup=_release, public=True),
     ("GET", "/api/v1/public/releases"): Rule(ALL, setup=_release, public=True),
+    # The global search: everyone signed in, each finding what is releasable to them.
+    ("GET", "/api/v1/search"): Rule(ALL, query="q=usa"),
 }
 PAGES: dict[str, Rule] = {
     "reports-dashboard": Rule(ALL, setup=_release),
     "public-transparency": Rule(ALL, setup=_release, public=True),
     "public-export": Rule(ALL, setup=_export, public=True),
     "public-iati": Rule(ALL, setup=_release, public=True),
+    "search": Rule(ALL, query="q=usa"),
 }

@@ -1,4 +1,5 @@
-"""`clearinghouse pledges list|transition|allocate|deliver|confirm`: pledges from offer to delivery.
+"""`clearinghouse pledges list|transition|allocate|deliver|confirm|offers|accept|servable`: pledges from
+offer to delivery, and offers against requirements.
 
 Every subcommand acts as the account named by `--as` and is held to its permissions and its view.
 """
@@ -14,9 +15,10 @@ from django.core.management.base import CommandError, CommandParser
 from clearinghouse.core.actors import Actor
 from clearinghouse.core.audit import jsonable
 from clearinghouse.core.commands import ClearinghouseCommand
+from clearinghouse.core.errors import RowErrors
 from clearinghouse.core.humanize import count_of
 from clearinghouse.core.money import money_text
-from clearinghouse.pledges import selectors, services
+from clearinghouse.pledges import offers, selectors, services
 from clearinghouse.pledges.choices import PledgeKind, PledgeStatus
 
 
@@ -43,6 +45,19 @@ class Command(ClearinghouseCommand):
         lst.add_argument("--donor")
         lst.add_argument("--status", choices=PledgeStatus.values)
         lst.add_argument("--kind", choices=PledgeKind.values)
+        lst.add_argument("--offered-against", type=int, help="only pledges offered against this requirement")
+        offers_cmd = command("offers", "Offers against requirements that the account decides on.")
+        offers_cmd.add_argument("--format", choices=["table", "json"], default="table")
+        offers_cmd.add_argument("--donor", default=None)
+        offers_cmd.add_argument("--status", default=None)
+        offers_cmd.add_argument("--kind", default=None)
+        offers_cmd.add_argument("--offered-against", type=int, default=None)
+        accept = command("accept", "Accept several offered pledges at once, all or none.")
+        accept.add_argument("pledge_ids", type=int, nargs="+")
+        accept.add_argument("--reason", default="")
+        servable = command("servable", "Open requirements a donor could serve, most urgent first.")
+        servable.add_argument("--donor", help="the donor (the cell and admins; default: your own)")
+        servable.add_argument("--format", choices=["table", "json"], default="table")
         move = command("transition", "Move a pledge, e.g. `transition 12 accepted`.")
         move.add_argument("pledge_id", type=int)
         move.add_argument("to", choices=PledgeStatus.values)
@@ -86,6 +101,32 @@ class Command(ClearinghouseCommand):
                 delivered_on=_date(options["on"]),
             )
             self.stdout.write(f"delivery {d.pk}: {d.quantity} on {d.delivered_on}")
+        elif sub == "accept":
+            try:
+                done = services.accept_pledges(
+                    actor=user, pledge_ids=options["pledge_ids"], reason=options["reason"]
+                )
+            except RowErrors as exc:
+                lines = [f"pledge {options['pledge_ids'][i]}: {e.message}" for i, e in exc.errors]
+                raise CommandError("nothing accepted; " + "; ".join(lines)) from None
+            self.stdout.write("accepted " + ", ".join(str(p.pk) for p in done))
+        elif sub == "servable":
+            rows = [
+                offers.servable_json(s)
+                for s in selectors.servable_requirements(
+                    user=user, donor=offers.donor_for_view(user, options["donor"]).pk
+                )
+            ]
+            if options["format"] == "json":
+                self.stdout.write(json.dumps({"items": rows, "count": len(rows)}, indent=2, default=str))
+                return
+            for r in rows:
+                self.stdout.write(
+                    f"{r['requirement']:>6} {r['priority']:<9} {r['capability']:<16} "
+                    f"short {r['shortfall']:>10} {r['unit']}  "
+                    f"offer {r['suggested_quantity']} × {r['suggested_item']}"
+                )
+            self.stdout.write(count_of(len(rows), "requirement"))
         elif sub == "confirm":
             d = services.confirm_delivery(actor=user, delivery_id=options["delivery_id"])
             self.stdout.write(f"delivery {d.pk} confirmed")
@@ -93,9 +134,16 @@ class Command(ClearinghouseCommand):
             self._list(user, options)
 
     def _list(self, user: Actor, options: dict[str, Any]) -> None:
-        pledges = selectors.pledge_list(
-            user=user, donor=options["donor"], status=options["status"], kind=options["kind"]
-        )
+        if options["sub"] == "offers":
+            pledges = selectors.offer_list(user=user)
+        else:
+            pledges = selectors.pledge_list(
+                user=user,
+                donor=options["donor"],
+                status=options["status"],
+                kind=options["kind"],
+                offered_against=options["offered_against"],
+            )
         items = [
             {
                 "id": p.pk,
@@ -114,6 +162,7 @@ class Command(ClearinghouseCommand):
                 "allocated_quantity": p.allocated_quantity,
                 "delivered_quantity": p.delivered_quantity,
                 "illustrative": p.illustrative,
+                "offered_against": p.offered_against_id,
             }
             for p in pledges
         ]
