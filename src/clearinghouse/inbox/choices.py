@@ -3,19 +3,20 @@
 from __future__ import annotations
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class ItemKind(models.TextChoices):
     """What waits for a user (the work queue), in the order the home page lists them."""
 
-    OFFER = "offer_to_decide", "Offers to decide"
-    PROPOSALS = "proposals_to_review", "Clearing proposals to review"
-    RECEIPT = "receipt_to_confirm", "Receipts to confirm"
-    OVERDUE = "delivery_overdue", "Deliveries overdue against their schedule"
-    UNMATCHED = "requirement_without_offer", "Requirements with no compatible offer"
-    ARREARS = "fund_arrears", "Fund members in arrears"
-    DECISION = "decision_awaiting_position", "Decisions awaiting your position"
-    IMPORT = "import_failed", "Imports that failed"
+    OFFER = "offer_to_decide", _("Offers to decide")
+    PROPOSALS = "proposals_to_review", _("Clearing proposals to review")
+    RECEIPT = "receipt_to_confirm", _("Receipts to confirm")
+    OVERDUE = "delivery_overdue", _("Deliveries overdue against their schedule")
+    UNMATCHED = "requirement_without_offer", _("Requirements with no compatible offer")
+    ARREARS = "fund_arrears", _("Fund members in arrears")
+    DECISION = "decision_awaiting_position", _("Decisions awaiting your position")
+    IMPORT = "import_failed", _("Imports that failed")
 
 
 class NotificationKind(models.TextChoices):
