@@ -311,7 +311,7 @@ def work_queue(*, user: Actor) -> list[KindSummary]:
     for kind, rule in RULES.items():
         count, items = rule(user)
         if count:
-            out.append(KindSummary(kind=kind, label=ItemKind(kind).label, count=count, items=items))
+            out.append(KindSummary(kind=kind, label=str(ItemKind(kind).label), count=count, items=items))
     return out
 
 
