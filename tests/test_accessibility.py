@@ -37,6 +37,9 @@ PERSONAS = ["coordinator", "donor_usa", "recipient", "finance", "analyst", "audi
 PUBLIC_PAGES = ["/login/", "/public/"]
 # The same page whoever asks (Swagger UI over the OpenAPI schema, slow to build): checked for one persona.
 SAME_FOR_EVERYONE = {"/api/v1/docs": "coordinator"}
+# Rules a page is excused from, and why. Swagger UI's operation headers are buttons holding the
+# operation's link (nested interactive controls): its own markup, which no stylesheet changes.
+EXCUSED = {"/api/v1/docs": {"nested-interactive"}}
 # Pages drawn by script after they load: what to wait for before checking them.
 READY = {"/api/v1/docs": "#swagger-ui .info"}
 # Extra demo accounts the demo's stories are told by (the personas are `donor_usa`, the demo `donor-usa`).
@@ -111,6 +114,8 @@ def check(page: Any, url: str, width: int) -> list[str]:
         page.wait_for_selector(READY[path])
     problems = []
     for v in page.evaluate(RUN_AXE % TAGS):
+        if v["id"] in EXCUSED.get(path, set()):
+            continue
         nodes = "".join(f"\n      {node}" for node in v["nodes"])
         problems.append(f"{where}: {v['impact']} {v['id']} ({v['help']}), {v['count']} element(s):{nodes}")
     size = page.evaluate(OVERFLOW)
