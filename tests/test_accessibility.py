@@ -197,3 +197,38 @@ def test_the_task_pages_pass_axe_and_fit_the_screen(
 ) -> None:
     problems = visit(browser, live_server, username, task_pages(username))
     assert not problems, report(problems)
+
+
+def test_at_390_px_the_menu_collapses_the_skip_link_reaches_main_and_choices_are_checkboxes(
+    open_page: Any, live_server: Any, personas: dict[str, Any]
+) -> None:
+    from clearinghouse.pledges.tests import factories
+
+    factories.ensure_catalog()
+    page = open_page(width=390, height=844)
+    sign_in(page, live_server, "recipient")
+    page.wait_for_selector("header .nav-toggle")
+    nav, toggle = page.locator("#site-nav"), page.locator("header .nav-toggle")
+    assert not nav.is_visible() and toggle.get_attribute("aria-expanded") == "false"
+    toggle.click()
+    assert nav.is_visible() and toggle.get_attribute("aria-expanded") == "true"
+    assert page.locator("#site-nav a", has_text="Requirements").is_visible()
+    page.keyboard.press("Escape")
+    assert not nav.is_visible() and toggle.get_attribute("aria-expanded") == "false"
+
+    page.goto(f"{live_server.url}/requirements/new/")
+    page.keyboard.press("Tab")
+    skip = page.locator(".skip-link")
+    assert skip.evaluate("a => a === document.activeElement") and skip.is_visible()
+    page.keyboard.press("Enter")
+    assert page.evaluate("document.activeElement.id") == "content"
+
+    # Several acceptable item types are ticked one by one, no Ctrl-click: the form posts `item_types`.
+    assert page.locator("select[multiple]").count() == 0
+    boxes = page.locator("#field-item_types fieldset input[type=checkbox][name=item_types]")
+    assert boxes.count() >= 2
+    boxes.nth(0).check()
+    boxes.nth(1).check()
+    assert page.locator("input[name=item_types]:checked").count() == 2
+    assert "Acceptable item types" in page.inner_text("#field-item_types legend")
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")

@@ -26,7 +26,7 @@
     button.addEventListener("click", function () {
       setOpen(button.getAttribute("aria-expanded") !== "true");
     });
-    nav.addEventListener("keydown", function (event) {
+    document.addEventListener("keydown", function (event) {
       if (event.key === "Escape" && nav.classList.contains("open")) {
         setOpen(false);
         button.focus();
