@@ -43,6 +43,7 @@ class ScenarioForm(forms.Form):
         queryset=Participant.objects.none(),
         required=False,
         to_field_name="code",
+        widget=forms.CheckboxSelectMultiple(attrs={"class": "checkbox-list"}),
         help_text="Their pending pledges and allocated units not yet delivered stall.",
     )
     delay_donor = forms.ModelChoiceField(
@@ -52,6 +53,7 @@ class ScenarioForm(forms.Form):
     stall_packages = forms.ModelMultipleChoiceField(
         queryset=Package.objects.none(),
         required=False,
+        widget=forms.CheckboxSelectMultiple(attrs={"class": "checkbox-list"}),
         help_text="Their schedules stall: pending offers and allocated units not yet delivered are gone.",
     )
     delay_package = forms.ModelChoiceField(queryset=Package.objects.none(), required=False)

@@ -71,7 +71,9 @@ class PledgeForm(ServiceForm):
     announced_at = forms.CharField(label="Announced at", required=False, max_length=200)
     releasability = forms.ChoiceField(choices=Releasability.choices, initial=Releasability.COORDINATION)
     releasable_to = forms.MultipleChoiceField(
-        label="Also releasable to", required=False, widget=forms.SelectMultiple(attrs={"size": 5})
+        label="Also releasable to",
+        required=False,
+        widget=forms.CheckboxSelectMultiple(attrs={"class": "checkbox-list"}),
     )
     notes = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
     offered_against = forms.CharField(

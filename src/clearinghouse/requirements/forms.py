@@ -31,7 +31,7 @@ class RequirementForm(ServiceForm):
         label="Acceptable item types",
         required=False,
         help_text="One or several: any of them covers the requirement (substitution).",
-        widget=forms.SelectMultiple(attrs={"size": 10}),
+        widget=forms.CheckboxSelectMultiple(attrs={"class": "checkbox-list"}),
     )
     quantity = forms.CharField(
         required=False,
@@ -65,7 +65,7 @@ class RequirementForm(ServiceForm):
     releasable_to = forms.MultipleChoiceField(
         label="Also releasable to",
         required=False,
-        widget=forms.SelectMultiple(attrs={"size": 5}),
+        widget=forms.CheckboxSelectMultiple(attrs={"class": "checkbox-list"}),
     )
     notes = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
 
