@@ -77,13 +77,13 @@ def complete_second_factor(page: object, username: str) -> None:
         secret = p.inner_text("#mfa-secret").strip()
         key = base64.b32decode(secret + "=" * (-len(secret) % 8))
         p.fill("#id_code", totp_code(key))
-        p.click("button[type=submit]")
+        p.click("main button[type=submit]")
         p.wait_for_selector("#recovery-continue")
         p.click("#recovery-continue")
     else:
         device = TOTPDevice.objects.get(user__username=username, confirmed=True)
         p.fill("#id_code", totp_code(device.bin_key, after_step=device.last_t, drift=device.drift))
-        p.click("button[type=submit]")
+        p.click("main button[type=submit]")
     p.wait_for_url(lambda url: not urlparse(url).path.startswith("/login/"))
 
 
@@ -97,7 +97,7 @@ def sign_in(page: object, live_server: Any, username: str, password: str | None 
     p.goto(f"{live_server.url}/login/")
     p.fill("#id_username", username)
     p.fill("#id_password", PASSWORD if password is None else password)
-    p.click("button[type=submit]")
+    p.click("main button[type=submit]")
     complete_second_factor(p, username)
 
 
