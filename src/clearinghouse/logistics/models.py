@@ -8,6 +8,7 @@ from django.db import models
 from django.db.models import Q
 
 from clearinghouse.core.actors import Actor, is_signed_in
+from clearinghouse.core.fields import ExactDecimalField
 from clearinghouse.core.models import Releasable, RestrictedModel
 from clearinghouse.core.releasability import sees_everything
 from clearinghouse.logistics.choices import Resolution, ShipmentState, SiteKind
@@ -22,8 +23,9 @@ class Site(Releasable):
     name = models.CharField(max_length=200)
     kind = models.CharField(max_length=10, choices=SiteKind.choices)
     country = models.CharField(max_length=3, help_text="ISO 3166 alpha-3.")
-    latitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
-    longitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
+    # Exact on both databases (as every decimal column is: pledges/tests/test_money_limits.py).
+    latitude = ExactDecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
+    longitude = ExactDecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
     notes = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     created_by = models.ForeignKey(

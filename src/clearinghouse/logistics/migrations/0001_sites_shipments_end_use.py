@@ -2,6 +2,7 @@
 
 import django.db.models.deletion
 from django.conf import settings
+import clearinghouse.core.fields
 from django.db import migrations, models
 
 
@@ -69,8 +70,8 @@ class Migration(migrations.Migration):
                 ('name', models.CharField(max_length=200)),
                 ('kind', models.CharField(choices=[('depot', 'Donor depot'), ('hub', 'Logistics hub'), ('handover', 'Handover point'), ('unit', 'Recipient unit')], max_length=10)),
                 ('country', models.CharField(help_text='ISO 3166 alpha-3.', max_length=3)),
-                ('latitude', models.DecimalField(blank=True, decimal_places=6, max_digits=9, null=True)),
-                ('longitude', models.DecimalField(blank=True, decimal_places=6, max_digits=9, null=True)),
+                ('latitude', clearinghouse.core.fields.ExactDecimalField(blank=True, decimal_places=6, max_digits=9, null=True)),
+                ('longitude', clearinghouse.core.fields.ExactDecimalField(blank=True, decimal_places=6, max_digits=9, null=True)),
                 ('notes', models.TextField(blank=True)),
                 ('created_at', models.DateTimeField(auto_now_add=True)),
                 ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),

@@ -55,5 +55,5 @@ def test_home_lists_receipts_to_record_and_overdue_shipments(
     factories.dispatched(personas)
     home = page_client(personas["recipient"]).get("/").content.decode()
     assert 'id="logistics-to-do"' in home
-    assert "1 shipment on the way: receipt to record" in home and "1 overdue shipment" in home
+    assert "1 shipment on the way: its receipt to record" in home and "1 overdue shipment" in home
     assert 'id="logistics-to-do"' not in page_client(personas["donor_deu"]).get("/").content.decode()
