@@ -67,7 +67,7 @@ def list_pledges(
     capability: str | None = None,
     releasability: Releasability | None = None,
     q: str | None = None,
-    offered_against: int | None = None,
+    offered_against: Id | None = None,
 ) -> QuerySet[Pledge]:
     """Pledges you may see, newest first; filter by donor, status, kind, item type, capability, marking,
     and the requirement they were offered against."""
